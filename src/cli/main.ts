@@ -1,5 +1,204 @@
-/** CLI entry (placeholder until the CLI lands). Returns the exit code. */
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('tsgitop: CLI not implemented yet\n');
-  return 1;
+/**
+ * The `tsgitop` command line. `bin/tsgitop` calls main(); main returns the
+ * process exit code:
+ *   0  success
+ *   1  a runtime failure (the stats server could not be read, …)
+ *   2  a usage error (bad option, bad address)
+ * Every failure is one line on stderr, never a stack trace.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { parseAddress, type Address } from '../protocol/address.js';
+import { isStatsError } from '../protocol/errors.js';
+import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface CommonOptions {
+  frequency: number;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The "node" shown in the header: this host for local sockets, else the address's host. */
+export function nodeLabel(addr: Address): string {
+  switch (addr.kind) {
+    case 'unix':
+    case 'abstract':
+      return hostname();
+    case 'tcp':
+      return isLoopback(addr.host) ? hostname() : addr.host;
+    case 'http':
+      return isLoopback(addr.url.hostname.replace(/^\[|\]$/g, '')) ? hostname() : addr.url.host;
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tsgitop')
+    .description('Live monitor for uWSGI (and tsgitop-emitter) stats servers — uwsgitop, re-imagined.')
+    .usage('[options] ADDRESS')
+    .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
+    .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
+    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
+    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', '64M')
+    .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
+    .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
+    .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
+    .option('-n, --iterations <n>', 'batch mode: number of tables to print', '1')
+    .option('--json', 'batch mode: one JSON line per iteration with the computed rates')
+    .option('--cores', 'batch mode: list each worker\'s cores under it')
+    .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
+    .option('-r, --reverse', 'reverse the sort order')
+    .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
+    .option('--no-color', 'no colours (also when NO_COLOR is set)')
+    .option('--help-columns', 'list the worker table columns and exit')
+    .addOption(new Option('-v, --version', 'print the version and exit'))
+    .helpOption('-h, --help', 'show this help');
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  tsgitop /tmp/app.status            monitor a uWSGI started with --stats /tmp/app.status
+  tsgitop 127.0.0.1:9191             … with --stats 127.0.0.1:9191
+  tsgitop http://127.0.0.1:9191      … with --stats 127.0.0.1:9191 --stats-http
+  tsgitop --connect-and-read :9191 | jq .workers[0]
+  tsgitop -b -n 5 -f 2 app.status    five tables, two seconds apart (like top -b)
+  tsgitop demo                       a demo Node.js cluster with the emitter, under load, monitored
+
+Exit codes: 0 ok, 1 the stats server could not be read, 2 bad option or address.`,
+  );
+  program
+    .command('demo')
+    .description('start a demo Node.js cluster app server with the stats emitter, under synthetic load, and monitor it')
+    .option('-w, --workers <n>', 'number of cluster workers', '4')
+    .option('--no-monitor', 'do not open the monitor: print the stats address and run until Ctrl-C')
+    .option('-f, --frequency <seconds>', 'monitor refresh interval in seconds', '1')
+    .option('--no-color', 'no colours');
+  return program;
+}
+
+/** Run the CLI. `argv` is process.argv (node, script, ...args). */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const program = buildProgram();
+  let stdoutText = '';
+  program.exitOverride();
+  program.commands.forEach((c) => c.exitOverride());
+  program.configureOutput({
+    writeOut: (s) => {
+      stdoutText += s;
+    },
+    writeErr: () => {},
+    outputError: () => {},
+  });
+  let action: Promise<number> = Promise.resolve(0);
+  program.action((addresses: string[], opts: Record<string, unknown>) => {
+    action = runRoot(addresses, opts, io);
+  });
+  program.commands[0]!.action((opts: Record<string, unknown>) => {
+    action = runDemoCommand(opts, io);
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
+        io.stdout.write(stdoutText);
+        return 0;
+      }
+      io.stderr.write(`tsgitop: ${e.message.replace(/^error: /, '').split('\n')[0]} (see tsgitop --help)\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    return await action;
+  } catch (e) {
+    if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
+      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
+      return 2;
+    }
+    if (isStatsError(e)) {
+      io.stderr.write(`tsgitop: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function common(opts: Record<string, unknown>): CommonOptions {
+  return {
+    frequency: parseSeconds('--frequency', String(opts.frequency), 0.05, 86400),
+    timeoutMs: Math.round(parseSeconds('--timeout', String(opts.timeout), 0.05, 3600) * 1000),
+    maxBytes: parseBytes('--max-bytes', String(opts.maxBytes), 1024, 4 * 1024 ** 3),
+  };
+}
+
+function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boolean {
+  // https://no-color.org: NO_COLOR set to any non-empty value disables colour.
+  return opts.color !== false && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+}
+
+async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
+  if (opts.version) {
+    io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    return 0;
+  }
+  if (opts.helpColumns) {
+    const { printColumns } = await import('./batch.js');
+    io.stdout.write(printColumns());
+    return 0;
+  }
+  const c = common(opts);
+  if (typeof opts.connectAndRead === 'string') {
+    if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
+    const { connectAndRead } = await import('./dump.js');
+    return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
+  }
+  if (opts.pretty) throw new UsageError('--pretty only goes with --connect-and-read');
+  if (addresses.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
+  if (addresses.length > 1) throw new UsageError(`one address at a time (got ${addresses.length}); the fleet view is not built yet`);
+  const addr = parseAddress(addresses[0]!);
+  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY;
+  const iterations = parseCount('--iterations', String(opts.iterations), 1, 1_000_000);
+  const sort = typeof opts.sort === 'string' ? opts.sort : undefined;
+  if (sort !== undefined) {
+    const { checkSortColumn } = await import('./batch.js');
+    checkSortColumn(sort);
+  }
+  if (batch) {
+    const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
+    const { runBatch } = await import('./batch.js');
+    return runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr) }, io);
+  }
+  const { runMonitorCli } = await import('./monitor.js');
+  return runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr) });
+}
+
+async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise<number> {
+  const workers = parseCount('--workers', String(opts.workers), 1, 64);
+  const frequency = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400);
+  const { runDemoCli } = await import('./demo.js');
+  return runDemoCli({ workers, monitor: opts.monitor !== false, frequency, color: colorWanted(opts, io.env) }, io);
 }

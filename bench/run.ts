@@ -1,0 +1,25 @@
+/**
+ * `npm run bench [-- NAME...]`: runs the benchmarks one after another, each
+ * in its own process (so one's heap and JIT state do not colour another's),
+ * and each writes its own bench/results/NAME.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ALL = ['model', 'tick', 'emitter'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : ALL;
+let failed = 0;
+for (const name of names) {
+  const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  if (!existsSync(file)) {
+    console.error(`bench: no benchmark named '${name}' (have: ${ALL.join(', ')})`);
+    failed++;
+    continue;
+  }
+  console.log(`\n== bench ${name}`);
+  const r = spawnSync(process.execPath, ['--expose-gc', file], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
