@@ -13,6 +13,9 @@ export interface Sample<D = StatsSnapshot> {
   at: number;
 }
 
+/** Why a worker's counters are considered reset between two reads. */
+export type RespawnReason = 'pid' | 'respawn_count' | 'counter' | 'master';
+
 export type StatusClass = 'idle' | 'busy' | 'cheap' | 'pause' | 'sig' | 'other' | 'unknown';
 
 export interface CoreView {
@@ -25,7 +28,10 @@ export interface CoreView {
 }
 
 export interface WorkerView {
-  /** Stable identity used for selection across ticks: `${id}` (or `pid:${pid}` when id is missing). */
+  /**
+   * Stable identity used for selection across ticks: `${id}` for a positive id; for id 0/missing the
+   * 1-based slot number (uWSGI reports never-spawned cheap slots as id 0), else `pid:${pid}`; see workerKeys.
+   */
   key: string;
   raw: WorkerStats;
   id: number | undefined;
@@ -44,6 +50,11 @@ export interface WorkerView {
   excRate: number | undefined;
   /** True when this worker respawned (pid changed or counters went down) since the previous read. */
   respawned: boolean;
+  /**
+   * Why `respawned` is true (additive, model-owned): 'pid' (pid changed), 'respawn_count' (went up),
+   * 'counter' (requests/tx/exceptions/harakiri_count/respawn_count went down), 'master' (master pid changed).
+   */
+  respawnReason?: RespawnReason;
   cores: CoreView[];
 }
 
@@ -85,6 +96,10 @@ export interface ModelEvent {
   kind: EventKind;
   workerId?: number;
   message: string;
+  /** respawn: the pid before (additive, model-owned). */
+  oldPid?: number;
+  /** respawn: the pid after (additive, model-owned). */
+  newPid?: number;
 }
 
 export interface ServerView {
@@ -103,6 +118,8 @@ export interface EmperorView {
   kind: 'emperor';
   at: number;
   doc: EmperorSnapshot;
+  /** opts.node ?? opts.address ?? '' (additive, model-owned). */
+  node?: string;
 }
 
 export type View = ServerView | EmperorView;

@@ -1,0 +1,114 @@
+import { Ring } from './ring.js';
+import { counter } from './sanitize.js';
+import type { ServerView } from './types.js';
+
+/** Per-worker series; entries are `undefined` for ticks without a known value (gaps). */
+export interface WorkerSeries {
+  rps: Ring<number | undefined>;
+  /** avg_rt in milliseconds. */
+  avgRtMs: Ring<number | undefined>;
+  /** Resident set size, bytes. */
+  rss: Ring<number | undefined>;
+  /** Tick number (History.ticks) at which the key was last present. */
+  lastSeen: number;
+}
+
+/** Totals series. */
+export interface TotalsSeries {
+  rps: Ring<number | undefined>;
+  listenQueue: Ring<number | undefined>;
+}
+
+export interface HistoryOptions {
+  /** Points kept per series (default 120). */
+  capacity?: number;
+  /** Drop a worker key not seen for this many ticks (default = capacity). */
+  evictAfter?: number;
+  /** Hard cap on tracked worker keys; least recently seen go first (default 4096). */
+  maxKeys?: number;
+}
+
+/**
+ * Bounded history of ServerViews, keyed by WorkerView.key. Every tracked
+ * series gets exactly one point per `update` (an `undefined` gap when the
+ * worker was absent), so series stay time-aligned. Memory is bounded by
+ * `maxKeys × 3 × capacity` points no matter how pids churn.
+ */
+export class History {
+  readonly capacity: number;
+  readonly evictAfter: number;
+  readonly maxKeys: number;
+  readonly totals: TotalsSeries;
+  #workers = new Map<string, WorkerSeries>();
+  #ticks = 0;
+
+  constructor(opts: HistoryOptions = {}) {
+    this.capacity = opts.capacity ?? 120;
+    this.evictAfter = Math.max(1, opts.evictAfter ?? this.capacity);
+    this.maxKeys = Math.max(1, opts.maxKeys ?? 4096);
+    this.totals = { rps: new Ring(this.capacity), listenQueue: new Ring(this.capacity) };
+  }
+
+  /** Number of updates so far. */
+  get ticks(): number {
+    return this.#ticks;
+  }
+
+  /** Number of tracked worker keys. */
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  /** Tracked keys, in first-seen order. */
+  keys(): string[] {
+    return [...this.#workers.keys()];
+  }
+
+  /** Series of one worker key, or undefined when not tracked. */
+  worker(key: string): WorkerSeries | undefined {
+    return this.#workers.get(key);
+  }
+
+  /** Record one tick. */
+  update(view: ServerView): void {
+    const tick = ++this.#ticks;
+    this.totals.rps.push(view.totals.rps);
+    this.totals.listenQueue.push(view.header.listenQueue);
+    const present = new Set<string>();
+    for (const w of view.workers) {
+      present.add(w.key);
+      let s = this.#workers.get(w.key);
+      if (!s) {
+        s = { rps: new Ring(this.capacity), avgRtMs: new Ring(this.capacity), rss: new Ring(this.capacity), lastSeen: tick };
+        this.#workers.set(w.key, s);
+      }
+      s.lastSeen = tick;
+      s.rps.push(w.rps);
+      const a = counter(w.raw.avg_rt);
+      s.avgRtMs.push(a === undefined ? undefined : a / 1000);
+      s.rss.push(counter(w.raw.rss));
+    }
+    for (const [k, s] of this.#workers) {
+      if (present.has(k)) continue;
+      if (tick - s.lastSeen >= this.evictAfter) {
+        this.#workers.delete(k);
+        continue;
+      }
+      s.rps.push(undefined);
+      s.avgRtMs.push(undefined);
+      s.rss.push(undefined);
+    }
+    if (this.#workers.size > this.maxKeys) {
+      const byAge = [...this.#workers.entries()].sort((a, b) => a[1].lastSeen - b[1].lastSeen);
+      for (const [k] of byAge.slice(0, this.#workers.size - this.maxKeys)) this.#workers.delete(k);
+    }
+  }
+
+  /** Forget everything (e.g. after switching target). */
+  clear(): void {
+    this.#workers.clear();
+    this.totals.rps.clear();
+    this.totals.listenQueue.clear();
+    this.#ticks = 0;
+  }
+}

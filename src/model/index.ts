@@ -1,0 +1,13 @@
+/**
+ * The pure model: snapshot → view. No I/O, no timers, no clock reads.
+ * @module
+ */
+export type * from './types.js';
+export { buildView, buildEmperorView, computeTotals, intervalSeconds, type BuildOptions } from './view.js';
+export { buildWorker, buildCores, resetReason } from './workers.js';
+export { workerKeys, coreKeys, workerNumber } from './keys.js';
+export { detectEvents, connectionEvent, DEFAULT_LQ_THRESHOLD, type WorkerPair } from './events.js';
+export { statusClass, isNotableClass } from './status.js';
+export { counter, finite, rate, wentDown, wentUp, sumKnown } from './sanitize.js';
+export { Ring } from './ring.js';
+export { History, type HistoryOptions, type WorkerSeries, type TotalsSeries } from './history.js';

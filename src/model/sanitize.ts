@@ -1,0 +1,61 @@
+/**
+ * Defensive number handling. The parser guarantees JSON types, but a peer can
+ * still send negative, fractional, huge or (via a lenient parser) NaN-ish
+ * numbers. The model never lets those turn into a bogus rate.
+ */
+
+/** A usable counter/gauge: a finite number ≥ 0, else `undefined` (unknown). */
+export function counter(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** A finite number (any sign), else `undefined`. */
+export function finite(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Per-second rate of a monotone counter between two reads:
+ * `(cur - prev) / seconds`. `undefined` when either side is unknown, the
+ * counter went down, the interval is not a positive finite number, or the
+ * result is not finite. Never negative, never NaN.
+ */
+export function rate(cur: unknown, prev: unknown, seconds: number | undefined): number | undefined {
+  const c = counter(cur);
+  const p = counter(prev);
+  if (c === undefined || p === undefined) return undefined;
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+  if (c < p) return undefined;
+  const r = (c - p) / seconds;
+  return Number.isFinite(r) && r >= 0 ? r : undefined;
+}
+
+/** True when both values are usable counters and `cur` is below `prev`. */
+export function wentDown(cur: unknown, prev: unknown): boolean {
+  const c = counter(cur);
+  const p = counter(prev);
+  return c !== undefined && p !== undefined && c < p;
+}
+
+/** True when both values are usable counters and `cur` is above `prev`. */
+export function wentUp(cur: unknown, prev: unknown): boolean {
+  const c = counter(cur);
+  const p = counter(prev);
+  return c !== undefined && p !== undefined && c > p;
+}
+
+/**
+ * Sum of the known values; `undefined` only when every value is unknown.
+ * A non-finite sum (overflow of absurd inputs) is `undefined`.
+ */
+export function sumKnown(values: Iterable<number | undefined>): number | undefined {
+  let sum = 0;
+  let any = false;
+  for (const v of values) {
+    const c = counter(v);
+    if (c === undefined) continue;
+    sum += c;
+    any = true;
+  }
+  return any && Number.isFinite(sum) ? sum : undefined;
+}
