@@ -71,6 +71,7 @@ export interface Totals {
   vsz: number | undefined;
   /** Request-weighted mean of avg_rt over workers with requests, microseconds. */
   avgRt: number | undefined;
+  /** Re-spawns since start: sum over workers of (respawn_count - 1), since uWSGI counts the first spawn as 1. */
   respawns: number | undefined;
   harakiri: number | undefined;
 }

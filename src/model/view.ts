@@ -159,7 +159,8 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
     rss: sumKnown(views.map((v) => v.raw.rss)),
     vsz: sumKnown(views.map((v) => v.raw.vsz)),
     avgRt: avg !== undefined && Number.isFinite(avg) ? avg : undefined,
-    respawns: sumKnown(views.map((v) => v.raw.respawn_count)),
+    // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
+    respawns: sumKnown(views.map((v) => (v.raw.respawn_count === undefined ? undefined : Math.max(0, v.raw.respawn_count - 1)))),
     harakiri: sumKnown(views.map((v) => v.raw.harakiri_count)),
   };
 }

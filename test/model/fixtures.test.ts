@@ -37,6 +37,11 @@ function close(actual: number | undefined, expected: number, what: string): void
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≈ ${expected}`);
 }
 
+/** The fixture as plain JSON: expectations are computed from it with plain arithmetic, not through the model. */
+function raw(name: string): any {
+  return JSON.parse(readFileSync(DIR + name, 'utf8'));
+}
+
 test('fixture two-reads: rates over the real interval', (t) => {
   const a = load('two-reads-1.json');
   const b = load('two-reads-2.json');
@@ -44,38 +49,49 @@ test('fixture two-reads: rates over the real interval', (t) => {
   if (!a || !b || !meta) return t.skip('fixtures/uwsgi/two-reads-*.json not captured yet');
   const t1: number = meta.read1_end_ms;
   const t2: number = meta.read2_end_ms;
-  assert.equal(t2 - t1, 1012);
+  assert.ok(t2 > t1);
   const v = sv(buildView({ doc: b, at: t2 }, { doc: a, at: t1 }, { address: '/tmp/two.sock' }));
-  const s = 1.012;
+  const s = (t2 - t1) / 1000;
   close(v.interval, s, 'interval');
-  // worker 1: requests 42 → 84, tx 43636 → 91434, cores 20 → 41 and 22 → 43
-  close(w(v, 1).rps, 42 / s, 'w1 rps');
-  close(w(v, 1).txRate, (91434 - 43636) / s, 'w1 tx/s');
-  assert.equal(w(v, 1).excRate, 0);
-  close(w(v, 1).cores[0]!.rps, 21 / s, 'w1 core 0');
-  close(w(v, 1).cores[1]!.rps, 21 / s, 'w1 core 1');
-  // worker 2: requests 64 → 123, tx 71745 → 132845, cores 35 → 66 and 29 → 57
-  close(w(v, 2).rps, 59 / s, 'w2 rps');
-  close(w(v, 2).txRate, (132845 - 71745) / s, 'w2 tx/s');
-  close(w(v, 2).cores[0]!.rps, 31 / s, 'w2 core 0');
-  close(w(v, 2).cores[1]!.rps, 28 / s, 'w2 core 1');
-  // totals
-  assert.equal(v.totals.requests, 207);
-  close(v.totals.rps, 101 / s, 'total rps');
-  close(v.totals.avgRt, (84 * 177 + 123 * 197) / 207, 'weighted avg_rt');
-  close(w(v, 1).share, (84 / 207) * 100, 'w1 share');
-  assert.equal(v.totals.rss, 11579392 + 11710464);
-  assert.equal(v.header.version, '2.0.21-debian');
+  const ra = raw('two-reads-1.json');
+  const rb = raw('two-reads-2.json');
+  assert.ok(rb.workers.length >= 2);
+  let totalReq = 0;
+  let totalDelta = 0;
+  let weighted = 0;
+  for (let i = 0; i < rb.workers.length; i++) {
+    const wa = ra.workers[i];
+    const wb = rb.workers[i];
+    assert.equal(wa.pid, wb.pid, 'no respawn between the two reads');
+    const view = w(v, wb.id);
+    close(view.rps, (wb.requests - wa.requests) / s, `w${wb.id} rps`);
+    close(view.txRate, (wb.tx - wa.tx) / s, `w${wb.id} tx/s`);
+    close(view.excRate, (wb.exceptions - wa.exceptions) / s, `w${wb.id} exc/s`);
+    for (let c = 0; c < wb.cores.length; c++) {
+      close(view.cores[c]!.rps, (wb.cores[c].requests - wa.cores[c].requests) / s, `w${wb.id} core ${c}`);
+    }
+    totalReq += wb.requests;
+    totalDelta += wb.requests - wa.requests;
+    if (wb.requests > 0) weighted += wb.requests * wb.avg_rt;
+  }
+  assert.ok(totalDelta > 0, 'the fixture was captured under load');
+  assert.equal(v.totals.requests, totalReq);
+  close(v.totals.rps, totalDelta / s, 'total rps');
+  close(v.totals.avgRt, weighted / totalReq, 'weighted avg_rt');
+  close(w(v, rb.workers[0].id).share, (rb.workers[0].requests / totalReq) * 100, 'w1 share');
+  assert.equal(v.totals.rss, rb.workers.reduce((n: number, x: any) => n + x.rss, 0));
+  assert.equal(v.header.version, rb.version);
   assert.equal(v.header.node, '/tmp/two.sock');
-  assert.equal(v.header.pid, 24253);
-  assert.equal(v.header.listenQueue, 0);
+  assert.equal(v.header.pid, rb.pid);
+  assert.equal(v.header.listenQueue, rb.listen_queue);
   assert.deepEqual(v.events, []);
   const text = renderText(v, { width: 120, sortBy: 'rps', reverse: true });
-  assert.ok(text.startsWith('uwsgi-2.0.21-debian - '));
-  assert.ok(text.includes(' - req: 207 - RPS: 99.8 - lq: 0 - tx: '));
-  assert.ok(text.includes('masterpid: 24253'));
-  const rows = text.split('\n').filter((l) => /^\s+[12]\s/.test(l)).map((l) => l.trim().split(/\s+/)[0]);
-  assert.deepEqual(rows, ['2', '1'], 'sorted by RPS descending');
+  assert.ok(text.startsWith(`uwsgi-${rb.version} - `));
+  assert.ok(text.includes(` - req: ${totalReq} - RPS: `));
+  assert.ok(text.includes(`masterpid: ${rb.pid}`));
+  const rows = text.split('\n').filter((l) => /^\s+\d+\s+\d/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  const byRps = [...v.workers].sort((x, y) => (y.rps ?? -1) - (x.rps ?? -1)).map((x) => x.id);
+  assert.deepEqual(rows, byRps, 'sorted by RPS descending');
 });
 
 test('fixture respawn: pid change resets rates and raises one respawn event', (t) => {
@@ -83,6 +99,8 @@ test('fixture respawn: pid change resets rates and raises one respawn event', (t
   const b = load('respawn-after.json');
   const killed = info()?.fixtures?.respawn?.killed_pid;
   if (!a || !b) return t.skip('fixtures/uwsgi/respawn-*.json not captured yet');
+  const ra = raw('respawn-before.json');
+  const rb = raw('respawn-after.json');
   const v = sv(buildView({ doc: b, at: 2000 }, { doc: a, at: 1000 }));
   const w1 = w(v, 1);
   assert.equal(w1.respawned, true);
@@ -92,15 +110,18 @@ test('fixture respawn: pid change resets rates and raises one respawn event', (t
   for (const c of w1.cores) assert.equal(c.rps, undefined);
   const w2 = w(v, 2);
   assert.equal(w2.respawned, false);
-  assert.equal(w2.rps, 0);
-  assert.equal(v.totals.rps, 0, 'only the surviving worker counts');
+  assert.equal(w2.rps, rb.workers[1].requests - ra.workers[1].requests);
+  assert.equal(v.totals.rps, w2.rps, 'only the surviving worker counts');
   const ev = v.events.filter((e) => e.kind === 'respawn');
   assert.equal(ev.length, 1);
   assert.equal(ev[0]!.workerId, 1);
-  assert.equal(ev[0]!.oldPid, 23270);
+  const oldPid = ra.workers[0].pid;
+  const newPid = rb.workers[0].pid;
+  assert.notEqual(oldPid, newPid);
+  assert.equal(ev[0]!.oldPid, oldPid);
   if (killed !== undefined) assert.equal(ev[0]!.oldPid, killed);
-  assert.equal(ev[0]!.newPid, 23473);
-  assert.equal(ev[0]!.message, 'worker 1 respawned (pid 23270 -> 23473)');
+  assert.equal(ev[0]!.newPid, newPid);
+  assert.equal(ev[0]!.message, `worker 1 respawned (pid ${oldPid} -> ${newPid})`);
 });
 
 test('fixture cheaper / paused / harakiri: status classes, keys, totals', (t) => {
@@ -127,24 +148,27 @@ test('fixture cheaper / paused / harakiri: status classes, keys, totals', (t) =>
   assert.deepEqual(p.workers.map((x) => x.statusClass), ['pause', 'pause']);
   const h = sv(buildView({ doc: hara, at: 0 }));
   assert.equal(h.totals.harakiri, 1);
-  assert.equal(h.totals.respawns, 3);
+  assert.equal(h.totals.respawns, 1, "one worker re-spawned once (respawn_count 2); the others are at their first spawn (1)");
 });
 
 test('fixture async-cores / load-4p4t: busy = status busy or a core in a request', (t) => {
   const asy = load('async-cores.json');
   const load4 = load('load-4p4t.json');
   if (!asy || !load4) return t.skip('fixtures not captured yet');
+  const inReq = (name: string): number[] => raw(name).workers.map((x: any) => x.cores.filter((c: any) => c.in_request === 1).length);
   const a = sv(buildView({ doc: asy, at: 0 }));
-  assert.deepEqual(a.workers.map((x) => x.cores.filter((k) => k.inRequest).length), [1, 4]);
-  assert.deepEqual(a.workers.map((x) => x.cores.length), [4, 4]);
+  assert.deepEqual(a.workers.map((x) => x.cores.filter((k) => k.inRequest).length), inReq('async-cores.json'));
+  assert.deepEqual(a.workers.map((x) => x.cores.length), raw('async-cores.json').workers.map((x: any) => x.cores.length));
+  assert.ok(a.workers.some((x) => x.cores.some((k) => k.inRequest)), 'async fixture has cores in a request');
   const l = sv(buildView({ doc: load4, at: 0 }));
-  assert.deepEqual(l.workers.map((x) => [x.status, x.busy, x.cores.filter((k) => k.inRequest).length]), [
-    ['busy', true, 3],
-    ['idle', false, 0],
-    ['busy', true, 1],
-    ['busy', true, 4],
-  ]);
-  assert.equal(l.totals.busy, 3);
+  const rl = raw('load-4p4t.json');
+  const expected = rl.workers.map((x: any) => {
+    const n = x.cores.filter((c: any) => c.in_request === 1).length;
+    return [x.status, x.status === 'busy' || n > 0, n];
+  });
+  assert.deepEqual(l.workers.map((x) => [x.status, x.busy, x.cores.filter((k) => k.inRequest).length]), expected);
+  assert.equal(l.totals.busy, expected.filter((e: any[]) => e[1]).length);
+  assert.ok(l.totals.busy > 0, 'load fixture has busy workers');
   const text = renderText(l, { width: 100, showCores: true });
   assert.equal(text.split('\n').filter((x) => /^\s+\d+:\d+\s/.test(x)).length, 16, 'one line per core');
 });
@@ -158,10 +182,9 @@ test('fixture emperor: vassal table', (t) => {
   const lines = text.split('\n');
   const ti = lines.findIndex((l) => l.startsWith('VASSAL'));
   assert.ok(ti > 0, text);
-  assert.deepEqual(lines.slice(ti + 1, ti + 3).map((l) => l.split(/\s+/).slice(0, 3)), [
-    ['alpha.ini', '22982', '0'],
-    ['beta.ini', '22981', '0'],
-  ]);
+  const vs = [...raw('emperor.json').vassals].sort((x: any, y: any) => String(x.id).localeCompare(String(y.id)));
+  assert.deepEqual(vs.map((x: any) => x.id), ['alpha.ini', 'beta.ini']);
+  assert.deepEqual(lines.slice(ti + 1, ti + 3).map((l) => l.split(/\s+/).slice(0, 2)), vs.map((x: any) => [x.id, String(x.pid)]));
   const j = viewToJson(v) as any;
   assert.equal(j.vassals.length, 2);
 });

@@ -51,7 +51,7 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
     'uwsgi-2.0.21-debian - 2024-03-15 12:00:02 - req: 285 - RPS: 40.0 - lq: 3 - tx: 4.0K',
   );
   assert.equal(lines[1], 'node: web1 - cwd: /srv/myapp - uid: 33 - gid: 34 - masterpid: 4000');
-  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg: 0us - lq errors: 1 - load: 0 - respawns: 3 - harakiri: 0$/);
+  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg: 0us - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
   assert.ok(text.includes('event: respawn: worker 3 respawned (pid 4003 -> 5003)'));
   assert.ok(text.includes('event: listen_queue: listen queue 0 -> 3'));
   const title = lines.find((l) => /^\s*WID/.test(l))!;
