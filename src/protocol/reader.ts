@@ -1,0 +1,289 @@
+/**
+ * Reading a stats document from a uWSGI stats server (or anything speaking
+ * the same protocol: the tsgitop emitter, an Emperor's `--emperor-stats`).
+ *
+ * The raw protocol has no request: connect, the server writes one JSON
+ * document, the server closes; the client reads to EOF. Over HTTP
+ * (`--stats-http`, proxies) see http.ts.
+ *
+ * Guarantees of every read, whatever happens:
+ * - one overall deadline for connect + read (`timeoutMs`, default 5000 ms);
+ * - a size cap (`maxBytes`, default 64 MiB): the connection is destroyed as
+ *   soon as the cap is exceeded, so at most cap + one chunk is ever held;
+ * - the socket is destroyed, the timer cleared and the abort listener removed
+ *   before the promise settles;
+ * - failures reject with a {@link StatsError} carrying a one-line message —
+ *   except an abort through `opts.signal`, which rejects with
+ *   `signal.reason` (normally a DOMException named AbortError) like other
+ *   Node APIs; the TimeoutError of `AbortSignal.timeout()` is turned into
+ *   StatsError TIMEOUT. Invalid options reject with a RangeError.
+ *
+ * Abstract sockets (`@name`): uWSGI binds `@name` as `'\0' + name + '\0'`
+ * (a trailing NUL byte is part of the name), while Node 20's libuv (< 1.48)
+ * pads every abstract address to the full 108-byte `sun_path`. Node 20 can
+ * therefore reach abstract sockets of other Node 20 processes (the tsgitop
+ * emitter) but not uWSGI's; the error then says exactly that. On libuv ≥
+ * 1.48 (Node 22+) the exact name, uWSGI's form and the padded form are tried
+ * in that order.
+ */
+import net from 'node:net';
+import { relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Address } from './address.js';
+import { StatsError } from './errors.js';
+import { classifyJson } from './jsonscan.js';
+import { readHttp } from './http.js';
+import { parseStats } from './parse.js';
+import type { StatsDocument } from './types.js';
+import {
+  Deadline,
+  abortError,
+  mapSocketError,
+  resolveOptions,
+  timeoutError,
+  tooLargeError,
+  type ReadOptions,
+  type ResolvedOptions,
+} from './transport.js';
+
+export { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_MS, type ReadOptions } from './transport.js';
+
+/** What {@link fetchStats} resolves to. */
+export interface FetchResult {
+  /** The bytes exactly as the server sent them (for HTTP: the de-chunked body). */
+  raw: Buffer;
+  doc: StatsDocument;
+  /** `Date.now()` when the document was complete and parsed. */
+  at: number;
+}
+
+/** `sun_path` holds 108 bytes including the terminating NUL on Linux. */
+const MAX_UNIX_PATH = 107;
+/** Bytes of an abstract name after the leading NUL. */
+const MAX_ABSTRACT = 107;
+
+type SocketAddress = Exclude<Address, { kind: 'http' }>;
+
+/**
+ * libuv before 1.48 (Node 20) binds and connects abstract sockets with the
+ * whole 108-byte `sun_path`, NUL-padded, so it can only reach abstract
+ * sockets bound the same way (other Node 20 processes). libuv ≥ 1.48 (Node
+ * 22+) uses the exact name length.
+ */
+function libuvPadsAbstract(): boolean {
+  const [major = 0, minor = 0] = (process.versions.uv ?? '').split('.').map(Number);
+  return major < 1 || (major === 1 && minor < 48);
+}
+
+/**
+ * The socket addresses to try, in order. More than one only for abstract
+ * names on libuv ≥ 1.48, which can tell apart the exact name (`'\0'+name`),
+ * uWSGI's convention (it binds `@name` with a trailing NUL: `'\0'+name+'\0'`)
+ * and the NUL-padded form older Node servers use.
+ */
+function connectTargets(addr: SocketAddress): net.NetConnectOpts[] {
+  switch (addr.kind) {
+    case 'tcp':
+      return [{ host: addr.host, port: addr.port }];
+    case 'abstract': {
+      const name = addr.name;
+      if (Buffer.byteLength(name) > MAX_ABSTRACT) {
+        throw new StatsError('BAD_ADDRESS', `abstract socket name too long (${Buffer.byteLength(name)} bytes, the limit is ${MAX_ABSTRACT}): ${addr.display}`);
+      }
+      const exact = '\0' + name;
+      if (libuvPadsAbstract()) return [{ path: exact }];
+      const targets = [{ path: exact }];
+      if (Buffer.byteLength(name) < MAX_ABSTRACT) targets.push({ path: exact + '\0' });
+      const padded = exact + '\0'.repeat(MAX_ABSTRACT - Buffer.byteLength(name));
+      if (padded.length > exact.length + 1) targets.push({ path: padded });
+      return targets;
+    }
+    case 'unix': {
+      let path = addr.path;
+      if (Buffer.byteLength(path) > MAX_UNIX_PATH) {
+        // libuv would silently truncate the path. A path relative to the cwd
+        // reaches the same file and may be short enough.
+        const rel = relative(process.cwd(), path);
+        if (rel !== '' && Buffer.byteLength(rel) <= MAX_UNIX_PATH) path = rel;
+        else {
+          throw new StatsError(
+            'BAD_ADDRESS',
+            `socket path too long (${Buffer.byteLength(path)} bytes, unix sockets allow ${MAX_UNIX_PATH}): ${addr.display}`,
+          );
+        }
+      }
+      return [{ path }];
+    }
+  }
+}
+
+/**
+ * After every form of an abstract name was refused: if the kernel lists an
+ * abstract socket of that name with a different length (uWSGI's trailing
+ * NUL), say so instead of the plain "nothing is listening".
+ */
+async function diagnoseAbstract(addr: Extract<Address, { kind: 'abstract' }>, refused: StatsError): Promise<StatsError> {
+  let table: string;
+  try {
+    table = await readFile('/proc/net/unix', 'latin1');
+  } catch {
+    return refused;
+  }
+  // The kernel prints an abstract name as '@' + name, with every NUL shown as '@'.
+  const shown = '@' + Buffer.from(addr.name).toString('latin1').replace(/\0/g, '@');
+  let found = -1;
+  for (const line of table.split('\n')) {
+    const i = line.lastIndexOf(' ' + shown);
+    if (i < 0) continue;
+    const tail = line.slice(i + 1 + shown.length);
+    if (/^@*$/.test(tail) && tail.length > 0) {
+      found = tail.length;
+      break;
+    }
+  }
+  if (found < 0) return refused;
+  const who = found === 1 ? ' (uWSGI binds "@NAME" with a trailing NUL byte)' : ` (with ${found} trailing NUL bytes)`;
+  const why = libuvPadsAbstract()
+    ? `Node ${process.versions.node} (libuv ${process.versions.uv}) can only reach NUL-padded abstract names; use Node 22 or later, or a socket path or TCP stats address`
+    : 'it did not accept the connection';
+  return new StatsError('REFUSED', `abstract socket ${addr.display} exists under a different length${who}, but ${why}`, { cause: refused });
+}
+
+/** Connect, read to EOF, return everything received (possibly zero bytes). */
+function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const targets = connectTargets(addr);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let socket: net.Socket | undefined;
+
+    const finish = (err: unknown, value?: Buffer): void => {
+      if (!deadline.settle()) return;
+      socket?.destroy();
+      if (err === undefined && value !== undefined) resolve(value);
+      else reject(err);
+    };
+    const deadline = new Deadline(
+      o,
+      () => finish(timeoutError(addr, o.timeoutMs, total)),
+      () => finish(abortError(addr, o.signal as AbortSignal)),
+    );
+
+    const attempt = (index: number): void => {
+      let s: net.Socket;
+      try {
+        s = net.createConnection(targets[index] as net.NetConnectOpts);
+      } catch (e) {
+        finish(mapSocketError(addr, e));
+        return;
+      }
+      socket = s;
+      let connected = false;
+      // Events of a socket we gave up on (an earlier target) are ignored.
+      const current = (): boolean => socket === s && !deadline.settled;
+      s.on('connect', () => {
+        connected = true;
+      });
+      s.on('data', (chunk: Buffer) => {
+        if (!current()) return;
+        total += chunk.length;
+        if (total > o.maxBytes) {
+          finish(tooLargeError(addr, o.maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      s.on('end', () => {
+        if (current()) finish(undefined, Buffer.concat(chunks, total));
+      });
+      s.on('error', (e: Error) => {
+        if (!current()) return;
+        const refused = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+        if (!connected && refused && index + 1 < targets.length) {
+          s.destroy();
+          attempt(index + 1);
+          return;
+        }
+        const mapped = mapSocketError(addr, e);
+        if (addr.kind === 'abstract' && refused) {
+          socket = undefined; // its 'close' must not settle the read while we look closer
+          s.destroy();
+          void diagnoseAbstract(addr, mapped).then((better) => finish(better));
+        } else {
+          finish(mapped);
+        }
+      });
+      s.on('close', () => {
+        // Normally 'end' or 'error' has settled the read already.
+        if (current()) finish(new StatsError('NETWORK', `connection to ${addr.display} closed unexpectedly`));
+      });
+    };
+    attempt(0);
+  });
+}
+
+/** Transport only: the bytes of one answer. Rejects TRUNCATED when nothing at all arrived. */
+async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
+  const o = resolveOptions(opts);
+  if (o.signal?.aborted) throw abortError(addr, o.signal);
+  const raw = addr.kind === 'http' ? await readHttp(addr, o) : await readSocket(addr, o);
+  if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
+  return raw;
+}
+
+function truncatedError(addr: Address, raw: Buffer, how: 'empty' | 'prefix'): StatsError {
+  if (how === 'empty') {
+    const hint = addr.kind === 'tcp' ? ` (a --stats-http server needs http://${addr.display}/)` : '';
+    const what = raw.length === 0 ? 'closed the connection without sending anything' : 'sent only whitespace';
+    return new StatsError('TRUNCATED', `empty answer: ${addr.display} ${what}${hint}`);
+  }
+  return new StatsError('TRUNCATED', `answer from ${addr.display} ends in the middle of a JSON document (after ${raw.length} bytes)`);
+}
+
+/**
+ * Read one answer from `addr` and return its bytes exactly as sent (for HTTP,
+ * the body after de-chunking) — what `uwsgi --connect-and-read` prints.
+ *
+ * The bytes are not required to be JSON (a dump shows whatever the peer
+ * sent), but an answer that is empty or stops in the middle of a JSON
+ * document is rejected as TRUNCATED.
+ *
+ * @throws StatsError BAD_ADDRESS NO_SOCKET PERMISSION REFUSED TIMEOUT TRUNCATED
+ *   TOO_LARGE HTTP_STATUS HTTP_PROTOCOL NETWORK (see the module comment for aborts).
+ */
+export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer> {
+  const raw = await readBody(addr, opts);
+  const shape = classifyJson(raw);
+  if (shape === 'empty' || shape === 'prefix') throw truncatedError(addr, raw, shape);
+  return raw;
+}
+
+/**
+ * Read and parse one stats document.
+ *
+ * @returns the raw bytes, the validated document and the completion time.
+ * @throws StatsError as {@link readRaw}, plus NOT_JSON and BAD_SHAPE (whose
+ *   `.path` is the JSON path of the offending value). An answer that fails to
+ *   parse but is an unfinished JSON document is TRUNCATED, not NOT_JSON.
+ */
+export async function fetchStats(addr: Address, opts?: ReadOptions): Promise<FetchResult> {
+  const raw = await readBody(addr, opts);
+  let doc: StatsDocument;
+  try {
+    doc = parseStats(raw);
+  } catch (e) {
+    if (!(e instanceof StatsError)) throw e;
+    if (e.code === 'NOT_JSON') {
+      const shape = classifyJson(raw);
+      if (shape === 'empty' || shape === 'prefix') throw truncatedError(addr, raw, shape);
+      const hint =
+        addr.kind === 'tcp' && raw.subarray(0, 5).toString('latin1') === 'HTTP/' ? ` (an HTTP server: use http://${addr.display}/)` : '';
+      throw new StatsError('NOT_JSON', `bad answer from ${addr.display}: ${e.message}${hint}`, { cause: e });
+    }
+    if (e.code === 'BAD_SHAPE') {
+      throw new StatsError('BAD_SHAPE', `answer from ${addr.display} is not a stats document: ${e.message}`, { path: e.path, cause: e });
+    }
+    throw e;
+  }
+  return { raw, doc, at: Date.now() };
+}

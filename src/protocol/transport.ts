@@ -1,0 +1,195 @@
+/**
+ * Pieces shared by the socket reader (reader.ts) and the HTTP reader
+ * (http.ts): option defaults, the single overall deadline, abort handling,
+ * the size cap and the mapping of Node errors to one-line StatsErrors.
+ * Internal to the protocol layer (not re-exported from index.ts).
+ */
+import type { Address } from './address.js';
+import { StatsError } from './errors.js';
+
+/** Default overall deadline for connect + read. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** Default cap on the size of one answer. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Options for {@link readRaw} / {@link fetchStats}. */
+export interface ReadOptions {
+  /** One overall deadline for connect + complete read, in ms (default 5000). `Infinity` = none. */
+  timeoutMs?: number;
+  /** Size cap in bytes (default 64 MiB); the connection is dropped as soon as it is exceeded. */
+  maxBytes?: number;
+  /** Abort the read; the promise then rejects with `signal.reason` (see reader.ts). */
+  signal?: AbortSignal;
+}
+
+export interface ResolvedOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  signal: AbortSignal | undefined;
+}
+
+/** setTimeout cannot wait longer than this (larger values fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Validate options and fill in defaults. Invalid values are programming errors (RangeError). */
+export function resolveOptions(opts: ReadOptions | undefined): ResolvedOptions {
+  const timeoutMs = opts?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = opts?.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) {
+    throw new RangeError(`maxBytes must be a non-negative number, got ${String(maxBytes)}`);
+  }
+  return { timeoutMs, maxBytes, signal: opts?.signal };
+}
+
+/** `5000` → `5 s`, `1500` → `1.5 s`, `300` → `300 ms`. */
+export function formatMs(ms: number): string {
+  if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
+/** `67108864` → `64 MiB`, `1024` → `1 KiB`, `1000` → `1000 bytes`. */
+export function formatSize(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/** Printable single line, at most `max` characters. */
+export function oneLine(s: string, max = 200): string {
+  const flat = s.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
+}
+
+/** `received` = bytes read so far; a silent TCP peer may be a --stats-http server, which waits for a request. */
+export function timeoutError(addr: Address, ms: number, received?: number): StatsError {
+  const hint = addr.kind === 'tcp' && received === 0 ? ` (nothing received; a --stats-http server needs http://${addr.display}/)` : '';
+  return new StatsError('TIMEOUT', `no complete answer from ${addr.display} within ${formatMs(ms)}${hint}`);
+}
+
+export function tooLargeError(addr: Address, maxBytes: number, declared?: number): StatsError {
+  const what = declared === undefined ? '' : ` (it announced ${declared} bytes)`;
+  return new StatsError('TOO_LARGE', `answer from ${addr.display} exceeds the size cap of ${formatSize(maxBytes)}${what}`);
+}
+
+/**
+ * What an aborted read rejects with: `signal.reason` as is — except the
+ * TimeoutError of `AbortSignal.timeout()`, which becomes StatsError TIMEOUT.
+ */
+export function abortError(addr: Address, signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return new StatsError('TIMEOUT', `no complete answer from ${addr.display} before the caller's deadline`, { cause: reason });
+  }
+  return reason ?? new Error('aborted');
+}
+
+interface NodeErr {
+  code?: unknown;
+  message?: unknown;
+}
+
+function errCode(e: unknown): string {
+  const c = typeof e === 'object' && e !== null ? (e as NodeErr).code : undefined;
+  return typeof c === 'string' ? c : '';
+}
+
+function errMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|ISSUER|_SIGNATURE|HOSTNAME/;
+
+/**
+ * Map a Node socket / DNS / TLS error to a StatsError (connect or read phase).
+ * Unknown errors become NETWORK with the Node message on one line.
+ */
+export function mapSocketError(addr: Address, e: unknown): StatsError {
+  if (e instanceof StatsError) return e;
+  const code = errCode(e);
+  const d = addr.display;
+  const opt = { cause: e };
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new StatsError('NO_SOCKET', `no such socket file: ${d}`, opt);
+    case 'EACCES':
+    case 'EPERM':
+      return new StatsError('PERMISSION', `permission denied connecting to ${d}`, opt);
+    case 'ECONNREFUSED':
+      if (addr.kind === 'unix') return new StatsError('REFUSED', `nothing is listening on socket file ${d} (connection refused; stale socket?)`, opt);
+      if (addr.kind === 'abstract') return new StatsError('REFUSED', `nothing is listening on abstract socket ${d} (connection refused)`, opt);
+      return new StatsError('REFUSED', `connection refused by ${d} (nothing listening there)`, opt);
+    case 'ETIMEDOUT':
+      return new StatsError('TIMEOUT', `connection to ${d} timed out`, opt);
+    case 'ECONNRESET':
+      return new StatsError('NETWORK', `connection reset by ${d}`, opt);
+    case 'EPIPE':
+      return new StatsError('NETWORK', `connection to ${d} broken (EPIPE)`, opt);
+    case 'ENAMETOOLONG':
+      return new StatsError('BAD_ADDRESS', `socket path too long: ${d}`, opt);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL': {
+      const host = addr.kind === 'tcp' ? addr.host : addr.kind === 'http' ? addr.url.hostname : d;
+      return new StatsError('NETWORK', `cannot resolve host name ${host} (${code})`, opt);
+    }
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EADDRNOTAVAIL':
+      return new StatsError('NETWORK', `cannot reach ${d} (${code})`, opt);
+    default:
+      if (TLS_CODE.test(code)) {
+        return new StatsError('NETWORK', `TLS failure talking to ${d}: ${oneLine(errMessage(e))} (${code})`, opt);
+      }
+      return new StatsError('NETWORK', `network error talking to ${d}: ${oneLine(errMessage(e))}${code && !errMessage(e).includes(code) ? ` (${code})` : ''}`, opt);
+  }
+}
+
+/**
+ * Settle-once bookkeeping for one read: the overall deadline, the abort
+ * listener, and the cleanup that must run however the read ends.
+ */
+export class Deadline {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort: (() => void) | undefined;
+  private readonly signal: AbortSignal | undefined;
+  private done = false;
+
+  /**
+   * @param onExpire called once when the deadline passes (unless settled first)
+   * @param onAbortSignal called once when the signal aborts (unless settled first)
+   */
+  constructor(o: ResolvedOptions, onExpire: () => void, onAbortSignal: () => void) {
+    if (Number.isFinite(o.timeoutMs) && o.timeoutMs <= MAX_TIMER_MS) {
+      this.timer = setTimeout(() => {
+        if (!this.done) onExpire();
+      }, o.timeoutMs);
+    }
+    this.signal = o.signal;
+    if (this.signal) {
+      this.onAbort = () => {
+        if (!this.done) onAbortSignal();
+      };
+      this.signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
+  /** Mark settled and release the timer and the abort listener. Returns false if already settled. */
+  settle(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    return true;
+  }
+}
