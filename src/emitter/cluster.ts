@@ -1,0 +1,326 @@
+/**
+ * node:cluster mode: the primary plays uWSGI's master. Workers (which call
+ * `instrument()`) push their counters over IPC; the primary keeps the last
+ * report of every worker and answers stats reads from that cache, so a
+ * stats read never waits for a worker. A read also asks every worker for a
+ * fresh report (at most every 50 ms), so the next read is fresher.
+ *
+ * Worker slots behave like uWSGI's worker table:
+ * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
+ *   respawned worker takes its predecessor's id (when several died, the
+ *   lowest ids are refilled first).
+ * - `respawn_count` is 1 after the first spawn of a slot and +1 on each
+ *   respawn; `last_spawn` is the unix time of the latest fork.
+ * - `requests`, `exceptions`, `tx`, `running_time` and per-core counters
+ *   belong to the slot and survive respawns (uWSGI keeps them in shared
+ *   memory); `delta_requests` counts the current process only (uWSGI resets
+ *   it at respawn — it is NOT "since the previous stats read"); `rss`/`vsz`
+ *   restart at 0 until the new process reports; `avg_rt` keeps the
+ *   predecessor's value until the new process has finished a request.
+ *   Requests a worker served after its last report are lost if it crashes
+ *   (at most one report interval, 50–250 ms of traffic).
+ * - `status`: `busy` (a request in flight), `idle`, `cheap` (the slot has
+ *   no live process: it exited and was not — yet — replaced; also slots
+ *   pre-declared with `workers` before their fork), `pause` (the worker is
+ *   disconnected from the primary but has not exited: it is finishing and
+ *   takes no new connections).
+ * - `accepting` is 1 from the worker's `listening` event until it
+ *   disconnects.
+ */
+import cluster, { type Worker, type Address } from 'node:cluster';
+import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
+import { CORE_FIELDS } from './counters.js';
+import type { EmitterDocument, EmitterWorker } from './doc.js';
+import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
+import { EmitterError, listenStats, type ListenOptions, type StatsListener } from './listener.js';
+import { ListenQueueSampler, type AppSocket } from './sockets.js';
+import { DocumentSource } from './source.js';
+import type { StatsServer } from './single.js';
+
+export interface ClusterStatsOptions {
+  /** Pre-declare this many worker slots (shown as `cheap` until forked). Slots are added as workers fork anyway. */
+  workers?: number;
+  /** Where to serve the stats (one or several listeners). */
+  listen?: ListenOptions | ListenOptions[];
+  /** App sockets to report; default: every address workers reported `listening` on. */
+  sockets?: AppSocket[];
+  /** `proto` for sockets learnt from `listening` events (default `http`). */
+  proto?: string;
+  /** The backlog workers pass to listen() (default Node's 511), for `max_queue`. */
+  backlog?: number;
+  /** Listen-queue sampling period in ms (default 1000; 0 disables). */
+  queueSampleMs?: number;
+  /** Ask workers for a fresh report when the stats are read (default true). */
+  pollOnRead?: boolean;
+  /** Called once if building the document fails (the stats keep being served). */
+  onError?: (err: unknown) => void;
+}
+
+/** Read-only view of a worker slot (for tests and tools). */
+export interface SlotInfo {
+  id: number;
+  pid: number;
+  respawnCount: number;
+  lastSpawn: number;
+  /** node:cluster's own worker id of the live process, if any. */
+  clusterWorkerId: number | undefined;
+}
+
+export interface ClusterStats extends StatsServer {
+  /** The worker slots. */
+  slots(): SlotInfo[];
+  /** Ask every live worker for a fresh report now. */
+  poll(): void;
+}
+
+interface Totals {
+  requests: number;
+  exceptions: number;
+  tx: number;
+  runningTime: number;
+}
+
+interface Slot {
+  id: number;
+  worker: Worker | undefined;
+  pid: number;
+  accepting: boolean;
+  disconnected: boolean;
+  respawnCount: number;
+  lastSpawn: number;
+  report: WorkerReport | undefined;
+  base: Totals;
+  baseCores: CoreTotals | undefined;
+  lastAvgRt: number;
+}
+
+const POLL: PollMessage = { tsgitop: 'poll' };
+const ignore = (): void => undefined;
+
+function newSlot(id: number): Slot {
+  return {
+    id,
+    worker: undefined,
+    pid: 0,
+    accepting: false,
+    disconnected: false,
+    respawnCount: 0,
+    lastSpawn: 0,
+    report: undefined,
+    base: { requests: 0, exceptions: 0, tx: 0, runningTime: 0 },
+    baseCores: undefined,
+    lastAvgRt: 0,
+  };
+}
+
+/** Worker object for one slot (exported for the bench: pure given the slot). */
+function slotToWorker(s: Slot): EmitterWorker {
+  const r = s.report;
+  let cores;
+  if (s.baseCores) {
+    const merged: CoreTotals = new Map([...s.baseCores].map(([k, v]) => [k, v.slice()]));
+    if (r) flatToTotals(r.cores, r.overflow, r.maxCores, merged);
+    cores = coresFromTotals(merged);
+  } else {
+    cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores) : [];
+  }
+  const status = s.worker === undefined ? 'cheap' : s.disconnected ? 'pause' : r && r.inFlight > 0 ? 'busy' : 'idle';
+  return buildWorker({
+    id: s.id,
+    pid: s.worker ? s.pid : 0,
+    accepting: s.worker !== undefined && s.accepting && !s.disconnected,
+    status,
+    requests: s.base.requests + (r?.requests ?? 0),
+    deltaRequests: r?.requests ?? 0,
+    exceptions: s.base.exceptions + (r?.exceptions ?? 0),
+    rss: r?.rss ?? 0,
+    vsz: r?.vsz ?? 0,
+    runningTime: s.base.runningTime + (r?.runningTime ?? 0),
+    lastSpawn: s.lastSpawn,
+    respawnCount: s.respawnCount,
+    tx: s.base.tx + (r?.tx ?? 0),
+    avgRt: r && r.requests > 0 ? r.avgRt : s.lastAvgRt,
+    cores,
+  });
+}
+
+/**
+ * Aggregate stats of every node:cluster worker in the primary and serve
+ * them like a uWSGI master. Call it in the primary before or after forking;
+ * workers only need `instrument(server)`.
+ *
+ * @example
+ * if (cluster.isPrimary) {
+ *   const stats = await createClusterStats({ workers: 4, listen: { path: '/run/app/stats.sock' } });
+ *   for (let i = 0; i < 4; i++) cluster.fork();
+ *   cluster.on('exit', () => cluster.fork());
+ * } else {
+ *   const server = http.createServer(app);
+ *   instrument(server);
+ *   server.listen(8080);
+ * }
+ */
+export async function createClusterStats(opts: ClusterStatsOptions = {}): Promise<ClusterStats> {
+  if (!cluster.isPrimary) throw new EmitterError('EINVAL', 'createClusterStats() must run in the cluster primary (workers call instrument())');
+  const slots: Slot[] = [];
+  const byWorker = new Map<Worker, Slot>();
+  const learnt = new Map<string, AppSocket>();
+  const proto = opts.proto ?? 'http';
+  for (let i = 1; i <= (opts.workers ?? 0); i++) slots.push(newSlot(i));
+
+  const assign = (w: Worker): Slot => {
+    let slot = byWorker.get(w);
+    if (slot) return slot;
+    slot = slots.find((s) => s.worker === undefined);
+    if (!slot) {
+      slot = newSlot(slots.length + 1);
+      slots.push(slot);
+    }
+    slot.worker = w;
+    slot.pid = w.process.pid ?? 0;
+    slot.accepting = false;
+    slot.disconnected = false;
+    slot.respawnCount++;
+    slot.lastSpawn = Math.floor(Date.now() / 1000);
+    slot.report = undefined;
+    byWorker.set(w, slot);
+    return slot;
+  };
+
+  const onFork = (w: Worker): void => {
+    assign(w);
+  };
+  const onListening = (w: Worker, addr: Address): void => {
+    const slot = assign(w);
+    slot.accepting = true;
+    if (opts.sockets) return;
+    if (addr.addressType === -1 || addr.addressType === 'udp4' || addr.addressType === 'udp6') {
+      if (addr.addressType === -1 && addr.address) learnt.set(`unix|${addr.address}`, { path: addr.address, proto });
+      return;
+    }
+    const host = addr.address ?? '';
+    const sock: AppSocket = { host, port: addr.port, proto };
+    if (opts.backlog !== undefined) sock.backlog = opts.backlog;
+    learnt.set(`${host}|${addr.port}`, sock);
+  };
+  const onDisconnect = (w: Worker): void => {
+    const slot = byWorker.get(w);
+    if (slot) {
+      slot.disconnected = true;
+      slot.accepting = false;
+    }
+  };
+  const onExit = (w: Worker): void => {
+    const slot = byWorker.get(w);
+    byWorker.delete(w);
+    if (!slot || slot.worker !== w) return;
+    const r = slot.report;
+    if (r) {
+      slot.base.requests += r.requests;
+      slot.base.exceptions += r.exceptions;
+      slot.base.tx += r.tx;
+      slot.base.runningTime += r.runningTime;
+      slot.baseCores = flatToTotals(r.cores, r.overflow, r.maxCores, slot.baseCores ?? new Map());
+      for (const v of slot.baseCores.values()) v[CORE_FIELDS - 1] = 0; // nothing in flight in a dead process
+      if (r.requests > 0) slot.lastAvgRt = r.avgRt;
+    }
+    slot.worker = undefined;
+    slot.pid = 0;
+    slot.report = undefined;
+    slot.accepting = false;
+    slot.disconnected = false;
+  };
+  const onMessage = (w: Worker, msg: unknown): void => {
+    const r = parseReport(msg);
+    if (!r) return;
+    const slot = byWorker.get(w) ?? assign(w);
+    if (slot.worker === w) slot.report = r;
+  };
+
+  // Workers forked before we were created.
+  const existing = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+  existing.sort((a, b) => a.id - b.id);
+  for (const w of existing) {
+    const slot = assign(w);
+    slot.accepting = (w as Worker & { state?: string }).state === 'listening';
+  }
+
+  cluster.on('fork', onFork);
+  cluster.on('listening', onListening);
+  cluster.on('disconnect', onDisconnect);
+  cluster.on('exit', onExit);
+  cluster.on('message', onMessage);
+
+  const getSockets = (): AppSocket[] => opts.sockets ?? [...learnt.values()];
+  const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000);
+
+  let lastPoll = 0;
+  const poll = (): void => {
+    lastPoll = Date.now();
+    for (const s of slots) {
+      const w = s.worker;
+      if (!w || s.disconnected) continue;
+      try {
+        if (w.isConnected()) w.send(POLL, undefined, ignore);
+      } catch {
+        // channel closing: the exit event will follow
+      }
+    }
+  };
+
+  const build = (): EmitterDocument => {
+    const q = sampler.figures();
+    return buildDocument({
+      identity: processIdentity(),
+      listenQueue: q.listenQueue,
+      listenQueueErrors: q.listenQueueErrors,
+      sockets: q.sockets,
+      workers: slots.map(slotToWorker),
+    });
+  };
+  const pollOnRead = opts.pollOnRead !== false;
+  const source = new DocumentSource(build, opts.onError, () => {
+    if (pollOnRead && Date.now() - lastPoll >= 50) poll();
+  });
+
+  const detach = (): void => {
+    cluster.off('fork', onFork);
+    cluster.off('listening', onListening);
+    cluster.off('disconnect', onDisconnect);
+    cluster.off('exit', onExit);
+    cluster.off('message', onMessage);
+    sampler.close();
+  };
+
+  const listeners: StatsListener[] = [];
+  const listenList = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  try {
+    for (const l of listenList) listeners.push(await listenStats(source, l));
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    detach();
+    throw e;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    addresses: listeners.map((l) => l.address),
+    address: listeners[0]?.address,
+    document: () => source.document(),
+    json: (minified = false) => source.json(minified),
+    prometheus: () => source.prometheus(),
+    slots: () =>
+      slots.map((s) => ({ id: s.id, pid: s.worker ? s.pid : 0, respawnCount: s.respawnCount, lastSpawn: s.lastSpawn, clusterWorkerId: s.worker?.id })),
+    poll,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        detach();
+        await Promise.all(listeners.map((l) => l.close()));
+      })();
+      return closing;
+    },
+  };
+}
+
+/** @internal exported for the bench: build a document for synthetic slots. */
+export const __testing = { newSlot, slotToWorker };

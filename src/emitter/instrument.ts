@@ -1,0 +1,243 @@
+/**
+ * Request instrumentation for a `node:http` / `node:https` server (and so
+ * for Express, Koa, Fastify… which all sit on one).
+ *
+ * How a request is observed (cheaply — no closure is allocated per request):
+ * - start: the server's `emit('request' | 'checkContinue' | 'checkExpectation')`
+ *   is wrapped, so the request is seen before any app listener runs, and a
+ *   handler that throws synchronously is counted as an exception (the error
+ *   is re-thrown unchanged, so the app's own error behaviour is kept).
+ * - end: the response's `'close'` event, seen by giving the response an own
+ *   `emit` that peeks at the event name and calls the original (one
+ *   property store per request instead of two listener registrations, and
+ *   no behaviour change: an unhandled response `'error'` still throws
+ *   exactly as before). Node emits `'close'` after a completed response
+ *   and also when the client disconnects first, so an aborted request
+ *   always frees its core slot.
+ * - tx: the socket's `bytesWritten` delta since the previous response on
+ *   the same socket (watermark kept on the socket). That counts what was
+ *   handed to the socket: status line + headers + body (+ chunked framing),
+ *   the same bytes uWSGI counts (headers_size + response_size), for the
+ *   cost of two property reads per request; keep-alive and pipelining
+ *   are attributed in order, as Node writes pipelined responses in order.
+ *   For TLS it is the plaintext bytes.
+ * - exceptions (at most one per request): a synchronous throw from a
+ *   request handler; a response `'error'` event; a response with status
+ *   ≥ 500 (`countStatus5xx`, default true — how Express/Fastify report a
+ *   failed handler); or {@link Instrumentation.recordException}.
+ * - write_errors: the response was not completely written (client gone);
+ *   read_errors: the request body was not completely received.
+ *
+ * Nothing about the request's content (URL, headers, body, env) is read
+ * or stored: only timings, byte counts and status codes.
+ */
+import cluster from 'node:cluster';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import { RequestCounters, DEFAULT_MAX_CORES } from './counters.js';
+import { acquireWorkerReporter, type WorkerReporterOptions } from './ipc.js';
+
+export interface InstrumentOptions {
+  /** Concurrent request slots reported as cores (default 64); more concurrent requests share one overflow core. */
+  maxCores?: number;
+  /** Count responses with status ≥ 500 as exceptions (default true). */
+  countStatus5xx?: boolean;
+  /** Count a synchronous throw from a request handler as an exception (default true). */
+  countThrows?: boolean;
+  /** Count a response `'error'` event as an exception (default true). Handled or not, the event itself is untouched. */
+  countResponseErrors?: boolean;
+  /**
+   * Counters to account into. Default: this process's shared counters
+   * (every instrumented server of a process adds up into one uWSGI
+   * "worker"). Pass your own for isolation (tests, several stats servers).
+   */
+  counters?: RequestCounters;
+  /**
+   * Report the counters to a node:cluster primary running
+   * `createClusterStats()`. `'auto'` (default): when this process is a
+   * cluster worker and `counters` is the shared process counters.
+   */
+  cluster?: boolean | 'auto';
+  /** Reporting cadence when reporting to a cluster primary. */
+  report?: WorkerReporterOptions;
+}
+
+/** A handle on one instrumented server. */
+export interface Instrumentation {
+  /** The counters this server accounts into. */
+  readonly counters: RequestCounters;
+  /** Count the request this response belongs to as an exception (at most once), e.g. from an async error handler. */
+  recordException(res: ServerResponse): void;
+  /** Stop instrumenting the server (in-flight requests are still accounted when they end). Idempotent. */
+  close(): void;
+}
+
+type AnyServer = HttpServer | HttpsServer;
+
+interface ReqState {
+  /** The response's emit before we wrapped it. */
+  emit: (...args: unknown[]) => boolean;
+  countResponseErrors: boolean;
+  slot: number;
+  start: number;
+  exception: boolean;
+  ended: boolean;
+  counters: RequestCounters;
+  countStatus5xx: boolean;
+  req: IncomingMessage;
+}
+
+const kState = Symbol('tsgitop.request');
+const kTxMark = Symbol('tsgitop.txMark');
+const kInstrumented = Symbol('tsgitop.instrumented');
+
+type StatefulRes = ServerResponse & { [kState]?: ReqState };
+type MarkedSocket = Socket & { [kTxMark]?: number };
+
+let processCounters: RequestCounters | undefined;
+
+/** This process's shared counters (created on first use with the given slot count). */
+export function getProcessCounters(maxCores = DEFAULT_MAX_CORES): RequestCounters {
+  processCounters ??= new RequestCounters(maxCores);
+  return processCounters;
+}
+
+const timeOrigin = performance.timeOrigin;
+
+function socketBytes(sock: MarkedSocket | null | undefined): number {
+  if (!sock) return 0;
+  try {
+    const b = sock.bytesWritten;
+    return typeof b === 'number' && b >= 0 ? b : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Account the end of a request (`res` emitted 'close'). */
+function endRequest(res: StatefulRes, st: ReqState): void {
+  st.ended = true;
+  const rt = (performance.now() - st.start) * 1000;
+  let tx = 0;
+  const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
+  if (sock) {
+    const bw = socketBytes(sock);
+    const mark = sock[kTxMark] ?? 0;
+    if (bw > mark) {
+      tx = bw - mark;
+      sock[kTxMark] = bw;
+    }
+  }
+  st.counters.end(st.slot, {
+    rtMicros: rt,
+    txBytes: tx,
+    exception: st.exception || (st.countStatus5xx && res.statusCode >= 500),
+    writeError: !res.writableFinished,
+    readError: st.req.complete === false,
+  });
+}
+
+/** The response's own `emit` (shared function; `this` is the response). */
+function responseEmit(this: StatefulRes, event: string | symbol): boolean {
+  const st = this[kState]!;
+  if (!st.ended) {
+    if (event === 'close') {
+      try {
+        endRequest(this, st);
+      } catch {
+        // accounting must never break the app
+      }
+    } else if (event === 'error' && st.countResponseErrors) st.exception = true;
+  }
+  // eslint-disable-next-line prefer-rest-params
+  return st.emit.apply(this, arguments as unknown as unknown[]);
+}
+
+/**
+ * Instrument an HTTP(S) server: count requests, in-flight requests, bytes
+ * sent, exceptions, response times and per-slot (core) activity.
+ *
+ * In a node:cluster worker this also starts reporting the counters to the
+ * primary (see `createClusterStats`), unless `cluster: false`.
+ *
+ * @example
+ * const server = http.createServer(app);
+ * const inst = instrument(server);
+ * server.listen(8080);
+ */
+export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Instrumentation {
+  const counters = opts.counters ?? getProcessCounters(opts.maxCores);
+  const countStatus5xx = opts.countStatus5xx !== false;
+  const countThrows = opts.countThrows !== false;
+  const countResponseErrors = opts.countResponseErrors !== false;
+  const s = server as AnyServer & { [kInstrumented]?: boolean };
+  if (s[kInstrumented]) throw new Error('tsgitop: this server is already instrumented');
+  s[kInstrumented] = true;
+
+  const origEmit = server.emit as (...args: unknown[]) => boolean;
+  const start = (req: IncomingMessage, res: StatefulRes): void => {
+    if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
+    const now = performance.now();
+    const sock = req.socket as MarkedSocket | null;
+    if (sock && sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
+    res[kState] = {
+      emit: res.emit as (...args: unknown[]) => boolean,
+      countResponseErrors,
+      slot: counters.begin(Math.floor((timeOrigin + now) / 1000)),
+      start: now,
+      exception: false,
+      ended: false,
+      counters,
+      countStatus5xx,
+      req,
+    };
+    res.emit = responseEmit as typeof res.emit;
+  };
+
+  // `arguments` is forwarded as-is: no array is allocated per emitted event.
+  const patchedEmit = function (this: AnyServer, event: string | symbol): boolean {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as unknown[];
+    if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
+      return origEmit.apply(this, args);
+    }
+    const res = args[2] as StatefulRes;
+    try {
+      start(args[1] as IncomingMessage, res);
+    } catch {
+      // accounting must never break the app
+    }
+    if (!countThrows) return origEmit.apply(this, args);
+    try {
+      return origEmit.apply(this, args);
+    } catch (err) {
+      const st = res[kState];
+      if (st) st.exception = true;
+      throw err;
+    }
+  };
+  server.emit = patchedEmit as typeof server.emit;
+
+  const reportToCluster =
+    opts.cluster === true ||
+    (opts.cluster !== false && cluster.isWorker && typeof process.send === 'function' && counters === processCounters);
+  const release = reportToCluster ? acquireWorkerReporter(counters, opts.report) : undefined;
+
+  let closed = false;
+  return {
+    counters,
+    recordException(res: ServerResponse): void {
+      const st = (res as StatefulRes)[kState];
+      if (st && !st.ended) st.exception = true;
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      if (server.emit === (patchedEmit as typeof server.emit)) server.emit = origEmit as typeof server.emit;
+      s[kInstrumented] = false;
+      release?.();
+    },
+  };
+}

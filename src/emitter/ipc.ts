@@ -1,0 +1,197 @@
+/**
+ * Worker → primary reporting over node:cluster's IPC channel.
+ *
+ * A worker pushes a compact report of its counters:
+ * - on a heartbeat every `intervalMs` (default 250 ms),
+ * - `debounceMs` (default 50 ms) after a request starts or ends, so
+ *   busy/idle and counts reach the primary quickly without one message per
+ *   request (at most 1000/debounceMs change reports per second),
+ * - immediately when the primary asks (`{ tsgitop: 'poll' }`).
+ * At most one message is in flight; reports produced meanwhile coalesce
+ * into one, so a slow primary never makes a worker queue memory.
+ *
+ * Messages carry only numbers (never request data) and are tagged with a
+ * `tsgitop` key so an app's own `cluster.on('message')` handler can ignore them.
+ */
+import { CORE_FIELDS, type RequestCounters } from './counters.js';
+import { readMemory } from './memory.js';
+
+/** Worker → primary. */
+export interface ReportMessage {
+  tsgitop: 'report';
+  v: 1;
+  /** [requests, exceptions, tx, runningTime, avgRt, inFlight, rss, vsz, maxCores, overflow(0/1)] */
+  n: number[];
+  /** Flattened cores, {@link CORE_FIELDS} numbers each (see CountersSnapshot.cores). */
+  c: number[];
+}
+
+/** Primary → worker. */
+export interface PollMessage {
+  tsgitop: 'poll';
+}
+
+/** A validated report. */
+export interface WorkerReport {
+  requests: number;
+  exceptions: number;
+  tx: number;
+  runningTime: number;
+  avgRt: number;
+  inFlight: number;
+  rss: number;
+  vsz: number;
+  maxCores: number;
+  overflow: boolean;
+  cores: number[];
+}
+
+const N_FIELDS = 10;
+const MAX_CORE_NUMBERS = (4096 + 1) * CORE_FIELDS;
+
+function okNum(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+}
+
+/** Build the message for a counters snapshot (+ memory). */
+export function buildReport(counters: RequestCounters, mem: { rss: number; vsz: number }): ReportMessage {
+  const s = counters.snapshot();
+  return {
+    tsgitop: 'report',
+    v: 1,
+    n: [s.requests, s.exceptions, s.tx, s.runningTime, s.avgRt, s.inFlight, mem.rss, mem.vsz, s.maxCores, s.overflow ? 1 : 0],
+    c: s.cores,
+  };
+}
+
+/** Validate a message from a worker; undefined if it is not a well-formed report. */
+export function parseReport(msg: unknown): WorkerReport | undefined {
+  if (typeof msg !== 'object' || msg === null) return undefined;
+  const m = msg as Partial<ReportMessage>;
+  if (m.tsgitop !== 'report' || m.v !== 1) return undefined;
+  const n = m.n;
+  const c = m.c;
+  if (!Array.isArray(n) || n.length !== N_FIELDS || !n.every(okNum)) return undefined;
+  if (!Array.isArray(c) || c.length % CORE_FIELDS !== 0 || c.length > MAX_CORE_NUMBERS || !c.every(okNum)) return undefined;
+  return {
+    requests: n[0]!,
+    exceptions: n[1]!,
+    tx: n[2]!,
+    runningTime: n[3]!,
+    avgRt: n[4]!,
+    inFlight: n[5]!,
+    rss: n[6]!,
+    vsz: n[7]!,
+    maxCores: n[8]!,
+    overflow: n[9] === 1,
+    cores: c,
+  };
+}
+
+/** Is this an emitter message (either direction)? */
+export function isEmitterMessage(msg: unknown): boolean {
+  return typeof msg === 'object' && msg !== null && 'tsgitop' in msg;
+}
+
+export interface WorkerReporterOptions {
+  /** Heartbeat period, ms (default 250). */
+  intervalMs?: number;
+  /** Delay after a change before reporting, ms (default 50). */
+  debounceMs?: number;
+}
+
+class WorkerReporter {
+  private heartbeat: NodeJS.Timeout;
+  private debounce: NodeJS.Timeout | undefined;
+  private sending = false;
+  private pending = false;
+  private closed = false;
+  private readonly debounceMs: number;
+  private mem = { rss: 0, vsz: 0 };
+  private memAt = 0;
+  private readonly onMessage = (msg: unknown): void => {
+    if (typeof msg === 'object' && msg !== null && (msg as PollMessage).tsgitop === 'poll') this.send();
+  };
+  private readonly onChange = (): void => {
+    if (this.debounce === undefined && !this.closed) {
+      this.debounce = setTimeout(this.flush, this.debounceMs);
+      this.debounce.unref();
+    }
+  };
+  private readonly flush = (): void => {
+    this.debounce = undefined;
+    this.send();
+  };
+  private readonly sent = (): void => {
+    this.sending = false;
+    if (this.pending && !this.closed) {
+      this.pending = false;
+      this.send();
+    }
+  };
+
+  constructor(
+    private readonly counters: RequestCounters,
+    opts: WorkerReporterOptions,
+  ) {
+    this.debounceMs = Math.max(1, opts.debounceMs ?? 50);
+    this.heartbeat = setInterval(() => this.send(), Math.max(10, opts.intervalMs ?? 250));
+    this.heartbeat.unref();
+    counters.onChange = this.onChange;
+    process.on('message', this.onMessage);
+    this.send();
+  }
+
+  send(): void {
+    if (this.closed) return;
+    if (this.sending) {
+      this.pending = true;
+      return;
+    }
+    if (typeof process.send !== 'function' || !process.connected) return;
+    this.sending = true;
+    try {
+      const now = Date.now();
+      if (now - this.memAt >= 200) {
+        // rss/vsz at most 5 times a second, whatever the report rate
+        this.mem = readMemory();
+        this.memAt = now;
+      }
+      process.send(buildReport(this.counters, this.mem), undefined, {}, this.sent);
+    } catch {
+      this.sending = false;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (this.debounce) clearTimeout(this.debounce);
+    if (this.counters.onChange === this.onChange) this.counters.onChange = undefined;
+    process.off('message', this.onMessage);
+  }
+}
+
+let reporter: WorkerReporter | undefined;
+let refs = 0;
+
+/**
+ * Start (or share) this process's reporter for `counters`.
+ * @returns a release function; the reporter stops when the last holder releases
+ */
+export function acquireWorkerReporter(counters: RequestCounters, opts: WorkerReporterOptions = {}): () => void {
+  reporter ??= new WorkerReporter(counters, opts);
+  refs++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    refs--;
+    if (refs <= 0 && reporter) {
+      reporter.close();
+      reporter = undefined;
+      refs = 0;
+    }
+  };
+}

@@ -1,0 +1,333 @@
+/**
+ * The stats transports, as uWSGI's `--stats` server:
+ * - raw: a client connects, the document is written, the connection is
+ *   closed (unix socket, Linux abstract socket, or TCP host:port);
+ * - HTTP (`http: true`, uWSGI `--stats-http`): the client's request head is
+ *   read, then `HTTP/1.0 200 OK` + `Content-Type: application/json` +
+ *   `Content-Length`, the body, close. With `prometheus: true`, `GET /metrics`
+ *   answers the Prometheus text exposition instead;
+ * - `minified: true` drops all whitespace (uWSGI `--stats-minified`).
+ *
+ * Safety:
+ * - TCP binds loopback only unless `allowRemote: true`;
+ * - a unix socket is created with mode 0600 without relying on the umask:
+ *   it is bound inside a fresh private (0700) directory next to the target,
+ *   chmod-ed, then renamed into place; a stale socket file is removed only
+ *   when nothing accepts on it (connect → ECONNREFUSED); a live one is an
+ *   EADDRINUSE error; anything that is not a socket is never removed;
+ * - at most `maxClients` (64) clients at once, more are closed at once;
+ * - each client is destroyed after `clientTimeoutMs` (5 s) whatever it does,
+ *   so a client that never reads cannot hold the server's memory;
+ * - whatever a raw client sends is discarded as it arrives; an HTTP head
+ *   larger than 8 KiB gets a 431 and is closed;
+ * - `close()` closes the server and every client, and removes the socket
+ *   file if it is still ours (same inode). It is idempotent.
+ */
+import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
+import { chmodSync, lstatSync, mkdtempSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { StatsSource } from './source.js';
+
+export interface ListenOptions {
+  /** Unix socket path; `@name` is a Linux abstract socket (no file, no permissions: any local user can connect). */
+  path?: string;
+  /** TCP host (default `127.0.0.1`). Non-loopback needs `allowRemote`. */
+  host?: string;
+  /** TCP port (0 = any free port). */
+  port?: number;
+  /** Answer HTTP like uWSGI `--stats-http`. */
+  http?: boolean;
+  /** No whitespace (uWSGI `--stats-minified`). */
+  minified?: boolean;
+  /** Serve Prometheus text at `/metrics` (HTTP only). */
+  prometheus?: boolean;
+  /** Permit binding a non-loopback address. */
+  allowRemote?: boolean;
+  /** Concurrent clients (default 64). */
+  maxClients?: number;
+  /** A client is disconnected this long after connecting, whatever it does (default 5000 ms). */
+  clientTimeoutMs?: number;
+  /** Unix socket file mode (default 0o600). */
+  mode?: number;
+}
+
+export interface StatsListener {
+  /**
+   * Where to read the stats, as tsgitop / uwsgitop accept it: the socket
+   * path, `@name`, `host:port` (`[::1]:port`), or `http://host:port/`.
+   */
+  readonly address: string;
+  /** Actual TCP port (TCP only). */
+  readonly port: number | undefined;
+  /** Stop listening, drop clients, remove the socket file. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** An error with a stable `code` and a one-line message. */
+export class EmitterError extends Error {
+  override readonly name = 'EmitterError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_HEAD = 8192;
+const MAX_DISCARD = 1 << 20;
+
+/** Is `host` a loopback name or address? */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (h.startsWith('::ffff:')) return isIP(h.slice(7)) === 4 && h.slice(7).startsWith('127.');
+  return false;
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Probe a unix socket path: 'live' if something accepts, 'stale' on ECONNREFUSED, 'gone' on ENOENT. */
+function probeUnix(path: string): Promise<'live' | 'stale' | 'gone' | 'error'> {
+  return new Promise((done) => {
+    const c = createConnection({ path });
+    const t = setTimeout(() => {
+      c.destroy();
+      done('live'); // something holds it (a full backlog still means a live listener)
+    }, 1000);
+    c.once('connect', () => {
+      clearTimeout(t);
+      c.destroy();
+      done('live');
+    });
+    c.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(t);
+      done(e.code === 'ECONNREFUSED' ? 'stale' : e.code === 'ENOENT' ? 'gone' : 'error');
+    });
+  });
+}
+
+function listenOn(server: Server, opts: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((ok, fail) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      fail(e);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      ok();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ ...opts, exclusive: true });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((ok) => {
+    if (!server.listening) return ok();
+    server.close(() => ok());
+  });
+}
+
+/** Make the unix socket file: private dir → bind → chmod → rename into place. Returns the inode identity. */
+async function bindUnix(server: Server, target: string, mode: number): Promise<{ dev: number; ino: number }> {
+  if (Buffer.byteLength(target) > 103) {
+    throw new EmitterError('ENAMETOOLONG', `stats socket path is too long for a unix socket (${Buffer.byteLength(target)} bytes, max 103): ${target}`);
+  }
+  let st: ReturnType<typeof lstatSync> | undefined;
+  try {
+    st = lstatSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EmitterError('EACCES', `cannot use stats socket path ${target}: ${errMessage(e)}`);
+  }
+  if (st) {
+    if (!st.isSocket()) throw new EmitterError('EEXIST', `${target} exists and is not a socket; refusing to replace it`);
+    const probe = await probeUnix(target);
+    if (probe === 'live') throw new EmitterError('EADDRINUSE', `stats socket ${target} is in use by another process`);
+    if (probe === 'error') throw new EmitterError('EACCES', `cannot check stats socket ${target}; refusing to replace it`);
+    if (probe === 'stale') {
+      try {
+        unlinkSync(target);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EmitterError('EACCES', `cannot remove stale stats socket ${target}: ${errMessage(e)}`);
+      }
+    }
+  }
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(dirname(target), `.${basename(target).slice(0, 20)}-`));
+  } catch (e) {
+    throw new EmitterError('EACCES', `cannot create stats socket in ${dirname(target)}: ${errMessage(e)}`);
+  }
+  const tmp = join(dir, 's');
+  try {
+    await listenOn(server, { path: tmp });
+    chmodSync(tmp, mode);
+    renameSync(tmp, target);
+    const s = statSync(target);
+    return { dev: s.dev, ino: s.ino };
+  } catch (e) {
+    await closeServer(server);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not created or already moved
+    }
+    if (e instanceof EmitterError) throw e;
+    throw new EmitterError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot listen on stats socket ${target}: ${errMessage(e)}`);
+  } finally {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // best effort
+    }
+  }
+}
+
+function httpHead(status: string, type: string, length: number): string {
+  return `HTTP/1.0 ${status}\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
+}
+
+/**
+ * Serve a stats source on a unix socket or a TCP address.
+ * @throws EmitterError (code EADDRINUSE, EEXIST, EACCES, EREMOTE, EINVAL, …) with a one-line message
+ */
+export async function listenStats(source: StatsSource, opts: ListenOptions): Promise<StatsListener> {
+  const maxClients = opts.maxClients ?? 64;
+  const timeoutMs = opts.clientTimeoutMs ?? 5000;
+  const minified = opts.minified === true;
+  const http = opts.http === true;
+  const prometheus = opts.prometheus === true;
+  if (opts.path === undefined && opts.port === undefined) throw new EmitterError('EINVAL', 'stats listener needs a unix socket path or a TCP port');
+  if (opts.path !== undefined && opts.port !== undefined) throw new EmitterError('EINVAL', 'stats listener takes a unix socket path or a TCP port, not both');
+  const host = opts.host ?? '127.0.0.1';
+  if (opts.path === undefined && !isLoopbackHost(host) && opts.allowRemote !== true) {
+    throw new EmitterError('EREMOTE', `refusing to serve stats on non-loopback address ${host} (set allowRemote: true to allow it)`);
+  }
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
+    throw new EmitterError('EINVAL', `bad stats port ${String(opts.port)}`);
+  }
+
+  const clients = new Set<Socket>();
+  const serveRaw = (sock: Socket): void => {
+    let seen = 0;
+    sock.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > MAX_DISCARD) sock.destroy();
+    });
+    source.onRead?.();
+    sock.end(source.json(minified));
+  };
+  const serveHttp = (sock: Socket): void => {
+    let head = '';
+    let answered = false;
+    const answer = (status: string, type: string, body: string, withBody: boolean): void => {
+      answered = true;
+      const b = Buffer.from(body);
+      sock.end(Buffer.concat([Buffer.from(httpHead(status, type, b.length)), withBody ? b : Buffer.alloc(0)]));
+    };
+    sock.setEncoding('latin1');
+    sock.on('data', (chunk: string) => {
+      if (answered) {
+        head = '';
+        return;
+      }
+      head += chunk;
+      let end = head.indexOf('\r\n\r\n');
+      if (end < 0) end = head.indexOf('\n\n');
+      if (end < 0) {
+        if (head.length > MAX_HEAD) answer('431 Request Header Fields Too Large', 'text/plain', 'request header too large\n', true);
+        return;
+      }
+      const line = head.slice(0, head.indexOf('\n')).trim();
+      head = '';
+      const [method = '', target = '/'] = line.split(' ');
+      const withBody = method !== 'HEAD';
+      const path = target.split('?')[0];
+      source.onRead?.();
+      if (prometheus && path === '/metrics') {
+        answer('200 OK', 'text/plain; version=0.0.4; charset=utf-8', source.prometheus(), withBody);
+      } else {
+        answer('200 OK', 'application/json', source.json(minified), withBody);
+      }
+    });
+  };
+
+  const server = createServer({ allowHalfOpen: false }, (sock) => {
+    clients.add(sock);
+    const kill = setTimeout(() => sock.destroy(), timeoutMs);
+    kill.unref();
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      clearTimeout(kill);
+      clients.delete(sock);
+    });
+    try {
+      if (http) serveHttp(sock);
+      else serveRaw(sock);
+    } catch {
+      sock.destroy();
+    }
+  });
+  server.maxConnections = maxClients;
+  server.on('error', () => undefined); // after listening, errors must not crash the app
+
+  let address: string;
+  let port: number | undefined;
+  let inode: { dev: number; ino: number } | undefined;
+  let filePath: string | undefined;
+  if (opts.path !== undefined) {
+    if (opts.path.startsWith('@')) {
+      if (process.platform !== 'linux') throw new EmitterError('EINVAL', 'abstract unix sockets (@name) exist only on Linux');
+      try {
+        await listenOn(server, { path: `\0${opts.path.slice(1)}` });
+      } catch (e) {
+        throw new EmitterError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot listen on stats socket ${opts.path}: ${errMessage(e)}`);
+      }
+      address = opts.path;
+    } else {
+      filePath = resolve(opts.path);
+      inode = await bindUnix(server, filePath, opts.mode ?? 0o600);
+      address = filePath;
+    }
+  } else {
+    try {
+      await listenOn(server, { host, port: opts.port ?? 0 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      const why = code === 'EADDRINUSE' ? 'address already in use' : errMessage(e);
+      throw new EmitterError(code, `cannot listen for stats on ${host}:${opts.port ?? 0}: ${why}`);
+    }
+    const a = server.address();
+    port = typeof a === 'object' && a !== null ? a.port : opts.port;
+    const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    address = http ? `http://${shown}:${port ?? 0}/` : `${shown}:${port ?? 0}`;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    port,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const done = closeServer(server);
+        for (const c of clients) c.destroy();
+        clients.clear();
+        await done;
+        if (filePath !== undefined && inode !== undefined) {
+          try {
+            const s = statSync(filePath);
+            if (s.dev === inode.dev && s.ino === inode.ino) unlinkSync(filePath);
+          } catch {
+            // already gone
+          }
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Single-process mode: one Node.js process = one uWSGI worker (id 1), the
+ * process itself playing the master too (pid/uid/gid/cwd are its own).
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import { buildDocument, buildWorker, coresFromFlat, processIdentity } from './builder.js';
+import type { RequestCounters } from './counters.js';
+import type { EmitterDocument } from './doc.js';
+import { instrument, type InstrumentOptions, type Instrumentation } from './instrument.js';
+import { listenStats, type ListenOptions, type StatsListener } from './listener.js';
+import { readMemory } from './memory.js';
+import { appSocketFromAddress, ListenQueueSampler, type AppSocket } from './sockets.js';
+import { DocumentSource } from './source.js';
+
+export interface StatsServerOptions {
+  /** The app server. Instrumented here unless `instrumentation` (or `counters`) is given. */
+  server?: HttpServer | HttpsServer;
+  /** An existing instrumentation to report. */
+  instrumentation?: Instrumentation;
+  /** Counters to report (when the server was instrumented elsewhere with these counters). */
+  counters?: RequestCounters;
+  /** Options for instrumenting `server`. */
+  instrumentOptions?: Omit<InstrumentOptions, 'cluster'>;
+  /** Where to serve the stats; several listeners are allowed (e.g. a unix socket and an HTTP port). */
+  listen?: ListenOptions | ListenOptions[];
+  /** App sockets to report; default: `server.address()` (proto `https` for an https.Server). */
+  sockets?: AppSocket[];
+  /** Listen-queue sampling period in ms (default 1000; 0 disables sampling). */
+  queueSampleMs?: number;
+  /** The backlog the app passed to listen() (default Node's 511), for `max_queue`. */
+  backlog?: number;
+  /** Report rss/vsz (default true). */
+  memory?: boolean;
+  /** Called once if building the document fails (the stats keep being served). */
+  onError?: (err: unknown) => void;
+}
+
+export interface StatsServer {
+  /** Addresses of the listeners, in `listen` order. */
+  readonly addresses: string[];
+  /** The first listener's address (undefined when `listen` was not given). */
+  readonly address: string | undefined;
+  /** The current document. */
+  document(): EmitterDocument;
+  /** The current document as uWSGI-layout JSON. */
+  json(minified?: boolean): string;
+  /** The current document as Prometheus text. */
+  prometheus(): string;
+  /** Stop listening, stop sampling, un-instrument a server instrumented here. Idempotent. */
+  close(): Promise<void>;
+}
+
+function isHttps(server: HttpServer | HttpsServer | undefined): boolean {
+  return server !== undefined && typeof (server as { addContext?: unknown }).addContext === 'function';
+}
+
+/**
+ * Serve uWSGI-compatible stats for a single (non-cluster) Node.js process.
+ *
+ * @example
+ * const server = http.createServer(handler).listen(8080, '127.0.0.1');
+ * const stats = await createStatsServer({ server, listen: { path: '/run/myapp/stats.sock' } });
+ * // tsgitop /run/myapp/stats.sock   ·   uwsgi --connect-and-read /run/myapp/stats.sock
+ */
+export async function createStatsServer(opts: StatsServerOptions): Promise<StatsServer> {
+  let owned: Instrumentation | undefined;
+  let counters: RequestCounters;
+  if (opts.instrumentation) counters = opts.instrumentation.counters;
+  else if (opts.counters) counters = opts.counters;
+  else if (opts.server) {
+    owned = instrument(opts.server, { ...opts.instrumentOptions, cluster: false });
+    counters = owned.counters;
+  } else throw new TypeError('createStatsServer needs a server, an instrumentation or counters');
+
+  const proto = isHttps(opts.server) ? 'https' : 'http';
+  const getSockets = (): AppSocket[] => {
+    if (opts.sockets) return opts.sockets;
+    const s = opts.server ? appSocketFromAddress(opts.server.address(), proto) : undefined;
+    if (s && opts.backlog !== undefined) s.backlog = opts.backlog;
+    return s ? [s] : [];
+  };
+  const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000);
+  void sampler.refresh();
+  const lastSpawn = Math.floor(Date.now() / 1000 - process.uptime());
+  const memory = opts.memory !== false;
+
+  const build = (): EmitterDocument => {
+    const snap = counters.snapshot();
+    const mem = memory ? readMemory() : { rss: 0, vsz: 0 };
+    const q = sampler.figures();
+    const listening = opts.server ? opts.server.listening : true;
+    const worker = buildWorker({
+      id: 1,
+      pid: process.pid,
+      accepting: listening,
+      status: snap.inFlight > 0 ? 'busy' : 'idle',
+      requests: snap.requests,
+      deltaRequests: snap.requests,
+      exceptions: snap.exceptions,
+      rss: mem.rss,
+      vsz: mem.vsz,
+      runningTime: snap.runningTime,
+      lastSpawn,
+      respawnCount: 1,
+      tx: snap.tx,
+      avgRt: snap.avgRt,
+      cores: coresFromFlat(snap.cores, snap.overflow, snap.maxCores),
+    });
+    return buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [worker] });
+  };
+  const source = new DocumentSource(build, opts.onError);
+
+  const listeners: StatsListener[] = [];
+  const listenList = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  try {
+    for (const l of listenList) listeners.push(await listenStats(source, l));
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    sampler.close();
+    owned?.close();
+    throw e;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    addresses: listeners.map((l) => l.address),
+    address: listeners[0]?.address,
+    document: () => source.document(),
+    json: (minified = false) => source.json(minified),
+    prometheus: () => source.prometheus(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        sampler.close();
+        await Promise.all(listeners.map((l) => l.close()));
+        owned?.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * A stats document source shared by the transports: builds the document
+ * at most once per event-loop turn (many clients connecting together get
+ * the same bytes, generated once), never throws, and reports a build
+ * failure once through `onError` while serving the last good document
+ * (or a minimal valid one).
+ */
+import type { EmitterDocument } from './doc.js';
+import { fallbackDocument } from './builder.js';
+import { renderDocument } from './render.js';
+import { renderPrometheus } from './prometheus.js';
+
+export interface StatsSource {
+  /** The current document (never throws). */
+  document(): EmitterDocument;
+  /** The document as uWSGI-layout JSON text (never throws). */
+  json(minified: boolean): string;
+  /** The document as Prometheus text (never throws). */
+  prometheus(): string;
+  /** Called when a client reads the stats (lets the source refresh its caches for the next read). */
+  onRead?(): void;
+}
+
+interface TurnCache {
+  doc: EmitterDocument;
+  pretty?: string;
+  mini?: string;
+  prom?: string;
+}
+
+export class DocumentSource implements StatsSource {
+  private cache: TurnCache | undefined;
+  private lastGood: EmitterDocument | undefined;
+  private reported = false;
+
+  constructor(
+    private readonly build: () => EmitterDocument,
+    private readonly onError?: (err: unknown) => void,
+    private readonly readHook?: () => void,
+  ) {}
+
+  private fail(err: unknown): void {
+    if (this.reported) return;
+    this.reported = true;
+    try {
+      this.onError?.(err);
+    } catch {
+      // a throwing error handler must not break stats either
+    }
+  }
+
+  document(): EmitterDocument {
+    if (this.cache) return this.cache.doc;
+    let doc: EmitterDocument;
+    try {
+      doc = this.build();
+      this.lastGood = doc;
+    } catch (err) {
+      this.fail(err);
+      doc = this.lastGood ?? fallbackDocument();
+    }
+    this.cache = { doc };
+    setImmediate(() => {
+      this.cache = undefined;
+    });
+    return doc;
+  }
+
+  json(minified: boolean): string {
+    const doc = this.document();
+    const c = this.cache;
+    const hit = minified ? c?.mini : c?.pretty;
+    if (hit !== undefined) return hit;
+    let text: string;
+    try {
+      text = renderDocument(doc, minified);
+    } catch (err) {
+      this.fail(err);
+      text = renderDocument(fallbackDocument(), minified);
+    }
+    if (c && c.doc === doc) {
+      if (minified) c.mini = text;
+      else c.pretty = text;
+    }
+    return text;
+  }
+
+  prometheus(): string {
+    const doc = this.document();
+    const c = this.cache;
+    if (c?.prom !== undefined) return c.prom;
+    let text: string;
+    try {
+      text = renderPrometheus(doc);
+    } catch (err) {
+      this.fail(err);
+      text = renderPrometheus(fallbackDocument());
+    }
+    if (c && c.doc === doc) c.prom = text;
+    return text;
+  }
+
+  onRead(): void {
+    try {
+      this.readHook?.();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+}

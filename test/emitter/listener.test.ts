@@ -1,0 +1,258 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { listenStats, isLoopbackHost, EmitterError } from '../../src/emitter/listener.js';
+import { DocumentSource } from '../../src/emitter/source.js';
+import { buildDocument, buildWorker, processIdentity } from '../../src/emitter/builder.js';
+import type { EmitterDocument } from '../../src/emitter/doc.js';
+import { renderDocument } from '../../src/emitter/render.js';
+import { renderPrometheus } from '../../src/emitter/prometheus.js';
+import { parseStats } from '../../src/protocol/parse.js';
+import { rawHttpGet, readAll, splitHttp, tempDir, waitFor } from './helpers.js';
+
+function doc(requests = 7): EmitterDocument {
+  return buildDocument({
+    identity: processIdentity(),
+    listenQueue: 0,
+    listenQueueErrors: 0,
+    sockets: [],
+    workers: [
+      buildWorker({
+        id: 1, pid: process.pid, accepting: true, status: 'idle', requests, deltaRequests: requests, exceptions: 1, rss: 1, vsz: 2,
+        runningTime: 3, lastSpawn: 4, respawnCount: 1, tx: 5, avgRt: 6, cores: [],
+      }),
+    ],
+  });
+}
+
+const fixed = (d = doc()): DocumentSource => new DocumentSource(() => d);
+
+test('raw unix socket: the document, then EOF; file mode 0600 even with umask 000', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'stats.sock');
+  const old = process.umask(0);
+  let l;
+  try {
+    l = await listenStats(fixed(), { path });
+  } finally {
+    process.umask(old);
+  }
+  t.after(() => l.close());
+  assert.equal(l.address, path);
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.ok(statSync(path).isSocket());
+  const body = await readAll({ path });
+  assert.equal(body.toString(), renderDocument(doc()));
+  const parsed = parseStats(body);
+  assert.equal(parsed.kind, 'server');
+  await l.close();
+  assert.equal(existsSync(path), false, 'close() removes the socket file');
+  await l.close(); // idempotent
+});
+
+test('raw TCP on loopback, pretty and minified', async (t) => {
+  const a = await listenStats(fixed(), { host: '127.0.0.1', port: 0 });
+  const b = await listenStats(fixed(), { host: '127.0.0.1', port: 0, minified: true });
+  t.after(() => Promise.all([a.close(), b.close()]));
+  assert.match(a.address, /^127\.0\.0\.1:\d+$/);
+  const pretty = await readAll({ host: '127.0.0.1', port: a.port! });
+  const mini = await readAll({ host: '127.0.0.1', port: b.port! });
+  assert.equal(pretty.toString(), renderDocument(doc()));
+  assert.equal(mini.toString(), renderDocument(doc(), true));
+  assert.deepEqual(JSON.parse(mini.toString()), JSON.parse(pretty.toString()));
+});
+
+test('IPv6 loopback works and is shown in brackets', async (t) => {
+  let l;
+  try {
+    l = await listenStats(fixed(), { host: '::1', port: 0 });
+  } catch (e) {
+    t.skip(`no IPv6 loopback here: ${(e as Error).message}`);
+    return;
+  }
+  t.after(() => l.close());
+  assert.match(l.address, /^\[::1\]:\d+$/);
+  const body = await readAll({ host: '::1', port: l.port! });
+  assert.equal(body.toString(), renderDocument(doc()));
+});
+
+test('HTTP transport: HTTP/1.0 200, JSON content type and exact length; HEAD; /metrics when enabled', async (t) => {
+  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true, prometheus: true });
+  t.after(() => l.close());
+  assert.match(l.address, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const r = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/');
+  assert.equal(r.statusLine, 'HTTP/1.0 200 OK');
+  assert.equal(r.headers['content-type'], 'application/json');
+  assert.equal(Number(r.headers['content-length']), r.body.length);
+  assert.equal(r.body.toString(), renderDocument(doc()));
+
+  const h = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/', 'HEAD');
+  assert.equal(h.statusLine, 'HTTP/1.0 200 OK');
+  assert.equal(h.body.length, 0);
+  assert.equal(Number(h.headers['content-length']), r.body.length);
+
+  const m = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/metrics');
+  assert.equal(m.statusLine, 'HTTP/1.0 200 OK');
+  assert.match(m.headers['content-type'] ?? '', /^text\/plain; version=0\.0\.4/);
+  assert.equal(m.body.toString(), renderPrometheus(doc()));
+
+  // fetch() (undici) reads it too
+  const res = await fetch(l.address);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), JSON.parse(renderDocument(doc())));
+});
+
+test('HTTP without prometheus serves the JSON for every path, like uWSGI', async (t) => {
+  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true, minified: true });
+  t.after(() => l.close());
+  const m = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/metrics');
+  assert.equal(m.body.toString(), renderDocument(doc(), true));
+});
+
+test('an oversized HTTP request head gets 431 and the connection is closed', async (t) => {
+  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true });
+  t.after(() => l.close());
+  const raw = await readAll({ host: '127.0.0.1', port: l.port! }, `GET / HTTP/1.0\r\nX-Junk: ${'j'.repeat(20_000)}`);
+  assert.match(splitHttp(raw).statusLine, /^HTTP\/1\.0 431 /);
+});
+
+test('garbage sent to the raw transport is ignored: the client still gets the document', async (t) => {
+  const dir = tempDir(t);
+  const l = await listenStats(fixed(), { path: join(dir, 's.sock') });
+  t.after(() => l.close());
+  const body = await readAll({ path: join(dir, 's.sock') }, Buffer.alloc(64 * 1024, 0xff));
+  assert.equal(body.toString(), renderDocument(doc()));
+});
+
+test('clients over maxClients are closed at once; a client that never reads is dropped after clientTimeoutMs', async (t) => {
+  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true, maxClients: 2, clientTimeoutMs: 400 });
+  t.after(() => l.close());
+  const holders: Socket[] = [];
+  t.after(() => holders.forEach((s) => s.destroy()));
+  const closedAt: number[] = [];
+  const t0 = Date.now();
+  for (let i = 0; i < 2; i++) {
+    // HTTP clients that never send their request: they hold a slot
+    const s = createConnection({ host: '127.0.0.1', port: l.port! });
+    s.on('error', () => undefined);
+    s.on('close', () => closedAt.push(Date.now() - t0));
+    holders.push(s);
+    await new Promise((r) => s.once('connect', r));
+  }
+  // the third is refused: closed without any data
+  const extra = await readAll({ host: '127.0.0.1', port: l.port! }, 'GET / HTTP/1.0\r\n\r\n').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ECONNRESET') return Buffer.alloc(0);
+    throw e;
+  });
+  assert.equal(extra.length, 0);
+  await waitFor(() => closedAt.length === 2, 'idle clients to be dropped', 5000);
+  assert.ok(closedAt.every((ms) => ms >= 300), `dropped after the timeout (${closedAt.join(', ')} ms)`);
+  // and the server serves again
+  const r = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/');
+  assert.equal(r.statusLine, 'HTTP/1.0 200 OK');
+});
+
+test('a failing document build is reported once via onError and an error-free document is served', async (t) => {
+  const errors: unknown[] = [];
+  let n = 0;
+  const src = new DocumentSource(
+    () => {
+      n++;
+      if (n === 1) return doc(1);
+      throw new Error('broken build');
+    },
+    (e) => errors.push(e),
+  );
+  const dir = tempDir(t);
+  const l = await listenStats(src, { path: join(dir, 's.sock') });
+  t.after(() => l.close());
+  const first = await readAll({ path: join(dir, 's.sock') });
+  assert.equal(parseStats(first).kind, 'server');
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setImmediate(r)); // next turn: the source rebuilds
+    const body = await readAll({ path: join(dir, 's.sock') });
+    assert.deepEqual(JSON.parse(body.toString()), JSON.parse(first.toString()), 'last good document served');
+  }
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /broken build/);
+
+  const bare = new DocumentSource(() => {
+    throw new Error('never works');
+  });
+  const text = bare.json(false);
+  assert.equal(parseStats(text).kind, 'server', 'fallback document is valid');
+});
+
+test('non-loopback TCP is refused unless allowRemote; bad options are rejected', async () => {
+  await assert.rejects(listenStats(fixed(), { host: 'stats.invalid', port: 0 }), (e: unknown) => e instanceof EmitterError && e.code === 'EREMOTE');
+  await assert.rejects(listenStats(fixed(), {}), (e: unknown) => e instanceof EmitterError && e.code === 'EINVAL');
+  await assert.rejects(listenStats(fixed(), { path: '/x', port: 1 }), (e: unknown) => e instanceof EmitterError && e.code === 'EINVAL');
+  await assert.rejects(listenStats(fixed(), { port: 70000 }), (e: unknown) => e instanceof EmitterError && e.code === 'EINVAL');
+  for (const h of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', '[::1]', '::ffff:127.0.0.1']) assert.ok(isLoopbackHost(h), h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', 'example.com', '::ffff:10.0.0.1', '128.0.0.1']) assert.ok(!isLoopbackHost(h), h);
+});
+
+test('a TCP port in use is a one-line EADDRINUSE error', async (t) => {
+  const a = await listenStats(fixed(), { host: '127.0.0.1', port: 0 });
+  t.after(() => a.close());
+  await assert.rejects(listenStats(fixed(), { host: '127.0.0.1', port: a.port! }), (e: unknown) => {
+    assert.ok(e instanceof EmitterError);
+    assert.equal(e.code, 'EADDRINUSE');
+    assert.ok(!e.message.includes('\n'));
+    return true;
+  });
+});
+
+test('unix socket path: a live socket is EADDRINUSE, a stale one is replaced, a regular file is never touched', async (t) => {
+  const dir = tempDir(t);
+  const live = join(dir, 'live.sock');
+  const other = createServer();
+  await new Promise<void>((r) => other.listen(live, r));
+  t.after(() => new Promise((r) => other.close(r)));
+  await assert.rejects(listenStats(fixed(), { path: live }), (e: unknown) => e instanceof EmitterError && e.code === 'EADDRINUSE' && e.message.includes(live));
+
+  // a stale socket: its owner was SIGKILLed, the file stayed
+  const stale = join(dir, 'stale.sock');
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(statSync(stale).isSocket(), 'stale socket file left behind');
+  const l = await listenStats(fixed(), { path: stale });
+  t.after(() => l.close());
+  assert.equal((await readAll({ path: stale })).toString(), renderDocument(doc()));
+
+  const file = join(dir, 'plain');
+  writeFileSync(file, 'precious');
+  await assert.rejects(listenStats(fixed(), { path: file }), (e: unknown) => e instanceof EmitterError && e.code === 'EEXIST');
+  assert.equal(statSync(file).isFile(), true);
+
+  await assert.rejects(listenStats(fixed(), { path: join(dir, 'x'.repeat(120)) }), (e: unknown) => e instanceof EmitterError && e.code === 'ENAMETOOLONG');
+});
+
+test('close() leaves a socket file that is no longer ours alone', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 's.sock');
+  const a = await listenStats(fixed(), { path });
+  // someone replaced the path with their own socket (a deployment restarted the app)
+  const { unlinkSync } = await import('node:fs');
+  unlinkSync(path);
+  const b = await listenStats(fixed(), { path });
+  t.after(() => b.close());
+  await a.close();
+  assert.ok(existsSync(path), "a's close() must not remove b's socket");
+  assert.equal((await readAll({ path })).toString(), renderDocument(doc()));
+});
+
+test('Linux abstract socket (@name): served, no file created', { skip: process.platform !== 'linux' && 'Linux only' }, async (t) => {
+  const name = `@tsgitop-test-${process.pid}-${Date.now()}`;
+  const l = await listenStats(fixed(), { path: name });
+  t.after(() => l.close());
+  assert.equal(l.address, name);
+  const body = await readAll({ path: `\0${name.slice(1)}` });
+  assert.equal(body.toString(), renderDocument(doc()));
+  assert.equal(existsSync(name), false);
+});
