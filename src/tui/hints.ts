@@ -1,0 +1,46 @@
+/**
+ * Colour thresholds that need more than one read: RSS growth (from the
+ * model's History) and recent (re)spawns. These are comparisons of values
+ * the model produced, for colouring only; they never change a number shown.
+ */
+import type { History } from '../model/history.js';
+import type { ServerView } from '../model/types.js';
+import type { RowHints } from './table.js';
+
+/** A spawn this recent (ms) is highlighted. */
+export const RECENT_SPAWN_MS = 60_000;
+/** RSS is "growing" when the newest known value exceeds the oldest known one in the window by this ratio… */
+export const RSS_GROWTH_RATIO = 1.2;
+/** …and by at least this many bytes… */
+export const RSS_GROWTH_MIN_BYTES = 4 * 1024 * 1024;
+/** …over a window of this many reads with at least RSS_MIN_POINTS known values. */
+export const RSS_WINDOW = 60;
+export const RSS_MIN_POINTS = 5;
+
+export function rowHints(view: ServerView, history: History | undefined, nowMs: number): RowHints {
+  const recentSpawn = new Set<string>();
+  const rssGrowing = new Set<string>();
+  for (const w of view.workers) {
+    const ls = w.raw.last_spawn;
+    if (w.respawned || (typeof ls === 'number' && ls > 0 && nowMs - ls * 1000 >= 0 && nowMs - ls * 1000 < RECENT_SPAWN_MS)) {
+      recentSpawn.add(w.key);
+    }
+    const s = history?.worker(w.key);
+    if (!s) continue;
+    const n = s.rss.length;
+    let first: number | undefined;
+    let last: number | undefined;
+    let known = 0;
+    for (let i = Math.max(0, n - RSS_WINDOW); i < n; i++) {
+      const v = s.rss.at(i);
+      if (v === undefined || v <= 0) continue;
+      if (first === undefined) first = v;
+      last = v;
+      known++;
+    }
+    if (first !== undefined && last !== undefined && known >= RSS_MIN_POINTS && last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES) {
+      rssGrowing.add(w.key);
+    }
+  }
+  return { recentSpawn, rssGrowing };
+}

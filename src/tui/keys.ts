@@ -1,0 +1,145 @@
+/**
+ * The one key map of the monitor. It drives three things, so they can never
+ * disagree: key handling (`bindingFor`), the help overlay (`?`, every entry)
+ * and the footer hints (entries with `showInFooter`, k9s style).
+ */
+
+/** Every action the monitor knows. */
+export type ActionId =
+  | 'quit'
+  | 'help'
+  | 'up'
+  | 'down'
+  | 'pageUp'
+  | 'pageDown'
+  | 'home'
+  | 'end'
+  | 'open'
+  | 'back'
+  | 'sortNext'
+  | 'sortPrev'
+  | 'sortPick'
+  | 'sortRps'
+  | 'sortRss'
+  | 'sortTime'
+  | 'reverse'
+  | 'cores'
+  | 'unused'
+  | 'totals'
+  | 'fast'
+  | 'pause'
+  | 'filter'
+  | 'chart'
+  | 'events'
+  | 'redraw'
+  | 'suspend';
+
+/**
+ * Where a binding applies. `main`: the worker/vassal table; `detail`: the
+ * worker detail view; `global`: everywhere (including the help overlay and
+ * the filter prompt, which otherwise swallow keys).
+ */
+export type KeyContext = 'main' | 'detail' | 'global';
+
+export interface KeyBinding {
+  /**
+   * Key names as blessed reports them: a printable character (`q`, `S`,
+   * `<`, `?`), or a named key (`up`, `enter`, `escape`, `pageup`, `f1`),
+   * or a chord (`C-c`, `C-l`).
+   */
+  keys: readonly string[];
+  /** How the key is written in the help overlay and the footer. */
+  name: string;
+  /** One line for the help overlay. */
+  help: string;
+  /** Footer label (short); defaults to `help`. */
+  hint?: string;
+  action: ActionId;
+  contexts: readonly KeyContext[];
+  showInFooter: boolean;
+}
+
+const M: readonly KeyContext[] = ['main'];
+const D: readonly KeyContext[] = ['detail'];
+const MD: readonly KeyContext[] = ['main', 'detail'];
+const G: readonly KeyContext[] = ['global'];
+
+/** The key map, in help-overlay order. */
+export const KEYMAP: readonly KeyBinding[] = [
+  { keys: ['C-c'], name: 'Ctrl-C', help: 'Quit (from anywhere)', action: 'quit', contexts: G, showInFooter: false },
+  { keys: ['q'], name: 'q', help: 'Quit', hint: 'quit', action: 'quit', contexts: M, showInFooter: true },
+  { keys: ['?', 'f1'], name: '?', help: 'Show/hide this help', hint: 'help', action: 'help', contexts: MD, showInFooter: true },
+  { keys: ['up', 'k'], name: '↑/k', help: 'Select the previous row', action: 'up', contexts: M, showInFooter: false },
+  { keys: ['down', 'j'], name: '↓/j', help: 'Select the next row', action: 'down', contexts: M, showInFooter: false },
+  { keys: ['pageup', 'C-b'], name: 'PgUp', help: 'Page up', action: 'pageUp', contexts: M, showInFooter: false },
+  { keys: ['pagedown', 'C-f', 'space'], name: 'PgDn', help: 'Page down', action: 'pageDown', contexts: M, showInFooter: false },
+  { keys: ['home', 'g'], name: 'Home/g', help: 'Select the first row', action: 'home', contexts: M, showInFooter: false },
+  { keys: ['end', 'G'], name: 'End/G', help: 'Select the last row', action: 'end', contexts: M, showInFooter: false },
+  { keys: ['enter'], name: 'Enter', help: "Worker detail (or click a selected row)", hint: 'detail', action: 'open', contexts: M, showInFooter: true },
+  { keys: ['escape', 'q', 'backspace'], name: 'Esc/q', help: 'Back to the worker table', hint: 'back', action: 'back', contexts: D, showInFooter: true },
+  { keys: ['escape'], name: 'Esc', help: 'Clear the filter', action: 'back', contexts: M, showInFooter: false },
+  { keys: ['s', '>'], name: 's/>', help: 'Sort by the next column', hint: 'sort', action: 'sortNext', contexts: M, showInFooter: true },
+  { keys: ['S', '<'], name: 'S/<', help: 'Sort by the previous column', action: 'sortPrev', contexts: M, showInFooter: false },
+  { keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], name: '1-9', help: 'Sort by the n-th column (twice: reverse; or click a title)', action: 'sortPick', contexts: M, showInFooter: false },
+  { keys: ['P'], name: 'P', help: 'Sort by RPS', action: 'sortRps', contexts: M, showInFooter: false },
+  { keys: ['M'], name: 'M', help: 'Sort by RSS (memory)', action: 'sortRss', contexts: M, showInFooter: false },
+  { keys: ['T'], name: 'T', help: 'Sort by running time', action: 'sortTime', contexts: M, showInFooter: false },
+  { keys: ['r', 'I'], name: 'r/I', help: 'Reverse the sort order', hint: 'reverse', action: 'reverse', contexts: M, showInFooter: true },
+  { keys: ['/'], name: '/', help: 'Filter by id, pid or status (Enter keeps, Esc clears)', hint: 'filter', action: 'filter', contexts: M, showInFooter: true },
+  { keys: ['a'], name: 'a', help: 'Cores: hidden → one row per worker:core → under each worker', hint: 'cores', action: 'cores', contexts: M, showInFooter: true },
+  { keys: ['u'], name: 'u', help: 'Show/hide unused cores (0 requests)', action: 'unused', contexts: MD, showInFooter: false },
+  { keys: ['t'], name: 't', help: 'Show/hide the totals row', hint: 'totals', action: 'totals', contexts: M, showInFooter: true },
+  { keys: ['f'], name: 'f', help: 'Fast refresh (every 0.1 s) on/off', hint: 'fast', action: 'fast', contexts: MD, showInFooter: true },
+  { keys: ['p'], name: 'p', help: 'Pause/resume the display (reads continue)', hint: 'pause', action: 'pause', contexts: MD, showInFooter: true },
+  { keys: ['c'], name: 'c', help: 'Chart of total RPS and listen queue (30+ rows)', hint: 'chart', action: 'chart', contexts: M, showInFooter: true },
+  { keys: ['e'], name: 'e', help: 'Event log pane on/off (30+ rows)', action: 'events', contexts: M, showInFooter: false },
+  { keys: ['C-l'], name: 'Ctrl-L', help: 'Redraw the screen', action: 'redraw', contexts: G, showInFooter: false },
+  { keys: ['C-z'], name: 'Ctrl-Z', help: 'Suspend to the shell (fg resumes)', action: 'suspend', contexts: G, showInFooter: false },
+];
+
+/** Normalise what blessed reports for one key press into the names used in KEYMAP. */
+export function keyName(ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean; meta?: boolean } | undefined): string | undefined {
+  const full = key?.full;
+  const name = key?.name;
+  // blessed reports '\r' twice: as 'return', then again as 'enter'. Act on 'enter' only.
+  if (name === 'return') return undefined;
+  if (name === 'enter' || name === 'linefeed') return 'enter';
+  if (key?.ctrl || key?.meta) return full ?? name;
+  if (name === 'space' || ch === ' ') return 'space';
+  if (ch !== undefined && ch.length === 1 && ch >= '!' && ch <= '~') return ch;
+  return name ?? full;
+}
+
+/**
+ * The binding a key press triggers in `context`, or undefined. Global
+ * bindings win; then the first entry of the context that lists the key.
+ */
+export function bindingFor(name: string | undefined, context: 'main' | 'detail', map: readonly KeyBinding[] = KEYMAP): KeyBinding | undefined {
+  if (name === undefined) return undefined;
+  return (
+    map.find((b) => b.contexts.includes('global') && b.keys.includes(name)) ??
+    map.find((b) => b.contexts.includes(context) && b.keys.includes(name))
+  );
+}
+
+/** Footer hints for a context: `name label` pairs from the entries marked showInFooter. */
+export function footerHints(context: 'main' | 'detail', map: readonly KeyBinding[] = KEYMAP): { key: string; label: string }[] {
+  return map
+    .filter((b) => b.showInFooter && (b.contexts.includes(context) || b.contexts.includes('global')))
+    .map((b) => ({ key: b.name, label: b.hint ?? b.help }));
+}
+
+/** Lines of the help overlay: one per KEYMAP entry, `name  help  where` (where: any, table, detail, both). */
+export function helpLines(map: readonly KeyBinding[] = KEYMAP): { key: string; help: string; where: string }[] {
+  return map.map((b) => ({
+    key: b.name,
+    help: b.help,
+    where: b.contexts.includes('global')
+      ? 'any'
+      : b.contexts.includes('main') && b.contexts.includes('detail')
+        ? 'both'
+        : b.contexts.includes('main')
+          ? 'table'
+          : 'detail',
+  }));
+}

@@ -1,0 +1,98 @@
+/**
+ * Text of the bottom panes (event log, throughput chart) and the footer.
+ * Pure: (data, size, theme) → tagged lines, each at most `width` visible
+ * characters.
+ */
+import { formatClock, formatCount, formatRate } from '../format.js';
+import type { EventKind, ModelEvent } from '../model/types.js';
+import { barChart } from './charts.js';
+import { clean, clip, pad } from './text.js';
+import type { Style, Theme } from './theme.js';
+
+const EVENT_STYLE: Record<EventKind, Style> = {
+  respawn: 'respawn',
+  harakiri: 'bad',
+  status: 'sig',
+  listen_queue: 'warn',
+  connection_lost: 'bad',
+  connection_restored: 'good',
+  new_worker: 'dim',
+  gone_worker: 'dim',
+};
+
+const EVENT_LABEL: Record<EventKind, string> = {
+  respawn: 'respawn',
+  harakiri: 'harakiri',
+  status: 'status',
+  listen_queue: 'lq',
+  connection_lost: 'lost',
+  connection_restored: 'restored',
+  new_worker: 'new',
+  gone_worker: 'gone',
+};
+
+/** One event as `HH:MM:SS kind     message` (plain). */
+export function eventText(e: ModelEvent, nowMs: number): string {
+  return `${formatClock(e.at / 1000, nowMs)} ${pad(EVENT_LABEL[e.kind] ?? e.kind, 8)} ${clean(e.message)}`;
+}
+
+/** The event log pane: a title line, then the newest events that fit (newest at the bottom). */
+export function eventLines(events: readonly ModelEvent[], width: number, height: number, nowMs: number, theme: Theme): string[] {
+  const lines: string[] = [theme.paint(pad(`Events (${events.length})`, width), 'tableHead')];
+  const room = Math.max(0, height - 1);
+  const shown = events.slice(Math.max(0, events.length - room));
+  if (shown.length === 0 && room > 0) lines.push(theme.paint(clip('no events yet: respawns, harakiri, status changes, listen queue, connection', width), 'dim'));
+  for (const e of shown) {
+    const time = formatClock(e.at / 1000, nowMs);
+    const label = pad(EVENT_LABEL[e.kind] ?? e.kind, 8);
+    const msg = clip(clean(e.message), Math.max(0, width - time.length - label.length - 2));
+    lines.push(`${theme.paint(time, 'dim')} ${theme.paint(label, EVENT_STYLE[e.kind] ?? 'plain')} ${theme.paint(msg, 'plain')}`);
+  }
+  return lines;
+}
+
+/**
+ * The throughput chart pane: total RPS and listen queue over the history,
+ * newest at the right; titles carry the latest and the maximum shown.
+ */
+export function chartLines(
+  rps: readonly (number | undefined)[],
+  lq: readonly (number | undefined)[],
+  width: number,
+  height: number,
+  theme: Theme,
+): string[] {
+  const h = Math.max(2, height);
+  const body = h - 2;
+  const rpsRows = Math.max(1, Math.ceil(body * 0.6));
+  const lqRows = Math.max(1, body - rpsRows);
+  const seen = (xs: readonly (number | undefined)[]): (number | undefined)[] => xs.slice(Math.max(0, xs.length - width));
+  const maxOf = (xs: readonly (number | undefined)[]): number | undefined => {
+    let m: number | undefined;
+    for (const v of xs) if (v !== undefined && Number.isFinite(v) && (m === undefined || v > m)) m = v;
+    return m;
+  };
+  const rv = seen(rps);
+  const lv = seen(lq);
+  const lastOf = (xs: readonly (number | undefined)[]): number | undefined => xs[xs.length - 1];
+  const out: string[] = [];
+  out.push(theme.paint(pad(`Total RPS  now ${formatRate(lastOf(rv))}  max ${formatRate(maxOf(rv))}  (${rv.length} reads)`, width), 'tableHead'));
+  for (const l of barChart(rv, width, rpsRows)) out.push(theme.paint(l, 'good'));
+  out.push(theme.paint(pad(`Listen queue  now ${formatCount(lastOf(lv))}  max ${formatCount(maxOf(lv))}`, width), 'tableHead'));
+  for (const l of barChart(lv, width, lqRows)) out.push(theme.paint(l, 'warn'));
+  return out.slice(0, h);
+}
+
+/** Footer of key hints (`key label` pairs) that fit in `width`. */
+export function footerLine(hints: readonly { key: string; label: string }[], width: number, theme: Theme): string {
+  let out = '';
+  let used = 0;
+  for (const h of hints) {
+    const len = h.key.length + 1 + h.label.length;
+    const sep = used > 0 ? 2 : 0;
+    if (used + sep + len > width) break;
+    out += (sep ? '  ' : '') + theme.paint(h.key, 'key') + ' ' + theme.paint(h.label, 'plain');
+    used += sep + len;
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * The monitor's UI state and the pure transitions on it. Nothing here reads
+ * the clock, touches blessed or does arithmetic on stats counters.
+ */
+
+/** How cores are shown: not at all; one table row per worker:core; listed under each worker. */
+export type CoresMode = 'hidden' | 'merged' | 'listed';
+
+export const CORES_MODES: readonly CoresMode[] = ['hidden', 'merged', 'listed'];
+
+export interface UiState {
+  screen: 'main' | 'detail';
+  help: boolean;
+  /** Sort column id of the worker table (WORKER_COLUMNS id). */
+  sortId: string;
+  /** Sort column id of the merged cores table. */
+  coreSortId: string;
+  /** Descending when true. */
+  reverse: boolean;
+  cores: CoresMode;
+  /** Show cores with 0 requests. */
+  unused: boolean;
+  totals: boolean;
+  fast: boolean;
+  paused: boolean;
+  filter: string;
+  filterEditing: boolean;
+  chart: boolean;
+  events: boolean;
+  /** Key of the selected table row, if any. */
+  selected: string | undefined;
+  /** Index of the first visible table row. */
+  top: number;
+  /** WorkerView.key shown by the detail screen. */
+  detailKey: string | undefined;
+}
+
+export function initialState(p: { sortId?: string; reverse?: boolean } = {}): UiState {
+  return {
+    screen: 'main',
+    help: false,
+    sortId: p.sortId ?? 'wid',
+    coreSortId: 'core',
+    reverse: p.reverse ?? false,
+    cores: 'hidden',
+    unused: false,
+    totals: false,
+    fast: false,
+    paused: false,
+    filter: '',
+    filterEditing: false,
+    chart: false,
+    events: true,
+    selected: undefined,
+    top: 0,
+    detailKey: undefined,
+  };
+}
+
+/** hidden → merged → listed → hidden. */
+export function nextCoresMode(m: CoresMode): CoresMode {
+  const i = CORES_MODES.indexOf(m);
+  return CORES_MODES[(i + 1) % CORES_MODES.length]!;
+}
+
+/**
+ * The sort id after moving `step` (±1) through `ids` (the visible columns, in
+ * order) from `current`; a current id that is not visible starts from the
+ * first column.
+ */
+export function stepSort(ids: readonly string[], current: string, step: 1 | -1): string {
+  if (ids.length === 0) return current;
+  const i = ids.indexOf(current);
+  if (i < 0) return step === 1 ? ids[0]! : ids[ids.length - 1]!;
+  return ids[(i + step + ids.length) % ids.length]!;
+}
+
+/** Picking a column: the same column again flips the direction, another one keeps it. */
+export function pickSort(current: string, reverse: boolean, picked: string): { id: string; reverse: boolean } {
+  return picked === current ? { id: current, reverse: !reverse } : { id: picked, reverse };
+}
+
+/**
+ * The selected key after a move over `keys` (the table's rows in display
+ * order). No selection yet: any move selects the first (or, for 'end', the
+ * last) row. A selection that vanished (filtered out, worker gone) restarts
+ * from the top.
+ */
+export function moveSelection(
+  keys: readonly string[],
+  selected: string | undefined,
+  move: number | 'home' | 'end',
+): string | undefined {
+  if (keys.length === 0) return undefined;
+  if (move === 'home') return keys[0];
+  if (move === 'end') return keys[keys.length - 1];
+  const i = selected === undefined ? -1 : keys.indexOf(selected);
+  if (i < 0) return move < 0 ? keys[keys.length - 1] : keys[0];
+  const j = Math.max(0, Math.min(keys.length - 1, i + move));
+  return keys[j];
+}
+
+/**
+ * The first visible row so that row `index` is on screen in a window of
+ * `height` rows over `count` rows, moving `top` as little as possible.
+ */
+export function scrollTop(index: number, top: number, height: number, count: number): number {
+  const h = Math.max(1, height);
+  const maxTop = Math.max(0, count - h);
+  let t = Math.max(0, Math.min(top, maxTop));
+  if (index < 0) return t;
+  if (index < t) t = index;
+  else if (index >= t + h) t = index - h + 1;
+  return Math.max(0, Math.min(t, maxTop));
+}
+
+/** Text the filter matches: case-insensitive substring of the id, pid or status. */
+export function matchesFilter(filter: string, fields: readonly (string | number | undefined)[]): boolean {
+  const q = filter.trim().toLowerCase();
+  if (q === '') return true;
+  return fields.some((f) => f !== undefined && String(f).toLowerCase().includes(q));
+}

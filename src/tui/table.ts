@@ -1,0 +1,407 @@
+/**
+ * The main table as data: which columns fit, which rows exist in which
+ * order (filtered, sorted, cores merged or listed), and how one row becomes
+ * one line of text. Rows are light references; cells are formatted only for
+ * the rows on screen, so a 2048-worker server costs one sort per read, not
+ * 2048 × columns format calls per frame.
+ */
+import {
+  CORE_COLUMNS,
+  SEPARATOR,
+  VASSAL_COLUMNS,
+  WORKER_COLUMNS,
+  fitColumns,
+  sortRows,
+  type Column,
+  type RenderContext,
+} from '../columns.js';
+import { formatBytes, formatCount, formatMs, formatRate } from '../format.js';
+import type { VassalStats } from '../protocol/types.js';
+import type { CoreView, StatusClass, Totals, WorkerView } from '../model/types.js';
+import { statusClass } from '../model/status.js';
+import { matchesFilter, type CoresMode } from './state.js';
+import { clean, pad } from './text.js';
+import type { Style, Theme } from './theme.js';
+
+/** A core shown as a table row, with its worker for context. */
+export interface CoreRow {
+  worker: WorkerView;
+  core: CoreView;
+}
+
+export type RowRef =
+  | { kind: 'worker'; key: string; worker: WorkerView }
+  | { kind: 'core'; key: string; worker: WorkerView; core: CoreView; sub: boolean }
+  | { kind: 'totals'; key: string }
+  | { kind: 'vassal'; key: string; vassal: VassalStats; index: number };
+
+export type TableKind = 'workers' | 'cores' | 'vassals';
+
+/** Any column of the three tables, type-erased for layout. */
+export type AnyColumn = Column<WorkerView> | Column<CoreRow> | Column<VassalStats>;
+
+export interface TableModel {
+  kind: TableKind;
+  columns: AnyColumn[];
+  /** All row ids of the current sort column set, in display order (visible columns only). */
+  sortIds: string[];
+  /** The sort column actually applied (undefined: document order). */
+  sortId: string | undefined;
+  reverse: boolean;
+  rows: RowRef[];
+  /** Rows before filtering (for "3 of 8"). */
+  total: number;
+  /** Rows after filtering (totals row excluded). */
+  matched: number;
+}
+
+/** Status of one core: busy only where the core is in a request; else its worker's status. */
+export function coreStatus(r: CoreRow): string {
+  if (r.core.inRequest) return 'busy';
+  const ws = r.worker.status;
+  if (r.core.raw.in_request === undefined) return ws;
+  return r.worker.statusClass === 'busy' ? 'idle' : ws;
+}
+
+function adapt(c: Column<CoreView>): Column<CoreRow> {
+  const out: Column<CoreRow> = {
+    id: c.id,
+    title: c.title,
+    width: c.width,
+    align: c.align,
+    priority: c.priority,
+    help: c.help,
+    value: (r) => c.value(r.core),
+    format: (r, ctx) => c.format(r.core, ctx),
+  };
+  const sk = c.sortKey;
+  if (sk) out.sortKey = (r) => sk(r.core);
+  return out;
+}
+
+const CORE_STATUS: Column<CoreRow> = {
+  id: 'status',
+  title: 'STATUS',
+  width: 7,
+  align: 'left',
+  priority: 1,
+  help: 'busy when this core is in a request, else the worker status',
+  value: (r) => coreStatus(r) || undefined,
+  format: (r) => clean(coreStatus(r)) || '-',
+};
+
+/** Columns of the merged cores table: CORE_COLUMNS with a per-core STATUS after RPS. */
+export const MERGED_CORE_COLUMNS: readonly Column<CoreRow>[] = (() => {
+  const cols = CORE_COLUMNS.map(adapt);
+  const at = cols.findIndex((c) => c.id === 'rps');
+  cols.splice(at < 0 ? cols.length : at + 1, 0, CORE_STATUS);
+  // The merged table's CORE cell sorts by worker id first, then core id.
+  const first = cols.find((c) => c.id === 'core');
+  if (first) first.sortKey = (r) => (r.worker.id ?? 0) * 1e6 + (r.core.id ?? 0);
+  return cols;
+})();
+
+/** Is a core "unused" (0 requests and not in a request)? Unknown counts are shown. */
+function unusedCore(c: CoreView): boolean {
+  return c.requests === 0 && !c.inRequest;
+}
+
+function workerMatches(filter: string, w: WorkerView): boolean {
+  return matchesFilter(filter, [w.id, w.pid, w.status]);
+}
+
+export interface TableInput {
+  workers?: readonly WorkerView[];
+  vassals?: readonly VassalStats[];
+  width: number;
+  cores: CoresMode;
+  unused: boolean;
+  totals: boolean;
+  filter: string;
+  sortId: string;
+  coreSortId: string;
+  reverse: boolean;
+}
+
+/** Build the table model of a server view (workers or merged cores) or of an Emperor's vassals. */
+export function buildTable(inp: TableInput): TableModel {
+  if (inp.vassals) {
+    const columns = fitColumns(VASSAL_COLUMNS, inp.width);
+    const all = inp.vassals.map((v, index) => ({ v, index }));
+    const kept = all.filter(({ v }) => matchesFilter(inp.filter, [v.id, v.pid]));
+    const col = columns.find((c) => c.id === inp.sortId);
+    const sorted = col ? sortRowsBy(kept, (x) => x.v, col, inp.reverse) : inp.reverse ? kept.slice().reverse() : kept;
+    return {
+      kind: 'vassals',
+      columns,
+      sortIds: columns.map((c) => c.id),
+      sortId: col?.id,
+      reverse: inp.reverse,
+      rows: sorted.map(({ v, index }) => ({ kind: 'vassal', key: `v:${index}:${typeof v.id === 'string' ? v.id : ''}`, vassal: v, index })),
+      total: all.length,
+      matched: kept.length,
+    };
+  }
+  const workers = inp.workers ?? [];
+  const matched = workers.filter((w) => workerMatches(inp.filter, w));
+  if (inp.cores === 'merged') {
+    const columns = fitColumns(MERGED_CORE_COLUMNS, inp.width);
+    const coreRows: CoreRow[] = [];
+    let total = 0;
+    for (const w of workers) {
+      for (const c of w.cores) {
+        if (!inp.unused && unusedCore(c)) continue;
+        total++;
+        if (matchesFilter(inp.filter, [w.id, w.pid, coreStatus({ worker: w, core: c })]) || matchesCore(inp.filter, w, c)) {
+          coreRows.push({ worker: w, core: c });
+        }
+      }
+    }
+    const col = columns.find((c) => c.id === inp.coreSortId) ?? MERGED_CORE_COLUMNS.find((c) => c.id === inp.coreSortId);
+    const sorted = col ? sortRows(coreRows, col, inp.reverse) : coreRows;
+    const rows: RowRef[] = sorted.map((r) => ({ kind: 'core', key: `c:${r.worker.key}:${coreKey(r.core)}`, worker: r.worker, core: r.core, sub: false }));
+    if (inp.totals) rows.push({ kind: 'totals', key: 'totals' });
+    return { kind: 'cores', columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total, matched: coreRows.length };
+  }
+  const columns = fitColumns(WORKER_COLUMNS, inp.width);
+  const col = columns.find((c) => c.id === inp.sortId) ?? WORKER_COLUMNS.find((c) => c.id === inp.sortId);
+  const sorted = col ? sortRows(matched, col, inp.reverse) : matched;
+  const rows: RowRef[] = [];
+  for (const w of sorted) {
+    rows.push({ kind: 'worker', key: `w:${w.key}`, worker: w });
+    if (inp.cores === 'listed') {
+      for (const c of w.cores) {
+        if (!inp.unused && unusedCore(c)) continue;
+        rows.push({ kind: 'core', key: `c:${w.key}:${coreKey(c)}`, worker: w, core: c, sub: true });
+      }
+    }
+  }
+  if (inp.totals) rows.push({ kind: 'totals', key: 'totals' });
+  return { kind: 'workers', columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total: workers.length, matched: matched.length };
+}
+
+function matchesCore(filter: string, w: WorkerView, c: CoreView): boolean {
+  const q = filter.trim();
+  return q !== '' && `${w.id ?? ''}:${c.id ?? ''}` === q;
+}
+
+function coreKey(c: CoreView): string {
+  return c.id === undefined ? '?' : String(c.id);
+}
+
+function sortRowsBy<T, R>(rows: readonly T[], get: (t: T) => R, col: Column<R>, reverse: boolean): T[] {
+  const wrapped: Column<T> = {
+    ...col,
+    value: (t) => col.value(get(t)),
+    format: (t, ctx) => col.format(get(t), ctx),
+  } as Column<T>;
+  const sk = col.sortKey;
+  if (sk) wrapped.sortKey = (t) => sk(get(t));
+  else delete wrapped.sortKey;
+  return sortRows(rows, wrapped, reverse);
+}
+
+/** One cell ready to print. */
+export interface Cell {
+  text: string;
+  style: Style;
+}
+
+/** Extra per-row facts the renderer may colour by (computed by the caller from History etc.). */
+export interface RowHints {
+  /** Worker keys whose RSS is growing. */
+  rssGrowing?: ReadonlySet<string>;
+  /** Worker keys that (re)spawned recently. */
+  recentSpawn?: ReadonlySet<string>;
+}
+
+function statusStyleOf(c: StatusClass): Style {
+  return c;
+}
+
+/** Cells of one worker row. */
+function workerCells(w: WorkerView, cols: readonly Column<WorkerView>[], ctx: RenderContext, hints: RowHints): Cell[] {
+  return cols.map((c) => {
+    const text = clean(c.format(w, ctx));
+    let style: Style = 'plain';
+    switch (c.id) {
+      case 'status':
+        style = statusStyleOf(w.statusClass);
+        break;
+      case 'exc':
+        if (w.excRate !== undefined && w.excRate > 0) style = 'bad';
+        break;
+      case 'hc':
+        if ((w.raw.harakiri_count ?? 0) > 0) style = 'warn';
+        break;
+      case 'pid':
+      case 'wid':
+      case 'respawn':
+      case 'lastspawn':
+        if (w.respawned || hints.recentSpawn?.has(w.key)) style = 'respawn';
+        break;
+      case 'rss':
+        if (hints.rssGrowing?.has(w.key)) style = 'mem';
+        break;
+      case 'rps':
+        if (w.rps !== undefined && w.rps > 0) style = 'good';
+        break;
+    }
+    return { text, style };
+  });
+}
+
+const CORE_BY_ID = new Map(CORE_COLUMNS.map((c) => [c.id, c]));
+
+/** Cells of a core listed under its worker, aligned with the worker columns. */
+function subCoreCells(r: CoreRow, cols: readonly Column<WorkerView>[], ctx: RenderContext): Cell[] {
+  return cols.map((c) => {
+    switch (c.id) {
+      case 'wid':
+        return { text: `└${r.core.id ?? '?'}`, style: 'dim' };
+      case 'req':
+      case 'rps': {
+        const cc = CORE_BY_ID.get(c.id);
+        return { text: cc ? cc.format(r.core, ctx) : '', style: 'dim' };
+      }
+      case 'status': {
+        const s = coreStatus(r);
+        return { text: clean(s) || '-', style: statusStyleOf(statusClass(s || undefined)) };
+      }
+      default:
+        return { text: '', style: 'plain' };
+    }
+  });
+}
+
+function mergedCoreCells(r: CoreRow, cols: readonly Column<CoreRow>[], ctx: RenderContext): Cell[] {
+  return cols.map((c) => {
+    const text = clean(c.format(r, ctx));
+    let style: Style = 'plain';
+    if (c.id === 'status') style = statusStyleOf(statusClass(coreStatus(r) || undefined));
+    else if ((c.id === 'rerr' || c.id === 'werr') && text !== '0' && text !== '-') style = 'warn';
+    else if (c.id === 'rps' && r.core.rps !== undefined && r.core.rps > 0) style = 'good';
+    return { text, style };
+  });
+}
+
+/** The totals row's cell for a column id (worker or merged-core table), '' when it has no total. */
+export function totalsCell(id: string, t: Totals): string {
+  switch (id) {
+    case 'wid':
+    case 'core':
+      return 'Σ';
+    case 'pid':
+      return `${t.workers}w`;
+    case 'share':
+      return t.requests !== undefined && t.requests > 0 ? '100.0' : '-';
+    case 'req':
+      return formatCount(t.requests);
+    case 'rps':
+      return formatRate(t.rps);
+    case 'exc':
+      return formatCount(t.exceptions);
+    case 'status':
+      return `busy:${t.busy}`;
+    case 'avg':
+      return formatMs(t.avgRt);
+    case 'rss':
+      return formatBytes(t.rss);
+    case 'vsz':
+      return formatBytes(t.vsz);
+    case 'tx':
+      return formatBytes(t.tx);
+    // ReSpwn: no total. The column shows uWSGI's respawn_count (the first
+    // spawn counts 1) while Totals.respawns counts re-spawns only, so a
+    // "total" there would not be the column's sum.
+    case 'hc':
+      return formatCount(t.harakiri);
+    default:
+      return '';
+  }
+}
+
+/** Cells of a row. */
+export function rowCells(model: TableModel, row: RowRef, ctx: RenderContext, totals: Totals | undefined, hints: RowHints): Cell[] {
+  switch (row.kind) {
+    case 'worker':
+      return workerCells(row.worker, model.columns as Column<WorkerView>[], ctx, hints);
+    case 'core':
+      return row.sub
+        ? subCoreCells(row, model.columns as Column<WorkerView>[], ctx)
+        : mergedCoreCells(row, model.columns as Column<CoreRow>[], ctx);
+    case 'vassal':
+      return (model.columns as Column<VassalStats>[]).map((c) => ({ text: clean(c.format(row.vassal, ctx)), style: 'plain' as Style }));
+    case 'totals':
+      return model.columns.map((c) => ({ text: totals ? totalsCell(c.id, totals) : '', style: 'totals' as Style }));
+  }
+}
+
+/** Plain text of a row (no tags), exactly `width` characters. */
+export function plainLine(model: TableModel, cells: readonly Cell[], width: number): string {
+  const parts = model.columns.map((c, i) => pad(cells[i]?.text ?? '', c.width, c.align));
+  return pad(parts.join(SEPARATOR), width);
+}
+
+/**
+ * A row as tagged text of exactly `width` visible characters. Cells that
+ * overflow the line are clipped; `selected` paints the whole line inverse.
+ */
+export function taggedLine(model: TableModel, cells: readonly Cell[], width: number, theme: Theme, selected: boolean, base: Style = 'plain'): string {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < model.columns.length && used < width; i++) {
+    const c = model.columns[i]!;
+    if (i > 0) {
+      out += SEPARATOR;
+      used += SEPARATOR.length;
+      if (used >= width) break;
+    }
+    const w = Math.min(c.width, width - used);
+    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
+    const cell = cells[i];
+    const style = cell && cell.style !== 'plain' ? cell.style : base;
+    out += style === 'plain' ? escText(text) : theme.paint(text, style);
+    used += w;
+  }
+  if (used < width) out += ' '.repeat(width - used);
+  return selected ? theme.open('selected') + out + theme.close('selected') : out;
+}
+
+/** The header line of the table, with the sort column marked ▲/▼ (and highlighted). */
+export function headerLine(model: TableModel, width: number, theme: Theme): string {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < model.columns.length && used < width; i++) {
+    const c = model.columns[i]!;
+    if (i > 0) {
+      out += theme.paint(SEPARATOR, 'tableHead');
+      used += SEPARATOR.length;
+    }
+    const w = Math.min(c.width, width - used);
+    let title = c.title;
+    const sorted = c.id === model.sortId;
+    if (sorted) {
+      const mark = model.reverse ? '▼' : '▲';
+      title = title.length < c.width ? (c.align === 'right' ? mark + title : title + mark) : title.slice(0, c.width - 1) + mark;
+    }
+    out += theme.paint(pad(title, c.width, c.align).slice(0, w), sorted ? 'sortHead' : 'tableHead');
+    used += w;
+  }
+  if (used < width) out += theme.paint(' '.repeat(width - used), 'tableHead');
+  return out;
+}
+
+/** The column under screen x (0-based, relative to the table's left edge), for clicks on titles. */
+export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
+  let pos = 0;
+  for (const c of model.columns) {
+    if (x >= pos && x < pos + c.width) return c;
+    pos += c.width + SEPARATOR.length;
+  }
+  return undefined;
+}
+
+function escText(s: string): string {
+  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}

@@ -1,0 +1,305 @@
+/** Unit tests of the TUI's pure parts: key map, state moves, layout, charts, header, table, poller. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KEYMAP, bindingFor, footerHints, helpLines, keyName, type ActionId } from '../../src/tui/keys.js';
+import { moveSelection, nextCoresMode, pickSort, scrollTop, stepSort, matchesFilter } from '../../src/tui/state.js';
+import { computeLayout, PANE_MIN_ROWS, TABLE_MIN_ROWS } from '../../src/tui/layout.js';
+import { barChart, sparkline } from '../../src/tui/charts.js';
+import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/text.js';
+import { headerPlain, packHeader, serverHeaderItems } from '../../src/tui/header.js';
+import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus } from '../../src/tui/table.js';
+import { makeTheme } from '../../src/tui/theme.js';
+import { Poller, backoffDelay } from '../../src/tui/poller.js';
+import { buildView } from '../../src/model/view.js';
+import type { ServerView } from '../../src/model/types.js';
+import { synth, T0 } from './synth.js';
+
+function view(tick: number, workers = 4, cores = 2): ServerView {
+  const v = buildView(synth(tick, { workers, cores }), tick > 0 ? synth(tick - 1, { workers, cores }) : undefined);
+  assert.equal(v.kind, 'server');
+  return v as ServerView;
+}
+
+test('key map: every action has a binding, no key means two things in one context', () => {
+  const actions = new Set(KEYMAP.map((b) => b.action));
+  const all: ActionId[] = ['quit', 'help', 'up', 'down', 'pageUp', 'pageDown', 'home', 'end', 'open', 'back', 'sortNext', 'sortPrev', 'sortPick', 'sortRps', 'sortRss', 'sortTime', 'reverse', 'cores', 'unused', 'totals', 'fast', 'pause', 'filter', 'chart', 'events', 'redraw', 'suspend'];
+  for (const a of all) assert.ok(actions.has(a), `no binding for ${a}`);
+  for (const ctx of ['main', 'detail'] as const) {
+    const seen = new Map<string, string>();
+    for (const b of KEYMAP) {
+      if (!b.contexts.includes(ctx) && !b.contexts.includes('global')) continue;
+      for (const k of b.keys) {
+        const prev = seen.get(k);
+        assert.ok(prev === undefined || prev === b.action, `${ctx}: key ${k} bound to ${prev} and ${b.action}`);
+        seen.set(k, b.action);
+      }
+    }
+  }
+});
+
+test('key map: lookups by context; q quits the table but goes back from the detail', () => {
+  assert.equal(bindingFor('q', 'main')?.action, 'quit');
+  assert.equal(bindingFor('q', 'detail')?.action, 'back');
+  assert.equal(bindingFor('C-c', 'detail')?.action, 'quit');
+  assert.equal(bindingFor('s', 'main')?.action, 'sortNext');
+  assert.equal(bindingFor('s', 'detail'), undefined);
+  assert.equal(bindingFor('7', 'main')?.action, 'sortPick');
+  assert.equal(bindingFor(undefined, 'main'), undefined);
+  assert.equal(keyName('G', { name: 'g', full: 'S-g', shift: true } as never), 'G');
+  assert.equal(keyName('\r', { name: 'return', full: 'return' }), undefined, "blessed's first report of \\r is ignored");
+  assert.equal(keyName('\r', { name: 'enter', full: 'enter' }), 'enter');
+  assert.equal(keyName('\x03', { name: 'c', full: 'C-c', ctrl: true }), 'C-c');
+  assert.equal(keyName(undefined, { name: 'up', full: 'up' }), 'up');
+  assert.equal(keyName(' ', { name: 'space', full: 'space' }), 'space');
+});
+
+test('key map drives the footer and the help lines', () => {
+  const f = footerHints('main');
+  assert.deepEqual(
+    f.map((h) => h.key),
+    KEYMAP.filter((b) => b.showInFooter && b.contexts.includes('main')).map((b) => b.name),
+  );
+  assert.ok(footerHints('detail').some((h) => h.key === 'Esc/q'));
+  assert.equal(helpLines().length, KEYMAP.length);
+});
+
+test('selection moves clamp, wrap from nothing, and survive a vanished key', () => {
+  const keys = ['a', 'b', 'c', 'd'];
+  assert.equal(moveSelection(keys, undefined, 1), 'a');
+  assert.equal(moveSelection(keys, undefined, -1), 'd');
+  assert.equal(moveSelection(keys, 'b', 1), 'c');
+  assert.equal(moveSelection(keys, 'd', 5), 'd');
+  assert.equal(moveSelection(keys, 'b', -9), 'a');
+  assert.equal(moveSelection(keys, 'zz', 1), 'a');
+  assert.equal(moveSelection(keys, 'b', 'end'), 'd');
+  assert.equal(moveSelection([], 'b', 1), undefined);
+  assert.equal(scrollTop(0, 0, 5, 20), 0);
+  assert.equal(scrollTop(7, 0, 5, 20), 3);
+  assert.equal(scrollTop(2, 3, 5, 20), 2);
+  assert.equal(scrollTop(-1, 50, 5, 20), 15);
+  assert.equal(stepSort(['a', 'b', 'c'], 'c', 1), 'a');
+  assert.equal(stepSort(['a', 'b', 'c'], 'a', -1), 'c');
+  assert.equal(stepSort(['a', 'b', 'c'], 'x', 1), 'a');
+  assert.deepEqual(pickSort('rps', false, 'rps'), { id: 'rps', reverse: true });
+  assert.deepEqual(pickSort('rps', true, 'req'), { id: 'req', reverse: true });
+  assert.equal(nextCoresMode('hidden'), 'merged');
+  assert.equal(nextCoresMode('merged'), 'listed');
+  assert.equal(nextCoresMode('listed'), 'hidden');
+  assert.ok(matchesFilter('BUS', [1, 1000, 'busy']));
+  assert.ok(!matchesFilter('7', [1, 1000, 'idle']));
+  assert.ok(matchesFilter('  ', [1]));
+});
+
+test('layout: 80x24 has no pane and a big table; tall terminals get the pane; the table keeps its minimum', () => {
+  const small = computeLayout(80, 24, 3, { chart: true, events: true });
+  assert.equal(small.pane, 'none');
+  assert.equal(small.tableHeight, 24 - 3 - 1 - 1 - 1);
+  assert.equal(small.footerTop, 23);
+  const tall = computeLayout(200, 50, 3, { chart: true, events: true });
+  assert.equal(tall.pane, 'both');
+  assert.ok(tall.paneHeight >= 7);
+  assert.equal(tall.tableTop + tall.tableHeight + tall.paneHeight, tall.footerTop);
+  const narrowTall = computeLayout(100, 40, 3, { chart: true, events: true });
+  assert.equal(narrowTall.pane, 'chart', 'the chart replaces the event log when there is no room for both');
+  const justTall = computeLayout(80, PANE_MIN_ROWS, 3, { chart: false, events: true });
+  assert.equal(justTall.pane, 'events');
+  assert.ok(justTall.tableHeight >= TABLE_MIN_ROWS);
+  const none = computeLayout(200, 50, 3, { chart: false, events: false });
+  assert.equal(none.pane, 'none');
+  const tiny = computeLayout(10, 3, 3, { chart: true, events: true });
+  assert.ok(tiny.tableHeight >= 0 && tiny.footerTop === 2);
+});
+
+test('charts: sparkline keeps the newest points, right-aligned; gaps are blank; bar chart is height lines', () => {
+  assert.equal(sparkline([0, 7], 2), '▁█');
+  assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3), '▇▇█');
+  assert.equal(sparkline([5], 3), '  █');
+  assert.equal(sparkline([0, undefined, 0], 3), '▁ ▁');
+  assert.equal(sparkline([100, 101, 102], 3, true), '▁▅█');
+  assert.equal(sparkline([100, 101, 102], 3, false), '███');
+  const bars = barChart([0, 4, 8], 3, 2);
+  assert.equal(bars.length, 2);
+  assert.deepEqual(bars, ['  █', '▁██']);
+  assert.deepEqual(barChart([0, 3, 8], 3, 2), ['  █', '▁▆█']);
+  assert.deepEqual(barChart([undefined], 2, 1), [' ·']);
+});
+
+test('text helpers: control characters never reach the terminal; clipping marks the cut', () => {
+  assert.equal(clean('busy\x1b[2J\n'), 'busy?[2J?');
+  assert.equal(clean('\u009bX'), '?X');
+  assert.equal(clip('abcdef', 4), 'abc…');
+  assert.equal(clipLeft('/a/b/c/d', 5), '…/c/d');
+  assert.equal(pad('ab', 4, 'right'), '  ab');
+  assert.equal(pad('abcdef', 3), 'ab…');
+  assert.equal(oneLine(new Error('first\nsecond')), 'first');
+  assert.equal(formatAge(12_345), '12s');
+  assert.equal(formatAge(1_234), '1.2s');
+  assert.equal(formatAge(185_000), '3m05s');
+});
+
+test('header packs into the width without exceeding it, keeping the important items', () => {
+  const v = view(2);
+  for (const width of [40, 80, 120, 200]) {
+    const lines = headerPlain(packHeader(serverHeaderItems(v, T0 + 2000, width >= 100, '/tmp/some/quite/long/path/to/the/stats.socket'), width, 3));
+    assert.ok(lines.length <= 3);
+    for (const l of lines) assert.ok(l.length <= width, `${width}: '${l}' is ${l.length} long`);
+    const all = lines.join(' ');
+    assert.match(all, /RPS 100 /); // workers serve 10, 20, 30, 40 requests per second
+  }
+});
+
+test('table: sort, reverse, filter and the three cores modes', () => {
+  const v = view(2, 4, 3);
+  const base = { workers: v.workers, width: 80, cores: 'hidden' as const, unused: false, totals: false, filter: '', sortId: 'wid', coreSortId: 'core', reverse: false };
+  const ids = (t: ReturnType<typeof buildTable>): string[] => t.rows.map((r) => r.key);
+  assert.deepEqual(ids(buildTable(base)), ['w:1', 'w:2', 'w:3', 'w:4']);
+  assert.deepEqual(ids(buildTable({ ...base, sortId: 'rps', reverse: true })), ['w:4', 'w:3', 'w:2', 'w:1']);
+  assert.deepEqual(ids(buildTable({ ...base, filter: 'busy' })), ['w:2']);
+  assert.deepEqual(ids(buildTable({ ...base, totals: true })).at(-1), 'totals');
+  // merged: one row per used core (3 cores, the last one unused), listed: under each worker
+  const merged = buildTable({ ...base, cores: 'merged' });
+  assert.equal(merged.kind, 'cores');
+  assert.equal(merged.rows.length, 4 * 2);
+  assert.equal(buildTable({ ...base, cores: 'merged', unused: true }).rows.length, 4 * 3);
+  const listed = buildTable({ ...base, cores: 'listed' });
+  assert.deepEqual(ids(listed).slice(0, 3), ['w:1', 'c:1:0', 'c:1:1']);
+  // busy only where the core is in a request
+  const w2 = v.workers[1]!;
+  assert.equal(coreStatus({ worker: w2, core: w2.cores[0]! }), 'busy');
+  assert.equal(coreStatus({ worker: w2, core: w2.cores[1]! }), 'idle');
+});
+
+test('table lines are exactly the width, coloured or not, and the sort column is marked', () => {
+  const v = view(2, 4, 2);
+  const theme = makeTheme(false);
+  for (const width of [40, 80, 132]) {
+    const t = buildTable({ workers: v.workers, width, cores: 'listed', unused: true, totals: true, filter: '', sortId: 'rps', coreSortId: 'core', reverse: true });
+    for (const r of t.rows) {
+      const cells = rowCells(t, r, { now: T0 }, v.totals, {});
+      assert.equal(plainLine(t, cells, width).length, width);
+      const tagged = taggedLine(t, cells, width, theme, false).replace(/\{[^}]*\}/g, '');
+      assert.equal(tagged.length, width, `tagged line at ${width}: '${tagged}'`);
+    }
+    const head = headerLine(t, width, theme).replace(/\{[^}]*\}/g, '');
+    assert.equal(head.length, width);
+    if (t.columns.some((c) => c.id === 'rps')) assert.match(head, /▼RPS/);
+  }
+});
+
+test('poller: one read at a time, keeps the cadence, backs off and resets on success', async () => {
+  assert.equal(backoffDelay(1, 500, 10_000), 500);
+  assert.equal(backoffDelay(2, 500, 10_000), 1000);
+  assert.equal(backoffDelay(6, 500, 10_000), 10_000);
+  assert.equal(backoffDelay(60, 500, 10_000), 10_000);
+
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let n = 0;
+  const results: string[] = [];
+  const delays: number[] = [];
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const p = new Poller<number>({
+    read: async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const i = ++n;
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      if (i === 2 || i === 3) throw new Error(`fail ${i}`);
+      return i;
+    },
+    intervalMs: () => 1,
+    onSuccess: (v) => {
+      results.push(`ok${v}`);
+      if (v >= 5) done();
+    },
+    onFailure: (e, d) => {
+      results.push((e as Error).message);
+      delays.push(d);
+    },
+    backoffInitialMs: 2,
+    backoffMaxMs: 3,
+  });
+  p.start();
+  p.start(); // no second loop
+  await finished;
+  p.stop();
+  assert.equal(maxInFlight, 1);
+  assert.deepEqual(results, ['ok1', 'fail 2', 'fail 3', 'ok4', 'ok5']);
+  assert.deepEqual(delays, [2, 3]);
+  assert.equal(p.failures, 0);
+});
+
+test('poller: stop aborts the read in flight and nothing is called afterwards', async () => {
+  let aborted = false;
+  let called = false;
+  let started!: () => void;
+  const isStarted = new Promise<void>((r) => (started = r));
+  const p = new Poller<number>({
+    read: (signal) =>
+      new Promise<number>((_res, rej) => {
+        started();
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          rej(new Error('aborted'));
+        });
+      }),
+    intervalMs: () => 1000,
+    onSuccess: () => (called = true),
+    onFailure: () => (called = true),
+  });
+  p.start();
+  await isStarted;
+  p.stop();
+  await new Promise((r) => setImmediate(r));
+  assert.ok(aborted);
+  assert.ok(!called);
+});
+
+test('colour hints: RSS growth over the history window, recent spawns', async () => {
+  const { rowHints } = await import('../../src/tui/hints.js');
+  const { History } = await import('../../src/model/history.js');
+  const hist = new History();
+  let v: ServerView | undefined;
+  for (let tick = 0; tick < 10; tick++) {
+    const s = synth(tick, { workers: 2, cores: 1 });
+    s.doc.workers[0]!.rss = (20 + tick * 3) * 1024 * 1024; // grows 20 → 47 MiB
+    s.doc.workers[1]!.rss = 20 * 1024 * 1024; // flat
+    s.doc.workers[1]!.last_spawn = Math.floor((T0 + tick * 1000) / 1000) - 5; // spawned 5 s ago
+    v = buildView(s) as ServerView;
+    hist.update(v);
+  }
+  const hints = rowHints(v!, hist, T0 + 9000);
+  assert.deepEqual([...hints.rssGrowing!], ['1']);
+  assert.deepEqual([...hints.recentSpawn!], ['2']);
+  // Too little history: no RSS verdict.
+  const short = new History();
+  short.update(v!);
+  assert.equal(rowHints(v!, short, T0 + 9000).rssGrowing!.size, 0);
+});
+
+test('status line: STALE age and retry before the message; PAUSED; filter counts; fits the width', async () => {
+  const { statusLine, helpBox } = await import('../../src/tui/status.js');
+  const theme = makeTheme(false);
+  const plain = (s: string): string => s.replace(/\{[^}]*\}/g, '');
+  const base = { cols: 80, now: T0, theme, addressLabel: '/tmp/s.sock', paused: false, every: '1s', fast: false, filter: '', filterEditing: false };
+  assert.equal(plain(statusLine(base)), 'connecting to /tmp/s.sock …');
+  assert.equal(plain(statusLine({ ...base, lastGoodAt: T0 - 500 })), '● live · every 1s');
+  const stale = plain(statusLine({ ...base, lastGoodAt: T0 - 12_000, lastError: { message: 'x'.repeat(200), retryAt: T0 + 4000 } }));
+  assert.ok(stale.startsWith(' STALE 12s   retry in 4.0s  xxx'), stale);
+  assert.ok(stale.length <= 80);
+  assert.match(plain(statusLine({ ...base, lastError: { message: 'refused', retryAt: T0 } })), /^ NO DATA {3}retry in 0\.0s {2}refused$/);
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0, paused: true, shownAt: T0 - 3000 })), /^ PAUSED {3}showing 3\.0s old data/);
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0, filter: 'bu', matched: { matched: 1, total: 4 } })), /filter "bu" {2}1\/4 match$/);
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0, lastEvent: { at: T0 - 1000, kind: 'respawn', message: 'worker 2 respawned' } })), /worker 2 respawned$/);
+  assert.doesNotMatch(plain(statusLine({ ...base, lastGoodAt: T0, lastEvent: { at: T0 - 60_000, kind: 'respawn', message: 'old news' } })), /old news/);
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0, renderError: 'boom' })), /^render error: boom/);
+
+  const big = helpBox(120, 50, 0, theme);
+  assert.equal(plain(big.content).split('\n').length, 2 + KEYMAP.length, 'every entry on one page');
+  const small = helpBox(80, 24, 99, theme);
+  assert.ok(small.top > 0 && small.top + small.page === KEYMAP.length, 'scroll clamps to the last page');
+  assert.ok(small.height <= 22 && small.width <= 78);
+  for (const l of plain(small.content).split('\n')) assert.ok(l.length <= small.width - 2, `'${l}' too wide`);
+});
