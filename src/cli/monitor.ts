@@ -13,8 +13,9 @@ export interface MonitorCliOptions extends CommonOptions {
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
   const { runMonitor } = await import('../tui/app.js');
   return runMonitor({
-    source: async () => {
-      const r = await fetchStats(addr, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+    // The monitor aborts the read in flight when it exits (q, a signal, an error).
+    source: async (signal) => {
+      const r = await fetchStats(addr, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal });
       return { doc: r.doc, at: r.at };
     },
     addressLabel: addr.display,
