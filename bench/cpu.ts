@@ -1,0 +1,103 @@
+/**
+ * CPU used by the real monitor over a wall-clock window: `bin/tsgitop ADDR`
+ * runs in a real terminal (tmux, 200x50) and reads a unix socket that serves
+ * a fresh 64-worker x 8-core document on every connection. CPU time is
+ * utime+stime of the tsgitop process from /proc/PID/stat, so it includes
+ * the socket read, parse, model and render — everything a tick costs.
+ *
+ *   node dist/bench/cpu.js [--seconds 60] [--workers 64] [--frequency 1]
+ *
+ * Target: under 1 % of one core at 64 workers and 1 Hz.
+ */
+import { createServer } from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rng, synthDocument } from './synth.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const seconds = arg('--seconds', 60);
+const workers = arg('--workers', 64);
+const frequency = arg('--frequency', 1);
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+if (spawnSync('tmux', ['-V']).status !== 0) {
+  console.error('bench cpu: tmux is needed (apt-get install -y tmux)');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tsgitop-cpu-'));
+const sock = join(dir, 'stats.sock');
+const rand = rng(42);
+let tick = 0;
+let served = 0;
+const server = createServer((c) => {
+  served++;
+  c.end(synthDocument(workers, 8, ++tick, rand));
+  c.on('error', () => {});
+});
+await new Promise<void>((r) => server.listen(sock, r));
+
+const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
+const session = `tsgitop-cpu-${process.pid}`;
+const pidFile = join(dir, 'pid');
+execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', `echo $$ > ${pidFile}; exec node ${bin} -f ${frequency} ${sock}`]);
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime (fields 14, 15)
+}
+let pid = 0;
+for (let i = 0; i < 100 && !pid; i++) {
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+// Let start-up (module loading, first frames) pass before the window opens.
+while (served < 3) await new Promise((r) => setTimeout(r, 100));
+const servedAt0 = served;
+const c0 = cpuTicks(pid);
+const t0 = process.hrtime.bigint();
+await new Promise((r) => setTimeout(r, seconds * 1000));
+const c1 = cpuTicks(pid);
+const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+const reads = served - servedAt0;
+const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+spawnSync('tmux', ['kill-session', '-t', session]);
+server.close();
+rmSync(dir, { recursive: true, force: true });
+
+const cpuSec = (c1 - c0) / CLK_TCK;
+const pct = (cpuSec / wall) * 100;
+const docBytes = synthDocument(workers, 8, 1, rng(1)).length;
+const ok = /WID/.test(screen) && reads > 0;
+const lines = [
+  '# Monitor CPU use',
+  '',
+  `Command: \`npm run build && node dist/bench/cpu.js --seconds ${seconds} --workers ${workers} --frequency ${frequency}\``,
+  '',
+  `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}`,
+  '',
+  `The real \`bin/tsgitop\` in tmux (200x50) reading a unix socket that serves a fresh ${workers}-worker x 8-core`,
+  `document (${(docBytes / 1024).toFixed(0)} KiB) on each connection, every ${frequency} s. CPU = utime+stime of the tsgitop process`,
+  `(/proc/PID/stat, CLK_TCK ${CLK_TCK}) over the window, after start-up.`,
+  '',
+  '| workers | frequency | window | reads | CPU time | CPU use (of one core) | target |',
+  '|---:|---:|---:|---:|---:|---:|---|',
+  `| ${workers} | ${frequency} s | ${wall.toFixed(1)} s | ${reads} | ${cpuSec.toFixed(2)} s | **${pct.toFixed(2)} %** | < 1 % at 64 workers, 1 Hz: ${pct < 1 ? 'met' : 'NOT met'} |`,
+  '',
+  ok ? 'The screen showed the worker table during the run.' : 'WARNING: the screen did not show the worker table.',
+  '',
+];
+const out = fileURLToPath(new URL(`../../bench/results/cpu.md`, import.meta.url));
+writeFileSync(out, lines.join('\n'));
+console.log(lines.join('\n'));
+process.exit(ok ? 0 : 1);
