@@ -120,3 +120,33 @@ test('live monitor in tmux against a real uWSGI: keys, kill, restart, quit', { s
   assert.equal(tmux('display-message', '-p', '-t', session, '#{cursor_flag}').trim(), '1', 'cursor visible');
   await second.stop();
 });
+
+test('tsgitop demo in tmux: a live cluster on screen; Ctrl-C leaves no process or socket behind', { skip: hasTmux ? false : 'tmux not installed', timeout: 120_000 }, async () => {
+  const after = join(dir, 'demo-after.txt');
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', `node ${BIN} demo --workers 3 -f 0.5; echo "exit=$?" > ${after}; sleep 600`);
+  // Three workers with pids, requests flowing (the synthetic load), and the stats socket path in the header.
+  const s = await waitScreen((x) => /stats \/\S+stats\.sock/.test(x) && (x.match(/^\s+[123]\s+[\d.]+\s+\d+\s+\d+/gm) ?? []).length === 3 && /req\s+[1-9]/.test(x), 'demo workers under load', 30000);
+  const sock = /stats (\/\S+stats\.sock)/.exec(s)![1]!;
+  const pids = [...s.matchAll(/^\s+[123]\s+[\d.]+\s+(\d+)\s/gm)].map((m) => Number(m[1]));
+  assert.equal(pids.length, 3);
+  assert.match(s, /2\.0\.21-tsgitop/, 'the emitter speaks uWSGI 2.0.21\'s format');
+  assert.ok(existsSync(sock), 'stats socket exists while running');
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  assert.ok(pids.every(alive));
+
+  tmux('send-keys', '-t', session, 'C-c');
+  const state = await waitFile(after, 20000);
+  assert.match(state, /^exit=0$/m);
+  assert.deepEqual(pids.filter(alive), [], 'no demo worker survives');
+  assert.ok(!existsSync(sock), 'socket file removed');
+  assert.ok(!existsSync(join(sock, '..')), 'temp dir removed');
+  spawnSync('tmux', ['kill-session', '-t', session]);
+});
