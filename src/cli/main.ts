@@ -74,6 +74,7 @@ function buildProgram(): Command {
     .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
+    .option('--help-keys', "list the live monitor's keys and exit")
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -168,6 +169,13 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
     io.stdout.write(printColumns());
+    return 0;
+  }
+  if (opts.helpKeys) {
+    const { helpLines } = await import('../tui/keys.js');
+    const rows = helpLines();
+    const w = Math.max(...rows.map((r) => r.key.length));
+    io.stdout.write(`Keys of the live monitor (the same map drives the ? overlay and the footer):\n${rows.map((r) => `  ${r.key.padEnd(w)}  ${r.help}  [${r.where}]`).join('\n')}\n`);
     return 0;
   }
   const c = common(opts);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { runCli, assertOneLineError } from './run-cli.js';
+import { KEYMAP } from '../../src/tui/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,6 +85,12 @@ describe('help and version', () => {
     const r = await runCli(['--version']);
     assert.equal(r.code, 0);
     assert.match(r.stdout.toString(), /^tsgitop \d+\.\d+\.\d+\n$/);
+  });
+  test('--help-keys lists every entry of the monitor key map', async () => {
+    const r = await runCli(['--help-keys']);
+    assert.equal(r.code, 0);
+    const out = r.stdout.toString();
+    for (const k of KEYMAP) assert.ok(out.includes(`${k.name} `) && out.includes(k.help), `--help-keys lists ${k.name}: ${k.help}`);
   });
   test('--help-columns lists the worker columns', async () => {
     const r = await runCli(['--help-columns']);
