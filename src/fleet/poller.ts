@@ -1,0 +1,226 @@
+/**
+ * Reads every fleet target concurrently, each on its own: one in-flight read
+ * per target at most, each with its own deadline (`timeoutMs`), its own
+ * previous/current sample and its own last error. One slow or dead target
+ * never holds up the reads of the others.
+ *
+ * `tick()` is one refresh: it starts a read for every target that has none
+ * in flight, then waits — at most `waitMs` (default min(timeoutMs,
+ * intervalMs)) — only for the reads it just started on targets whose last
+ * read succeeded (plus, on the very first tick, every target, so the first
+ * table is complete), and returns a snapshot of whatever is current. A
+ * target that is failing or hanging is read in the background and never
+ * waited for: its late answer shows on a later tick. So a dead or hanging
+ * target delays at most the one tick in which it stops answering, by at most
+ * `waitMs`.
+ */
+import type { Sample } from '../model/types.js';
+import { fetchStats } from '../protocol/reader.js';
+import { isStatsError } from '../protocol/errors.js';
+import type { StatsDocument } from '../protocol/types.js';
+import type { Recorder } from '../record/recorder.js';
+import { errorMessage } from '../record/format.js';
+import type { Target } from './targets.js';
+import { resolveTiming, type FleetSnapshot, type FleetTiming, type TargetSnapshot } from './view.js';
+
+/** What one read of a target yields: the sample, and the bytes as sent (for recording). */
+export interface TargetRead extends Sample<StatsDocument> {
+  raw?: Uint8Array;
+}
+
+/** Reads one target; must honour `timeoutMs` and `signal`. Default: fetchStats. */
+export type TargetReader = (target: Target, opts: { timeoutMs: number; maxBytes: number | undefined; signal: AbortSignal }) => Promise<TargetRead>;
+
+export interface FleetPollerOptions {
+  targets: readonly Target[];
+  /** Refresh interval, ms (drives the default thresholds and waitMs). */
+  intervalMs: number;
+  /** Per-target deadline of one read (default 5000 ms). */
+  timeoutMs?: number;
+  /** Per-read size cap (default fetchStats' 64 MiB). */
+  maxBytes?: number;
+  /** How long tick() waits for the reads it started (default min(timeoutMs, intervalMs)). */
+  waitMs?: number;
+  /** See FleetTiming (default 2 × intervalMs). */
+  staleAfterMs?: number;
+  /** See FleetTiming (default max(5 × intervalMs, 10 s)). */
+  downAfterMs?: number;
+  /** Reads in flight at once across the fleet (default 256); more wait for a free slot. */
+  maxConcurrent?: number;
+  /** Record every completed read (sample or failure) under the target's label. */
+  recorder?: Recorder;
+  /** Injectable reader (tests); default fetchStats on the target's address. */
+  read?: TargetReader;
+  /** Wall clock, ms since epoch (default Date.now). */
+  now?: () => number;
+}
+
+const defaultReader: TargetReader = async (target, o) => {
+  const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, signal: o.signal });
+  return { doc: r.doc, at: r.at, raw: r.raw };
+};
+
+interface Slot {
+  snap: TargetSnapshot;
+  abort: AbortController | undefined;
+  running: Promise<void> | undefined;
+}
+
+export class FleetPoller {
+  readonly targets: readonly Target[];
+  readonly #timing: FleetTiming;
+  readonly #timeoutMs: number;
+  readonly #maxBytes: number | undefined;
+  readonly #waitMs: number;
+  readonly #maxConcurrent: number;
+  readonly #recorder: Recorder | undefined;
+  readonly #read: TargetReader;
+  readonly #now: () => number;
+  readonly #slots: Slot[];
+  #active = 0;
+  #queue: (() => void)[] = [];
+  #ticks = 0;
+  #closed = false;
+
+  constructor(o: FleetPollerOptions) {
+    if (!(o.intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${String(o.intervalMs)}`);
+    this.targets = [...o.targets];
+    this.#timeoutMs = o.timeoutMs ?? 5000;
+    this.#maxBytes = o.maxBytes;
+    this.#waitMs = Math.max(0, o.waitMs ?? Math.min(this.#timeoutMs, o.intervalMs));
+    this.#maxConcurrent = Math.max(1, Math.floor(o.maxConcurrent ?? 256));
+    this.#timing = resolveTiming({ intervalMs: o.intervalMs, staleAfterMs: o.staleAfterMs, downAfterMs: o.downAfterMs });
+    this.#recorder = o.recorder;
+    this.#read = o.read ?? defaultReader;
+    this.#now = o.now ?? Date.now;
+    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, abort: undefined, running: undefined }));
+  }
+
+  /** The thresholds in use. */
+  get timing(): FleetTiming {
+    return { ...this.#timing };
+  }
+
+  /** Reads currently in flight (or waiting for a concurrency slot). */
+  get inFlight(): number {
+    return this.#slots.filter((s) => s.running !== undefined).length;
+  }
+
+  /**
+   * One refresh: start reads, wait for the fresh ones (bounded, see the
+   * module comment), return the current snapshot. Never rejects.
+   */
+  async tick(): Promise<FleetSnapshot> {
+    if (this.#closed) return this.snapshot();
+    const first = this.#ticks++ === 0;
+    const waitFor: Promise<void>[] = [];
+    for (const slot of this.#slots) {
+      if (slot.running) continue;
+      const healthy = slot.snap.cur !== undefined && slot.snap.error === undefined;
+      const p = this.#start(slot);
+      if (first || healthy) waitFor.push(p);
+    }
+    if (waitFor.length > 0 && this.#waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(waitFor),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.#waitMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    return this.snapshot();
+  }
+
+  /** The current state of every target (copies: later reads do not change it). */
+  snapshot(): FleetSnapshot {
+    return {
+      at: this.#now(),
+      timing: { ...this.#timing },
+      targets: this.#slots.map((s) => ({ ...s.snap, error: s.snap.error ? { ...s.snap.error } : undefined })),
+    };
+  }
+
+  /** Abort every read in flight and wait until they have settled. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const waiting = this.#queue;
+    this.#queue = [];
+    for (const w of waiting) w();
+    const running: Promise<void>[] = [];
+    for (const s of this.#slots) {
+      s.abort?.abort();
+      if (s.running) running.push(s.running);
+    }
+    await Promise.all(running);
+  }
+
+  #start(slot: Slot): Promise<void> {
+    const ac = new AbortController();
+    slot.abort = ac;
+    slot.snap.inFlightSince = this.#now();
+    const run = (async () => {
+      await this.#acquire();
+      try {
+        if (this.#closed) return;
+        slot.snap.inFlightSince = this.#now();
+        let r: TargetRead;
+        try {
+          r = await this.#read(slot.snap.target, { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes, signal: ac.signal });
+        } catch (e) {
+          if (this.#closed || ac.signal.aborted) return;
+          this.#failed(slot, e);
+          return;
+        }
+        if (this.#closed) return;
+        this.#succeeded(slot, r);
+      } finally {
+        this.#release();
+        slot.snap.inFlightSince = undefined;
+        slot.abort = undefined;
+        slot.running = undefined;
+      }
+    })();
+    slot.running = run;
+    return run;
+  }
+
+  #succeeded(slot: Slot, r: TargetRead): void {
+    const s = slot.snap;
+    s.prev = s.cur;
+    s.cur = { doc: r.doc, at: r.at };
+    s.error = undefined;
+    s.failingSince = undefined;
+    s.reads++;
+    if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, r.raw);
+  }
+
+  #failed(slot: Slot, e: unknown): void {
+    const s = slot.snap;
+    const at = this.#now();
+    s.error = { message: errorMessage(e), code: isStatsError(e) ? e.code : undefined, at };
+    s.failingSince ??= at;
+    s.reads++;
+    this.#recorder?.recordError(s.target.label, at, e);
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#active < this.#maxConcurrent || this.#closed) {
+      this.#active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) =>
+      this.#queue.push(() => {
+        this.#active++;
+        resolve();
+      }),
+    );
+  }
+
+  #release(): void {
+    this.#active--;
+    const next = this.#queue.shift();
+    next?.();
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Fleet renderers for batch mode: a plain-text table (one line per target,
+ * like `top -b`) and one JSON object per tick. Pure functions of a FleetView.
+ */
+import { columnById, fitColumns, lineWidth, sortRows, type Column } from '../columns.js';
+import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
+import { DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine } from '../render/text.js';
+import type { FleetRow, FleetView, TargetState } from './view.js';
+
+const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
+const STATE_ORDER: Record<TargetState, number> = { up: 0, stale: 1, down: 2 };
+
+function num(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => number | undefined, fmt: (n: number | undefined) => string): Column<FleetRow> {
+  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r)) };
+}
+
+function text(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => string | undefined): Column<FleetRow> {
+  return { id, title, width, align: 'left', priority, help, value, format: (r) => value(r) ?? UNKNOWN };
+}
+
+/**
+ * The fleet table's columns (ids for --sort). Drop order (highest first):
+ * ADDRESS 8, VERSION 7, RSS 6, EXC/s 5, AGE 4, AVG 3, LQ 2, RPS 1, BUSY 1,
+ * TARGET / STATE 0. The ERROR text is not a column: when any target has
+ * one, it takes the rest of the line after the columns (which then leave it
+ * at least ERROR_MIN_WIDTH characters).
+ */
+export const FLEET_COLUMNS: readonly Column<FleetRow>[] = [
+  text('target', 'TARGET', 16, 0, 'Target label (LABEL = in the targets file, else the address)', (r) => r.label),
+  { ...text('state', 'STATE', 5, 0, 'up; STALE: last good data older than 2 intervals; DOWN: none, or too old', (r) => STATE_TEXT[r.state]), sortKey: (r) => STATE_ORDER[r.state] },
+  {
+    id: 'busy',
+    title: 'BUSY',
+    width: 9,
+    align: 'right',
+    priority: 1,
+    help: 'Busy workers / workers (Emperor: vassals)',
+    value: (r) => r.busy,
+    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy)}/${formatCount(r.workers)}`),
+  },
+  num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate),
+  num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount),
+  num('avg', 'AVG', 7, 3, 'Average response time, request-weighted over workers', (r) => r.avgRt, formatMs),
+  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms) => (ms === undefined ? UNKNOWN : formatDuration(ms * 1000))),
+  num('exc', 'EXC/s', 6, 5, 'Exceptions per second', (r) => r.excRate, formatRate),
+  num('rss', 'RSS', 7, 6, 'Resident memory, sum over workers', (r) => r.rss, formatBytes),
+  text('version', 'VERSION', 20, 7, 'uWSGI (or emitter) version', (r) => r.version),
+  text('address', 'ADDRESS', 28, 8, 'Stats address', (r) => r.address),
+];
+
+/** Room the columns leave for the trailing ERROR text when a target has an error. */
+export const ERROR_MIN_WIDTH = 30;
+
+/** Options of renderFleetText. */
+export interface FleetTextOptions {
+  /** Line width (default 200); columns drop by priority to fit, lines are clipped. */
+  width?: number;
+  /** Sort by this column id or title (default: target order). */
+  sortBy?: string;
+  /** Descending. */
+  reverse?: boolean;
+}
+
+/** The header facts of a fleet view, in two groups. */
+export function fleetHeaderFacts(view: FleetView): string[][] {
+  const t = view.totals;
+  const states = [`up ${t.up}`, ...(t.stale ? [`stale ${t.stale}`] : []), ...(t.down ? [`down ${t.down}`] : [])].join(', ');
+  return [
+    ['tsgitop fleet', formatTimestamp(view.at), `targets: ${t.targets} (${states})`],
+    [
+      `workers: ${t.workers} (busy ${t.busy})`,
+      `RPS: ${formatRate(t.rps)}`,
+      `exc/s: ${formatRate(t.excRate)}`,
+      `avg: ${formatMs(t.avgRt)}`,
+      `lq: ${formatCount(t.listenQueue)}`,
+      `rss: ${formatBytes(t.rss)}`,
+    ],
+  ];
+}
+
+/**
+ * Plain text of one fleet tick: header lines, a blank line, the column
+ * titles, one line per target. Ends with a newline; no line is longer than
+ * `width`.
+ */
+export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): string {
+  const width = Math.max(1, Math.floor(opts.width ?? DEFAULT_TEXT_WIDTH));
+  const ctx = { now: view.at };
+  const errors = view.rows.some((r) => r.error !== undefined);
+  // The error text gets up to ERROR_MIN_WIDTH, but never squeezes out TARGET and STATE.
+  const essential = lineWidth(FLEET_COLUMNS.slice(0, 2));
+  const reserve = errors ? Math.max(0, Math.min(ERROR_MIN_WIDTH + 1, width - essential)) : 0;
+  const cols = fitColumns(FLEET_COLUMNS, Math.max(1, width - reserve));
+  const colsWidth = lineWidth(cols);
+  const withError = (line: string, err: string | undefined): string => (errors && err ? `${line.padEnd(colsWidth)} ${err}` : line);
+  const sortCol = opts.sortBy ? columnById(opts.sortBy, FLEET_COLUMNS) : undefined;
+  const rows = sortCol ? sortRows(view.rows, sortCol, opts.reverse ?? false) : opts.reverse ? [...view.rows].reverse() : view.rows;
+  const lines = packFacts(fleetHeaderFacts(view), width);
+  lines.push('', withError(titleLine(cols), 'ERROR'));
+  for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));
+  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+}
+
+/** A fleet column by id or title (for validating --sort in fleet mode). */
+export function fleetColumnById(id: string): Column<FleetRow> | undefined {
+  return columnById(id, FLEET_COLUMNS);
+}
+
+function n(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * One JSON object per fleet tick (`--json` with several targets). Unknown
+ * values are `null`. Stable keys:
+ * `{ kind:'fleet', at (ms), time (ISO-8601), interval (s),
+ *    totals: { targets, up, stale, down, workers, busy, rps, exc_rate, listen_queue, rss, avg_rt (µs) },
+ *    targets: [{ label, address, state, error, kind, workers, busy, vassals, rps, exc_rate,
+ *                listen_queue, avg_rt (µs), rss, requests, version, age_ms }] }`
+ */
+export function fleetToJson(view: FleetView): Record<string, unknown> {
+  const t = view.totals;
+  const time = Number.isFinite(view.at) && Math.abs(view.at) <= 8.64e15 ? new Date(view.at).toISOString() : null;
+  return {
+    kind: 'fleet',
+    at: n(view.at),
+    time,
+    interval: n(view.intervalMs / 1000),
+    totals: {
+      targets: t.targets,
+      up: t.up,
+      stale: t.stale,
+      down: t.down,
+      workers: t.workers,
+      busy: t.busy,
+      rps: n(t.rps),
+      exc_rate: n(t.excRate),
+      listen_queue: n(t.listenQueue),
+      rss: n(t.rss),
+      avg_rt: n(t.avgRt),
+    },
+    targets: view.rows.map((r) => ({
+      label: r.label,
+      address: r.address,
+      state: r.state,
+      error: r.error ?? null,
+      kind: r.kind ?? null,
+      workers: n(r.workers),
+      busy: n(r.busy),
+      vassals: n(r.vassals),
+      rps: n(r.rps),
+      exc_rate: n(r.excRate),
+      listen_queue: n(r.listenQueue),
+      avg_rt: n(r.avgRt),
+      rss: n(r.rss),
+      requests: n(r.requests),
+      version: r.version ?? null,
+      age_ms: n(r.ageMs),
+    })),
+  };
+}

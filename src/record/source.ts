@@ -1,0 +1,46 @@
+/**
+ * The live source of the monitor / batch mode, with recording: reads one
+ * stats document (fetchStats) and, when a Recorder is given, appends the
+ * document — or the failure — to the recording.
+ */
+import type { Sample } from '../model/types.js';
+import type { Address } from '../protocol/address.js';
+import { fetchStats, type ReadOptions } from '../protocol/reader.js';
+import type { StatsDocument } from '../protocol/types.js';
+import type { Recorder } from './recorder.js';
+
+export interface RecordingSourceOptions {
+  /** Per-read deadline (default fetchStats' 5000 ms). */
+  timeoutMs?: number;
+  /** Size cap (default fetchStats' 64 MiB). */
+  maxBytes?: number;
+  /** The `addr` written to the recording (default the address's display form). */
+  label?: string;
+  /** Clock for the time of a failed read (default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * A `(signal?) => Promise<Sample>` for MonitorOptions.source (or batch mode)
+ * that records every read into `recorder` (if given). A read cancelled
+ * through `signal` (the monitor quitting) is not recorded.
+ */
+export function recordingSource(
+  addr: Address,
+  recorder: Recorder | undefined,
+  opts: RecordingSourceOptions = {},
+): (signal?: AbortSignal) => Promise<Sample<StatsDocument>> {
+  const label = opts.label ?? addr.display;
+  const now = opts.now ?? Date.now;
+  return async (signal?: AbortSignal) => {
+    const ro: ReadOptions = { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal };
+    try {
+      const r = await fetchStats(addr, ro);
+      recorder?.record(label, r.at, r.raw);
+      return { doc: r.doc, at: r.at };
+    } catch (e) {
+      if (!signal?.aborted) recorder?.recordError(label, now(), e);
+      throw e;
+    }
+  };
+}
