@@ -5,7 +5,8 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Address } from '../protocol/address.js';
-import { fetchStats } from '../protocol/reader.js';
+import { recordingSource } from '../record/source.js';
+import type { Recorder } from '../record/recorder.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Sample } from '../model/types.js';
 import { buildView } from '../model/index.js';
@@ -23,13 +24,12 @@ export interface BatchOptions extends CommonOptions {
   sort: string | undefined;
   reverse: boolean;
   node: string;
+  /** --record: every read is appended to the recording. */
+  recorder?: Recorder | undefined;
 }
 
 export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Promise<number> {
-  const read = async (): Promise<Sample<StatsDocument>> => {
-    const r = await fetchStats(addr, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
-    return { doc: r.doc, at: r.at };
-  };
+  const read: () => Promise<Sample<StatsDocument>> = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
   let prev = await read();
   const periodMs = opts.frequency * 1000;
   for (let i = 0; i < opts.iterations; i++) {

@@ -72,6 +72,10 @@ function buildProgram(): Command {
     .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
     .option('-r, --reverse', 'reverse the sort order')
     .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
+    .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (fleet table; with -b)')
+    .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
+    .option('--replay <file>', 'play a recording back in the live monitor')
+    .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
     .option('--help-keys', "list the live monitor's keys and exit")
@@ -185,23 +189,73 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
   if (opts.pretty) throw new UsageError('--pretty only goes with --connect-and-read');
-  if (addresses.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
-  if (addresses.length > 1) throw new UsageError(`one address at a time (got ${addresses.length}); the fleet view is not built yet`);
-  const addr = parseAddress(addresses[0]!);
   const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY;
   const iterations = parseCount('--iterations', String(opts.iterations), 1, 1_000_000);
   const sort = typeof opts.sort === 'string' ? opts.sort : undefined;
+  const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
+
+  if (typeof opts.replay === 'string') {
+    if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
+    if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
+    const speed = parseSpeed(String(opts.speed));
+    if (batch) throw new UsageError('--replay plays in the live monitor: it needs a terminal (and no -b/--json)');
+    const { runReplayCli } = await import('./replay.js');
+    return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true });
+  }
+  if (String(opts.speed) !== '1') throw new UsageError('--speed only goes with --replay');
+
+  const { targetsFromArgs, loadTargetsFile, combineTargets } = await import('../fleet/targets.js');
+  const targets = combineTargets(targetsFromArgs(addresses), typeof opts.targets === 'string' ? await loadTargetsFile(opts.targets) : []);
+  if (targets.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
+  const fleet = targets.length > 1 || opts.targets !== undefined;
+  if (fleet && !batch) throw new UsageError(`${targets.length} targets: the interactive fleet view is not built yet; add -b to print the fleet table`);
   if (sort !== undefined) {
-    const { checkSortColumn } = await import('./batch.js');
-    checkSortColumn(sort);
+    if (fleet) {
+      const { fleetColumnById, FLEET_COLUMNS } = await import('../fleet/render.js');
+      if (!fleetColumnById(sort)) throw new UsageError(`unknown sort column '${sort}'; one of: ${FLEET_COLUMNS.map((x) => x.id).join(', ')}`);
+    } else {
+      const { checkSortColumn } = await import('./batch.js');
+      checkSortColumn(sort);
+    }
   }
-  if (batch) {
-    const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
-    const { runBatch } = await import('./batch.js');
-    return runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr) }, io);
+  const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
+  try {
+    if (fleet) {
+      const { runFleetBatch } = await import('../fleet/batch.js');
+      const { write } = await import('./dump.js');
+      return await runFleetBatch(
+        targets,
+        { intervalMs: c.frequency * 1000, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: opts.reverse === true, recorder },
+        (text) => write(io.stdout, text),
+      );
+    }
+    const addr = targets[0]!.address;
+    if (batch) {
+      const { runBatch } = await import('./batch.js');
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder }, io);
+    }
+    const { runMonitorCli } = await import('./monitor.js');
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder });
+  } finally {
+    await recorder?.close();
   }
-  const { runMonitorCli } = await import('./monitor.js');
-  return runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr) });
+}
+
+function parseSpeed(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(v >= 0.25 && v <= 16)) throw new UsageError(`--speed must be a factor between 0.25 and 16, got '${raw}'`);
+  return v;
+}
+
+async function openRecorder(file: string, io: CliIo): Promise<import('../record/recorder.js').Recorder> {
+  const { Recorder, RecordError } = await import('../record/recorder.js');
+  try {
+    // A write error later (disk full…) is reported once; the monitor goes on.
+    return await Recorder.open(file, { onError: (e) => io.stderr.write(`tsgitop: recording stopped: ${e instanceof Error ? e.message : String(e)}\n`) });
+  } catch (e) {
+    if (e instanceof RecordError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise<number> {

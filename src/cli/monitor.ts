@@ -1,6 +1,7 @@
 /** The interactive monitor: wires the protocol reader into the TUI. */
 import type { Address } from '../protocol/address.js';
-import { fetchStats } from '../protocol/reader.js';
+import { recordingSource } from '../record/source.js';
+import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './main.js';
 
 export interface MonitorCliOptions extends CommonOptions {
@@ -8,16 +9,15 @@ export interface MonitorCliOptions extends CommonOptions {
   sort: string | undefined;
   reverse: boolean;
   node: string;
+  /** --record: every read (and every failed read) is appended to the recording. */
+  recorder?: Recorder | undefined;
 }
 
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
   const { runMonitor } = await import('../tui/app.js');
   return runMonitor({
-    // The monitor aborts the read in flight when it exits (q, a signal, an error).
-    source: async (signal) => {
-      const r = await fetchStats(addr, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal });
-      return { doc: r.doc, at: r.at };
-    },
+    // The monitor passes an abort signal: the read in flight stops when it exits.
+    source: recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }),
     addressLabel: addr.display,
     node: opts.node,
     frequencyMs: opts.frequency * 1000,
