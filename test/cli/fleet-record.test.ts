@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, assertOneLineError } from './run-cli.js';
+import { freePort } from '../helpers/net.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-cli-fleet-'));
 const servers: Server[] = [];
@@ -28,18 +29,11 @@ async function statsServer(name: string, doc: Buffer = FIXTURE): Promise<string>
   servers.push(srv);
   return path;
 }
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 test('several addresses: one fleet table per iteration, a dead target shown DOWN, exit 0', async () => {
   const a = await statsServer('a.sock');
   const b = await statsServer('b.sock');
-  const port = await closedPort();
+  const port = await freePort();
   const r = await runCli(['-b', '-n', '2', '-f', '0.2', a, b, `127.0.0.1:${port}`]);
   assert.equal(r.code, 0, r.stderr);
   const out = r.stdout.toString();

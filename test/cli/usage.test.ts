@@ -3,21 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { runCli, assertOneLineError } from './run-cli.js';
+import { freePort } from '../helpers/net.js';
 import { KEYMAP } from '../../src/tui/keys.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A loopback port that was just bound and closed: nothing listens there. */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('usage errors: one line on stderr, exit code 2', () => {
   const cases: Array<[string, string[], RegExp]> = [
@@ -58,14 +50,14 @@ describe('runtime errors: one line on stderr, exit code 1', () => {
     assert.match(r.stderr, /no such socket/i);
   });
   test('connection refused on a closed loopback port', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await runCli(['--connect-and-read', `127.0.0.1:${port}`]);
     assert.equal(r.code, 1, r.stderr);
     assertOneLineError(r.stderr);
     assert.match(r.stderr, /refused/i);
   });
   test('batch mode against a closed port', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const r = await runCli(['-b', `:${port}`]);
     assert.equal(r.code, 1, r.stderr);
     assertOneLineError(r.stderr);

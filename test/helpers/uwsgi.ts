@@ -31,7 +31,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,19 +72,8 @@ export function uwsgiAvailable(): UwsgiAvailability {
   return availability;
 }
 
-/** A free TCP port on 127.0.0.1 (bound to port 0, read, released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      srv.close((err) => (err ? reject(err) : port > 0 ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from './net.js';
+import { freePort } from './net.js';
 
 /** The built-in WSGI app (same routes as scripts/fixtures/app.py). */
 export const BUILTIN_APP = `import time

@@ -3,12 +3,12 @@
  * uwsgi-plugin-python3): unix, TCP, --stats-http, abstract and Emperor stats
  * servers. Skipped with a reason when uWSGI is not installed.
  */
+import { freePort } from '../helpers/net.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { join } from 'node:path';
 import { parseAddress } from '../../src/protocol/address.js';
 import { readRaw, fetchStats } from '../../src/protocol/reader.js';
@@ -106,16 +106,6 @@ function startUwsgi(t: TestContext, dir: string, args: string[]): Uwsgi {
 
 function serverArgs(dir: string, processes = 2): string[] {
   return ['--master', '--processes', String(processes), '--http-socket', '127.0.0.1:0', '--wsgi-file', join(dir, 'app.py')];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 /** Poll until a document can be fetched (uWSGI is up), or fail with its log. */
