@@ -32,7 +32,7 @@ import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotal
 import { CORE_FIELDS } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
-import { EmitterError, listenStats, type ListenOptions, type StatsListener } from './listener.js';
+import { EmitterError, listenAll, type ListenOptions, type StatsListener } from './listener.js';
 import { ListenQueueSampler, type AppSocket } from './sockets.js';
 import { DocumentSource } from './source.js';
 import type { StatsServer } from './single.js';
@@ -292,12 +292,10 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     sampler.close();
   };
 
-  const listeners: StatsListener[] = [];
-  const listenList = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  let listeners: StatsListener[];
   try {
-    for (const l of listenList) listeners.push(await listenStats(source, l));
+    listeners = await listenAll(source, opts.listen);
   } catch (e) {
-    await Promise.all(listeners.map((l) => l.close()));
     detach();
     throw e;
   }

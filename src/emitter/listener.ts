@@ -331,3 +331,20 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     },
   };
 }
+
+/**
+ * Open every transport in `listen` (one, a list, or none) for `source`. If
+ * one fails, those already open are closed and the error is rethrown, so a
+ * caller never holds half a set of listeners.
+ */
+export async function listenAll(source: StatsSource, listen: ListenOptions | ListenOptions[] | undefined): Promise<StatsListener[]> {
+  const list = listen === undefined ? [] : Array.isArray(listen) ? listen : [listen];
+  const opened: StatsListener[] = [];
+  try {
+    for (const l of list) opened.push(await listenStats(source, l));
+  } catch (e) {
+    await Promise.all(opened.map((l) => l.close()));
+    throw e;
+  }
+  return opened;
+}

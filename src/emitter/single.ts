@@ -8,7 +8,7 @@ import { buildDocument, buildWorker, coresFromFlat, processIdentity } from './bu
 import type { RequestCounters } from './counters.js';
 import type { EmitterDocument } from './doc.js';
 import { instrument, type InstrumentOptions, type Instrumentation } from './instrument.js';
-import { listenStats, type ListenOptions, type StatsListener } from './listener.js';
+import { listenAll, type ListenOptions, type StatsListener } from './listener.js';
 import { readMemory } from './memory.js';
 import { appSocketFromAddress, ListenQueueSampler, type AppSocket } from './sockets.js';
 import { DocumentSource } from './source.js';
@@ -111,12 +111,10 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
   };
   const source = new DocumentSource(build, opts.onError);
 
-  const listeners: StatsListener[] = [];
-  const listenList = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  let listeners: StatsListener[];
   try {
-    for (const l of listenList) listeners.push(await listenStats(source, l));
+    listeners = await listenAll(source, opts.listen);
   } catch (e) {
-    await Promise.all(listeners.map((l) => l.close()));
     sampler.close();
     owned?.close();
     throw e;
