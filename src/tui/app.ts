@@ -17,6 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import { buildView } from '../model/view.js';
 import { connectionEvent } from '../model/events.js';
 import { History } from '../model/history.js';
+import { Ring } from '../model/ring.js';
 import type { ModelEvent, Sample, View, WorkerView } from '../model/types.js';
 import { columnById } from '../columns.js';
 import type { StatsDocument } from '../protocol/types.js';
@@ -26,9 +27,10 @@ import { rowHints } from './hints.js';
 import { bindingFor, footerHints, keyName, type ActionId } from './keys.js';
 import { helpBox, helpPage, statusLine, type StatusInput } from './status.js';
 import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
-import { chartLines, eventLines, footerLine } from './panes.js';
+import { ThroughputChart } from './chart.js';
+import { eventLines, footerLine } from './panes.js';
 import { Poller } from './poller.js';
-import { initialState, moveSelection, nextCoresMode, pickSort, scrollTop, stepSort, type UiState } from './state.js';
+import { initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, type UiState } from './state.js';
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
@@ -158,8 +160,9 @@ class Monitor {
   #status!: BlessedBox;
   #tableHead!: BlessedBox;
   #body!: BlessedBox;
+  /** The event log pane. */
   #pane!: BlessedBox;
-  #pane2!: BlessedBox;
+  #chart!: ThroughputChart;
   #detail!: BlessedBox;
   #footer!: BlessedBox;
   #help!: BlessedBox;
@@ -168,6 +171,10 @@ class Monitor {
   #poller: Poller<Sample<StatsDocument>>;
   #ticker: NodeJS.Timeout | undefined;
   #history = new History({ capacity: 240 });
+  /** Local clock (ms) of each History update, for the chart's time axis. */
+  #readTimes = new Ring<number>(this.#history.capacity);
+  /** Bumped whenever the History changes (the chart redraws its lines only then). */
+  #historyVersion = 0;
   #prev: Sample<StatsDocument> | undefined;
   #latest: View | undefined;
   #shown: View | undefined;
@@ -256,7 +263,7 @@ class Monitor {
     this.#tableHead = box();
     this.#body = box();
     this.#pane = box({ hidden: true });
-    this.#pane2 = box({ hidden: true });
+    this.#chart = new ThroughputChart(this.#screen, this.#theme);
     this.#detail = box({ hidden: true });
     this.#footer = box();
     this.#help = blessed.box({
@@ -375,13 +382,19 @@ class Monitor {
       this.#onFailure(e, 0);
       return;
     }
-    if (this.#prev && this.#prev.doc.kind !== s.doc.kind) this.#history.clear();
+    if (this.#prev && this.#prev.doc.kind !== s.doc.kind) {
+      this.#history.clear();
+      this.#readTimes.clear();
+      this.#historyVersion++;
+    }
     this.#prev = s;
     this.#lastGoodAt = now;
     this.#lastError = undefined;
     if (wasDown) this.#pushEvent(connectionEvent('connection_restored', now, `connection restored after ${formatAge(downFor)}`));
     if (view.kind === 'server') {
       this.#history.update(view);
+      this.#readTimes.push(now);
+      this.#historyVersion++;
       for (const e of view.events) this.#pushEvent(e);
     }
     this.#latest = view;
@@ -481,6 +494,8 @@ class Monitor {
   #act(action: ActionId, key: string | undefined, count = 1): void {
     const st = this.#state;
     const table = this.#currentTable();
+    if (table && st.screen === 'main') this.#resolveSelection(table);
+    const sel = this.#state.selected;
     const keys = table ? table.rows.map((r) => r.key) : [];
     const page = Math.max(1, (this.#layout?.tableHeight ?? 10) - 1);
     const set = (p: Partial<UiState>, reason = 'key'): void => {
@@ -494,24 +509,24 @@ class Monitor {
         this.#helpTop = 0;
         return set({ help: !st.help });
       case 'up':
-        return set({ selected: moveSelection(keys, st.selected, -count) });
+        return set({ selected: moveSelection(keys, sel, -count) });
       case 'down':
-        return set({ selected: moveSelection(keys, st.selected, count) });
+        return set({ selected: moveSelection(keys, sel, count) });
       case 'pageUp':
-        return set({ selected: moveSelection(keys, st.selected, -page) });
+        return set({ selected: moveSelection(keys, sel, -page) });
       case 'pageDown':
-        return set({ selected: moveSelection(keys, st.selected, page) });
+        return set({ selected: moveSelection(keys, sel, page) });
       case 'home':
-        return set({ selected: moveSelection(keys, st.selected, 'home') });
+        return set({ selected: moveSelection(keys, sel, 'home') });
       case 'end':
-        return set({ selected: moveSelection(keys, st.selected, 'end') });
+        return set({ selected: moveSelection(keys, sel, 'end') });
       case 'open': {
-        const row = table?.rows.find((r) => r.key === st.selected);
+        const row = table?.rows.find((r) => r.key === sel);
         if (row && (row.kind === 'worker' || row.kind === 'core')) {
           this.#detailWorker = row.worker;
           return set({ screen: 'detail', detailKey: row.worker.key });
         }
-        this.#say(table?.kind === 'vassals' ? 'no detail view for vassals' : 'select a worker first (↑/↓ or a click)');
+        this.#say(table?.kind === 'vassals' ? 'no detail view for vassals' : row?.kind === 'totals' ? 'no detail view for the totals row' : 'no worker to show');
         return set({});
       }
       case 'back':
@@ -520,7 +535,8 @@ class Monitor {
           this.#table = undefined;
           return set({ filter: '' });
         }
-        return set({ selected: undefined });
+        // Like htop, Esc never drops the selection: a row stays selected.
+        return set({});
       case 'sortNext':
       case 'sortPrev': {
         if (!table) return;
@@ -564,6 +580,7 @@ class Monitor {
         return set({ unused: !st.unused });
       case 'totals':
         this.#table = undefined;
+        if (!st.totals && table?.kind === 'workers') this.#say('totals row: ReSpwn Σ = respawns since start (respawn_count − 1 per worker)');
         return set({ totals: !st.totals });
       case 'fast':
         this.#state = { ...st, fast: !st.fast };
@@ -585,7 +602,8 @@ class Monitor {
       case 'events': {
         const p = action === 'chart' ? { chart: !st.chart } : { events: !st.events };
         const rows = this.#layout?.rows ?? 0;
-        if (rows < PANE_MIN_ROWS) this.#say(`${action === 'chart' ? 'chart' : 'event log'} ${(p.chart ?? p.events) ? 'on: shown' : 'off'} on terminals of ${PANE_MIN_ROWS}+ rows (this one has ${rows})`);
+        const what = action === 'chart' ? 'chart' : 'event log';
+        if (rows < PANE_MIN_ROWS) this.#say((p.chart ?? p.events) ? `${what} on: shown on terminals of ${PANE_MIN_ROWS}+ rows (this one has ${rows})` : `${what} off`);
         return set(p);
       }
       case 'redraw':
@@ -666,6 +684,24 @@ class Monitor {
     return this.#table;
   }
 
+  /**
+   * Keep a row selected (htop style): the selected key where it is now (it
+   * follows its worker across reads and re-sorts), else the row at the last
+   * selection's index, clamped (its row vanished, or nothing was selected
+   * yet: the first row). Updates the state; returns the display index, -1
+   * for an empty table.
+   */
+  #resolveSelection(table: TableModel): number {
+    const st = this.#state;
+    const found = st.selected === undefined ? -1 : table.rows.findIndex((r) => r.key === st.selected);
+    const idx = selectionIndex(found, st.selectedIndex, table.rows.length);
+    const key = idx >= 0 ? table.rows[idx]!.key : undefined;
+    if (key !== st.selected || (idx >= 0 && idx !== st.selectedIndex)) {
+      this.#state = { ...st, selected: key, selectedIndex: idx >= 0 ? idx : st.selectedIndex };
+    }
+    return idx;
+  }
+
   #render(reason: string): void {
     if (this.#finished || this.#restored) return;
     let error: string | undefined;
@@ -729,7 +765,7 @@ class Monitor {
       this.#tableHead.hide();
       this.#body.hide();
       this.#pane.hide();
-      this.#pane2.hide();
+      this.#chart.hide();
       this.#detail.show();
       const top = L.tableHeadTop;
       const height = Math.max(1, L.footerTop - top);
@@ -775,13 +811,8 @@ class Monitor {
     }
     this.#tableHead.setContent(headerLine(table, L.cols, this.#theme));
     const count = table.rows.length;
-    let idx = st.selected === undefined ? -1 : table.rows.findIndex((r) => r.key === st.selected);
-    if (st.selected !== undefined && idx < 0) {
-      // The selected row vanished (filtered out, worker gone): drop the selection.
-      this.#state = { ...st, selected: undefined };
-      idx = -1;
-    }
-    const top = scrollTop(idx, st.top, L.tableHeight, count);
+    const idx = this.#resolveSelection(table);
+    const top = scrollTop(idx, this.#state.top, L.tableHeight, count);
     if (top !== st.top) this.#state = { ...this.#state, top };
     const ctx = { now };
     const totals = this.#shown?.kind === 'server' ? this.#shown.totals : undefined;
@@ -808,30 +839,31 @@ class Monitor {
   }
 
   #drawPanes(L: Layout, now: number): void {
-    if (L.pane === 'none') {
-      this.#pane.hide();
-      this.#pane2.hide();
-      return;
+    const chart = L.pane === 'chart' || L.pane === 'both';
+    const events = L.pane === 'events' || L.pane === 'both';
+    if (chart) {
+      const st = this.#state;
+      this.#chart.draw(
+        { top: L.paneTop, left: 0, width: L.chartWidth, height: L.paneHeight },
+        {
+          rps: this.#series(this.#history.totals.rps.toArray()),
+          listenQueue: this.#series(this.#history.totals.listenQueue.toArray()),
+          times: this.#series(this.#readTimes.toArray()),
+          version: `${this.#historyVersion}:${st.paused ? this.#pausedTicks : 'live'}`,
+        },
+      );
+    } else {
+      this.#chart.hide();
     }
-    const events = this.#visibleEvents();
-    const chart = (): string[] => {
-      const rps = this.#series(this.#history.totals.rps.toArray());
-      const lq = this.#series(this.#history.totals.listenQueue.toArray());
-      return chartLines(rps, lq, L.chartWidth, L.paneHeight, this.#theme);
-    };
-    if (L.pane === 'both') {
+    if (events) {
+      const left = L.pane === 'both' ? L.chartWidth + 1 : 0;
+      const width = L.cols - left;
       this.#pane.show();
-      this.#pane2.show();
-      place(this.#pane, L.paneTop, L.paneHeight, L.chartWidth, 0);
-      place(this.#pane2, L.paneTop, L.paneHeight, L.cols - L.chartWidth - 1, L.chartWidth + 1);
-      this.#pane.setContent(chart().join('\n'));
-      this.#pane2.setContent(eventLines(events, L.cols - L.chartWidth - 1, L.paneHeight, now, this.#theme).join('\n'));
-      return;
+      place(this.#pane, L.paneTop, L.paneHeight, width, left);
+      this.#pane.setContent(eventLines(this.#visibleEvents(), width, L.paneHeight, now, this.#theme).join('\n'));
+    } else {
+      this.#pane.hide();
     }
-    this.#pane.show();
-    this.#pane2.hide();
-    place(this.#pane, L.paneTop, L.paneHeight, L.cols, 0);
-    this.#pane.setContent((L.pane === 'chart' ? chart() : eventLines(events, L.cols, L.paneHeight, now, this.#theme)).join('\n'));
   }
 
   /** A history series as of the display (paused: without the reads that came after the pause). */

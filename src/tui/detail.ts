@@ -26,6 +26,12 @@ function col(id: string, w: WorkerView, ctx: RenderContext): string {
   return c ? clean(c.format(w, ctx)) : '-';
 }
 
+/** `N (respawn_count M)`: re-spawns of one worker next to uWSGI's counter (1 after the first spawn). */
+export function respawnsText(count: number | undefined): string {
+  if (count === undefined || !Number.isFinite(count)) return '-';
+  return `${formatCount(Math.max(0, count - 1))} (respawn_count ${formatCount(count)})`;
+}
+
 function packKv(items: readonly Kv[], width: number, theme: Theme): string[] {
   const lines: string[] = [];
   let cur = '';
@@ -122,7 +128,8 @@ export function detailLines(d: DetailInput): string[] {
         { label: 'harakiri', value: col('hc', w, ctx), style: (w.raw.harakiri_count ?? 0) > 0 ? 'warn' : 'plain' },
         { label: 'signals', value: col('sig', w, ctx) },
         { label: 'sigq', value: formatCount(w.raw.signal_queue) },
-        { label: 'respawns', value: col('respawn', w, ctx) },
+        // "respawns" = re-spawns, as in the header and the totals row; uWSGI's respawn_count counts the first spawn too.
+        { label: 'respawns', value: respawnsText(w.raw.respawn_count) },
         { label: 'spawned', value: formatClock(w.raw.last_spawn, d.now), style: w.respawned ? 'respawn' : 'plain' },
       ],
       width,

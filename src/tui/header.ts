@@ -50,6 +50,9 @@ export function serverHeaderItems(v: ServerView, nowMs: number, wide: boolean, a
     { label: 'exc', value: formatCount(t.exceptions), style: t.excRate !== undefined && t.excRate > 0 ? 'bad' : 'plain' },
     { label: 'rss', value: formatBytes(t.rss) },
     { label: 'stats', value: clean(address), clippable: 'left' },
+    // Re-spawns since start (respawn_count − 1 per worker), as in the totals row's ReSpwn cell
+    // and batch mode's header. Last: the first item to go when the header is full.
+    { label: 'respawns', value: formatCount(t.respawns), style: t.respawns !== undefined && t.respawns > 0 ? 'respawn' : 'plain' },
   ];
   return items;
 }

@@ -1,11 +1,11 @@
 /**
- * Text of the bottom panes (event log, throughput chart) and the footer.
+ * Text of the event log pane and the footer (the throughput chart pane is
+ * chart.ts).
  * Pure: (data, size, theme) → tagged lines, each at most `width` visible
  * characters.
  */
-import { formatClock, formatCount, formatRate } from '../format.js';
+import { formatClock } from '../format.js';
 import type { EventKind, ModelEvent } from '../model/types.js';
-import { barChart } from './charts.js';
 import { clean, clip, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
 
@@ -49,38 +49,6 @@ export function eventLines(events: readonly ModelEvent[], width: number, height:
     lines.push(`${theme.paint(time, 'dim')} ${theme.paint(label, EVENT_STYLE[e.kind] ?? 'plain')} ${theme.paint(msg, 'plain')}`);
   }
   return lines;
-}
-
-/**
- * The throughput chart pane: total RPS and listen queue over the history,
- * newest at the right; titles carry the latest and the maximum shown.
- */
-export function chartLines(
-  rps: readonly (number | undefined)[],
-  lq: readonly (number | undefined)[],
-  width: number,
-  height: number,
-  theme: Theme,
-): string[] {
-  const h = Math.max(2, height);
-  const body = h - 2;
-  const rpsRows = Math.max(1, Math.ceil(body * 0.6));
-  const lqRows = Math.max(1, body - rpsRows);
-  const seen = (xs: readonly (number | undefined)[]): (number | undefined)[] => xs.slice(Math.max(0, xs.length - width));
-  const maxOf = (xs: readonly (number | undefined)[]): number | undefined => {
-    let m: number | undefined;
-    for (const v of xs) if (v !== undefined && Number.isFinite(v) && (m === undefined || v > m)) m = v;
-    return m;
-  };
-  const rv = seen(rps);
-  const lv = seen(lq);
-  const lastOf = (xs: readonly (number | undefined)[]): number | undefined => xs[xs.length - 1];
-  const out: string[] = [];
-  out.push(theme.paint(pad(`Total RPS  now ${formatRate(lastOf(rv))}  max ${formatRate(maxOf(rv))}  (${rv.length} reads)`, width), 'tableHead'));
-  for (const l of barChart(rv, width, rpsRows)) out.push(theme.paint(l, 'good'));
-  out.push(theme.paint(pad(`Listen queue  now ${formatCount(lastOf(lv))}  max ${formatCount(maxOf(lv))}`, width), 'tableHead'));
-  for (const l of barChart(lv, width, lqRows)) out.push(theme.paint(l, 'warn'));
-  return out.slice(0, h);
 }
 
 /** Footer of key hints (`key label` pairs) that fit in `width`. */

@@ -27,8 +27,14 @@ export interface UiState {
   filterEditing: boolean;
   chart: boolean;
   events: boolean;
-  /** Key of the selected table row, if any. */
+  /**
+   * Key of the selected table row. Like htop, a row is always selected when
+   * the table has rows (the first one initially); undefined only before the
+   * first table is drawn or while the table is empty.
+   */
   selected: string | undefined;
+  /** Display index of the selection when last drawn (where it clamps to when its row vanishes). */
+  selectedIndex: number;
   /** Index of the first visible table row. */
   top: number;
   /** WorkerView.key shown by the detail screen. */
@@ -52,6 +58,7 @@ export function initialState(p: { sortId?: string; reverse?: boolean } = {}): Ui
     chart: false,
     events: true,
     selected: undefined,
+    selectedIndex: 0,
     top: 0,
     detailKey: undefined,
   };
@@ -98,6 +105,19 @@ export function moveSelection(
   if (i < 0) return move < 0 ? keys[keys.length - 1] : keys[0];
   const j = Math.max(0, Math.min(keys.length - 1, i + move));
   return keys[j];
+}
+
+/**
+ * The display index of the selection over `count` rows: `found` (the index
+ * of the selected key, -1 when it is not among the rows) if present, else
+ * the last known index clamped to the rows (a vanished row passes the
+ * selection to its neighbour; no selection yet means the first row). -1
+ * only when there are no rows.
+ */
+export function selectionIndex(found: number, lastIndex: number, count: number): number {
+  if (count <= 0) return -1;
+  if (found >= 0 && found < count) return found;
+  return Math.max(0, Math.min(count - 1, Number.isFinite(lastIndex) ? Math.floor(lastIndex) : 0));
 }
 
 /**

@@ -311,9 +311,12 @@ export function totalsCell(id: string, t: Totals): string {
       return formatBytes(t.vsz);
     case 'tx':
       return formatBytes(t.tx);
-    // ReSpwn: no total. The column shows uWSGI's respawn_count (the first
-    // spawn counts 1) while Totals.respawns counts re-spawns only, so a
-    // "total" there would not be the column's sum.
+    // ReSpwn: the number of re-spawns that happened (Totals.respawns: the
+    // sum of respawn_count − 1, as uWSGI counts the first spawn as 1). It
+    // is deliberately not the column's sum; "respawns" means re-spawns
+    // everywhere (header, this cell, the detail view, batch mode).
+    case 'respawn':
+      return formatCount(t.respawns);
     case 'hc':
       return formatCount(t.harakiri);
     default:

@@ -308,9 +308,51 @@ test('Enter that ends the filter prompt does not also open the selected row', as
   await h.press('\r');
   assert.match(h.lines()[3]!, /filter "1"/);
   assert.ok(headRow(h) >= 0, 'still on the table');
-  assert.ok(!h.text().includes('Worker 1'));
+  assert.ok(!h.text().includes('Worker 2'));
   await h.press('\r');
-  await h.waitFor(() => h.text().includes('Worker 1'), 'a second Enter opens the row');
+  await h.waitFor(() => h.text().includes('Worker 2'), 'a second Enter opens the row');
+});
+
+test('a row is always selected: the first initially, Enter opens it at once; it follows its worker and clamps', async (t) => {
+  const h = start(t);
+  await h.src.resolve(synth(0, W4));
+  await h.waitFor(() => ids(h).length === 4, 'the first read');
+  const inverse = (row: number): boolean => h.term.buffer.active.getLine(headRow(h) + 1 + row)!.getCell(2)!.isInverse() !== 0;
+  assert.deepEqual([0, 1, 2, 3].map(inverse), [true, false, false, false], 'the first row is selected on a fresh screen');
+  await h.press('\r');
+  await h.waitFor(() => /Worker 1 {2}pid 1000/.test(h.text()), 'Enter opens the first row right away');
+  await h.press('\x1b');
+  await h.press('j'); // worker 2
+  await h.src.resolve(synth(1, W4));
+  await h.waitFor(() => h.lines()[0]!.includes('req 106'), 'the second read');
+  assert.deepEqual([0, 1, 2, 3].map(inverse), [false, true, false, false], 'the selection holds across a read');
+  await h.press('P'); // RPS descending: 4 3 2 1 — worker 2 is now the third row
+  assert.deepEqual(ids(h), ['4', '3', '2', '1']);
+  assert.deepEqual([0, 1, 2, 3].map(inverse), [false, false, true, false], 'the selection follows its worker through a re-sort');
+  await h.press('\x1b');
+  assert.ok(inverse(2), 'Esc keeps the selection');
+
+  // The selected worker vanishes: the selection stays at its place (clamped), not back to the top.
+  const c = start(t);
+  await twoTicks(c);
+  await c.press('j');
+  await c.press('j'); // worker 3, the third row
+  const cInverse = (row: number): boolean => c.term.buffer.active.getLine(headRow(c) + 1 + row)!.getCell(2)!.isInverse() !== 0;
+  assert.ok(cInverse(2));
+  const gone = synth(2, W4);
+  gone.doc.workers.splice(2, 1); // worker 3 is gone
+  await c.src.resolve(gone);
+  await c.waitFor(() => ids(c).length === 3, 'the table without worker 3');
+  assert.deepEqual(ids(c), ['1', '2', '4']);
+  assert.deepEqual([0, 1, 2].map(cInverse), [false, false, true], 'the row now at the vanished row\'s place is selected');
+  await c.press('\r');
+  await c.waitFor(() => /Worker 4 {2}pid 1003/.test(c.text()), 'Enter opens it');
+  await c.press('\x1b');
+  const two = synth(3, W4);
+  two.doc.workers.splice(1, 3); // only worker 1 is left: clamp to the last row
+  await c.src.resolve(two);
+  await c.waitFor(() => ids(c).length === 1, 'one row left');
+  assert.ok(cInverse(0), 'clamped to the last row');
 });
 
 test('pause: the display holds while reads continue; resume shows the latest', async (t) => {
@@ -378,7 +420,13 @@ test('event log pane shows respawns and connection events', async (t) => {
   assert.match(h.text(), /Events \(\d+\)/);
 });
 
-test('chart: c shows total RPS and listen queue on tall terminals, never on 80x24', async (t) => {
+/** Braille cells (U+2800–U+28FF, what blessed-contrib's line chart draws with) in a string. */
+const BRAILLE = /[\u2800-\u28ff]/g;
+const IS_BRAILLE = /[\u2800-\u28ff]/;
+/** A braille cell of a plotted line (not the axes ⡇ ⠓ ⠒). */
+const isDot = (ch: string): boolean => IS_BRAILLE.test(ch) && !'⡇⠓⠒'.includes(ch);
+
+test('chart: c draws blessed-contrib braille line charts of total RPS and listen queue on tall terminals, never on 80x24', async (t) => {
   const s = start(t);
   await twoTicks(s);
   await s.press('c');
@@ -386,23 +434,92 @@ test('chart: c shows total RPS and listen queue on tall terminals, never on 80x2
   assert.match(s.lines()[3]!, /30\+ rows/);
   assert.equal(body(s).length, 4);
   assert.deepEqual(s.lines().slice(9, 23), new Array(14).fill(''), 'nothing drawn under the table on 80x24');
+  assert.ok(!IS_BRAILLE.test(s.out.raw), 'no chart was ever drawn on 80x24');
 
   const h = start(t, { cols: 100, rows: 40 });
-  await twoTicks(h);
+  // Total RPS 100, 300, 500, 700, 900 (a rising line); listen queue 0 1 2 0 1 2.
+  const at = (k: number): SynthOptions => ({ ...W4, listenQueue: k % 3, requests: (i, tick) => (i + 1) * 10 * tick * tick });
+  for (let k = 0; k < 6; k++) {
+    h.clock.now = T0 + k * 1000;
+    await h.feed(synth(k, at(k)));
+  }
   assert.ok(h.text().includes('Events ('));
+  assert.ok(!IS_BRAILLE.test(h.out.raw), 'nothing is charted before c');
   await h.press('c');
-  assert.ok(h.text().includes('Total RPS  now 100'));
-  assert.ok(h.text().includes('Listen queue  now 0'));
+  const lines = h.lines();
+  const ti = lines.findIndex((l) => l.startsWith('Total RPS'));
+  assert.ok(ti > headRow(h), `the chart title under the table:\n${h.text()}`);
+  assert.match(lines[ti]!, /^Total RPS {2}now 900 {2}max 900 {2}\(6 reads\)\s+Listen queue {2}now 2 {2}max 2\s*$/);
   assert.ok(!h.text().includes('Events ('), 'the chart replaces the event log when narrow');
-  assert.match(h.text(), /█/);
+  const pane = lines.slice(ti + 1, lines.length - 1);
+  const lqLeft = lines[ti]!.indexOf('Listen queue');
+  // The RPS line rises through several rows (besides the axes ⡇ and ⠓⠒).
+  const plotted = (from: number, to: number): number =>
+    pane.filter((l) => [...l.slice(from, to)].some(isDot)).length;
+  assert.ok(plotted(0, lqLeft) >= 4, `the RPS line spans rows:\n${pane.join('\n')}`);
+  assert.ok(plotted(lqLeft, 100) >= 2, `the listen-queue line spans rows:\n${pane.join('\n')}`);
+  // Axis labels: y steps of 250 up to 1000 for RPS; the reads' clock times on the x axis.
+  assert.ok(pane.some((l) => /^\s*750\s*⡇/.test(l)), `y labels:\n${pane.join('\n')}`);
+  assert.ok(pane.some((l) => l.includes(localClock(T0 + 1000))), `x labels:\n${pane.join('\n')}`);
+  // With colour: the RPS line is green, the listen-queue line yellow.
+  const colours = new Set<string>();
+  for (let y = ti + 1; y < h.term.rows - 1; y++) {
+    const line = h.term.buffer.active.getLine(y)!;
+    for (let x = 0; x < h.term.cols; x++) {
+      const c = line.getCell(x)!;
+      const ch = c.getChars();
+      if (isDot(ch) && c.isFgPalette()) colours.add(`${x < lqLeft ? 'rps' : 'lq'}:${c.getFgColor()}`);
+    }
+  }
+  assert.deepEqual([...colours].sort(), ['lq:3', 'rps:2']);
   h.out.resizeTo(200, 50);
   await h.waitFor(() => h.text().includes('Events (') && h.text().includes('Total RPS'), 'chart and events side by side');
+  const wide = h.lines();
+  const wt = wide.findIndex((l) => l.startsWith('Total RPS'));
+  assert.ok(wide.slice(wt + 1).some((l) => (l.match(BRAILLE) ?? []).length > 20), 'the chart is redrawn at the new size');
+  await h.press('c');
+  await h.waitFor(() => !h.text().includes('Total RPS'), 'c again hides the chart');
+  assert.ok(!(h.text().match(BRAILLE) ?? []).length, 'no chart left on screen');
+});
+
+test('chart: rows stay aligned while the line runs along the right edge (no wrapped chart lines)', async (t) => {
+  const h = start(t, { cols: 150, rows: 45 });
+  let x = 12345;
+  const rnd = (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  const req = [0, 0, 0, 0];
+  let checked = 0;
+  for (let k = 0; k < 60; k++) {
+    for (let i = 0; i < 4; i++) req[i]! += Math.floor(rnd() * 40);
+    const now = [...req];
+    h.clock.now = T0 + k * 1000;
+    await h.feed(synth(k, { ...W4, listenQueue: k % 4, requests: (i) => now[i]! }));
+    if (k === 1) await h.press('c');
+    if (k < 3) continue;
+    const lines = h.lines();
+    const ti = lines.findIndex((l) => l.startsWith('Total RPS'));
+    assert.ok(ti > 0, 'the chart is on');
+    const lqLeft = lines[ti]!.indexOf('Listen queue');
+    // Every chart row but the x-axis and x-label rows starts with a y label area and the y axis,
+    // in the same column; the listen-queue chart's axis sits in one column too.
+    const rows = lines.slice(ti + 1, lines.length - 3);
+    const axis = new Set(rows.map((l) => l.indexOf('⡇')));
+    assert.equal(axis.size, 1, `RPS axis column differs between rows at read ${k}:\n${lines.slice(ti).join('\n')}`);
+    assert.ok(rows.every((l) => /^[ 0-9.]*⡇/.test(l)), `a shifted chart row at read ${k}:\n${lines.slice(ti).join('\n')}`);
+    assert.equal(new Set(rows.map((l) => l.indexOf('⡇', lqLeft))).size, 1, `listen-queue axis at read ${k}:\n${lines.slice(ti).join('\n')}`);
+    assert.match(lines.at(-3)!, /^\s*⠓⠒+/, 'the x axis is the third line from the bottom');
+    checked++;
+  }
+  assert.equal(checked, 57);
 });
 
 test('detail view: Enter on a row, figures, sparklines, cores, apps; Esc and q go back', async (t) => {
   const h = start(t, { cols: 100, rows: 30 });
   await twoTicks(h);
-  await h.press('j');
   await h.press('j');
   await h.press('\r');
   let text = h.text();
@@ -480,6 +597,7 @@ test('no-color mode emits no SGR colour codes (and colour mode does)', async (t)
     await twoTicks(h, { workers: 5, cores: 2, status: (i) => statuses[i]!, listenQueue: 3 });
     await h.press('t');
     await h.press('c');
+    await h.waitFor(() => (h.text().match(BRAILLE) ?? []).length > 20, 'the braille chart');
     await h.press('j');
     await h.press('?');
     await h.press('\x1b');
@@ -604,6 +722,10 @@ test('2048 workers × 8 cores on 80x24: one screenful drawn, scroll position sho
   assert.equal(body(h).length, 18);
   assert.match(body(h).at(-1)!, /1-18\/2048$/);
   await h.press('P');
+  // The selection (worker 1, the first row) follows its worker to the end of the RPS order.
+  assert.equal(ids(h).at(-1), '1');
+  assert.match(body(h).at(-1)!, /2031-2048\/2048$/);
+  await h.press('g');
   assert.equal(ids(h)[0], '2048');
   await h.press('G');
   assert.equal(ids(h).at(-1), '1');

@@ -2,12 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEYMAP, bindingFor, footerHints, helpLines, keyName, type ActionId } from '../../src/tui/keys.js';
-import { moveSelection, nextCoresMode, pickSort, scrollTop, stepSort, matchesFilter } from '../../src/tui/state.js';
+import { moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, matchesFilter } from '../../src/tui/state.js';
 import { computeLayout, PANE_MIN_ROWS, TABLE_MIN_ROWS } from '../../src/tui/layout.js';
-import { barChart, sparkline } from '../../src/tui/charts.js';
+import { clockLabel, lineSeries, niceScale, sparkline } from '../../src/tui/charts.js';
+import { CHART_SPLIT_MIN_COLS, chartLayout, chartTitleLine, stripSgr, yLabelCount } from '../../src/tui/chart.js';
+import { respawnsText } from '../../src/tui/detail.js';
 import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/text.js';
 import { headerPlain, packHeader, serverHeaderItems } from '../../src/tui/header.js';
-import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus } from '../../src/tui/table.js';
+import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus, totalsCell } from '../../src/tui/table.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { Poller, backoffDelay } from '../../src/tui/poller.js';
 import { buildView } from '../../src/model/view.js';
@@ -73,6 +75,14 @@ test('selection moves clamp, wrap from nothing, and survive a vanished key', () 
   assert.equal(moveSelection(keys, 'zz', 1), 'a');
   assert.equal(moveSelection(keys, 'b', 'end'), 'd');
   assert.equal(moveSelection([], 'b', 1), undefined);
+  // Always a selection when there are rows: found → kept; nothing yet → the first row;
+  // vanished → the row now at its index, clamped to the last row; no rows → none.
+  assert.equal(selectionIndex(2, 0, 4), 2);
+  assert.equal(selectionIndex(-1, 0, 4), 0);
+  assert.equal(selectionIndex(-1, 2, 4), 2);
+  assert.equal(selectionIndex(-1, 9, 4), 3);
+  assert.equal(selectionIndex(-1, 3, 0), -1);
+  assert.equal(selectionIndex(7, 1, 4), 1, 'a stale index beyond the rows is not trusted');
   assert.equal(scrollTop(0, 0, 5, 20), 0);
   assert.equal(scrollTop(7, 0, 5, 20), 3);
   assert.equal(scrollTop(2, 3, 5, 20), 2);
@@ -110,18 +120,90 @@ test('layout: 80x24 has no pane and a big table; tall terminals get the pane; th
   assert.ok(tiny.tableHeight >= 0 && tiny.footerTop === 2);
 });
 
-test('charts: sparkline keeps the newest points, right-aligned; gaps are blank; bar chart is height lines', () => {
+test('charts: sparkline keeps the newest points, right-aligned; gaps are blank', () => {
   assert.equal(sparkline([0, 7], 2), '▁█');
   assert.equal(sparkline([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3), '▇▇█');
   assert.equal(sparkline([5], 3), '  █');
   assert.equal(sparkline([0, undefined, 0], 3), '▁ ▁');
   assert.equal(sparkline([100, 101, 102], 3, true), '▁▅█');
   assert.equal(sparkline([100, 101, 102], 3, false), '███');
-  const bars = barChart([0, 4, 8], 3, 2);
-  assert.equal(bars.length, 2);
-  assert.deepEqual(bars, ['  █', '▁██']);
-  assert.deepEqual(barChart([0, 3, 8], 3, 2), ['  █', '▁▆█']);
-  assert.deepEqual(barChart([undefined], 2, 1), [' ·']);
+  // What contrib's sparkline gets wrong (see charts.ts): byte-sized values, rates below 1/s.
+  assert.equal(sparkline([50e6, 51e6, 60e6], 3, true), '▁▂█');
+  assert.equal(sparkline([0.2, 0.5, 0.9], 3), '▃▅█');
+});
+
+test('line series for the contrib chart: numbers only, leading gaps dropped, inner gaps interpolated, newest kept', () => {
+  const t = (i: number): number => new Date(2025, 0, 15, 12, 0, i).getTime();
+  const times = [0, 1, 2, 3, 4, 5].map(t);
+  const s = lineSeries([undefined, 10, undefined, 30, 40, undefined], times, 10);
+  assert.deepEqual(s.y, [10, 20, 30, 40, 40]);
+  assert.deepEqual(s.x, ['12:00:01', '12:00:02', '12:00:03', '12:00:04', '12:00:05']);
+  assert.equal(s.gaps, 2);
+  assert.equal(s.last, undefined, 'the newest read is a gap: "now" is unknown');
+  assert.equal(s.max, 40);
+  const newest = lineSeries([1, 2, 3, 4, 5, 6], times, 3);
+  assert.deepEqual(newest.y, [4, 5, 6]);
+  assert.deepEqual(newest.x, ['12:00:03', '12:00:04', '12:00:05']);
+  assert.equal(newest.last, 6);
+  // Values the chart could loop on (Infinity) or misdraw never reach it.
+  const bad = lineSeries([Infinity, NaN, -1, 7], times.slice(0, 4), 10);
+  assert.deepEqual(bad.y, [7]);
+  assert.deepEqual(lineSeries([undefined, undefined], times.slice(0, 2), 10).y, []);
+  assert.equal(clockLabel(undefined), '?');
+  assert.ok(lineSeries([1, 2], [], 10).x.every((l) => l === '?'), 'labels are never empty (contrib prints "undefined" for "")');
+});
+
+test('chart scale, layout and title', () => {
+  assert.deepEqual(niceScale(1873, 4), { maxY: 2000, step: 500, labels: 4 });
+  assert.deepEqual(niceScale(1000, 4), { maxY: 1500, step: 500, labels: 3 });
+  assert.deepEqual(niceScale(0, 3), { maxY: 1, step: 1, labels: 1 });
+  assert.deepEqual(niceScale(undefined, 2, true), { maxY: 1, step: 1, labels: 1 });
+  assert.deepEqual(niceScale(0.5, 4), { maxY: 0.6, step: 0.2, labels: 3 });
+  assert.deepEqual(niceScale(3, 4, true), { maxY: 4, step: 1, labels: 4 });
+  assert.deepEqual(niceScale(0.3, 4, true), { maxY: 1, step: 1, labels: 1 });
+  assert.deepEqual(niceScale(90, 4), { maxY: 100, step: 25, labels: 4 });
+  for (const m of [0.01, 0.7, 1, 9, 99, 1234, 98765, 1e6]) {
+    for (const n of [1, 2, 3, 4]) {
+      const sc = niceScale(m, n);
+      assert.ok(sc.maxY > m, `room above ${m}: ${sc.maxY}`);
+      assert.ok(sc.labels >= 1 && sc.labels <= n, `labels ${sc.labels} within ${n}`);
+      assert.ok(sc.maxY <= m * 2.6 || sc.labels === 1, `not much more than twice ${m} with ${n} labels: ${JSON.stringify(sc)}`);
+      assert.ok(sc.step >= 1 ? Number.isInteger(sc.step) : true, `integer steps from 1 up: ${sc.step}`);
+    }
+  }
+  assert.equal(yLabelCount(12), 4);
+  assert.equal(yLabelCount(4), 1);
+  const wide = chartLayout({ top: 30, left: 0, width: 75, height: 13 });
+  assert.deepEqual(wide.title, { top: 30, left: 0, width: 75, height: 1 });
+  assert.ok(wide.lq, 'the listen queue gets its own chart');
+  assert.equal(wide.rps.width + 1 + wide.lq.width, 75);
+  assert.equal(wide.rps.top, 31);
+  assert.equal(wide.rps.height, 12);
+  assert.ok(wide.rps.width > wide.lq.width);
+  const narrow = chartLayout({ top: 30, left: 0, width: CHART_SPLIT_MIN_COLS - 1, height: 13 });
+  assert.equal(narrow.lq, undefined);
+  assert.equal(narrow.rps.width, CHART_SPLIT_MIN_COLS - 1);
+  const rps = lineSeries([10, 20], [0, 1], 10);
+  const lq = lineSeries([0, 3], [0, 1], 10);
+  const mono = makeTheme(false);
+  const title = chartTitleLine(wide, rps, lq, 2, mono).replace(/\{\/?[a-z-]+\}/g, '');
+  assert.equal(title.length, 75);
+  assert.match(title, /^Total RPS {2}now 20\.0 {2}max 20\.0 {2}\(2 reads\)\s+Listen queue {2}now 3 {2}max 3\s*$/);
+  assert.equal(title.indexOf('Listen queue'), wide.lq.left, 'each title sits over its chart');
+  const one = chartTitleLine(narrow, rps, lq, 2, mono).replace(/\{\/?[a-z-]+\}/g, '');
+  assert.equal(one.trimEnd(), 'Total RPS now 20.0 max 20.0 · Listen queue now 3 max 3');
+  assert.equal(stripSgr('\x1b[32m⣀\x1b[39m\x1b[39m\x1b[49m12\x1b[39m\x1b[49m'), '⣀12');
+});
+
+test('totals: the ReSpwn cell counts re-spawns; the detail view says the same', () => {
+  const v = view(1);
+  assert.equal(totalsCell('respawn', { ...v.totals, respawns: 3 }), '3');
+  assert.equal(totalsCell('respawn', { ...v.totals, respawns: undefined }), '-');
+  assert.equal(respawnsText(1), '0 (respawn_count 1)');
+  assert.equal(respawnsText(4), '3 (respawn_count 4)');
+  assert.equal(respawnsText(undefined), '-');
+  const items = serverHeaderItems({ ...v, totals: { ...v.totals, respawns: 2 } }, T0, true, '/tmp/s.sock');
+  assert.deepEqual(items.filter((i) => i.label === 'respawns').map((i) => [i.value, i.style]), [['2', 'respawn']]);
 });
 
 test('text helpers: control characters never reach the terminal; clipping marks the cut', () => {
