@@ -55,6 +55,8 @@ function isLoopback(host: string): boolean {
 
 function buildProgram(): Command {
   const program = new Command();
+  // Options after `demo` belong to demo (its own --no-color, -f), not to the root.
+  program.enablePositionalOptions();
   program
     .name('tsgitop')
     .description('Live monitor for uWSGI (and tsgitop-emitter) stats servers — uwsgitop, re-imagined.')

@@ -121,10 +121,10 @@ test('live monitor in tmux against a real uWSGI: keys, kill, restart, quit', { s
   await second.stop();
 });
 
-test('tsgitop demo in tmux: a live cluster on screen; Ctrl-C leaves no process or socket behind', { skip: hasTmux ? false : 'tmux not installed', timeout: 120_000 }, async () => {
+test('tsgitop demo --no-color in tmux: a live cluster on screen, no colour codes; Ctrl-C leaves no process or socket behind', { skip: hasTmux ? false : 'tmux not installed', timeout: 120_000 }, async () => {
   const after = join(dir, 'demo-after.txt');
   spawnSync('tmux', ['kill-session', '-t', session]);
-  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', `node ${BIN} demo --workers 3 -f 0.5; echo "exit=$?" > ${after}; sleep 600`);
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', `node ${BIN} demo --workers 3 -f 0.5 --no-color; echo "exit=$?" > ${after}; sleep 600`);
   // Three workers with pids, requests flowing (the synthetic load), and the stats socket path in the header.
   const s = await waitScreen((x) => /stats \/\S+stats\.sock/.test(x) && (x.match(/^\s+[123]\s+[\d.]+\s+\d+\s+\d+/gm) ?? []).length === 3 && /req\s+[1-9]/.test(x), 'demo workers under load', 30000);
   const sock = /stats (\/\S+stats\.sock)/.exec(s)![1]!;
@@ -132,6 +132,9 @@ test('tsgitop demo in tmux: a live cluster on screen; Ctrl-C leaves no process o
   assert.equal(pids.length, 3);
   assert.match(s, /2\.0\.21-tsgitop/, 'the emitter speaks uWSGI 2.0.21\'s format');
   assert.ok(existsSync(sock), 'stats socket exists while running');
+  // `demo --no-color` reaches the demo's monitor: no foreground/background colour codes on screen.
+  const withEscapes = tmux('capture-pane', '-e', '-p', '-t', session);
+  assert.doesNotMatch(withEscapes, /\x1b\[[0-9;]*(3[0-7]|4[0-7]|38;5;\d+|48;5;\d+|9[0-7])m/, 'colour codes on a --no-color screen');
   const alive = (pid: number): boolean => {
     try {
       process.kill(pid, 0);
