@@ -26,6 +26,7 @@ import { FleetPoller } from '../src/fleet/poller.js';
 import { parseTargets, type Target } from '../src/fleet/targets.js';
 import { buildFleetView } from '../src/fleet/view.js';
 import { renderFleetText } from '../src/fleet/render.js';
+import { quantiles } from './stats.js';
 import { fetchStats } from '../src/protocol/reader.js';
 
 const FAST = 49;
@@ -83,17 +84,6 @@ async function serve(): Promise<void> {
 
 // ---- parent: the measurement
 
-interface Stats {
-  median: number;
-  p95: number;
-  max: number;
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))] ?? NaN;
-  return { median: q(0.5), p95: q(0.95), max: s[s.length - 1] ?? NaN };
-}
 
 function fmt(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
@@ -183,7 +173,7 @@ async function measure(scenarios: Scenario[], refreshes: number): Promise<void> 
 
 function cell(xs: number[]): string {
   if (xs.length === 0 || xs.every((x) => Number.isNaN(x))) return '';
-  const st = stats(xs);
+  const st = quantiles(xs);
   return `${fmt(st.median)} / ${fmt(st.p95)}`;
 }
 
@@ -225,12 +215,12 @@ async function main(): Promise<void> {
   ];
   try {
     await measure(scenarios, refreshes);
-    const med = (sc: Scenario): number => stats(sc.s.total).median;
+    const med = (sc: Scenario): number => quantiles(sc.s.total).median;
     const [a, b, seq, lat, seqLat] = scenarios as [Scenario, Scenario, Scenario, Scenario, Scenario];
     const cpuModel = os.cpus()[0]?.model ?? '?';
     const rows = scenarios.map(
       (sc) =>
-        `| ${sc.name} | ${sc.note} | ${sc.s.up}/${sc.s.of} | ${fmt(sc.s.first)} | **${cell(sc.s.total)}** | ${fmt(stats(sc.s.total).max)} | ${cell(sc.s.tick)} | ${cell(sc.s.model)} | ${cell(sc.s.render)} | ${fmt(sc.s.cpu / sc.s.total.length)} |`,
+        `| ${sc.name} | ${sc.note} | ${sc.s.up}/${sc.s.of} | ${fmt(sc.s.first)} | **${cell(sc.s.total)}** | ${fmt(quantiles(sc.s.total).max)} | ${cell(sc.s.tick)} | ${cell(sc.s.model)} | ${cell(sc.s.render)} | ${fmt(sc.s.cpu / sc.s.total.length)} |`,
     );
     const md = `# Fleet refresh benchmark
 

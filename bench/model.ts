@@ -14,6 +14,8 @@ import { columnById, fitColumns, sortRows, WORKER_COLUMNS } from '../src/columns
 import { buildView } from '../src/model/index.js';
 import type { ServerView } from '../src/model/index.js';
 import type { CoreStats, StatsSnapshot, WorkerStats } from '../src/protocol/types.js';
+import { rng } from './synth.js';
+import { quantiles } from './stats.js';
 import { renderText, viewToJson } from '../src/render/text.js';
 
 const quick = process.argv.includes('--quick');
@@ -21,16 +23,6 @@ const loadAtStart = os.loadavg();
 const SIZES = [8, 64, 512, 2048];
 const CORES = 8;
 
-/** Deterministic pseudo-random numbers (xorshift32) so every run measures the same documents. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 function doc(workers: number, tick: number, rand: () => number): StatsSnapshot {
   const ws: WorkerStats[] = [];
@@ -58,11 +50,6 @@ function doc(workers: number, tick: number, rand: () => number): StatsSnapshot {
   };
 }
 
-function stats(xs: number[]): { median: number; p95: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-  return { median: at(0.5), p95: at(0.95) };
-}
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 
@@ -143,14 +130,14 @@ lines.push(`| workers | iters | ${STAGES.join(' | ')} |`);
 lines.push(`|---:|---:|${STAGES.map(() => '---:').join('|')}|`);
 for (const r of results) {
   const cells = STAGES.map((s) => {
-    const { median, p95 } = stats(r.stage[s]!);
+    const { median, p95 } = quantiles(r.stage[s]!);
     return `${fmt(median)} / ${fmt(p95)}`;
   });
   lines.push(`| ${r.workers} | ${r.iters} | ${cells.join(' | ')} |`);
 }
 lines.push('');
 const base = results[0]!;
-const tot = (r: Row) => stats(r.stage.total!).median;
+const tot = (r: Row) => quantiles(r.stage.total!).median;
 lines.push('Scaling (same run): median total per worker, relative to 8 workers:');
 lines.push('');
 for (const r of results) {

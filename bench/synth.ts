@@ -3,11 +3,14 @@
  * uWSGI, `cores` cores per worker, counters advancing with `tick`, ~30 %
  * busy workers and ~20 % cores in a request. Deterministic for a seed.
  */
+/** Deterministic pseudo-random numbers (xorshift32): every run measures the same documents. */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
+  let x = seed >>> 0 || 1;
   return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
   };
 }
 

@@ -25,6 +25,8 @@ import { parseStats } from '../src/protocol/parse.js';
 import { buildView } from '../src/model/view.js';
 import type { Sample } from '../src/model/types.js';
 import type { StatsDocument } from '../src/protocol/types.js';
+import { rng, synthDocument } from './synth.js';
+import { quantiles } from './stats.js';
 import { runMonitor } from '../src/tui/app.js';
 
 const quick = process.argv.includes('--quick');
@@ -37,61 +39,8 @@ const TERMS: [number, number, boolean][] = [
   [200, 50, true],
 ];
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
-/** A uWSGI-shaped stats document as uWSGI writes it (tab-indented JSON). */
-function json(workers: number, tick: number, rand: () => number): string {
-  const ws = [];
-  for (let i = 1; i <= workers; i++) {
-    const cores = [];
-    let req = 0;
-    for (let c = 0; c < CORES; c++) {
-      const r = 1000 * tick + Math.floor(rand() * 50) * tick + i;
-      req += r;
-      cores.push({ id: c, requests: r, static_requests: 0, routed_requests: 0, offloaded_requests: 0, write_errors: 0, read_errors: 0, in_request: rand() < 0.2 ? 1 : 0, vars: [], req_info: {} });
-    }
-    ws.push({
-      id: i,
-      pid: 10_000 + i,
-      accepting: 1,
-      requests: req,
-      delta_requests: 0,
-      exceptions: Math.floor(req / 1000),
-      harakiri_count: 0,
-      signals: 0,
-      signal_queue: 0,
-      status: rand() < 0.3 ? 'busy' : 'idle',
-      rss: Math.floor(50e6 + rand() * 1e7),
-      vsz: 300_000_000,
-      running_time: req * 1500,
-      last_spawn: 1_700_000_000,
-      respawn_count: 1,
-      tx: req * 2048,
-      avg_rt: Math.floor(1000 + rand() * 5000),
-      apps: [{ id: 0, modifier1: 0, mountpoint: '', startup_time: 0, requests: req, exceptions: 0, chdir: '/srv/app' }],
-      cores,
-    });
-  }
-  return JSON.stringify(
-    { version: '2.0.21-debian', listen_queue: tick % 7, listen_queue_errors: 0, signal_queue: 0, load: 3, pid: 9999, uid: 33, gid: 33, cwd: '/srv/app', locks: [], sockets: [], workers: ws },
-    null,
-    '\t',
-  );
-}
 
-function stats(xs: number[]): { median: number; p95: number } {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))]!;
-  return { median: at(0.5), p95: at(0.95) };
-}
 
 const f = (n: number): string => (n < 1 ? n.toFixed(3) : n < 10 ? n.toFixed(2) : n.toFixed(1));
 
@@ -113,7 +62,7 @@ async function run(workers: number, cols: number, rows: number, chart: boolean, 
   const rand = rng(workers * 31 + cols);
   const warm = Math.max(3, Math.floor(iters / 5));
   const docs: string[] = [];
-  for (let t = 0; t < iters + warm; t++) docs.push(json(workers, t + 1, rand));
+  for (let t = 0; t < iters + warm; t++) docs.push(synthDocument(workers, CORES, t + 1, rand));
 
   // Stage timings alone.
   const parse: number[] = [];
@@ -234,8 +183,8 @@ for (const [cols, rows, chart] of TERMS) {
     const iters = quick ? 10 : w <= 64 ? 200 : w <= 512 ? 60 : 25;
     const r = await run(w, cols, rows, chart, iters);
     results.push(r);
-    const tk = stats(r.tick);
-    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tk.median)} ms, p95 ${f(stats(r.tick).p95)} ms (parse ${f(stats(r.parse).median)}, buildView ${f(stats(r.build).median)}, xterm ${f(stats(r.xterm).median)})`);
+    const tk = quantiles(r.tick);
+    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tk.median)} ms, p95 ${f(quantiles(r.tick).p95)} ms (parse ${f(quantiles(r.parse).median)}, buildView ${f(quantiles(r.build).median)}, xterm ${f(quantiles(r.xterm).median)})`);
   }
 }
 
@@ -257,7 +206,7 @@ const lines = [
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => {
     const s = (xs: number[]): string => {
-      const q = stats(xs);
+      const q = quantiles(xs);
       return `${f(q.median)} / ${f(q.p95)}`;
     };
     return `| ${r.cols}x${r.rows}${r.chart ? ' + chart' : ''} | ${r.workers} | ${(r.bytes / 1024).toFixed(0)} KiB | ${r.iters} | ${s(r.parse)} | ${s(r.build)} | **${s(r.tick)}** | ${s(r.xterm)} | ${r.outBytes} |`;
@@ -267,7 +216,7 @@ const lines = [
     (() => {
       const at = (w: number, chart: boolean): number | undefined => {
         const x = results.find((y) => y.workers === w && y.cols === 200 && y.chart === chart);
-        return x ? stats(x.tick).median : undefined;
+        return x ? quantiles(x.tick).median : undefined;
       };
       const m = at(512, false);
       const mc = at(512, true);
