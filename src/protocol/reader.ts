@@ -27,7 +27,9 @@
  * in that order.
  */
 import net from 'node:net';
-import { relative } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Address } from './address.js';
 import { StatsError } from './errors.js';
@@ -39,6 +41,7 @@ import {
   Deadline,
   abortError,
   mapSocketError,
+  oneLine,
   resolveOptions,
   timeoutError,
   tooLargeError,
@@ -122,12 +125,15 @@ function connectTargets(addr: SocketAddress): net.NetConnectOpts[] {
  * abstract socket of that name with a different length (uWSGI's trailing
  * NUL), say so instead of the plain "nothing is listening".
  */
-async function diagnoseAbstract(addr: Extract<Address, { kind: 'abstract' }>, refused: StatsError): Promise<StatsError> {
+async function diagnoseAbstract(
+  addr: Extract<Address, { kind: 'abstract' }>,
+  refused: StatsError,
+): Promise<{ error: StatsError } | { viaUwsgi: string }> {
   let table: string;
   try {
     table = await readFile('/proc/net/unix', 'latin1');
   } catch {
-    return refused;
+    return { error: refused };
   }
   // The kernel prints an abstract name as '@' + name, with every NUL shown as '@'.
   const shown = '@' + Buffer.from(addr.name).toString('latin1').replace(/\0/g, '@');
@@ -141,12 +147,68 @@ async function diagnoseAbstract(addr: Extract<Address, { kind: 'abstract' }>, re
       break;
     }
   }
-  if (found < 0) return refused;
+  if (found < 0) return { error: refused };
+  const pads = libuvPadsAbstract();
+  // uWSGI's own name form ("NAME\0"), unreachable from this libuv: its own
+  // client can read it, and the host that runs uWSGI normally has it.
+  const uwsgi = pads && found === 1 ? uwsgiBinary() : undefined;
+  if (uwsgi !== undefined) return { viaUwsgi: uwsgi };
   const who = found === 1 ? ' (uWSGI binds "@NAME" with a trailing NUL byte)' : ` (with ${found} trailing NUL bytes)`;
-  const why = libuvPadsAbstract()
-    ? `Node ${process.versions.node} (libuv ${process.versions.uv}) can only reach NUL-padded abstract names; use Node 22 or later, or a socket path or TCP stats address`
+  const why = pads
+    ? `Node ${process.versions.node} (libuv ${process.versions.uv}) can only reach NUL-padded abstract names; install uwsgi (tsgitop then reads through \`uwsgi --connect-and-read\`), use Node 22 or later, or a socket path or TCP stats address`
     : 'it did not accept the connection';
-  return new StatsError('REFUSED', `abstract socket ${addr.display} exists under a different length${who}, but ${why}`, { cause: refused });
+  return { error: new StatsError('REFUSED', `abstract socket ${addr.display} exists under a different length${who}, but ${why}`, { cause: refused }) };
+}
+
+let uwsgiPath: string | null | undefined;
+/** The `uwsgi` executable on PATH, if any (looked up once). */
+function uwsgiBinary(): string | undefined {
+  if (uwsgiPath === undefined) {
+    uwsgiPath = null;
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (dir === '') continue;
+      try {
+        accessSync(join(dir, 'uwsgi'), fsConstants.X_OK);
+        uwsgiPath = join(dir, 'uwsgi');
+        break;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return uwsgiPath ?? undefined;
+}
+
+/**
+ * Read an abstract socket through `uwsgi --connect-and-read @NAME`, which
+ * writes the document to its stderr. Same deadline and size cap as a direct
+ * read (the caller kills the child when the deadline passes).
+ */
+function readThroughUwsgi(
+  bin: string,
+  addr: Extract<Address, { kind: 'abstract' }>,
+  maxBytes: number,
+  done: (err: unknown, value?: Buffer) => void,
+): ChildProcess {
+  const child = spawn(bin, ['--connect-and-read', '@' + addr.name], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  child.stderr?.on('data', (b: Buffer) => {
+    total += b.length;
+    if (total > maxBytes) {
+      child.kill('SIGKILL');
+      done(tooLargeError(addr, maxBytes));
+      return;
+    }
+    chunks.push(b);
+  });
+  child.on('error', (e) => done(new StatsError('NETWORK', `could not run ${bin} to read ${addr.display}: ${e.message}`, { cause: e })));
+  child.on('close', (code) => {
+    const out = Buffer.concat(chunks, Math.min(total, maxBytes));
+    if (code === 0) done(undefined, out);
+    else done(new StatsError('REFUSED', `uwsgi --connect-and-read ${addr.display} failed: ${oneLine(out.toString('utf8')) || `exit code ${String(code)}`}`));
+  });
+  return child;
 }
 
 /** Connect, read to EOF, return everything received (possibly zero bytes). */
@@ -156,10 +218,12 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let total = 0;
     let socket: net.Socket | undefined;
+    let child: ChildProcess | undefined;
 
     const finish = (err: unknown, value?: Buffer): void => {
       if (!deadline.settle()) return;
       socket?.destroy();
+      if (child !== undefined && child.exitCode === null) child.kill('SIGKILL');
       if (err === undefined && value !== undefined) resolve(value);
       else reject(err);
     };
@@ -208,7 +272,11 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
         if (addr.kind === 'abstract' && refused) {
           socket = undefined; // its 'close' must not settle the read while we look closer
           s.destroy();
-          void diagnoseAbstract(addr, mapped).then((better) => finish(better));
+          void diagnoseAbstract(addr, mapped).then((d) => {
+            if (deadline.settled) return;
+            if ('error' in d) finish(d.error);
+            else child = readThroughUwsgi(d.viaUwsgi, addr, o.maxBytes, finish);
+          });
         } else {
           finish(mapped);
         }

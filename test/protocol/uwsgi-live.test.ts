@@ -4,6 +4,7 @@
  * servers. Skipped with a reason when uWSGI is not installed.
  */
 import { freePort } from '../helpers/net.js';
+import { runCli, assertOneLineError } from '../cli/run-cli.js';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -250,13 +251,20 @@ test('uWSGI --stats @abstract', T, async (t) => {
   const name = randomName();
   const u = startUwsgi(t, dir, [...serverArgs(dir, 1), '--stats', '@' + name]);
   await waitFor(() => u.log.includes(`Stats server enabled on @${name}`), 'the stats server', 30_000, 50);
+  // uWSGI binds "\0NAME\0". libuv < 1.48 (Node 20) can only connect to NUL-padded names, so the
+  // reader goes through `uwsgi --connect-and-read` there; newer libuv connects directly. Either way
+  // the document arrives, byte for byte what uWSGI's own client prints.
+  const raw = await readRaw(parseAddress('@' + name));
+  checkServerDoc(server((await fetchStats(parseAddress('@' + name))).doc), 1);
+  const theirs = spawnSync('uwsgi', ['--connect-and-read', '@' + name], { encoding: 'buffer' }).stderr;
+  assert.ok(raw.equals(theirs), 'same bytes as uwsgi --connect-and-read');
   const [major = 0, minor = 0] = process.versions.uv.split('.').map(Number);
   if (major === 1 && minor < 48) {
-    // libuv < 1.48 (Node 20) pads abstract names to 108 bytes; uWSGI binds "\0name\0". Say so clearly.
-    const e = await rejectsWith(fetchStats(parseAddress('@' + name)), 'REFUSED');
-    assert.match(e.message, /exists under a different length \(uWSGI binds "@NAME" with a trailing NUL byte\)/);
-  } else {
-    checkServerDoc(server((await fetchStats(parseAddress('@' + name))).doc), 1);
+    // Without a uwsgi binary on PATH: a clear one-line error naming the way out, exit 1.
+    const r = await runCli(['--connect-and-read', '@' + name], { env: { PATH: '/nonexistent' } });
+    assert.equal(r.code, 1, r.stderr);
+    assertOneLineError(r.stderr);
+    assert.match(r.stderr, /exists under a different length \(uWSGI binds "@NAME" with a trailing NUL byte\).*install uwsgi/);
   }
 });
 
