@@ -21,6 +21,7 @@ import { Ring } from '../model/ring.js';
 import type { ModelEvent, Sample, View, WorkerView } from '../model/types.js';
 import { columnById } from '../columns.js';
 import type { StatsDocument } from '../protocol/types.js';
+import { fastAttrs, type AttrElement } from './attrcache.js';
 import { detailLines } from './detail.js';
 import { emperorHeaderItems, headerText, packHeader, serverHeaderItems, type HeaderItem } from './header.js';
 import { rowHints } from './hints.js';
@@ -30,7 +31,7 @@ import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
 import { ThroughputChart } from './chart.js';
 import { eventLines, footerLine } from './panes.js';
 import { Poller } from './poller.js';
-import { initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, type UiState } from './state.js';
+import { initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
@@ -135,6 +136,8 @@ function writeFatal(stderr: Writable, env: NodeJS.ProcessEnv, e: unknown): void 
   }
 }
 
+/** Period of the clock ticker (ages, header time), ms. */
+const TICK_MS = 1000;
 const EVENT_CAP = 500;
 const MESSAGE_MS = 3000;
 const RENDER_ERROR_MS = 10_000;
@@ -194,6 +197,9 @@ class Monitor {
   #tableKey: unknown[] = [];
   #detailWorker: WorkerView | undefined;
   #layout: Layout | undefined;
+  /** What the footer and the table titles were last built for (rebuilt only on a change). */
+  #footerKey = '';
+  #headKey = '';
 
   #finished = false;
   #restored = false;
@@ -223,7 +229,7 @@ class Monitor {
     if (this.#o.processHandlers !== false) this.#installHandlers();
     this.#render('start');
     this.#poller.start();
-    this.#ticker = setInterval(() => this.#guard('tick', () => this.#tick()), 1000);
+    this.#ticker = setInterval(() => this.#guard('tick', () => this.#tick()), TICK_MS);
   }
 
   /** Stop with an internal error (terminal restored first, then one line). */
@@ -256,8 +262,11 @@ class Monitor {
     // Write UTF-8 as is: no DEC line-drawing (ACS) substitution, which some
     // terminals and multiplexers show as raw letters ('·' as '~', '└' as 'm').
     (this.#screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
-    const box = (extra: Record<string, unknown> = {}): BlessedBox =>
-      blessed.box({ parent: this.#screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
+    const box = (extra: Record<string, unknown> = {}): BlessedBox => {
+      const b = blessed.box({ parent: this.#screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
+      fastAttrs(b as unknown as AttrElement);
+      return b;
+    };
     this.#header = box();
     this.#status = box();
     this.#tableHead = box();
@@ -278,6 +287,7 @@ class Monitor {
       border: { type: 'line' },
       label: ' tsgitop keys ',
     } as blessed.Widgets.BoxOptions);
+    fastAttrs(this.#help as unknown as AttrElement);
 
     this.#screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) =>
       this.#guard('key', () => this.#onKey(ch, key)),
@@ -428,9 +438,15 @@ class Monitor {
 
   #tick(): void {
     // Keep ages and the clock moving when reads are slow, failing or paused.
-    if (this.#state.paused || this.#lastError || this.#latest === undefined || this.#poller.busy || this.#freq > 1000) {
-      this.#render('tick');
-    }
+    const render = tickRenders({
+      paused: this.#state.paused,
+      failing: this.#lastError !== undefined,
+      noData: this.#latest === undefined,
+      busyMs: this.#poller.busyMs,
+      freqMs: this.#freq,
+      tickMs: TICK_MS,
+    });
+    if (render) this.#render('tick');
   }
 
   // ------------------------------------------------------------------ keys
@@ -759,7 +775,11 @@ class Monitor {
     place(this.#status, L.statusTop, 1, cols);
     this.#status.setContent(this.#statusLine(cols, now));
     place(this.#footer, L.footerTop, 1, cols);
-    this.#footer.setContent(footerLine(footerHints(st.screen), cols, this.#theme));
+    if (this.#footerKey !== `${st.screen}:${cols}`) {
+      // The footer only changes with the screen and the width: build and parse it only then.
+      this.#footerKey = `${st.screen}:${cols}`;
+      this.#footer.setContent(footerLine(footerHints(st.screen), cols, this.#theme));
+    }
 
     if (st.screen === 'detail') {
       this.#tableHead.hide();
@@ -805,11 +825,17 @@ class Monitor {
     place(this.#body, L.tableTop, Math.max(1, L.tableHeight), L.cols);
     const table = this.#currentTable();
     if (!table) {
+      this.#headKey = '';
       this.#tableHead.setContent(this.#theme.paint(pad('', L.cols), 'tableHead'));
       this.#body.setContent(this.#theme.paint(this.#lastError ? `no data yet: ${this.#lastError.message}` : `reading ${clean(this.#o.addressLabel)} …`, 'dim'));
       return;
     }
-    this.#tableHead.setContent(headerLine(table, L.cols, this.#theme));
+    const headKey = titlesKey(table, L.cols);
+    if (this.#headKey !== headKey) {
+      // Titles only change with the columns, the sort and the width (not with each read).
+      this.#headKey = headKey;
+      this.#tableHead.setContent(headerLine(table, L.cols, this.#theme));
+    }
     const count = table.rows.length;
     const idx = this.#resolveSelection(table);
     const top = scrollTop(idx, this.#state.top, L.tableHeight, count);
@@ -913,6 +939,13 @@ class Monitor {
     this.#help.show();
     this.#help.setFront();
   }
+}
+
+/** Everything the table's title line depends on. */
+function titlesKey(t: TableModel, cols: number): string {
+  let k = `${cols}|${t.kind}|${t.sortId ?? ''}|${t.reverse}`;
+  for (const c of t.columns) k += `|${c.id}:${c.title}:${c.width}:${c.align}`;
+  return k;
 }
 
 function baseStyle(row: RowRef): 'plain' | 'totals' {

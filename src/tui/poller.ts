@@ -56,6 +56,11 @@ export class Poller<T> {
     return this.#running;
   }
 
+  /** How long the read in flight has been running, ms (0 when none is). */
+  get busyMs(): number {
+    return this.#running ? Math.max(0, this.#clock() - this.#lastStart) : 0;
+  }
+
   /** Start reading now. */
   start(): void {
     if (this.#stopped || this.#running || this.#timer) return;

@@ -140,3 +140,31 @@ export function matchesFilter(filter: string, fields: readonly (string | number 
   if (q === '') return true;
   return fields.some((f) => f !== undefined && String(f).toLowerCase().includes(q));
 }
+
+/** What the 1 s clock ticker knows when it fires. */
+export interface TickInput {
+  paused: boolean;
+  /** Reads are failing (the status line counts STALE age and retry time). */
+  failing: boolean;
+  /** No data has arrived yet. */
+  noData: boolean;
+  /** How long the read in flight has been running, ms (0: none in flight). */
+  busyMs: number;
+  /** Refresh interval, ms. */
+  freqMs: number;
+  /** The ticker's period, ms. */
+  tickMs: number;
+}
+
+/**
+ * Should the clock ticker draw a frame? Only when nothing else will redraw
+ * within a tick: paused, failing, nothing read yet, a refresh interval
+ * longer than the tick, or a read that has been in flight for a whole tick
+ * (a slow server). A read that is merely in flight when the ticker fires
+ * (the two run at the same 1 s cadence, so they can stay in phase for
+ * minutes) redraws itself a few ms later: drawing then too would double the
+ * monitor's CPU use for nothing.
+ */
+export function tickRenders(t: TickInput): boolean {
+  return t.paused || t.failing || t.noData || t.freqMs > t.tickMs || t.busyMs >= t.tickMs;
+}
