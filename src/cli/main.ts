@@ -112,13 +112,18 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   let stdoutText = '';
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
-  program.configureOutput({
-    writeOut: (s) => {
-      stdoutText += s;
-    },
-    writeErr: () => {},
-    outputError: () => {},
-  });
+  // Commander copies output settings to subcommands only when they are
+  // created, so configure every command: its own 'error: …' line must never
+  // appear (tsgitop prints one line of its own).
+  for (const cmd of [program, ...program.commands]) {
+    cmd.configureOutput({
+      writeOut: (s) => {
+        stdoutText += s;
+      },
+      writeErr: () => {},
+      outputError: () => {},
+    });
+  }
   let action: Promise<number> = Promise.resolve(0);
   program.action((addresses: string[], opts: Record<string, unknown>) => {
     action = runRoot(addresses, opts, io);

@@ -74,22 +74,16 @@ export class History {
     const tick = ++this.#ticks;
     this.totals.rps.push(view.totals.rps);
     this.totals.listenQueue.push(view.header.listenQueue);
-    const present = new Set<string>();
+    // Known keys first; new keys are only collected, so a huge document
+    // (100k workers) never allocates more than maxKeys series.
+    const fresh: ServerView['workers'] = [];
     for (const w of view.workers) {
-      present.add(w.key);
-      let s = this.#workers.get(w.key);
-      if (!s) {
-        s = { rps: new Ring(this.capacity), avgRtMs: new Ring(this.capacity), rss: new Ring(this.capacity), lastSeen: tick };
-        this.#workers.set(w.key, s);
-      }
-      s.lastSeen = tick;
-      s.rps.push(w.rps);
-      const a = counter(w.raw.avg_rt);
-      s.avgRtMs.push(a === undefined ? undefined : a / 1000);
-      s.rss.push(counter(w.raw.rss));
+      const s = this.#workers.get(w.key);
+      if (!s) fresh.push(w);
+      else if (s.lastSeen !== tick) this.#record(s, w, tick); // a duplicate key counts once per tick
     }
     for (const [k, s] of this.#workers) {
-      if (present.has(k)) continue;
+      if (s.lastSeen === tick) continue;
       if (tick - s.lastSeen >= this.evictAfter) {
         this.#workers.delete(k);
         continue;
@@ -98,10 +92,28 @@ export class History {
       s.avgRtMs.push(undefined);
       s.rss.push(undefined);
     }
-    if (this.#workers.size > this.maxKeys) {
-      const byAge = [...this.#workers.entries()].sort((a, b) => a[1].lastSeen - b[1].lastSeen);
-      for (const [k] of byAge.slice(0, this.#workers.size - this.maxKeys)) this.#workers.delete(k);
+    if (fresh.length === 0) return;
+    // Make room for new keys by dropping the least recently seen absent ones.
+    const over = this.#workers.size + fresh.length - this.maxKeys;
+    if (over > 0) {
+      const absent = [...this.#workers.entries()].filter(([, s]) => s.lastSeen !== tick).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
+      for (const [k] of absent.slice(0, over)) this.#workers.delete(k);
     }
+    for (const w of fresh) {
+      if (this.#workers.size >= this.maxKeys) break;
+      if (this.#workers.has(w.key)) continue;
+      const s: WorkerSeries = { rps: new Ring(this.capacity), avgRtMs: new Ring(this.capacity), rss: new Ring(this.capacity), lastSeen: tick };
+      this.#workers.set(w.key, s);
+      this.#record(s, w, tick);
+    }
+  }
+
+  #record(s: WorkerSeries, w: ServerView['workers'][number], tick: number): void {
+    s.lastSeen = tick;
+    s.rps.push(w.rps);
+    const a = counter(w.raw.avg_rt);
+    s.avgRtMs.push(a === undefined ? undefined : a / 1000);
+    s.rss.push(counter(w.raw.rss));
   }
 
   /** Forget everything (e.g. after switching target). */
