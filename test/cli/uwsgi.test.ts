@@ -5,42 +5,14 @@
  */
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { runCli, assertOneLineError } from './run-cli.js';
-import { uwsgiAvailable, startUwsgi, stopAllUwsgi } from '../helpers/uwsgi.js';
+import { uwsgiAvailable, startUwsgi, stopAllUwsgi, bracketed } from '../helpers/uwsgi.js';
 
 const avail = uwsgiAvailable();
 const skip = avail.ok ? false : `uwsgi not installed: ${avail.reason}`;
 if (skip) console.log(`# skipping real-uWSGI CLI tests: ${skip}`);
 after(() => stopAllUwsgi());
-
-/** What `uwsgi --connect-and-read ADDR` prints (on stderr, as uWSGI does). */
-function uwsgiConnectAndRead(addr: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('uwsgi', ['--connect-and-read', addr], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    child.on('error', reject);
-    child.on('close', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
-/**
- * Reads `ours` between two reads by uWSGI itself and returns the triple only
- * when uWSGI's two reads agree (the document did not change in between: a
- * freshly started master fills some fields, e.g. sockets[].max_queue, a
- * moment later). Bounded: gives up after 20 tries.
- */
-async function bracketed<T>(addr: string, ours: () => Promise<T>): Promise<{ theirs: Buffer; ours: T }> {
-  for (let i = 0; i < 20; i++) {
-    const before = await uwsgiConnectAndRead(addr);
-    const mine = await ours();
-    const afterRead = await uwsgiConnectAndRead(addr);
-    if (before.equals(afterRead)) return { theirs: before, ours: mine };
-  }
-  throw new Error(`uWSGI at ${addr} never served the same document twice in a row`);
-}
 
 /** The full raw bytes a stats-http server sends to a bare GET, split into head and body. */
 function rawHttp(port: number): Promise<{ head: string; body: Buffer }> {

@@ -529,3 +529,30 @@ async function startOnce(opts: StartOptions): Promise<UwsgiInstance> {
   };
   return inst;
 }
+
+/** What `uwsgi --connect-and-read ADDR` prints (on stderr, as uWSGI does). */
+export function uwsgiConnectAndRead(addr: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('uwsgi', ['--connect-and-read', addr], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    child.on('error', reject);
+    child.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+/**
+ * Reads `ours` between two reads by uWSGI itself and returns the triple only
+ * when uWSGI's two reads agree (the document did not change in between: a
+ * freshly started master fills some fields, e.g. sockets[].max_queue, a
+ * moment later). Bounded: gives up after 20 tries.
+ */
+export async function bracketed<T>(addr: string, ours: () => Promise<T>): Promise<{ theirs: Buffer; ours: T }> {
+  for (let i = 0; i < 20; i++) {
+    const before = await uwsgiConnectAndRead(addr);
+    const mine = await ours();
+    const afterRead = await uwsgiConnectAndRead(addr);
+    if (before.equals(afterRead)) return { theirs: before, ours: mine };
+  }
+  throw new Error(`uWSGI at ${addr} never served the same document twice in a row`);
+}
