@@ -78,9 +78,10 @@ function buildProgram(): Command {
     .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
     .option('--replay <file>', 'play a recording back in the live monitor')
     .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
+    .option('--replay-target <label>', 'with --replay of a fleet recording: the target to play (default: the first with data)')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
-    .option('--help-keys', "list the live monitor's keys and exit")
+    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -183,10 +184,8 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return 0;
   }
   if (opts.helpKeys) {
-    const { helpLines } = await import('../tui/keys.js');
-    const rows = helpLines();
-    const w = Math.max(...rows.map((r) => r.key.length));
-    io.stdout.write(`Keys of the live monitor (the same map drives the ? overlay and the footer):\n${rows.map((r) => `  ${r.key.padEnd(w)}  ${r.help}  [${r.where}]`).join('\n')}\n`);
+    const { helpKeysText } = await import('../tui/help-keys.js');
+    io.stdout.write(helpKeysText());
     return 0;
   }
   const c = common(opts);
@@ -207,15 +206,16 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError('--replay plays in the live monitor: it needs a terminal (and no -b/--json)');
     const { runReplayCli } = await import('./replay.js');
-    return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true });
+    const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
+    return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
   }
   if (String(opts.speed) !== '1') throw new UsageError('--speed only goes with --replay');
+  if (opts.replayTarget !== undefined) throw new UsageError('--replay-target only goes with --replay');
 
   const { targetsFromArgs, loadTargetsFile, combineTargets } = await import('../fleet/targets.js');
   const targets = combineTargets(targetsFromArgs(addresses), typeof opts.targets === 'string' ? await loadTargetsFile(opts.targets) : []);
   if (targets.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
   const fleet = targets.length > 1 || opts.targets !== undefined;
-  if (fleet && !batch) throw new UsageError(`${targets.length} targets: the interactive fleet view is not built yet; add -b to print the fleet table`);
   if (sort !== undefined) {
     if (fleet) {
       const { fleetColumnById, FLEET_COLUMNS } = await import('../fleet/render.js');
@@ -227,6 +227,10 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
   try {
+    if (fleet && !batch) {
+      const { runFleetCli } = await import('./fleet.js');
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, recorder });
+    }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
       const { write } = await import('./dump.js');

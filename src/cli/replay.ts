@@ -3,41 +3,123 @@
  * live monitor, at its recorded pace times `--speed`. Rates are exactly
  * those seen live: each sample keeps its recorded time, and the monitor's
  * clock is the replay's, so ages and the header time are the recorded ones.
- * Recorded outages play back as outages (STALE).
+ * Recorded outages play back as outages (STALE). The replay keys (space/p,
+ * `.`/`,`, `+`/`-`, `[`/`]`, `{`/`}`) drive the replay clock; a fleet
+ * recording plays one target (`--replay-target LABEL`, default the first with data).
  */
 import { hostname } from 'node:os';
 import { StatsError } from '../protocol/errors.js';
+import type { Sample } from '../model/types.js';
+import type { StatsDocument } from '../protocol/types.js';
+import type { Replay } from '../record/replay.js';
+import type { ReplayControls } from '../tui/replay.js';
 import type { CommonOptions } from './main.js';
+import { UsageError } from './values.js';
 
 export interface ReplayCliOptions extends CommonOptions {
   speed: number;
   color: boolean;
   sort: string | undefined;
   reverse: boolean;
+  /** `--replay-target LABEL`: the target of a fleet recording to play (default: the first with data). */
+  target?: string | undefined;
+}
+
+/** How far back a baseline is looked for past recorded failures (records). */
+const BASELINE_LOOKBACK = 16;
+
+/**
+ * The monitor's view of a replay: its controls, and a source that, when the
+ * replay went back in time or the user moved it (a step, a seek, a jump),
+ * also loads the nearest good record before the one handed out (its
+ * `baseline`), so the monitor computes rates against it as the live monitor
+ * did. While playing, records skipped at high speed get no baseline: rates
+ * are then over the longer interval, as with a slower live refresh, and
+ * events in between are still detected.
+ */
+export function replayControls(replay: Replay): { controls: ReplayControls; source: (signal?: AbortSignal) => Promise<Sample<StatsDocument>> } {
+  const others = replay.info.addresses.length - 1;
+  const baselines = new WeakMap<Sample<StatsDocument>, Sample<StatsDocument> | undefined>();
+  /** Position of the last record handed out as a sample (not as a recorded failure). */
+  let lastGood = -1;
+  /** Where the last step/seek/jump moved the replay (-1: none pending). */
+  let movedTo = -1;
+  const moved = (): void => {
+    movedTo = replay.state.position;
+  };
+  const baselineOf = async (pos: number): Promise<Sample<StatsDocument> | undefined> => {
+    for (let p = pos - 1; p >= 0 && p >= pos - BASELINE_LOOKBACK; p--) {
+      const e = await replay.entry(p);
+      if (e.kind === 'doc') return { doc: e.doc, at: e.t };
+    }
+    return undefined;
+  };
+  const source = async (signal?: AbortSignal): Promise<Sample<StatsDocument>> => {
+    const s = await replay.source(signal);
+    const pos = replay.delivered;
+    // Back in time (the monitor's previous sample is later than this one), or moved by a
+    // key past records never shown: the rates want the record before this one.
+    const jumped = pos === movedTo;
+    if (jumped) movedTo = -1;
+    if (pos > 0 && pos !== lastGood + 1 && (pos < lastGood || jumped)) baselines.set(s, await baselineOf(pos));
+    lastGood = pos;
+    return s;
+  };
+  const controls: ReplayControls = {
+    status() {
+      const st = replay.state;
+      return { paused: st.paused, speed: st.speed, position: st.position, length: st.length, clock: st.clock, atEnd: st.atEnd, target: st.addr, others };
+    },
+    togglePause: () => replay.togglePause(),
+    step: (d) => {
+      if (d > 0) replay.stepForward();
+      else replay.stepBack();
+      moved();
+    },
+    changeSpeed: (d) => (d > 0 ? replay.faster() : replay.slower()),
+    seek: (ms) => {
+      replay.seekBy(ms);
+      moved();
+    },
+    jump: (to) => {
+      if (to > 0) replay.seekEnd();
+      else replay.seekStart();
+      moved();
+    },
+    baseline: (s) => baselines.get(s),
+  };
+  return { controls, source };
 }
 
 export async function runReplayCli(file: string, opts: ReplayCliOptions): Promise<number> {
-  const { Replay, RecordError } = await import('../record/index.js');
+  const { Replay, RecordError, UNKNOWN_ADDR } = await import('../record/index.js');
   let replay;
   try {
-    replay = await Replay.open(file, { speed: opts.speed });
+    replay = await Replay.open(file, { speed: opts.speed, ...(opts.target !== undefined ? { addr: opts.target } : {}) });
   } catch (e) {
-    // A missing or foreign file: a one-line runtime error (exit 1).
+    // An unknown --replay-target is a usage error (exit 2); a missing or foreign file a runtime one (exit 1).
+    if (e instanceof RecordError && e.code === UNKNOWN_ADDR) throw new UsageError(`--replay-target: ${e.message}`);
     if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
     throw e;
   }
-  const { runMonitor } = await import('../tui/app.js');
-  const periodMs = opts.frequency * 1000;
-  return runMonitor({
-    source: replay.source,
-    now: replay.now,
-    addressLabel: `${replay.addr} (replay of ${file})`,
-    node: hostname(),
-    frequencyMs: periodMs,
-    // A recorded outage must not stretch into a long backoff: retry at the recorded pace.
-    backoff: { initialMs: periodMs, maxMs: periodMs },
-    color: opts.color,
-    sortBy: opts.sort,
-    reverse: opts.reverse,
-  });
+  try {
+    const { runMonitor } = await import('../tui/app.js');
+    const { controls, source } = replayControls(replay);
+    const periodMs = opts.frequency * 1000;
+    return await runMonitor({
+      source,
+      now: replay.now,
+      replay: controls,
+      addressLabel: `${replay.addr} (replay of ${file})`,
+      node: hostname(),
+      frequencyMs: periodMs,
+      // A recorded outage must not stretch into a long backoff: retry at the recorded pace.
+      backoff: { initialMs: periodMs, maxMs: periodMs },
+      color: opts.color,
+      sortBy: opts.sort,
+      reverse: opts.reverse,
+    });
+  } finally {
+    await replay.close();
+  }
 }

@@ -41,7 +41,7 @@ export const FLEET_COLUMNS: readonly Column<FleetRow>[] = [
   num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate),
   num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount),
   num('avg', 'AVG', 7, 3, 'Average response time, request-weighted over workers', (r) => r.avgRt, formatMs),
-  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms) => (ms === undefined ? UNKNOWN : formatDuration(ms * 1000))),
+  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms) => (ms === undefined ? UNKNOWN : formatDuration(Math.floor(ms / 1000) * 1e6))),
   num('exc', 'EXC/s', 6, 5, 'Exceptions per second', (r) => r.excRate, formatRate),
   num('rss', 'RSS', 7, 6, 'Resident memory, sum over workers', (r) => r.rss, formatBytes),
   text('version', 'VERSION', 20, 7, 'uWSGI (or emitter) version', (r) => r.version),

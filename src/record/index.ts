@@ -32,6 +32,7 @@ export {
   REPLAY_SPEEDS,
   MIN_REPLAY_SPEED,
   MAX_REPLAY_SPEED,
+  UNKNOWN_ADDR,
   realScheduler,
   type ReplayControl,
   type ReplayOptions,

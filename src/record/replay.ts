@@ -23,6 +23,9 @@ import type { StatsDocument } from '../protocol/types.js';
 import { RecordingIndex, type IndexOptions, type RecordEntry, type RecordingInfo } from './reader.js';
 import { RecordError } from './recorder.js';
 
+/** RecordError code of Replay.open when the recording has no records of the address asked for. */
+export const UNKNOWN_ADDR = 'UNKNOWN_ADDR';
+
 /** The speeds faster()/slower() step through. */
 export const REPLAY_SPEEDS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
 export const MIN_REPLAY_SPEED = 0.25;
@@ -44,7 +47,7 @@ export const realScheduler: ReplayScheduler = {
 };
 
 export interface ReplayOptions extends IndexOptions {
-  /** Which address's records to play (default: the first address in the file). */
+  /** Which address's records to play (default: the first address in the file with a document, else the first). */
   addr?: string;
   /** Initial speed (default 1; clamped to 0.25…16). */
   speed?: number;
@@ -91,6 +94,12 @@ export interface ReplayControl {
   seekStart(): void;
   /** Go to the last record. */
   seekEnd(): void;
+  /**
+   * Move the replay clock by `deltaMs` of recorded time (clamped to the
+   * recording) and the position to the record current there; keeps
+   * playing or paused.
+   */
+  seekBy(deltaMs: number): void;
   /** The replay clock in recorded ms: pass as MonitorOptions.now so ages are as they were live. */
   now(): number;
   /** Called after every change of position, speed or pause state; returns an unsubscribe function. */
@@ -141,12 +150,13 @@ export class Replay implements ReplayControl {
   static async open(file: string, opts: ReplayOptions = {}): Promise<Replay> {
     const index = await RecordingIndex.open(file, opts);
     const info = index.info;
-    const addr = opts.addr ?? info.addresses[0];
+    // Default: the first address that has a document (a fleet recording may start with a dead target).
+    const addr = opts.addr ?? info.addresses.find((a) => index.recordsOf(a).some((i) => index.kind(i) === 'doc')) ?? info.addresses[0];
     const records = addr === undefined ? new Uint32Array(0) : index.recordsOf(addr);
     if (records.length === 0) {
       await index.close();
       if (addr === undefined || info.addresses.length === 0) throw new RecordError(`cannot replay ${file}: the recording has no records`);
-      throw new RecordError(`cannot replay ${file}: no records of '${addr}' (it has: ${info.addresses.slice(0, 10).join(', ')})`);
+      throw new RecordError(`cannot replay ${file}: no records of '${addr}' (it has: ${info.addresses.slice(0, 10).join(', ')}${info.addresses.length > 10 ? ', …' : ''})`, UNKNOWN_ADDR);
     }
     return new Replay(index, addr!, records, opts);
   }
@@ -159,6 +169,15 @@ export class Replay implements ReplayControl {
   /** The control object (this replay). */
   get control(): ReplayControl {
     return this;
+  }
+
+  /**
+   * Position of the record the last source() call handed out (or rejected
+   * with), -1 before the first: after `await source()` it is the position of
+   * the sample just returned.
+   */
+  get delivered(): number {
+    return this.#delivered;
   }
 
   /** Records of the played address. */
@@ -254,6 +273,20 @@ export class Replay implements ReplayControl {
 
   seekEnd(): void {
     this.#moveTo(this.#records.length - 1);
+  }
+
+  seekBy(deltaMs: number): void {
+    if (!Number.isFinite(deltaMs) || deltaMs === 0) return;
+    this.#advance();
+    const n = this.#records.length;
+    const target = Math.min(this.#t(n - 1), Math.max(this.#t(0), this.#clock() + deltaMs));
+    let pos = this.#pos;
+    if (deltaMs > 0) while (pos + 1 < n && this.#t(pos + 1) <= target) pos++;
+    else while (pos > 0 && this.#t(pos) > target) pos--;
+    this.#pos = pos;
+    this.#anchorT = Math.max(target, this.#t(pos));
+    this.#anchorReal = this.#sched.now();
+    this.#changed();
   }
 
   onChange(listener: (s: ReplayState) => void): () => void {

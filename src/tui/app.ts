@@ -25,7 +25,8 @@ import { fastAttrs, type AttrElement } from './attrcache.js';
 import { detailLines } from './detail.js';
 import { emperorHeaderItems, headerText, packHeader, serverHeaderItems, type HeaderItem } from './header.js';
 import { rowHints } from './hints.js';
-import { bindingFor, footerHints, keyName, type ActionId } from './keys.js';
+import { bindingFor, footerHints, keyMapFor, keyName, replayDirection, type ActionId, type KeyBinding } from './keys.js';
+import { REPLAY_SEEK_MS, replayReadIntervalMs, type ReplayControls } from './replay.js';
 import { helpBox, helpPage, statusLine, type StatusInput } from './status.js';
 import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
 import { ThroughputChart } from './chart.js';
@@ -83,12 +84,29 @@ export interface MonitorOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Install process handlers for SIGTERM/SIGHUP/SIGINT and uncaught errors (default true). */
   processHandlers?: boolean;
+  /**
+   * Replaying a recording (`tsgitop --replay`): the replay keys (play/pause,
+   * step, speed, seek) are bound and listed, the status line leads with the
+   * REPLAY marker, and reads follow the replay clock. `now` should be the
+   * replay clock too.
+   */
+  replay?: ReplayControls;
   /** Where the one-line fatal error goes after the terminal is restored (default process.stderr). */
   stderr?: Writable;
   /** Environment (TSGITOP_DEBUG=1 adds a stack to a fatal error). Default process.env. */
   env?: NodeJS.ProcessEnv;
   hooks?: MonitorHooks;
+  /**
+   * Opened from another view (the interactive fleet view): `q`, and Esc on
+   * the worker table with no filter, resolve runMonitor with MONITOR_BACK
+   * instead of quitting, and the footer's quit hint reads `q <label>`.
+   * Ctrl-C still quits (0).
+   */
+  back?: { label: string };
 }
+
+/** What runMonitor resolves with when the user went back (MonitorOptions.back); never an exit code. */
+export const MONITOR_BACK = -1;
 
 /** Restorers of the monitors currently on screen. */
 const active = new Set<() => void>();
@@ -156,6 +174,8 @@ class Monitor {
   readonly #theme: Theme;
   readonly #freq: number;
   readonly #fast: number;
+  /** The key map in force (with the replay section when replaying). */
+  readonly #keys: readonly KeyBinding[];
   #state: UiState;
 
   #screen!: blessed.Widgets.Screen;
@@ -213,10 +233,15 @@ class Monitor {
     this.#theme = makeTheme(o.color !== false);
     this.#freq = positive(o.frequencyMs, 1000);
     this.#fast = positive(o.fastMs, 100);
+    this.#keys = keyMapFor({ replay: o.replay !== undefined });
     this.#state = initialState({ sortId: normaliseSort(o.sortBy), reverse: o.reverse === true });
     this.#poller = new Poller<Sample<StatsDocument>>({
       read: (signal) => o.source(signal),
-      intervalMs: () => (this.#state.fast ? Math.min(this.#fast, this.#freq) : this.#freq),
+      intervalMs: () => {
+        const every = this.#state.fast ? Math.min(this.#fast, this.#freq) : this.#freq;
+        // A replay's reads wait for the replay clock: read every `every` of recorded time.
+        return o.replay ? replayReadIntervalMs(every, o.replay.status().speed) : every;
+      },
       onSuccess: (s) => this.#guard('read', () => this.#onSample(s)),
       onFailure: (e, retry) => this.#guard('read', () => this.#onFailure(e, retry)),
       backoffInitialMs: o.backoff?.initialMs ?? 500,
@@ -384,6 +409,18 @@ class Monitor {
     const now = this.#now();
     const wasDown = this.#lastError !== undefined && this.#lastGoodAt !== undefined;
     const downFor = this.#lastError ? now - this.#lastError.since : 0;
+    if (this.#o.replay) {
+      const base = this.#o.replay.baseline?.(s);
+      if (this.#prev && s.at < this.#prev.at) {
+        // The replay moved back in time: rates against the record before this one, history anew.
+        this.#prev = base;
+        this.#history.clear();
+        this.#readTimes.clear();
+        this.#historyVersion++;
+      } else if (base) {
+        this.#prev = base;
+      }
+    }
     let view: View;
     try {
       view = buildView(s, this.#prev, { node: this.#o.node ?? this.#o.addressLabel, address: this.#o.addressLabel });
@@ -446,7 +483,8 @@ class Monitor {
       freqMs: this.#freq,
       tickMs: TICK_MS,
     });
-    if (render) this.#render('tick');
+    // A playing replay's clock moves (the header time, the REPLAY marker): keep it current.
+    if (render || (this.#o.replay !== undefined && !this.#o.replay.status().paused)) this.#render('tick');
   }
 
   // ------------------------------------------------------------------ keys
@@ -456,13 +494,13 @@ class Monitor {
     if (name === 'C-c') return this.#finish(0);
     if (this.#state.help) return this.#helpKey(name);
     if (this.#state.filterEditing) return this.#filterKey(ch, name);
-    const b = bindingFor(name, this.#state.screen);
+    const b = bindingFor(name, this.#state.screen, this.#keys);
     if (!b) return;
     this.#act(b.action, name);
   }
 
   #helpKey(name: string | undefined): void {
-    const rows = helpPage(Number(this.#screen.height) || 24);
+    const rows = helpPage(Number(this.#screen.height) || 24, this.#keys);
     switch (name) {
       case 'up':
       case 'k':
@@ -520,7 +558,7 @@ class Monitor {
     };
     switch (action) {
       case 'quit':
-        return this.#finish(0);
+        return this.#finish(this.#o.back ? MONITOR_BACK : 0);
       case 'help':
         this.#helpTop = 0;
         return set({ help: !st.help });
@@ -551,6 +589,7 @@ class Monitor {
           this.#table = undefined;
           return set({ filter: '' });
         }
+        if (this.#o.back) return this.#finish(MONITOR_BACK);
         // Like htop, Esc never drops the selection: a row stays selected.
         return set({});
       case 'sortNext':
@@ -627,7 +666,27 @@ class Monitor {
         return set({}, 'redraw');
       case 'suspend':
         return this.#suspend();
+      case 'replayPause':
+      case 'replayStep':
+      case 'replaySpeed':
+      case 'replaySeek':
+      case 'replayJump':
+        return this.#replayKey(action, key);
     }
+  }
+
+  /** A replay key: act on the replay, read at once (the read waits for nothing new), redraw. */
+  #replayKey(action: ActionId, key: string | undefined): void {
+    const r = this.#o.replay;
+    if (!r) return;
+    const dir = replayDirection(key) === -1 ? -1 : 1;
+    if (action === 'replayPause') r.togglePause();
+    else if (action === 'replayStep') r.step(dir);
+    else if (action === 'replaySpeed') r.changeSpeed(dir);
+    else if (action === 'replaySeek') r.seek(dir * REPLAY_SEEK_MS);
+    else if (action === 'replayJump') r.jump(dir);
+    this.#poller.now();
+    this.#render('key');
   }
 
   /** Ctrl-Z: give the terminal back, stop the process (SIGTSTP); SIGCONT redraws. */
@@ -778,7 +837,7 @@ class Monitor {
     if (this.#footerKey !== `${st.screen}:${cols}`) {
       // The footer only changes with the screen and the width: build and parse it only then.
       this.#footerKey = `${st.screen}:${cols}`;
-      this.#footer.setContent(footerLine(footerHints(st.screen), cols, this.#theme));
+      this.#footer.setContent(footerLine(backHints(footerHints(st.screen, this.#keys), this.#o.back), cols, this.#theme));
     }
 
     if (st.screen === 'detail') {
@@ -924,6 +983,7 @@ class Monitor {
     if (this.#lastGoodAt !== undefined) input.lastGoodAt = this.#lastGoodAt;
     if (this.#shownAt !== undefined) input.shownAt = this.#shownAt;
     if (this.#table) input.matched = { matched: this.#table.matched, total: this.#table.total };
+    if (this.#o.replay) input.replay = this.#o.replay.status();
     if (this.#message && now < this.#message.until) input.message = this.#message.text;
     const last = this.#visibleEvents().at(-1);
     if (last) input.lastEvent = last;
@@ -931,7 +991,7 @@ class Monitor {
   }
 
   #drawHelp(cols: number, rows: number): void {
-    const box = helpBox(cols, rows, this.#helpTop, this.#theme);
+    const box = helpBox(cols, rows, this.#helpTop, this.#theme, this.#keys);
     this.#helpTop = box.top;
     this.#help.width = box.width;
     this.#help.height = box.height;
@@ -939,6 +999,11 @@ class Monitor {
     this.#help.show();
     this.#help.setFront();
   }
+}
+
+/** Footer hints with the quit hint relabelled when the monitor was opened from another view. */
+function backHints(hints: { key: string; label: string }[], back: { label: string } | undefined): { key: string; label: string }[] {
+  return back ? hints.map((h) => (h.label === 'quit' ? { key: h.key, label: back.label } : h)) : hints;
 }
 
 /** Everything the table's title line depends on. */

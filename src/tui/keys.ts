@@ -32,14 +32,21 @@ export type ActionId =
   | 'chart'
   | 'events'
   | 'redraw'
-  | 'suspend';
+  | 'suspend'
+  | 'replayPause'
+  | 'replayStep'
+  | 'replaySpeed'
+  | 'replaySeek'
+  | 'replayJump';
 
 /**
  * Where a binding applies. `main`: the worker/vassal table; `detail`: the
  * worker detail view; `global`: everywhere (including the help overlay and
- * the filter prompt, which otherwise swallow keys).
+ * the filter prompt, which otherwise swallow keys); `replay`: the table and
+ * the detail view, only while a recording is replayed (`tsgitop --replay`),
+ * where it wins over the table's and the detail's own bindings.
  */
-export type KeyContext = 'main' | 'detail' | 'global';
+export type KeyContext = 'main' | 'detail' | 'global' | 'replay';
 
 export interface KeyBinding {
   /**
@@ -97,6 +104,64 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['C-z'], name: 'Ctrl-Z', help: 'Suspend to the shell (fg resumes)', action: 'suspend', contexts: G, showInFooter: false },
 ];
 
+const R: readonly KeyContext[] = ['replay'];
+
+/**
+ * The replay section of the key map: active (and listed in the help
+ * overlay, the footer and `--help-keys`) only while replaying. In a replay
+ * `p` and space pause the replay clock itself, so they replace the live
+ * monitor's display pause (`p`) and page down (space; PgDn and Ctrl-F still
+ * page). Entries act in two directions: the first half of their keys
+ * forward (or faster), the second half back (or slower), see
+ * {@link replayDirection}; their names list the back key first (`,/.`).
+ */
+export const REPLAY_KEYMAP: readonly KeyBinding[] = [
+  { keys: ['space', 'p'], name: 'space/p', help: 'Replay: play/pause the replay clock', hint: 'play/pause', action: 'replayPause', contexts: R, showInFooter: true },
+  { keys: ['.', ','], name: ',/.', help: 'Replay: step one record back/forward (pauses the clock)', hint: 'step', action: 'replayStep', contexts: R, showInFooter: true },
+  { keys: ['+', '=', '-', '_'], name: '-/+', help: 'Replay: speed ÷2 / ×2 (×0.25 … ×16)', hint: 'speed', action: 'replaySpeed', contexts: R, showInFooter: true },
+  { keys: [']', '['], name: '[/]', help: 'Replay: seek 1 min back/forward (recorded time)', hint: 'seek', action: 'replaySeek', contexts: R, showInFooter: false },
+  { keys: ['}', '{'], name: '{/}', help: 'Replay: jump to the first/last record', action: 'replayJump', contexts: R, showInFooter: false },
+];
+
+/**
+ * Direction of a two-way replay key: +1 for the first half of its entry's
+ * keys (forward, faster), -1 for the second half (back, slower); 0 when the
+ * key is not one of a replay entry's.
+ */
+export function replayDirection(name: string | undefined, map: readonly KeyBinding[] = REPLAY_KEYMAP): 1 | -1 | 0 {
+  if (name === undefined) return 0;
+  for (const b of map) {
+    if (!b.contexts.includes('replay')) continue;
+    const i = b.keys.indexOf(name);
+    if (i < 0) continue;
+    return i < Math.ceil(b.keys.length / 2) ? 1 : -1;
+  }
+  return 0;
+}
+
+/**
+ * The key map in force: KEYMAP for the live monitor; while replaying, the
+ * replay entries right after `?` and the live entries without the keys the
+ * replay entries take (an entry left with no key is dropped, so `p`'s
+ * display pause is neither bound nor listed).
+ */
+export function keyMapFor(mode: { replay: boolean }, live: readonly KeyBinding[] = KEYMAP, replay: readonly KeyBinding[] = REPLAY_KEYMAP): readonly KeyBinding[] {
+  if (!mode.replay) return live;
+  const taken = new Set(replay.flatMap((b) => b.keys));
+  const out: KeyBinding[] = [];
+  let inserted = false;
+  for (const b of live) {
+    const keys = b.keys.filter((k) => !taken.has(k));
+    if (keys.length > 0) out.push(keys.length === b.keys.length ? b : { ...b, keys });
+    if (!inserted && b.action === 'help') {
+      out.push(...replay);
+      inserted = true;
+    }
+  }
+  if (!inserted) out.push(...replay);
+  return out;
+}
+
 /** Normalise what blessed reports for one key press into the names used in KEYMAP. */
 export function keyName(ch: string | undefined, key: { name?: string; full?: string; ctrl?: boolean; meta?: boolean } | undefined): string | undefined {
   const full = key?.full;
@@ -112,12 +177,14 @@ export function keyName(ch: string | undefined, key: { name?: string; full?: str
 
 /**
  * The binding a key press triggers in `context`, or undefined. Global
- * bindings win; then the first entry of the context that lists the key.
+ * bindings win; then replay bindings (present only in a replay's map, see
+ * {@link keyMapFor}); then the first entry of the context that lists the key.
  */
 export function bindingFor(name: string | undefined, context: 'main' | 'detail', map: readonly KeyBinding[] = KEYMAP): KeyBinding | undefined {
   if (name === undefined) return undefined;
   return (
     map.find((b) => b.contexts.includes('global') && b.keys.includes(name)) ??
+    map.find((b) => b.contexts.includes('replay') && b.keys.includes(name)) ??
     map.find((b) => b.contexts.includes(context) && b.keys.includes(name))
   );
 }
@@ -125,21 +192,44 @@ export function bindingFor(name: string | undefined, context: 'main' | 'detail',
 /** Footer hints for a context: `name label` pairs from the entries marked showInFooter. */
 export function footerHints(context: 'main' | 'detail', map: readonly KeyBinding[] = KEYMAP): { key: string; label: string }[] {
   return map
-    .filter((b) => b.showInFooter && (b.contexts.includes(context) || b.contexts.includes('global')))
+    .filter((b) => b.showInFooter && (b.contexts.includes(context) || b.contexts.includes('global') || b.contexts.includes('replay')))
     .map((b) => ({ key: b.name, label: b.hint ?? b.help }));
 }
 
-/** Lines of the help overlay: one per KEYMAP entry, `name  help  where` (where: any, table, detail, both). */
+/** Lines of the help overlay: one per KEYMAP entry, `name  help  where` (where: any, replay, table, detail, both). */
 export function helpLines(map: readonly KeyBinding[] = KEYMAP): { key: string; help: string; where: string }[] {
   return map.map((b) => ({
     key: b.name,
     help: b.help,
     where: b.contexts.includes('global')
       ? 'any'
-      : b.contexts.includes('main') && b.contexts.includes('detail')
+      : b.contexts.includes('replay')
+        ? 'replay'
+        : b.contexts.includes('main') && b.contexts.includes('detail')
         ? 'both'
         : b.contexts.includes('main')
           ? 'table'
           : 'detail',
   }));
+}
+
+/** One key map as `--help-keys` lists it: `  KEY  help  [where]`, keys aligned. */
+export function helpKeysSection(map: readonly KeyBinding[]): string {
+  const rows = helpLines(map);
+  const w = Math.max(...rows.map((r) => r.key.length));
+  return rows.map((r) => `  ${r.key.padEnd(w)}  ${r.help}  [${r.where}]`).join('\n');
+}
+
+/**
+ * The monitor's part of `tsgitop --help-keys` (and of the README's keys
+ * section): the live monitor's keys, then the replay section. The whole
+ * text, with the fleet view's keys, is src/tui/help-keys.ts.
+ */
+export function helpKeysText(live: readonly KeyBinding[] = KEYMAP, replay: readonly KeyBinding[] = REPLAY_KEYMAP): string {
+  const section = helpKeysSection;
+  return (
+    `Keys of the live monitor (the same map drives the ? overlay and the footer):\n${section(live)}\n` +
+    `\nReplay (tsgitop --replay FILE): these keys too, listed and bound only then; p and space\n` +
+    `pause the replay clock in place of the display pause and page down:\n${section(replay)}\n`
+  );
 }

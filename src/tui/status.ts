@@ -4,6 +4,7 @@
  */
 import type { ModelEvent } from '../model/types.js';
 import { helpLines, type KeyBinding, KEYMAP } from './keys.js';
+import { replayStatusText, type ReplayStatus } from './replay.js';
 import { clean, clip, formatAge, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
 
@@ -32,6 +33,8 @@ export interface StatusInput {
   message?: string;
   /** The newest event (shown when nothing more urgent fills the line). */
   lastEvent?: ModelEvent;
+  /** Replaying a recording: the REPLAY marker leads the line, in place of `● live`. */
+  replay?: ReplayStatus;
 }
 
 /** Events this recent (ms) are echoed in the status line. */
@@ -50,18 +53,23 @@ export function statusLine(s: StatusInput): string {
     parts.push((sep ? '  ' : '') + th.paint(t, style));
     used += sep + t.length;
   };
+  if (s.replay) {
+    // First, so that nobody mistakes a replay for live data, whatever else the line says.
+    add(' REPLAY ', 'paused');
+    add(replayStatusText(s.replay), 'title');
+  }
   if (s.renderError !== undefined) add(`render error: ${s.renderError}`, 'bad');
   if (s.lastError) {
     add(s.lastGoodAt !== undefined ? ` STALE ${formatAge(s.now - s.lastGoodAt)} ` : ' NO DATA ', 'stale');
     add(`retry in ${formatAge(Math.max(0, s.lastError.retryAt - s.now))}`, 'plain');
     add(s.lastError.message, 'bad');
-  } else if (s.lastGoodAt === undefined) {
+  } else if (s.lastGoodAt === undefined && !s.replay) {
     add(`connecting to ${clean(s.addressLabel)} …`, 'dim');
   }
   if (s.paused) {
     add(' PAUSED ', 'paused');
     add(`showing ${s.shownAt !== undefined ? formatAge(s.now - s.shownAt) : '-'} old data · reads continue · p resumes`, 'plain');
-  } else if (!s.lastError && s.lastGoodAt !== undefined) {
+  } else if (!s.lastError && s.lastGoodAt !== undefined && !s.replay) {
     add(`● live · every ${s.every}${s.fast ? ' (fast)' : ''}`, 'live');
   }
   if (s.filterEditing) add(`filter: ${clean(s.filter)}▏ (Enter keeps, Esc clears)`, 'key');

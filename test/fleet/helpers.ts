@@ -24,11 +24,14 @@ export interface Emitter {
   close(): Promise<void>;
 }
 
-/** A Node app server on 127.0.0.1:0 with the tsgitop emitter serving stats on a unix socket at `path`. */
-export async function startEmitter(t: TestContext, path: string): Promise<Emitter> {
+/**
+ * A Node app server on 127.0.0.1:0 with the tsgitop emitter serving stats on
+ * a unix socket at `path`, or on TCP 127.0.0.1 (`{ port: 0 }`: any free port).
+ */
+export async function startEmitter(t: TestContext, path: string | { port: number }): Promise<Emitter> {
   const server = http.createServer((_req, res) => res.end('ok\n'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const stats = await createStatsServer({ server, listen: { path }, queueSampleMs: 0 });
+  const stats = await createStatsServer({ server, listen: typeof path === 'string' ? { path } : { host: '127.0.0.1', port: path.port }, queueSampleMs: 0 });
   const port = (server.address() as net.AddressInfo).port;
   let closed = false;
   const close = async (): Promise<void> => {

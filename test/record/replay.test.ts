@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Recorder, RecordError } from '../../src/record/recorder.js';
-import { Replay } from '../../src/record/replay.js';
+import { Replay, UNKNOWN_ADDR } from '../../src/record/replay.js';
 import { headerLine, sampleLine } from '../../src/record/format.js';
 import { buildView } from '../../src/model/view.js';
 import type { Sample } from '../../src/model/types.js';
@@ -190,8 +190,27 @@ test('several addresses: one is played (default the first), unknown ones are a c
   await assert.rejects(Replay.open(file, { addr: 'web3' }), (e: unknown) => {
     assert.ok(e instanceof RecordError);
     assert.match(e.message, /no records of 'web3' \(it has: web1, web2\)$/);
+    assert.equal(e.code, UNKNOWN_ADDR, 'callers tell an unknown address from an unreadable file');
     return true;
   });
+});
+
+test('default target: the first address with a document (a fleet recording may start with a dead target)', T, async (t) => {
+  const file = join(tempDir(t), 'r.jsonl');
+  const rec = await Recorder.open(file);
+  for (let i = 0; i < 3; i++) {
+    rec.recordError('dead', T0 + i * 1000, new StatsError('REFUSED', 'connection refused by 127.0.0.1:9 (nothing listening there)'));
+    rec.record('web', T0 + i * 1000 + 10, rawDoc(i));
+  }
+  await rec.close();
+  const r = await Replay.open(file, { scheduler: new FakeScheduler(), paused: true });
+  t.after(() => r.close());
+  assert.deepEqual(r.info.addresses, ['dead', 'web']);
+  assert.equal(r.addr, 'web');
+  // Asked for, the dead target still plays (its outage).
+  const d = await Replay.open(file, { scheduler: new FakeScheduler(), paused: true, addr: 'dead' });
+  t.after(() => d.close());
+  await assert.rejects(d.source(), { code: 'REFUSED' });
 });
 
 test('files that are not recordings are refused with one line', T, async (t) => {
@@ -294,4 +313,51 @@ test('bounded memory: a 20 MB recording is indexed and played through with a sma
   const retained = mem() - base;
   assert.ok(retained < 2e6, `retained ${retained} bytes after playing a ${size}-byte file`);
   assert.ok(peak < 1e6, `peak ${peak} bytes of buffers while indexing/playing a ${size}-byte file`);
+});
+
+test('seekBy moves the replay clock by recorded time, to the record current there, clamped; keeps paused or playing', T, async (t) => {
+  const file = join(tempDir(t), 'r.jsonl');
+  await makeRecording(file, 10);
+  const clock = new FakeScheduler();
+  const r = await Replay.open(file, { scheduler: clock, paused: true });
+  t.after(() => r.close());
+  assert.equal(r.delivered, -1, 'nothing handed out yet');
+  assert.equal((await r.source()).at, T0);
+  assert.equal(r.delivered, 0);
+
+  r.seekBy(3500);
+  assert.equal(r.state.position, 3, 'the record current 3.5 s later');
+  assert.equal(r.now(), T0 + 3500, 'the clock moved by exactly the delta');
+  assert.equal(r.state.paused, true);
+  const s = await r.source();
+  assert.equal(s.at, T0 + 3000);
+  assert.equal(r.delivered, 3);
+
+  r.seekBy(-1200);
+  assert.equal(r.state.position, 2);
+  assert.equal(r.now(), T0 + 2300);
+  r.seekBy(-60_000);
+  assert.equal(r.state.position, 0);
+  assert.equal(r.now(), T0, 'clamped to the first record');
+  r.seekBy(60_000);
+  assert.equal(r.state.position, 9);
+  assert.equal(r.now(), T0 + 9000, 'clamped to the last record');
+  assert.equal(r.state.atEnd, true);
+
+  // Playing: seeking keeps playing from the new clock.
+  r.seekBy(-5000);
+  r.resume();
+  assert.equal(r.state.position, 4);
+  const changes: number[] = [];
+  r.onChange((st) => changes.push(st.position));
+  const next = r.source();
+  assert.equal((await next).at, T0 + 4000, 'the record current at the new clock comes first');
+  const after = r.source();
+  clock.advance(999);
+  assert.equal(await settledState(after, file), 'pending');
+  clock.advance(1);
+  assert.equal((await after).at, T0 + 5000);
+  r.seekBy(0);
+  r.seekBy(Number.NaN);
+  assert.deepEqual(changes, [], 'no-op seeks change nothing');
 });

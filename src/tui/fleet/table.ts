@@ -1,0 +1,235 @@
+/**
+ * The interactive fleet table as data and tagged text (pure). The columns
+ * are src/fleet's FLEET_COLUMNS (the batch table's, fitted to the terminal
+ * width by priority); rows are filtered and sorted here; the totals line is
+ * a FleetRow built from the fleet totals and formatted by the same columns.
+ * A target without data shows its error right after its STATE cell; one
+ * with data and an error shows the error after the columns when there is
+ * room (the status line always shows the selected target's error).
+ */
+import { SEPARATOR, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
+import { FLEET_COLUMNS, fleetColumnById } from '../../fleet/render.js';
+import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
+import { matchesFilter } from '../state.js';
+import { clean, pad } from '../text.js';
+import type { Style, Theme } from '../theme.js';
+
+/** The fleet table of one frame. */
+export interface FleetTable {
+  /** Visible columns (FLEET_COLUMNS fitted to the width). */
+  columns: Column<FleetRow>[];
+  /** Ids of the visible columns, in order (s/S and 1-9 walk these). */
+  sortIds: string[];
+  /** The sort column applied (undefined: target order). */
+  sortId: string | undefined;
+  reverse: boolean;
+  /** Rows after filter and sort. */
+  rows: FleetRow[];
+  /** Targets before filtering. */
+  total: number;
+}
+
+export interface FleetTableInput {
+  view: FleetView;
+  width: number;
+  /** A FLEET_COLUMNS id or title; undefined: target order. */
+  sortId: string | undefined;
+  reverse: boolean;
+  /** Case-insensitive substring of the label, address or state. */
+  filter: string;
+}
+
+/** A sort id as a FLEET_COLUMNS id (by id or title), or undefined. */
+export function normaliseFleetSort(id: string | undefined): string | undefined {
+  return id === undefined ? undefined : fleetColumnById(id)?.id;
+}
+
+/** Filter, sort and fit the fleet view to `width`. */
+export function buildFleetTable(inp: FleetTableInput): FleetTable {
+  const columns = fitColumns(FLEET_COLUMNS, Math.max(1, inp.width));
+  const kept = inp.view.rows.filter((r) => matchesFilter(inp.filter, [r.label, r.address, r.state]));
+  const col = inp.sortId === undefined ? undefined : fleetColumnById(inp.sortId);
+  const rows = col ? sortRows(kept, col, inp.reverse) : inp.reverse ? kept.slice().reverse() : kept;
+  return { columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total: inp.view.rows.length };
+}
+
+/** The totals line as a FleetRow (sums over the `up` targets), for the columns' own formatting. */
+export function totalsRow(t: FleetTotals): FleetRow {
+  return {
+    label: `Σ ${t.up} up of ${t.targets}`,
+    address: '',
+    state: 'up',
+    error: undefined,
+    kind: 'server',
+    workers: t.workers,
+    busy: t.busy,
+    rps: t.rps,
+    listenQueue: t.listenQueue,
+    excRate: t.excRate,
+    avgRt: t.avgRt,
+    rss: t.rss,
+    requests: undefined,
+    version: undefined,
+    vassals: undefined,
+    ageMs: undefined,
+    view: undefined,
+  };
+}
+
+const STATE_STYLE: Record<TargetState, Style> = { up: 'good', stale: 'warn', down: 'bad' };
+
+/** One cell ready to print. */
+interface Cell {
+  text: string;
+  style: Style;
+}
+
+function rowCells(cols: readonly Column<FleetRow>[], r: FleetRow, now: number): Cell[] {
+  return cols.map((c) => {
+    const text = clean(c.format(r, { now }));
+    let style: Style = 'plain';
+    switch (c.id) {
+      case 'state':
+        style = STATE_STYLE[r.state];
+        break;
+      case 'busy':
+        if ((r.busy ?? 0) > 0) style = 'busy';
+        break;
+      case 'rps':
+        if ((r.rps ?? 0) > 0) style = 'good';
+        break;
+      case 'lq':
+        if ((r.listenQueue ?? 0) > 0) style = 'warn';
+        break;
+      case 'exc':
+        if ((r.excRate ?? 0) > 0) style = 'bad';
+        break;
+      case 'age':
+        if (r.state !== 'up') style = 'warn';
+        break;
+    }
+    return { text, style };
+  });
+}
+
+function esc(s: string): string {
+  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}
+
+/** Cells laid out over the columns: tagged text of at most `width` visible characters, and its length. */
+function layCells(cols: readonly Column<FleetRow>[], cells: readonly Cell[], width: number, theme: Theme, base: Style): { text: string; used: number } {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < cols.length && used < width; i++) {
+    const c = cols[i]!;
+    if (i > 0) {
+      out += SEPARATOR;
+      used += SEPARATOR.length;
+      if (used >= width) break;
+    }
+    const w = Math.min(c.width, width - used);
+    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
+    const cell = cells[i];
+    const style = cell && cell.style !== 'plain' ? cell.style : base;
+    out += style === 'plain' ? esc(text) : theme.paint(text, style);
+    used += w;
+  }
+  return { text: out, used };
+}
+
+/** Minimum room after the columns for a trailing error text. */
+const ERROR_ROOM = 12;
+
+/**
+ * One target as tagged text of exactly `width` visible characters. Without
+ * data, its error fills the line after the STATE cell; with data, the error
+ * follows the columns when at least ERROR_ROOM characters are left.
+ * `selected` paints the line inverse.
+ */
+export function fleetRowLine(table: FleetTable, r: FleetRow, width: number, theme: Theme, now: number, selected: boolean): string {
+  const cells = rowCells(table.columns, r, now);
+  let body: string;
+  let used: number;
+  const err = r.error !== undefined ? clean(r.error) : undefined;
+  const stateAt = table.columns.findIndex((c) => c.id === 'state');
+  if (r.view === undefined && err !== undefined && stateAt >= 0) {
+    const head = layCells(table.columns.slice(0, stateAt + 1), cells.slice(0, stateAt + 1), width, theme, 'plain');
+    body = head.text;
+    used = head.used;
+    if (used + 1 < width) {
+      const t = (' ' + err).slice(0, width - used);
+      body += theme.paint(t, STATE_STYLE[r.state]);
+      used += t.length;
+    }
+  } else {
+    const all = layCells(table.columns, cells, width, theme, 'plain');
+    body = all.text;
+    used = all.used;
+    if (err !== undefined && width - used > ERROR_ROOM) {
+      const t = clipText(' ' + err, width - used);
+      body += theme.paint(t, STATE_STYLE[r.state] === 'good' ? 'warn' : STATE_STYLE[r.state]);
+      used += t.length;
+    }
+  }
+  if (used < width) body += ' '.repeat(width - used);
+  return selected ? theme.open('selected') + body + theme.close('selected') : body;
+}
+
+function clipText(s: string, w: number): string {
+  return s.length <= w ? s : s.slice(0, Math.max(0, w - 1)) + '…';
+}
+
+/** Column ids whose cell the totals line leaves empty. */
+const NO_TOTAL = new Set(['state', 'age', 'version', 'address']);
+
+/** The fleet totals line (bold), exactly `width` visible characters. */
+export function fleetTotalsLine(table: FleetTable, t: FleetTotals, width: number, theme: Theme, now: number): string {
+  const r = totalsRow(t);
+  const cells = table.columns.map((c) => ({ text: NO_TOTAL.has(c.id) ? '' : clean(c.format(r, { now })), style: 'totals' as Style }));
+  const { text, used } = layCells(table.columns, cells, width, theme, 'totals');
+  return used < width ? text + ' '.repeat(width - used) : text;
+}
+
+/** The column titles with the sort column marked ▲/▼, exactly `width` visible characters. */
+export function fleetTitleLine(table: FleetTable, width: number, theme: Theme): string {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < table.columns.length && used < width; i++) {
+    const c = table.columns[i]!;
+    if (i > 0) {
+      out += theme.paint(SEPARATOR, 'tableHead');
+      used += SEPARATOR.length;
+      if (used >= width) break;
+    }
+    const w = Math.min(c.width, width - used);
+    const sorted = c.id === table.sortId;
+    let title = c.title;
+    if (sorted) {
+      const mark = table.reverse ? '▼' : '▲';
+      title = title.length < c.width ? (c.align === 'right' ? mark + title : title + mark) : title.slice(0, c.width - 1) + mark;
+    }
+    out += theme.paint(pad(title, c.width, c.align).slice(0, w), sorted ? 'sortHead' : 'tableHead');
+    used += w;
+  }
+  const rest = width - used;
+  if (rest > 0) {
+    const extra = rest > ERROR_ROOM ? pad(' ERROR', rest) : ' '.repeat(rest);
+    out += theme.paint(extra, 'tableHead');
+  }
+  return out;
+}
+
+/** The column under screen x (0-based from the table's left edge), for clicks on titles. */
+export function fleetColumnAt(table: FleetTable, x: number): Column<FleetRow> | undefined {
+  let pos = 0;
+  for (const c of table.columns) {
+    if (x >= pos && x < pos + c.width) return c;
+    pos += c.width + SEPARATOR.length;
+  }
+  return undefined;
+}
+
+/** Width of the visible columns. */
+export function fleetColumnsWidth(table: FleetTable): number {
+  return lineWidth(table.columns);
+}

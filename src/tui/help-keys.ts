@@ -1,0 +1,16 @@
+/**
+ * The text of `tsgitop --help-keys`, pasted verbatim into the README's keys
+ * section (a test keeps them equal): the monitor's keys, the replay keys,
+ * and the interactive fleet view's keys — every line generated from the
+ * key maps that also drive the key handling, the `?` overlays and footers.
+ */
+import { helpKeysSection, helpKeysText as monitorKeysText } from './keys.js';
+import { FLEET_KEYMAP } from './fleet/keys.js';
+
+export function helpKeysText(): string {
+  return (
+    monitorKeysText() +
+    `\nFleet view (several addresses or --targets FILE; Enter opens a target's monitor, whose q/Esc\n` +
+    `come back here):\n${helpKeysSection(FLEET_KEYMAP)}\n`
+  );
+}
