@@ -32,7 +32,7 @@ import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
 import { ThroughputChart } from './chart.js';
 import { eventLines, footerLine } from './panes.js';
 import { Poller } from './poller.js';
-import { initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
+import { editFilter, helpScroll, initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
@@ -500,43 +500,17 @@ class Monitor {
   }
 
   #helpKey(name: string | undefined): void {
-    const rows = helpPage(Number(this.#screen.height) || 24, this.#keys);
-    switch (name) {
-      case 'up':
-      case 'k':
-        this.#helpTop = Math.max(0, this.#helpTop - 1);
-        break;
-      case 'down':
-      case 'j':
-        this.#helpTop += 1;
-        break;
-      case 'pageup':
-        this.#helpTop = Math.max(0, this.#helpTop - rows);
-        break;
-      case 'pagedown':
-      case 'space':
-        this.#helpTop += rows;
-        break;
-      case 'escape':
-      case 'q':
-      case '?':
-      case 'f1':
-      case 'enter':
-        this.#state = { ...this.#state, help: false };
-        break;
-      default:
-        return;
-    }
+    const next = helpScroll(name, this.#helpTop, helpPage(Number(this.#screen.height) || 24, this.#keys));
+    if (next === undefined) return;
+    if (next === 'close') this.#state = { ...this.#state, help: false };
+    else this.#helpTop = next;
     this.#render('key');
   }
 
   #filterKey(ch: string | undefined, name: string | undefined): void {
-    const st = this.#state;
-    if (name === 'enter') this.#state = { ...st, filterEditing: false };
-    else if (name === 'escape') this.#state = { ...st, filterEditing: false, filter: '' };
-    else if (name === 'backspace') this.#state = { ...st, filter: st.filter.slice(0, -1) };
-    else if (ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' && st.filter.length < 64) this.#state = { ...st, filter: st.filter + ch };
-    else return;
+    const next = editFilter(this.#state, ch, name);
+    if (!next) return;
+    this.#state = { ...this.#state, ...next };
     this.#table = undefined;
     this.#render('key');
   }

@@ -168,3 +168,56 @@ export interface TickInput {
 export function tickRenders(t: TickInput): boolean {
   return t.paused || t.failing || t.noData || t.freqMs > t.tickMs || t.busyMs >= t.tickMs;
 }
+
+/** The filter prompt's part of a UI state (the monitor's and the fleet view's). */
+export interface FilterState {
+  filter: string;
+  filterEditing: boolean;
+}
+
+/** Longest filter text the prompt accepts. */
+export const FILTER_MAX = 64;
+
+/**
+ * One key typed into the filter prompt: Enter keeps the filter, Esc clears
+ * it, Backspace deletes, a printable character is appended. Returns the new
+ * filter fields, or undefined when the key means nothing to the prompt.
+ */
+export function editFilter(st: FilterState, ch: string | undefined, name: string | undefined): FilterState | undefined {
+  if (name === 'enter') return { filter: st.filter, filterEditing: false };
+  if (name === 'escape') return { filter: '', filterEditing: false };
+  if (name === 'backspace') return { filter: st.filter.slice(0, -1), filterEditing: st.filterEditing };
+  if (ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' && st.filter.length < FILTER_MAX) {
+    return { filter: st.filter + ch, filterEditing: st.filterEditing };
+  }
+  return undefined;
+}
+
+/**
+ * One key on the help overlay: ↑/k ↓/j PgUp PgDn/space scroll (the new top
+ * line; the overlay clamps it), Esc/q/?/F1/Enter close it ('close'); any
+ * other key: undefined (ignored).
+ */
+export function helpScroll(name: string | undefined, top: number, page: number): number | 'close' | undefined {
+  switch (name) {
+    case 'up':
+    case 'k':
+      return Math.max(0, top - 1);
+    case 'down':
+    case 'j':
+      return top + 1;
+    case 'pageup':
+      return Math.max(0, top - page);
+    case 'pagedown':
+    case 'space':
+      return top + page;
+    case 'escape':
+    case 'q':
+    case '?':
+    case 'f1':
+    case 'enter':
+      return 'close';
+    default:
+      return undefined;
+  }
+}

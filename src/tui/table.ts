@@ -351,22 +351,9 @@ export function plainLine(model: TableModel, cells: readonly Cell[], width: numb
  * overflow the line are clipped; `selected` paints the whole line inverse.
  */
 export function taggedLine(model: TableModel, cells: readonly Cell[], width: number, theme: Theme, selected: boolean, base: Style = 'plain'): string {
-  let out = '';
-  let used = 0;
-  for (let i = 0; i < model.columns.length && used < width; i++) {
-    const c = model.columns[i]!;
-    if (i > 0) {
-      out += SEPARATOR;
-      used += SEPARATOR.length;
-      if (used >= width) break;
-    }
-    const w = Math.min(c.width, width - used);
-    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
-    const cell = cells[i];
-    const style = cell && cell.style !== 'plain' ? cell.style : base;
-    out += style === 'plain' ? escText(text) : theme.paint(text, style);
-    used += w;
-  }
+  const laid = layCells(model.columns, cells, width, theme, base);
+  let out = laid.text;
+  const used = laid.used;
   if (used < width) out += ' '.repeat(width - used);
   return selected ? theme.open('selected') + out + theme.close('selected') : out;
 }
@@ -405,6 +392,40 @@ export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
   return undefined;
 }
 
-function escText(s: string): string {
+/** Text with blessed's tag braces escaped. */
+export function escText(s: string): string {
   return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
+}
+
+/**
+ * Cells laid out over columns (each padded to its width and alignment,
+ * separated by SEPARATOR, clipped at `width`): tagged text of at most
+ * `width` visible characters, and that number. A cell's own style wins over
+ * `base`; plain text has its tag braces escaped. Shared by the worker table
+ * and the fleet table.
+ */
+export function layCells(
+  cols: readonly { width: number; align: 'left' | 'right' }[],
+  cells: readonly Cell[],
+  width: number,
+  theme: Theme,
+  base: Style,
+): { text: string; used: number } {
+  let out = '';
+  let used = 0;
+  for (let i = 0; i < cols.length && used < width; i++) {
+    const c = cols[i]!;
+    if (i > 0) {
+      out += SEPARATOR;
+      used += SEPARATOR.length;
+      if (used >= width) break;
+    }
+    const w = Math.min(c.width, width - used);
+    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
+    const cell = cells[i];
+    const style = cell && cell.style !== 'plain' ? cell.style : base;
+    out += style === 'plain' ? escText(text) : theme.paint(text, style);
+    used += w;
+  }
+  return { text: out, used };
 }

@@ -112,7 +112,7 @@ test('renderFleetText: header, one line per target, fits the width by dropping c
   assert.ok(lines[title]!.endsWith(' ERROR'));
   const rowA = lines[title + 1]!;
   const rowB = lines[title + 2]!;
-  assert.match(rowA, /^a\s+up\s+0\/2\s+200\s+0\s+1\.0ms\s+500ms\s+10\.0\s+200\s+2\.0\.21-debian\s+127\.0\.0\.1:1$/);
+  assert.match(rowA, /^a\s+up\s+0\/2\s+200\s+0\s+1\.0ms\s+0s\s+10\.0\s+200\s+2\.0\.21-debian\s+127\.0\.0\.1:1$/);
   assert.match(rowB, /^b\s+DOWN\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+127\.0\.0\.1:2\s+connection refused by 127\.0\.0\.1:2 \(nothing listening there\)$/);
 
   const narrow = renderFleetText(v, { width: 40 });

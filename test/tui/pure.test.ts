@@ -385,3 +385,33 @@ test('status line: STALE age and retry before the message; PAUSED; filter counts
   assert.ok(small.height <= 22 && small.width <= 78);
   for (const l of plain(small.content).split('\n')) assert.ok(l.length <= small.width - 2, `'${l}' too wide`);
 });
+
+test('editFilter: printable characters append (to 64), Backspace deletes, Enter keeps, Esc clears, other keys ignored', async () => {
+  const { editFilter, FILTER_MAX } = await import('../../src/tui/state.js');
+  let st = { filter: '', filterEditing: true };
+  for (const ch of 'bu') st = editFilter(st, ch, ch) ?? st;
+  assert.deepEqual(st, { filter: 'bu', filterEditing: true });
+  assert.deepEqual(editFilter(st, undefined, 'backspace'), { filter: 'b', filterEditing: true });
+  assert.deepEqual(editFilter(st, '\r', 'enter'), { filter: 'bu', filterEditing: false });
+  assert.deepEqual(editFilter(st, '\x1b', 'escape'), { filter: '', filterEditing: false });
+  assert.equal(editFilter(st, undefined, 'up'), undefined, 'a named key without a character');
+  assert.equal(editFilter(st, '\x7f', undefined), undefined, 'DEL is not text');
+  assert.equal(editFilter(st, '\x01', undefined), undefined, 'control characters are not text');
+  const full = { filter: 'x'.repeat(FILTER_MAX), filterEditing: true };
+  assert.equal(editFilter(full, 'y', 'y'), undefined, 'the prompt stops at its limit');
+});
+
+test('helpScroll: line and page moves never go above the top; closing keys close; others are ignored', async () => {
+  const { helpScroll } = await import('../../src/tui/state.js');
+  assert.equal(helpScroll('down', 0, 10), 1);
+  assert.equal(helpScroll('j', 4, 10), 5);
+  assert.equal(helpScroll('up', 0, 10), 0);
+  assert.equal(helpScroll('k', 3, 10), 2);
+  assert.equal(helpScroll('pagedown', 3, 10), 13);
+  assert.equal(helpScroll('space', 0, 7), 7);
+  assert.equal(helpScroll('pageup', 3, 10), 0);
+  assert.equal(helpScroll('pageup', 25, 10), 15);
+  for (const k of ['escape', 'q', '?', 'f1', 'enter']) assert.equal(helpScroll(k, 5, 10), 'close', k);
+  assert.equal(helpScroll('x', 5, 10), undefined);
+  assert.equal(helpScroll(undefined, 5, 10), undefined);
+});

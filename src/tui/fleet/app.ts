@@ -32,7 +32,7 @@ import { MONITOR_BACK, restoreTerminal, runMonitor, type MonitorOptions } from '
 import { headerText, packHeader, type HeaderItem } from '../header.js';
 import { computeLayout, type Layout } from '../layout.js';
 import { footerLine } from '../panes.js';
-import { moveSelection, pickSort, scrollTop, selectionIndex, stepSort } from '../state.js';
+import { editFilter, helpScroll, moveSelection, pickSort, scrollTop, selectionIndex, stepSort } from '../state.js';
 import { helpBox, helpPage } from '../status.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from '../text.js';
 import { makeTheme, type Style, type Theme } from '../theme.js';
@@ -429,43 +429,17 @@ class FleetApp {
   }
 
   #helpKey(name: string | undefined): void {
-    const page = helpPage(Number(this.#screen?.height) || 24, FLEET_KEYMAP);
-    switch (name) {
-      case 'up':
-      case 'k':
-        this.#helpTop = Math.max(0, this.#helpTop - 1);
-        break;
-      case 'down':
-      case 'j':
-        this.#helpTop += 1;
-        break;
-      case 'pageup':
-        this.#helpTop = Math.max(0, this.#helpTop - page);
-        break;
-      case 'pagedown':
-      case 'space':
-        this.#helpTop += page;
-        break;
-      case 'escape':
-      case 'q':
-      case '?':
-      case 'f1':
-      case 'enter':
-        this.#state = { ...this.#state, help: false };
-        break;
-      default:
-        return;
-    }
+    const next = helpScroll(name, this.#helpTop, helpPage(Number(this.#screen?.height) || 24, FLEET_KEYMAP));
+    if (next === undefined) return;
+    if (next === 'close') this.#state = { ...this.#state, help: false };
+    else this.#helpTop = next;
     this.#render('key');
   }
 
   #filterKey(ch: string | undefined, name: string | undefined): void {
-    const st = this.#state;
-    if (name === 'enter') this.#state = { ...st, filterEditing: false };
-    else if (name === 'escape') this.#state = { ...st, filterEditing: false, filter: '' };
-    else if (name === 'backspace') this.#state = { ...st, filter: st.filter.slice(0, -1) };
-    else if (ch !== undefined && ch.length === 1 && ch >= ' ' && ch !== '\x7f' && st.filter.length < 64) this.#state = { ...st, filter: st.filter + ch };
-    else return;
+    const next = editFilter(this.#state, ch, name);
+    if (!next) return;
+    this.#state = { ...this.#state, ...next };
     this.#table = undefined;
     this.#render('key');
   }

@@ -12,6 +12,7 @@ import { FLEET_COLUMNS, fleetColumnById } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
 import { clean, pad } from '../text.js';
+import { escText as esc, layCells, type Cell } from '../table.js';
 import type { Style, Theme } from '../theme.js';
 
 /** The fleet table of one frame. */
@@ -78,11 +79,6 @@ export function totalsRow(t: FleetTotals): FleetRow {
 
 const STATE_STYLE: Record<TargetState, Style> = { up: 'good', stale: 'warn', down: 'bad' };
 
-/** One cell ready to print. */
-interface Cell {
-  text: string;
-  style: Style;
-}
 
 function rowCells(cols: readonly Column<FleetRow>[], r: FleetRow, now: number): Cell[] {
   return cols.map((c) => {
@@ -110,31 +106,6 @@ function rowCells(cols: readonly Column<FleetRow>[], r: FleetRow, now: number): 
     }
     return { text, style };
   });
-}
-
-function esc(s: string): string {
-  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
-}
-
-/** Cells laid out over the columns: tagged text of at most `width` visible characters, and its length. */
-function layCells(cols: readonly Column<FleetRow>[], cells: readonly Cell[], width: number, theme: Theme, base: Style): { text: string; used: number } {
-  let out = '';
-  let used = 0;
-  for (let i = 0; i < cols.length && used < width; i++) {
-    const c = cols[i]!;
-    if (i > 0) {
-      out += SEPARATOR;
-      used += SEPARATOR.length;
-      if (used >= width) break;
-    }
-    const w = Math.min(c.width, width - used);
-    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
-    const cell = cells[i];
-    const style = cell && cell.style !== 'plain' ? cell.style : base;
-    out += style === 'plain' ? esc(text) : theme.paint(text, style);
-    used += w;
-  }
-  return { text: out, used };
 }
 
 /** Minimum room after the columns for a trailing error text. */
