@@ -5,14 +5,21 @@
  * clock is the replay's, so ages and the header time are the recorded ones.
  * Recorded outages play back as outages (STALE). The replay keys (space/p,
  * `.`/`,`, `+`/`-`, `[`/`]`, `{`/`}`) drive the replay clock; a fleet
- * recording plays one target (`--replay-target LABEL`, default the first with data).
+ * recording (several addresses) without `--replay-target` plays every target
+ * in the fleet view on one replay clock (src/record's FleetReplay); with
+ * `--replay-target LABEL` (or a file of one address) one target in the monitor.
  */
 import { hostname } from 'node:os';
 import { StatsError } from '../protocol/errors.js';
 import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Replay } from '../record/replay.js';
+import type { FleetReplay } from '../record/fleet-replay.js';
+import type { RecordingIndex } from '../record/reader.js';
+import type { Target } from '../fleet/targets.js';
+import type { FleetSnapshot } from '../fleet/view.js';
 import type { ReplayControls } from '../tui/replay.js';
+import type { FleetReplayFeed } from '../tui/fleet/replay.js';
 import type { CommonOptions } from './main.js';
 import { UsageError } from './values.js';
 
@@ -37,8 +44,11 @@ const BASELINE_LOOKBACK = 16;
  * are then over the longer interval, as with a slower live refresh, and
  * events in between are still detected.
  */
-export function replayControls(replay: Replay): { controls: ReplayControls; source: (signal?: AbortSignal) => Promise<Sample<StatsDocument>> } {
-  const others = replay.info.addresses.length - 1;
+export function replayControls(
+  replay: Replay,
+  opts: { others?: number } = {},
+): { controls: ReplayControls; source: (signal?: AbortSignal) => Promise<Sample<StatsDocument>> } {
+  const others = opts.others ?? replay.info.addresses.length - 1;
   const baselines = new WeakMap<Sample<StatsDocument>, Sample<StatsDocument> | undefined>();
   /** Position of the last record handed out as a sample (not as a recorded failure). */
   let lastGood = -1;
@@ -57,9 +67,10 @@ export function replayControls(replay: Replay): { controls: ReplayControls; sour
   const source = async (signal?: AbortSignal): Promise<Sample<StatsDocument>> => {
     const s = await replay.source(signal);
     const pos = replay.delivered;
-    // Back in time (the monitor's previous sample is later than this one), or moved by a
-    // key past records never shown: the rates want the record before this one.
-    const jumped = pos === movedTo;
+    // Back in time (the monitor's previous sample is later than this one), moved by a
+    // key past records never shown, or a first sample from the middle of the recording
+    // (a monitor opened from a fleet replay): the rates want the record before this one.
+    const jumped = pos === movedTo || lastGood < 0;
     if (jumped) movedTo = -1;
     if (pos > 0 && pos !== lastGood + 1 && (pos < lastGood || jumped)) baselines.set(s, await baselineOf(pos));
     lastGood = pos;
@@ -91,11 +102,107 @@ export function replayControls(replay: Replay): { controls: ReplayControls; sour
   return { controls, source };
 }
 
+/** A fleet recording's addresses as fleet targets: the label as recorded (the address itself is not known). */
+export function replayTargets(addresses: readonly string[]): Target[] {
+  return addresses.map((label, i) => ({ label, address: { kind: 'unix', path: label, display: label }, origin: `recorded target ${i + 1}` }));
+}
+
+/**
+ * The fleet view's FleetReplayFeed over a FleetReplay: the shared clock's
+ * status and controls, the fleet at the clock as a FleetSnapshot (the
+ * states STALE/DOWN from the recorded failures, with the fleet's thresholds
+ * of `intervalMs`), and the monitor of one target on the same clock.
+ */
+export function fleetReplayFeed(fleet: FleetReplay, o: { targets: readonly Target[]; intervalMs: number; file: string }): FleetReplayFeed {
+  const byLabel = new Map(o.targets.map((t) => [t.label, t]));
+  const controls: ReplayControls = {
+    status() {
+      const st = fleet.state;
+      return { paused: st.paused, speed: st.speed, position: st.position, length: st.length, clock: st.clock, atEnd: st.atEnd, target: '', others: 0 };
+    },
+    togglePause: () => fleet.togglePause(),
+    step: (d) => (d > 0 ? fleet.stepForward() : fleet.stepBack()),
+    changeSpeed: (d) => (d > 0 ? fleet.faster() : fleet.slower()),
+    seek: (ms) => fleet.seekBy(ms),
+    jump: (to) => (to > 0 ? fleet.seekEnd() : fleet.seekStart()),
+  };
+  return {
+    controls,
+    now: fleet.now,
+    async snapshot(): Promise<FleetSnapshot> {
+      const at = fleet.now();
+      const replayed = await fleet.targetsAt();
+      const targets = [];
+      for (const r of replayed) {
+        const target = byLabel.get(r.addr);
+        if (!target) continue;
+        targets.push({
+          target,
+          reads: r.reads,
+          ...(r.cur ? { cur: r.cur } : {}),
+          ...(r.prev ? { prev: r.prev } : {}),
+          ...(r.error ? { error: r.error } : {}),
+          ...(r.failingSince !== undefined ? { failingSince: r.failingSince } : {}),
+        });
+      }
+      return { at, timing: { intervalMs: o.intervalMs }, targets };
+    },
+    wait: (signal) => fleet.wait(signal),
+    monitor(target) {
+      const replay = fleet.replayOf(target.label);
+      const { controls: mc, source } = replayControls(replay, { others: 0 });
+      return {
+        options: {
+          source,
+          now: replay.now,
+          replay: mc,
+          addressLabel: `${target.label} (replay of ${o.file})`,
+          // A recorded outage must not stretch into a long backoff: retry at the recorded pace.
+          backoff: { initialMs: o.intervalMs, maxMs: o.intervalMs },
+        },
+        close: () => replay.close(),
+      };
+    },
+  };
+}
+
 export async function runReplayCli(file: string, opts: ReplayCliOptions): Promise<number> {
-  const { Replay, RecordError, UNKNOWN_ADDR } = await import('../record/index.js');
+  const { Replay, FleetReplay, RecordingIndex, RecordError, UNKNOWN_ADDR } = await import('../record/index.js');
+  let index: RecordingIndex;
+  try {
+    index = await RecordingIndex.open(file);
+  } catch (e) {
+    if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
+    throw e;
+  }
+  const periodMs = opts.frequency * 1000;
+  // A fleet recording without --replay-target: every target in the fleet view, on one clock.
+  if (opts.target === undefined && index.info.addresses.length > 1) {
+    let fleet: FleetReplay;
+    try {
+      fleet = await FleetReplay.ofIndex(index, { speed: opts.speed });
+    } catch (e) {
+      if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
+      throw e;
+    }
+    try {
+      const { runFleetView } = await import('../tui/fleet/app.js');
+      const targets = replayTargets(fleet.addresses);
+      return await runFleetView({
+        targets,
+        intervalMs: periodMs,
+        color: opts.color,
+        sortBy: opts.sort,
+        reverse: opts.reverse,
+        replay: fleetReplayFeed(fleet, { targets, intervalMs: periodMs, file }),
+      });
+    } finally {
+      await fleet.close();
+    }
+  }
   let replay;
   try {
-    replay = await Replay.open(file, { speed: opts.speed, ...(opts.target !== undefined ? { addr: opts.target } : {}) });
+    replay = await Replay.ofIndex(index, { speed: opts.speed, ...(opts.target !== undefined ? { addr: opts.target } : {}) });
   } catch (e) {
     // An unknown --replay-target is a usage error (exit 2); a missing or foreign file a runtime one (exit 1).
     if (e instanceof RecordError && e.code === UNKNOWN_ADDR) throw new UsageError(`--replay-target: ${e.message}`);
@@ -105,7 +212,6 @@ export async function runReplayCli(file: string, opts: ReplayCliOptions): Promis
   try {
     const { runMonitor } = await import('../tui/app.js');
     const { controls, source } = replayControls(replay);
-    const periodMs = opts.frequency * 1000;
     return await runMonitor({
       source,
       now: replay.now,

@@ -39,4 +39,10 @@ export {
   type ReplayScheduler,
   type ReplayState,
 } from './replay.js';
+export {
+  ReplayClock,
+  clampSpeed,
+  type ReplayClockOptions,
+} from './clock.js';
+export { FleetReplay, type FleetReplayOptions, type FleetReplayState, type ReplayedTarget } from './fleet-replay.js';
 export { recordingSource, type RecordingSourceOptions } from './source.js';

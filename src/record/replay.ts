@@ -15,36 +15,23 @@
  * source skips to the latest record due, like a live monitor that reads
  * less often than the server changes.
  *
- * Nothing here reads the clock or sets timers directly: both come from a
- * {@link ReplayScheduler} (real by default), so tests drive time by hand.
+ * The clock itself is a {@link ReplayClock} (src/record/clock.ts): a
+ * Replay made by `open` has its own; `Replay.onClock` makes one that shares
+ * a clock with other players (FleetReplay: one clock for every address of a
+ * fleet recording). Nothing here reads the clock or sets timers directly:
+ * both come from a {@link ReplayScheduler} (real by default), so tests
+ * drive time by hand.
  */
 import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import { RecordingIndex, type IndexOptions, type RecordEntry, type RecordingInfo } from './reader.js';
 import { RecordError } from './recorder.js';
+import { ReplayClock, type ReplayScheduler } from './clock.js';
+
+export { REPLAY_SPEEDS, MIN_REPLAY_SPEED, MAX_REPLAY_SPEED, realScheduler, type ReplayScheduler } from './clock.js';
 
 /** RecordError code of Replay.open when the recording has no records of the address asked for. */
 export const UNKNOWN_ADDR = 'UNKNOWN_ADDR';
-
-/** The speeds faster()/slower() step through. */
-export const REPLAY_SPEEDS: readonly number[] = [0.25, 0.5, 1, 2, 4, 8, 16];
-export const MIN_REPLAY_SPEED = 0.25;
-export const MAX_REPLAY_SPEED = 16;
-
-/** Time and timers of the replay clock (injectable for tests). */
-export interface ReplayScheduler {
-  /** Real milliseconds (any monotonic origin). */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The real clock: performance.now and global timers. */
-export const realScheduler: ReplayScheduler = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface ReplayOptions extends IndexOptions {
   /** Which address's records to play (default: the first address in the file with a document, else the first). */
@@ -60,7 +47,7 @@ export interface ReplayOptions extends IndexOptions {
 export interface ReplayState {
   paused: boolean;
   speed: number;
-  /** Index of the current record among this address's records (0-based). */
+  /** Index of the current record among this address's records (0-based; -1 while a shared clock is before its first record). */
   position: number;
   /** Records of this address. */
   length: number;
@@ -106,10 +93,6 @@ export interface ReplayControl {
   onChange(listener: (s: ReplayState) => void): () => void;
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
-}
-
 /**
  * A recording opened for playback. `source` plugs into
  * `runMonitor({ source: replay.source, now: replay.now, … })`; `control` is
@@ -119,27 +102,25 @@ export class Replay implements ReplayControl {
   readonly index: RecordingIndex;
   /** The address played. */
   readonly addr: string;
+  /** The replay clock: this replay's own, or one shared with other players (see {@link Replay.onClock}). */
+  readonly clock: ReplayClock;
   readonly #records: Uint32Array;
-  readonly #sched: ReplayScheduler;
-  #paused: boolean;
-  #speed: number;
+  readonly #ownsIndex: boolean;
+  readonly #unsubscribe: () => void;
   #pos = 0;
-  #anchorT: number;
-  #anchorReal: number;
   #delivered = -1;
   #listeners = new Set<(s: ReplayState) => void>();
-  #wakers = new Set<() => void>();
   #closed = false;
 
-  private constructor(index: RecordingIndex, addr: string, records: Uint32Array, o: ReplayOptions) {
+  private constructor(index: RecordingIndex, addr: string, records: Uint32Array, clock: ReplayClock, ownsIndex: boolean) {
     this.index = index;
     this.addr = addr;
     this.#records = records;
-    this.#sched = o.scheduler ?? realScheduler;
-    this.#paused = o.paused === true;
-    this.#speed = clampSpeed(o.speed ?? 1);
-    this.#anchorT = this.#t(0);
-    this.#anchorReal = this.#sched.now();
+    this.clock = clock;
+    this.#ownsIndex = ownsIndex;
+    this.#unsubscribe = clock.onChange(() => this.#changed());
+    // On a shared clock the clock may be before this address's first record: no position yet (-1).
+    this.#pos = clock.now() >= this.#t(0) ? 0 : -1;
   }
 
   /**
@@ -148,8 +129,18 @@ export class Replay implements ReplayControl {
    *   records, or no records of `opts.addr`.
    */
   static async open(file: string, opts: ReplayOptions = {}): Promise<Replay> {
-    const index = await RecordingIndex.open(file, opts);
+    return Replay.ofIndex(await RecordingIndex.open(file, opts), opts);
+  }
+
+  /**
+   * {@link Replay.open} on an index already open (the CLI indexes a file
+   * once, then picks a fleet or a single replay). The replay owns the index:
+   * it is closed by close(), or here when the replay is refused.
+   * @throws RecordError: no records, or no records of `opts.addr`.
+   */
+  static async ofIndex(index: RecordingIndex, opts: ReplayOptions = {}): Promise<Replay> {
     const info = index.info;
+    const file = info.file;
     // Default: the first address that has a document (a fleet recording may start with a dead target).
     const addr = opts.addr ?? info.addresses.find((a) => index.recordsOf(a).some((i) => index.kind(i) === 'doc')) ?? info.addresses[0];
     const records = addr === undefined ? new Uint32Array(0) : index.recordsOf(addr);
@@ -158,7 +149,29 @@ export class Replay implements ReplayControl {
       if (addr === undefined || info.addresses.length === 0) throw new RecordError(`cannot replay ${file}: the recording has no records`);
       throw new RecordError(`cannot replay ${file}: no records of '${addr}' (it has: ${info.addresses.slice(0, 10).join(', ')}${info.addresses.length > 10 ? ', …' : ''})`, UNKNOWN_ADDR);
     }
-    return new Replay(index, addr!, records, opts);
+    const clock = new ReplayClock({
+      start: index.time(records[0]!),
+      end: index.time(records[records.length - 1]!),
+      speed: opts.speed ?? 1,
+      paused: opts.paused === true,
+      ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+    });
+    return new Replay(index, addr!, records, clock, true);
+  }
+
+  /**
+   * A player of one address of an already open recording, on a clock shared
+   * with other players (FleetReplay): its controls move that clock (a step
+   * moves it to this address's next/previous record), and moves made by the
+   * others move its position. Its position is -1 while the clock is before
+   * the address's first record (source() then waits for it). close() leaves
+   * the index open.
+   * @throws RecordError UNKNOWN_ADDR when the recording has no records of `addr`.
+   */
+  static onClock(index: RecordingIndex, addr: string, clock: ReplayClock): Replay {
+    const records = index.recordsOf(addr);
+    if (records.length === 0) throw new RecordError(`no records of '${addr}'`, UNKNOWN_ADDR);
+    return new Replay(index, addr, records, clock, false);
   }
 
   /** What the indexing pass found (torn last line, bad lines, addresses…). */
@@ -188,12 +201,12 @@ export class Replay implements ReplayControl {
   get state(): ReplayState {
     this.#advance();
     return {
-      paused: this.#paused,
-      speed: this.#speed,
+      paused: this.clock.paused,
+      speed: this.clock.speed,
       position: this.#pos,
       length: this.#records.length,
-      time: this.#t(this.#pos),
-      clock: this.#clock(),
+      time: this.#t(Math.max(0, this.#pos)),
+      clock: this.clock.now(),
       atEnd: this.#pos === this.#records.length - 1,
       addr: this.addr,
     };
@@ -208,7 +221,7 @@ export class Replay implements ReplayControl {
   readonly source = (signal?: AbortSignal): Promise<Sample<StatsDocument>> => this.#next(signal);
 
   /** Recorded time of the clock (arrow: safe to pass as MonitorOptions.now). */
-  readonly now = (): number => this.#clock();
+  readonly now = (): number => this.clock.now();
 
   /** Load record `position` (0-based, among this address's records) without moving the replay. */
   entry(position: number): Promise<RecordEntry> {
@@ -218,75 +231,57 @@ export class Replay implements ReplayControl {
   }
 
   pause(): void {
-    if (this.#paused) return;
-    this.#anchorT = this.#clock();
-    this.#paused = true;
-    this.#changed();
+    this.clock.pause();
   }
 
   resume(): void {
-    if (!this.#paused) return;
-    this.#anchorReal = this.#sched.now();
-    this.#paused = false;
-    this.#changed();
+    this.clock.resume();
   }
 
   togglePause(): void {
-    if (this.#paused) this.resume();
-    else this.pause();
+    this.clock.togglePause();
   }
 
   stepForward(): void {
     this.#advance();
-    this.#paused = true;
-    this.#moveTo(Math.min(this.#pos + 1, this.#records.length - 1));
+    this.#moveTo(Math.min(this.#pos + 1, this.#records.length - 1), true);
   }
 
   stepBack(): void {
     this.#advance();
-    this.#paused = true;
-    this.#moveTo(Math.max(this.#pos - 1, 0));
+    this.#moveTo(Math.max(this.#pos - 1, 0), true);
   }
 
   setSpeed(x: number): void {
-    const s = clampSpeed(x);
-    if (s === this.#speed) return;
-    this.#anchorT = this.#clock();
-    this.#anchorReal = this.#sched.now();
-    this.#speed = s;
-    this.#changed();
+    this.clock.setSpeed(x);
   }
 
   faster(): void {
-    const next = REPLAY_SPEEDS.find((s) => s > this.#speed + 1e-9);
-    if (next !== undefined) this.setSpeed(next);
+    this.clock.faster();
   }
 
   slower(): void {
-    const prev = [...REPLAY_SPEEDS].reverse().find((s) => s < this.#speed - 1e-9);
-    if (prev !== undefined) this.setSpeed(prev);
+    this.clock.slower();
   }
 
   seekStart(): void {
-    this.#moveTo(0);
+    this.#moveTo(0, false);
   }
 
   seekEnd(): void {
-    this.#moveTo(this.#records.length - 1);
+    this.#moveTo(this.#records.length - 1, false);
   }
 
   seekBy(deltaMs: number): void {
     if (!Number.isFinite(deltaMs) || deltaMs === 0) return;
     this.#advance();
     const n = this.#records.length;
-    const target = Math.min(this.#t(n - 1), Math.max(this.#t(0), this.#clock() + deltaMs));
+    const target = Math.min(this.clock.end, Math.max(this.clock.start, this.clock.now() + deltaMs));
     let pos = this.#pos;
     if (deltaMs > 0) while (pos + 1 < n && this.#t(pos + 1) <= target) pos++;
-    else while (pos > 0 && this.#t(pos) > target) pos--;
+    else while (pos >= 0 && this.#t(pos) > target) pos--;
     this.#pos = pos;
-    this.#anchorT = Math.max(target, this.#t(pos));
-    this.#anchorReal = this.#sched.now();
-    this.#changed();
+    this.clock.moveTo(pos >= 0 ? Math.max(target, this.#t(pos)) : target, this);
   }
 
   onChange(listener: (s: ReplayState) => void): () => void {
@@ -294,44 +289,44 @@ export class Replay implements ReplayControl {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Stop: pending source() calls stay pending until their signal aborts; the file is closed. Idempotent. */
+  /** Stop: pending source() calls stay pending until their signal aborts; the file is closed (unless the index is shared). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
-    await this.index.close();
+    this.#unsubscribe();
+    if (this.#ownsIndex) await this.index.close();
   }
 
   #t(pos: number): number {
     return this.index.time(this.#records[pos]!);
   }
 
-  #clock(): number {
-    const last = this.#t(this.#records.length - 1);
-    if (this.#paused) return this.#anchorT;
-    const c = this.#anchorT + (this.#sched.now() - this.#anchorReal) * this.#speed;
-    return c > last ? Math.max(last, this.#anchorT) : c;
+  /**
+   * Bring the position to the record current at the clock. While paused
+   * right after a move of this replay's own, the position it moved to
+   * stands (records of equal time stay one step each); otherwise the
+   * position walks forward to the last record due and, after someone else
+   * moved a shared clock back, back to the last one not after the clock.
+   */
+  #advance(): void {
+    const m = this.clock.lastMove;
+    if (this.clock.paused && m.by === this && m.version === this.clock.version) return;
+    this.#sync(this.clock.now());
   }
 
-  /** Move the position forward to the last record due at the clock (playing only). */
-  #advance(): void {
-    if (this.#paused) return;
-    const c = this.#clock();
+  #sync(c: number): void {
     const n = this.#records.length;
+    while (this.#pos >= 0 && this.#t(this.#pos) > c) this.#pos--;
     while (this.#pos + 1 < n && this.#t(this.#pos + 1) <= c) this.#pos++;
   }
 
-  #moveTo(pos: number): void {
+  #moveTo(pos: number, pause: boolean): void {
     this.#pos = pos;
-    this.#anchorT = this.#t(pos);
-    this.#anchorReal = this.#sched.now();
-    this.#changed();
+    this.clock.moveTo(this.#t(pos), this, pause);
   }
 
   #changed(): void {
-    const wakers = [...this.#wakers];
-    this.#wakers.clear();
-    for (const w of wakers) w();
     if (this.#listeners.size === 0) return;
     const s = this.state;
     for (const l of [...this.#listeners]) {
@@ -345,48 +340,18 @@ export class Replay implements ReplayControl {
 
   async #next(signal?: AbortSignal): Promise<Sample<StatsDocument>> {
     for (;;) {
-      if (signal?.aborted) throw abortReason(signal);
+      if (signal?.aborted) throw signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
       this.#advance();
-      if (this.#pos !== this.#delivered) {
+      if (this.#pos >= 0 && this.#pos !== this.#delivered) {
         const pos = this.#pos;
         this.#delivered = pos;
         const e = await this.index.load(this.#records[pos]!);
         if (e.kind === 'err') throw e.error;
         return { doc: e.doc, at: e.t };
       }
-      await this.#wait(signal);
+      // Wait for the next record to fall due, a change of the clock, or the abort.
+      const next = this.#pos + 1 < this.#records.length ? this.#t(this.#pos + 1) : undefined;
+      await this.clock.wait(next, signal);
     }
   }
-
-  /** Wait for the next record to fall due, a control action, or the abort. */
-  #wait(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let timer: unknown;
-      const done = (): void => {
-        if (timer !== undefined) this.#sched.clearTimeout(timer);
-        timer = undefined;
-        this.#wakers.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const wake = (): void => {
-        done();
-        resolve();
-      };
-      const onAbort = (): void => {
-        done();
-        reject(abortReason(signal!));
-      };
-      this.#wakers.add(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (!this.#paused && this.#pos + 1 < this.#records.length) {
-        const dueIn = (this.#t(this.#pos + 1) - this.#clock()) / this.#speed;
-        timer = this.#sched.setTimeout(wake, Math.max(0, Math.ceil(dueIn)));
-      }
-    });
-  }
-}
-
-function clampSpeed(x: number): number {
-  if (!Number.isFinite(x)) return 1;
-  return Math.min(MAX_REPLAY_SPEED, Math.max(MIN_REPLAY_SPEED, x));
 }

@@ -12,6 +12,14 @@
  * Ctrl-C there quits everything. The fleet keeps polling (and recording)
  * while the monitor is open, so the table is current on return.
  *
+ * Replaying a fleet recording (`replay`, a FleetReplayFeed): the rows come
+ * from the recording at the replay clock instead of reads, the header time
+ * and ages are recorded time, the status line leads with the REPLAY marker
+ * (src/tui/replay.ts), and the replay keys (FLEET_REPLAY_KEYMAP) drive the
+ * one clock of every target. Enter opens the target's monitor replaying on
+ * that same clock (pausing there pauses the fleet; back here, the fleet goes
+ * on from where the monitor left the clock).
+ *
  * The terminal is restored on every exit path: q / Ctrl-C, SIGTERM (143),
  * SIGHUP (129), SIGINT (130), an output error, an uncaught error (1, one
  * line after the restore) and `restoreFleetTerminal()`.
@@ -23,8 +31,9 @@ import { FleetPoller, type TargetReader } from '../../fleet/poller.js';
 import type { Target } from '../../fleet/targets.js';
 import { buildFleetView, type FleetRow, type FleetView } from '../../fleet/view.js';
 import { formatBytes, formatCount, formatMs, formatRate, formatTimestamp } from '../../format.js';
-import type { ActionId } from '../keys.js';
-import { footerHints, keyName } from '../keys.js';
+import type { ActionId, KeyBinding } from '../keys.js';
+import { footerHints, keyName, replayDirection } from '../keys.js';
+import { REPLAY_SEEK_MS, replayReadIntervalMs, replayStatusText } from '../replay.js';
 import { fetchStats } from '../../protocol/reader.js';
 import type { Recorder } from '../../record/recorder.js';
 import { fastAttrs, type AttrElement } from '../attrcache.js';
@@ -36,7 +45,8 @@ import { editFilter, helpScroll, moveSelection, pickSort, scrollTop, selectionIn
 import { helpBox, helpPage } from '../status.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from '../text.js';
 import { makeTheme, type Style, type Theme } from '../theme.js';
-import { FLEET_KEYMAP, fleetBindingFor } from './keys.js';
+import { FLEET_REPLAY_KEYMAP, fleetBindingFor, fleetKeyMap } from './keys.js';
+import type { FleetReplayFeed, FleetReplayMonitor } from './replay.js';
 import { buildFleetTable, fleetColumnAt, fleetRowLine, fleetTitleLine, fleetTotalsLine, normaliseFleetSort, type FleetTable } from './table.js';
 
 /** A frame drawn by the fleet view or by a monitor opened from it. */
@@ -79,6 +89,8 @@ export interface FleetViewOptions {
   rendered?: (info: FleetRenderInfo) => void;
   /** Called once with the exit code, after the terminal is restored. */
   onExit?: (code: number) => void;
+  /** Replay a fleet recording instead of reading the targets (see the module comment). */
+  replay?: FleetReplayFeed;
 }
 
 const TICK_MS = 1000;
@@ -135,9 +147,15 @@ class FleetApp {
   readonly #resolve: (code: number) => void;
   readonly #theme: Theme;
   readonly #interval: number;
-  readonly #poller: FleetPoller;
+  readonly #poller: FleetPoller | undefined;
   readonly #read: TargetReader;
+  readonly #replay: FleetReplayFeed | undefined;
+  /** The key map in force (with the replay section in a replay). */
+  readonly #keys: readonly KeyBinding[];
   readonly #stop = new AbortController();
+  /** Replay: a key or the return from a monitor wants a fresh picture now. */
+  #kicked = false;
+  #kick: (() => void) | undefined;
   #state: UiState;
   #mode: 'fleet' | 'monitor' = 'fleet';
 
@@ -169,6 +187,8 @@ class FleetApp {
     this.#theme = makeTheme(o.color !== false);
     this.#interval = o.intervalMs !== undefined && Number.isFinite(o.intervalMs) && o.intervalMs > 0 ? o.intervalMs : 1000;
     this.#read = o.read ?? defaultReader;
+    this.#replay = o.replay;
+    this.#keys = fleetKeyMap(o.replay !== undefined);
     this.#state = {
       help: false,
       sortId: normaliseFleetSort(o.sortBy),
@@ -180,7 +200,7 @@ class FleetApp {
       selectedIndex: 0,
       top: 0,
     };
-    this.#poller = new FleetPoller({
+    this.#poller = o.replay ? undefined : new FleetPoller({
       targets: o.targets,
       intervalMs: this.#interval,
       timeoutMs: o.timeoutMs,
@@ -197,7 +217,8 @@ class FleetApp {
     this.#openScreen();
     this.#render('start');
     this.#ticker = setInterval(() => this.#guard('tick', () => this.#clock()), TICK_MS);
-    void this.#loop();
+    if (this.#replay) void this.#replayLoop(this.#replay);
+    else void this.#loop();
   }
 
   fail(e: unknown): void {
@@ -207,9 +228,10 @@ class FleetApp {
   // ------------------------------------------------------------ polling
 
   async #loop(): Promise<void> {
+    const poller = this.#poller!;
     while (!this.#finished) {
       const t0 = performance.now();
-      const snap = await this.#poller.tick();
+      const snap = await poller.tick();
       if (this.#finished) return;
       this.#guard('read', () => {
         this.#latest = buildFleetView(snap);
@@ -224,9 +246,70 @@ class FleetApp {
     }
   }
 
+  /**
+   * A replay: a picture of the fleet at the replay clock whenever the clock
+   * reaches the next record of any target (at most one per refresh interval
+   * of recorded time, and at most 20 a second), or at once after a replay
+   * key or the return from a monitor. Nothing is drawn while a monitor has
+   * the screen.
+   */
+  async #replayLoop(feed: FleetReplayFeed): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!this.#finished) {
+      let shownPos = Number.NaN;
+      if (this.#mode === 'fleet') {
+        this.#kicked = false;
+        shownPos = feed.controls.status().position;
+        let snap: Awaited<ReturnType<FleetReplayFeed['snapshot']>> | undefined;
+        try {
+          snap = await feed.snapshot();
+        } catch (e) {
+          this.#renderError = `replay: ${oneLine(e)}`;
+        }
+        if (this.#finished) return;
+        this.#guard('read', () => {
+          if (snap) {
+            this.#latest = buildFleetView(snap);
+            this.#show(this.#latest);
+          }
+          this.#render('tick');
+        });
+      }
+      if (this.#kicked) continue;
+      // Wait for a kick, or (playing, in the fleet screen) the pacing delay then the clock.
+      const ac = new AbortController();
+      const onStop = (): void => ac.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      const kicked = new Promise<void>((resolve) => (this.#kick = resolve));
+      const paced = (async (): Promise<void> => {
+        const st = feed.controls.status();
+        if (this.#mode !== 'fleet') return abortedBy(ac.signal);
+        if (!st.paused) await delay(replayReadIntervalMs(this.#interval, st.speed), undefined, { signal: ac.signal });
+        // Records fell due during the pause between frames: draw them now, else wait for the next one.
+        if (feed.controls.status().position === shownPos) await feed.wait(ac.signal);
+      })();
+      paced.catch(noop);
+      try {
+        await Promise.race([kicked, paced]);
+      } catch {
+        /* stopped, or the wait was cut short */
+      } finally {
+        ac.abort();
+        signal.removeEventListener('abort', onStop);
+        this.#kick = undefined;
+      }
+    }
+  }
+
+  /** Replay: draw a fresh picture now (after a key, or back from a monitor). */
+  #kickReplay(): void {
+    this.#kicked = true;
+    this.#kick?.();
+  }
+
   /** Between refreshes longer than the clock tick: ages and states move on (the data does not). */
   #clock(): void {
-    if (this.#mode !== 'fleet' || this.#state.paused) return;
+    if (this.#mode !== 'fleet' || this.#state.paused || !this.#poller) return;
     if (this.#interval <= TICK_MS) return;
     this.#latest = buildFleetView(this.#poller.snapshot());
     this.#show(this.#latest);
@@ -348,7 +431,7 @@ class FleetApp {
       setImmediate(() => out.removeListener('error', noop));
     }
     if (fatal !== undefined) writeFatal(this.#o.stderr ?? process.stderr, this.#o.env ?? process.env, fatal);
-    void this.#poller.close().then(() => {
+    void (this.#poller?.close() ?? Promise.resolve()).then(() => {
       try {
         this.#o.onExit?.(code);
       } catch {
@@ -403,16 +486,26 @@ class FleetApp {
     if (o.terminal) mo.terminal = o.terminal;
     if (o.stderr) mo.stderr = o.stderr;
     if (o.env) mo.env = o.env;
-    void runMonitor(mo).then((code) => {
+    let replayed: FleetReplayMonitor | undefined;
+    if (this.#replay) {
+      // The monitor replays this target on the fleet's clock.
+      replayed = this.#replay.monitor(target);
+      Object.assign(mo, replayed.options);
+    }
+    void runMonitor(mo).then(async (code) => {
+      await replayed?.close().catch(() => {});
       if (this.#finished) return;
       if (code !== MONITOR_BACK) return this.#finish(code);
       this.#mode = 'fleet';
       this.#guard('back', () => {
         this.#openScreen();
+        // A replay draws once it has the fleet at the clock the monitor left (the kick below).
+        if (!this.#poller) return;
         this.#latest = buildFleetView(this.#poller.snapshot());
         if (!this.#state.paused) this.#show(this.#latest);
         this.#render('back');
       });
+      this.#kickReplay();
     });
   }
 
@@ -424,12 +517,12 @@ class FleetApp {
     if (name === 'C-c') return this.#finish(0);
     if (this.#state.help) return this.#helpKey(name);
     if (this.#state.filterEditing) return this.#filterKey(ch, name);
-    const b = fleetBindingFor(name);
+    const b = fleetBindingFor(name, this.#keys);
     if (b) this.#act(b.action, name);
   }
 
   #helpKey(name: string | undefined): void {
-    const next = helpScroll(name, this.#helpTop, helpPage(Number(this.#screen?.height) || 24, FLEET_KEYMAP));
+    const next = helpScroll(name, this.#helpTop, helpPage(Number(this.#screen?.height) || 24, this.#keys));
     if (next === undefined) return;
     if (next === 'close') this.#state = { ...this.#state, help: false };
     else this.#helpTop = next;
@@ -533,9 +626,29 @@ class FleetApp {
         return set({}, 'redraw');
       case 'suspend':
         return this.#suspend();
+      case 'replayPause':
+      case 'replayStep':
+      case 'replaySpeed':
+      case 'replaySeek':
+      case 'replayJump':
+        return this.#replayKey(action, key);
       default:
         return;
     }
+  }
+
+  /** A replay key: act on the shared clock, then a fresh picture at once (drawn by the replay loop). */
+  #replayKey(action: ActionId, key: string | undefined): void {
+    const r = this.#replay?.controls;
+    if (!r) return;
+    const dir = replayDirection(key, FLEET_REPLAY_KEYMAP) === -1 ? -1 : 1;
+    if (action === 'replayPause') r.togglePause();
+    else if (action === 'replayStep') r.step(dir);
+    else if (action === 'replaySpeed') r.changeSpeed(dir);
+    else if (action === 'replaySeek') r.seek(dir * REPLAY_SEEK_MS);
+    else if (action === 'replayJump') r.jump(dir);
+    // One frame, once the fleet at the new clock is read: the REPLAY marker and the rows always agree.
+    this.#kickReplay();
   }
 
   /** Ctrl-Z: give the terminal back and stop (SIGTSTP); SIGCONT redraws. */
@@ -633,7 +746,7 @@ class FleetApp {
   #draw(screen: blessed.Widgets.Screen): void {
     const cols = Math.max(1, Number(screen.width) || 80);
     const rows = Math.max(1, Number(screen.height) || 24);
-    const now = Date.now();
+    const now = this.#replay ? this.#replay.now() : Date.now();
     const v = this.#shown;
     const hl = headerText(packHeader(headerItems(v, now, cols >= 100, this.#o.targets.length), cols, rows >= 16 ? 2 : 1), this.#theme);
     const L = computeLayout(cols, rows, Math.max(1, hl.length), { chart: false, events: false });
@@ -665,9 +778,9 @@ class FleetApp {
     place(this.#status, L.statusTop, 1, cols);
     this.#status.setContent(this.#statusLine(cols, now, table, idx));
     place(this.#footer, L.footerTop, 1, cols);
-    this.#footer.setContent(footerLine(footerHints('main', FLEET_KEYMAP), cols, this.#theme));
+    this.#footer.setContent(footerLine(footerHints('main', this.#keys), cols, this.#theme));
     if (this.#state.help) {
-      const box = helpBox(cols, rows, this.#helpTop, this.#theme, FLEET_KEYMAP);
+      const box = helpBox(cols, rows, this.#helpTop, this.#theme, this.#keys);
       this.#helpTop = box.top;
       this.#help.width = box.width;
       this.#help.height = box.height;
@@ -692,13 +805,20 @@ class FleetApp {
       out += (sep ? '  ' : '') + th.paint(t, style);
       used += sep + t.length;
     };
+    if (this.#replay) {
+      // First, as in the monitor: a replay is never mistaken for live data.
+      add(' REPLAY ', 'paused');
+      add(replayStatusText(this.#replay.controls.status()), 'title');
+    }
     if (this.#renderError !== undefined) add(`render error: ${this.#renderError}`, 'bad');
-    if (st.paused) add(` PAUSED · showing ${this.#shown ? formatAge(now - this.#shown.at) : '-'} old data · p resumes `, 'paused');
+    if (this.#replay) {
+      if (!this.#shown) add(`reading the recording of ${this.#o.targets.length} targets …`, 'dim');
+    } else if (st.paused) add(` PAUSED · showing ${this.#shown ? formatAge(now - this.#shown.at) : '-'} old data · p resumes `, 'paused');
     else if (this.#shown) add(`● live · every ${formatEvery(this.#interval)}`, 'live');
     else add(`connecting to ${this.#o.targets.length} targets …`, 'dim');
     if (st.filterEditing) add(`filter: ${clean(st.filter)}▏ (Enter keeps, Esc clears)`, 'key');
     else if (st.filter !== '') add(`filter "${clean(st.filter)}" ${table?.rows.length ?? 0}/${table?.total ?? 0}`, 'key');
-    if (this.#message && now < this.#message.until) add(this.#message.text, 'title');
+    if (this.#message && Date.now() < this.#message.until) add(this.#message.text, 'title');
     const row = table && idx >= 0 ? table.rows[idx] : undefined;
     if (row) {
       add(`${clean(row.label)}${row.label !== row.address ? ` ${clean(row.address)}` : ''}`, 'label');
@@ -749,3 +869,11 @@ function writeFatal(stderr: Writable, env: NodeJS.ProcessEnv, e: unknown): void 
 }
 
 function noop(): void {}
+
+/** Settles (rejects) only when `signal` aborts. */
+function abortedBy(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

@@ -6,8 +6,11 @@
  * Keys mean what they mean in the monitor (q, ?, ↑↓/jk, s/S, 1-9, P, M,
  * r/I, /, p, Ctrl-L, Ctrl-Z); Enter opens the selected target's monitor.
  * Every binding lives in the `main` context (the fleet table) or `global`.
+ * Replaying a fleet recording adds the replay section (FLEET_REPLAY_KEYMAP:
+ * the monitor's replay keys, a step moving to the next/previous record of
+ * any target), merged as in the monitor by `keyMapFor`.
  */
-import { bindingFor, type KeyBinding, type KeyContext } from '../keys.js';
+import { bindingFor, keyMapFor, REPLAY_KEYMAP, type KeyBinding, type KeyContext } from '../keys.js';
 
 const M: readonly KeyContext[] = ['main'];
 const G: readonly KeyContext[] = ['global'];
@@ -37,7 +40,21 @@ export const FLEET_KEYMAP: readonly KeyBinding[] = [
   { keys: ['C-z'], name: 'Ctrl-Z', help: 'Suspend to the shell (fg resumes)', action: 'suspend', contexts: G, showInFooter: false },
 ];
 
+/**
+ * The replay keys of the fleet view (`tsgitop --replay FILE` of a fleet
+ * recording): the monitor's REPLAY_KEYMAP, except that a step moves the one
+ * replay clock to the next/previous record time of any target.
+ */
+export const FLEET_REPLAY_KEYMAP: readonly KeyBinding[] = REPLAY_KEYMAP.map((b) =>
+  b.action === 'replayStep' ? { ...b, help: 'Replay: step to the previous/next record of any target (pauses the clock)' } : b,
+);
+
+/** The fleet view's key map in force: with the replay section while replaying a fleet recording. */
+export function fleetKeyMap(replay: boolean): readonly KeyBinding[] {
+  return keyMapFor({ replay }, FLEET_KEYMAP, FLEET_REPLAY_KEYMAP);
+}
+
 /** The fleet binding a key press triggers, or undefined. */
-export function fleetBindingFor(name: string | undefined): KeyBinding | undefined {
-  return bindingFor(name, 'main', FLEET_KEYMAP);
+export function fleetBindingFor(name: string | undefined, map: readonly KeyBinding[] = FLEET_KEYMAP): KeyBinding | undefined {
+  return bindingFor(name, 'main', map);
 }
