@@ -60,7 +60,7 @@ function buildProgram(): Command {
   program
     .name('tsgitop')
     .description('Live monitor for uWSGI (and tsgitop-emitter) stats servers — uwsgitop, re-imagined.')
-    .usage('[options] ADDRESS')
+    .usage('[options] ADDRESS [ADDRESS...]')
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
     .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
@@ -74,11 +74,11 @@ function buildProgram(): Command {
     .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
     .option('-r, --reverse', 'reverse the sort order')
     .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
-    .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (fleet table; with -b)')
+    .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (the fleet view; with -b a fleet table)')
     .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
-    .option('--replay <file>', 'play a recording back in the live monitor')
+    .option('--replay <file>', 'play a recording back in the live monitor (a fleet recording: in the fleet view)')
     .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
-    .option('--replay-target <label>', 'with --replay of a fleet recording: the target to play (default: the first with data)')
+    .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
@@ -93,6 +93,8 @@ Examples:
   tsgitop http://127.0.0.1:9191      … with --stats 127.0.0.1:9191 --stats-http
   tsgitop --connect-and-read :9191 | jq .workers[0]
   tsgitop -b -n 5 -f 2 app.status    five tables, two seconds apart (like top -b)
+  tsgitop a.status b.status :9191    the fleet view: one row per server, Enter opens its monitor
+  tsgitop --record web.rec app.status  record while monitoring; later: tsgitop --replay web.rec
   tsgitop demo                       a demo Node.js cluster with the emitter, under load, monitored
 
 Exit codes: 0 ok, 1 the stats server could not be read, 2 bad option or address.`,

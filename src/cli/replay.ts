@@ -28,7 +28,7 @@ export interface ReplayCliOptions extends CommonOptions {
   color: boolean;
   sort: string | undefined;
   reverse: boolean;
-  /** `--replay-target LABEL`: the target of a fleet recording to play (default: the first with data). */
+  /** `--replay-target LABEL`: the target of a fleet recording to play (without it, a recording of several targets plays in the fleet view). */
   target?: string | undefined;
 }
 
