@@ -181,7 +181,6 @@ function median(xs: number[]): number {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // ------------------------------------------------------- synthetic documents
 function syntheticSlots(workers: number, cores: number): ReturnType<typeof __testing.newSlot>[] {

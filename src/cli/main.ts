@@ -25,7 +25,6 @@ export interface CommonOptions {
   maxBytes: number;
 }
 
-const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function packageVersion(): string {
   try {

@@ -21,7 +21,6 @@ import { Ring } from '../model/ring.js';
 import type { ModelEvent, Sample, View, WorkerView } from '../model/types.js';
 import { columnById } from '../columns.js';
 import type { StatsDocument } from '../protocol/types.js';
-import { fastAttrs, type AttrElement } from './attrcache.js';
 import { detailLines } from './detail.js';
 import { emperorHeaderItems, headerText, packHeader, serverHeaderItems, type HeaderItem } from './header.js';
 import { rowHints } from './hints.js';
@@ -36,6 +35,19 @@ import { editFilter, helpScroll, initialState, moveSelection, nextCoresMode, pic
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
+import {
+  dropOutputErrorListener,
+  helpOverlay,
+  installProcessHandlers,
+  lineBox,
+  openScreen,
+  releaseInput,
+  removeProcessHandlers,
+  suspendToShell,
+  writeFatal,
+  type Box as BlessedBox,
+  type Handlers,
+} from './terminal.js';
 
 /** What a frame was drawn for (tests wait on these). */
 export interface RenderInfo {
@@ -145,14 +157,6 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
   });
 }
 
-function writeFatal(stderr: Writable, env: NodeJS.ProcessEnv, e: unknown): void {
-  try {
-    stderr.write(`tsgitop: internal error: ${oneLine(e)}\n`);
-    if (env.TSGITOP_DEBUG === '1' && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
-  } catch {
-    /* stderr gone too */
-  }
-}
 
 /** Period of the clock ticker (ages, header time), ms. */
 const TICK_MS = 1000;
@@ -165,7 +169,6 @@ interface SeqEvent {
   ev: ModelEvent;
 }
 
-type BlessedBox = blessed.Widgets.BoxElement;
 
 class Monitor {
   readonly #o: MonitorOptions;
@@ -223,7 +226,8 @@ class Monitor {
 
   #finished = false;
   #restored = false;
-  #handlers: [string, (...a: unknown[]) => void][] = [];
+  #handlers: Handlers = [];
+  #outErr: (() => void) | undefined;
   readonly #restore = (): void => this.#finish(1);
 
   constructor(o: MonitorOptions, resolve: (code: number) => void) {
@@ -265,33 +269,9 @@ class Monitor {
   // ---------------------------------------------------------------- screen
 
   #createScreen(): void {
-    const custom = this.#o.input !== undefined || this.#o.output !== undefined;
-    const screenOpts: blessed.Widgets.IScreenOptions & Record<string, unknown> = {
-      input: (this.#o.input ?? process.stdin) as never,
-      output: (this.#o.output ?? process.stdout) as never,
-      smartCSR: true,
-      fullUnicode: false,
-      forceUnicode: true,
-      warnings: false,
-      autoPadding: false,
-      dockBorders: false,
-      resizeTimeout: 0,
-      title: 'tsgitop',
-      sendFocus: false,
-      ignoreLocked: ['C-c'],
-    };
-    const term = this.#o.terminal ?? (custom ? 'xterm-256color' : undefined);
-    if (term !== undefined) screenOpts.terminal = term;
     active.add(this.#restore);
-    this.#screen = blessed.screen(screenOpts);
-    // Write UTF-8 as is: no DEC line-drawing (ACS) substitution, which some
-    // terminals and multiplexers show as raw letters ('·' as '~', '└' as 'm').
-    (this.#screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
-    const box = (extra: Record<string, unknown> = {}): BlessedBox => {
-      const b = blessed.box({ parent: this.#screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
-      fastAttrs(b as unknown as AttrElement);
-      return b;
-    };
+    this.#screen = openScreen({ input: this.#o.input, output: this.#o.output, terminal: this.#o.terminal, title: 'tsgitop' });
+    const box = (extra: Record<string, unknown> = {}): BlessedBox => lineBox(this.#screen, extra);
     this.#header = box();
     this.#status = box();
     this.#tableHead = box();
@@ -300,19 +280,7 @@ class Monitor {
     this.#chart = new ThroughputChart(this.#screen, this.#theme);
     this.#detail = box({ hidden: true });
     this.#footer = box();
-    this.#help = blessed.box({
-      parent: this.#screen,
-      tags: true,
-      wrap: false,
-      hidden: true,
-      top: 'center',
-      left: 'center',
-      width: 10,
-      height: 5,
-      border: { type: 'line' },
-      label: ' tsgitop keys ',
-    } as blessed.Widgets.BoxOptions);
-    fastAttrs(this.#help as unknown as AttrElement);
+    this.#help = helpOverlay(this.#screen, 'tsgitop keys');
 
     this.#screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) =>
       this.#guard('key', () => this.#onKey(ch, key)),
@@ -322,37 +290,18 @@ class Monitor {
     this.#body.on('wheeldown', () => this.#guard('mouse', () => this.#act('down', undefined, 3)));
     this.#body.on('wheelup', () => this.#guard('mouse', () => this.#act('up', undefined, 3)));
     this.#tableHead.on('click', (d: blessed.Widgets.Events.IMouseEventArg) => this.#guard('mouse', () => this.#onHeadClick(d)));
-    const out = this.#o.output ?? process.stdout;
-    const onOutErr = (): void => this.#finish(129);
-    out.on('error', onOutErr);
-    this.#handlers.push(['output-error', onOutErr as (...a: unknown[]) => void]);
+    this.#outErr = (): void => this.#finish(129);
+    (this.#o.output ?? process.stdout).on('error', this.#outErr);
   }
 
   #installHandlers(): void {
-    const on = (ev: string, fn: (...a: unknown[]) => void): void => {
-      process.on(ev as NodeJS.Signals, fn);
-      this.#handlers.push([ev, fn]);
-    };
-    on('SIGTERM', () => this.#finish(143));
-    on('SIGHUP', () => this.#finish(129));
-    on('SIGINT', () => this.#finish(130));
-    on('uncaughtException', (e) => this.#finish(1, e));
-    on('unhandledRejection', (e) => this.#finish(1, e));
+    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal));
   }
 
   #removeHandlers(): void {
-    for (const [ev, fn] of this.#handlers) {
-      if (ev === 'output-error') {
-        const out = this.#o.output ?? process.stdout;
-        // Keep swallowing late EPIPE/EIO from the restore writes.
-        out.removeListener('error', fn);
-        out.on('error', noop);
-        setImmediate(() => out.removeListener('error', noop));
-      } else {
-        process.removeListener(ev, fn);
-      }
-    }
-    this.#handlers = [];
+    removeProcessHandlers(this.#handlers);
+    if (this.#outErr) dropOutputErrorListener(this.#o.output ?? process.stdout, this.#outErr);
+    this.#outErr = undefined;
   }
 
   #restoreScreen(): void {
@@ -364,15 +313,7 @@ class Monitor {
     } catch {
       /* the terminal may be gone (SIGHUP) */
     }
-    try {
-      // blessed resumed the input. Pause it again; a non-TTY input (a pipe
-      // socket) would still keep the process alive, so unref it too.
-      const inp = (this.#o.input ?? process.stdin) as Readable & { isTTY?: boolean; unref?: () => void };
-      inp.pause();
-      if (!inp.isTTY && typeof inp.unref === 'function') inp.unref();
-    } catch {
-      /* ignore */
-    }
+    releaseInput(this.#o.input);
   }
 
   #finish(code: number, fatal?: unknown): void {
@@ -669,21 +610,12 @@ class Monitor {
       this.#say('suspend is not available here');
       return this.#render('key');
     }
-    const program = this.#screen.program as unknown as { flush(): void; pause(): () => void };
-    program.flush();
-    const resume = program.pause();
-    const onCont = (): void => {
-      this.#handlers = this.#handlers.filter(([, fn]) => fn !== onCont);
-      if (this.#finished) return;
+    suspendToShell(this.#screen, this.#handlers, () => !this.#finished, (restore) =>
       this.#guard('resume', () => {
-        resume();
-        this.#screen.realloc();
+        restore();
         this.#render('resume');
-      });
-    };
-    process.once('SIGCONT', onCont);
-    this.#handlers.push(['SIGCONT', onCont]);
-    process.kill(process.pid, 'SIGTSTP');
+      }),
+    );
   }
 
   #setSort(table: TableModel, id: string, reverse: boolean): void {
@@ -1007,4 +939,3 @@ function normaliseSort(s: string | undefined): string | undefined {
   return columnById(s)?.id ?? s.trim().toLowerCase();
 }
 
-function noop(): void {}

@@ -100,7 +100,6 @@ function checkView(v: View): void {
   for (const k of ['listenQueue', 'listenQueueErrors', 'load'] as const) okRate(v.header[k], `header.${k}`);
 }
 
-const JUNK = /NaN|Infinity|undefined/;
 
 /** Every number in the --json object is finite. */
 function walkJson(o: unknown, path: string): void {

@@ -9,7 +9,7 @@ import { createHook } from 'node:async_hooks';
 import { parseAddress } from '../../src/protocol/address.js';
 import { readRaw, fetchStats } from '../../src/protocol/reader.js';
 import { StatsError } from '../../src/protocol/errors.js';
-import { rejectsWith, randomName, sampleDoc, startServer, tempDir, waitFor, type ListenTarget } from './helpers.js';
+import { rejectsWith, randomName, sampleDoc, startServer, tempDir, waitFor } from './helpers.js';
 
 /** Every test has a deadline, so a hang is a failure, not a stuck suite. */
 const T = { timeout: 30_000 };

@@ -36,7 +36,20 @@ import { footerHints, keyName, replayDirection } from '../keys.js';
 import { REPLAY_SEEK_MS, replayReadIntervalMs, replayStatusText } from '../replay.js';
 import { fetchStats } from '../../protocol/reader.js';
 import type { Recorder } from '../../record/recorder.js';
-import { fastAttrs, type AttrElement } from '../attrcache.js';
+import {
+  dropOutputErrorListener,
+  helpOverlay,
+  installProcessHandlers,
+  lineBox,
+  openScreen,
+  reclaimInput,
+  releaseInput,
+  removeProcessHandlers,
+  suspendToShell,
+  writeFatal,
+  type Box,
+  type Handlers,
+} from '../terminal.js';
 import { MONITOR_BACK, restoreTerminal, runMonitor, type MonitorOptions } from '../app.js';
 import { headerText, packHeader, type HeaderItem } from '../header.js';
 import { computeLayout, type Layout } from '../layout.js';
@@ -133,7 +146,6 @@ interface UiState {
   top: number;
 }
 
-type Box = blessed.Widgets.BoxElement;
 
 const neverAborted = new AbortController().signal;
 
@@ -177,7 +189,7 @@ class FleetApp {
   #frame = 0;
   #ticker: NodeJS.Timeout | undefined;
   #finished = false;
-  #handlers: [string, (...a: unknown[]) => void][] = [];
+  #handlers: Handlers = [];
   #outErr: (() => void) | undefined;
   readonly #restore = (): void => this.#finish(1);
 
@@ -324,37 +336,15 @@ class FleetApp {
   // ------------------------------------------------------------ screen
 
   #openScreen(): void {
-    const custom = this.#o.input !== undefined || this.#o.output !== undefined;
-    const screenOpts: blessed.Widgets.IScreenOptions & Record<string, unknown> = {
-      input: (this.#o.input ?? process.stdin) as never,
-      output: (this.#o.output ?? process.stdout) as never,
-      smartCSR: true,
-      fullUnicode: false,
-      forceUnicode: true,
-      warnings: false,
-      autoPadding: false,
-      dockBorders: false,
-      resizeTimeout: 0,
-      title: 'tsgitop fleet',
-      sendFocus: false,
-      ignoreLocked: ['C-c'],
-    };
-    const term = this.#o.terminal ?? (custom ? 'xterm-256color' : undefined);
-    if (term !== undefined) screenOpts.terminal = term;
-    const screen = blessed.screen(screenOpts);
+    const screen = openScreen({ input: this.#o.input, output: this.#o.output, terminal: this.#o.terminal, title: 'tsgitop fleet' });
     this.#screen = screen;
-    (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
-    const box = (extra: Record<string, unknown> = {}): Box => {
-      const b = blessed.box({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
-      fastAttrs(b as unknown as AttrElement);
-      return b;
-    };
+    const box = (extra: Record<string, unknown> = {}): Box => lineBox(screen, extra);
     this.#header = box();
     this.#status = box();
     this.#head = box();
     this.#body = box();
     this.#footer = box();
-    this.#help = box({ hidden: true, top: 'center', left: 'center', width: 10, height: 5, border: { type: 'line' }, label: ' tsgitop fleet keys ' });
+    this.#help = helpOverlay(screen, 'tsgitop fleet keys');
     screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg | undefined) => this.#guard('key', () => this.#onKey(ch, key)));
     screen.on('resize', () => this.#guard('resize', () => this.#render('resize')));
     this.#body.on('click', (d: blessed.Widgets.Events.IMouseEventArg) => this.#guard('mouse', () => this.#onBodyClick(d)));
@@ -368,9 +358,7 @@ class FleetApp {
     }
     if (this.#o.processHandlers !== false) this.#installHandlers();
     // Back from a monitor, which paused (and, for a pipe, unref'ed) the input: take it again.
-    const inp = (this.#o.input ?? process.stdin) as Readable & { ref?: () => void };
-    if (typeof inp.ref === 'function') inp.ref();
-    inp.resume();
+    reclaimInput(this.#o.input);
   }
 
   /** Give the terminal back (the screen is gone; a monitor or the shell takes over). */
@@ -386,31 +374,15 @@ class FleetApp {
       /* the terminal may be gone */
     }
     if (!this.#finished) return; // a monitor takes the input over
-    try {
-      // blessed resumed the input: pause it again; a non-TTY input (a pipe) would still keep the process alive, so unref it too.
-      const inp = (this.#o.input ?? process.stdin) as Readable & { isTTY?: boolean; unref?: () => void };
-      inp.pause();
-      if (!inp.isTTY && typeof inp.unref === 'function') inp.unref();
-    } catch {
-      /* ignore */
-    }
+    releaseInput(this.#o.input);
   }
 
   #installHandlers(): void {
-    const on = (ev: string, fn: (...a: unknown[]) => void): void => {
-      process.on(ev as NodeJS.Signals, fn);
-      this.#handlers.push([ev, fn]);
-    };
-    on('SIGTERM', () => this.#finish(143));
-    on('SIGHUP', () => this.#finish(129));
-    on('SIGINT', () => this.#finish(130));
-    on('uncaughtException', (e) => this.#finish(1, e));
-    on('unhandledRejection', (e) => this.#finish(1, e));
+    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal));
   }
 
   #removeProcessHandlers(): void {
-    for (const [ev, fn] of this.#handlers) process.removeListener(ev, fn);
-    this.#handlers = [];
+    removeProcessHandlers(this.#handlers);
   }
 
   #finish(code: number, fatal?: unknown): void {
@@ -424,12 +396,7 @@ class FleetApp {
     this.#closeScreen();
     this.#removeProcessHandlers();
     const out = this.#o.output ?? process.stdout;
-    if (this.#outErr) {
-      // Keep swallowing late EPIPE/EIO from the restore writes.
-      out.removeListener('error', this.#outErr);
-      out.on('error', noop);
-      setImmediate(() => out.removeListener('error', noop));
-    }
+    if (this.#outErr) dropOutputErrorListener(out, this.#outErr);
     if (fatal !== undefined) writeFatal(this.#o.stderr ?? process.stderr, this.#o.env ?? process.env, fatal);
     void (this.#poller?.close() ?? Promise.resolve()).then(() => {
       try {
@@ -658,21 +625,12 @@ class FleetApp {
       this.#say('suspend is not available here');
       return this.#render('key');
     }
-    const program = screen.program as unknown as { flush(): void; pause(): () => void };
-    program.flush();
-    const resume = program.pause();
-    const onCont = (): void => {
-      this.#handlers = this.#handlers.filter(([, fn]) => fn !== onCont);
-      if (this.#finished || this.#screen !== screen) return;
+    suspendToShell(screen, this.#handlers, () => !this.#finished && this.#screen === screen, (restore) =>
       this.#guard('resume', () => {
-        resume();
-        screen.realloc();
+        restore();
         this.#render('resume');
-      });
-    };
-    process.once('SIGCONT', onCont);
-    this.#handlers.push(['SIGCONT', onCont]);
-    process.kill(process.pid, 'SIGTSTP');
+      }),
+    );
   }
 
   #onBodyClick(d: blessed.Widgets.Events.IMouseEventArg): void {
@@ -857,15 +815,6 @@ function place(el: Box, top: number, height: number, width: number): void {
   el.left = 0;
   el.height = Math.max(0, height);
   el.width = Math.max(0, width);
-}
-
-function writeFatal(stderr: Writable, env: NodeJS.ProcessEnv, e: unknown): void {
-  try {
-    stderr.write(`tsgitop: internal error: ${oneLine(e)}\n`);
-    if (env.TSGITOP_DEBUG === '1' && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
-  } catch {
-    /* stderr gone too */
-  }
 }
 
 function noop(): void {}

@@ -12,7 +12,7 @@ import { FLEET_COLUMNS, fleetColumnById } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
 import { clean, pad } from '../text.js';
-import { escText as esc, layCells, type Cell } from '../table.js';
+import { layCells, type Cell } from '../table.js';
 import type { Style, Theme } from '../theme.js';
 
 /** The fleet table of one frame. */

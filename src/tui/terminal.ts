@@ -1,0 +1,153 @@
+/**
+ * The terminal plumbing the monitor and the fleet view share: opening a
+ * blessed screen the same way, one-line boxes with the attribute cache,
+ * process signal handlers, suspending to the shell, giving the input back,
+ * and the one-line fatal error written after the terminal is restored.
+ * Nothing here knows about stats, tables or keys.
+ */
+import blessed from 'blessed';
+import type { Readable, Writable } from 'node:stream';
+import { fastAttrs, type AttrElement } from './attrcache.js';
+import { oneLine } from './text.js';
+
+export type Box = blessed.Widgets.BoxElement;
+
+export interface ScreenSpec {
+  input?: Readable | undefined;
+  output?: Writable | undefined;
+  /** terminfo name (default: $TERM; 'xterm-256color' when custom streams are given). */
+  terminal?: string | undefined;
+  title: string;
+}
+
+/**
+ * A blessed screen as both views use it: smart CSR, no warnings, Ctrl-C
+ * never locked, and UTF-8 written as is — no DEC line-drawing (ACS)
+ * substitution, which some terminals and multiplexers show as raw letters
+ * ('·' as '~', '└' as 'm').
+ */
+export function openScreen(spec: ScreenSpec): blessed.Widgets.Screen {
+  const custom = spec.input !== undefined || spec.output !== undefined;
+  const opts: blessed.Widgets.IScreenOptions & Record<string, unknown> = {
+    input: (spec.input ?? process.stdin) as never,
+    output: (spec.output ?? process.stdout) as never,
+    smartCSR: true,
+    fullUnicode: false,
+    forceUnicode: true,
+    warnings: false,
+    autoPadding: false,
+    dockBorders: false,
+    resizeTimeout: 0,
+    title: spec.title,
+    sendFocus: false,
+    ignoreLocked: ['C-c'],
+  };
+  const term = spec.terminal ?? (custom ? 'xterm-256color' : undefined);
+  if (term !== undefined) opts.terminal = term;
+  const screen = blessed.screen(opts);
+  (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+  return screen;
+}
+
+/** A tagged, unwrapped box (one line high unless `extra` says otherwise) with the attribute cache on. */
+export function lineBox(screen: blessed.Widgets.Screen, extra: Record<string, unknown> = {}): Box {
+  const b = blessed.box({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
+  fastAttrs(b as unknown as AttrElement);
+  return b;
+}
+
+/** The hidden, centred, bordered help overlay box (sized when shown). */
+export function helpOverlay(screen: blessed.Widgets.Screen, label: string): Box {
+  return lineBox(screen, { hidden: true, top: 'center', left: 'center', width: 10, height: 5, border: { type: 'line' }, label: ` ${label} ` });
+}
+
+/** Registered process listeners, so they can all be removed again. */
+export type Handlers = [string, (...a: unknown[]) => void][];
+
+/**
+ * SIGTERM / SIGHUP / SIGINT end with 143 / 129 / 130, an uncaught exception
+ * or unhandled rejection with 1 (and the error): `finish` restores the terminal.
+ */
+export function installProcessHandlers(handlers: Handlers, finish: (code: number, fatal?: unknown) => void): void {
+  const on = (ev: string, fn: (...a: unknown[]) => void): void => {
+    process.on(ev as NodeJS.Signals, fn);
+    handlers.push([ev, fn]);
+  };
+  on('SIGTERM', () => finish(143));
+  on('SIGHUP', () => finish(129));
+  on('SIGINT', () => finish(130));
+  on('uncaughtException', (e) => finish(1, e));
+  on('unhandledRejection', (e) => finish(1, e));
+}
+
+/** Remove every listener in `handlers` from the process; empties it. */
+export function removeProcessHandlers(handlers: Handlers): void {
+  for (const [ev, fn] of handlers) process.removeListener(ev, fn);
+  handlers.length = 0;
+}
+
+/**
+ * Ctrl-Z: leave the screen and stop the process (SIGTSTP). On SIGCONT,
+ * unless `stillOurs()` says the screen is no longer wanted, `onResume` gets
+ * a function that puts the screen back (the caller runs it, and redraws,
+ * inside its own error guard). The SIGCONT listener is kept in `handlers`
+ * until it fires.
+ */
+export function suspendToShell(screen: blessed.Widgets.Screen, handlers: Handlers, stillOurs: () => boolean, onResume: (restore: () => void) => void): void {
+  const program = screen.program as unknown as { flush(): void; pause(): () => void };
+  program.flush();
+  const resume = program.pause();
+  const onCont = (): void => {
+    const i = handlers.findIndex(([, fn]) => fn === onCont);
+    if (i >= 0) handlers.splice(i, 1);
+    if (!stillOurs()) return;
+    onResume(() => {
+      resume();
+      screen.realloc();
+    });
+  };
+  process.once('SIGCONT', onCont);
+  handlers.push(['SIGCONT', onCont]);
+  process.kill(process.pid, 'SIGTSTP');
+}
+
+/**
+ * After the screen is destroyed: blessed resumed the input, so pause it
+ * again; a non-TTY input (a pipe socket) would still keep the process
+ * alive, so unref it too.
+ */
+export function releaseInput(input: Readable | undefined): void {
+  try {
+    const inp = (input ?? process.stdin) as Readable & { isTTY?: boolean; unref?: () => void };
+    inp.pause();
+    if (!inp.isTTY && typeof inp.unref === 'function') inp.unref();
+  } catch {
+    /* ignore */
+  }
+}
+
+/** Take the input back after another view released it (see releaseInput). */
+export function reclaimInput(input: Readable | undefined): void {
+  const inp = (input ?? process.stdin) as Readable & { ref?: () => void };
+  if (typeof inp.ref === 'function') inp.ref();
+  inp.resume();
+}
+
+/** Stop listening for output errors with `listener`, but keep swallowing late EPIPE/EIO from the restore writes. */
+export function dropOutputErrorListener(out: Writable, listener: (...a: unknown[]) => void): void {
+  out.removeListener('error', listener);
+  out.on('error', noop);
+  setImmediate(() => out.removeListener('error', noop));
+}
+
+/** The one line (and, with TSGITOP_DEBUG=1, the stack) of an internal error, written after the terminal is restored. */
+export function writeFatal(stderr: Writable, env: NodeJS.ProcessEnv, e: unknown): void {
+  try {
+    stderr.write(`tsgitop: internal error: ${oneLine(e)}\n`);
+    if (env.TSGITOP_DEBUG === '1' && e instanceof Error && e.stack) stderr.write(`${e.stack}\n`);
+  } catch {
+    /* stderr gone too */
+  }
+}
+
+function noop(): void {}
