@@ -25,7 +25,6 @@ export interface CommonOptions {
   maxBytes: number;
 }
 
-
 function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
