@@ -31,7 +31,7 @@ import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
 import { ThroughputChart } from './chart.js';
 import { eventLines, footerLine } from './panes.js';
 import { Poller } from './poller.js';
-import { editFilter, helpScroll, initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
+import { editFilter, helpScroll, navigationMove, initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
@@ -471,24 +471,14 @@ class Monitor {
       this.#state = { ...this.#state, ...p };
       this.#render(reason);
     };
+    const move = navigationMove(action, count, page);
+    if (move !== undefined) return set({ selected: moveSelection(keys, sel, move) });
     switch (action) {
       case 'quit':
         return this.#finish(this.#o.back ? MONITOR_BACK : 0);
       case 'help':
         this.#helpTop = 0;
         return set({ help: !st.help });
-      case 'up':
-        return set({ selected: moveSelection(keys, sel, -count) });
-      case 'down':
-        return set({ selected: moveSelection(keys, sel, count) });
-      case 'pageUp':
-        return set({ selected: moveSelection(keys, sel, -page) });
-      case 'pageDown':
-        return set({ selected: moveSelection(keys, sel, page) });
-      case 'home':
-        return set({ selected: moveSelection(keys, sel, 'home') });
-      case 'end':
-        return set({ selected: moveSelection(keys, sel, 'end') });
       case 'open': {
         const row = table?.rows.find((r) => r.key === sel);
         if (row && (row.kind === 'worker' || row.kind === 'core')) {

@@ -221,3 +221,27 @@ export function helpScroll(name: string | undefined, top: number, page: number):
       return undefined;
   }
 }
+
+/**
+ * The selection move a navigation action means (`count` rows for ↑/↓,
+ * `page` rows for PgUp/PgDn), for moveSelection; undefined for any other
+ * action. The monitor and the fleet view share it.
+ */
+export function navigationMove(action: string, count: number, page: number): number | 'home' | 'end' | undefined {
+  switch (action) {
+    case 'up':
+      return -count;
+    case 'down':
+      return count;
+    case 'pageUp':
+      return -page;
+    case 'pageDown':
+      return page;
+    case 'home':
+      return 'home';
+    case 'end':
+      return 'end';
+    default:
+      return undefined;
+  }
+}

@@ -415,3 +415,17 @@ test('helpScroll: line and page moves never go above the top; closing keys close
   assert.equal(helpScroll('x', 5, 10), undefined);
   assert.equal(helpScroll(undefined, 5, 10), undefined);
 });
+
+test('navigationMove: ↑↓ by count, PgUp/PgDn by page, Home/End, nothing for other actions', async () => {
+  const { navigationMove, moveSelection } = await import('../../src/tui/state.js');
+  assert.equal(navigationMove('up', 3, 10), -3);
+  assert.equal(navigationMove('down', 1, 10), 1);
+  assert.equal(navigationMove('pageUp', 1, 10), -10);
+  assert.equal(navigationMove('pageDown', 1, 7), 7);
+  assert.equal(navigationMove('home', 1, 10), 'home');
+  assert.equal(navigationMove('end', 1, 10), 'end');
+  for (const a of ['quit', 'open', 'sortNext', 'filter']) assert.equal(navigationMove(a, 1, 10), undefined, a);
+  const keys = ['a', 'b', 'c', 'd'];
+  assert.equal(moveSelection(keys, 'a', navigationMove('pageDown', 1, 2)!), 'c');
+  assert.equal(moveSelection(keys, 'c', navigationMove('home', 1, 2)!), 'a');
+});

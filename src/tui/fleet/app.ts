@@ -54,7 +54,7 @@ import { MONITOR_BACK, restoreTerminal, runMonitor, type MonitorOptions } from '
 import { headerText, packHeader, type HeaderItem } from '../header.js';
 import { computeLayout, type Layout } from '../layout.js';
 import { footerLine } from '../panes.js';
-import { editFilter, helpScroll, moveSelection, pickSort, scrollTop, selectionIndex, stepSort } from '../state.js';
+import { editFilter, helpScroll, navigationMove, moveSelection, pickSort, scrollTop, selectionIndex, stepSort } from '../state.js';
 import { helpBox, helpPage } from '../status.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from '../text.js';
 import { makeTheme, type Style, type Theme } from '../theme.js';
@@ -528,24 +528,14 @@ class FleetApp {
       this.#state = { ...this.#state, ...p };
       this.#render(reason);
     };
+    const move = navigationMove(action, count, page);
+    if (move !== undefined) return set({ selected: moveSelection(keys, sel, move) });
     switch (action) {
       case 'quit':
         return this.#finish(0);
       case 'help':
         this.#helpTop = 0;
         return set({ help: !st.help });
-      case 'up':
-        return set({ selected: moveSelection(keys, sel, -count) });
-      case 'down':
-        return set({ selected: moveSelection(keys, sel, count) });
-      case 'pageUp':
-        return set({ selected: moveSelection(keys, sel, -page) });
-      case 'pageDown':
-        return set({ selected: moveSelection(keys, sel, page) });
-      case 'home':
-        return set({ selected: moveSelection(keys, sel, 'home') });
-      case 'end':
-        return set({ selected: moveSelection(keys, sel, 'end') });
       case 'open': {
         const row = table?.rows.find((r) => r.label === sel);
         if (!row) {
