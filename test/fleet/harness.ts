@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'node:events';
 import xterm from '@xterm/headless';
-import { FakeInput, FakeTty } from '../tui/harness.js';
+import { FakeInput, FakeTty, quitWithCtrlC, screenLines, waitForScreen } from '../tui/harness.js';
 import { runFleetView, type FleetRenderInfo, type FleetViewOptions } from '../../src/tui/fleet/app.js';
 
 const { Terminal } = xterm;
@@ -57,10 +57,7 @@ export function startFleetHarness(o: FleetHarnessOptions): FleetHarness {
     exitCode: undefined,
     done: undefined as unknown as Promise<number>,
     lines() {
-      const b = term.buffer.active;
-      const res: string[] = [];
-      for (let i = 0; i < term.rows; i++) res.push((b.getLine(i)?.translateToString(true) ?? '').trimEnd());
-      return res;
+      return screenLines(term);
     },
     text() {
       return h.lines().join('\n');
@@ -69,43 +66,15 @@ export function startFleetHarness(o: FleetHarnessOptions): FleetHarness {
       return frames.at(-1)?.screen;
     },
     async waitFor(pred, what = 'condition', timeoutMs = 8000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (out.idle && pred()) return;
-        const left = deadline - Date.now();
-        if (left <= 0 || (h.exitCode !== undefined && out.idle)) {
-          if (out.idle && pred()) return;
-          throw new Error(`timed out waiting for ${what}${h.exitCode !== undefined ? ` (exited ${h.exitCode})` : ''}; screen:\n${h.text()}`);
-        }
-        await new Promise<void>((res) => {
-          const onPulse = (): void => {
-            clearTimeout(t);
-            res();
-          };
-          const t = setTimeout(() => {
-            ev.removeListener('pulse', onPulse);
-            res();
-          }, left);
-          ev.once('pulse', onPulse);
-        });
-      }
+      await waitForScreen({ out, pulses: ev, exited: () => h.exitCode, text: () => h.text(), who: 'fleet view' }, pred, what, timeoutMs);
     },
     async press(keys) {
       const n = frames.length;
       inp.write(keys);
       await h.waitFor(() => frames.length > n, `a frame after key ${JSON.stringify(keys)}`);
     },
-    async quit() {
-      if (h.exitCode === undefined) inp.write('\x03');
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`the fleet view did not exit within 5 s of Ctrl-C; screen:\n${h.text()}`)), 5000);
-      });
-      try {
-        return await Promise.race([h.done, deadline]);
-      } finally {
-        clearTimeout(timer);
-      }
+    quit() {
+      return quitWithCtrlC(h, 'fleet view');
     },
   };
   h.done = runFleetView({

@@ -89,6 +89,68 @@ function deferred<T>(): Deferred<T> {
 }
 
 /** A stats source whose reads stay pending until the test answers them. */
+/** The terminal's visible lines, trailing blanks trimmed. */
+export function screenLines(term: InstanceType<typeof Terminal>): string[] {
+  const b = term.buffer.active;
+  const res: string[] = [];
+  for (let i = 0; i < term.rows; i++) res.push((b.getLine(i)?.translateToString(true) ?? '').trimEnd());
+  return res;
+}
+
+/** What a harness's waitFor needs to know: is the output parsed, has the view exited, the screen text. */
+export interface WaitTarget {
+  out: { idle: boolean };
+  pulses: EventEmitter;
+  /** The exit code once the view has exited (read on every wake-up). */
+  exited(): number | undefined;
+  text(): string;
+  /** Who exited, for the timeout message ('monitor', 'fleet view'). */
+  who: string;
+}
+
+/**
+ * Wait until `pred()` holds with the terminal idle (every byte written has
+ * been parsed), waking on each 'pulse' (a frame, parsed output, an exit) —
+ * never on a fixed sleep; throws with a screen dump at the deadline.
+ */
+export async function waitForScreen(w: WaitTarget, pred: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (w.out.idle && pred()) return;
+    const left = deadline - Date.now();
+    const code = w.exited();
+    if (left <= 0 || (code !== undefined && w.out.idle)) {
+      if (w.out.idle && pred()) return;
+      throw new Error(`timed out waiting for ${what}${code !== undefined ? ` (${w.who} exited ${code})` : ''}; screen:\n${w.text()}`);
+    }
+    await new Promise<void>((res) => {
+      const onPulse = (): void => {
+        clearTimeout(t);
+        res();
+      };
+      const t = setTimeout(() => {
+        w.pulses.removeListener('pulse', onPulse);
+        res();
+      }, left);
+      w.pulses.once('pulse', onPulse);
+    });
+  }
+}
+
+/** Ctrl-C, then the exit code; rejects (with the screen) if the view does not exit within 5 s. */
+export async function quitWithCtrlC(h: { exitCode: number | undefined; done: Promise<number>; inp: FakeInput; text(): string }, who: string): Promise<number> {
+  if (h.exitCode === undefined) h.inp.write('\x03');
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, rej) => {
+    timer = setTimeout(() => rej(new Error(`the ${who} did not exit within 5 s of Ctrl-C; screen:\n${h.text()}`)), 5000);
+  });
+  try {
+    return await Promise.race([h.done, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class ControlledSource {
   calls = 0;
   /** Aborted reads (the monitor exited with a read in flight). */
@@ -199,35 +261,13 @@ export function startHarness(o: HarnessOptions = {}): Harness {
     exitCode: undefined,
     done: undefined as unknown as Promise<number>,
     lines() {
-      const b = term.buffer.active;
-      const res: string[] = [];
-      for (let i = 0; i < term.rows; i++) res.push((b.getLine(i)?.translateToString(true) ?? '').trimEnd());
-      return res;
+      return screenLines(term);
     },
     text() {
       return h.lines().join('\n');
     },
     async waitFor(pred, what = 'condition', timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (out.idle && pred()) return;
-        const left = deadline - Date.now();
-        if (left <= 0 || (h.exitCode !== undefined && out.idle)) {
-          if (out.idle && pred()) return;
-          throw new Error(`timed out waiting for ${what}${h.exitCode !== undefined ? ` (monitor exited ${h.exitCode})` : ''}; screen:\n${h.text()}`);
-        }
-        await new Promise<void>((res) => {
-          const onPulse = (): void => {
-            clearTimeout(t);
-            res();
-          };
-          const t = setTimeout(() => {
-            ev.removeListener('pulse', onPulse);
-            res();
-          }, left);
-          ev.once('pulse', onPulse);
-        });
-      }
+      await waitForScreen({ out, pulses: ev, exited: () => h.exitCode, text: () => h.text(), who: 'monitor' }, pred, what, timeoutMs);
     },
     async nextFrame(what = 'a frame') {
       const n = frames.length;
@@ -251,17 +291,8 @@ export function startHarness(o: HarnessOptions = {}): Harness {
       inp.write(keys);
       await h.waitFor(() => frames.length > n, `a frame after key ${JSON.stringify(keys)}`);
     },
-    async quit() {
-      if (h.exitCode === undefined) inp.write('\x03');
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`the monitor did not exit within 5 s of Ctrl-C; screen:\n${h.text()}`)), 5000);
-      });
-      try {
-        return await Promise.race([h.done, deadline]);
-      } finally {
-        clearTimeout(timer);
-      }
+    quit() {
+      return quitWithCtrlC(h, 'monitor');
     },
   };
   h.done = runMonitor({
