@@ -63,14 +63,29 @@ for (let i = 0; i < 100 && !pid; i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+/** Give up (exit 1, cleaned up) when the monitor is not reading: it died or never started. */
+function abort(why: string): never {
+  const screen = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout ?? '';
+  spawnSync('tmux', ['kill-session', '-t', session]);
+  server.close();
+  rmSync(dir, { recursive: true, force: true });
+  console.error(`bench cpu: ${why}; last screen:\n${screen}`);
+  process.exit(1);
+}
+if (!pid) abort('the monitor did not start');
 // Let start-up (module loading, first frames) pass before the window opens.
-while (served < warmup) await new Promise((r) => setTimeout(r, 100));
+const warmDeadline = Date.now() + 30_000 + warmup * frequency * 1000;
+while (served < warmup) {
+  if (Date.now() > warmDeadline) abort(`the monitor made ${served} of ${warmup} warm-up reads in time`);
+  await new Promise((r) => setTimeout(r, 100));
+}
 /** One measurement window: CPU seconds, wall seconds, reads served. */
 async function window(): Promise<{ cpu: number; wall: number; reads: number }> {
   const s0 = served;
   const c0 = cpuTicks(pid);
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  if (served === s0) abort(`no read in a ${seconds} s window: the monitor stopped`);
   return { cpu: (cpuTicks(pid) - c0) / CLK_TCK, wall: Number(process.hrtime.bigint() - t0) / 1e9, reads: served - s0 };
 }
 // Two windows back to back in one run: the first minute (JIT still warming
