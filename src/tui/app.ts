@@ -31,7 +31,7 @@ import { PANE_MIN_ROWS, computeLayout, type Layout } from './layout.js';
 import { ThroughputChart } from './chart.js';
 import { eventLines, footerLine } from './panes.js';
 import { Poller } from './poller.js';
-import { editFilter, helpScroll, navigationMove, initialState, moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, tickRenders, type UiState } from './state.js';
+import { editFilter, helpScroll, navigationMove, initialState, moveSelection, nextCoresMode, pickSort, resolveSelection, scrollTop, stepSort, tickRenders, type UiState } from './state.js';
 import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowHints, type RowRef, type TableModel } from './table.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from './text.js';
 import { makeTheme, type Theme } from './theme.js';
@@ -663,14 +663,9 @@ class Monitor {
    * for an empty table.
    */
   #resolveSelection(table: TableModel): number {
-    const st = this.#state;
-    const found = st.selected === undefined ? -1 : table.rows.findIndex((r) => r.key === st.selected);
-    const idx = selectionIndex(found, st.selectedIndex, table.rows.length);
-    const key = idx >= 0 ? table.rows[idx]!.key : undefined;
-    if (key !== st.selected || (idx >= 0 && idx !== st.selectedIndex)) {
-      this.#state = { ...st, selected: key, selectedIndex: idx >= 0 ? idx : st.selectedIndex };
-    }
-    return idx;
+    const r = resolveSelection(table.rows.map((row) => row.key), this.#state);
+    if (r.update) this.#state = { ...this.#state, ...r.update };
+    return r.index;
   }
 
   #render(reason: string): void {

@@ -245,3 +245,25 @@ export function navigationMove(action: string, count: number, page: number): num
       return undefined;
   }
 }
+
+/** The selection part of a UI state (the monitor's and the fleet view's). */
+export interface SelectionState {
+  /** Key of the selected row. */
+  selected: string | undefined;
+  /** Its index when last seen, so a row that vanishes hands the selection to its neighbour. */
+  selectedIndex: number;
+}
+
+/**
+ * The selected row among `keys` (row keys in display order): the row with
+ * the selected key, else the one now at its last index (clamped), so a row
+ * is always selected while there are rows. Returns its index (-1 for none)
+ * and the selection fields to store, or undefined when they are unchanged.
+ */
+export function resolveSelection(keys: readonly string[], st: SelectionState): { index: number; update: SelectionState | undefined } {
+  const found = st.selected === undefined ? -1 : keys.indexOf(st.selected);
+  const index = selectionIndex(found, st.selectedIndex, keys.length);
+  const key = index >= 0 ? keys[index] : undefined;
+  const changed = key !== st.selected || (index >= 0 && index !== st.selectedIndex);
+  return { index, update: changed ? { selected: key, selectedIndex: index >= 0 ? index : st.selectedIndex } : undefined };
+}

@@ -429,3 +429,14 @@ test('navigationMove: ↑↓ by count, PgUp/PgDn by page, Home/End, nothing for 
   assert.equal(moveSelection(keys, 'a', navigationMove('pageDown', 1, 2)!), 'c');
   assert.equal(moveSelection(keys, 'c', navigationMove('home', 1, 2)!), 'a');
 });
+
+test('resolveSelection: keeps the selected key, hands a vanished row to its neighbour, reports changes only', async () => {
+  const { resolveSelection } = await import('../../src/tui/state.js');
+  assert.deepEqual(resolveSelection(['a', 'b', 'c'], { selected: 'b', selectedIndex: 1 }), { index: 1, update: undefined });
+  assert.deepEqual(resolveSelection(['x', 'a', 'b'], { selected: 'b', selectedIndex: 1 }), { index: 2, update: { selected: 'b', selectedIndex: 2 } }, 'moved');
+  assert.deepEqual(resolveSelection(['a', 'c'], { selected: 'b', selectedIndex: 1 }), { index: 1, update: { selected: 'c', selectedIndex: 1 } }, 'vanished: the row now at its index');
+  assert.deepEqual(resolveSelection(['a'], { selected: 'z', selectedIndex: 5 }), { index: 0, update: { selected: 'a', selectedIndex: 0 } }, 'clamped');
+  assert.deepEqual(resolveSelection([], { selected: 'a', selectedIndex: 3 }), { index: -1, update: { selected: undefined, selectedIndex: 3 } }, 'no rows: nothing selected, last index kept');
+  assert.deepEqual(resolveSelection([], { selected: undefined, selectedIndex: 3 }), { index: -1, update: undefined });
+  assert.deepEqual(resolveSelection(['a', 'b'], { selected: undefined, selectedIndex: 0 }), { index: 0, update: { selected: 'a', selectedIndex: 0 } }, 'a row is always selected');
+});

@@ -54,7 +54,7 @@ import { MONITOR_BACK, restoreTerminal, runMonitor, type MonitorOptions } from '
 import { headerText, packHeader, type HeaderItem } from '../header.js';
 import { computeLayout, type Layout } from '../layout.js';
 import { footerLine } from '../panes.js';
-import { editFilter, helpScroll, navigationMove, moveSelection, pickSort, scrollTop, selectionIndex, stepSort } from '../state.js';
+import { editFilter, helpScroll, navigationMove, moveSelection, pickSort, resolveSelection, scrollTop, stepSort } from '../state.js';
 import { helpBox, helpPage } from '../status.js';
 import { clean, clip, formatAge, formatEvery, oneLine, pad } from '../text.js';
 import { makeTheme, type Style, type Theme } from '../theme.js';
@@ -654,12 +654,9 @@ class FleetApp {
   }
 
   #resolveSelection(table: FleetTable): number {
-    const st = this.#state;
-    const found = st.selected === undefined ? -1 : table.rows.findIndex((r) => r.label === st.selected);
-    const idx = selectionIndex(found, st.selectedIndex, table.rows.length);
-    const key = idx >= 0 ? table.rows[idx]!.label : undefined;
-    if (key !== st.selected || (idx >= 0 && idx !== st.selectedIndex)) this.#state = { ...st, selected: key, selectedIndex: idx >= 0 ? idx : st.selectedIndex };
-    return idx;
+    const r = resolveSelection(table.rows.map((row) => row.label), this.#state);
+    if (r.update) this.#state = { ...this.#state, ...r.update };
+    return r.index;
   }
 
   #render(reason: string): void {
