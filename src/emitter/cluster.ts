@@ -32,10 +32,10 @@ import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotal
 import { CORE_FIELDS } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
-import { EmitterError, listenAll, type ListenOptions, type StatsListener } from './listener.js';
+import { EmitterError, type ListenOptions } from './listener.js';
 import { ListenQueueSampler, type AppSocket } from './sockets.js';
 import { DocumentSource } from './source.js';
-import type { StatsServer } from './single.js';
+import { serveSource, type StatsServer } from './single.js';
 
 export interface ClusterStatsOptions {
   /** Pre-declare this many worker slots (shown as `cheap` until forked). Slots are added as workers fork anyway. */
@@ -292,31 +292,12 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     sampler.close();
   };
 
-  let listeners: StatsListener[];
-  try {
-    listeners = await listenAll(source, opts.listen);
-  } catch (e) {
-    detach();
-    throw e;
-  }
-
-  let closing: Promise<void> | undefined;
+  const server = await serveSource(source, opts.listen, { stop: detach });
   return {
-    addresses: listeners.map((l) => l.address),
-    address: listeners[0]?.address,
-    document: () => source.document(),
-    json: (minified = false) => source.json(minified),
-    prometheus: () => source.prometheus(),
+    ...server,
     slots: () =>
       slots.map((s) => ({ id: s.id, pid: s.worker ? s.pid : 0, respawnCount: s.respawnCount, lastSpawn: s.lastSpawn, clusterWorkerId: s.worker?.id })),
     poll,
-    close(): Promise<void> {
-      closing ??= (async () => {
-        detach();
-        await Promise.all(listeners.map((l) => l.close()));
-      })();
-      return closing;
-    },
   };
 }
 

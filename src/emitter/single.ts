@@ -111,15 +111,28 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
   };
   const source = new DocumentSource(build, opts.onError);
 
+  return serveSource(source, opts.listen, { stop: () => sampler.close(), release: () => owned?.close() });
+}
+
+/**
+ * Open every listener of `listen` on `source` and hand back the server
+ * handle both createStatsServer and createClusterStats return. `stop` runs
+ * first on close (and when a listener fails to open), before the listeners
+ * close; `release` after them.
+ */
+export async function serveSource(
+  source: DocumentSource,
+  listen: ListenOptions | ListenOptions[] | undefined,
+  hooks: { stop(): void; release?(): void },
+): Promise<StatsServer> {
   let listeners: StatsListener[];
   try {
-    listeners = await listenAll(source, opts.listen);
+    listeners = await listenAll(source, listen);
   } catch (e) {
-    sampler.close();
-    owned?.close();
+    hooks.stop();
+    hooks.release?.();
     throw e;
   }
-
   let closing: Promise<void> | undefined;
   return {
     addresses: listeners.map((l) => l.address),
@@ -129,9 +142,9 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
     prometheus: () => source.prometheus(),
     close(): Promise<void> {
       closing ??= (async () => {
-        sampler.close();
+        hooks.stop();
         await Promise.all(listeners.map((l) => l.close()));
-        owned?.close();
+        hooks.release?.();
       })();
       return closing;
     },
