@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createClusterStats } from '../../src/emitter/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
-import { alive, get, rawHttpGet, readAll, tempDir, waitFor } from './helpers.js';
+import { alive, get, killClusterWorkers, rawHttpGet, readAll, tempDir, waitFor } from './helpers.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
 
@@ -32,17 +32,7 @@ test('node:cluster: exact counts over raw unix, TCP and HTTP; respawned worker k
   t.after(async () => {
     stopping = true;
     cluster.off('exit', respawn);
-    const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(
-      ws.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.isDead()) return r();
-            w.once('exit', () => r());
-            w.process.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killClusterWorkers();
     await stats.close();
   });
 

@@ -6,6 +6,7 @@ import { createConnection, type NetConnectOpts } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import cluster from 'node:cluster';
 
 /** A private temp dir removed after the test. */
 export function tempDir(t: TestContext): string {
@@ -160,4 +161,19 @@ export function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** SIGKILL every live node:cluster worker of this (primary) process and wait until each has exited. */
+export async function killClusterWorkers(): Promise<void> {
+  const ws = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+  await Promise.all(
+    ws.map(
+      (w) =>
+        new Promise<void>((r) => {
+          if (w.isDead()) return r();
+          w.once('exit', () => r());
+          w.process.kill('SIGKILL');
+        }),
+    ),
+  );
 }

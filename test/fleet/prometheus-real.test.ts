@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClusterStats, createStatsServer, type ClusterStats, type EmitterDocument, type StatsServer } from '../../src/emitter/index.js';
 import { pause } from './helpers.js';
+import { killClusterWorkers } from '../emitter/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOCS = join(ROOT, 'docs/prometheus');
@@ -278,17 +279,7 @@ test('a real Prometheus runs docs/prometheus/prometheus.yml against live emitter
   // 2. a node:cluster primary with two workers
   const clustered: ClusterStats = await createClusterStats({ workers: 2, listen: { host: '127.0.0.1', port: 0, http: true, prometheus: true }, queueSampleMs: 0 });
   closers.push(async () => {
-    const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(
-      ws.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.isDead()) return r();
-            w.once('exit', () => r());
-            w.process.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killClusterWorkers();
     await clustered.close();
   });
   const clusterAddr = `127.0.0.1:${new URL(clustered.address!).port}`;
