@@ -30,11 +30,12 @@
  * ```
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Where Debian installs uWSGI plugins. */
 export const UWSGI_PLUGIN_DIR = '/usr/lib/uwsgi/plugins';
@@ -75,58 +76,8 @@ export function uwsgiAvailable(): UwsgiAvailability {
 export { freePort } from './net.js';
 import { freePort } from './net.js';
 
-/** The built-in WSGI app (same routes as scripts/fixtures/app.py). */
-export const BUILTIN_APP = `import time
-try:
-    import uwsgi
-except ImportError:
-    uwsgi = None
-
-def _qs(env, key, default):
-    for part in env.get('QUERY_STRING', '').split('&'):
-        k, _, v = part.partition('=')
-        if k == key:
-            try:
-                return float(v)
-            except ValueError:
-                return default
-    return default
-
-def _async_sleep(s):
-    uwsgi.async_sleep(max(1, int(s)))
-    uwsgi.suspend()
-    yield b'slept\\n'
-
-def application(env, start_response):
-    path = env.get('PATH_INFO', '/')
-    if path == '/':
-        start_response('200 OK', [('Content-Type', 'text/plain')])
-        return [b'ok\\n']
-    if path == '/slow':
-        s = max(0.0, min(30.0, _qs(env, 's', 2.0)))
-        start_response('200 OK', [('Content-Type', 'text/plain')])
-        if uwsgi is not None and int(uwsgi.opt.get('async', b'0') or 0) > 0:
-            return _async_sleep(s)
-        time.sleep(s)
-        return [b'slept\\n']
-    if path == '/error':
-        raise RuntimeError('tsgitop test: deliberate exception')
-    if path == '/big':
-        n = int(max(1, min(4096, _qs(env, 'kb', 256)))) * 1024
-        start_response('200 OK', [('Content-Type', 'application/octet-stream'), ('Content-Length', str(n))])
-        return [b'x' * n]
-    if path.startswith('/status/'):
-        try:
-            code = int(path[8:])
-        except ValueError:
-            code = 400
-        if code < 100 or code > 599:
-            code = 400
-        start_response('%d Status' % code, [('Content-Type', 'text/plain')])
-        return [b'status\\n']
-    start_response('404 Not Found', [('Content-Type', 'text/plain')])
-    return [b'not found\\n']
-`;
+/** The WSGI app the fixtures were captured with (routes: /, /slow, /error, /big, /status/N). */
+export const FIXTURE_APP = fileURLToPath(new URL('../../../scripts/fixtures/app.py', import.meta.url));
 
 export type StatsKind = 'unix' | 'tcp' | 'http-unix' | 'http-tcp';
 
@@ -143,7 +94,7 @@ export interface StartOptions {
   memoryReport?: boolean;
   /** Appended verbatim to the uWSGI command line. */
   extraArgs?: string[];
-  /** Path to a WSGI file; default: {@link BUILTIN_APP} written into the temp dir. */
+  /** Path to a WSGI file; default: {@link FIXTURE_APP}. */
   app?: string;
   /**
    * How many "spawned uWSGI worker" log lines mean ready (default
@@ -366,11 +317,7 @@ async function startOnce(opts: StartOptions): Promise<UwsgiInstance> {
   const processes = opts.processes ?? 2;
   const readyWorkers = opts.readyWorkers ?? processes;
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-'));
-  let app = opts.app;
-  if (app === undefined) {
-    app = join(dir, 'app.py');
-    writeFileSync(app, BUILTIN_APP);
-  }
+  const app = opts.app ?? FIXTURE_APP;
 
   let statsArg: string;
   let statsAddress: string;
