@@ -13,7 +13,7 @@
  * Messages carry only numbers (never request data) and are tagged with a
  * `tsgitop` key so an app's own `cluster.on('message')` handler can ignore them.
  */
-import { CORE_FIELDS, type RequestCounters } from './counters.js';
+import { CORE_FIELDS, type CountersSnapshot, type RequestCounters } from './counters.js';
 import { readMemory } from './memory.js';
 
 /** Worker → primary. */
@@ -31,19 +31,10 @@ export interface PollMessage {
   tsgitop: 'poll';
 }
 
-/** A validated report. */
-export interface WorkerReport {
-  requests: number;
-  exceptions: number;
-  tx: number;
-  runningTime: number;
-  avgRt: number;
-  inFlight: number;
+/** A validated report: a worker's counters snapshot and its memory. */
+export interface WorkerReport extends CountersSnapshot {
   rss: number;
   vsz: number;
-  maxCores: number;
-  overflow: boolean;
-  cores: number[];
 }
 
 const N_FIELDS = 10;
