@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../cli/run-cli.js';
 import { Recorder } from '../../src/record/recorder.js';
-import { tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
+import { assertTerminalRestored, tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
 
 const skip = tmuxAvailable() ?? false;
 if (skip) console.log(`# skipping the tmux replay test: ${skip}`);
@@ -54,6 +54,5 @@ test('tsgitop --replay in tmux: REPLAY marker, pause, step, speed, quit with the
   tm.keys('q');
   const after = await tm.exited(15000);
   assert.match(after, /^exit=0$/m);
-  assert.match(after, /\becho\b/, 'echo back on');
-  assert.match(after, /\bicanon\b/, 'cooked mode restored');
+  assertTerminalRestored(tm, after);
 });

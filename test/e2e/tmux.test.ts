@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../cli/run-cli.js';
 import { uwsgiAvailable, startUwsgi, stopAllUwsgi } from '../helpers/uwsgi.js';
-import { tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
+import { assertTerminalRestored, tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
 
 const noTmux = tmuxAvailable();
 const u = uwsgiAvailable();
@@ -78,10 +78,7 @@ test('live monitor in tmux against a real uWSGI: keys, kill, restart, quit', { s
   tm.keys('q');
   const state = await tm.exited(10_000);
   assert.match(state, /^exit=0$/m);
-  assert.match(state, /(^|\s)echo(\s|$)/m, 'echo is on');
-  assert.match(state, /(^|\s)icanon(\s|$)/m, 'canonical mode is on');
-  assert.equal(tm.display('#{alternate_on}'), '0', 'not in the alternate screen');
-  assert.equal(tm.display('#{cursor_flag}'), '1', 'cursor visible');
+  assertTerminalRestored(tm, state);
   await second.stop();
 });
 

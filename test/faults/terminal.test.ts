@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIN } from '../cli/run-cli.js';
-import { tmuxAvailable, TmuxSession, waitFile } from '../helpers/tmux.js';
+import { assertTerminalRestored, tmuxAvailable, TmuxSession, waitFile } from '../helpers/tmux.js';
 import { FaultServer } from './servers.js';
 import { figure } from './mode.js';
 
@@ -48,13 +48,6 @@ async function startInTmux(t: TestContext, program: string): Promise<Run> {
   };
 }
 
-function assertRestored(run: Run, stty: string): void {
-  assert.equal(run.tm.display('#{alternate_on}'), '0', 'not in the alternate screen');
-  assert.equal(run.tm.display('#{cursor_flag}'), '1', 'cursor visible');
-  assert.match(stty, /(^|\s)echo(\s|$)/m, `echo is on:\n${stty}`);
-  assert.match(stty, /(^|\s)icanon(\s|$)/m, `canonical mode is on:\n${stty}`);
-}
-
 const rows: { how: string; exit: number; stderr: string; restored: boolean }[] = [];
 test.after(() => figure('terminal', 'exit paths', rows));
 
@@ -81,7 +74,7 @@ for (const [how, act, want] of ACTIONS) {
     const r = await run.after();
     assert.equal(r.exit, want, `exit code; stderr: ${r.stderr}`);
     assert.equal(r.stderr, '', 'nothing on stderr');
-    assertRestored(run, r.stty);
+    assertTerminalRestored(run.tm, r.stty);
     rows.push({ how: `${how} (bin/tsgitop)`, exit: r.exit, stderr: r.stderr.trim(), restored: true });
   });
 }
@@ -100,7 +93,7 @@ test('a render that throws: shown on the status line, the monitor stays up; q th
   const r = await run.after();
   assert.equal(r.exit, 0, `exit code; stderr: ${r.stderr}`);
   assert.equal(r.stderr, '');
-  assertRestored(run, r.stty);
+  assertTerminalRestored(run.tm, r.stty);
   rows.push({ how: 'render throws on every frame, then q (hooks.beforeRender)', exit: r.exit, stderr: r.stderr.trim(), restored: true });
 });
 
@@ -113,6 +106,6 @@ test('an uncaught exception: terminal restored first, then one line, exit 1', { 
   const r = await run.after();
   assert.equal(r.exit, 1, `exit code; stderr: ${r.stderr}`);
   assert.equal(r.stderr, 'tsgitop: internal error: injected uncaught failure\n');
-  assertRestored(run, r.stty);
+  assertTerminalRestored(run.tm, r.stty);
   rows.push({ how: 'uncaught exception thrown from a render hook', exit: r.exit, stderr: r.stderr.trim(), restored: true });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { BIN } from '../cli/run-cli.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { fixture } from '../record/helpers.js';
-import { tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
+import { assertTerminalRestored, tmuxAvailable, TmuxSession } from '../helpers/tmux.js';
 
 const skip = tmuxAvailable() ?? false;
 if (skip) console.log(`# skipping the tmux fleet replay test: ${skip}`);
@@ -47,7 +47,7 @@ test('tsgitop --replay FILE of a fleet recording: the fleet view on one clock (R
   fleet.keys('q');
   let after = await fleet.exited(15_000);
   assert.match(after, /^exit=0$/m);
-  assert.match(after, /\bicanon\b/, 'cooked mode restored');
+  assertTerminalRestored(fleet, after);
 
   const one = TmuxSession.start(t, `node ${BIN} --replay ${file} --replay-target web2`, { name: 'one', cols: 120, rows: 30 });
   s = await one.waitScreen((x) => /WID\s+%\s+PID/.test(x) && x.includes('web2, 1 other target'), 'the monitor of web2');
@@ -55,4 +55,5 @@ test('tsgitop --replay FILE of a fleet recording: the fleet view on one clock (R
   one.keys('q');
   after = await one.exited(15_000);
   assert.match(after, /^exit=0$/m);
+  assertTerminalRestored(one, after);
 });

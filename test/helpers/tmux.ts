@@ -30,6 +30,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 
 let availability: { reason: string | undefined } | undefined;
 
@@ -197,4 +198,16 @@ export class TmuxSession {
     spawnSync('tmux', ['kill-session', '-t', this.name]);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The terminal a program left behind in its pane is sane: not in the
+ * alternate screen, cursor visible, and `stty -a` (the exit record of
+ * {@link TmuxSession.exited}) shows echo and canonical mode on.
+ */
+export function assertTerminalRestored(tm: TmuxSession, stty: string): void {
+  assert.equal(tm.display('#{alternate_on}'), '0', 'not in the alternate screen');
+  assert.equal(tm.display('#{cursor_flag}'), '1', 'cursor visible');
+  assert.match(stty, /(^|\s)echo(\s|$)/m, `echo is on:\n${stty}`);
+  assert.match(stty, /(^|\s)icanon(\s|$)/m, `canonical mode is on:\n${stty}`);
 }
