@@ -7,52 +7,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import xterm from '@xterm/headless';
+import { assertRestoredOutput, runChild as run, terminalAfter } from '../helpers/child.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+/** Run the child; `on(line, child)` for every stderr line. */
+function runChild(mode: string, on: (line: string, child: ChildProcess) => void) {
+  return run(CHILD, mode, on);
 }
 
-/** Run the child; `on(line, child)` is called for every stderr line. */
-async function runChild(mode: string, on: (line: string, child: ChildProcess) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CHILD, mode], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    partial += d;
-    let i: number;
-    while ((i = partial.indexOf('\n')) >= 0) {
-      const line = partial.slice(0, i);
-      partial = partial.slice(i + 1);
-      on(line, child);
-    }
-  });
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
-  clearTimeout(deadline);
-  return { code, signal, stdout, stderr };
-}
-
+/** Restored, as the raw output says and as a terminal fed with it shows. */
 async function assertRestored(raw: string): Promise<void> {
-  const enter = raw.lastIndexOf('\x1b[?1049h');
-  const leave = raw.lastIndexOf('\x1b[?1049l');
-  assert.ok(enter >= 0, 'drew on the alternate screen');
-  assert.ok(leave > enter, 'alternate screen left');
-  assert.ok(raw.lastIndexOf('\x1b[?25h') > enter, 'cursor shown again');
-  assert.ok(raw.lastIndexOf('\x1b[?1000l') > raw.lastIndexOf('\x1b[?1000h'), 'mouse reporting off');
-  const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
-  await new Promise<void>((res) => term.write(raw, res));
-  assert.equal(term.buffer.active.type, 'normal');
+  assertRestoredOutput(raw);
+  assert.equal((await terminalAfter(raw)).buffer.active.type, 'normal');
 }
 
 test('fleet: Enter, q (back), q (quit): exit 0, terminal restored, the process ends on its own', async () => {

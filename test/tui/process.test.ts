@@ -5,51 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import xterm from '@xterm/headless';
+import { assertRestoredOutput as assertRestored, runChild as run, terminalAfter } from '../helpers/child.js';
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function runChild(mode: string, action: (child: ChildProcess) => void, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const child = spawn(process.execPath, [CHILD, mode], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  let acted = false;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    if (!acted && stderr.includes('READY\n')) {
-      acted = true;
-      action(child);
-    }
-  });
-  const deadline = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('close', (c, s) => res([c, s])));
-  clearTimeout(deadline);
-  return { code, signal, stdout, stderr };
-}
-
-async function terminalAfter(raw: string): Promise<InstanceType<typeof xterm.Terminal>> {
-  const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
-  await new Promise<void>((res) => term.write(raw, res));
-  return term;
-}
-
-function assertRestored(raw: string): void {
-  const enter = raw.lastIndexOf('\x1b[?1049h');
-  const leave = raw.lastIndexOf('\x1b[?1049l');
-  assert.ok(enter >= 0, 'the monitor drew on the alternate screen');
-  assert.ok(leave > enter, 'alternate screen left');
-  assert.ok(raw.lastIndexOf('\x1b[?25h') > enter, 'cursor shown again');
-  assert.ok(raw.lastIndexOf('\x1b[?1000l') > raw.lastIndexOf('\x1b[?1000h'), 'mouse reporting off');
+/** Run the child; `action` once it says READY. */
+function runChild(mode: string, action: (child: ChildProcess) => void, env: NodeJS.ProcessEnv = {}) {
+  return run(CHILD, mode, (line, child) => {
+    if (line === 'READY') action(child);
+  }, env);
 }
 
 for (const [sig, want] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
