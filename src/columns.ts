@@ -22,7 +22,7 @@ import {
   UNKNOWN,
 } from './format.js';
 import { workerNumber } from './model/keys.js';
-import { counter, finite } from './model/sanitize.js';
+import { counter, finite, respawnsAfterFirst } from './model/sanitize.js';
 import type { CoreView, WorkerView } from './model/types.js';
 
 /** What `format` may need beyond the row. */
@@ -89,7 +89,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView>[] = [
   },
   numCol('share', '%', 5, 4, 'Share of all requests served by this worker', (r) => r.share, formatPercent),
   numCol('pid', 'PID', 7, 5, 'Worker pid', (r) => r.pid, formatId),
-  numCol('req', 'REQ', 8, 2, 'Requests since the worker (re)spawned', (r) => counter(r.raw.requests), formatCount),
+  numCol('req', 'REQ', 8, 2, 'Requests served by this worker slot (uWSGI keeps the count across respawns)', (r) => counter(r.raw.requests), formatCount),
   numCol('rps', 'RPS', 6, 3, 'Requests per second between the last two reads', (r) => r.rps, formatRate),
   numCol('exc', 'EXC', 5, 7, 'Exceptions', (r) => counter(r.raw.exceptions), formatCount),
   numCol('sig', 'SIG', 4, 13, 'Signals handled', (r) => counter(r.raw.signals), formatCount),
@@ -103,11 +103,11 @@ export const WORKER_COLUMNS: readonly Column<WorkerView>[] = [
     value: (r) => (r.status === '' ? undefined : r.status),
     format: (r) => (r.status !== '' ? r.status : r.busy ? 'busy' : UNKNOWN),
   },
-  numCol('avg', 'AVG', 6, 6, 'Average response time', (r) => counter(r.raw.avg_rt), formatMs),
+  numCol('avg', 'AVG', 6, 6, "uWSGI's moving value of the last requests' response time ((avg+last)/2 per request; the header's avg now is the interval mean)", (r) => counter(r.raw.avg_rt), formatMs),
   numCol('rss', 'RSS', 7, 8, 'Resident memory (needs --memory-report)', (r) => counter(r.raw.rss), formatBytes),
   numCol('vsz', 'VSZ', 7, 14, 'Virtual memory (needs --memory-report)', (r) => counter(r.raw.vsz), formatBytes),
   numCol('tx', 'TX', 7, 9, 'Bytes sent', (r) => counter(r.raw.tx), formatBytes),
-  numCol('respawn', 'ReSpwn', 6, 10, 'Respawn count', (r) => counter(r.raw.respawn_count), formatCount),
+  numCol('respawn', 'ReSpwn', 6, 10, 'Re-spawns of this worker slot after its first spawn (respawn_count - 1; the header sums these)', (r) => respawnsAfterFirst(r.raw.respawn_count), formatCount),
   numCol('hc', 'HC', 4, 12, 'Harakiri count', (r) => counter(r.raw.harakiri_count), formatCount),
   numCol('runt', 'RunT', 7, 11, 'Time spent serving requests', (r) => counter(r.raw.running_time), formatDuration),
   {

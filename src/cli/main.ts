@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseAddress, type Address } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
 import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -79,7 +80,9 @@ function buildProgram(): Command {
     .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
-    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
+    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit');
+  addDiagnosisOptions(program);
+  program
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -189,6 +192,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return 0;
   }
   const c = common(opts);
+  const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
     const { connectAndRead } = await import('./dump.js');
@@ -243,7 +247,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder }, io);
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder, diagnosis }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
     return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder });
