@@ -20,11 +20,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { TmuxSession, assertTerminalRestored, tmux, tmuxAvailable, waitFile } from '../helpers/tmux.js';
+import { figure } from './mode.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/tsgitop', import.meta.url));
 const DOC = readFileSync(fileURLToPath(new URL('../../../fixtures/uwsgi/idle-4p.json', import.meta.url)));
 const PID = '7877'; // the first worker's pid in that document
 const skip = tmuxAvailable() ?? false;
+if (skip) console.log(`# skipping job-control tests: ${skip}`);
 
 /** A stats server on a unix socket in a fresh temp dir, serving DOC on every connection; closed after the test. */
 async function statsServer(t: TestContext): Promise<{ dir: string; sock: string }> {
@@ -72,7 +74,7 @@ function assertSuspendedCleanly(s: TmuxSession, stty: string): void {
   assert.match(stty, /(^|\s)icanon(\s|$)/m, `icanon on while stopped:\n${stty}`);
 }
 
-test('Ctrl-Z under `npm run`: the whole job stops, the shell prompts, the terminal is sane; fg resumes at the new size', { skip, timeout: 90_000 }, async (t) => {
+test('job control: Ctrl-Z under `npm run`: the whole job stops, the shell prompts, the terminal is sane; fg resumes at the new size', { skip, timeout: 90_000 }, async (t) => {
   const { dir, sock } = await statsServer(t);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'susp', version: '1.0.0', private: true, scripts: { mon: `node ${BIN} -f 0.2 ${sock}` } }));
   const s = shell(t, 100, 30);
@@ -101,9 +103,10 @@ test('Ctrl-Z under `npm run`: the whole job stops, the shell prompts, the termin
   await s.waitScreen(/PROMPT\$ *$/m, 'the prompt after q');
   const after = await sttyInShell(s, dir, 2);
   assertSuspendedCleanly(s, after);
+  figure('jobcontrol', 'ctrl-z under npm run', { npmStopped: true, restoredWhileStopped: true, resumedAt: '90x24 (from 100x30)', restoredAfterQ: true });
 });
 
-test('an external kill -TSTP suspends like Ctrl-Z; fg resumes; q quits cleanly', { skip, timeout: 90_000 }, async (t) => {
+test('job control: an external kill -TSTP suspends like Ctrl-Z; fg resumes; q quits cleanly', { skip, timeout: 90_000 }, async (t) => {
   const { dir, sock } = await statsServer(t);
   const s = shell(t, 100, 30);
   await s.waitScreen(/PROMPT\$/, 'the prompt');
@@ -121,13 +124,14 @@ test('an external kill -TSTP suspends like Ctrl-Z; fg resumes; q quits cleanly',
   s.keys('q');
   await s.waitScreen(/PROMPT\$ *$/m, 'the prompt after q');
   assertSuspendedCleanly(s, await sttyInShell(s, dir, 2));
+  figure('jobcontrol', 'kill -TSTP', { restoredWhileStopped: true, rawAfterFg: true, restoredAfterQ: true });
 });
 
 for (const [what, env, why] of [
   ['TERM=dumb', 'TERM=dumb', 'TERM=dumb'],
   ['TERM unset', '-u TERM', 'TERM is not set'],
 ] as const) {
-  test(`${what}: batch text instead of the full screen, one line on stderr says why`, { skip, timeout: 30_000 }, async (t) => {
+  test(`job control: ${what}: batch text instead of the full screen, one line on stderr says why`, { skip, timeout: 30_000 }, async (t) => {
     const { dir, sock } = await statsServer(t);
     const err = join(dir, 'err');
     const s = TmuxSession.start(t, `env ${env} node ${BIN} ${sock} 2>${err}`, { cols: 120, rows: 30, name: 'pkg-dumb' });
@@ -139,6 +143,7 @@ for (const [what, env, why] of [
     const lines = readFileSync(err, 'utf8').split('\n').filter((l) => l !== '');
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, new RegExp(`^tsgitop: ${why}: .*batch`));
+    figure('jobcontrol', `fallback ${what}`, { exit: 0, stderr: lines[0] });
   });
 }
 
@@ -147,7 +152,7 @@ for (const [locale, ascii] of [
   ['LC_ALL=C', true],
   ['LANG=C.UTF-8', false],
 ] as const) {
-  test(`${locale}: the monitor's screen (help box included) is ${ascii ? 'ASCII only' : 'UTF-8 (the control)'}`, { skip, timeout: 30_000 }, async (t) => {
+  test(`job control: ${locale}: the monitor's screen (help box included) is ${ascii ? 'ASCII only' : 'UTF-8 (the control)'}`, { skip, timeout: 30_000 }, async (t) => {
     const { sock } = await statsServer(t);
     const s = TmuxSession.start(t, `env -u LC_ALL -u LC_CTYPE -u LANG ${locale} node ${BIN} ${sock}`, { cols: 100, rows: 30, name: 'pkg-locale' });
     await s.waitScreen(new RegExp(`\\b${PID}\\b`), 'the monitor');
@@ -156,6 +161,7 @@ for (const [locale, ascii] of [
     const nonAscii = screen.match(/[^\x00-\x7f]/gu) ?? [];
     if (ascii) assert.deepEqual(nonAscii, [], screen);
     else assert.ok(nonAscii.length > 0, 'under UTF-8 the screen has box characters');
+    figure('jobcontrol', `locale ${locale}`, { nonAscii: nonAscii.length });
     s.keys('?');
     await s.waitScreen((sc) => !/\+-{3,}|┌─/.test(sc), 'the help box closed');
     s.keys('q');
