@@ -709,7 +709,7 @@ test('hostile strings from the server cannot inject escapes', async (t) => {
   s.doc.version = '2.0{bold}x{/bold}';
   await h.src.resolve(s);
   await h.waitFor(() => ids(h).length === 4, 'data');
-  assert.match(h.text(), /cwd \/srv\/\?\[2J\?\]0;pwned\?app/);
+  assert.match(h.text(), /cwd \/srv\/\\x1b\[2J\\x1b\]0;pwned\\x07app/);
   assert.match(h.text(), /uWSGI 2\.0\{bold\}x\{\/bold\}/);
   assert.ok(!h.out.raw.includes('\x1b]0;pwned'));
 });
