@@ -11,7 +11,9 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseAddress, type Address } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
-import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { outputExit } from './output.js';
+import { oneLine } from '../text/sanitize.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -133,8 +135,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     action = runDemoCommand(opts, io);
   });
   try {
+    checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`tsgitop: ${e.message} (see tsgitop --help)\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
         io.stdout.write(stdoutText);
@@ -148,12 +155,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
+    const output = outputExit(e, io.stderr);
+    if (output !== undefined) return output;
+    // Messages can quote server bytes: the one sanitizer, on one line.
     if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 2;
     }
     if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${e.message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 1;
     }
     throw e;

@@ -165,3 +165,16 @@ export function oneLine(e: unknown, max = 200): string {
   const first = msg.split(/\r\n|\r|\n|\u2028|\u2029/).find((l) => l.trim() !== '') ?? msg;
   return clip(first.replace(/\t/g, ' ').trim(), max) || 'unknown error';
 }
+
+/** What JSON.stringify leaves raw but a terminal would act on: DEL, C1, bidi controls, U+2028/2029. */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text (from JSON.stringify, which escapes C0 controls and lone
+ * surrogates but leaves DEL, C1 controls and bidi overrides raw) with those
+ * characters written as `\uHHHH` escapes: the same JSON value, safe to
+ * print on a terminal.
+ */
+export function jsonVisible(json: string): string {
+  return json.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
