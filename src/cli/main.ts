@@ -9,9 +9,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAddress, type Address } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
-import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { outputExit } from './output.js';
+import { oneLine } from '../text/sanitize.js';
 import { fullScreenProblem } from '../tui/caps.js';
 
 export interface CliIo {
@@ -33,6 +36,12 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The gunicorn stats module shipped in the package (python/tsgitop_gunicorn.py), absolute. */
+export function gunicornConfigPath(): string {
+  // dist/src/cli/main.js → ../../../python
+  return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
 }
 
 /** The "node" shown in the header: this host for local sockets, else the address's host. */
@@ -81,6 +90,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit')
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -134,8 +144,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     action = runDemoCommand(opts, io);
   });
   try {
+    checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`tsgitop: ${e.message} (see tsgitop --help)\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
         io.stdout.write(stdoutText);
@@ -149,12 +164,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
+    const output = outputExit(e, io.stderr);
+    if (output !== undefined) return output;
+    // Messages can quote server bytes: the one sanitizer, on one line.
     if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 2;
     }
     if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${e.message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 1;
     }
     throw e;
@@ -177,6 +195,10 @@ function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boo
 async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
   if (opts.version) {
     io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    return 0;
+  }
+  if (opts.gunicornConfig) {
+    io.stdout.write(`${gunicornConfigPath()}\n`);
     return 0;
   }
   if (opts.helpColumns) {
