@@ -64,9 +64,9 @@ function numCol<R>(
   priority: number,
   help: string,
   value: Num<R>,
-  fmt: (n: number | undefined) => string,
+  fmt: (n: number | undefined, width?: number) => string,
 ): Column<R> {
-  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r)) };
+  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r), width) };
 }
 
 /**
@@ -85,7 +85,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView>[] = [
     priority: 0,
     help: 'Worker id (a never-spawned cheap slot, reported as id 0, shows its slot number)',
     value: (r) => workerNumber(r),
-    format: (r) => formatId(workerNumber(r)),
+    format: (r) => formatId(workerNumber(r), 4),
   },
   numCol('share', '%', 5, 4, 'Share of all requests served by this worker', (r) => r.share, formatPercent),
   numCol('pid', 'PID', 7, 5, 'Worker pid', (r) => r.pid, formatId),
@@ -140,7 +140,7 @@ export const CORE_COLUMNS: readonly Column<CoreView>[] = [
     priority: 0,
     help: 'worker id:core id',
     value: (r) => `${formatId(r.workerId)}:${formatId(r.id)}`,
-    format: (r) => `${formatId(r.workerId)}:${formatId(r.id)}`,
+    format: (r) => `${formatId(r.workerId, 3)}:${formatId(r.id, 3)}`,
     sortKey: (r) => r.id,
   },
   numCol('req', 'REQ', 8, 1, 'Requests served by this core', (r) => r.requests, formatCount),

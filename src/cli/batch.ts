@@ -13,7 +13,8 @@ import { buildView, Diagnoser, type DiagnosisOptions } from '../model/index.js';
 import { WORKER_COLUMNS, columnById } from '../columns.js';
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
-import { write } from './dump.js';
+import { write } from './output.js';
+import { jsonVisible } from '../text/sanitize.js';
 import type { CliIo, CommonOptions } from './main.js';
 
 export interface BatchOptions extends CommonOptions {
@@ -42,7 +43,7 @@ export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Pr
     const view = buildView(cur, prev, { node: opts.node });
     diagnoser.update(view);
     const text = opts.json
-      ? JSON.stringify(viewToJson(view)) + '\n'
+      ? jsonVisible(JSON.stringify(viewToJson(view))) + '\n'
       : renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
     await write(io.stdout, text);
     prev = cur;

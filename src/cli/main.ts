@@ -9,10 +9,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAddress, type Address } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
-import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
+import { outputExit } from './output.js';
+import { oneLine } from '../text/sanitize.js';
+import { fullScreenProblem } from '../tui/caps.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -33,6 +37,12 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The gunicorn stats module shipped in the package (python/tsgitop_gunicorn.py), absolute. */
+export function gunicornConfigPath(): string {
+  // dist/src/cli/main.js → ../../../python
+  return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
 }
 
 /** The "node" shown in the header: this host for local sockets, else the address's host. */
@@ -80,7 +90,8 @@ function buildProgram(): Command {
     .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the worker table columns and exit')
-    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit');
+    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
   addDiagnosisOptions(program);
   program
     .addOption(new Option('-v, --version', 'print the version and exit'))
@@ -136,8 +147,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     action = runDemoCommand(opts, io);
   });
   try {
+    checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`tsgitop: ${e.message} (see tsgitop --help)\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
         io.stdout.write(stdoutText);
@@ -151,12 +167,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
+    const output = outputExit(e, io.stderr);
+    if (output !== undefined) return output;
+    // Messages can quote server bytes: the one sanitizer, on one line.
     if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 2;
     }
     if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${e.message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 1;
     }
     throw e;
@@ -181,6 +200,10 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     io.stdout.write(`tsgitop ${packageVersion()}\n`);
     return 0;
   }
+  if (opts.gunicornConfig) {
+    io.stdout.write(`${gunicornConfigPath()}\n`);
+    return 0;
+  }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
     io.stdout.write(printColumns());
@@ -199,7 +222,9 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
   if (opts.pretty) throw new UsageError('--pretty only goes with --connect-and-read');
-  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY;
+  // TERM=dumb or unset: no full-screen monitor; batch text instead, with one line saying why.
+  const noScreen = opts.batch === true || opts.json === true || !io.stdout.isTTY ? undefined : fullScreenProblem(io.env);
+  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY || noScreen !== undefined;
   const iterations = parseCount('--iterations', String(opts.iterations), 1, 1_000_000);
   const sort = typeof opts.sort === 'string' ? opts.sort : undefined;
   const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
@@ -208,7 +233,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
     if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
     const speed = parseSpeed(String(opts.speed));
-    if (batch) throw new UsageError('--replay plays in the live monitor: it needs a terminal (and no -b/--json)');
+    if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
     const { runReplayCli } = await import('./replay.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
@@ -230,6 +255,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     }
   }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
+  if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
@@ -277,5 +303,11 @@ async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise
   const workers = parseCount('--workers', String(opts.workers), 1, 64);
   const frequency = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400);
   const { runDemoCli } = await import('./demo.js');
-  return runDemoCli({ workers, monitor: opts.monitor !== false, frequency, color: colorWanted(opts, io.env) }, io);
+  let monitor = opts.monitor !== false;
+  const noScreen = monitor && io.stdout.isTTY ? fullScreenProblem(io.env) : undefined;
+  if (noScreen !== undefined) {
+    io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor; the demo runs without it (read it with tsgitop -b ADDRESS)\n`);
+    monitor = false;
+  }
+  return runDemoCli({ workers, monitor, frequency, color: colorWanted(opts, io.env) }, io);
 }
