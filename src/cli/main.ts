@@ -70,7 +70,7 @@ function buildProgram(): Command {
     .option('--json', 'batch mode: one JSON line per iteration with the computed rates')
     .option('--cores', 'batch mode: list each worker\'s cores under it')
     .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
-    .option('-r, --reverse', 'reverse the sort order')
+    .option('-r, --reverse', 'reverse the sort column\'s default order (rates, memory and times sort biggest first)')
     .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
     .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (the fleet view; with -b a fleet table)')
     .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
@@ -78,7 +78,7 @@ function buildProgram(): Command {
     .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
     .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
-    .option('--help-columns', 'list the worker table columns and exit')
+    .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
@@ -180,7 +180,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
-    io.stdout.write(printColumns());
+    io.stdout.write(await printColumns());
     return 0;
   }
   if (opts.helpKeys) {
@@ -216,37 +216,42 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   const targets = combineTargets(targetsFromArgs(addresses), typeof opts.targets === 'string' ? await loadTargetsFile(opts.targets) : []);
   if (targets.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
   const fleet = targets.length > 1 || opts.targets !== undefined;
+  // One direction rule everywhere: the column's default (rates, memory, time: biggest first), flipped by -r.
+  let descending = opts.reverse === true;
   if (sort !== undefined) {
+    const { sortDescending } = await import('../columns.js');
     if (fleet) {
       const { fleetColumnById, FLEET_COLUMNS } = await import('../fleet/render.js');
-      if (!fleetColumnById(sort)) throw new UsageError(`unknown sort column '${sort}'; one of: ${FLEET_COLUMNS.map((x) => x.id).join(', ')}`);
+      const col = fleetColumnById(sort);
+      if (!col) throw new UsageError(`unknown sort column '${sort}'; one of: ${FLEET_COLUMNS.map((x) => x.id).join(', ')}`);
+      descending = sortDescending(col, opts.reverse === true);
     } else {
       const { checkSortColumn } = await import('./batch.js');
-      checkSortColumn(sort);
+      descending = sortDescending(checkSortColumn(sort), opts.reverse === true);
     }
   }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
-      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, recorder });
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder });
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
       const { write } = await import('./dump.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.frequency * 1000, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: opts.reverse === true, recorder },
+        { intervalMs: c.frequency * 1000, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
         (text) => write(io.stdout, text),
       );
     }
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder }, io);
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });
   } finally {
     await recorder?.close();
   }
