@@ -9,6 +9,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseAddress, type Address } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
 import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
@@ -32,6 +33,12 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The gunicorn stats module shipped in the package (python/tsgitop_gunicorn.py), absolute. */
+export function gunicornConfigPath(): string {
+  // dist/src/cli/main.js → ../../../python
+  return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
 }
 
 /** The "node" shown in the header: this host for local sockets, else the address's host. */
@@ -80,6 +87,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit')
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -176,6 +184,10 @@ function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boo
 async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
   if (opts.version) {
     io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    return 0;
+  }
+  if (opts.gunicornConfig) {
+    io.stdout.write(`${gunicornConfigPath()}\n`);
     return 0;
   }
   if (opts.helpColumns) {

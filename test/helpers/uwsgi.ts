@@ -220,7 +220,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Poll `cond` every `stepMs` until it is true or `deadline` (epoch ms) passes. */
-async function until(cond: () => boolean | Promise<boolean>, deadline: number, stepMs = 25): Promise<boolean> {
+export async function until(cond: () => boolean | Promise<boolean>, deadline: number, stepMs = 25): Promise<boolean> {
   for (;;) {
     if (await cond()) return true;
     if (Date.now() >= deadline) return false;

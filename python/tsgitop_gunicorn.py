@@ -1,0 +1,451 @@
+"""tsgitop_gunicorn: a uWSGI-compatible stats server for gunicorn.
+
+Use it as gunicorn's config file (or import it from yours):
+
+    gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=/run/app/stats.sock app:app
+    tsgitop /run/app/stats.sock        # or uwsgitop, or uwsgi --connect-and-read
+
+The master serves the same JSON document as a uWSGI 2.0.21 master's stats server: one worker entry
+per gunicorn worker, one core per thread (gthread) or per greenlet slot (gevent, at most
+TSGITOP_MAX_CORES, default 64). Counters live in shared memory the master allocates before it forks,
+so a killed worker loses nothing and a read never waits on a worker.
+
+Environment (set with gunicorn's --env or in the master's environment):
+  TSGITOP_STATS        /path/stats.sock (unix socket, mode 0600), 127.0.0.1:PORT (TCP, loopback
+                       only) or http://127.0.0.1:PORT (the document in an HTTP response, requests
+                       must name a loopback Host). Unset: no stats server, the hooks do nothing.
+  TSGITOP_STATS_PATHS  1: in-flight cores show the request's method and path (never the query,
+                       headers or body). Default: only that a core is in a request, and since when.
+  TSGITOP_MAX_CORES    most cores listed per worker (gevent's worker_connections can be 1000s).
+
+Your own config: `from tsgitop_gunicorn import *` and, if you define one of these hooks yourself,
+call ours from it (e.g. `def post_fork(server, worker): ...` is free, but `def pre_request(worker,
+req): tsgitop_gunicorn.pre_request(worker, req); ...`). Standard library only.
+"""
+import ctypes
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import types
+
+__all__ = ['on_starting', 'when_ready', 'pre_fork', 'post_worker_init', 'pre_request', 'post_request',
+           'child_exit', 'worker_abort', 'on_exit']
+
+_VERSION = '2.0.21-tsgitop-gunicorn'
+_U64 = ctypes.c_uint64
+
+
+class _Core(ctypes.Structure):
+    _fields_ = [('requests', _U64), ('write_errors', _U64), ('in_request', _U64), ('request_start', _U64),
+                ('method', ctypes.c_char * 16), ('path', ctypes.c_char * 240)]
+
+
+class _Slot(ctypes.Structure):
+    _fields_ = [(n, _U64) for n in ('pid', 'requests', 'delta_requests', 'exceptions', 'harakiri_count',
+                                    'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted')]
+
+
+# gunicorn re-executes its config file on every HUP (a fresh module each time), so the state that
+# must outlive a reload (the shared memory, the stats thread, who holds which slot) lives here.
+_st = sys.modules.get('_tsgitop_gunicorn_state')
+if _st is None:
+    _st = types.ModuleType('_tsgitop_gunicorn_state')
+    _st.shm = None      # the mmap, allocated once in the master
+    _st.slots = []      # _Slot views, one per worker slot
+    _st.cores = []      # per slot: list of _Core views
+    _st.held = set()    # slot indexes held by a live worker (master only)
+    _st.server = None   # gunicorn's Arbiter (master only)
+    _st.sock = None     # the stats listening socket (master only; closed in workers)
+    _st.w = None        # in a worker: this worker's context
+    _st.mode = 'raw'
+    _st.paths = False
+    _st.thread = None
+    sys.modules['_tsgitop_gunicorn_state'] = _st
+
+
+def _log(server, msg):
+    try:
+        server.log.warning('tsgitop: %s', msg)
+    except Exception:
+        sys.stderr.write('tsgitop: %s\n' % msg)
+
+
+def _cores_per_worker(server):
+    cls = server.worker_class
+    name = (getattr(cls, '__module__', '') + '.' + getattr(cls, '__name__', '')).lower()
+    if 'gevent' in name or 'eventlet' in name or 'tornado' in name:
+        try:
+            cap = int(os.environ.get('TSGITOP_MAX_CORES', '64'))
+        except ValueError:
+            cap = 64
+        return max(1, min(server.cfg.worker_connections, cap, 4096))
+    if 'thread' in name:
+        return max(1, server.cfg.threads)
+    return 1
+
+
+def on_starting(server):
+    """Master, before the first fork: allocate the shared counters and open the stats socket."""
+    if _st.shm is not None:
+        return
+    addr = os.environ.get('TSGITOP_STATS', '').strip()
+    if not addr:
+        return
+    try:
+        sock, mode = _listen(addr)
+    except (OSError, ValueError) as e:
+        _log(server, 'no stats server on %r: %s' % (addr, e))
+        return
+    import mmap
+    nslots = max(2 * server.cfg.workers, server.cfg.workers + 4)
+    ncores = _cores_per_worker(server)
+    per = ctypes.sizeof(_Slot) + ncores * ctypes.sizeof(_Core)
+    shm = mmap.mmap(-1, nslots * per)  # anonymous and MAP_SHARED: the workers inherit it
+    for i in range(nslots):
+        base = i * per
+        _st.slots.append(_Slot.from_buffer(shm, base))
+        _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
+                          for j in range(ncores)])
+    _st.shm, _st.sock, _st.server, _st.mode = shm, sock, server, mode
+    _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
+
+
+def when_ready(server):
+    """Master, listeners open: start the thread that answers stats reads."""
+    if _st.sock is None or _st.thread is not None:
+        return
+    _st.server = server
+    _st.thread = threading.Thread(target=_serve, name='tsgitop-stats', daemon=True)
+    _st.thread.start()
+
+
+def pre_fork(server, worker):
+    """Master: give the new worker the lowest free slot. A slot keeps its counters (a respawn)."""
+    if _st.shm is None:
+        return
+    free = [i for i in range(len(_st.slots)) if i not in _st.held]
+    if not free:
+        _log(server, 'more workers than stats slots; this one is not listed')
+        return
+    i = free[0]
+    _st.held.add(i)
+    s = _st.slots[i]
+    s.respawn_count += 1
+    s.last_spawn = int(time.time())
+    s.delta_requests = s.aborted = s.pid = 0
+    for c in _st.cores[i]:
+        c.in_request = 0
+    worker.tsgitop_slot = i
+
+
+def child_exit(server, worker):
+    """Master, a worker is gone: free its slot; gunicorn's timeout kill counts as a harakiri."""
+    i = getattr(worker, 'tsgitop_slot', None)
+    if _st.shm is None or i is None:
+        return
+    s = _st.slots[i]
+    if getattr(worker, 'aborted', False) or s.aborted:
+        s.harakiri_count += 1
+    s.aborted = s.pid = 0
+    for c in _st.cores[i]:
+        c.in_request = 0
+    _st.held.discard(i)
+
+
+def on_exit(server):
+    sock, _st.sock = _st.sock, None
+    if sock is not None:
+        _close_listener(sock)
+
+
+class _Worker(object):
+    def __init__(self, i):
+        self.slot = _st.slots[i]
+        self.cores = _st.cores[i]
+        self.free = list(range(len(self.cores) - 1, -1, -1))  # pop() takes core 0 first
+        self.lock = threading.Lock()
+        self.paths = _st.paths
+        self.aborting = False
+
+
+def post_worker_init(worker):
+    """Worker: take the slot, close the master's stats socket, wrap the WSGI app."""
+    i = getattr(worker, 'tsgitop_slot', None)
+    if _st.sock is not None:
+        try:
+            _st.sock.close()  # only this process's copy of the descriptor
+        except OSError:
+            pass
+        _st.sock = None
+    if _st.shm is None or i is None:
+        return
+    _st.w = _Worker(i)
+    _st.slots[i].pid = os.getpid()
+    worker.wsgi = _wrap(worker.wsgi)
+
+
+def _wrap(app):
+    def tsgitop_app(environ, start_response):
+        try:
+            return app(environ, start_response)
+        except Exception:
+            environ['tsgitop.exception'] = True
+            raise
+    return tsgitop_app
+
+
+def pre_request(worker, req):
+    w = _st.w
+    if w is None:
+        return
+    cid = w.free.pop() if w.free else -1
+    if cid >= 0:
+        c = w.cores[cid]
+        if w.paths:
+            c.method = req.method.encode('ascii', 'replace')[:15]
+            c.path = req.path.encode('utf-8', 'replace')[:239]
+        c.request_start = int(time.time())
+        c.in_request = 1
+    req.tsgitop = (cid, time.perf_counter_ns())
+
+
+def post_request(worker, req, environ, resp):
+    w = _st.w
+    info = getattr(req, 'tsgitop', None)
+    if w is None or info is None:
+        return
+    req.tsgitop = None
+    cid, t0 = info
+    rt = (time.perf_counter_ns() - t0) // 1000
+    err = sys.exc_info()[0]  # post_request runs in gunicorn's `finally`: the request's exception
+    if cid >= 0:
+        c = w.cores[cid]
+        c.in_request = 0
+        if w.paths:
+            c.method = c.path = b''
+        c.requests += 1
+        if err is not None and issubclass(err, OSError):
+            c.write_errors += 1
+        w.free.append(cid)
+    if w.aborting:
+        return  # killed by the timeout: uWSGI does not count a harakiri'd request either
+    status = getattr(resp, 'status_code', None) or 0
+    failed = (status >= 500 or (environ is not None and environ.get('tsgitop.exception', False))
+              or (err is not None and issubclass(err, Exception) and not issubclass(err, _NOT_APP_ERRORS)))
+    s = w.slot
+    with w.lock:
+        s.requests += 1
+        s.delta_requests += 1
+        s.running_time += rt
+        s.avg_rt = (s.avg_rt + rt) // 2  # uWSGI's rule: (avg + last) / 2 per request
+        if resp is not None:
+            s.tx += resp.sent
+        if failed:
+            s.exceptions += 1
+
+
+# Not the app's failure: the client went away (OSError), or gunicorn closing a connection
+# (its async workers raise StopIteration after every `Connection: close` response).
+_NOT_APP_ERRORS = (OSError, StopIteration)
+
+
+def worker_abort(worker):
+    """Worker, SIGABRT from the master's timeout: mark it, the master counts the harakiri."""
+    w = _st.w
+    if w is not None:
+        w.aborting = True
+        w.slot.aborted = 1
+
+
+# ---- the stats server (master, one thread) ----
+
+_LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
+
+
+def _listen(addr):
+    if addr.startswith('http://'):
+        host, port = _hostport(addr[7:].rstrip('/'))
+        mode = 'http'
+    elif '/' in addr or addr.startswith('unix:'):
+        path = os.path.abspath(addr[5:] if addr.startswith('unix:') else addr)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if os.path.exists(path):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                probe.connect(path)
+                probe.close()
+                raise ValueError('another process serves %s' % path)
+            except OSError:
+                probe.close()
+                os.unlink(path)  # a stale socket of a previous run
+        old = os.umask(0o177)
+        try:
+            s.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, 0o600)
+        s.listen(16)
+        return s, 'raw'
+    else:
+        host, port = _hostport(addr)
+        mode = 'raw'
+    if host not in _LOOPBACK:
+        raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
+    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), port))
+    s.listen(16)
+    return s, mode
+
+
+def _hostport(text):
+    host, sep, port = text.rpartition(':')
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ValueError('expected HOST:PORT')
+    return (host or '127.0.0.1'), int(port)
+
+
+def _close_listener(sock):
+    try:
+        name = sock.getsockname()
+        sock.close()
+        if isinstance(name, str) and name and _st.shm is not None:
+            os.unlink(name)
+    except OSError:
+        pass
+
+
+def _serve():
+    while True:
+        sock = _st.sock
+        if sock is None:
+            return
+        try:
+            conn, _ = sock.accept()
+        except OSError:
+            if _st.sock is None:
+                return
+            time.sleep(0.01)  # EMFILE and the like: back off, never spin
+            continue
+        try:
+            conn.settimeout(2.0)
+            if _st.mode == 'http':
+                _answer_http(conn)
+            else:
+                conn.sendall(_document().encode('utf-8'))
+        except Exception:
+            pass
+        finally:
+            conn.close()
+
+
+def _answer_http(conn):
+    head = b''
+    while b'\r\n\r\n' not in head and b'\n\n' not in head:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return
+        head += chunk
+        if len(head) > 8192:
+            return _reply(conn, '431 Request Header Fields Too Large', b'request header too large\n', True)
+    lines = head.decode('latin-1').split('\n')
+    method = lines[0].split(' ')[0]
+    host = ''
+    for line in lines[1:]:
+        k, _, v = line.partition(':')
+        if k.strip().lower() == 'host':
+            host = v.strip().lower()
+    name = host.rsplit(':', 1)[0] if host.count(':') == 1 or host.startswith('[') else host
+    if host and name not in _LOOPBACK:
+        return _reply(conn, '403 Forbidden', b'stats are served to loopback Host names only\n', True)
+    _reply(conn, '200 OK', _document().encode('utf-8'), method != 'HEAD', 'application/json')
+
+
+def _reply(conn, status, body, with_body, ctype='text/plain'):
+    head = 'HTTP/1.0 %s\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n' % (
+        status, ctype, len(body))
+    conn.sendall(head.encode('latin-1') + (body if with_body else b''))
+
+
+def _listen_queues(server):
+    """(sockets, total): accept-queue length of each listener from /proc/net/tcp{,6} (by inode)."""
+    queues = {}
+    for f in ('/proc/net/tcp', '/proc/net/tcp6'):
+        try:
+            with open(f) as fh:
+                next(fh)
+                for line in fh:
+                    p = line.split()
+                    if len(p) > 9 and p[3] == '0A':
+                        queues[p[9]] = int(p[4].split(':')[1], 16)
+        except (OSError, ValueError, StopIteration):
+            pass
+    try:
+        with open('/proc/sys/net/core/somaxconn') as fh:
+            somaxconn = int(fh.read())
+    except (OSError, ValueError):
+        somaxconn = 4096
+    out, total = [], 0
+    for lst in list(getattr(server, 'LISTENERS', [])):
+        try:
+            q = queues.get(str(os.fstat(lst.sock.fileno()).st_ino), 0)
+            name = lst.sock.getsockname()
+            if isinstance(name, tuple):
+                name = ('[%s]:%d' if ':' in name[0] else '%s:%d') % name[:2]
+        except (OSError, AttributeError, ValueError):
+            continue
+        total += q
+        out.append({'name': name, 'proto': 'http', 'queue': q,
+                    'max_queue': min(server.cfg.backlog, somaxconn), 'shared': 0, 'can_offload': 0})
+    return out, total
+
+
+def _memory(pid):
+    try:
+        with open('/proc/%d/statm' % pid) as fh:
+            vsz, rss = fh.read().split()[:2]
+        page = os.sysconf('SC_PAGE_SIZE')
+        return int(rss) * page, int(vsz) * page
+    except (OSError, ValueError):
+        return 0, 0
+
+
+def _document():
+    server = _st.server
+    sockets, lq = _listen_queues(server)
+    live = sorted((w.tsgitop_slot, pid) for pid, w in list(server.WORKERS.items())
+                  if getattr(w, 'tsgitop_slot', None) is not None)
+    workers = []
+    for i, pid in live:
+        s = _st.slots[i]
+        cores = []
+        busy = False
+        for j, c in enumerate(_st.cores[i]):
+            inreq = 1 if c.in_request else 0
+            busy = busy or inreq == 1
+            vars_, info = [], {}
+            if inreq:
+                info = {'request_start': c.request_start}
+                if _st.paths and c.method:
+                    vars_ = ['REQUEST_METHOD=' + c.method.decode('ascii', 'replace'),
+                             'PATH_INFO=' + c.path.decode('utf-8', 'replace'), '']
+            cores.append({'id': j, 'requests': c.requests, 'static_requests': 0, 'routed_requests': 0,
+                          'offloaded_requests': 0, 'write_errors': c.write_errors, 'read_errors': 0,
+                          'in_request': inreq, 'vars': vars_, 'req_info': info})
+        rss, vsz = _memory(pid)
+        workers.append({
+            'id': i + 1, 'pid': pid, 'accepting': 1, 'requests': s.requests, 'delta_requests': s.delta_requests,
+            'exceptions': s.exceptions, 'harakiri_count': s.harakiri_count, 'signals': 0, 'signal_queue': 0,
+            'status': 'busy' if busy else 'idle', 'rss': rss, 'vsz': vsz, 'running_time': s.running_time,
+            'last_spawn': s.last_spawn, 'respawn_count': s.respawn_count, 'tx': s.tx, 'avg_rt': s.avg_rt,
+            'apps': [{'id': 0, 'modifier1': 0, 'mountpoint': '', 'startup_time': 0, 'requests': s.requests,
+                      'exceptions': s.exceptions, 'chdir': ''}],
+            'cores': cores})
+    doc = {'version': _VERSION, 'listen_queue': lq, 'listen_queue_errors': 0, 'signal_queue': 0, 'load': lq,
+           'pid': os.getpid(), 'uid': os.getuid(), 'gid': os.getgid(), 'cwd': os.getcwd(), 'locks': [],
+           'sockets': sockets, 'workers': workers}
+    return json.dumps(doc, indent='\t', separators=(',', ':'))
