@@ -13,8 +13,7 @@ import { buildView } from '../model/index.js';
 import { ALL_WORKER_COLUMNS, CORE_COLUMNS, VASSAL_COLUMNS, columnById, columnsHelp, type Column } from '../columns.js';
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
-import { write } from './dump.js';
-import type { CliIo, CommonOptions } from './main.js';
+import { write, type CliIo, type CommonOptions } from './io.js';
 
 export interface BatchOptions extends CommonOptions {
   iterations: number;
@@ -31,7 +30,7 @@ export interface BatchOptions extends CommonOptions {
 export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Promise<number> {
   const read: () => Promise<Sample<StatsDocument>> = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
   let prev = await read();
-  const periodMs = opts.frequency * 1000;
+  const periodMs = opts.intervalMs;
   for (let i = 0; i < opts.iterations; i++) {
     await delay(Math.max(0, prev.at + periodMs - Date.now()));
     const cur = await read();

@@ -7,7 +7,7 @@
 import type { Address } from '../protocol/address.js';
 import { readRaw } from '../protocol/reader.js';
 import { StatsError } from '../protocol/errors.js';
-import type { CliIo, CommonOptions } from './main.js';
+import { write, type CliIo, type CommonOptions } from './io.js';
 
 export async function connectAndRead(addr: Address, opts: CommonOptions & { pretty: boolean }, io: CliIo): Promise<number> {
   const raw = await readRaw(addr, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
@@ -23,16 +23,4 @@ export async function connectAndRead(addr: Address, opts: CommonOptions & { pret
   }
   await write(io.stdout, JSON.stringify(value, null, 2) + '\n');
   return 0;
-}
-
-/** Write and wait until the stream accepted it; a closed pipe (EPIPE) is not an error for a dump. */
-export function write(out: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    const onError = (): void => resolve();
-    out.once('error', onError);
-    out.write(data, () => {
-      out.removeListener('error', onError);
-      resolve();
-    });
-  });
 }

@@ -7,24 +7,13 @@
  * Every failure is one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseAddress, type Address } from '../protocol/address.js';
+import { parseAddress } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
 import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface CommonOptions {
-  frequency: number;
-  timeoutMs: number;
-  maxBytes: number;
-}
 
 function packageVersion(): string {
   try {
@@ -39,23 +28,6 @@ function packageVersion(): string {
 export function gunicornConfigPath(): string {
   // dist/src/cli/main.js → ../../../python
   return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
-}
-
-/** The "node" shown in the header: this host for local sockets, else the address's host. */
-export function nodeLabel(addr: Address): string {
-  switch (addr.kind) {
-    case 'unix':
-    case 'abstract':
-      return hostname();
-    case 'tcp':
-      return isLoopback(addr.host) ? hostname() : addr.host;
-    case 'http':
-      return isLoopback(addr.url.hostname.replace(/^\[|\]$/g, '')) ? hostname() : addr.url.host;
-  }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function buildProgram(): Command {
@@ -170,7 +142,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 
 function common(opts: Record<string, unknown>): CommonOptions {
   return {
-    frequency: parseSeconds('--frequency', String(opts.frequency), 0.05, 86400),
+    // Seconds become milliseconds here, once: everything below takes ms.
+    intervalMs: parseSeconds('--frequency', String(opts.frequency), 0.05, 86400) * 1000,
     timeoutMs: Math.round(parseSeconds('--timeout', String(opts.timeout), 0.05, 3600) * 1000),
     maxBytes: parseBytes('--max-bytes', String(opts.maxBytes), 1024, 4 * 1024 ** 3),
   };
@@ -250,10 +223,10 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
-      const { write } = await import('./dump.js');
+      const { write } = await import('./io.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.frequency * 1000, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
+        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
         (text) => write(io.stdout, text),
       );
     }
@@ -288,7 +261,7 @@ async function openRecorder(file: string, io: CliIo): Promise<import('../record/
 
 async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise<number> {
   const workers = parseCount('--workers', String(opts.workers), 1, 64);
-  const frequency = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400);
+  const intervalMs = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400) * 1000;
   const { runDemoCli } = await import('./demo.js');
-  return runDemoCli({ workers, monitor: opts.monitor !== false, frequency, color: colorWanted(opts, io.env) }, io);
+  return runDemoCli({ workers, monitor: opts.monitor !== false, intervalMs, color: colorWanted(opts, io.env) }, io);
 }
