@@ -98,10 +98,10 @@ function numCol<R, T = Totals>(
   priority: number,
   help: string,
   value: Num<R>,
-  fmt: (n: number | undefined) => string,
+  fmt: (n: number | undefined, width?: number) => string,
   more: Partial<Column<R, T>> = {},
 ): Column<R, T> {
-  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r)), ...more };
+  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r), width), ...more };
 }
 
 const DESC = { descending: true } as const;
@@ -123,7 +123,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView, Totals>[] = [
     priority: 0,
     help: 'Worker id (a never-spawned cheap slot, reported as id 0, shows its slot number)',
     value: (r) => workerNumber(r),
-    format: (r) => formatId(workerNumber(r)),
+    format: (r) => formatId(workerNumber(r), 4),
     tone: recentSpawn,
     total: () => 'Σ',
   },
@@ -230,7 +230,7 @@ export const CORE_COLUMNS: readonly Column<CoreView, Totals>[] = [
     priority: 0,
     help: 'worker id:core id',
     value: (r) => `${formatId(r.workerId)}:${formatId(r.id)}`,
-    format: (r) => `${formatId(r.workerId)}:${formatId(r.id)}`,
+    format: (r) => `${formatId(r.workerId, 3)}:${formatId(r.id, 3)}`,
     sortKey: (r) => r.id,
     total: () => 'Σ',
   },

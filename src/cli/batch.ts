@@ -13,7 +13,9 @@ import { buildView } from '../model/index.js';
 import { ALL_WORKER_COLUMNS, CORE_COLUMNS, VASSAL_COLUMNS, columnById, columnsHelp, type Column } from '../columns.js';
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
-import { write, type CliIo, type CommonOptions } from './io.js';
+import { write } from './output.js';
+import { jsonVisible } from '../text/sanitize.js';
+import type { CliIo, CommonOptions } from './io.js';
 
 export interface BatchOptions extends CommonOptions {
   iterations: number;
@@ -36,7 +38,7 @@ export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Pr
     const cur = await read();
     const view = buildView(cur, prev, { node: opts.node });
     const text = opts.json
-      ? JSON.stringify(viewToJson(view)) + '\n'
+      ? jsonVisible(JSON.stringify(viewToJson(view))) + '\n'
       : renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
     await write(io.stdout, text);
     prev = cur;

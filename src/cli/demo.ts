@@ -5,7 +5,8 @@
  * monitor on it. However the monitor ends (q, Ctrl-C, SIGTERM, SIGHUP, an
  * error), the demo is stopped afterwards: no process or socket file is left.
  */
-import { write, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
+import { write } from './output.js';
 
 export interface DemoCliOptions {
   workers: number;

@@ -2,7 +2,7 @@
  * What every CLI mode shares, in a module of its own so that the modes
  * never import main.ts (no import circle in src/cli): the I/O streams, the
  * common options (already in milliseconds — seconds are converted once, in
- * main.ts), writing to stdout, and the header's node label.
+ * main.ts) and the header's node label. Writing to stdout: output.ts.
  */
 import { hostname } from 'node:os';
 import type { Address } from '../protocol/address.js';
@@ -21,18 +21,6 @@ export interface CommonOptions {
   timeoutMs: number;
   /** Size cap of one document, bytes. */
   maxBytes: number;
-}
-
-/** Write and wait until the stream accepted it; a closed pipe (EPIPE) is not an error for a dump. */
-export function write(out: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve) => {
-    const onError = (): void => resolve();
-    out.once('error', onError);
-    out.write(data, () => {
-      out.removeListener('error', onError);
-      resolve();
-    });
-  });
 }
 
 /** The "node" shown in the header: this host for local sockets, else the address's host. */

@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
-import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
+import { outputExit } from './output.js';
+import { oneLine } from '../text/sanitize.js';
 
 
 function packageVersion(): string {
@@ -113,8 +115,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     action = runDemoCommand(opts, io);
   });
   try {
+    checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`tsgitop: ${e.message} (see tsgitop --help)\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
         io.stdout.write(stdoutText);
@@ -128,12 +135,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
+    const output = outputExit(e, io.stderr);
+    if (output !== undefined) return output;
+    // Messages can quote server bytes: the one sanitizer, on one line.
     if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 2;
     }
     if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${e.message}\n`);
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
       return 1;
     }
     throw e;
@@ -223,7 +233,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
-      const { write } = await import('./io.js');
+      const { write } = await import('./output.js');
       return await runFleetBatch(
         targets,
         { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },

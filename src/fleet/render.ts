@@ -4,17 +4,18 @@
  */
 import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } from '../columns.js';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
-import { DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
+import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
+import { clean, pad } from '../text/sanitize.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
 const STATE_ORDER: Record<TargetState, number> = { up: 0, stale: 1, down: 2 };
 
-/** A fleet column: its totals cell is its own format of the totals row (src/tui/fleet/table's totalsRow), unless `total` is '' . */
+/** A fleet column: its totals cell is its own format of the totals row (fleetTotalsRow), unless `total` says otherwise. */
 type FleetColumn = Column<FleetRow, FleetTotals>;
 
-function num(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => number | undefined, fmt: (n: number | undefined) => string, more: Partial<FleetColumn> = {}): FleetColumn {
-  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r)), descending: true, ...more };
+function num(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => number | undefined, fmt: (n: number | undefined, width?: number) => string, more: Partial<FleetColumn> = {}): FleetColumn {
+  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r), width), descending: true, ...more };
 }
 
 function text(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => string | undefined, more: Partial<FleetColumn> = {}): FleetColumn {
@@ -49,12 +50,12 @@ const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
     priority: 1,
     help: 'Busy workers / workers (Emperor: vassals)',
     value: (r) => r.busy,
-    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy)}/${formatCount(r.workers)}`),
+    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
   },
   num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate, { tone: when((r) => (r.rps ?? 0) > 0, 'good') }),
   num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount, { tone: when((r) => (r.listenQueue ?? 0) > 0, 'warn') }),
   num('avg', 'AVG', 7, 3, 'Average response time, request-weighted over workers', (r) => r.avgRt, formatMs),
-  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms) => (ms === undefined ? UNKNOWN : formatDuration(Math.floor(ms / 1000) * 1e6)), {
+  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms, w) => (ms === undefined ? UNKNOWN : formatDuration(Math.floor(ms / 1000) * 1e6, w)), {
     tone: when((r) => r.state !== 'up', 'warn'),
     ...noTotal,
   }),
@@ -139,14 +140,14 @@ export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): s
   const reserve = errors ? Math.max(0, Math.min(ERROR_MIN_WIDTH + 1, width - essential)) : 0;
   const cols = fitColumns(FLEET_COLUMNS, Math.max(1, width - reserve));
   const colsWidth = lineWidth(cols);
-  const withError = (line: string, err: string | undefined): string => (errors && err ? `${line.padEnd(colsWidth)} ${err}` : line);
+  const withError = (line: string, err: string | undefined): string => (errors && err ? `${pad(line, colsWidth)} ${clean(err)}` : line);
   const sortCol = opts.sortBy ? columnById(opts.sortBy, FLEET_COLUMNS) : undefined;
   const rows = sortCol ? sortRows(view.rows, sortCol, opts.reverse ?? false) : opts.reverse ? [...view.rows].reverse() : view.rows;
   const lines = packFacts(fleetHeaderFacts(view), width);
   lines.push('', withError(titleLine(cols), 'ERROR'));
   for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));
   lines.push(totalsLine(cols, view.totals));
-  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+  return clipLines(lines, width);
 }
 
 /** A fleet column by id or title (for validating --sort in fleet mode). */

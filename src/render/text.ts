@@ -16,6 +16,7 @@ import {
 } from '../columns.js';
 import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
+import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
 import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
 
 /** Options of renderText. */
@@ -37,12 +38,16 @@ export interface TextOptions {
 /** Default batch width when stdout is not a terminal. */
 export const DEFAULT_TEXT_WIDTH = 200;
 
+/** A cell: the text cleaned (the one sanitizer), clipped and padded to exactly `width` terminal cells. */
 function cell(s: string, width: number, align: 'left' | 'right'): string {
-  if (s.length >= width) return align === 'left' ? s.slice(0, width) : s;
-  return align === 'left' ? s.padEnd(width) : s.padStart(width);
+  return pad(s, width, align);
 }
 
-/** One table line: cells padded to their widths, joined by one space, trailing spaces trimmed. */
+/**
+ * One table line: cells sanitized and padded to their widths (in terminal
+ * cells, so a CJK or emoji status never shifts the columns after it),
+ * joined by one space, trailing spaces trimmed.
+ */
 export function formatLine<R>(cols: readonly Column<R>[], row: R, ctx: RenderContext): string {
   return cols.map((c) => cell(c.format(row, ctx), c.width, c.align)).join(' ').trimEnd();
 }
@@ -98,17 +103,19 @@ export function headerFacts(view: ServerView): string[][] {
 }
 
 /**
- * Lay out fact groups as lines of at most `width` characters: each group
- * starts a new line, facts are joined by ' - ' and wrap onto the next line
- * instead of being cut (a single fact longer than the width is clipped later).
+ * Lay out fact groups as lines of at most `width` terminal cells: each group
+ * starts a new line, facts are sanitized, joined by ' - ' and wrap onto the
+ * next line instead of being cut (a single fact longer than the width is
+ * clipped later).
  */
 export function packFacts(groups: readonly (readonly string[])[], width: number): string[] {
   const out: string[] = [];
   for (const g of groups) {
     let line = '';
-    for (const f of g) {
+    for (const raw of g) {
+      const f = clean(raw);
       if (line === '') line = f;
-      else if (line.length + 3 + f.length <= width) line += ` - ${f}`;
+      else if (cellWidth(line) + 3 + cellWidth(f) <= width) line += ` - ${f}`;
       else {
         out.push(line);
         line = f;
@@ -124,8 +131,9 @@ export function headerLines(view: ServerView, width = DEFAULT_TEXT_WIDTH): strin
   return packFacts(headerFacts(view), width);
 }
 
-function clip(lines: string[], width: number): string {
-  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+/** The lines, each sanitized and clipped to `width` terminal cells, as one text ending in a newline. */
+export function clipLines(lines: readonly string[], width: number): string {
+  return lines.map((l) => clip(l, width)).join('\n') + '\n';
 }
 
 function renderServer(view: ServerView, o: TextOptions, width: number, ctx: RenderContext): string[] {
@@ -134,7 +142,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
   const cols = fitColumns(shownColumns(table, sortCol.id), width);
   const rows = sortRows(view.workers, sortCol, o.reverse ?? false);
   const lines = headerLines(view, width);
-  for (const e of view.events) lines.push(`event: ${e.kind}: ${e.message}`);
+  for (const e of view.events) lines.push(clean(`event: ${e.kind}: ${e.message}`));
   lines.push('');
   lines.push(titleLine(cols));
   const coreCols = o.showCores ? fitColumns(CORE_COLUMNS, width - 2) : [];
@@ -189,7 +197,7 @@ export function renderText(view: View, opts: TextOptions = {}): string {
   const width = Math.max(1, Math.floor(opts.width ?? DEFAULT_TEXT_WIDTH));
   const ctx: RenderContext = { now: opts.now ?? view.at };
   const lines = view.kind === 'server' ? renderServer(view, opts, width, ctx) : renderEmperor(view, opts, width, ctx);
-  return clip(lines, width);
+  return clipLines(lines, width);
 }
 
 /** A JSON-safe number: finite, else null. */
