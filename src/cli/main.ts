@@ -15,6 +15,7 @@ import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } f
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { outputExit } from './output.js';
 import { oneLine } from '../text/sanitize.js';
+import { fullScreenProblem } from '../tui/caps.js';
 
 
 function packageVersion(): string {
@@ -190,7 +191,9 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
   if (opts.pretty) throw new UsageError('--pretty only goes with --connect-and-read');
-  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY;
+  // TERM=dumb or unset: no full-screen monitor; batch text instead, with one line saying why.
+  const noScreen = opts.batch === true || opts.json === true || !io.stdout.isTTY ? undefined : fullScreenProblem(io.env);
+  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY || noScreen !== undefined;
   const iterations = parseCount('--iterations', String(opts.iterations), 1, 1_000_000);
   const sort = typeof opts.sort === 'string' ? opts.sort : undefined;
   const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
@@ -199,7 +202,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
     if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
     const speed = parseSpeed(String(opts.speed));
-    if (batch) throw new UsageError('--replay plays in the live monitor: it needs a terminal (and no -b/--json)');
+    if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
     const { runReplayCli } = await import('./replay.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
@@ -226,6 +229,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     }
   }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
+  if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
@@ -273,5 +277,11 @@ async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise
   const workers = parseCount('--workers', String(opts.workers), 1, 64);
   const intervalMs = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400) * 1000;
   const { runDemoCli } = await import('./demo.js');
-  return runDemoCli({ workers, monitor: opts.monitor !== false, intervalMs, color: colorWanted(opts, io.env) }, io);
+  let monitor = opts.monitor !== false;
+  const noScreen = monitor && io.stdout.isTTY ? fullScreenProblem(io.env) : undefined;
+  if (noScreen !== undefined) {
+    io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor; the demo runs without it (read it with tsgitop -b ADDRESS)\n`);
+    monitor = false;
+  }
+  return runDemoCli({ workers, monitor, intervalMs, color: colorWanted(opts, io.env) }, io);
 }
