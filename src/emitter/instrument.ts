@@ -7,13 +7,18 @@
  *   is wrapped, so the request is seen before any app listener runs, and a
  *   handler that throws synchronously is counted as an exception (the error
  *   is re-thrown unchanged, so the app's own error behaviour is kept).
- * - end: the response's `'close'` event, seen by giving the response an own
- *   `emit` that peeks at the event name and calls the original (one
- *   property store per request instead of two listener registrations, and
- *   no behaviour change: an unhandled response `'error'` still throws
- *   exactly as before). Node emits `'close'` after a completed response
- *   and also when the client disconnects first, so an aborted request
- *   always frees its core slot.
+ * - end, exactly once, at the first of: the response's `'close'` event
+ *   (seen by giving the response an own `emit` that peeks at the event
+ *   name and calls the original — one property store per request, and no
+ *   behaviour change: an unhandled response `'error'` still throws exactly
+ *   as before), or the socket's `'close'`. Node emits the response's
+ *   `'close'` after a completed response and when the client disconnects
+ *   during it, but NOT for pipelined responses still queued behind the
+ *   first on a socket that dies (Node 20); those are ended by the socket's
+ *   `'close'` (one listener per connection, not per request), which ends
+ *   every request still open on that socket. So whatever the client does
+ *   (pipelining, abort, half-close, a server timeout) every started request
+ *   frees its core slot and is counted once.
  * - tx: the socket's `bytesWritten` delta since the previous response on
  *   the same socket (watermark kept on the socket). That counts what was
  *   handed to the socket: status line + headers + body (+ chunked framing),
@@ -22,7 +27,10 @@
  *   are attributed in order, as Node writes pipelined responses in order.
  *   For TLS it is the plaintext bytes.
  * - exceptions (at most one per request): a synchronous throw from a
- *   request handler; a response `'error'` event; a response with status
+ *   request handler (when nothing handles it and the process is about to
+ *   die, the request is ended and reported at once — in a cluster worker
+ *   the report is sent to the primary before the error propagates); a
+ *   response `'error'` event; a response with status
  *   ≥ 500 (`countStatus5xx`, default true — how Express/Fastify report a
  *   failed handler); or {@link Instrumentation.recordException}.
  * - write_errors: the response was not completely written (client gone);
@@ -37,7 +45,8 @@ import type { Server as HttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestCounters, DEFAULT_MAX_CORES } from './counters.js';
-import { acquireWorkerReporter, type WorkerReporterOptions } from './ipc.js';
+import { EmitterError } from './errors.js';
+import { acquireWorkerReporter, reportNow, type WorkerReporterOptions } from './ipc.js';
 
 export interface InstrumentOptions {
   /** Concurrent request slots reported as cores (default 64); more concurrent requests share one overflow core. */
@@ -79,6 +88,7 @@ type AnyServer = HttpServer | HttpsServer;
 interface ReqState {
   /** The response's emit before we wrapped it. */
   emit: (...args: unknown[]) => boolean;
+  res: StatefulRes;
   countResponseErrors: boolean;
   slot: number;
   start: number;
@@ -92,9 +102,11 @@ interface ReqState {
 const kState = Symbol('tsgitop.request');
 const kTxMark = Symbol('tsgitop.txMark');
 const kInstrumented = Symbol('tsgitop.instrumented');
+const kOpen = Symbol('tsgitop.open');
 
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-type MarkedSocket = Socket & { [kTxMark]?: number };
+/** A socket we saw a request on: its tx watermark and the requests still open on it (in start order). */
+type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[] };
 
 let processCounters: RequestCounters | undefined;
 
@@ -116,13 +128,24 @@ function socketBytes(sock: MarkedSocket | null | undefined): number {
   }
 }
 
-/** Account the end of a request (`res` emitted 'close'). */
-function endRequest(res: StatefulRes, st: ReqState): void {
+/** Account the end of a request, once (the response or its socket closed). */
+function endRequest(st: ReqState): void {
+  if (st.ended) return;
   st.ended = true;
+  const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
   let tx = 0;
   const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
   if (sock) {
+    const open = sock[kOpen];
+    if (open !== undefined) {
+      // usually the first (responses end in order); a linear search otherwise
+      if (open[0] === st) open.shift();
+      else {
+        const i = open.indexOf(st);
+        if (i >= 0) open.splice(i, 1);
+      }
+    }
     const bw = socketBytes(sock);
     const mark = sock[kTxMark] ?? 0;
     if (bw > mark) {
@@ -139,13 +162,26 @@ function endRequest(res: StatefulRes, st: ReqState): void {
   });
 }
 
+/** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
+function socketClosed(this: MarkedSocket): void {
+  const open = this[kOpen];
+  if (open === undefined || open.length === 0) return;
+  for (const st of open.splice(0)) {
+    try {
+      endRequest(st);
+    } catch {
+      // accounting must never break the app
+    }
+  }
+}
+
 /** The response's own `emit` (shared function; `this` is the response). */
 function responseEmit(this: StatefulRes, event: string | symbol): boolean {
   const st = this[kState]!;
   if (!st.ended) {
     if (event === 'close') {
       try {
-        endRequest(this, st);
+        endRequest(st);
       } catch {
         // accounting must never break the app
       }
@@ -153,6 +189,21 @@ function responseEmit(this: StatefulRes, event: string | symbol): boolean {
   }
   // eslint-disable-next-line prefer-rest-params
   return st.emit.apply(this, arguments as unknown as unknown[]);
+}
+
+/** Will an error thrown now kill the process (nothing handles uncaught exceptions)? */
+function throwIsFatal(): boolean {
+  return (
+    process.listenerCount('uncaughtException') === 0 &&
+    process.listenerCount('uncaughtExceptionMonitor') === 0 &&
+    !process.hasUncaughtExceptionCaptureCallback()
+  );
+}
+
+/** An HTTP/2 server (node:http2)? Its compatibility API emits 'request' but writes through streams, not sockets. */
+function isHttp2Server(server: object): boolean {
+  const name = (server as { constructor?: { name?: unknown } }).constructor?.name;
+  return name === 'Http2Server' || name === 'Http2SecureServer';
 }
 
 /**
@@ -172,8 +223,19 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   const countStatus5xx = opts.countStatus5xx !== false;
   const countThrows = opts.countThrows !== false;
   const countResponseErrors = opts.countResponseErrors !== false;
+  if (isHttp2Server(server)) {
+    throw new EmitterError(
+      'ENOTSUP',
+      'tsgitop: HTTP/2 servers (node:http2) are not instrumented; serve the app with node:http or node:https (an HTTP/1.1 listener) to count it',
+    );
+  }
   const s = server as AnyServer & { [kInstrumented]?: boolean };
-  if (s[kInstrumented]) throw new Error('tsgitop: this server is already instrumented');
+  if (s[kInstrumented]) {
+    throw new EmitterError(
+      'EALREADY',
+      'tsgitop: this server is already instrumented; call instrument() once per server (createStatsServer({ server }) instruments it itself: pass { instrumentation } or { counters } instead, or close() the first instrumentation)',
+    );
+  }
   s[kInstrumented] = true;
 
   const origEmit = server.emit as (...args: unknown[]) => boolean;
@@ -181,9 +243,9 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
     const sock = req.socket as MarkedSocket | null;
-    if (sock && sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
-    res[kState] = {
+    const st: ReqState = {
       emit: res.emit as (...args: unknown[]) => boolean,
+      res,
       countResponseErrors,
       slot: counters.begin(Math.floor((timeOrigin + now) / 1000)),
       start: now,
@@ -193,7 +255,19 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       countStatus5xx,
       req,
     };
+    res[kState] = st;
     res.emit = responseEmit as typeof res.emit;
+    if (sock) {
+      let open = sock[kOpen];
+      if (open === undefined) {
+        sock[kTxMark] = socketBytes(sock);
+        sock[kOpen] = open = [];
+        sock.on('close', socketClosed);
+      }
+      open.push(st);
+      // already dead (destroyed before the request was dispatched): 'close' may have been emitted
+      if (sock.destroyed && sock.closed) socketClosed.call(sock);
+    }
   };
 
   // `arguments` is forwarded as-is: no array is allocated per emitted event.
@@ -214,7 +288,18 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       return origEmit.apply(this, args);
     } catch (err) {
       const st = res[kState];
-      if (st) st.exception = true;
+      if (st && !st.ended) {
+        st.exception = true;
+        if (throwIsFatal()) {
+          // the process is about to die: count the request now, and push the report before it goes
+          try {
+            endRequest(st);
+            reportNow();
+          } catch {
+            // accounting must never break the app
+          }
+        }
+      }
       throw err;
     }
   };

@@ -154,6 +154,21 @@ class WorkerReporter {
     }
   }
 
+  /**
+   * Send a report now even if one is in flight (the process is about to
+   * die: nothing may wait for the previous send's callback). The IPC
+   * channel writes synchronously when it can, so the report leaves before
+   * the process exits.
+   */
+  urgent(): void {
+    if (this.closed || typeof process.send !== 'function' || !process.connected) return;
+    try {
+      process.send(buildReport(this.counters, this.mem));
+    } catch {
+      // channel closing
+    }
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -166,6 +181,11 @@ class WorkerReporter {
 
 let reporter: WorkerReporter | undefined;
 let refs = 0;
+
+/** Push this process's report to the cluster primary now, if a reporter runs (used before a fatal throw). */
+export function reportNow(): void {
+  reporter?.urgent();
+}
 
 /**
  * Start (or share) this process's reporter for `counters`.

@@ -27,6 +27,7 @@ import { createConnection, createServer, isIP, type Server, type Socket } from '
 import { chmodSync, lstatSync, mkdtempSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { StatsSource } from './source.js';
+import { EmitterError } from './errors.js';
 
 export interface ListenOptions {
   /** Unix socket path; `@name` is a Linux abstract socket (no file, no permissions: any local user can connect). */
@@ -63,16 +64,7 @@ export interface StatsListener {
   close(): Promise<void>;
 }
 
-/** An error with a stable `code` and a one-line message. */
-export class EmitterError extends Error {
-  override readonly name = 'EmitterError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { EmitterError };
 
 const MAX_HEAD = 8192;
 const MAX_DISCARD = 1 << 20;

@@ -3,8 +3,10 @@
  * Pure functions of a View (and the options); no I/O, no clock.
  */
 import {
+  ALL_WORKER_COLUMNS,
   CORE_COLUMNS,
   columnById,
+  shownColumns,
   fitColumns,
   sortRows,
   VASSAL_COLUMNS,
@@ -14,7 +16,8 @@ import {
 } from '../columns.js';
 import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
-import type { EmperorView, ServerView, View, WorkerView } from '../model/types.js';
+import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
+import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
 
 /** Options of renderText. */
 export interface TextOptions {
@@ -28,21 +31,30 @@ export interface TextOptions {
   sortBy?: string;
   /** Descending order (default false = ascending). Unknown values stay last either way. */
   reverse?: boolean;
-  /** Worker columns to choose from (default WORKER_COLUMNS). */
-  columns?: readonly Column<WorkerView>[];
+  /** Worker columns to choose from (default ALL_WORKER_COLUMNS: the hidden ones show while sorted by). */
+  columns?: readonly Column<WorkerView, Totals>[];
 }
 
 /** Default batch width when stdout is not a terminal. */
 export const DEFAULT_TEXT_WIDTH = 200;
 
+/** A cell: the text cleaned (the one sanitizer), clipped and padded to exactly `width` terminal cells. */
 function cell(s: string, width: number, align: 'left' | 'right'): string {
-  if (s.length >= width) return align === 'left' ? s.slice(0, width) : s;
-  return align === 'left' ? s.padEnd(width) : s.padStart(width);
+  return pad(s, width, align);
 }
 
-/** One table line: cells padded to their widths, joined by one space, trailing spaces trimmed. */
+/**
+ * One table line: cells sanitized and padded to their widths (in terminal
+ * cells, so a CJK or emoji status never shifts the columns after it),
+ * joined by one space, trailing spaces trimmed.
+ */
 export function formatLine<R>(cols: readonly Column<R>[], row: R, ctx: RenderContext): string {
   return cols.map((c) => cell(c.format(row, ctx), c.width, c.align)).join(' ').trimEnd();
+}
+
+/** The totals line of `cols` (each column's own totals cell; '' where it has none). */
+export function totalsLine<R, T>(cols: readonly Column<R, T>[], totals: T): string {
+  return cols.map((c) => cell(c.total ? c.total(totals) : '', c.width, c.align)).join(' ').trimEnd();
 }
 
 /** The title line of `cols`. */
@@ -91,17 +103,19 @@ export function headerFacts(view: ServerView): string[][] {
 }
 
 /**
- * Lay out fact groups as lines of at most `width` characters: each group
- * starts a new line, facts are joined by ' - ' and wrap onto the next line
- * instead of being cut (a single fact longer than the width is clipped later).
+ * Lay out fact groups as lines of at most `width` terminal cells: each group
+ * starts a new line, facts are sanitized, joined by ' - ' and wrap onto the
+ * next line instead of being cut (a single fact longer than the width is
+ * clipped later).
  */
 export function packFacts(groups: readonly (readonly string[])[], width: number): string[] {
   const out: string[] = [];
   for (const g of groups) {
     let line = '';
-    for (const f of g) {
+    for (const raw of g) {
+      const f = clean(raw);
       if (line === '') line = f;
-      else if (line.length + 3 + f.length <= width) line += ` - ${f}`;
+      else if (cellWidth(line) + 3 + cellWidth(f) <= width) line += ` - ${f}`;
       else {
         out.push(line);
         line = f;
@@ -117,17 +131,18 @@ export function headerLines(view: ServerView, width = DEFAULT_TEXT_WIDTH): strin
   return packFacts(headerFacts(view), width);
 }
 
-function clip(lines: string[], width: number): string {
-  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+/** The lines, each sanitized and clipped to `width` terminal cells, as one text ending in a newline. */
+export function clipLines(lines: readonly string[], width: number): string {
+  return lines.map((l) => clip(l, width)).join('\n') + '\n';
 }
 
 function renderServer(view: ServerView, o: TextOptions, width: number, ctx: RenderContext): string[] {
-  const table = o.columns ?? WORKER_COLUMNS;
-  const cols = fitColumns(table, width);
+  const table = o.columns ?? ALL_WORKER_COLUMNS;
   const sortCol = columnById(o.sortBy ?? 'wid', table) ?? columnById('wid', WORKER_COLUMNS)!;
+  const cols = fitColumns(shownColumns(table, sortCol.id), width);
   const rows = sortRows(view.workers, sortCol, o.reverse ?? false);
   const lines = headerLines(view, width);
-  for (const e of view.events) lines.push(`event: ${e.kind}: ${e.message}`);
+  for (const e of view.events) lines.push(clean(`event: ${e.kind}: ${e.message}`));
   lines.push('');
   lines.push(titleLine(cols));
   const coreCols = o.showCores ? fitColumns(CORE_COLUMNS, width - 2) : [];
@@ -136,6 +151,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
     lines.push(formatLine(cols, w, ctx));
     if (o.showCores) for (const c of w.cores) lines.push('  ' + formatLine(coreCols, c, ctx));
   }
+  lines.push(totalsLine(cols, view.totals));
   return lines;
 }
 
@@ -181,7 +197,7 @@ export function renderText(view: View, opts: TextOptions = {}): string {
   const width = Math.max(1, Math.floor(opts.width ?? DEFAULT_TEXT_WIDTH));
   const ctx: RenderContext = { now: opts.now ?? view.at };
   const lines = view.kind === 'server' ? renderServer(view, opts, width, ctx) : renderEmperor(view, opts, width, ctx);
-  return clip(lines, width);
+  return clipLines(lines, width);
 }
 
 /** A JSON-safe number: finite, else null. */

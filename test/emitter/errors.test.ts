@@ -1,0 +1,32 @@
+/**
+ * Typed, actionable errors a consumer of the emitter meets (issue 14 point 3,
+ * issue 10 point 16): each is an EmitterError with a stable code and a
+ * message that names the fix.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { EmitterError, instrument, RequestCounters } from '../../src/emitter/index.js';
+
+test('instrumenting a server twice throws EALREADY naming the fix', () => {
+  const server = http.createServer();
+  const inst = instrument(server, { counters: new RequestCounters(1), cluster: false });
+  try {
+    assert.throws(
+      () => instrument(server, { counters: new RequestCounters(1), cluster: false }),
+      (e: unknown) => e instanceof EmitterError && e.code === 'EALREADY' && /once per server/.test(e.message) && /instrumentation/.test(e.message) && !e.message.includes('\n'),
+    );
+  } finally {
+    inst.close();
+  }
+});
+
+test('HTTP/2 servers are refused with ENOTSUP (not half counted)', () => {
+  for (const server of [http2.createServer(), http2.createSecureServer({ allowHTTP1: true })]) {
+    assert.throws(
+      () => instrument(server as unknown as http.Server, { counters: new RequestCounters(1), cluster: false }),
+      (e: unknown) => e instanceof EmitterError && e.code === 'ENOTSUP' && /HTTP\/2/.test(e.message) && /node:http/.test(e.message),
+    );
+  }
+});

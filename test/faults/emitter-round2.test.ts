@@ -1,0 +1,258 @@
+/**
+ * Hardening round 2 (issue 10) for the emitter: the holes an outside attack
+ * found, each as a named case with figures (rendered by
+ * scripts/faults/report.mjs, section "The emitter, round 2").
+ *
+ * - request lifecycle: every request the instrumentation starts ends
+ *   exactly once whatever the client does (pipelining on a socket that
+ *   dies, abort, half-close, reset) — a fast-check property against a real
+ *   node:http server, the reproduction from the issue, and the cluster case;
+ * - node:cluster: a handler that throws is counted as an exception;
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { instrument } from '../../src/emitter/instrument.js';
+import { RequestCounters } from '../../src/emitter/counters.js';
+import { createClusterStats } from '../../src/emitter/cluster.js';
+import { LONG, figure, until } from './mode.js';
+
+const WORKER = fileURLToPath(new URL('./round2-worker.js', import.meta.url));
+
+/** A real node:http server with its own counters; `seen` counts requests the app handler saw. */
+async function appServer(t: TestContext): Promise<{ port: number; counters: RequestCounters; seen: () => number; server: http.Server }> {
+  let seen = 0;
+  const server = http.createServer((req, res) => {
+    seen++;
+    const m = /^\/d\/(\d+)/.exec(req.url ?? '/');
+    const delay = m ? Number(m[1]) : 0;
+    const t = setTimeout(() => res.end('ok'), delay);
+    res.on('close', () => clearTimeout(t));
+  });
+  const counters = new RequestCounters(8);
+  const inst = instrument(server, { counters, cluster: false });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(async () => {
+    inst.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  return { port: (server.address() as AddressInfo).port, counters, seen: () => seen, server };
+}
+
+interface ReqPlan {
+  delay: number;
+  body: 'none' | 'full';
+}
+interface ConnPlan {
+  reqs: ReqPlan[];
+  /** What the last request carries after the complete ones: nothing, a cut head, or a cut body. */
+  tail: 'none' | 'cut-head' | 'cut-body';
+  /** read: wait for every answer then close; abort: destroy after `afterMs`; reset: RST after `afterMs`; half-close: end() after writing. */
+  end: 'read' | 'abort' | 'reset' | 'half-close' | 'half-close-then-abort';
+  afterMs: number;
+  /** Write each request separately (else in one write). */
+  split: boolean;
+}
+
+function requestBytes(r: ReqPlan): string {
+  if (r.body === 'full') return `POST /d/${r.delay} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello`;
+  return `GET /d/${r.delay} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+}
+
+/** Run one client connection per its plan; resolves when the socket is closed. */
+function runConn(port: number, p: ConnPlan): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: '127.0.0.1', port });
+    let got = '';
+    let answers = 0;
+    const guard = setTimeout(() => s.destroy(), 4000);
+    const finish = (): void => {
+      clearTimeout(guard);
+      resolve();
+    };
+    s.on('error', () => undefined);
+    s.on('close', finish);
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => {
+      got += d;
+      answers = got.split('HTTP/1.1 ').length - 1;
+      if (p.end === 'read' && answers >= p.reqs.length) s.end();
+    });
+    s.on('connect', () => {
+      const parts = p.reqs.map(requestBytes);
+      if (p.tail === 'cut-head') parts.push('GET /d/1 HTTP/1.1\r\nHost: 12');
+      if (p.tail === 'cut-body') parts.push('POST /d/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly-a-part');
+      if (p.split) for (const part of parts) s.write(part);
+      else s.write(parts.join(''));
+      if (p.end === 'half-close' || p.end === 'half-close-then-abort') s.end();
+      if (p.end === 'abort' || p.end === 'half-close-then-abort') setTimeout(() => s.destroy(), p.afterMs);
+      if (p.end === 'reset') setTimeout(() => s.resetAndDestroy(), p.afterMs);
+      if (p.end === 'read' && p.reqs.length === 0) s.end();
+    });
+  });
+}
+
+const connPlan = fc.record({
+  reqs: fc.array(fc.record({ delay: fc.integer({ min: 0, max: 40 }), body: fc.constantFrom<'none' | 'full'>('none', 'full') }), { minLength: 0, maxLength: 10 }),
+  tail: fc.constantFrom<'none' | 'cut-head' | 'cut-body'>('none', 'none', 'cut-head', 'cut-body'),
+  end: fc.constantFrom<ConnPlan['end']>('read', 'abort', 'reset', 'half-close', 'half-close-then-abort'),
+  afterMs: fc.integer({ min: 0, max: 30 }),
+  split: fc.boolean(),
+});
+
+test('emitter round 2: 10 pipelined requests on a connection that dies end exactly once (the reproduction)', async (t) => {
+  const app = await appServer(t);
+  await runConn(app.port, { reqs: Array.from({ length: 10 }, () => ({ delay: 50, body: 'none' as const })), tail: 'none', end: 'abort', afterMs: 10, split: false });
+  await until(() => app.seen() === 10 && app.counters.inFlight === 0, 'all 10 pipelined requests to end', 5000);
+  assert.equal(app.counters.requests, 10, 'each request counted once');
+  const snap = app.counters.snapshot();
+  assert.equal(snap.inFlight, 0);
+  for (let i = 4; i < snap.cores.length; i += 5) assert.equal(snap.cores[i], 0, 'no core left in a request');
+  figure('emitter2', 'pipelined repro', { sent: 10, seen: app.seen(), counted: app.counters.requests, inFlightAfter: app.counters.inFlight });
+});
+
+test('emitter round 2: property — random pipelining / abort / half-close / reset: in-flight returns to 0, every request counted once', async (t) => {
+  const app = await appServer(t);
+  const runs = LONG ? 300 : 40;
+  let conns = 0;
+  let before = 0;
+  const ends: Record<string, number> = {};
+  await fc.assert(
+    fc.asyncProperty(fc.array(connPlan, { minLength: 1, maxLength: 6 }), async (plans) => {
+      before = app.counters.requests;
+      const seen0 = app.seen();
+      await Promise.all(plans.map((p) => runConn(app.port, p)));
+      conns += plans.length;
+      for (const p of plans) ends[p.end] = (ends[p.end] ?? 0) + 1;
+      // every connection is closed on the client side; the server side follows within moments
+      await until(() => app.counters.inFlight === 0, `in-flight back to 0 (stuck: ${app.counters.inFlight})`, 5000);
+      const started = app.seen() - seen0;
+      assert.equal(app.counters.requests - before, started, 'each started request counted exactly once');
+      const snap = app.counters.snapshot();
+      for (let i = 4; i < snap.cores.length; i += 5) assert.equal(snap.cores[i], 0, 'no core left in a request');
+    }),
+    { numRuns: runs, endOnFailure: true },
+  );
+  assert.equal(app.counters.requests, app.seen());
+  figure('emitter2', 'lifecycle property', { runs, connections: conns, requests: app.seen(), counted: app.counters.requests, stuck: app.counters.inFlight, ends });
+});
+
+/** Fork `n` round2 workers; the app port they share. */
+async function forkWorkers(t: TestContext, n: number): Promise<{ port: number; respawns: () => number; listening: () => number }> {
+  cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', process.env.ROUND2_DEBUG ? 'inherit' : 'ignore', 'ipc'] });
+  let stopping = false;
+  let respawns = 0;
+  const respawn = (): void => {
+    if (stopping) return;
+    respawns++;
+    cluster.fork();
+  };
+  let listening = 0;
+  const onListening = (): void => {
+    listening++;
+  };
+  cluster.on('exit', respawn);
+  cluster.on('listening', onListening);
+  t.after(async () => {
+    stopping = true;
+    cluster.off('exit', respawn);
+    cluster.off('listening', onListening);
+    const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    await Promise.all(
+      ws.map(
+        (w) =>
+          new Promise<void>((r) => {
+            if (w.isDead()) return r();
+            w.once('exit', () => r());
+            w.process.kill('SIGKILL');
+          }),
+      ),
+    );
+  });
+  let port = 0;
+  await new Promise<void>((resolve) => {
+    let k = 0;
+    const on = (_w: Worker, a: { port: number }): void => {
+      port = a.port;
+      if (++k === n) {
+        cluster.off('listening', on);
+        resolve();
+      }
+    };
+    cluster.on('listening', on);
+    for (let i = 0; i < n; i++) cluster.fork();
+  });
+  return { port, respawns: () => respawns, listening: () => listening };
+}
+
+test('emitter round 2: cluster — pipelined requests on dying connections leave no worker busy, each counted once', async (t) => {
+  const stats = await createClusterStats({ workers: 2 });
+  t.after(() => stats.close());
+  const { port } = await forkWorkers(t, 2);
+  const CONNS = 12;
+  const PER = 10;
+  await Promise.all(
+    Array.from({ length: CONNS }, () =>
+      runConn(port, { reqs: Array.from({ length: PER }, () => ({ delay: 50, body: 'none' as const })), tail: 'none', end: 'abort', afterMs: 10, split: false }),
+    ),
+  );
+  // requests the workers dispatched = CONNS × PER (Node parses the whole pipelined burst before the client leaves)
+  let doc = stats.document();
+  await until(
+    () => {
+      stats.poll();
+      doc = stats.document();
+      const req = doc.workers.reduce((a, w) => a + w.requests, 0);
+      return req === CONNS * PER && doc.workers.every((w) => w.status === 'idle');
+    },
+    'every pipelined request counted and every worker idle',
+    10_000,
+  );
+  const inReq = doc.workers.flatMap((w) => w.cores).filter((c) => c.in_request !== 0).length;
+  assert.equal(inReq, 0);
+  figure('emitter2', 'cluster pipelined', { workers: 2, connections: CONNS, pipelined: PER, counted: doc.workers.reduce((a, w) => a + w.requests, 0), busyWorkers: doc.workers.filter((w) => w.status === 'busy').length, coresInRequest: inReq });
+});
+
+test('emitter round 2: cluster — a handler that throws (no error handler: the worker dies) is counted as an exception', async (t) => {
+  const stats = await createClusterStats({ workers: 2 });
+  t.after(() => stats.close());
+  const { port, respawns, listening } = await forkWorkers(t, 2);
+  const get = (path: string): Promise<number> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+    });
+  let ok = 0;
+  for (let i = 0; i < 7; i++) if ((await get('/')) === 200) ok++;
+  const THROWS = 3;
+  for (let i = 0; i < THROWS; i++) {
+    const before = respawns();
+    // a connection handed to a worker that is dying would be reset without reaching a handler: throw only when all listen
+    await until(() => listening() === 2 + before, 'every worker listening', 10_000);
+    assert.equal(await get('/throw'), 0, 'the client of a crashed worker gets no answer');
+    await until(() => respawns() > before, 'the crashed worker to be respawned', 10_000);
+  }
+  let doc = stats.document();
+  await until(
+    () => {
+      doc = stats.document();
+      return doc.workers.reduce((a, w) => a + w.exceptions, 0) >= THROWS && doc.workers.reduce((a, w) => a + w.requests, 0) >= ok + THROWS;
+    },
+    `${THROWS} exceptions in the stats`,
+    10_000,
+  );
+  const exceptions = doc.workers.reduce((a, w) => a + w.exceptions, 0);
+  const requests = doc.workers.reduce((a, w) => a + w.requests, 0);
+  assert.equal(exceptions, THROWS);
+  assert.equal(requests, ok + THROWS);
+  assert.equal(doc.workers.reduce((a, w) => a + w.respawn_count, 0), 2 + THROWS);
+  figure('emitter2', 'cluster throws', { ok, throws: THROWS, requests, exceptions, respawns: respawns() });
+});
