@@ -89,6 +89,7 @@ export function fleetTotalsRow(t: FleetTotals): FleetRow {
     vassals: undefined,
     ageMs: undefined,
     view: undefined,
+    oldestRequest: undefined,
     verdict: undefined,
   };
 }
@@ -208,6 +209,7 @@ export function fleetToJson(view: FleetView): Record<string, unknown> {
       requests: n(r.requests),
       version: r.version ?? null,
       age_ms: n(r.ageMs),
+      oldest_request: r.oldestRequest ? { method: r.oldestRequest.method ?? null, path: r.oldestRequest.path ?? null, age: n(r.oldestRequest.age) } : null,
       verdict: r.verdict ? { rule: r.verdict.rule, severity: r.verdict.severity, message: r.verdict.message } : null,
     })),
   };

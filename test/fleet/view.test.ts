@@ -162,6 +162,7 @@ test('fleetToJson: stable keys, null for unknown', () => {
     requests: null,
     version: null,
     age_ms: null,
+    oldest_request: null,
     verdict: null,
   });
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(j)));
