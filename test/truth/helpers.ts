@@ -3,7 +3,9 @@
  * routes the scenarios need, HTTP requests with chosen headers, and reading
  * the model's view of a live uWSGI.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { BIN } from '../cli/run-cli.js';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,4 +82,103 @@ export async function waitView(addr: string, cond: (v: ServerView) => boolean, t
     prev = cur;
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A running `bin/tsgitop` whose stdout is read line by line. */
+export interface LiveCli {
+  lines: string[];
+  /** Resolves when `pred` holds for some line (checked on every new line), rejects at the deadline or on exit. */
+  waitLine(pred: (line: string, index: number) => boolean, timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code (and stderr) when the process ends. */
+  done: Promise<{ code: number | null; stderr: string }>;
+  kill(): void;
+}
+
+export function startCli(args: string[]): LiveCli {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (s: string) => {
+    buf += s;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      lines.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+    for (const w of [...waiters]) w();
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => (stderr += s));
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    child.on('close', (code) => {
+      if (buf !== '') lines.push(buf);
+      for (const w of [...waiters]) w();
+      resolve({ code, stderr });
+    });
+  });
+  let exited = false;
+  void done.then(() => (exited = true));
+  return {
+    lines,
+    done,
+    kill: () => {
+      if (!exited) child.kill('SIGKILL');
+    },
+    waitLine(pred, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const i = lines.findIndex((l, k) => pred(l, k));
+          if (i >= 0) {
+            cleanup();
+            resolve(lines[i]!);
+          } else if (exited) {
+            cleanup();
+            reject(new Error(`tsgitop exited before the expected line; stderr: ${stderr}\n${lines.join('\n')}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no expected line within ${timeoutMs} ms; got:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+/**
+ * Paced load: `rate` GET requests per second to `path`, at most `maxInFlight`
+ * at once, until stop() (or `maxSeconds`). Resolves stop() when every request ended.
+ */
+export function pacedLoad(port: number, path: string, rate: number, maxSeconds = 60, maxInFlight = 16): { stop(): Promise<number> } {
+  let inFlight = 0;
+  let sent = 0;
+  const pending = new Set<Promise<number>>();
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - started > maxSeconds * 1000) return void clearInterval(timer);
+    if (inFlight >= maxInFlight) return;
+    inFlight++;
+    sent++;
+    const p = httpGet(port, path, {}, 10_000).finally(() => {
+      inFlight--;
+      pending.delete(p);
+    });
+    pending.add(p);
+  }, 1000 / rate);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.all([...pending]);
+      return sent;
+    },
+  };
 }
