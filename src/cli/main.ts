@@ -11,11 +11,10 @@ import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress, type Address } from '../protocol/address.js';
-import { isStatsError } from '../protocol/errors.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
-import { outputExit } from './output.js';
-import { oneLine } from '../text/sanitize.js';
 import { fullScreenProblem } from '../tui/caps.js';
+import { actionExit } from './exit.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -71,8 +70,8 @@ function buildProgram(): Command {
     .usage('[options] ADDRESS [ADDRESS...]')
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
-    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
-    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', '64M')
+    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
+    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', DEFAULT_MAX_BYTES)
     .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
     .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
     .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
@@ -164,17 +163,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
-    const output = outputExit(e, io.stderr);
-    if (output !== undefined) return output;
-    // Messages can quote server bytes: the one sanitizer, on one line.
-    if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 2;
-    }
-    if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 1;
-    }
+    const code = actionExit(e, io.stderr);
+    if (code !== undefined) return code;
     throw e;
   }
 }
