@@ -10,7 +10,7 @@
  *
  * This module imports nothing at load time: bin/tsgitop loads it on every run.
  */
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 export interface OneShot {
   address: string;
@@ -50,7 +50,7 @@ export async function runOneShot(req: OneShot, io: CliIo = { stdout: process.std
     import('./defaults.js'),
   ]);
   try {
-    return await connectAndRead(parseAddress(req.address), { frequency: 1, ...ONE_SHOT_DEFAULTS, pretty: req.pretty }, io);
+    return await connectAndRead(parseAddress(req.address), { intervalMs: 1000, ...ONE_SHOT_DEFAULTS, pretty: req.pretty }, io);
   } catch (e) {
     const { actionExit } = await import('./exit.js');
     const code = actionExit(e, io.stderr);
