@@ -16,7 +16,7 @@ import { readRaw } from '../protocol/reader.js';
 import { StatsError } from '../protocol/errors.js';
 import { clean, jsonVisible, oneLine } from '../text/sanitize.js';
 import { write } from './output.js';
-import type { CliIo, CommonOptions } from './main.js';
+import type { CliIo, CommonOptions } from './io.js';
 
 export { write } from './output.js';
 

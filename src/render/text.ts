@@ -3,8 +3,10 @@
  * Pure functions of a View (and the options); no I/O, no clock.
  */
 import {
+  ALL_WORKER_COLUMNS,
   CORE_COLUMNS,
   columnById,
+  shownColumns,
   fitColumns,
   sortRows,
   VASSAL_COLUMNS,
@@ -15,7 +17,7 @@ import {
 import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
 import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
-import type { EmperorView, ServerView, View, WorkerView } from '../model/types.js';
+import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
 
 /** Options of renderText. */
 export interface TextOptions {
@@ -29,8 +31,8 @@ export interface TextOptions {
   sortBy?: string;
   /** Descending order (default false = ascending). Unknown values stay last either way. */
   reverse?: boolean;
-  /** Worker columns to choose from (default WORKER_COLUMNS). */
-  columns?: readonly Column<WorkerView>[];
+  /** Worker columns to choose from (default ALL_WORKER_COLUMNS: the hidden ones show while sorted by). */
+  columns?: readonly Column<WorkerView, Totals>[];
 }
 
 /** Default batch width when stdout is not a terminal. */
@@ -48,6 +50,11 @@ function cell(s: string, width: number, align: 'left' | 'right'): string {
  */
 export function formatLine<R>(cols: readonly Column<R>[], row: R, ctx: RenderContext): string {
   return cols.map((c) => cell(c.format(row, ctx), c.width, c.align)).join(' ').trimEnd();
+}
+
+/** The totals line of `cols` (each column's own totals cell; '' where it has none). */
+export function totalsLine<R, T>(cols: readonly Column<R, T>[], totals: T): string {
+  return cols.map((c) => cell(c.total ? c.total(totals) : '', c.width, c.align)).join(' ').trimEnd();
 }
 
 /** The title line of `cols`. */
@@ -130,9 +137,9 @@ export function clipLines(lines: readonly string[], width: number): string {
 }
 
 function renderServer(view: ServerView, o: TextOptions, width: number, ctx: RenderContext): string[] {
-  const table = o.columns ?? WORKER_COLUMNS;
-  const cols = fitColumns(table, width);
+  const table = o.columns ?? ALL_WORKER_COLUMNS;
   const sortCol = columnById(o.sortBy ?? 'wid', table) ?? columnById('wid', WORKER_COLUMNS)!;
+  const cols = fitColumns(shownColumns(table, sortCol.id), width);
   const rows = sortRows(view.workers, sortCol, o.reverse ?? false);
   const lines = headerLines(view, width);
   for (const e of view.events) lines.push(clean(`event: ${e.kind}: ${e.message}`));
@@ -144,6 +151,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
     lines.push(formatLine(cols, w, ctx));
     if (o.showCores) for (const c of w.cores) lines.push('  ' + formatLine(coreCols, c, ctx));
   }
+  lines.push(totalsLine(cols, view.totals));
   return lines;
 }
 

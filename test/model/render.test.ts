@@ -58,13 +58,15 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
   assert.deepEqual(title.trim().split(/\s+/), ['WID', '%', 'PID', 'REQ', 'RPS', 'EXC', 'SIG', 'STATUS', 'AVG', 'RSS', 'VSZ', 'TX', 'ReSpwn', 'HC', 'RunT', 'LastSpwn']);
   const rows = tableRows(text);
   // rps: w2 30, w1 10, w3 undefined (respawned) → last
-  assert.deepEqual(rows.map((r) => r[0]), ['2', '1', '3']);
+  assert.deepEqual(rows.map((r) => r[0]), ['2', '1', '3', 'Σ'], 'the rows, then the totals line');
+  // The totals line: each column's own totals cell (WID Σ, % 100.0, PID 3w, REQ, RPS 40.0 …).
+  assert.deepEqual(rows[3]!.slice(0, 5), ['Σ', '100.0', '3w', '285', '40.0']);
   assert.deepEqual(rows[0]!.slice(0, 5), ['2', '56.1', '4002', '160', '30.0']);
   assert.deepEqual(rows[2]!.slice(0, 5), ['3', '1.8', '5003', '5', '-']);
   assert.equal(rows[2]![7], 'cheap');
   assert.ok(text.endsWith('\n'));
   // ascending by WID by default
-  assert.deepEqual(tableRows(renderText(v)).map((r) => r[0]), ['1', '2', '3']);
+  assert.deepEqual(tableRows(renderText(v)).map((r) => r[0]), ['1', '2', '3', 'Σ']);
 });
 
 test('renderText: width fits columns and clips every line; cores under their worker', () => {
@@ -87,9 +89,10 @@ test('header facts wrap instead of being cut at narrow widths', () => {
   for (const f of headerFacts(v).flat()) assert.ok(text.includes(f), `fact "${f}" shown at width 40`);
   assert.deepEqual(packFacts([['aaa', 'bbb', 'ccc'], ['dd']], 9), ['aaa - bbb', 'ccc', 'dd']);
   assert.deepEqual(packFacts([['aaa', 'bbb']], 200), ['aaa - bbb']);
-  // no workers: header + title only
+  // no workers: header, title and an all-zero totals line only
   const empty = renderText(buildView(sample(server(), T0)), { width: 80 }).trimEnd().split('\n');
-  assert.match(empty.at(-1)!, /^\s*WID\s+%/);
+  assert.match(empty.at(-2)!, /^\s*WID\s+%/);
+  assert.match(empty.at(-1)!, /^\s*Σ\s+-\s+0w\s/);
 });
 
 test('renderText: emperor view renders the vassal table', () => {
