@@ -13,6 +13,9 @@
  * - counts: integers up to 8 digits, then `123.5M`, `1.2G`.
  * - percent: one decimal, clamped to 100.
  * - clock: local `HH:MM:SS` when on the same local day as `nowMs`, else `MM-DD HH:MM`.
+ * - width: every number formatter takes an optional `width` (its column's)
+ *   and never returns more characters than that (for widths ≥ 4); absurd
+ *   values show as caps: `>999d`, `>999G`, `>999P`, `>1024E`.
  */
 
 /** The string shown for an unknown value. */
@@ -30,87 +33,139 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** A width argument: a whole number ≥ 1, else the formatter's own maximum. */
+function cap(width: number | undefined, dflt: number): number {
+  return width !== undefined && Number.isFinite(width) && width >= 1 ? Math.floor(width) : dflt;
+}
+
+/** `>` and as many 9s as fit before `unit` in `width` (`>999d`, `>99E`); `>` alone when nothing fits. */
+function over(width: number, unit: string): string {
+  const nines = width - 1 - unit.length;
+  return nines >= 1 ? `>${'9'.repeat(nines)}${unit}` : '>';
+}
+
 const BYTE_UNITS = ['K', 'M', 'G', 'T', 'P', 'E'] as const;
 
-/** Bytes, 1024-based: 0, 512, 12.3K, 45.6M, 1.2G … (≤ 7 chars). */
-export function formatBytes(n: number | undefined | null): string {
+/** Bytes, 1024-based: 0, 512, 12.3K, 45.6M, 1.2G … (≤ 7 chars, or ≤ `width`; `>999E`-style cap). */
+export function formatBytes(n: number | undefined | null, width?: number): string {
   if (!ok(n)) return UNKNOWN;
-  if (n < 1024) return String(Math.floor(n));
+  const w = cap(width, 7);
+  if (n < 1024 && String(Math.floor(n)).length <= w) return String(Math.floor(n));
   let v = n / 1024;
-  let i = 0;
-  while (round1(v) >= 1024 && i < BYTE_UNITS.length - 1) {
+  for (const u of BYTE_UNITS) {
+    if (round1(v) < 1024) {
+      const t = `${v.toFixed(1)}${u}`;
+      if (t.length <= w) return t;
+      const r = `${Math.round(v)}${u}`;
+      if (Math.round(v) < 1024 && r.length <= w) return r;
+    }
     v /= 1024;
-    i++;
   }
-  if (round1(v) >= 1024) return '>1024E';
-  return `${v.toFixed(1)}${BYTE_UNITS[i]}`;
+  return w >= 6 ? '>1024E' : over(w, 'E');
 }
 
-/** Microseconds of running time: 0s, 850us, 6.9ms, 300ms, 12.3s, 4m05s, 3h12m, 2d04h (below 1 s like formatMs). */
-export function formatDuration(us: number | undefined | null): string {
+/** Whole days and hours, or days only, or the `>999d` cap, within `w` cells. */
+function days(s: number, w: number): string {
+  const d = Math.floor(s / 86400);
+  const full = `${d}d${pad2(Math.floor((s % 86400) / 3600))}h`;
+  if (d < 1000 && full.length <= w) return full;
+  if (d < 1000 && `${d}d`.length <= w) return `${d}d`;
+  return over(Math.min(w, 5), 'd');
+}
+
+/**
+ * Microseconds of running time: 0s, 850us, 6.9ms, 300ms, 12.3s, 4m05s,
+ * 3h12m, 2d04h (below 1 s like formatMs); ≥ 1000 days is `>999d`. At most
+ * 7 chars, or `width`.
+ */
+export function formatDuration(us: number | undefined | null, width?: number): string {
   if (!ok(us)) return UNKNOWN;
+  const w = cap(width, 7);
   if (us === 0) return '0s';
-  if (Math.round(us / 1000) < 1000) return formatMs(us);
+  if (Math.round(us / 1000) < 1000) return formatMs(us, w);
   const tenths = Math.round(us / 1e5);
-  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  if (tenths < 600) return fitOr(`${(tenths / 10).toFixed(1)}s`, w, () => `${Math.round(tenths / 10)}s`);
   const s = Math.max(60, Math.floor(us / 1e6));
-  if (s < 3600) return `${Math.floor(s / 60)}m${pad2(s % 60)}s`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h${pad2(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86400)}d${pad2(Math.floor((s % 86400) / 3600))}h`;
+  if (s < 3600) return fitOr(`${Math.floor(s / 60)}m${pad2(s % 60)}s`, w, () => `${Math.floor(s / 60)}m`);
+  if (s < 86400) return fitOr(`${Math.floor(s / 3600)}h${pad2(Math.floor((s % 3600) / 60))}m`, w, () => `${Math.floor(s / 3600)}h`);
+  return days(s, w);
 }
 
-/** Average response time given in microseconds: 850us, 1.2ms, 12ms, 1.2s, then like formatDuration. */
-export function formatMs(us: number | undefined | null): string {
+/** `t` when it fits `w`, else `shorter()` when that fits, else `>` (a width this small is never used by a column). */
+function fitOr(t: string, w: number, shorter: () => string): string {
+  if (t.length <= w) return t;
+  const s = shorter();
+  return s.length <= w ? s : '>';
+}
+
+/** Average response time given in microseconds: 850us, 1.2ms, 12ms, 1.2s, then like formatDuration (≤ 7 chars, or `width`). */
+export function formatMs(us: number | undefined | null, width?: number): string {
   if (!ok(us)) return UNKNOWN;
-  if (Math.round(us) < 1000) return `${Math.round(us)}us`;
+  const w = cap(width, 7);
+  if (Math.round(us) < 1000) return fitOr(`${Math.round(us)}us`, w, () => '1ms');
   const ms = us / 1000;
-  if (round1(ms) < 10) return `${round1(ms).toFixed(1)}ms`;
-  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  if (round1(ms) < 10) return fitOr(`${round1(ms).toFixed(1)}ms`, w, () => `${Math.round(ms)}ms`);
+  if (Math.round(ms) < 1000) return fitOr(`${Math.round(ms)}ms`, w, () => `${Math.round(ms / 100) / 10}s`);
   const s = us / 1e6;
-  if (round1(s) < 60) return `${round1(s).toFixed(1)}s`;
-  return formatDuration(us);
+  if (round1(s) < 60) return fitOr(`${round1(s).toFixed(1)}s`, w, () => `${Math.round(s)}s`);
+  return formatDuration(us, w);
 }
 
-/** Requests (or any events) per second: 0, 0.5, 12.3, 1234, 12.3k, 123k, 1.2M (≤ 5 chars below 1e12). */
-export function formatRate(n: number | undefined | null): string {
+/** Requests (or any events) per second: 0, 0.5, 12.3, 1234, 12.3k, 123k, 1.2M (≤ 5 chars, or `width`); `>999G` cap. */
+export function formatRate(n: number | undefined | null, width?: number): string {
   if (!ok(n)) return UNKNOWN;
+  const w = cap(width, 5);
   if (n === 0) return '0';
-  if (round1(n) < 100) return round1(n).toFixed(1);
-  if (Math.round(n) < 10000) return String(Math.round(n));
+  if (round1(n) < 100 && round1(n).toFixed(1).length <= w) return round1(n).toFixed(1);
+  if (Math.round(n) < 10000 && String(Math.round(n)).length <= w) return String(Math.round(n));
   const units = ['k', 'M', 'G'] as const;
   let v = n;
   for (const u of units) {
     v /= 1000;
-    if (round1(v) < 100) return `${round1(v).toFixed(1)}${u}`;
-    if (Math.round(v) < 1000) return `${Math.round(v)}${u}`;
+    if (round1(v) < 100 && `${round1(v).toFixed(1)}${u}`.length <= w) return `${round1(v).toFixed(1)}${u}`;
+    if (Math.round(v) < 1000 && `${Math.round(v)}${u}`.length <= w) return `${Math.round(v)}${u}`;
   }
-  return '>999G';
+  return over(Math.min(w, 5), 'G');
 }
 
-/** A whole count (requests, exceptions…): up to 8 digits verbatim, then 123.5M, 1.2G, 3.4T. */
-export function formatCount(n: number | undefined | null): string {
+/** A whole count (requests, exceptions…): up to 8 digits verbatim (or as many as `width` allows), then 123.5M, 1.2G, 3.4T; `>999P` cap. */
+export function formatCount(n: number | undefined | null, width?: number): string {
   if (!ok(n)) return UNKNOWN;
+  const w = cap(width, 8);
   const i = Math.floor(n);
-  if (i < 1e8) return String(i);
-  const units = ['M', 'G', 'T', 'P'] as const;
-  let v = i / 1e6;
+  if (i < 1e8 && String(i).length <= w) return String(i);
+  // Below 1e8 (a narrow column): thousands first; from 1e8 on, millions as before.
+  const units = i < 1e8 ? (['k', 'M', 'G', 'T', 'P'] as const) : (['M', 'G', 'T', 'P'] as const);
+  let v = i / (i < 1e8 ? 1e3 : 1e6);
   for (const u of units) {
-    if (round1(v) < 1000) return `${round1(v).toFixed(1)}${u}`;
+    if (round1(v) < 1000) {
+      const t = `${round1(v).toFixed(1)}${u}`;
+      if (t.length <= w) return t;
+      if (Math.round(v) < 1000 && `${Math.round(v)}${u}`.length <= w) return `${Math.round(v)}${u}`;
+    }
     v /= 1000;
   }
-  return '>999P';
+  return over(Math.min(w, 5), 'P');
 }
 
-/** A percentage 0..100 with one decimal (values above 100 clamp to 100.0). */
-export function formatPercent(p: number | undefined | null): string {
+/** A percentage 0..100 with one decimal (values above 100 clamp to 100.0; `100` when `width` is 4). */
+export function formatPercent(p: number | undefined | null, width?: number): string {
   if (!ok(p)) return UNKNOWN;
-  return Math.min(100, round1(p)).toFixed(1);
+  const t = Math.min(100, round1(p)).toFixed(1);
+  const w = cap(width, 5);
+  return t.length <= w ? t : String(Math.round(Math.min(100, p)));
 }
 
-/** An identifier-like integer (pid, uid, worker id): verbatim digits; negatives and fractions are unknown. */
-export function formatId(n: number | undefined | null): string {
-  if (!ok(n) || !Number.isInteger(n)) return UNKNOWN;
-  return String(n);
+/**
+ * An identifier-like integer (pid, uid, worker id): verbatim digits;
+ * negatives, fractions and integers beyond 2^53 are unknown; an id wider
+ * than `width` shows as `>` and 9s.
+ */
+export function formatId(n: number | undefined | null, width?: number): string {
+  if (!ok(n) || !Number.isSafeInteger(n)) return UNKNOWN;
+  const t = String(n);
+  const w = cap(width, 16);
+  return t.length <= w ? t : over(w, '');
 }
 
 /**

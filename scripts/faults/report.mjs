@@ -295,6 +295,20 @@ if (demoRows) {
 }
 md.push('');
 
+// Job control and terminal capabilities (issue 10 points 9-11).
+md.push('## Job control and terminal capabilities (tmux, an interactive bash)');
+md.push('');
+md.push('`test/faults/suspend.test.ts`: the monitor as a job of a real interactive shell. Ctrl-Z under an `npm run` parent');
+md.push('stops the whole job (npm included) and the shell prompts; while stopped the terminal is restored (normal screen,');
+md.push('cursor on, mouse tracking off, echo and icanon in `stty -a`); the terminal is resized; `fg` redraws at the new size;');
+md.push('an external `kill -TSTP` does the same; `TERM=dumb`/unset prints batch text and one line why; `LANG=C` draws ASCII only.');
+md.push(`Result: ${verdict('job control')}.`);
+md.push('');
+md.push('| case | figures |');
+md.push('| --- | --- |');
+for (const f of all('jobcontrol', '')) md.push(`| ${esc(f.name)} | ${esc(Object.entries(f.value).map(([k, v]) => `${k} ${v}`).join(', '))} |`);
+md.push('');
+
 // Bugs.
 md.push('## Bugs found by this suite');
 md.push('');

@@ -8,13 +8,14 @@ import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { StatsDocument } from '../protocol/types.js';
-import type { Sample } from '../model/types.js';
-import { buildView } from '../model/index.js';
-import { WORKER_COLUMNS, columnById } from '../columns.js';
+import type { Sample, Totals, WorkerView } from '../model/types.js';
+import { buildView, Diagnoser, type DiagnosisOptions } from '../model/index.js';
+import { ALL_WORKER_COLUMNS, CORE_COLUMNS, VASSAL_COLUMNS, columnById, columnsHelp, type Column } from '../columns.js';
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
-import { write } from './dump.js';
-import type { CliIo, CommonOptions } from './main.js';
+import { write } from './output.js';
+import { jsonVisible } from '../text/sanitize.js';
+import type { CliIo, CommonOptions } from './io.js';
 
 export interface BatchOptions extends CommonOptions {
   iterations: number;
@@ -24,6 +25,8 @@ export interface BatchOptions extends CommonOptions {
   sort: string | undefined;
   reverse: boolean;
   node: string;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** --record: every read is appended to the recording. */
   recorder?: Recorder | undefined;
 }
@@ -31,13 +34,16 @@ export interface BatchOptions extends CommonOptions {
 export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Promise<number> {
   const read: () => Promise<Sample<StatsDocument>> = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
   let prev = await read();
-  const periodMs = opts.frequency * 1000;
+  const diagnoser = new Diagnoser(opts.diagnosis);
+  diagnoser.update(buildView(prev, undefined, { node: opts.node }));
+  const periodMs = opts.intervalMs;
   for (let i = 0; i < opts.iterations; i++) {
     await delay(Math.max(0, prev.at + periodMs - Date.now()));
     const cur = await read();
     const view = buildView(cur, prev, { node: opts.node });
+    diagnoser.update(view);
     const text = opts.json
-      ? JSON.stringify(viewToJson(view)) + '\n'
+      ? jsonVisible(JSON.stringify(viewToJson(view))) + '\n'
       : renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
     await write(io.stdout, text);
     prev = cur;
@@ -45,14 +51,24 @@ export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Pr
   return 0;
 }
 
-export function checkSortColumn(id: string): void {
-  if (!columnById(id)) {
-    throw new UsageError(`unknown sort column '${id}'; one of: ${WORKER_COLUMNS.map((c) => c.id).join(', ')}`);
-  }
+/** The worker column `id` names (by id or title), or a usage error listing them. */
+export function checkSortColumn(id: string): Column<WorkerView, Totals> {
+  const col = columnById(id);
+  if (!col) throw new UsageError(`unknown sort column '${id}'; one of: ${ALL_WORKER_COLUMNS.map((c) => c.id).join(', ')}`);
+  return col;
 }
 
-/** `--help-columns`: the column table, generated from the same data the screen uses. */
-export function printColumns(): string {
-  const rows = WORKER_COLUMNS.map((c) => `  ${c.id.padEnd(10)} ${c.title.padEnd(9)} ${c.help}`);
-  return `Worker table columns (id, title, meaning); sort with -s ID:\n${rows.join('\n')}\n`;
+/** `--help-columns`: every table's columns, generated from the same records the screen and batch use. */
+export async function printColumns(): Promise<string> {
+  const { FLEET_COLUMNS } = await import('../fleet/render.js');
+  return (
+    'Columns of every table: id, title, default sort direction (▼ biggest first, ▲ smallest first; -r flips it), meaning.\n' +
+    'Sort with -s ID (or s/S, 1-9, a click on a title in the monitor).\n\n' +
+    columnsHelp([
+      { name: 'Workers', note: 'the monitor and -b', columns: ALL_WORKER_COLUMNS },
+      { name: 'Cores', note: 'a in the monitor, --cores with -b', columns: CORE_COLUMNS },
+      { name: 'Vassals', note: 'an Emperor started with --emperor-stats', columns: VASSAL_COLUMNS },
+      { name: 'Fleet', note: 'several addresses or --targets', columns: FLEET_COLUMNS },
+    ])
+  );
 }

@@ -5,13 +5,14 @@
  * monitor on it. However the monitor ends (q, Ctrl-C, SIGTERM, SIGHUP, an
  * error), the demo is stopped afterwards: no process or socket file is left.
  */
-import type { CliIo } from './main.js';
-import { write } from './dump.js';
+import type { CliIo } from './io.js';
+import { write } from './output.js';
 
 export interface DemoCliOptions {
   workers: number;
   monitor: boolean;
-  frequency: number;
+  /** Monitor refresh interval, ms. */
+  intervalMs: number;
   color: boolean;
 }
 
@@ -44,7 +45,7 @@ export async function runDemoCli(opts: DemoCliOptions, io: CliIo): Promise<numbe
     const { runMonitorCli } = await import('./monitor.js');
     const { hostname } = await import('node:os');
     const code = await runMonitorCli(parseAddress(demo.statsAddress), {
-      frequency: opts.frequency,
+      intervalMs: opts.intervalMs,
       timeoutMs: 5000,
       maxBytes: 64 * 1024 * 1024,
       color: opts.color,

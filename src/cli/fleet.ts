@@ -1,8 +1,7 @@
 /** The interactive fleet view (several targets, stdout a terminal): wires the CLI options into src/tui/fleet. */
 import type { Target } from '../fleet/targets.js';
 import type { Recorder } from '../record/recorder.js';
-import type { CommonOptions } from './main.js';
-import { nodeLabel } from './main.js';
+import { nodeLabel, type CommonOptions } from './io.js';
 
 export interface FleetCliOptions extends CommonOptions {
   color: boolean;
@@ -16,7 +15,7 @@ export async function runFleetCli(targets: readonly Target[], opts: FleetCliOpti
   const { runFleetView } = await import('../tui/fleet/app.js');
   return runFleetView({
     targets,
-    intervalMs: opts.frequency * 1000,
+    intervalMs: opts.intervalMs,
     timeoutMs: opts.timeoutMs,
     maxBytes: opts.maxBytes,
     color: opts.color,

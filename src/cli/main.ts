@@ -7,24 +7,16 @@
  * Every failure is one line on stderr, never a stack trace.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseAddress, type Address } from '../protocol/address.js';
-import { isStatsError } from '../protocol/errors.js';
-import { UsageError, parseBytes, parseCount, parseSeconds } from './values.js';
+import { parseAddress } from '../protocol/address.js';
+import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
+import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
+import { fullScreenProblem } from '../tui/caps.js';
+import { actionExit } from './exit.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-}
-
-export interface CommonOptions {
-  frequency: number;
-  timeoutMs: number;
-  maxBytes: number;
-}
 
 function packageVersion(): string {
   try {
@@ -41,23 +33,6 @@ export function gunicornConfigPath(): string {
   return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
 }
 
-/** The "node" shown in the header: this host for local sockets, else the address's host. */
-export function nodeLabel(addr: Address): string {
-  switch (addr.kind) {
-    case 'unix':
-    case 'abstract':
-      return hostname();
-    case 'tcp':
-      return isLoopback(addr.host) ? hostname() : addr.host;
-    case 'http':
-      return isLoopback(addr.url.hostname.replace(/^\[|\]$/g, '')) ? hostname() : addr.url.host;
-  }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
-
 function buildProgram(): Command {
   const program = new Command();
   // Options after `demo` belong to demo (its own --no-color, -f), not to the root.
@@ -68,8 +43,8 @@ function buildProgram(): Command {
     .usage('[options] ADDRESS [ADDRESS...]')
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
-    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
-    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', '64M')
+    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
+    .option('--max-bytes <size>', 'refuse a stats document larger than this (real uWSGI: 0.5 MB idle, 9 MB with 2048 requests in flight)', DEFAULT_MAX_BYTES)
     .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
     .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
     .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
@@ -77,7 +52,7 @@ function buildProgram(): Command {
     .option('--json', 'batch mode: one JSON line per iteration with the computed rates')
     .option('--cores', 'batch mode: list each worker\'s cores under it')
     .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
-    .option('-r, --reverse', 'reverse the sort order')
+    .option('-r, --reverse', 'reverse the sort column\'s default order (rates, memory and times sort biggest first)')
     .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
     .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (the fleet view; with -b a fleet table)')
     .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
@@ -85,9 +60,11 @@ function buildProgram(): Command {
     .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
     .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
-    .option('--help-columns', 'list the worker table columns and exit')
+    .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
+  addDiagnosisOptions(program);
+  program
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -141,8 +118,13 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     action = runDemoCommand(opts, io);
   });
   try {
+    checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`tsgitop: ${e.message} (see tsgitop --help)\n`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
         io.stdout.write(stdoutText);
@@ -156,21 +138,16 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
-    if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${(e as Error).message}\n`);
-      return 2;
-    }
-    if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${e.message}\n`);
-      return 1;
-    }
+    const code = actionExit(e, io.stderr);
+    if (code !== undefined) return code;
     throw e;
   }
 }
 
 function common(opts: Record<string, unknown>): CommonOptions {
   return {
-    frequency: parseSeconds('--frequency', String(opts.frequency), 0.05, 86400),
+    // Seconds become milliseconds here, once: everything below takes ms.
+    intervalMs: parseSeconds('--frequency', String(opts.frequency), 0.05, 86400) * 1000,
     timeoutMs: Math.round(parseSeconds('--timeout', String(opts.timeout), 0.05, 3600) * 1000),
     maxBytes: parseBytes('--max-bytes', String(opts.maxBytes), 1024, 4 * 1024 ** 3),
   };
@@ -192,7 +169,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
-    io.stdout.write(printColumns());
+    io.stdout.write(await printColumns());
     return 0;
   }
   if (opts.helpKeys) {
@@ -201,13 +178,16 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return 0;
   }
   const c = common(opts);
+  const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
     const { connectAndRead } = await import('./dump.js');
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
   if (opts.pretty) throw new UsageError('--pretty only goes with --connect-and-read');
-  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY;
+  // TERM=dumb or unset: no full-screen monitor; batch text instead, with one line saying why.
+  const noScreen = opts.batch === true || opts.json === true || !io.stdout.isTTY ? undefined : fullScreenProblem(io.env);
+  const batch = opts.batch === true || opts.json === true || !io.stdout.isTTY || noScreen !== undefined;
   const iterations = parseCount('--iterations', String(opts.iterations), 1, 1_000_000);
   const sort = typeof opts.sort === 'string' ? opts.sort : undefined;
   const width = opts.width === undefined ? (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 200) : parseCount('--width', String(opts.width), 20, 10000);
@@ -216,7 +196,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
     if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
     const speed = parseSpeed(String(opts.speed));
-    if (batch) throw new UsageError('--replay plays in the live monitor: it needs a terminal (and no -b/--json)');
+    if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
     const { runReplayCli } = await import('./replay.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
@@ -228,37 +208,43 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   const targets = combineTargets(targetsFromArgs(addresses), typeof opts.targets === 'string' ? await loadTargetsFile(opts.targets) : []);
   if (targets.length === 0) throw new UsageError('missing the stats server address, e.g. tsgitop /tmp/app.status or tsgitop 127.0.0.1:9191');
   const fleet = targets.length > 1 || opts.targets !== undefined;
+  // One direction rule everywhere: the column's default (rates, memory, time: biggest first), flipped by -r.
+  let descending = opts.reverse === true;
   if (sort !== undefined) {
+    const { sortDescending } = await import('../columns.js');
     if (fleet) {
       const { fleetColumnById, FLEET_COLUMNS } = await import('../fleet/render.js');
-      if (!fleetColumnById(sort)) throw new UsageError(`unknown sort column '${sort}'; one of: ${FLEET_COLUMNS.map((x) => x.id).join(', ')}`);
+      const col = fleetColumnById(sort);
+      if (!col) throw new UsageError(`unknown sort column '${sort}'; one of: ${FLEET_COLUMNS.map((x) => x.id).join(', ')}`);
+      descending = sortDescending(col, opts.reverse === true);
     } else {
       const { checkSortColumn } = await import('./batch.js');
-      checkSortColumn(sort);
+      descending = sortDescending(checkSortColumn(sort), opts.reverse === true);
     }
   }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
+  if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
-      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, recorder });
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder });
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
-      const { write } = await import('./dump.js');
+      const { write } = await import('./output.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.frequency * 1000, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: opts.reverse === true, recorder },
+        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
         (text) => write(io.stdout, text),
       );
     }
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder }, io);
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, node: nodeLabel(addr), recorder });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });
   } finally {
     await recorder?.close();
   }
@@ -283,7 +269,13 @@ async function openRecorder(file: string, io: CliIo): Promise<import('../record/
 
 async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise<number> {
   const workers = parseCount('--workers', String(opts.workers), 1, 64);
-  const frequency = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400);
+  const intervalMs = parseSeconds('--frequency', String(opts.frequency), 0.05, 86400) * 1000;
   const { runDemoCli } = await import('./demo.js');
-  return runDemoCli({ workers, monitor: opts.monitor !== false, frequency, color: colorWanted(opts, io.env) }, io);
+  let monitor = opts.monitor !== false;
+  const noScreen = monitor && io.stdout.isTTY ? fullScreenProblem(io.env) : undefined;
+  if (noScreen !== undefined) {
+    io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor; the demo runs without it (read it with tsgitop -b ADDRESS)\n`);
+    monitor = false;
+  }
+  return runDemoCli({ workers, monitor, intervalMs, color: colorWanted(opts, io.env) }, io);
 }

@@ -2,7 +2,7 @@
 import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
-import type { CommonOptions } from './main.js';
+import type { CommonOptions } from './io.js';
 
 export interface MonitorCliOptions extends CommonOptions {
   color: boolean;
@@ -20,7 +20,7 @@ export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Pro
     source: recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }),
     addressLabel: addr.display,
     node: opts.node,
-    frequencyMs: opts.frequency * 1000,
+    frequencyMs: opts.intervalMs,
     color: opts.color,
     sortBy: opts.sort,
     reverse: opts.reverse,

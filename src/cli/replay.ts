@@ -20,7 +20,7 @@ import type { Target } from '../fleet/targets.js';
 import type { FleetSnapshot } from '../fleet/view.js';
 import type { ReplayControls } from '../tui/replay.js';
 import type { FleetReplayFeed } from '../tui/fleet/replay.js';
-import type { CommonOptions } from './main.js';
+import type { CommonOptions } from './io.js';
 import { UsageError } from './values.js';
 
 export interface ReplayCliOptions extends CommonOptions {
@@ -175,7 +175,7 @@ export async function runReplayCli(file: string, opts: ReplayCliOptions): Promis
     if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
     throw e;
   }
-  const periodMs = opts.frequency * 1000;
+  const periodMs = opts.intervalMs;
   // A fleet recording without --replay-target: every target in the fleet view, on one clock.
   if (opts.target === undefined && index.info.addresses.length > 1) {
     let fleet: FleetReplay;

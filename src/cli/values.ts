@@ -43,3 +43,45 @@ export function parseBytes(flag: string, raw: string, min: number, max: number):
   if (v < min || v > max) throw new UsageError(`${flag} must be between ${min} and ${max} bytes, got '${raw}'`);
   return v;
 }
+
+/** What {@link checkOptionValues} needs to know of an option (commander's Option has these fields). */
+export interface OptionShape {
+  long?: string | undefined;
+  short?: string | undefined;
+  /** Takes a value (`<value>` or `[value]`). */
+  required?: boolean;
+  optional?: boolean;
+}
+
+/**
+ * An option that takes a value, followed by a known option instead of a
+ * value (`--connect-and-read --pretty ADDR`, `-f -b`) is a usage error —
+ * commander would silently take the option as the value. `--` ends the
+ * options; the first positional `stopAt` (a subcommand) ends the check (its
+ * options are its own). `--opt=--pretty` stays possible for a value that
+ * really starts with dashes.
+ */
+export function checkOptionValues(args: readonly string[], options: readonly OptionShape[], stopAt: readonly string[] = []): void {
+  const known = new Map<string, OptionShape>();
+  for (const o of options) {
+    if (o.long) known.set(o.long, o);
+    if (o.short) known.set(o.short, o);
+  }
+  const isKnown = (a: string): boolean => known.has(a.startsWith('--') ? a.split('=')[0]! : a) || known.has(a.replace(/^--no-/, '--'));
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return;
+    if (!a.startsWith('-')) {
+      if (stopAt.includes(a)) return;
+      continue;
+    }
+    const o = known.get(a);
+    if (o === undefined || !(o.required || o.optional)) continue;
+    const next = args[i + 1];
+    if (next !== undefined && next.startsWith('-') && next !== '-' && isKnown(next)) {
+      if (o.required) throw new UsageError(`option '${a}' needs a value, but '${next}' follows it (write ${o.long ?? a}=VALUE)`);
+      continue; // an optional value: the next option is just the next option
+    }
+    i++; // skip the value
+  }
+}

@@ -9,6 +9,7 @@ import { FleetPoller, type TargetReader } from './poller.js';
 import { fleetToJson, renderFleetText } from './render.js';
 import type { Target } from './targets.js';
 import { buildFleetView } from './view.js';
+import { jsonVisible } from '../text/sanitize.js';
 
 export interface FleetBatchOptions {
   /** Refresh interval, ms. */
@@ -64,7 +65,7 @@ export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOpt
       const view = buildFleetView(await poller.tick());
       code = view.totals.up > 0 ? 0 : 1;
       const text = o.json
-        ? JSON.stringify(fleetToJson(view)) + '\n'
+        ? jsonVisible(JSON.stringify(fleetToJson(view))) + '\n'
         : renderFleetText(view, { width: o.width, sortBy: o.sortBy, reverse: o.reverse }) + (i + 1 < o.iterations ? '\n' : '');
       await write(text);
     }

@@ -2,21 +2,29 @@
  * Fleet renderers for batch mode: a plain-text table (one line per target,
  * like `top -b`) and one JSON object per tick. Pure functions of a FleetView.
  */
-import { columnById, fitColumns, lineWidth, sortRows, type Column } from '../columns.js';
+import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } from '../columns.js';
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
-import { DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine } from '../render/text.js';
-import type { FleetRow, FleetView, TargetState } from './view.js';
+import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
+import { clean, pad } from '../text/sanitize.js';
+import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
 const STATE_ORDER: Record<TargetState, number> = { up: 0, stale: 1, down: 2 };
 
-function num(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => number | undefined, fmt: (n: number | undefined) => string): Column<FleetRow> {
-  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r)) };
+/** A fleet column: its totals cell is its own format of the totals row (fleetTotalsRow), unless `total` says otherwise. */
+type FleetColumn = Column<FleetRow, FleetTotals>;
+
+function num(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => number | undefined, fmt: (n: number | undefined, width?: number) => string, more: Partial<FleetColumn> = {}): FleetColumn {
+  return { id, title, width, align: 'right', priority, help, value, format: (r) => fmt(value(r), width), descending: true, ...more };
 }
 
-function text(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => string | undefined): Column<FleetRow> {
-  return { id, title, width, align: 'left', priority, help, value, format: (r) => value(r) ?? UNKNOWN };
+function text(id: string, title: string, width: number, priority: number, help: string, value: (r: FleetRow) => string | undefined, more: Partial<FleetColumn> = {}): FleetColumn {
+  return { id, title, width, align: 'left', priority, help, value, format: (r) => value(r) ?? UNKNOWN, ...more };
 }
+
+const STATE_TONE: Record<TargetState, Tone> = { up: 'good', stale: 'warn', down: 'bad' };
+const when = (cond: (r: FleetRow) => boolean, tone: Tone) => (r: FleetRow): Tone => (cond(r) ? tone : 'plain');
+const noTotal = { total: () => '' };
 
 /**
  * The fleet table's columns (ids for --sort). Drop order (highest first):
@@ -25,10 +33,16 @@ function text(id: string, title: string, width: number, priority: number, help: 
  * one, it takes the rest of the line after the columns (which then leave it
  * at least ERROR_MIN_WIDTH characters).
  */
-export const FLEET_COLUMNS: readonly Column<FleetRow>[] = [
+const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
   text('target', 'TARGET', 16, 0, 'Target label (LABEL = in the targets file, else the address)', (r) => r.label),
-  { ...text('state', 'STATE', 5, 0, 'up; STALE: last good data older than 2 intervals; DOWN: none, or too old', (r) => STATE_TEXT[r.state]), sortKey: (r) => STATE_ORDER[r.state] },
+  text('state', 'STATE', 5, 0, 'up; STALE: last good data older than 2 intervals; DOWN: none, or too old', (r) => STATE_TEXT[r.state], {
+    sortKey: (r) => STATE_ORDER[r.state],
+    tone: (r) => STATE_TONE[r.state],
+    ...noTotal,
+  }),
   {
+    descending: true,
+    tone: when((r) => (r.busy ?? 0) > 0, 'busy'),
     id: 'busy',
     title: 'BUSY',
     width: 9,
@@ -36,17 +50,51 @@ export const FLEET_COLUMNS: readonly Column<FleetRow>[] = [
     priority: 1,
     help: 'Busy workers / workers (Emperor: vassals)',
     value: (r) => r.busy,
-    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy)}/${formatCount(r.workers)}`),
+    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
   },
-  num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate),
-  num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount),
+  num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate, { tone: when((r) => (r.rps ?? 0) > 0, 'good') }),
+  num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount, { tone: when((r) => (r.listenQueue ?? 0) > 0, 'warn') }),
   num('avg', 'AVG', 7, 3, 'Average response time, request-weighted over workers', (r) => r.avgRt, formatMs),
-  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms) => (ms === undefined ? UNKNOWN : formatDuration(Math.floor(ms / 1000) * 1e6))),
-  num('exc', 'EXC/s', 6, 5, 'Exceptions per second', (r) => r.excRate, formatRate),
+  num('age', 'AGE', 6, 4, 'Age of the data shown', (r) => r.ageMs, (ms, w) => (ms === undefined ? UNKNOWN : formatDuration(Math.floor(ms / 1000) * 1e6, w)), {
+    tone: when((r) => r.state !== 'up', 'warn'),
+    ...noTotal,
+  }),
+  num('exc', 'EXC/s', 6, 5, 'Exceptions per second', (r) => r.excRate, formatRate, { tone: when((r) => (r.excRate ?? 0) > 0, 'bad') }),
   num('rss', 'RSS', 7, 6, 'Resident memory, sum over workers', (r) => r.rss, formatBytes),
-  text('version', 'VERSION', 20, 7, 'uWSGI (or emitter) version', (r) => r.version),
-  text('address', 'ADDRESS', 28, 8, 'Stats address', (r) => r.address),
+  text('version', 'VERSION', 20, 7, 'uWSGI (or emitter) version', (r) => r.version, noTotal),
+  text('address', 'ADDRESS', 28, 8, 'Stats address', (r) => r.address, noTotal),
 ];
+
+/**
+ * The totals line as a FleetRow (sums over the `up` targets), so that the
+ * columns format their own totals cell.
+ */
+export function fleetTotalsRow(t: FleetTotals): FleetRow {
+  return {
+    label: `Σ ${t.up} up of ${t.targets}`,
+    address: '',
+    state: 'up',
+    error: undefined,
+    kind: 'server',
+    workers: t.workers,
+    busy: t.busy,
+    rps: t.rps,
+    listenQueue: t.listenQueue,
+    excRate: t.excRate,
+    avgRt: t.avgRt,
+    rss: t.rss,
+    requests: undefined,
+    version: undefined,
+    vassals: undefined,
+    ageMs: undefined,
+    view: undefined,
+  };
+}
+
+/** FLEET_COLUMNS: a column's totals cell is, unless it says otherwise, its own format of the totals row. */
+export const FLEET_COLUMNS: readonly FleetColumn[] = FLEET_COLUMN_RECORDS.map((c) =>
+  c.total ? c : { ...c, total: (t: FleetTotals) => c.format(fleetTotalsRow(t), { now: 0 }) },
+);
 
 /** Room the columns leave for the trailing ERROR text when a target has an error. */
 export const ERROR_MIN_WIDTH = 30;
@@ -92,17 +140,18 @@ export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): s
   const reserve = errors ? Math.max(0, Math.min(ERROR_MIN_WIDTH + 1, width - essential)) : 0;
   const cols = fitColumns(FLEET_COLUMNS, Math.max(1, width - reserve));
   const colsWidth = lineWidth(cols);
-  const withError = (line: string, err: string | undefined): string => (errors && err ? `${line.padEnd(colsWidth)} ${err}` : line);
+  const withError = (line: string, err: string | undefined): string => (errors && err ? `${pad(line, colsWidth)} ${clean(err)}` : line);
   const sortCol = opts.sortBy ? columnById(opts.sortBy, FLEET_COLUMNS) : undefined;
   const rows = sortCol ? sortRows(view.rows, sortCol, opts.reverse ?? false) : opts.reverse ? [...view.rows].reverse() : view.rows;
   const lines = packFacts(fleetHeaderFacts(view), width);
   lines.push('', withError(titleLine(cols), 'ERROR'));
   for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));
-  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+  lines.push(totalsLine(cols, view.totals));
+  return clipLines(lines, width);
 }
 
 /** A fleet column by id or title (for validating --sort in fleet mode). */
-export function fleetColumnById(id: string): Column<FleetRow> | undefined {
+export function fleetColumnById(id: string): FleetColumn | undefined {
   return columnById(id, FLEET_COLUMNS);
 }
 

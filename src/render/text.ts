@@ -3,8 +3,10 @@
  * Pure functions of a View (and the options); no I/O, no clock.
  */
 import {
+  ALL_WORKER_COLUMNS,
   CORE_COLUMNS,
   columnById,
+  shownColumns,
   fitColumns,
   sortRows,
   VASSAL_COLUMNS,
@@ -12,9 +14,12 @@ import {
   type Column,
   type RenderContext,
 } from '../columns.js';
-import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
+import { formatBytes, formatCount, formatId, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
-import type { EmperorView, ServerView, View, WorkerView } from '../model/types.js';
+import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
+import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
+import { avgFacts, diagnosisJson, diagnosisLine, emperorFacts, emperorJson, emperorLines, lqFact, socketsJson } from './diagnosis.js';
+import { inflightJson, inflightLines } from './inflight.js';
 
 /** Options of renderText. */
 export interface TextOptions {
@@ -28,21 +33,30 @@ export interface TextOptions {
   sortBy?: string;
   /** Descending order (default false = ascending). Unknown values stay last either way. */
   reverse?: boolean;
-  /** Worker columns to choose from (default WORKER_COLUMNS). */
-  columns?: readonly Column<WorkerView>[];
+  /** Worker columns to choose from (default ALL_WORKER_COLUMNS: the hidden ones show while sorted by). */
+  columns?: readonly Column<WorkerView, Totals>[];
 }
 
 /** Default batch width when stdout is not a terminal. */
 export const DEFAULT_TEXT_WIDTH = 200;
 
+/** A cell: the text cleaned (the one sanitizer), clipped and padded to exactly `width` terminal cells. */
 function cell(s: string, width: number, align: 'left' | 'right'): string {
-  if (s.length >= width) return align === 'left' ? s.slice(0, width) : s;
-  return align === 'left' ? s.padEnd(width) : s.padStart(width);
+  return pad(s, width, align);
 }
 
-/** One table line: cells padded to their widths, joined by one space, trailing spaces trimmed. */
+/**
+ * One table line: cells sanitized and padded to their widths (in terminal
+ * cells, so a CJK or emoji status never shifts the columns after it),
+ * joined by one space, trailing spaces trimmed.
+ */
 export function formatLine<R>(cols: readonly Column<R>[], row: R, ctx: RenderContext): string {
   return cols.map((c) => cell(c.format(row, ctx), c.width, c.align)).join(' ').trimEnd();
+}
+
+/** The totals line of `cols` (each column's own totals cell; '' where it has none). */
+export function totalsLine<R, T>(cols: readonly Column<R, T>[], totals: T): string {
+  return cols.map((c) => cell(c.total ? c.total(totals) : '', c.width, c.align)).join(' ').trimEnd();
 }
 
 /** The title line of `cols`. */
@@ -68,7 +82,7 @@ export function headerFacts(view: ServerView): string[][] {
       formatTimestamp(view.at),
       `req: ${formatCount(t.requests)}`,
       `RPS: ${formatRate(t.rps)}`,
-      `lq: ${formatCount(h.listenQueue)}`,
+      lqFact(view),
       `tx: ${formatBytes(t.tx)}`,
     ],
     [
@@ -81,7 +95,7 @@ export function headerFacts(view: ServerView): string[][] {
     [
       `workers: ${t.workers} (busy ${t.busy})`,
       `exc: ${formatCount(t.exceptions)}`,
-      `avg: ${formatMs(t.avgRt)}`,
+      ...avgFacts(view),
       `lq errors: ${formatCount(h.listenQueueErrors)}`,
       `load: ${formatCount(h.load)}`,
       `respawns: ${formatCount(t.respawns)}`,
@@ -91,17 +105,19 @@ export function headerFacts(view: ServerView): string[][] {
 }
 
 /**
- * Lay out fact groups as lines of at most `width` characters: each group
- * starts a new line, facts are joined by ' - ' and wrap onto the next line
- * instead of being cut (a single fact longer than the width is clipped later).
+ * Lay out fact groups as lines of at most `width` terminal cells: each group
+ * starts a new line, facts are sanitized, joined by ' - ' and wrap onto the
+ * next line instead of being cut (a single fact longer than the width is
+ * clipped later).
  */
 export function packFacts(groups: readonly (readonly string[])[], width: number): string[] {
   const out: string[] = [];
   for (const g of groups) {
     let line = '';
-    for (const f of g) {
+    for (const raw of g) {
+      const f = clean(raw);
       if (line === '') line = f;
-      else if (line.length + 3 + f.length <= width) line += ` - ${f}`;
+      else if (cellWidth(line) + 3 + cellWidth(f) <= width) line += ` - ${f}`;
       else {
         out.push(line);
         line = f;
@@ -117,17 +133,19 @@ export function headerLines(view: ServerView, width = DEFAULT_TEXT_WIDTH): strin
   return packFacts(headerFacts(view), width);
 }
 
-function clip(lines: string[], width: number): string {
-  return lines.map((l) => (l.length > width ? l.slice(0, width) : l)).join('\n') + '\n';
+/** The lines, each sanitized and clipped to `width` terminal cells, as one text ending in a newline. */
+export function clipLines(lines: readonly string[], width: number): string {
+  return lines.map((l) => clip(l, width)).join('\n') + '\n';
 }
 
 function renderServer(view: ServerView, o: TextOptions, width: number, ctx: RenderContext): string[] {
-  const table = o.columns ?? WORKER_COLUMNS;
-  const cols = fitColumns(table, width);
+  const table = o.columns ?? ALL_WORKER_COLUMNS;
   const sortCol = columnById(o.sortBy ?? 'wid', table) ?? columnById('wid', WORKER_COLUMNS)!;
+  const cols = fitColumns(shownColumns(table, sortCol.id), width);
   const rows = sortRows(view.workers, sortCol, o.reverse ?? false);
   const lines = headerLines(view, width);
-  for (const e of view.events) lines.push(`event: ${e.kind}: ${e.message}`);
+  lines.push(clean(diagnosisLine(view.diagnosis)));
+  for (const e of view.events) lines.push(clean(`event: ${e.kind}: ${e.message}`));
   lines.push('');
   lines.push(titleLine(cols));
   const coreCols = o.showCores ? fitColumns(CORE_COLUMNS, width - 2) : [];
@@ -136,6 +154,8 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
     lines.push(formatLine(cols, w, ctx));
     if (o.showCores) for (const c of w.cores) lines.push('  ' + formatLine(coreCols, c, ctx));
   }
+  lines.push(totalsLine(cols, view.totals));
+  lines.push(...inflightLines(view).map((l) => clean(l)));
   return lines;
 }
 
@@ -158,10 +178,13 @@ function renderEmperor(view: EmperorView, o: TextOptions, width: number, ctx: Re
         `gid: ${formatId(finite(d.gid))}`,
         `emperor pid: ${formatId(finite(d.pid))}`,
         `scanning: ${str(scan)}`,
+        ...emperorFacts(view),
       ],
     ],
     width,
   );
+  if (view.diagnosis) lines.push(clean(diagnosisLine(view.diagnosis)));
+  lines.push(...emperorLines(view).map((l) => clean(l)));
   lines.push('');
   const cols = fitColumns(VASSAL_COLUMNS, width);
   const sortCol = o.sortBy ? columnById(o.sortBy, VASSAL_COLUMNS) : undefined;
@@ -181,7 +204,7 @@ export function renderText(view: View, opts: TextOptions = {}): string {
   const width = Math.max(1, Math.floor(opts.width ?? DEFAULT_TEXT_WIDTH));
   const ctx: RenderContext = { now: opts.now ?? view.at };
   const lines = view.kind === 'server' ? renderServer(view, opts, width, ctx) : renderEmperor(view, opts, width, ctx);
-  return clip(lines, width);
+  return clipLines(lines, width);
 }
 
 /** A JSON-safe number: finite, else null. */
@@ -218,17 +241,25 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  * Server: `{ kind:'server', at (ms), time (ISO-8601 UTC), interval (s|null),
  *   header: { node, version, pid, uid, gid, cwd, listen_queue, listen_queue_errors, load },
  *   totals: { workers, busy, requests, rps, exceptions, exc_rate, tx, tx_rate, rss, vsz,
- *             avg_rt (µs), respawns, harakiri },
+ *             avg_rt (µs, request-weighted uWSGI avg_rt), avg_now (µs, Σ Δrunning_time / Σ Δrequests),
+ *             avg_mean (µs, Σ running_time / Σ requests), in_flight, oldest_request_age (s),
+ *             respawns, harakiri },
  *   workers: [{ key, id, pid, status, status_class, busy, accepting, share, requests, rps,
  *               exceptions, exc_rate, tx, tx_rate, avg_rt (µs), rss, vsz, signals,
  *               harakiri_count, respawn_count, running_time (µs), last_spawn (unix s),
- *               respawned, respawn_reason,
+ *               respawned, respawn_reason, spawned (cheaper scale-up), reset (counters went down:
+ *               rates null this tick), avg_now (µs, Δrunning_time/Δrequests),
  *               cores: [{ id, requests, rps, in_request, static_requests, routed_requests,
  *                         offloaded_requests, read_errors, write_errors }] }],
- *   events: [{ at, kind, worker_id, message }] }`
+ *   events: [{ at, kind, worker_id, message }],
+ *   sockets: [{ name, proto, queue, max_queue, shared, can_offload, full, fill_pct }],
+ *   inflight: [{ worker_key, worker_id, core_id, pid, method, path, request_start, age }] (oldest first;
+ *             only method and path without query exist),
+ *   diagnosis: [{ rule, severity, message, worker_key, worker_id, socket, vassal }] (most severe first) }`
  *
  * Emperor: `{ kind:'emperor', at, time, node, version, pid, uid, gid, cwd, emperor: string[],
- *   emperor_tyrant, vassals: [{ id, pid, extra: {…peer fields…} }] }`
+ *   emperor_tyrant, vassals: [{ id, pid, extra: {…peer fields…} }], throttle_level,
+ *   blacklist: [{ vassal, throttle_level, attempts, first_attempt, last_attempt }], events, diagnosis }`
  */
 export function viewToJson(view: View): Record<string, unknown> {
   const time = Number.isFinite(view.at) && Math.abs(view.at) <= 8.64e15 ? new Date(view.at).toISOString() : null;
@@ -251,6 +282,7 @@ export function viewToJson(view: View): Record<string, unknown> {
         pid: n(v.pid),
         extra: jsonSafe(v.extra ?? {}),
       })),
+      ...emperorJson(view),
     };
   }
   const h = view.header;
@@ -283,6 +315,10 @@ export function viewToJson(view: View): Record<string, unknown> {
       rss: c(t.rss),
       vsz: c(t.vsz),
       avg_rt: c(t.avgRt),
+      avg_now: c(t.avgNow),
+      avg_mean: c(t.avgMean),
+      in_flight: t.inFlight,
+      oldest_request_age: c(t.oldestRequestAge),
       respawns: c(t.respawns),
       harakiri: c(t.harakiri),
     },
@@ -311,6 +347,9 @@ export function viewToJson(view: View): Record<string, unknown> {
       last_spawn: c(w.raw.last_spawn),
       respawned: w.respawned,
       respawn_reason: w.respawnReason ?? null,
+      spawned: w.spawned,
+      reset: w.reset,
+      avg_now: c(w.avgNow),
       cores: w.cores.map((k) => ({
         id: n(k.id),
         requests: c(k.requests),
@@ -324,5 +363,8 @@ export function viewToJson(view: View): Record<string, unknown> {
       })),
     })),
     events: view.events.map((e) => ({ at: n(e.at), kind: e.kind, worker_id: n(e.workerId), message: e.message })),
+    sockets: socketsJson(view),
+    inflight: inflightJson(view),
+    diagnosis: diagnosisJson(view),
   };
 }

@@ -295,7 +295,7 @@ class Monitor {
   }
 
   #installHandlers(): void {
-    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal));
+    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal), () => this.#suspend());
   }
 
   #removeHandlers(): void {

@@ -6,18 +6,20 @@
  * 2048 × columns format calls per frame.
  */
 import {
+  ALL_WORKER_COLUMNS,
   CORE_COLUMNS,
   SEPARATOR,
   VASSAL_COLUMNS,
-  WORKER_COLUMNS,
+  columnById,
   fitColumns,
+  shownColumns,
   sortRows,
   type Column,
   type RenderContext,
+  type RowHints,
 } from '../columns.js';
-import { formatBytes, formatCount, formatMs, formatRate } from '../format.js';
 import type { VassalStats } from '../protocol/types.js';
-import type { CoreView, StatusClass, Totals, WorkerView } from '../model/types.js';
+import type { CoreView, Totals, WorkerView } from '../model/types.js';
 import { statusClass } from '../model/status.js';
 import { matchesFilter, type CoresMode } from './state.js';
 import { clean, pad } from './text.js';
@@ -38,7 +40,9 @@ export type RowRef =
 export type TableKind = 'workers' | 'cores' | 'vassals';
 
 /** Any column of the three tables, type-erased for layout. */
-export type AnyColumn = Column<WorkerView> | Column<CoreRow> | Column<VassalStats>;
+export type AnyColumn = Column<WorkerView, Totals> | Column<CoreRow, Totals> | Column<VassalStats>;
+
+export type { RowHints };
 
 export interface TableModel {
   kind: TableKind;
@@ -63,23 +67,19 @@ export function coreStatus(r: CoreRow): string {
   return r.worker.statusClass === 'busy' ? 'idle' : ws;
 }
 
-function adapt(c: Column<CoreView>): Column<CoreRow> {
-  const out: Column<CoreRow> = {
-    id: c.id,
-    title: c.title,
-    width: c.width,
-    align: c.align,
-    priority: c.priority,
-    help: c.help,
-    value: (r) => c.value(r.core),
-    format: (r, ctx) => c.format(r.core, ctx),
+function adapt(c: Column<CoreView, Totals>): Column<CoreRow, Totals> {
+  const { value, format, sortKey, tone, ...rest } = c;
+  const out: Column<CoreRow, Totals> = {
+    ...rest,
+    value: (r) => value(r.core),
+    format: (r, ctx) => format(r.core, ctx),
   };
-  const sk = c.sortKey;
-  if (sk) out.sortKey = (r) => sk(r.core);
+  if (sortKey) out.sortKey = (r) => sortKey(r.core);
+  if (tone) out.tone = (r, h) => tone(r.core, h);
   return out;
 }
 
-const CORE_STATUS: Column<CoreRow> = {
+const CORE_STATUS: Column<CoreRow, Totals> = {
   id: 'status',
   title: 'STATUS',
   width: 7,
@@ -88,10 +88,12 @@ const CORE_STATUS: Column<CoreRow> = {
   help: 'busy when this core is in a request, else the worker status',
   value: (r) => coreStatus(r) || undefined,
   format: (r) => clean(coreStatus(r)) || '-',
+  tone: (r) => statusClass(coreStatus(r) || undefined),
+  total: (t) => `busy:${t.busy}`,
 };
 
 /** Columns of the merged cores table: CORE_COLUMNS with a per-core STATUS after RPS. */
-export const MERGED_CORE_COLUMNS: readonly Column<CoreRow>[] = (() => {
+export const MERGED_CORE_COLUMNS: readonly Column<CoreRow, Totals>[] = (() => {
   const cols = CORE_COLUMNS.map(adapt);
   const at = cols.findIndex((c) => c.id === 'rps');
   cols.splice(at < 0 ? cols.length : at + 1, 0, CORE_STATUS);
@@ -163,8 +165,8 @@ export function buildTable(inp: TableInput): TableModel {
     if (inp.totals) rows.push({ kind: 'totals', key: 'totals' });
     return { kind: 'cores', columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total, matched: coreRows.length };
   }
-  const columns = fitColumns(WORKER_COLUMNS, inp.width);
-  const col = columns.find((c) => c.id === inp.sortId) ?? WORKER_COLUMNS.find((c) => c.id === inp.sortId);
+  const col = columnById(inp.sortId, ALL_WORKER_COLUMNS);
+  const columns = fitColumns(shownColumns(ALL_WORKER_COLUMNS, col?.id), inp.width);
   const sorted = col ? sortRows(matched, col, inp.reverse) : matched;
   const rows: RowRef[] = [];
   for (const w of sorted) {
@@ -207,54 +209,15 @@ export interface Cell {
   style: Style;
 }
 
-/** Extra per-row facts the renderer may colour by (computed by the caller from History etc.). */
-export interface RowHints {
-  /** Worker keys whose RSS is growing. */
-  rssGrowing?: ReadonlySet<string>;
-  /** Worker keys that (re)spawned recently. */
-  recentSpawn?: ReadonlySet<string>;
-}
-
-function statusStyleOf(c: StatusClass): Style {
-  return c;
-}
-
-/** Cells of one worker row. */
-function workerCells(w: WorkerView, cols: readonly Column<WorkerView>[], ctx: RenderContext, hints: RowHints): Cell[] {
-  return cols.map((c) => {
-    const text = clean(c.format(w, ctx));
-    let style: Style = 'plain';
-    switch (c.id) {
-      case 'status':
-        style = statusStyleOf(w.statusClass);
-        break;
-      case 'exc':
-        if (w.excRate !== undefined && w.excRate > 0) style = 'bad';
-        break;
-      case 'hc':
-        if ((w.raw.harakiri_count ?? 0) > 0) style = 'warn';
-        break;
-      case 'pid':
-      case 'wid':
-      case 'respawn':
-      case 'lastspawn':
-        if (w.respawned || hints.recentSpawn?.has(w.key)) style = 'respawn';
-        break;
-      case 'rss':
-        if (hints.rssGrowing?.has(w.key)) style = 'mem';
-        break;
-      case 'rps':
-        if (w.rps !== undefined && w.rps > 0) style = 'good';
-        break;
-    }
-    return { text, style };
-  });
+/** Cells of one row: each column's format and colour rule. */
+function toneCells<R>(r: R, cols: readonly Column<R, Totals>[], ctx: RenderContext, hints: RowHints): Cell[] {
+  return cols.map((c) => ({ text: clean(c.format(r, ctx)), style: c.tone ? c.tone(r, hints) : 'plain' }));
 }
 
 const CORE_BY_ID = new Map(CORE_COLUMNS.map((c) => [c.id, c]));
 
 /** Cells of a core listed under its worker, aligned with the worker columns. */
-function subCoreCells(r: CoreRow, cols: readonly Column<WorkerView>[], ctx: RenderContext): Cell[] {
+function subCoreCells(r: CoreRow, cols: readonly Column<WorkerView, Totals>[], ctx: RenderContext): Cell[] {
   return cols.map((c) => {
     switch (c.id) {
       case 'wid':
@@ -266,7 +229,7 @@ function subCoreCells(r: CoreRow, cols: readonly Column<WorkerView>[], ctx: Rend
       }
       case 'status': {
         const s = coreStatus(r);
-        return { text: clean(s) || '-', style: statusStyleOf(statusClass(s || undefined)) };
+        return { text: clean(s) || '-', style: statusClass(s || undefined) };
       }
       default:
         return { text: '', style: 'plain' };
@@ -274,69 +237,23 @@ function subCoreCells(r: CoreRow, cols: readonly Column<WorkerView>[], ctx: Rend
   });
 }
 
-function mergedCoreCells(r: CoreRow, cols: readonly Column<CoreRow>[], ctx: RenderContext): Cell[] {
-  return cols.map((c) => {
-    const text = clean(c.format(r, ctx));
-    let style: Style = 'plain';
-    if (c.id === 'status') style = statusStyleOf(statusClass(coreStatus(r) || undefined));
-    else if ((c.id === 'rerr' || c.id === 'werr') && text !== '0' && text !== '-') style = 'warn';
-    else if (c.id === 'rps' && r.core.rps !== undefined && r.core.rps > 0) style = 'good';
-    return { text, style };
-  });
-}
-
 /** The totals row's cell for a column id (worker or merged-core table), '' when it has no total. */
 export function totalsCell(id: string, t: Totals): string {
-  switch (id) {
-    case 'wid':
-    case 'core':
-      return 'Σ';
-    case 'pid':
-      return `${t.workers}w`;
-    case 'share':
-      return t.requests !== undefined && t.requests > 0 ? '100.0' : '-';
-    case 'req':
-      return formatCount(t.requests);
-    case 'rps':
-      return formatRate(t.rps);
-    case 'exc':
-      return formatCount(t.exceptions);
-    case 'status':
-      return `busy:${t.busy}`;
-    case 'avg':
-      return formatMs(t.avgRt);
-    case 'rss':
-      return formatBytes(t.rss);
-    case 'vsz':
-      return formatBytes(t.vsz);
-    case 'tx':
-      return formatBytes(t.tx);
-    // ReSpwn: the number of re-spawns that happened (Totals.respawns: the
-    // sum of respawn_count − 1, as uWSGI counts the first spawn as 1). It
-    // is deliberately not the column's sum; "respawns" means re-spawns
-    // everywhere (header, this cell, the detail view, batch mode).
-    case 'respawn':
-      return formatCount(t.respawns);
-    case 'hc':
-      return formatCount(t.harakiri);
-    default:
-      return '';
-  }
+  const c = ALL_WORKER_COLUMNS.find((x) => x.id === id) ?? MERGED_CORE_COLUMNS.find((x) => x.id === id);
+  return c?.total ? c.total(t) : '';
 }
 
 /** Cells of a row. */
 export function rowCells(model: TableModel, row: RowRef, ctx: RenderContext, totals: Totals | undefined, hints: RowHints): Cell[] {
   switch (row.kind) {
     case 'worker':
-      return workerCells(row.worker, model.columns as Column<WorkerView>[], ctx, hints);
+      return toneCells(row.worker, model.columns as Column<WorkerView, Totals>[], ctx, hints);
     case 'core':
-      return row.sub
-        ? subCoreCells(row, model.columns as Column<WorkerView>[], ctx)
-        : mergedCoreCells(row, model.columns as Column<CoreRow>[], ctx);
+      return row.sub ? subCoreCells(row, model.columns as Column<WorkerView, Totals>[], ctx) : toneCells<CoreRow>(row, model.columns as Column<CoreRow, Totals>[], ctx, hints);
     case 'vassal':
-      return (model.columns as Column<VassalStats>[]).map((c) => ({ text: clean(c.format(row.vassal, ctx)), style: 'plain' as Style }));
+      return toneCells(row.vassal, model.columns as Column<VassalStats, Totals>[], ctx, hints);
     case 'totals':
-      return model.columns.map((c) => ({ text: totals ? totalsCell(c.id, totals) : '', style: 'totals' as Style }));
+      return (model.columns as Column<unknown, Totals>[]).map((c) => ({ text: totals && c.total ? c.total(totals) : '', style: 'totals' as Style }));
   }
 }
 

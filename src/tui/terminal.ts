@@ -6,8 +6,10 @@
  * Nothing here knows about stats, tables or keys.
  */
 import blessed from 'blessed';
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fastAttrs, type AttrElement } from './attrcache.js';
+import { asciify, utf8Locale } from './caps.js';
 import { oneLine } from './text.js';
 
 export type Box = blessed.Widgets.BoxElement;
@@ -18,6 +20,8 @@ export interface ScreenSpec {
   /** terminfo name (default: $TERM; 'xterm-256color' when custom streams are given). */
   terminal?: string | undefined;
   title: string;
+  /** Write ASCII only (default: when the locale's character set is not UTF-8, see caps.ts). */
+  ascii?: boolean | undefined;
 }
 
 /**
@@ -46,6 +50,12 @@ export function openScreen(spec: ScreenSpec): blessed.Widgets.Screen {
   if (term !== undefined) opts.terminal = term;
   const screen = blessed.screen(opts);
   (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+  if (spec.ascii ?? !utf8Locale(process.env)) {
+    // Every byte the screen writes goes through _owrite: box drawing, braille, marks → ASCII.
+    const program = screen.program as unknown as { _owrite: (text: string) => unknown; write: (text: string) => unknown };
+    const owrite = program._owrite.bind(program);
+    program._owrite = program.write = (text: string) => owrite(typeof text === 'string' ? asciify(text) : text);
+  }
   return screen;
 }
 
@@ -67,8 +77,10 @@ export type Handlers = [string, (...a: unknown[]) => void][];
 /**
  * SIGTERM / SIGHUP / SIGINT end with 143 / 129 / 130, an uncaught exception
  * or unhandled rejection with 1 (and the error): `finish` restores the terminal.
+ * With `suspend`, an external SIGTSTP (`kill -TSTP`) suspends like Ctrl-Z
+ * (the caller's suspend runs {@link suspendToShell}).
  */
-export function installProcessHandlers(handlers: Handlers, finish: (code: number, fatal?: unknown) => void): void {
+export function installProcessHandlers(handlers: Handlers, finish: (code: number, fatal?: unknown) => void, suspend?: () => void): void {
   const on = (ev: string, fn: (...a: unknown[]) => void): void => {
     process.on(ev as NodeJS.Signals, fn);
     handlers.push([ev, fn]);
@@ -78,6 +90,7 @@ export function installProcessHandlers(handlers: Handlers, finish: (code: number
   on('SIGINT', () => finish(130));
   on('uncaughtException', (e) => finish(1, e));
   on('unhandledRejection', (e) => finish(1, e));
+  if (suspend && process.platform !== 'win32') on('SIGTSTP', () => suspend());
 }
 
 /** Remove every listener in `handlers` from the process; empties it. */
@@ -87,28 +100,104 @@ export function removeProcessHandlers(handlers: Handlers): void {
 }
 
 /**
- * Ctrl-Z: leave the screen and stop the process (SIGTSTP). On SIGCONT,
- * unless `stillOurs()` says the screen is no longer wanted, `onResume` gets
- * a function that puts the screen back (the caller runs it, and redraws,
- * inside its own error guard). The SIGCONT listener is kept in `handlers`
- * until it fires.
+ * Ctrl-Z (or an external SIGTSTP): give the terminal back — leave the
+ * alternate screen, show the cursor, mouse tracking off, cooked mode — then
+ * stop like any job does: the whole foreground process group when this
+ * process is in it (under `npm start` / `npx` the npm process stops too, so
+ * the shell gets its prompt back), else this process alone. On SIGCONT
+ * (`fg`), unless `stillOurs()` says the screen is no longer wanted,
+ * `onResume` gets a function that puts the screen back — raw mode,
+ * alternate screen, mouse, cursor — at the terminal's current size (a resize
+ * while stopped is not missed); the caller runs it, and redraws, inside its
+ * own error guard. The SIGCONT listener is kept in `handlers` until it fires.
  */
 export function suspendToShell(screen: blessed.Widgets.Screen, handlers: Handlers, stillOurs: () => boolean, onResume: (restore: () => void) => void): void {
-  const program = screen.program as unknown as { flush(): void; pause(): () => void };
+  const program = screen.program as unknown as {
+    flush(): void;
+    pause(): () => void;
+    hideCursor(): void;
+    cursorHidden?: boolean;
+    useBuffer?: boolean;
+    output: Writable;
+  };
   program.flush();
-  const resume = program.pause();
+  const hidden = program.cursorHidden === true;
+  // pause() writes the restoring sequences and then silences the output: they
+  // must reach the terminal now, not from the write buffer on a later tick.
+  const buffered = program.useBuffer;
+  program.useBuffer = false;
+  let resume: () => void;
+  try {
+    resume = program.pause();
+  } finally {
+    program.useBuffer = buffered;
+  }
+  // While stopping, SIGTSTP must take its default action (stop), not come back here.
+  const ours = new Set(handlers.filter(([ev]) => ev === 'SIGTSTP').map(([, fn]) => fn));
+  const tstp = process.listeners('SIGTSTP') as ((...a: unknown[]) => void)[];
+  for (const fn of tstp) process.removeListener('SIGTSTP', fn);
   const onCont = (): void => {
     const i = handlers.findIndex(([, fn]) => fn === onCont);
     if (i >= 0) handlers.splice(i, 1);
+    // Put the SIGTSTP listeners back, except ours that were removed meanwhile (the view finished).
+    for (const fn of tstp) if (!ours.has(fn) || handlers.some(([ev, h]) => ev === 'SIGTSTP' && h === fn)) process.on('SIGTSTP', fn);
     if (!stillOurs()) return;
     onResume(() => {
       resume();
+      if (hidden) program.hideCursor();
+      refreshSize(program.output);
       screen.realloc();
     });
   };
   process.once('SIGCONT', onCont);
   handlers.push(['SIGCONT', onCont]);
-  process.kill(process.pid, 'SIGTSTP');
+  stopJob();
+}
+
+/**
+ * Stop with SIGTSTP (its default action must be in place): the whole process
+ * group when it is the terminal's foreground group — what the terminal's own
+ * ^Z would do, so a parent (npm, npx, a shell script) stops as well and the
+ * shell takes the terminal back — otherwise only this process. The group is
+ * read from /proc (Linux); elsewhere only this process stops.
+ */
+export function stopJob(): void {
+  const group = foregroundGroup();
+  try {
+    if (group !== undefined) process.kill(-group, 'SIGTSTP');
+    else process.kill(process.pid, 'SIGTSTP');
+  } catch {
+    process.kill(process.pid, 'SIGTSTP');
+  }
+}
+
+/** This process's group id when it is its terminal's foreground process group (Linux /proc), else undefined. */
+export function foregroundGroup(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // pid (comm) state ppid pgrp session tty_nr tpgid …; comm may hold spaces and parentheses.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(f[2]);
+    const tpgid = Number(f[5]);
+    return pgrp > 1 && pgrp === tpgid ? pgrp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A TTY output learns its size again (a SIGWINCH while stopped went to the
+ * shell, and getWindowSize() only returns the cached size): Node's own
+ * SIGWINCH refresh, which asks the terminal and emits 'resize' when the size changed.
+ */
+export function refreshSize(out: Writable): void {
+  const tty = out as Writable & { isTTY?: boolean; _refreshSize?: () => void };
+  if (!tty.isTTY || typeof tty._refreshSize !== 'function') return;
+  try {
+    tty._refreshSize();
+  } catch {
+    /* not a terminal any more */
+  }
 }
 
 /**

@@ -84,9 +84,13 @@ describe('help and version', () => {
     const out = r.stdout.toString();
     for (const k of KEYMAP) assert.ok(out.includes(`${k.name} `) && out.includes(k.help), `--help-keys lists ${k.name}: ${k.help}`);
   });
-  test('--help-columns lists the worker columns', async () => {
+  test('--help-columns lists the columns of every table (workers, cores, vassals, fleet)', async () => {
     const r = await runCli(['--help-columns']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout.toString(), /RPS/);
+    const out = r.stdout.toString();
+    assert.match(out, /RPS/);
+    for (const table of ['Workers', 'Cores', 'Vassals', 'Fleet']) assert.match(out, new RegExp(`^${table} \\(`, 'm'), table);
+    assert.match(out, /txrate\s+TX\/s/);
+    assert.match(out, /target\s+TARGET/);
   });
 });

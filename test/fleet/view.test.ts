@@ -120,7 +120,7 @@ test('renderFleetText: header, one line per target, fits the width by dropping c
   const nl = narrow.split('\n');
   const nt = nl.find((l) => l.startsWith('TARGET'))!;
   assert.ok(nt.includes('STATE') && !nt.includes('RPS') && !nt.includes('ADDRESS'), nt);
-  assert.match(nl.find((l) => l.startsWith('b '))!, /^b +DOWN +connection refuse/, 'the error keeps its room');
+  assert.match(nl.find((l) => l.startsWith('b '))!, /^b +DOWN +connection refus…$/, 'the error keeps its room');
   const noErr = renderFleetText(buildFleetView({ ...snapshot, targets: [snapshot.targets[0]!] }), { width: 60 });
   const t60 = noErr.split('\n').find((l) => l.startsWith('TARGET'))!;
   assert.ok(t60.includes('RPS') && t60.includes('AVG') && !t60.includes('ERROR'), 'without errors the columns take the whole width');

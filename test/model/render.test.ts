@@ -36,7 +36,9 @@ function tableRows(text: string): string[][] {
   const lines = text.split('\n');
   const start = lines.findIndex((l) => /^\s*WID\b/.test(l));
   assert.ok(start >= 0, 'title line present');
-  return lines.slice(start + 1).filter((l) => l !== '').map((l) => l.trim().split(/\s+/));
+  const rest = lines.slice(start + 1);
+  const end = rest.indexOf('');
+  return (end < 0 ? rest : rest.slice(0, end)).map((l) => l.trim().split(/\s+/));
 }
 
 test('renderText: header facts, titles, rows in sort order', (t) => {
@@ -51,20 +53,23 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
     'uwsgi-2.0.21-debian - 2024-03-15 12:00:02 - req: 285 - RPS: 40.0 - lq: 3 - tx: 4.0K',
   );
   assert.equal(lines[1], 'node: web1 - cwd: /srv/myapp - uid: 33 - gid: 34 - masterpid: 4000');
-  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg: 0us - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
+  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
+  assert.equal(lines[3], 'diagnosis: ok');
   assert.ok(text.includes('event: respawn: worker 3 respawned (pid 4003 -> 5003)'));
   assert.ok(text.includes('event: listen_queue: listen queue 0 -> 3'));
   const title = lines.find((l) => /^\s*WID/.test(l))!;
   assert.deepEqual(title.trim().split(/\s+/), ['WID', '%', 'PID', 'REQ', 'RPS', 'EXC', 'SIG', 'STATUS', 'AVG', 'RSS', 'VSZ', 'TX', 'ReSpwn', 'HC', 'RunT', 'LastSpwn']);
   const rows = tableRows(text);
   // rps: w2 30, w1 10, w3 undefined (respawned) → last
-  assert.deepEqual(rows.map((r) => r[0]), ['2', '1', '3']);
+  assert.deepEqual(rows.map((r) => r[0]), ['2', '1', '3', 'Σ'], 'the rows, then the totals line');
+  // The totals line: each column's own totals cell (WID Σ, % 100.0, PID 3w, REQ, RPS 40.0 …).
+  assert.deepEqual(rows[3]!.slice(0, 5), ['Σ', '100.0', '3w', '285', '40.0']);
   assert.deepEqual(rows[0]!.slice(0, 5), ['2', '56.1', '4002', '160', '30.0']);
   assert.deepEqual(rows[2]!.slice(0, 5), ['3', '1.8', '5003', '5', '-']);
   assert.equal(rows[2]![7], 'cheap');
   assert.ok(text.endsWith('\n'));
   // ascending by WID by default
-  assert.deepEqual(tableRows(renderText(v)).map((r) => r[0]), ['1', '2', '3']);
+  assert.deepEqual(tableRows(renderText(v)).map((r) => r[0]), ['1', '2', '3', 'Σ']);
 });
 
 test('renderText: width fits columns and clips every line; cores under their worker', () => {
@@ -87,9 +92,10 @@ test('header facts wrap instead of being cut at narrow widths', () => {
   for (const f of headerFacts(v).flat()) assert.ok(text.includes(f), `fact "${f}" shown at width 40`);
   assert.deepEqual(packFacts([['aaa', 'bbb', 'ccc'], ['dd']], 9), ['aaa - bbb', 'ccc', 'dd']);
   assert.deepEqual(packFacts([['aaa', 'bbb']], 200), ['aaa - bbb']);
-  // no workers: header + title only
+  // no workers: header, title and an all-zero totals line only
   const empty = renderText(buildView(sample(server(), T0)), { width: 80 }).trimEnd().split('\n');
-  assert.match(empty.at(-1)!, /^\s*WID\s+%/);
+  assert.match(empty.at(-2)!, /^\s*WID\s+%/);
+  assert.match(empty.at(-1)!, /^\s*Σ\s+-\s+0w\s/);
 });
 
 test('renderText: emperor view renders the vassal table', () => {
@@ -135,7 +141,7 @@ test('viewToJson: stable keys, computed rates, null for unknown, no NaN/undefine
   assert.deepEqual(Object.keys(j.workers[0]), [
     'key', 'id', 'pid', 'status', 'status_class', 'busy', 'accepting', 'share', 'requests', 'rps', 'exceptions', 'exc_rate',
     'tx', 'tx_rate', 'avg_rt', 'rss', 'vsz', 'signals', 'harakiri_count', 'respawn_count', 'running_time', 'last_spawn',
-    'respawned', 'respawn_reason', 'cores',
+    'respawned', 'respawn_reason', 'spawned', 'reset', 'avg_now', 'cores',
   ]);
   assert.equal(j.workers[0].rps, 10);
   assert.equal(j.workers[2].rps, null);

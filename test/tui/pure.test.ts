@@ -207,8 +207,8 @@ test('totals: the ReSpwn cell counts re-spawns; the detail view says the same', 
 });
 
 test('text helpers: control characters never reach the terminal; clipping marks the cut', () => {
-  assert.equal(clean('busy\x1b[2J\n'), 'busy?[2J?');
-  assert.equal(clean('\u009bX'), '?X');
+  assert.equal(clean('busy\x1b[2J\n'), 'busy\\x1b[2J\\x0a');
+  assert.equal(clean('\u009bX'), '\\x9bX');
   assert.equal(clip('abcdef', 4), 'abc…');
   assert.equal(clipLeft('/a/b/c/d', 5), '…/c/d');
   assert.equal(pad('ab', 4, 'right'), '  ab');

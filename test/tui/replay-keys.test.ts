@@ -97,7 +97,7 @@ test('REPLAY marker text: speed, play/pause/end, the replay clock, the position,
   assert.equal(replayStatusText(S), `×2 ▶ ${ts} (record 120/3600)`);
   assert.equal(replayStatusText({ ...S, speed: 1, paused: true }), `×1 ⏸ paused ${ts} (record 120/3600)`);
   assert.equal(replayStatusText({ ...S, speed: 0.25, atEnd: true, position: 3599 }), `×0.25 ■ end ${ts} (record 3600/3600)`);
-  assert.equal(replayStatusText({ ...S, others: 2, target: 'web\x1b1' }), `×2 ▶ ${ts} (record 120/3600) · web?1, 2 other targets: --replay-target`);
+  assert.equal(replayStatusText({ ...S, others: 2, target: 'web\x1b1' }), `×2 ▶ ${ts} (record 120/3600) · web\\x1b1, 2 other targets: --replay-target`);
   assert.equal(replayStatusText({ ...S, others: 1 }).endsWith('web1, 1 other target: --replay-target'), true);
   assert.equal(formatSpeed(0.5), '×0.5');
   assert.equal(formatSpeed(16), '×16');

@@ -378,7 +378,7 @@ class FleetApp {
   }
 
   #installHandlers(): void {
-    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal));
+    installProcessHandlers(this.#handlers, (code, fatal) => this.#finish(code, fatal), () => this.#suspend());
   }
 
   #removeProcessHandlers(): void {

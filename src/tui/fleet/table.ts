@@ -8,7 +8,7 @@
  * room (the status line always shows the selected target's error).
  */
 import { SEPARATOR, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
-import { FLEET_COLUMNS, fleetColumnById } from '../../fleet/render.js';
+import { FLEET_COLUMNS, fleetColumnById, fleetTotalsRow } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
 import { clean, pad } from '../text.js';
@@ -18,7 +18,7 @@ import type { Style, Theme } from '../theme.js';
 /** The fleet table of one frame. */
 export interface FleetTable {
   /** Visible columns (FLEET_COLUMNS fitted to the width). */
-  columns: Column<FleetRow>[];
+  columns: Column<FleetRow, FleetTotals>[];
   /** Ids of the visible columns, in order (s/S and 1-9 walk these). */
   sortIds: string[];
   /** The sort column applied (undefined: target order). */
@@ -54,58 +54,14 @@ export function buildFleetTable(inp: FleetTableInput): FleetTable {
   return { columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total: inp.view.rows.length };
 }
 
-/** The totals line as a FleetRow (sums over the `up` targets), for the columns' own formatting. */
-export function totalsRow(t: FleetTotals): FleetRow {
-  return {
-    label: `Σ ${t.up} up of ${t.targets}`,
-    address: '',
-    state: 'up',
-    error: undefined,
-    kind: 'server',
-    workers: t.workers,
-    busy: t.busy,
-    rps: t.rps,
-    listenQueue: t.listenQueue,
-    excRate: t.excRate,
-    avgRt: t.avgRt,
-    rss: t.rss,
-    requests: undefined,
-    version: undefined,
-    vassals: undefined,
-    ageMs: undefined,
-    view: undefined,
-  };
-}
+/** The totals line as a FleetRow (see src/fleet/render.ts). */
+export const totalsRow = fleetTotalsRow;
 
 const STATE_STYLE: Record<TargetState, Style> = { up: 'good', stale: 'warn', down: 'bad' };
 
 
-function rowCells(cols: readonly Column<FleetRow>[], r: FleetRow, now: number): Cell[] {
-  return cols.map((c) => {
-    const text = clean(c.format(r, { now }));
-    let style: Style = 'plain';
-    switch (c.id) {
-      case 'state':
-        style = STATE_STYLE[r.state];
-        break;
-      case 'busy':
-        if ((r.busy ?? 0) > 0) style = 'busy';
-        break;
-      case 'rps':
-        if ((r.rps ?? 0) > 0) style = 'good';
-        break;
-      case 'lq':
-        if ((r.listenQueue ?? 0) > 0) style = 'warn';
-        break;
-      case 'exc':
-        if ((r.excRate ?? 0) > 0) style = 'bad';
-        break;
-      case 'age':
-        if (r.state !== 'up') style = 'warn';
-        break;
-    }
-    return { text, style };
-  });
+function rowCells(cols: readonly Column<FleetRow, FleetTotals>[], r: FleetRow, now: number): Cell[] {
+  return cols.map((c) => ({ text: clean(c.format(r, { now })), style: c.tone ? c.tone(r, {}) : 'plain' }));
 }
 
 /** Minimum room after the columns for a trailing error text. */
@@ -150,13 +106,10 @@ function clipText(s: string, w: number): string {
   return s.length <= w ? s : s.slice(0, Math.max(0, w - 1)) + '…';
 }
 
-/** Column ids whose cell the totals line leaves empty. */
-const NO_TOTAL = new Set(['state', 'age', 'version', 'address']);
-
 /** The fleet totals line (bold), exactly `width` visible characters. */
 export function fleetTotalsLine(table: FleetTable, t: FleetTotals, width: number, theme: Theme, now: number): string {
-  const r = totalsRow(t);
-  const cells = table.columns.map((c) => ({ text: NO_TOTAL.has(c.id) ? '' : clean(c.format(r, { now })), style: 'totals' as Style }));
+  void now;
+  const cells = table.columns.map((c) => ({ text: c.total ? clean(c.total(t)) : '', style: 'totals' as Style }));
   const { text, used } = layCells(table.columns, cells, width, theme, 'totals');
   return used < width ? text + ' '.repeat(width - used) : text;
 }
@@ -191,7 +144,7 @@ export function fleetTitleLine(table: FleetTable, width: number, theme: Theme): 
 }
 
 /** The column under screen x (0-based from the table's left edge), for clicks on titles. */
-export function fleetColumnAt(table: FleetTable, x: number): Column<FleetRow> | undefined {
+export function fleetColumnAt(table: FleetTable, x: number): Column<FleetRow, FleetTotals> | undefined {
   let pos = 0;
   for (const c of table.columns) {
     if (x >= pos && x < pos + c.width) return c;
