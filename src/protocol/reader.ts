@@ -8,8 +8,10 @@
  *
  * Guarantees of every read, whatever happens:
  * - one overall deadline for connect + read (`timeoutMs`, default 5000 ms);
- * - a size cap (`maxBytes`, default 64 MiB): the connection is destroyed as
- *   soon as the cap is exceeded, so at most cap + one chunk is ever held;
+ * - a size cap (`maxBytes`, default 16 MiB): the connection is destroyed as
+ *   soon as the cap would be exceeded, so at most the cap is ever held;
+ * - bounded memory: the bytes go into one buffer that grows by doubling
+ *   (transport.ts ByteSink), never a chunk list plus its concatenation;
  * - the socket is destroyed, the timer cleared and the abort listener removed
  *   before the promise settles;
  * - failures reject with a {@link StatsError} carrying a one-line message —
@@ -34,10 +36,9 @@ import { readFile } from 'node:fs/promises';
 import type { Address } from './address.js';
 import { StatsError } from './errors.js';
 import { classifyJson } from './jsonscan.js';
-import { readHttp } from './http.js';
-import { parseStats } from './parse.js';
 import type { StatsDocument } from './types.js';
 import {
+  ByteSink,
   Deadline,
   abortError,
   mapSocketError,
@@ -215,7 +216,8 @@ function readThroughUwsgi(
 function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const targets = connectTargets(addr);
-    const chunks: Buffer[] = [];
+    const sink = new ByteSink(o.maxBytes);
+    const readBuffer = Buffer.allocUnsafe(64 * 1024);
     let total = 0;
     let socket: net.Socket | undefined;
     let child: ChildProcess | undefined;
@@ -236,7 +238,24 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
     const attempt = (index: number): void => {
       let s: net.Socket;
       try {
-        s = net.createConnection(targets[index] as net.NetConnectOpts);
+        // Reads land in one reused 64 KiB buffer and are copied into the sink:
+        // no per-chunk Buffer is allocated, so a big document leaves no
+        // garbage chunks behind for the GC to find later (their RSS was 1× the document).
+        s = net.createConnection({
+          ...(targets[index] as net.NetConnectOpts),
+          onread: {
+            buffer: readBuffer,
+            callback: (n: number, buf: Uint8Array): boolean => {
+              if (socket !== s || deadline.settled) return false;
+              total += n;
+              if (!sink.push(buf.subarray(0, n))) {
+                finish(tooLargeError(addr, o.maxBytes));
+                return false;
+              }
+              return true;
+            },
+          },
+        } as net.NetConnectOpts);
       } catch (e) {
         finish(mapSocketError(addr, e));
         return;
@@ -248,17 +267,8 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
       s.on('connect', () => {
         connected = true;
       });
-      s.on('data', (chunk: Buffer) => {
-        if (!current()) return;
-        total += chunk.length;
-        if (total > o.maxBytes) {
-          finish(tooLargeError(addr, o.maxBytes));
-          return;
-        }
-        chunks.push(chunk);
-      });
       s.on('end', () => {
-        if (current()) finish(undefined, Buffer.concat(chunks, total));
+        if (current()) finish(undefined, sink.take());
       });
       s.on('error', (e: Error) => {
         if (!current()) return;
@@ -294,7 +304,8 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
 async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
   const o = resolveOptions(opts);
   if (o.signal?.aborted) throw abortError(addr, o.signal);
-  const raw = addr.kind === 'http' ? await readHttp(addr, o) : await readSocket(addr, o);
+  // node:http and node:https load only for an HTTP address (the one-shot dump of a socket stays light).
+  const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o);
   if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
   return raw;
 }
@@ -336,6 +347,8 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
  */
 export async function fetchStats(addr: Address, opts?: ReadOptions): Promise<FetchResult> {
   const raw = await readBody(addr, opts);
+  // Loaded on first use: the one-shot dump (readRaw) never parses.
+  const { parseStats } = await import('./parse.js');
   let doc: StatsDocument;
   try {
     doc = parseStats(raw);
