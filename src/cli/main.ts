@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
 import { isStatsError } from '../protocol/errors.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { outputExit } from './output.js';
 import { oneLine } from '../text/sanitize.js';
@@ -62,7 +63,9 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
+  addDiagnosisOptions(program);
+  program
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -185,6 +188,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return 0;
   }
   const c = common(opts);
+  const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
     const { connectAndRead } = await import('./dump.js');
@@ -247,7 +251,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder }, io);
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
     return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });
