@@ -249,6 +249,8 @@ async function main(): Promise<void> {
       `| **median** | **${mA.toFixed(0)}** | **${mB.toFixed(0)}** | **${ratio.toFixed(3)}** | **${cA.toFixed(1)}** | **${cB.toFixed(1)}** |`,
       '',
       `Throughput cost (1 − median B/A): **${((1 - ratio) * 100).toFixed(1)} %**; worker CPU per request B/A: **${(cB / cA).toFixed(3)}** (${(((cB - cA) / cA) * 100).toFixed(1)} %). Target: < 3 %.`,
+      `Noise on this shared machine: A's own worker CPU per request ranged ${Math.min(...rows.map((r) => r.a.cpuUs)).toFixed(1)}–${Math.max(...rows.map((r) => r.a.cpuUs)).toFixed(1)} µs between rounds, A's req/s ${Math.min(...rows.map((r) => r.a.rps)).toFixed(0)}–${Math.max(...rows.map((r) => r.a.rps)).toFixed(0)};`,
+      'section 2 measures the hooks without that noise.',
       `B's document after the runs counted ${served} requests.`,
       '',
       '## 2. The hooks alone',
