@@ -10,13 +10,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
-import { isStatsError } from '../protocol/errors.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
-import { outputExit } from './output.js';
-import { oneLine } from '../text/sanitize.js';
 import { fullScreenProblem } from '../tui/caps.js';
+import { actionExit } from './exit.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
 function packageVersion(): string {
@@ -44,8 +43,8 @@ function buildProgram(): Command {
     .usage('[options] ADDRESS [ADDRESS...]')
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
-    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
-    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', '64M')
+    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
+    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', DEFAULT_MAX_BYTES)
     .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
     .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
     .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
@@ -140,17 +139,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
-    const output = outputExit(e, io.stderr);
-    if (output !== undefined) return output;
-    // Messages can quote server bytes: the one sanitizer, on one line.
-    if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 2;
-    }
-    if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 1;
-    }
+    const code = actionExit(e, io.stderr);
+    if (code !== undefined) return code;
     throw e;
   }
 }
