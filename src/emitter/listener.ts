@@ -171,7 +171,9 @@ async function bindUnix(server: Server, target: string, mode: number): Promise<{
   try {
     st = lstatSync(target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EmitterError('EACCES', `cannot use stats socket path ${target}: ${errMessage(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new EmitterError('ENOTDIR', `cannot use stats socket path ${target}: a parent of it is not a directory`);
+    if (code !== 'ENOENT') throw new EmitterError(code ?? 'EACCES', `cannot use stats socket path ${target}: ${errMessage(e)}`);
   }
   if (st) {
     if (!st.isSocket()) throw new EmitterError('EEXIST', `${target} exists and is not a socket; refusing to replace it`);
@@ -190,7 +192,14 @@ async function bindUnix(server: Server, target: string, mode: number): Promise<{
   try {
     dir = mkdtempSync(join(dirname(target), `.${basename(target).slice(0, 20)}-`));
   } catch (e) {
-    throw new EmitterError('EACCES', `cannot create stats socket in ${dirname(target)}: ${errMessage(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const dir = dirname(target);
+    if (code === 'ENOENT') throw new EmitterError('ENOENT', `cannot create stats socket ${target}: directory ${dir} does not exist (create it first)`);
+    if (code === 'ENOTDIR') throw new EmitterError('ENOTDIR', `cannot create stats socket ${target}: ${dir} is not a directory`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new EmitterError(code, `cannot create stats socket ${target}: no permission to create files in ${dir} (${code})`);
+    }
+    throw new EmitterError(code ?? 'EIO', `cannot create stats socket in ${dir}: ${errMessage(e)}`);
   }
   const tmp = join(dir, 's');
   try {
