@@ -437,8 +437,9 @@ def _document():
                           'offloaded_requests': 0, 'write_errors': c.write_errors, 'read_errors': 0,
                           'in_request': inreq, 'vars': vars_, 'req_info': info})
         rss, vsz = _memory(pid)
+        # accepting: 1 once the worker ran post_worker_init (its pid is in its slot)
         workers.append({
-            'id': i + 1, 'pid': pid, 'accepting': 1, 'requests': s.requests, 'delta_requests': s.delta_requests,
+            'id': i + 1, 'pid': pid, 'accepting': 1 if s.pid == pid else 0, 'requests': s.requests, 'delta_requests': s.delta_requests,
             'exceptions': s.exceptions, 'harakiri_count': s.harakiri_count, 'signals': 0, 'signal_queue': 0,
             'status': 'busy' if busy else 'idle', 'rss': rss, 'vsz': vsz, 'running_time': s.running_time,
             'last_spawn': s.last_spawn, 'respawn_count': s.respawn_count, 'tx': s.tx, 'avg_rt': s.avg_rt,

@@ -22,7 +22,7 @@ import {
   UNKNOWN,
 } from './format.js';
 import { workerNumber } from './model/keys.js';
-import { counter, finite } from './model/sanitize.js';
+import { counter, finite, respawnsAfterFirst } from './model/sanitize.js';
 import type { CoreView, StatusClass, Totals, WorkerView } from './model/types.js';
 
 /** What `format` may need beyond the row. */
@@ -132,7 +132,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView, Totals>[] = [
     total: (t) => (t.requests !== undefined && t.requests > 0 ? '100.0' : UNKNOWN),
   }),
   numCol('pid', 'PID', 7, 5, 'Worker pid', (r) => r.pid, formatId, { tone: recentSpawn, total: (t) => `${t.workers}w` }),
-  numCol('req', 'REQ', 8, 2, 'Requests since the worker (re)spawned', (r) => counter(r.raw.requests), formatCount, { ...DESC, total: (t) => formatCount(t.requests) }),
+  numCol('req', 'REQ', 8, 2, 'Requests served by this worker slot (uWSGI keeps the count across respawns)', (r) => counter(r.raw.requests), formatCount, { ...DESC, total: (t) => formatCount(t.requests) }),
   numCol('rps', 'RPS', 6, 3, 'Requests per second between the last two reads', (r) => r.rps, formatRate, {
     ...DESC,
     tone: (r) => (r.rps !== undefined && r.rps > 0 ? 'good' : 'plain'),
@@ -156,7 +156,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView, Totals>[] = [
     tone: (r) => r.statusClass,
     total: (t) => `busy:${t.busy}`,
   },
-  numCol('avg', 'AVG', 6, 6, 'Average response time', (r) => counter(r.raw.avg_rt), formatMs, { ...DESC, total: (t) => formatMs(t.avgRt) }),
+  numCol('avg', 'AVG', 6, 6, "uWSGI's moving value of the last requests' response time ((avg+last)/2 per request); the total is avg now, the interval mean", (r) => counter(r.raw.avg_rt), formatMs, { ...DESC, total: (t) => formatMs(t.avgNow) }),
   numCol('rss', 'RSS', 7, 8, 'Resident memory (needs --memory-report)', (r) => counter(r.raw.rss), formatBytes, {
     ...DESC,
     tone: (r, h) => (h.rssGrowing?.has(r.key) ? 'mem' : 'plain'),
@@ -168,7 +168,7 @@ export const WORKER_COLUMNS: readonly Column<WorkerView, Totals>[] = [
   // the sum of respawn_count − 1, as uWSGI counts the first spawn as 1), not
   // the column's sum; "respawns" means re-spawns everywhere (header, this
   // cell, the detail view, batch mode).
-  numCol('respawn', 'ReSpwn', 6, 10, 'Respawn count', (r) => counter(r.raw.respawn_count), formatCount, {
+  numCol('respawn', 'ReSpwn', 6, 10, 'Re-spawns of this worker slot after its first spawn (respawn_count - 1; the header sums these)', (r) => respawnsAfterFirst(r.raw.respawn_count), formatCount, {
     ...DESC,
     tone: recentSpawn,
     total: (t) => formatCount(t.respawns),

@@ -9,7 +9,7 @@ import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Sample, Totals, WorkerView } from '../model/types.js';
-import { buildView } from '../model/index.js';
+import { buildView, Diagnoser, type DiagnosisOptions } from '../model/index.js';
 import { ALL_WORKER_COLUMNS, CORE_COLUMNS, VASSAL_COLUMNS, columnById, columnsHelp, type Column } from '../columns.js';
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
@@ -25,6 +25,8 @@ export interface BatchOptions extends CommonOptions {
   sort: string | undefined;
   reverse: boolean;
   node: string;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** --record: every read is appended to the recording. */
   recorder?: Recorder | undefined;
 }
@@ -32,11 +34,14 @@ export interface BatchOptions extends CommonOptions {
 export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Promise<number> {
   const read: () => Promise<Sample<StatsDocument>> = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
   let prev = await read();
+  const diagnoser = new Diagnoser(opts.diagnosis);
+  diagnoser.update(buildView(prev, undefined, { node: opts.node }));
   const periodMs = opts.intervalMs;
   for (let i = 0; i < opts.iterations; i++) {
     await delay(Math.max(0, prev.at + periodMs - Date.now()));
     const cur = await read();
     const view = buildView(cur, prev, { node: opts.node });
+    diagnoser.update(view);
     const text = opts.json
       ? jsonVisible(JSON.stringify(viewToJson(view))) + '\n'
       : renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');

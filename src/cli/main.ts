@@ -10,12 +10,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
-import { isStatsError } from '../protocol/errors.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
-import { outputExit } from './output.js';
-import { oneLine } from '../text/sanitize.js';
 import { fullScreenProblem } from '../tui/caps.js';
+import { actionExit } from './exit.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
 function packageVersion(): string {
@@ -43,8 +43,8 @@ function buildProgram(): Command {
     .usage('[options] ADDRESS [ADDRESS...]')
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
-    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', '5')
-    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', '64M')
+    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
+    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', DEFAULT_MAX_BYTES)
     .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
     .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
     .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
@@ -62,7 +62,9 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit')
+    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
+  addDiagnosisOptions(program);
+  program
     .addOption(new Option('-v, --version', 'print the version and exit'))
     .helpOption('-h, --help', 'show this help');
   program.addHelpText(
@@ -136,17 +138,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
-    const output = outputExit(e, io.stderr);
-    if (output !== undefined) return output;
-    // Messages can quote server bytes: the one sanitizer, on one line.
-    if (e instanceof UsageError || (isStatsError(e) && e.code === 'BAD_ADDRESS')) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 2;
-    }
-    if (isStatsError(e)) {
-      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
-      return 1;
-    }
+    const code = actionExit(e, io.stderr);
+    if (code !== undefined) return code;
     throw e;
   }
 }
@@ -185,6 +178,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     return 0;
   }
   const c = common(opts);
+  const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
     const { connectAndRead } = await import('./dump.js');
@@ -247,7 +241,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder }, io);
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
     return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });

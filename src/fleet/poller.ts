@@ -17,6 +17,7 @@
 import type { Sample } from '../model/types.js';
 import { fetchStats } from '../protocol/reader.js';
 import { isStatsError } from '../protocol/errors.js';
+import { serializeStats } from '../protocol/parse.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Recorder } from '../record/recorder.js';
 import { errorMessage } from '../record/format.js';
@@ -197,7 +198,7 @@ export class FleetPoller {
     s.error = undefined;
     s.failingSince = undefined;
     s.reads++;
-    if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, r.raw);
+    if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, serializeStats(r.doc)); // reduced: no request secrets
     this.#onRead?.(s.target, { sample: s.cur });
   }
 

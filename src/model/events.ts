@@ -2,7 +2,8 @@ import type { StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { workerNumber } from './keys.js';
 import { counter, finite, wentUp } from './sanitize.js';
 import { isNotableClass, statusClass } from './status.js';
-import type { ModelEvent, WorkerView } from './types.js';
+import type { ModelEvent, SocketView, WorkerView } from './types.js';
+import { queueText } from './sockets.js';
 
 /** Default listen-queue threshold whose upward crossing raises an event. */
 export const DEFAULT_LQ_THRESHOLD = 10;
@@ -55,6 +56,12 @@ function respawnEvent(v: WorkerView, p: WorkerStats, name: string, at: number): 
   const newPid = livePid(v.pid);
   const wasCheap = statusClass(typeof p.status === 'string' ? p.status : undefined) === 'cheap';
   let message: string;
+  if (v.spawned) {
+    // A cheap (or never spawned) slot got a process: cheaper-mode scale-up, not a respawn.
+    const e: ModelEvent = { at, kind: 'spawned', message: `${name} spawned (pid ${newPid ?? '?'}${wasCheap ? ', cheaper scale-up' : ''})` };
+    if (newPid !== undefined) e.newPid = newPid;
+    return withWorker(e, v);
+  }
   if (oldPid !== undefined && newPid !== undefined && oldPid !== newPid) {
     message = `${name} respawned (pid ${oldPid} -> ${newPid})`;
   } else if (oldPid === undefined && newPid !== undefined && v.respawnReason === 'pid') {
@@ -84,6 +91,8 @@ export function detectEvents(
   goneKeys: readonly { key: string; raw: WorkerStats }[],
   at: number,
   lqThreshold: number = DEFAULT_LQ_THRESHOLD,
+  sockets: readonly SocketView[] = [],
+  prevSockets: readonly SocketView[] = [],
 ): ModelEvent[] {
   const out: ModelEvent[] = [];
   const mp = finite(cur.pid);
@@ -107,6 +116,14 @@ export function detectEvents(
     out.push({ at, kind: 'listen_queue', message: `listen queue errors +${lqe - plqe} (total ${lqe})` });
   }
 
+  const before = new Map(prevSockets.map((k) => [k.name, k]));
+  for (const k of sockets) {
+    const p = before.get(k.name);
+    if (!p) continue;
+    if (k.full && !p.full) out.push({ at, kind: 'queue_full', message: `listen queue of ${k.name || 'socket'} full (${queueText(k)})` });
+    else if (!k.full && p.full) out.push({ at, kind: 'queue_drained', message: `listen queue of ${k.name || 'socket'} drained (${queueText(k)})` });
+  }
+
   const fresh: WorkerView[] = [];
   for (const { view: v, prev: p } of pairs) {
     if (!p) {
@@ -114,7 +131,7 @@ export function detectEvents(
       continue;
     }
     const name = who(v);
-    if (v.respawned && v.respawnReason !== 'master') {
+    if ((v.respawned || v.spawned) && v.respawnReason !== 'master') {
       const e = respawnEvent(v, p, name, at);
       if (e) out.push(e);
     }

@@ -11,3 +11,8 @@ export { statusClass, isNotableClass } from './status.js';
 export { counter, finite, rate, wentDown, wentUp, sumKnown } from './sanitize.js';
 export { Ring } from './ring.js';
 export { History, type HistoryOptions, type WorkerSeries, type TotalsSeries } from './history.js';
+export { countersWentDown, isSpawn, avgNow } from './workers.js';
+export { buildSockets, socketView, worstSocket, queueText } from './sockets.js';
+export { blacklistOf, vassalEvents } from './emperor.js';
+export { Diagnoser, diagnoseView, sortVerdicts, worstVerdict, formatAge, DEFAULT_DIAGNOSIS, RULE_ORDER, type DiagnosisOptions } from './diagnosis.js';
+export { inflightOf } from './view.js';

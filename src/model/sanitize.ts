@@ -59,3 +59,13 @@ export function sumKnown(values: Iterable<number | undefined>): number | undefin
   }
   return any && Number.isFinite(sum) ? sum : undefined;
 }
+
+/**
+ * Re-spawns after the first spawn: uWSGI's respawn_count counts the first
+ * spawn as 1 (a cheap slot never spawned reads 0). The ReSpwn column shows
+ * this and the header's respawns is its sum, so the two always agree.
+ */
+export function respawnsAfterFirst(v: unknown): number | undefined {
+  const c = counter(v);
+  return c === undefined ? undefined : Math.max(0, c - 1);
+}

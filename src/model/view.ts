@@ -1,9 +1,11 @@
 import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './keys.js';
-import { counter, finite, sumKnown } from './sanitize.js';
-import type { EmperorView, HeaderView, Sample, ServerView, Totals, View, WorkerView } from './types.js';
+import { counter, finite, respawnsAfterFirst, sumKnown } from './sanitize.js';
+import type { EmperorView, HeaderView, InFlightView, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
+import { buildSockets, worstSocket } from './sockets.js';
+import { buildEmperor } from './emperor.js';
 
 /** Options of buildView. */
 export interface BuildOptions {
@@ -41,7 +43,10 @@ export function intervalSeconds(curAt: number, prevAt: number | undefined): numb
  */
 export function buildView(cur: Sample<StatsDocument>, prev?: Sample<StatsDocument>, opts: BuildOptions = {}): View {
   const node = opts.node ?? opts.address ?? '';
-  if (cur.doc.kind === 'emperor') return buildEmperorView(cur as Sample<EmperorSnapshot>, node);
+  if (cur.doc.kind === 'emperor') {
+    const pe = prev && prev.doc.kind === 'emperor' ? (prev as Sample<EmperorSnapshot>) : undefined;
+    return buildEmperorView(cur as Sample<EmperorSnapshot>, node, pe);
+  }
   const prevDoc = prev && prev.doc.kind === 'server' ? prev.doc : undefined;
   return buildServerView(
     cur as Sample<StatsSnapshot>,
@@ -51,12 +56,15 @@ export function buildView(cur: Sample<StatsDocument>, prev?: Sample<StatsDocumen
   );
 }
 
-/** EmperorView of an Emperor document (the vassal table is drawn from `doc.vassals`). */
-export function buildEmperorView(cur: Sample<EmperorSnapshot>, node = ''): EmperorView {
-  return { kind: 'emperor', at: cur.at, doc: cur.doc, node };
+/**
+ * EmperorView of an Emperor document (the vassal table is drawn from `doc.vassals`), with its
+ * throttle level, blacklist and — given the previous read — vassal events.
+ */
+export function buildEmperorView(cur: Sample<EmperorSnapshot>, node = '', prev?: Sample<EmperorSnapshot>): EmperorView {
+  return { kind: 'emperor', at: cur.at, doc: cur.doc, node, ...buildEmperor(cur, prev) };
 }
 
-function buildHeader(doc: StatsSnapshot, node: string): HeaderView {
+function buildHeader(doc: StatsSnapshot, node: string, sockets: readonly SocketView[]): HeaderView {
   return {
     version: typeof doc.version === 'string' ? doc.version : undefined,
     pid: finite(doc.pid),
@@ -67,7 +75,25 @@ function buildHeader(doc: StatsSnapshot, node: string): HeaderView {
     listenQueue: counter(doc.listen_queue),
     listenQueueErrors: counter(doc.listen_queue_errors),
     load: counter(doc.load),
+    worstSocket: worstSocket(sockets),
   };
+}
+
+/** Every core in a request, oldest first (unknown start last), ages relative to `atMs`. */
+export function inflightOf(views: readonly WorkerView[], atMs: number): InFlightView[] {
+  const out: InFlightView[] = [];
+  const nowS = atMs / 1000;
+  for (const w of views) {
+    for (const c of w.cores) {
+      if (!c.inRequest) continue;
+      const r = c.raw.request;
+      const start = r?.start;
+      const age = start !== undefined && Number.isFinite(nowS) ? Math.max(0, nowS - start) : undefined;
+      out.push({ workerKey: w.key, workerId: w.id, coreId: c.id, pid: w.pid, method: r?.method, path: r?.path, start, age });
+    }
+  }
+  out.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0));
+  return out;
 }
 
 function buildServerView(
@@ -98,7 +124,9 @@ function buildServerView(
     return { view: buildWorker(key, w, p, seconds, masterChanged), prev: p };
   });
   const views = pairs.map((p) => p.view);
-  const totals = computeTotals(views, seconds !== undefined);
+  const inflight = inflightOf(views, cur.at);
+  const totals = computeTotals(views, seconds !== undefined, inflight);
+  const sockets = buildSockets(doc);
   const total = totals.requests;
   if (total !== undefined && total > 0) {
     for (const v of views) {
@@ -115,17 +143,20 @@ function buildServerView(
     const seen = new Set(keys);
     const gone: { key: string; raw: WorkerStats }[] = [];
     for (const [k, raw] of prevByKey) if (!seen.has(k)) gone.push({ key: k, raw });
-    events = detectEvents(doc, prev.doc, pairs, gone, cur.at, lqThreshold);
+    events = detectEvents(doc, prev.doc, pairs, gone, cur.at, lqThreshold, sockets, buildSockets(prev.doc));
   }
 
   return {
     kind: 'server',
     at: cur.at,
     interval: seconds,
-    header: buildHeader(doc, node),
+    header: buildHeader(doc, node, sockets),
     workers: views,
     totals,
     events,
+    sockets,
+    inflight,
+    diagnosis: [],
   };
 }
 
@@ -135,9 +166,13 @@ function buildServerView(
  * also `undefined` when `haveInterval` is false (first read).
  * avgRt = requests-weighted mean of avg_rt over workers with requests > 0.
  */
-export function computeTotals(views: readonly WorkerView[], haveInterval: boolean): Totals {
+export function computeTotals(views: readonly WorkerView[], haveInterval: boolean, inflight: readonly InFlightView[] = []): Totals {
   let wsum = 0;
   let wreq = 0;
+  let rtSum = 0;
+  let rtReq = 0;
+  let nowRt = 0;
+  let nowReq = 0;
   for (const v of views) {
     const r = counter(v.raw.requests);
     const a = counter(v.raw.avg_rt);
@@ -145,8 +180,22 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
       wsum += a * r;
       wreq += r;
     }
+    const rt = counter(v.raw.running_time);
+    if (r !== undefined && r > 0 && rt !== undefined) {
+      rtSum += rt;
+      rtReq += r;
+    }
+    if (v.avgNow !== undefined && v.rps !== undefined) {
+      // Δrequests = rps × interval for every worker alike, so weighting by rps is weighting by Δrequests.
+      nowRt += v.avgNow * v.rps;
+      nowReq += v.rps;
+    }
   }
   const avg = wreq > 0 ? wsum / wreq : undefined;
+  const mean = rtReq > 0 ? rtSum / rtReq : undefined;
+  const now = nowReq > 0 ? nowRt / nowReq : undefined;
+  let oldest: number | undefined;
+  for (const f of inflight) if (f.age !== undefined && (oldest === undefined || f.age > oldest)) oldest = f.age;
   return {
     workers: views.length,
     busy: views.reduce((n, v) => n + (v.busy ? 1 : 0), 0),
@@ -159,8 +208,12 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
     rss: sumKnown(views.map((v) => v.raw.rss)),
     vsz: sumKnown(views.map((v) => v.raw.vsz)),
     avgRt: avg !== undefined && Number.isFinite(avg) ? avg : undefined,
+    avgNow: haveInterval && now !== undefined && Number.isFinite(now) ? now : undefined,
+    avgMean: mean !== undefined && Number.isFinite(mean) ? mean : undefined,
+    inFlight: inflight.length,
+    oldestRequestAge: oldest,
     // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
-    respawns: sumKnown(views.map((v) => (v.raw.respawn_count === undefined ? undefined : Math.max(0, v.raw.respawn_count - 1)))),
+    respawns: sumKnown(views.map((v) => respawnsAfterFirst(v.raw.respawn_count))),
     harakiri: sumKnown(views.map((v) => v.raw.harakiri_count)),
   };
 }

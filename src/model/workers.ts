@@ -29,6 +29,65 @@ export function resetReason(cur: WorkerStats, prev: WorkerStats, masterChanged =
 }
 
 /**
+ * True when some monotone counter of the worker went down between the two
+ * reads — a real reset (graceful reload, a new instance): its rates are then
+ * unknown for one tick. uWSGI keeps `requests`, `exceptions`, `tx`,
+ * `running_time`, `harakiri_count` and `respawn_count` across a worker
+ * respawn (core/master_utils.c, uwsgi_respawn_worker: "do not reset worker
+ * counters on reload"), so a pid change alone is NOT a reset.
+ */
+export function countersWentDown(cur: WorkerStats, prev: WorkerStats): boolean {
+  return (
+    wentDown(cur.requests, prev.requests) ||
+    wentDown(cur.tx, prev.tx) ||
+    wentDown(cur.exceptions, prev.exceptions) ||
+    wentDown(cur.harakiri_count, prev.harakiri_count) ||
+    wentDown(cur.respawn_count, prev.respawn_count) ||
+    wentDown(cur.running_time, prev.running_time)
+  );
+}
+
+/** pid > 0, i.e. a live process (uWSGI reports an unspawned cheap slot as pid 0). */
+function livePid(v: unknown): number | undefined {
+  const p = finite(v);
+  return p !== undefined && p > 0 ? p : undefined;
+}
+
+/**
+ * True when the worker came to life from a cheap (or never spawned, pid 0)
+ * slot: a cheaper-mode scale-up or a first spawn — "spawned", not a respawn.
+ */
+export function isSpawn(cur: WorkerStats, prev: WorkerStats): boolean {
+  const pp = livePid(prev.pid);
+  const cp = livePid(cur.pid);
+  if (cp === undefined || pp === cp) return false;
+  return pp === undefined || statusClass(typeof prev.status === 'string' ? prev.status : undefined) === 'cheap';
+}
+
+/** Respawns between two reads of a respawned worker: Δrespawn_count (minus the spawn itself for a scale-up), else 1 (0 for a scale-up). */
+function respawnsSince(cur: WorkerStats, prev: WorkerStats, spawned: boolean): number {
+  if (livePid(cur.pid) === undefined) return 0; // went back to cheap (pid 0): no process, no respawn
+  const c = counter(cur.respawn_count);
+  const p = counter(prev.respawn_count);
+  const d = c !== undefined && p !== undefined && c > p ? c - p : undefined;
+  if (spawned) return d !== undefined ? d - 1 : 0;
+  return d ?? 1;
+}
+
+/**
+ * Mean response time over the interval, microseconds: Δrunning_time /
+ * Δrequests (undefined without comparable reads or without new requests).
+ */
+export function avgNow(cur: WorkerStats, prev: WorkerStats | undefined): number | undefined {
+  if (!prev) return undefined;
+  const dr = (counter(cur.requests) ?? NaN) - (counter(prev.requests) ?? NaN);
+  const dt = (counter(cur.running_time) ?? NaN) - (counter(prev.running_time) ?? NaN);
+  if (!(dr > 0) || !(dt >= 0)) return undefined;
+  const a = dt / dr;
+  return Number.isFinite(a) ? a : undefined;
+}
+
+/**
  * Views of one worker's cores. `prev` is the same worker's previous read,
  * or undefined when there is none or the worker was reset (then every core
  * rate is undefined). A core whose own requests went down also gets an
@@ -69,7 +128,10 @@ export function buildWorker(
   masterChanged: boolean,
 ): WorkerView {
   const reason = prev ? resetReason(w, prev, masterChanged) : undefined;
-  const comparable = prev !== undefined && reason === undefined ? prev : undefined;
+  // Rates whenever the counters did not go down (a respawn keeps them); a master restart or a real reset → unknown.
+  const reset = prev !== undefined && (masterChanged || countersWentDown(w, prev));
+  const comparable = prev !== undefined && !reset ? prev : undefined;
+  const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
   const cores = buildCores(w, comparable, seconds);
   const status = typeof w.status === 'string' ? w.status : undefined;
   const view: WorkerView = {
@@ -84,7 +146,11 @@ export function buildWorker(
     rps: comparable ? rate(w.requests, comparable.requests, seconds) : undefined,
     txRate: comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
     excRate: comparable ? rate(w.exceptions, comparable.exceptions, seconds) : undefined,
-    respawned: reason !== undefined,
+    respawned: reason !== undefined && !spawned,
+    respawns: prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' ? respawnsSince(w, prev, spawned) : 0,
+    spawned,
+    reset,
+    avgNow: avgNow(w, comparable),
     cores,
   };
   if (reason !== undefined) view.respawnReason = reason;

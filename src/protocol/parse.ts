@@ -41,7 +41,9 @@
 import { StatsError } from './errors.js';
 import type {
   AppStats,
+  BlacklistEntry,
   CoreStats,
+  InFlightRequest,
   EmperorSnapshot,
   Extra,
   SocketStats,
@@ -194,9 +196,74 @@ const CORE_KEYS = new Set([
   'req_info',
 ]);
 
+/** Longest method / path kept of an in-flight request (longer ones are cut; the rest is never stored). */
+export const MAX_REQUEST_METHOD = 32;
+export const MAX_REQUEST_PATH = 1024;
+
+function varValue(vars: readonly unknown[], name: string): string | undefined {
+  const prefix = name + '=';
+  for (const v of vars) if (typeof v === 'string' && v.startsWith(prefix)) return v.slice(prefix.length);
+  return undefined;
+}
+
+/** `s` cut at the first '?' or '#' (a query or fragment never survives). */
+function withoutQuery(s: string): string {
+  const q = s.search(/[?#]/);
+  return q >= 0 ? s.slice(0, q) : s;
+}
+
+/**
+ * Privacy at parse time: what is kept of one core's request `vars` (uWSGI's
+ * `"KEY=VALUE"` strings) — the method and the path without its query string,
+ * as `[REQUEST_METHOD=…, PATH_INFO=…]` (each only when sent). The path comes
+ * from PATH_INFO, else from REQUEST_URI; either is cut at '?' and '#'. Every
+ * other var (cookies, authorization, QUERY_STRING, headers, addresses) is
+ * dropped here, so nothing downstream — screen, batch, --json, recordings,
+ * the fleet — can ever see it. Non-string entries are dropped too.
+ */
+export function reduceRequestVars(vars: readonly unknown[]): { vars: string[]; method?: string; path?: string } {
+  const method = varValue(vars, 'REQUEST_METHOD');
+  const info = varValue(vars, 'PATH_INFO');
+  const uri = varValue(vars, 'REQUEST_URI');
+  const rawPath = info !== undefined && info !== '' ? info : uri;
+  const out: { vars: string[]; method?: string; path?: string } = { vars: [] };
+  if (method !== undefined) {
+    out.method = method.slice(0, MAX_REQUEST_METHOD);
+    out.vars.push(`REQUEST_METHOD=${out.method}`);
+  }
+  if (rawPath !== undefined) {
+    out.path = withoutQuery(rawPath).slice(0, MAX_REQUEST_PATH);
+    out.vars.push(`PATH_INFO=${out.path}`);
+  }
+  return out;
+}
+
 function parseCore(o: Obj, p: string, d: number): CoreStats {
-  const vars = arr(o, 'vars', p);
-  if (vars !== undefined) checkDepth(vars, d);
+  const rawVars = arr(o, 'vars', p);
+  if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
+  const rawInfo = opaqueObj(o, 'req_info', p, d);
+  const inRequest = flag(o, 'in_request', p);
+  let vars: string[] | undefined;
+  let request: InFlightRequest | undefined;
+  let reqInfo: CoreStats['req_info'];
+  let start: number | undefined;
+  if (rawInfo !== undefined) {
+    // Only request_start is kept (a non-number is dropped, not an error: nothing reads the rest).
+    reqInfo = {};
+    const v = rawInfo['request_start'];
+    if (typeof v === 'number' && Number.isFinite(v)) reqInfo['request_start'] = start = v;
+  }
+  let reduced: ReturnType<typeof reduceRequestVars> | undefined;
+  if (rawVars !== undefined) {
+    reduced = reduceRequestVars(rawVars);
+    vars = reduced.vars;
+  }
+  if (inRequest === true) {
+    request = {};
+    if (reduced?.method !== undefined) request.method = reduced.method;
+    if (reduced?.path !== undefined) request.path = reduced.path;
+    if (start !== undefined && start > 0) request.start = start;
+  }
   return {
     id: num(o, 'id', p),
     requests: num(o, 'requests', p),
@@ -205,9 +272,10 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
     offloaded_requests: num(o, 'offloaded_requests', p),
     write_errors: num(o, 'write_errors', p),
     read_errors: num(o, 'read_errors', p),
-    in_request: flag(o, 'in_request', p),
+    in_request: inRequest,
     vars,
-    req_info: opaqueObj(o, 'req_info', p, d),
+    req_info: reqInfo,
+    request,
     extra: extraOf(o, CORE_KEYS, d),
   };
 }
@@ -336,7 +404,20 @@ function parseVassal(o: Obj, p: string, d: number): VassalStats {
   return { id: str(o, 'id', p), pid: num(o, 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
 }
 
-const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 'emperor_tyrant', 'vassals']);
+const BLACKLIST_KEYS = new Set(['id', 'throttle_level', 'attempt', 'first_attempt', 'last_attempt']);
+
+function parseBlacklist(o: Obj, p: string, d: number): BlacklistEntry {
+  return {
+    id: str(o, 'id', p),
+    throttle_level: num(o, 'throttle_level', p),
+    attempt: num(o, 'attempt', p),
+    first_attempt: num(o, 'first_attempt', p),
+    last_attempt: num(o, 'last_attempt', p),
+    extra: extraOf(o, BLACKLIST_KEYS, d),
+  };
+}
+
+const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 'emperor_tyrant', 'throttle_level', 'vassals', 'blacklist']);
 
 function parseEmperor(o: Obj): EmperorSnapshot {
   const p = '$';
@@ -359,7 +440,9 @@ function parseEmperor(o: Obj): EmperorSnapshot {
     cwd: str(o, 'cwd', p),
     emperor,
     emperor_tyrant: flag(o, 'emperor_tyrant', p),
+    throttle_level: num(o, 'throttle_level', p),
     vassals: objArray(o, 'vassals', p, 1, parseVassal) ?? [],
+    blacklist: objArray(o, 'blacklist', p, 1, parseBlacklist),
     extra: extraOf(o, EMPEROR_KEYS, 1),
   };
 }
@@ -453,4 +536,116 @@ export function parseStats(input: string | Uint8Array): StatsDocument {
   throw new StatsError('BAD_SHAPE', '$.workers: missing (not a uWSGI stats document: no "workers" or "vassals")', {
     path: '$.workers',
   });
+}
+
+/** `fields` (known fields, undefined ones left out) then `extra`, as one plain object for JSON.stringify. */
+function plain(fields: Obj, extra: Extra | undefined): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(fields)) {
+    const v = fields[k];
+    if (v !== undefined) out[k] = v;
+  }
+  if (extra) {
+    for (const k of Object.keys(extra)) {
+      if (k in out && Object.prototype.hasOwnProperty.call(out, k)) continue;
+      Object.defineProperty(out, k, { value: extra[k], enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return out;
+}
+
+function plainCore(c: CoreStats): Obj {
+  return plain(
+    {
+      id: c.id,
+      requests: c.requests,
+      static_requests: c.static_requests,
+      routed_requests: c.routed_requests,
+      offloaded_requests: c.offloaded_requests,
+      write_errors: c.write_errors,
+      read_errors: c.read_errors,
+      in_request: c.in_request === undefined ? undefined : c.in_request ? 1 : 0,
+      vars: c.vars,
+      req_info: c.req_info,
+    },
+    c.extra,
+  );
+}
+
+function plainWorker(w: WorkerStats): Obj {
+  return plain(
+    {
+      id: w.id,
+      pid: w.pid,
+      accepting: w.accepting,
+      requests: w.requests,
+      delta_requests: w.delta_requests,
+      exceptions: w.exceptions,
+      harakiri_count: w.harakiri_count,
+      signals: w.signals,
+      signal_queue: w.signal_queue,
+      status: w.status,
+      rss: w.rss,
+      vsz: w.vsz,
+      running_time: w.running_time,
+      last_spawn: w.last_spawn,
+      respawn_count: w.respawn_count,
+      tx: w.tx,
+      avg_rt: w.avg_rt,
+      apps: w.apps?.map((a) => plain({ id: a.id, modifier1: a.modifier1, mountpoint: a.mountpoint, startup_time: a.startup_time, requests: a.requests, exceptions: a.exceptions, chdir: a.chdir }, a.extra)),
+      cores: w.cores?.map(plainCore),
+    },
+    w.extra,
+  );
+}
+
+/**
+ * The parsed — and therefore already reduced — document as JSON text, in the
+ * shape the server sent (every field parseStats keeps, unknown ones
+ * included; `in_request` as 0/1), for whatever stores or forwards a document
+ * (`--record`): `parseStats(serializeStats(parseStats(x)))` equals
+ * `parseStats(x)`, and none of the request vars parseStats dropped is in it.
+ * Compact (no whitespace).
+ */
+export function serializeStats(doc: StatsDocument): string {
+  if (doc.kind === 'emperor') {
+    return JSON.stringify(
+      plain(
+        {
+          version: doc.version,
+          pid: doc.pid,
+          uid: doc.uid,
+          gid: doc.gid,
+          cwd: doc.cwd,
+          emperor: doc.emperor,
+          emperor_tyrant: doc.emperor_tyrant === undefined ? undefined : doc.emperor_tyrant ? 1 : 0,
+          throttle_level: doc.throttle_level,
+          vassals: doc.vassals.map((v) => plain({ id: v.id, pid: v.pid }, v.extra)),
+          blacklist: doc.blacklist?.map((b) =>
+            plain({ id: b.id, throttle_level: b.throttle_level, attempt: b.attempt, first_attempt: b.first_attempt, last_attempt: b.last_attempt }, b.extra),
+          ),
+        },
+        doc.extra,
+      ),
+    );
+  }
+  return JSON.stringify(
+    plain(
+      {
+        version: doc.version,
+        listen_queue: doc.listen_queue,
+        listen_queue_errors: doc.listen_queue_errors,
+        signal_queue: doc.signal_queue,
+        load: doc.load,
+        pid: doc.pid,
+        uid: doc.uid,
+        gid: doc.gid,
+        cwd: doc.cwd,
+        locks: doc.locks,
+        sockets: doc.sockets?.map((k) => plain({ name: k.name, proto: k.proto, queue: k.queue, max_queue: k.max_queue, shared: k.shared, can_offload: k.can_offload }, k.extra)),
+        workers: doc.workers.map(plainWorker),
+      },
+      doc.extra,
+    ),
+  );
 }

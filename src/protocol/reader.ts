@@ -34,8 +34,6 @@ import { readFile } from 'node:fs/promises';
 import type { Address } from './address.js';
 import { StatsError } from './errors.js';
 import { classifyJson } from './jsonscan.js';
-import { readHttp } from './http.js';
-import { parseStats } from './parse.js';
 import type { StatsDocument } from './types.js';
 import {
   Deadline,
@@ -294,7 +292,8 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
 async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
   const o = resolveOptions(opts);
   if (o.signal?.aborted) throw abortError(addr, o.signal);
-  const raw = addr.kind === 'http' ? await readHttp(addr, o) : await readSocket(addr, o);
+  // node:http and node:https load only for an HTTP address (the one-shot dump of a socket stays light).
+  const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o);
   if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
   return raw;
 }
@@ -336,6 +335,8 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
  */
 export async function fetchStats(addr: Address, opts?: ReadOptions): Promise<FetchResult> {
   const raw = await readBody(addr, opts);
+  // Loaded on first use: the one-shot dump (readRaw) never parses.
+  const { parseStats } = await import('./parse.js');
   let doc: StatsDocument;
   try {
     doc = parseStats(raw);

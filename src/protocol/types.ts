@@ -20,10 +20,29 @@ export interface CoreStats {
   read_errors?: number;
   /** 0/1 in uWSGI; normalised to boolean. */
   in_request?: boolean;
-  /** Request vars of the in-flight request (uWSGI only; the emitter never fills it). */
-  vars?: unknown[];
+  /**
+   * Request vars of the in-flight request, REDUCED at parse time (privacy): at
+   * most `REQUEST_METHOD=…` and `PATH_INFO=…` (the path without its query
+   * string, from PATH_INFO or else REQUEST_URI). Every other var uWSGI sends
+   * (cookies, authorization, QUERY_STRING, every header) is dropped by
+   * parseStats before anything else sees the document.
+   */
+  vars?: string[];
+  /** Reduced like `vars`: only `request_start` (unix seconds) is kept. */
   req_info?: Extra;
+  /** The in-flight request of this core, typed (undefined when the core is not in a request). */
+  request?: InFlightRequest;
   extra: Extra;
+}
+
+/** What is kept of a request a core is serving now: method, path (no query), start time. */
+export interface InFlightRequest {
+  /** REQUEST_METHOD, when sent. */
+  method?: string;
+  /** The path without its query string (PATH_INFO, else REQUEST_URI cut at '?'), when sent. */
+  path?: string;
+  /** req_info.request_start: unix seconds. */
+  start?: number;
 }
 
 export interface AppStats {
@@ -103,6 +122,21 @@ export interface VassalStats {
   extra: Extra;
 }
 
+/** One entry of the Emperor's blacklist (a vassal that failed to start, being throttled). */
+export interface BlacklistEntry {
+  /** The vassal's config name. */
+  id?: string;
+  /** Seconds the Emperor waits before the next attempt (uWSGI sends its ms value / 1000). */
+  throttle_level?: number;
+  /** Attempts so far. */
+  attempt?: number;
+  /** Unix seconds. */
+  first_attempt?: number;
+  /** Unix seconds. */
+  last_attempt?: number;
+  extra: Extra;
+}
+
 /** The uWSGI Emperor's stats document (`--emperor-stats`). */
 export interface EmperorSnapshot {
   kind: 'emperor';
@@ -114,7 +148,11 @@ export interface EmperorSnapshot {
   /** Emperor scan dirs/URIs. */
   emperor?: string[];
   emperor_tyrant?: boolean;
+  /** The Emperor's global spawn throttle level (uWSGI 2.0: `throttle_level`). */
+  throttle_level?: number;
   vassals: VassalStats[];
+  /** Vassals being throttled after failing (absent in documents without it). */
+  blacklist?: BlacklistEntry[];
   extra: Extra;
 }
 

@@ -7,6 +7,7 @@ import type { Sample } from '../model/types.js';
 import type { Address } from '../protocol/address.js';
 import { fetchStats, type ReadOptions } from '../protocol/reader.js';
 import type { StatsDocument } from '../protocol/types.js';
+import { serializeStats } from '../protocol/parse.js';
 import type { Recorder } from './recorder.js';
 
 export interface RecordingSourceOptions {
@@ -36,7 +37,7 @@ export function recordingSource(
     const ro: ReadOptions = { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal };
     try {
       const r = await fetchStats(addr, ro);
-      recorder?.record(label, r.at, r.raw);
+      recorder?.record(label, r.at, serializeStats(r.doc)); // the reduced document: no request secrets on disk
       return { doc: r.doc, at: r.at };
     } catch (e) {
       if (!signal?.aborted) recorder?.recordError(label, now(), e);

@@ -14,10 +14,12 @@ import {
   type Column,
   type RenderContext,
 } from '../columns.js';
-import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
+import { formatBytes, formatCount, formatId, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
 import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
 import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
+import { avgFacts, diagnosisJson, diagnosisLine, emperorFacts, emperorJson, emperorLines, lqFact, socketsJson } from './diagnosis.js';
+import { inflightJson, inflightLines } from './inflight.js';
 
 /** Options of renderText. */
 export interface TextOptions {
@@ -80,7 +82,7 @@ export function headerFacts(view: ServerView): string[][] {
       formatTimestamp(view.at),
       `req: ${formatCount(t.requests)}`,
       `RPS: ${formatRate(t.rps)}`,
-      `lq: ${formatCount(h.listenQueue)}`,
+      lqFact(view),
       `tx: ${formatBytes(t.tx)}`,
     ],
     [
@@ -93,7 +95,7 @@ export function headerFacts(view: ServerView): string[][] {
     [
       `workers: ${t.workers} (busy ${t.busy})`,
       `exc: ${formatCount(t.exceptions)}`,
-      `avg: ${formatMs(t.avgRt)}`,
+      ...avgFacts(view),
       `lq errors: ${formatCount(h.listenQueueErrors)}`,
       `load: ${formatCount(h.load)}`,
       `respawns: ${formatCount(t.respawns)}`,
@@ -142,6 +144,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
   const cols = fitColumns(shownColumns(table, sortCol.id), width);
   const rows = sortRows(view.workers, sortCol, o.reverse ?? false);
   const lines = headerLines(view, width);
+  lines.push(clean(diagnosisLine(view.diagnosis)));
   for (const e of view.events) lines.push(clean(`event: ${e.kind}: ${e.message}`));
   lines.push('');
   lines.push(titleLine(cols));
@@ -152,6 +155,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
     if (o.showCores) for (const c of w.cores) lines.push('  ' + formatLine(coreCols, c, ctx));
   }
   lines.push(totalsLine(cols, view.totals));
+  lines.push(...inflightLines(view).map((l) => clean(l)));
   return lines;
 }
 
@@ -174,10 +178,13 @@ function renderEmperor(view: EmperorView, o: TextOptions, width: number, ctx: Re
         `gid: ${formatId(finite(d.gid))}`,
         `emperor pid: ${formatId(finite(d.pid))}`,
         `scanning: ${str(scan)}`,
+        ...emperorFacts(view),
       ],
     ],
     width,
   );
+  if (view.diagnosis) lines.push(clean(diagnosisLine(view.diagnosis)));
+  lines.push(...emperorLines(view).map((l) => clean(l)));
   lines.push('');
   const cols = fitColumns(VASSAL_COLUMNS, width);
   const sortCol = o.sortBy ? columnById(o.sortBy, VASSAL_COLUMNS) : undefined;
@@ -234,17 +241,25 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  * Server: `{ kind:'server', at (ms), time (ISO-8601 UTC), interval (s|null),
  *   header: { node, version, pid, uid, gid, cwd, listen_queue, listen_queue_errors, load },
  *   totals: { workers, busy, requests, rps, exceptions, exc_rate, tx, tx_rate, rss, vsz,
- *             avg_rt (µs), respawns, harakiri },
+ *             avg_rt (µs, request-weighted uWSGI avg_rt), avg_now (µs, Σ Δrunning_time / Σ Δrequests),
+ *             avg_mean (µs, Σ running_time / Σ requests), in_flight, oldest_request_age (s),
+ *             respawns, harakiri },
  *   workers: [{ key, id, pid, status, status_class, busy, accepting, share, requests, rps,
  *               exceptions, exc_rate, tx, tx_rate, avg_rt (µs), rss, vsz, signals,
  *               harakiri_count, respawn_count, running_time (µs), last_spawn (unix s),
- *               respawned, respawn_reason,
+ *               respawned, respawn_reason, spawned (cheaper scale-up), reset (counters went down:
+ *               rates null this tick), avg_now (µs, Δrunning_time/Δrequests),
  *               cores: [{ id, requests, rps, in_request, static_requests, routed_requests,
  *                         offloaded_requests, read_errors, write_errors }] }],
- *   events: [{ at, kind, worker_id, message }] }`
+ *   events: [{ at, kind, worker_id, message }],
+ *   sockets: [{ name, proto, queue, max_queue, shared, can_offload, full, fill_pct }],
+ *   inflight: [{ worker_key, worker_id, core_id, pid, method, path, request_start, age }] (oldest first;
+ *             only method and path without query exist),
+ *   diagnosis: [{ rule, severity, message, worker_key, worker_id, socket, vassal }] (most severe first) }`
  *
  * Emperor: `{ kind:'emperor', at, time, node, version, pid, uid, gid, cwd, emperor: string[],
- *   emperor_tyrant, vassals: [{ id, pid, extra: {…peer fields…} }] }`
+ *   emperor_tyrant, vassals: [{ id, pid, extra: {…peer fields…} }], throttle_level,
+ *   blacklist: [{ vassal, throttle_level, attempts, first_attempt, last_attempt }], events, diagnosis }`
  */
 export function viewToJson(view: View): Record<string, unknown> {
   const time = Number.isFinite(view.at) && Math.abs(view.at) <= 8.64e15 ? new Date(view.at).toISOString() : null;
@@ -267,6 +282,7 @@ export function viewToJson(view: View): Record<string, unknown> {
         pid: n(v.pid),
         extra: jsonSafe(v.extra ?? {}),
       })),
+      ...emperorJson(view),
     };
   }
   const h = view.header;
@@ -299,6 +315,10 @@ export function viewToJson(view: View): Record<string, unknown> {
       rss: c(t.rss),
       vsz: c(t.vsz),
       avg_rt: c(t.avgRt),
+      avg_now: c(t.avgNow),
+      avg_mean: c(t.avgMean),
+      in_flight: t.inFlight,
+      oldest_request_age: c(t.oldestRequestAge),
       respawns: c(t.respawns),
       harakiri: c(t.harakiri),
     },
@@ -327,6 +347,9 @@ export function viewToJson(view: View): Record<string, unknown> {
       last_spawn: c(w.raw.last_spawn),
       respawned: w.respawned,
       respawn_reason: w.respawnReason ?? null,
+      spawned: w.spawned,
+      reset: w.reset,
+      avg_now: c(w.avgNow),
       cores: w.cores.map((k) => ({
         id: n(k.id),
         requests: c(k.requests),
@@ -340,5 +363,8 @@ export function viewToJson(view: View): Record<string, unknown> {
       })),
     })),
     events: view.events.map((e) => ({ at: n(e.at), kind: e.kind, worker_id: n(e.workerId), message: e.message })),
+    sockets: socketsJson(view),
+    inflight: inflightJson(view),
+    diagnosis: diagnosisJson(view),
   };
 }

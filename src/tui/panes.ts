@@ -18,6 +18,10 @@ const EVENT_STYLE: Record<EventKind, Style> = {
   connection_restored: 'good',
   new_worker: 'dim',
   gone_worker: 'dim',
+  spawned: 'dim',
+  queue_full: 'bad',
+  queue_drained: 'good',
+  vassal: 'respawn',
 };
 
 const EVENT_LABEL: Record<EventKind, string> = {
@@ -29,6 +33,10 @@ const EVENT_LABEL: Record<EventKind, string> = {
   connection_restored: 'restored',
   new_worker: 'new',
   gone_worker: 'gone',
+  spawned: 'spawned',
+  queue_full: 'lq full',
+  queue_drained: 'lq ok',
+  vassal: 'vassal',
 };
 
 /** One event as `HH:MM:SS kind     message` (plain). */

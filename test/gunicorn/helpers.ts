@@ -73,7 +73,7 @@ export interface Gunicorn {
 
 export interface StatsCore { id: number; requests: number; in_request: number; vars: string[]; req_info: { request_start?: number }; write_errors: number }
 export interface StatsWorker {
-  id: number; pid: number; requests: number; delta_requests: number; exceptions: number; harakiri_count: number;
+  id: number; pid: number; accepting: number; requests: number; delta_requests: number; exceptions: number; harakiri_count: number;
   status: string; rss: number; vsz: number; running_time: number; last_spawn: number; respawn_count: number;
   tx: number; avg_rt: number; cores: StatsCore[];
 }
@@ -232,7 +232,7 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
     const ok = await until(() => exited || /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.test(logText), Date.now() + 20_000);
     if (!ok || exited) throw new Error(`gunicorn did not start: ${logText.slice(-3000)}`);
     port = Number(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(logText)![1]);
-    await inst.waitDoc((d) => d.workers.length === o.workers && d.workers.every((w) => w.pid > 0), `${o.workers} workers in the stats document`);
+    await inst.waitDoc((d) => d.workers.length === o.workers && d.workers.every((w) => w.pid > 0 && w.accepting === 1), `${o.workers} workers accepting in the stats document`);
   } catch (e) {
     await stop();
     throw e;

@@ -79,7 +79,7 @@ function views(): WorkerView[] {
     workers: [
       worker({ id: 1, pid: 101, requests: 30, avg_rt: 500, status: 'idle' }),
       worker({ id: 2, pid: 102, requests: 20, avg_rt: undefined, status: 'busy' }),
-      worker({ id: 3, pid: 999, requests: 50, avg_rt: 200, status: 'idle' }), // respawned → rps undefined
+      worker({ id: 3, pid: 999, requests: 5, avg_rt: 200, status: 'idle' }), // counters went down (a reset) → rps undefined
       worker({ id: 4, pid: 104, requests: 30, avg_rt: 500, status: 'cheap' }),
       worker({ id: 5, pid: 105, requests: 10, avg_rt: 100, status: undefined }),
     ],
@@ -131,7 +131,7 @@ test('cells format through format.ts with the render context', () => {
     { ...cells, LastSpwn: undefined },
     {
       WID: '7', '%': '100.0', PID: '4242', REQ: '123', RPS: '-', EXC: '2', SIG: '1', STATUS: 'idle', AVG: '12ms',
-      RSS: '45.6M', VSZ: '0', TX: '12.3K', ReSpwn: '3', HC: '0', RunT: '4m05s', LastSpwn: undefined,
+      RSS: '45.6M', VSZ: '0', TX: '12.3K', ReSpwn: '2', HC: '0', RunT: '4m05s', LastSpwn: undefined,
     },
   );
   assert.match(cells.LastSpwn!, /^\d\d:\d\d:\d\d$/, 'same day as now → HH:MM:SS');

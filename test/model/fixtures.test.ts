@@ -94,7 +94,7 @@ test('fixture two-reads: rates over the real interval', (t) => {
   assert.deepEqual(rows, byRps, 'sorted by RPS descending');
 });
 
-test('fixture respawn: pid change resets rates and raises one respawn event', (t) => {
+test('fixture respawn (kill -9 of worker 1, real uWSGI): counters kept, rates computed, one respawn event', (t) => {
   const a = load('respawn-before.json');
   const b = load('respawn-after.json');
   const killed = info()?.fixtures?.respawn?.killed_pid;
@@ -105,13 +105,15 @@ test('fixture respawn: pid change resets rates and raises one respawn event', (t
   const w1 = w(v, 1);
   assert.equal(w1.respawned, true);
   assert.equal(w1.respawnReason, 'pid');
-  assert.equal(w1.rps, undefined);
-  assert.equal(w1.txRate, undefined);
-  for (const c of w1.cores) assert.equal(c.rps, undefined);
+  assert.equal(w1.reset, false, 'uWSGI keeps requests/tx/exceptions/running_time across a respawn');
+  assert.ok(rb.workers[0].requests >= ra.workers[0].requests);
+  assert.equal(w1.rps, rb.workers[0].requests - ra.workers[0].requests);
+  assert.equal(w1.txRate, rb.workers[0].tx - ra.workers[0].tx);
   const w2 = w(v, 2);
   assert.equal(w2.respawned, false);
   assert.equal(w2.rps, rb.workers[1].requests - ra.workers[1].requests);
-  assert.equal(v.totals.rps, w2.rps, 'only the surviving worker counts');
+  assert.equal(v.totals.rps, (w1.rps ?? NaN) + (w2.rps ?? NaN), 'the respawned worker counts too');
+  assert.equal(v.totals.rps, v.totals.requests! - ra.workers.reduce((s: number, x: { requests: number }) => s + x.requests, 0));
   const ev = v.events.filter((e) => e.kind === 'respawn');
   assert.equal(ev.length, 1);
   assert.equal(ev[0]!.workerId, 1);

@@ -136,12 +136,13 @@ test('property: buildView never throws and never yields a negative/NaN/infinite 
         for (const c of w.cores) {
           checkRate(c.rps, 'core rps');
           checkRate(c.requests, 'core requests');
-          if (w.respawned || first) assert.equal(c.rps, undefined);
+          if (w.reset || first) assert.equal(c.rps, undefined);
         }
-        if (w.respawned) assert.equal(w.rps, undefined);
+        if (w.reset) assert.equal(w.rps, undefined);
+        checkRate(w.avgNow, 'avgNow');
       }
       const t = v.totals;
-      for (const k of ['requests', 'rps', 'exceptions', 'excRate', 'tx', 'txRate', 'rss', 'vsz', 'avgRt', 'respawns', 'harakiri'] as const) {
+      for (const k of ['requests', 'rps', 'exceptions', 'excRate', 'tx', 'txRate', 'rss', 'vsz', 'avgRt', 'avgNow', 'avgMean', 'oldestRequestAge', 'respawns', 'harakiri'] as const) {
         checkRate(t[k], `totals.${k}`);
       }
       assert.ok(t.busy <= t.workers);

@@ -36,7 +36,9 @@ function tableRows(text: string): string[][] {
   const lines = text.split('\n');
   const start = lines.findIndex((l) => /^\s*WID\b/.test(l));
   assert.ok(start >= 0, 'title line present');
-  return lines.slice(start + 1).filter((l) => l !== '').map((l) => l.trim().split(/\s+/));
+  const rest = lines.slice(start + 1);
+  const end = rest.indexOf('');
+  return (end < 0 ? rest : rest.slice(0, end)).map((l) => l.trim().split(/\s+/));
 }
 
 test('renderText: header facts, titles, rows in sort order', (t) => {
@@ -51,7 +53,8 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
     'uwsgi-2.0.21-debian - 2024-03-15 12:00:02 - req: 285 - RPS: 40.0 - lq: 3 - tx: 4.0K',
   );
   assert.equal(lines[1], 'node: web1 - cwd: /srv/myapp - uid: 33 - gid: 34 - masterpid: 4000');
-  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg: 0us - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
+  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
+  assert.equal(lines[3], 'diagnosis: ok');
   assert.ok(text.includes('event: respawn: worker 3 respawned (pid 4003 -> 5003)'));
   assert.ok(text.includes('event: listen_queue: listen queue 0 -> 3'));
   const title = lines.find((l) => /^\s*WID/.test(l))!;
@@ -138,7 +141,7 @@ test('viewToJson: stable keys, computed rates, null for unknown, no NaN/undefine
   assert.deepEqual(Object.keys(j.workers[0]), [
     'key', 'id', 'pid', 'status', 'status_class', 'busy', 'accepting', 'share', 'requests', 'rps', 'exceptions', 'exc_rate',
     'tx', 'tx_rate', 'avg_rt', 'rss', 'vsz', 'signals', 'harakiri_count', 'respawn_count', 'running_time', 'last_spawn',
-    'respawned', 'respawn_reason', 'cores',
+    'respawned', 'respawn_reason', 'spawned', 'reset', 'avg_now', 'cores',
   ]);
   assert.equal(j.workers[0].rps, 10);
   assert.equal(j.workers[2].rps, null);

@@ -91,17 +91,19 @@ test('interval <= 0 or not finite → rates and interval undefined', () => {
   }
 });
 
-test('reset on pid change: rates undefined, respawn event with old/new pid', () => {
+test('pid change alone (a respawn: uWSGI keeps the counters): rates computed, respawn event with old/new pid', () => {
   const prev = server({ workers: [worker({ id: 3, pid: 100, requests: 500, tx: 9000, cores: [core({ id: 0, requests: 500 })] })] });
   const cur = server({ workers: [worker({ id: 3, pid: 200, requests: 600, tx: 9500, cores: [core({ id: 0, requests: 600 })] })] });
   const v = sv(buildView(sample(cur, T0 + 1000), sample(prev, T0)));
   const w = byId(v, 3);
   assert.equal(w.respawned, true);
   assert.equal(w.respawnReason, 'pid');
-  assert.equal(w.rps, undefined);
-  assert.equal(w.txRate, undefined);
-  assert.equal(w.cores[0]!.rps, undefined, 'core inherits the reset');
-  assert.equal(v.totals.rps, undefined, 'the only contributor is unknown');
+  assert.equal(w.reset, false);
+  assert.equal(w.respawns, 1);
+  assert.equal(w.rps, 100);
+  assert.equal(w.txRate, 500);
+  assert.equal(w.cores[0]!.rps, 100, 'core counters survive too');
+  assert.equal(v.totals.rps, 100);
   const e = v.events.filter((x) => x.kind === 'respawn');
   assert.equal(e.length, 1);
   assert.equal(e[0]!.workerId, 3);
@@ -132,12 +134,13 @@ test('reset on any monotone counter going down (same pid)', () => {
   }
 });
 
-test('reset on respawn_count increase (pid reused)', () => {
+test('respawn_count increase (pid reused): a respawn event, the rate still computed', () => {
   const prev = server({ workers: [worker({ id: 1, pid: 10, requests: 100, respawn_count: 1 })] });
   const cur = server({ workers: [worker({ id: 1, pid: 10, requests: 120, respawn_count: 2 })] });
   const v = sv(buildView(sample(cur, T0 + 1000), sample(prev, T0)));
   assert.equal(byId(v, 1).respawnReason, 'respawn_count');
-  assert.equal(byId(v, 1).rps, undefined);
+  assert.equal(byId(v, 1).respawns, 1);
+  assert.equal(byId(v, 1).rps, 20);
 });
 
 test('master pid change resets every worker and reports a master restart', () => {
@@ -266,6 +269,7 @@ test('header: node from opts.node, else address; numbers sanitised', () => {
     listenQueue: 4,
     listenQueueErrors: undefined,
     load: 3,
+    worstSocket: undefined,
   });
   assert.equal(sv(buildView(sample(doc, T0), undefined, { address: '/tmp/s.sock' })).header.node, '/tmp/s.sock');
   assert.equal(sv(buildView(sample(doc, T0))).header.node, '');
@@ -295,17 +299,21 @@ test('uWSGI cheap slots (id 0, pid 0) keep their key when they spawn; no bogus r
   });
   const v = sv(buildView(sample(cur, T0 + 1000), sample(prev, T0)));
   assert.deepEqual(v.workers.map((w) => w.key), ['1', '2', '3', '4']);
-  assert.equal(byId(v, 3).respawned, true);
-  assert.equal(byId(v, 3).rps, undefined);
+  assert.equal(byId(v, 3).respawned, false, 'a cheaper scale-up is not a respawn');
+  assert.equal(byId(v, 3).spawned, true);
+  assert.equal(byId(v, 3).respawns, 0);
+  assert.equal(byId(v, 3).rps, 0);
   assert.deepEqual(
     v.events.map((e) => [e.kind, e.message]),
     [
+      ['spawned', 'worker 3 spawned (pid 13, cheaper scale-up)'],
       ['status', 'worker 3 cheap -> idle'],
       ['status', 'worker 3 accepting again'],
     ],
   );
   // and back to cheap: a status event, not "respawned (pid 13 -> 0)"
   const back = sv(buildView(sample(prev, T0 + 2000), sample(cur, T0 + 1000)));
+  assert.equal(back.workers.find((w) => w.key === '3')!.respawns, 0, 'going back to cheap is no respawn');
   assert.deepEqual(
     back.events.map((e) => [e.kind, e.message]),
     [

@@ -1,0 +1,250 @@
+/**
+ * Diagnosis: pure rules that turn views into verdicts, most severe first.
+ * Stateless rules read one view (saturated, queue full, slow request, error
+ * burst); stateful ones (crash loop, memory growth) keep a bounded per-worker
+ * memory in a {@link Diagnoser}. No I/O, no clock: time is `view.at`, and
+ * "stale" is asked with an explicit now.
+ */
+import { counter } from './sanitize.js';
+import { queueText } from './sockets.js';
+import type { EmperorView, ServerView, Verdict, VerdictRule, View, WorkerView } from './types.js';
+
+export interface DiagnosisOptions {
+  /** slow request: in flight longer than this many seconds (default 10). */
+  slowSeconds?: number;
+  /** crash loop: this many respawns of one worker or vassal … (default 3) */
+  crashRespawns?: number;
+  /** … within this many seconds (default 60). */
+  crashWindowSeconds?: number;
+  /** memory growth: a worker's RSS rose by more than this % … (default 20) */
+  memGrowthPct?: number;
+  /** … steadily over this many seconds (default 300). */
+  memWindowSeconds?: number;
+  /** error burst: more exceptions per second than this, all workers together (default 1). */
+  errorRate?: number;
+  /** stale: no fresh read for this many seconds (default 5). */
+  staleSeconds?: number;
+}
+
+export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
+  slowSeconds: 10,
+  crashRespawns: 3,
+  crashWindowSeconds: 60,
+  memGrowthPct: 20,
+  memWindowSeconds: 300,
+  errorRate: 1,
+  staleSeconds: 5,
+};
+
+/** Rules, most severe first (the order verdicts are listed in). */
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'slow_request', 'crash_loop', 'memory_growth', 'error_burst', 'stale'];
+
+const SEVERITY: Record<VerdictRule, Verdict['severity']> = {
+  saturated: 'critical',
+  queue_full: 'critical',
+  slow_request: 'warning',
+  crash_loop: 'critical',
+  memory_growth: 'warning',
+  error_burst: 'warning',
+  stale: 'warning',
+};
+
+function verdict(rule: VerdictRule, message: string, extra: Partial<Verdict> = {}): Verdict {
+  return { rule, severity: SEVERITY[rule], message, ...extra };
+}
+
+/** Most severe first (RULE_ORDER), stable within a rule. */
+export function sortVerdicts(vs: Verdict[]): Verdict[] {
+  return vs.map((v, i) => [v, i] as const).sort((a, b) => RULE_ORDER.indexOf(a[0].rule) - RULE_ORDER.indexOf(b[0].rule) || a[1] - b[1]).map(([v]) => v);
+}
+
+/** The most severe verdict, or undefined. */
+export function worstVerdict(vs: readonly Verdict[] | undefined): Verdict | undefined {
+  return vs && vs.length > 0 ? sortVerdicts([...vs])[0] : undefined;
+}
+
+function who(w: { workerId?: number | undefined; workerKey?: string; id?: number | undefined; key?: string }): string {
+  const id = w.workerId ?? w.id;
+  return id !== undefined ? `worker ${id}` : `worker ${w.workerKey ?? w.key ?? '?'}`;
+}
+
+export function formatAge(s: number): string {
+  if (s < 120) return `${Math.floor(s)}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Verdicts one server view supports on its own: saturated, queue full, slow request, error burst. */
+export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
+  const o = { ...DEFAULT_DIAGNOSIS, ...opts };
+  const out: Verdict[] = [];
+  const live = view.workers.filter((w) => w.statusClass !== 'cheap');
+  const busy = live.filter((w) => w.busy).length;
+  const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+  if (live.length > 0 && busy === live.length && waiting > 0) {
+    out.push(verdict('saturated', `saturated: all ${live.length} workers busy, ${waiting} waiting in the listen queue`));
+  }
+  for (const k of view.sockets) {
+    if (k.full) out.push(verdict('queue_full', `queue full: ${k.name || 'socket'} ${queueText(k)}`, { socket: k.name }));
+  }
+  const slow = view.inflight.filter((f) => f.age !== undefined && f.age > o.slowSeconds);
+  if (slow.length > 0) {
+    const f = slow[0]!; // oldest first
+    const more = slow.length > 1 ? ` (+${slow.length - 1} more over ${o.slowSeconds}s)` : '';
+    const v = verdict('slow_request', `slow request: ${who(f)} ${f.method ?? '?'} ${f.path ?? '?'} ${formatAge(f.age!)}${more}`, { workerKey: f.workerKey });
+    if (f.workerId !== undefined) v.workerId = f.workerId;
+    out.push(v);
+  }
+  const exc = view.totals.excRate;
+  if (exc !== undefined && exc > o.errorRate) {
+    let top: WorkerView | undefined;
+    for (const w of view.workers) if (w.excRate !== undefined && w.excRate > 0 && (!top || w.excRate > (top.excRate ?? 0))) top = w;
+    const v = verdict('error_burst', `error burst: ${exc.toFixed(1)} exceptions/s${top ? ` (most: ${who(top)})` : ''}`);
+    if (top) {
+      v.workerKey = top.key;
+      if (top.id !== undefined) v.workerId = top.id;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+interface WorkerMemory {
+  /** (ms, respawns counted at that read) — respawns only, cheaper spawns excluded. */
+  respawns: { at: number; n: number }[];
+  /** Thinned RSS samples (ms, bytes), the oldest possibly older than the window (the anchor). */
+  rss: { at: number; v: number }[];
+  lastSeen: number;
+}
+
+/** Keys tracked at most (least recently seen go first). */
+const MAX_KEYS = 4096;
+
+/**
+ * Stateful diagnosis of one target: call `update(view)` once per read, in
+ * order; it fills `view.diagnosis` (most severe first) and returns it.
+ */
+export class Diagnoser {
+  readonly opts: Required<DiagnosisOptions>;
+  #workers = new Map<string, WorkerMemory>();
+  #vassals = new Map<string, { at: number; n: number }[]>();
+  #last: number | undefined;
+
+  constructor(opts: DiagnosisOptions = {}) {
+    this.opts = { ...DEFAULT_DIAGNOSIS, ...opts };
+  }
+
+  /** When the last view was read (ms), undefined before the first. */
+  get lastAt(): number | undefined {
+    return this.#last;
+  }
+
+  update(view: View): Verdict[] {
+    this.#last = view.at;
+    const out = view.kind === 'server' ? [...diagnoseView(view, this.opts), ...this.#server(view)] : this.#emperor(view);
+    const sorted = sortVerdicts(out);
+    view.diagnosis = sorted;
+    return sorted;
+  }
+
+  /** A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. */
+  stale(nowMs: number): Verdict | undefined {
+    if (this.#last === undefined) return undefined;
+    const age = (nowMs - this.#last) / 1000;
+    return age > this.opts.staleSeconds ? verdict('stale', `stale: no fresh read for ${formatAge(age)}`) : undefined;
+  }
+
+  #server(view: ServerView): Verdict[] {
+    const o = this.opts;
+    const out: Verdict[] = [];
+    const at = view.at;
+    const windowMs = o.crashWindowSeconds * 1000;
+    const memMs = o.memWindowSeconds * 1000;
+    const step = memMs / 60;
+    for (const w of view.workers) {
+      let m = this.#workers.get(w.key);
+      if (!m) {
+        if (this.#workers.size >= MAX_KEYS) this.#evict();
+        m = { respawns: [], rss: [], lastSeen: at };
+        this.#workers.set(w.key, m);
+      }
+      m.lastSeen = at;
+      // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
+      if (w.respawns > 0) m.respawns.push({ at, n: w.respawns });
+      while (m.respawns.length > 0 && at - m.respawns[0]!.at > windowMs) m.respawns.shift();
+      const n = m.respawns.reduce((s, r) => s + r.n, 0);
+      if (n >= o.crashRespawns) {
+        const v = verdict('crash_loop', `crash loop: ${who(w)} respawned ${n} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
+        if (w.id !== undefined) v.workerId = w.id;
+        out.push(v);
+      }
+      // Memory: RSS restarts at a respawn, so a respawn restarts the series.
+      const rss = counter(w.raw.rss);
+      if (w.respawned || w.spawned || w.reset || rss === undefined || rss === 0) m.rss = [];
+      if (rss !== undefined && rss > 0) {
+        const last = m.rss[m.rss.length - 1];
+        if (!last || at - last.at >= step) m.rss.push({ at, v: rss });
+        while (m.rss.length > 1 && at - m.rss[1]!.at >= memMs) m.rss.shift();
+        const g = growth(m.rss, rss, at, memMs);
+        if (g !== undefined && g > o.memGrowthPct) {
+          const v = verdict('memory_growth', `memory growth: ${who(w)} RSS +${Math.round(g)}% in ${formatAge((at - m.rss[0]!.at) / 1000)}`, { workerKey: w.key });
+          if (w.id !== undefined) v.workerId = w.id;
+          out.push(v);
+        }
+      }
+    }
+    return out;
+  }
+
+  #evict(): void {
+    let oldest: string | undefined;
+    let t = Infinity;
+    for (const [k, m] of this.#workers) if (m.lastSeen < t) [oldest, t] = [k, m.lastSeen];
+    if (oldest !== undefined) this.#workers.delete(oldest);
+  }
+
+  #emperor(view: EmperorView): Verdict[] {
+    const o = this.opts;
+    const out: Verdict[] = [];
+    for (const b of view.blacklist ?? []) {
+      out.push(verdict('crash_loop', `crash loop: vassal ${b.vassal} blacklisted (attempt ${b.attempts ?? '?'}, throttle ${b.throttleLevel ?? '?'}s)`, { vassal: b.vassal }));
+    }
+    const blacklisted = new Set((view.blacklist ?? []).map((b) => b.vassal));
+    const windowMs = o.crashWindowSeconds * 1000;
+    for (const e of view.events ?? []) {
+      const m = /^vassal (.+) respawned/.exec(e.message);
+      if (!m) continue;
+      const list = this.#vassals.get(m[1]!) ?? [];
+      list.push({ at: e.at, n: 1 });
+      this.#vassals.set(m[1]!, list);
+    }
+    for (const [name, list] of this.#vassals) {
+      while (list.length > 0 && view.at - list[0]!.at > windowMs) list.shift();
+      if (list.length === 0) {
+        this.#vassals.delete(name);
+        continue;
+      }
+      if (list.length >= o.crashRespawns && !blacklisted.has(name)) {
+        out.push(verdict('crash_loop', `crash loop: vassal ${name} respawned ${list.length} times in ${o.crashWindowSeconds}s`, { vassal: name }));
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Growth in % of the RSS series over (at least) the window, when it rose
+ * steadily: spanning ≥ the window, and never falling more than 5 % below its
+ * running peak. undefined otherwise.
+ */
+function growth(series: readonly { at: number; v: number }[], now: number, at: number, windowMs: number): number | undefined {
+  const first = series[0];
+  if (!first || at - first.at < windowMs || first.v <= 0) return undefined;
+  let peak = 0;
+  for (const s of series) {
+    if (s.v < peak * 0.95) return undefined;
+    peak = Math.max(peak, s.v);
+  }
+  if (now < peak * 0.95) return undefined;
+  return ((now - first.v) / first.v) * 100;
+}

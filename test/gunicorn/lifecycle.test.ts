@@ -1,0 +1,146 @@
+/**
+ * The gunicorn stats module through a worker's life with a real gunicorn 20.1: gunicorn's
+ * --timeout kill counted as a harakiri, a kill -9'd worker respawned with its counters kept (uWSGI's
+ * rule), the kernel's accept queue filling with a small --backlog, the socket's mode, the HTTP
+ * form's loopback Host check, and no query / header / body secret ever in the document.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { pythonAvailable, startGunicorn, sum } from './helpers.js';
+
+const avail = pythonAvailable();
+
+test('gunicorn --timeout kills a stuck worker: harakiri_count 1, new pid, counters kept, request not counted', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 1, timeout: 2 });
+  t.after(() => g.stop());
+  for (let i = 0; i < 5; i++) assert.equal(await g.request(i === 4 ? '/error' : '/'), i === 4 ? 500 : 200);
+  const before = await g.waitDoc((d) => d.workers[0]!.requests === 5, '5 requests');
+  const stuck = g.request('/slow?s=30').catch(() => 0); // the connection dies with the worker
+  const after = await g.waitDoc((d) => d.workers.length === 1 && d.workers[0]!.pid !== before.workers[0]!.pid && d.workers[0]!.accepting === 1, 'the worker killed and respawned', 30_000);
+  await stuck;
+  const w = after.workers[0]!;
+  assert.equal(w.harakiri_count, 1);
+  assert.equal(w.respawn_count, 2);
+  assert.equal(w.requests, 5, 'the killed request is not counted, the others are kept');
+  assert.equal(w.exceptions, 1);
+  assert.equal(w.delta_requests, 0);
+  assert.equal(w.status, 'idle', 'the killed request no longer shows as in flight');
+  assert.match(g.log(), /WORKER TIMEOUT/);
+  assert.equal(await g.request('/'), 200);
+  await g.waitDoc((d) => d.workers[0]!.requests === 6 && d.workers[0]!.delta_requests === 1, 'the respawned worker counts on');
+});
+
+test('kill -9 of a worker: same id, new pid, respawn_count 2, requests/exceptions/tx kept, no harakiri', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 2 });
+  t.after(() => g.stop());
+  for (let i = 0; i < 20; i++) await g.request(i % 5 === 0 ? '/error' : '/big?kb=1');
+  const before = await g.waitDoc((d) => sum(d.workers, 'requests') === 20, '20 requests');
+  const victim = before.workers.find((w) => w.requests > 0)!;
+  process.kill(victim.pid, 'SIGKILL');
+  const after = await g.waitDoc((d) => d.workers.length === 2 && d.workers.every((w) => w.accepting === 1) && !d.workers.some((w) => w.pid === victim.pid), 'the respawned worker', 30_000);
+  const w = after.workers.find((x) => x.id === victim.id)!;
+  assert.notEqual(w.pid, victim.pid);
+  assert.equal(w.respawn_count, 2);
+  assert.ok(w.last_spawn >= victim.last_spawn);
+  for (const k of ['requests', 'exceptions', 'tx', 'running_time', 'avg_rt'] as const) assert.equal(w[k], victim[k], k);
+  assert.equal(w.delta_requests, 0);
+  assert.equal(w.harakiri_count, 0);
+  assert.equal(sum(after.workers, 'requests'), 20);
+  const other = after.workers.find((x) => x.id !== victim.id)!;
+  assert.equal(other.respawn_count, 1);
+});
+
+test('--backlog 4: the listen queue fills while the only worker is busy (queue vs max_queue)', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 1, backlog: 4 });
+  const socks: Socket[] = [];
+  t.after(async () => {
+    for (const s of socks) s.destroy();
+    await g.stop();
+  });
+  const idle = await g.read();
+  assert.equal(idle.sockets.length, 1);
+  assert.equal(idle.sockets[0]!.max_queue, 4);
+  assert.equal(idle.sockets[0]!.queue, 0);
+  assert.match(idle.sockets[0]!.name, /^127\.0\.0\.1:\d+$/);
+  const slow = g.request('/slow?s=4');
+  await g.waitDoc((d) => d.workers[0]!.status === 'busy', 'the worker busy');
+  for (let i = 0; i < 8; i++) {
+    const s = connect({ host: '127.0.0.1', port: g.port });
+    s.on('error', () => undefined);
+    socks.push(s);
+  }
+  // Linux queues backlog + 1 connections; the rest wait in SYN retries.
+  const full = await g.waitDoc((d) => d.listen_queue >= 4, 'the accept queue full');
+  assert.ok(full.sockets[0]!.queue >= full.sockets[0]!.max_queue, `queue ${full.sockets[0]!.queue} / ${full.sockets[0]!.max_queue}`);
+  assert.equal(full.listen_queue, full.sockets[0]!.queue);
+  for (const s of socks) s.destroy();
+  await slow;
+  await g.waitDoc((d) => d.listen_queue === 0, 'the queue drained');
+});
+
+test('stats socket is 0600; HTTP form answers loopback Host names only; the stats socket is closed in workers', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 1 });
+  t.after(() => g.stop());
+  assert.equal(statSync(g.statsAddress).mode & 0o777, 0o600);
+  assert.ok(statSync(g.statsAddress).isSocket());
+  const h = await startGunicorn({ workers: 1, stats: 'http' });
+  t.after(() => h.stop());
+  const port = Number(h.statsAddress.slice(h.statsAddress.lastIndexOf(':') + 1));
+  const ask = (host: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const s = connect({ host: '127.0.0.1', port });
+      let out = '';
+      s.setTimeout(5000, () => s.destroy(new Error('timeout')));
+      s.on('connect', () => s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`));
+      s.on('data', (b) => (out += b.toString()));
+      s.on('end', () => resolve(out));
+      s.on('error', reject);
+    });
+  assert.match(await ask('evil.example:80'), /^HTTP\/1\.0 403 /);
+  const ok = await ask(`127.0.0.1:${port}`);
+  assert.match(ok, /^HTTP\/1\.0 200 OK\r\n/);
+  assert.doesNotMatch(ok, /Access-Control-Allow-Origin/i);
+  const doc = JSON.parse(ok.slice(ok.indexOf('\r\n\r\n') + 4)) as { workers: Array<{ pid: number }> };
+  // the worker processes do not hold the master's stats listener (found by its inode in /proc/net/tcp)
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => { const p = l.trim().split(/\s+/); return p[1]?.endsWith(`:${hex}`) && p[3] === '0A'; });
+  assert.ok(line, 'the stats listener is in /proc/net/tcp');
+  const inode = `socket:[${line.trim().split(/\s+/)[9]}]`;
+  const fds = (pid: number): string[] => readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
+  assert.ok(fds(h.pid).includes(inode), 'the master holds the stats listener');
+  assert.ok(!fds(doc.workers[0]!.pid).includes(inode), `the worker does not: ${inode} ${fds(doc.workers[0]!.pid).join(' ')} master ${h.pid} ${fds(h.pid).join(' ')}`);
+});
+
+test('no query, header or body secret ever reaches the document (paths on: method and path only)', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 1, threads: 2, env: { TSGITOP_STATS_PATHS: '1' } });
+  t.after(() => g.stop());
+  const secrets = ['QSECRET123', 'HDRSECRET456', 'COOKIESECRET789', 'BODYSECRET000'];
+  const inflight = new Promise<void>((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port: g.port });
+    const body = `token=${secrets[3]}`;
+    s.on('connect', () =>
+      s.write(`POST /slow?s=2&token=${secrets[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${secrets[1]}\r\nCookie: sid=${secrets[2]}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`),
+    );
+    s.on('data', () => undefined);
+    s.on('end', () => resolve());
+    s.on('error', reject);
+  });
+  await g.waitDoc((d) => d.workers[0]!.cores.some((c) => c.in_request === 1), 'the request in flight');
+  const during = await g.readRaw();
+  assert.match(during, /"REQUEST_METHOD=POST",\s*"PATH_INFO=\/slow",\s*""/);
+  await inflight;
+  await g.waitDoc((d) => d.workers[0]!.requests === 1, 'the request counted');
+  const after = await g.readRaw();
+  for (const s of secrets) {
+    assert.ok(!during.includes(s), `${s} not in flight`);
+    assert.ok(!after.includes(s), `${s} not after`);
+  }
+  assert.match(after, /"vars":\[\]/);
+});

@@ -1,0 +1,230 @@
+/**
+ * Issue 12, pure model: rates across respawns, avg now / lifetime mean,
+ * listen queue fullness, in-flight requests, Emperor blacklist and the
+ * diagnosis rules (each rule can fire and can stay quiet).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildView, Diagnoser, diagnoseView, queueText, type ServerView, type EmperorView, type Verdict } from '../../src/model/index.js';
+import { core, emperor, server, vassal, worker } from './factory.js';
+import { renderText, viewToJson } from '../../src/render/text.js';
+
+const T0 = 1_700_000_000_000;
+const sv = (v: unknown) => v as ServerView;
+const sock = (queue: number, max_queue: number, name = '127.0.0.1:8000') => ({ name, proto: 'uwsgi', queue, max_queue, shared: 0, can_offload: 0, extra: {} });
+const rules = (vs: readonly Verdict[]) => vs.map((v) => v.rule);
+
+test('rates across a respawn: pid change with counters kept → rate computed; counters lower → unknown for one tick', () => {
+  const a = server({ workers: [worker({ id: 1, pid: 10, requests: 1000, running_time: 5e6 }), worker({ id: 2, pid: 20, requests: 1000, running_time: 5e6 })] });
+  // worker 1 killed and respawned: same counters + 50, new pid
+  const b = server({ workers: [worker({ id: 1, pid: 11, requests: 1050, respawn_count: 2, running_time: 5.5e6 }), worker({ id: 2, pid: 20, requests: 1050, running_time: 5.5e6 })] });
+  const v = sv(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }));
+  assert.equal(v.totals.rps, 100, 'total = Δ total requests / interval');
+  assert.equal(v.workers[0]!.respawned, true);
+  assert.equal(v.workers[0]!.respawns, 1);
+  assert.equal(v.workers[0]!.rps, 50);
+  // graceful reload: counters go down → unknown for this tick, known again on the next
+  const c = server({ workers: [worker({ id: 1, pid: 12, requests: 3, respawn_count: 1 }), worker({ id: 2, pid: 21, requests: 4, respawn_count: 1 })] });
+  const v2 = sv(buildView({ doc: c, at: T0 + 2000 }, { doc: b, at: T0 + 1000 }));
+  assert.deepEqual(v2.workers.map((w) => [w.reset, w.rps]), [[true, undefined], [true, undefined]]);
+  const d = server({ workers: [worker({ id: 1, pid: 12, requests: 13, respawn_count: 1 }), worker({ id: 2, pid: 21, requests: 4, respawn_count: 1 })] });
+  assert.equal(sv(buildView({ doc: d, at: T0 + 3000 }, { doc: c, at: T0 + 2000 })).totals.rps, 10);
+});
+
+test('avg now = Σ Δrunning_time / Σ Δrequests; mean = Σ running_time / Σ requests (not the swinging avg_rt)', () => {
+  const a = server({ workers: [worker({ id: 1, requests: 100, running_time: 1e6, avg_rt: 900_000 }), worker({ id: 2, pid: 2, requests: 100, running_time: 3e6, avg_rt: 5 })] });
+  const b = server({ workers: [worker({ id: 1, requests: 110, running_time: 1.1e6, avg_rt: 900_000 }), worker({ id: 2, pid: 2, requests: 130, running_time: 3.9e6, avg_rt: 5 })] });
+  const v = sv(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }));
+  assert.equal(v.workers[0]!.avgNow, 10_000);
+  assert.equal(v.workers[1]!.avgNow, 30_000);
+  assert.equal(v.totals.avgNow, (0.1e6 + 0.9e6) / 40);
+  assert.equal(v.totals.avgMean, 5e6 / 240);
+  const text = renderText(v);
+  assert.match(text, /avg now: 25ms - mean: 21ms/);
+  const j = viewToJson(v) as { totals: { avg_now: number; avg_mean: number } };
+  assert.equal(j.totals.avg_now, 25_000);
+  // no new requests → unknown, not 0
+  assert.equal(sv(buildView({ doc: b, at: T0 + 2000 }, { doc: b, at: T0 + 1000 })).totals.avgNow, undefined);
+});
+
+test('listen queue: worst socket as 9/8 FULL (queue ≥ max), a % otherwise; events when it fills and drains', () => {
+  assert.equal(queueText({ name: 'a', proto: 'uwsgi', queue: 9, maxQueue: 8, shared: 0, canOffload: 0, full: true, fillPct: 112.5 }), '9/8 FULL');
+  const calm = server({ listen_queue: 3, sockets: [sock(3, 100), sock(0, 100, '/tmp/b.sock')] });
+  const full = server({ listen_queue: 9, listen_queue_errors: 0, sockets: [sock(0, 100), sock(9, 8, '/tmp/b.sock')] });
+  const v0 = sv(buildView({ doc: calm, at: T0 }));
+  assert.equal(queueText(v0.header.worstSocket), '3/100 3%');
+  const v1 = sv(buildView({ doc: full, at: T0 + 1000 }, { doc: calm, at: T0 }));
+  assert.equal(v1.header.worstSocket?.name, '/tmp/b.sock');
+  assert.match(renderText(v1), /lq: 9\/8 FULL/);
+  assert.deepEqual(v1.events.filter((e) => e.kind === 'queue_full').map((e) => e.message), ['listen queue of /tmp/b.sock full (9/8 FULL)']);
+  const v2 = sv(buildView({ doc: calm, at: T0 + 2000 }, { doc: full, at: T0 + 1000 }));
+  assert.deepEqual(v2.events.filter((e) => e.kind === 'queue_drained').map((e) => e.message), ['listen queue of /tmp/b.sock drained (0/100 0%)']);
+  // a fresh master's max_queue 0 with an empty queue is not full
+  assert.equal(sv(buildView({ doc: server({ sockets: [sock(0, 0)] }), at: T0 })).sockets[0]!.full, false);
+  const j = viewToJson(v1) as { sockets: { full: boolean }[] };
+  assert.deepEqual(j.sockets.map((s) => s.full), [false, true]);
+});
+
+function inflightDoc(starts: number[], extra: Partial<Parameters<typeof server>[0]> = {}) {
+  return server({
+    workers: starts.map((s, i) =>
+      worker({
+        id: i + 1,
+        pid: 100 + i,
+        status: 'busy',
+        cores: [core({ id: 0, in_request: true, request: { method: 'GET', path: `/p${i + 1}`, start: s }, req_info: { request_start: s } })],
+      }),
+    ),
+    ...extra,
+  });
+}
+
+test('in-flight requests: oldest first, age from request_start, in the header, batch section and --json', () => {
+  const now = T0 / 1000;
+  const v = sv(buildView({ doc: inflightDoc([now - 3, now - 12, now - 1]), at: T0 }));
+  assert.deepEqual(v.inflight.map((f) => [f.workerId, f.path, f.age]), [[2, '/p2', 12], [1, '/p1', 3], [3, '/p3', 1]]);
+  assert.equal(v.totals.oldestRequestAge, 12);
+  const text = renderText(v);
+  assert.match(text, /in flight: 3 \(oldest 12s\)/);
+  const lines = text.split('\n');
+  const at = lines.indexOf('requests in flight (3):');
+  assert.ok(at > 0);
+  assert.deepEqual(lines.slice(at + 1, at + 4), ['  worker 2 core 0 pid 101  GET /p2  12s', '  worker 1 core 0 pid 100  GET /p1  3s', '  worker 3 core 0 pid 102  GET /p3  1s']);
+  // at most 20 listed
+  const many = sv(buildView({ doc: inflightDoc(Array.from({ length: 25 }, (_, i) => now - i)), at: T0 }));
+  const ml = renderText(many).split('\n');
+  assert.equal(ml.filter((l) => /^ {2}worker \d+ core/.test(l)).length, 20);
+  assert.ok(ml.includes('  … 5 more'));
+  // none in flight → no section
+  assert.doesNotMatch(renderText(sv(buildView({ doc: server({ workers: [worker()] }), at: T0 }))), /requests in flight/);
+  const j = viewToJson(v) as { inflight: { path: string; age: number; method: string }[] };
+  assert.deepEqual(j.inflight.map((f) => [f.method, f.path, f.age]), [['GET', '/p2', 12], ['GET', '/p1', 3], ['GET', '/p3', 1]]);
+});
+
+test('diagnosis: saturated and queue full, most severe first; quiet when healthy', () => {
+  const now = T0 / 1000;
+  const sat = inflightDoc([now - 1, now - 1], { listen_queue: 9, sockets: [sock(9, 8)] });
+  const v = sv(buildView({ doc: sat, at: T0 }));
+  const d = new Diagnoser().update(v);
+  assert.deepEqual(rules(d), ['saturated', 'queue_full']);
+  assert.match(d[0]!.message, /^saturated: all 2 workers busy, 9 waiting/);
+  assert.equal(d[1]!.message, 'queue full: 127.0.0.1:8000 9/8 FULL');
+  assert.match(renderText(v).split('\n')[3]!, /^diagnosis: saturated: .* \| queue full: /);
+  assert.deepEqual((viewToJson(v) as { diagnosis: { rule: string }[] }).diagnosis.map((x) => x.rule), ['saturated', 'queue_full']);
+  // one idle worker → not saturated, queue not full → quiet
+  const ok = inflightDoc([now - 1], { listen_queue: 2, sockets: [sock(2, 100)] });
+  ok.workers.push(worker({ id: 2, pid: 7 }));
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: ok, at: T0 }))), []);
+  // cheap slots do not count as idle workers
+  const cheapSat = inflightDoc([now - 1], { sockets: [sock(3, 100)] });
+  cheapSat.workers.push(worker({ id: 0, pid: 0, status: 'cheap', cores: [] }));
+  assert.deepEqual(rules(diagnoseView(sv(buildView({ doc: cheapSat, at: T0 })))), ['saturated']);
+});
+
+test('diagnosis: slow request names worker, method, path and age; threshold from the options', () => {
+  const now = T0 / 1000;
+  const v = sv(buildView({ doc: inflightDoc([now - 12, now - 11, now - 2]), at: T0 }));
+  const d = diagnoseView(v);
+  assert.deepEqual(rules(d), ['slow_request']);
+  assert.equal(d[0]!.message, 'slow request: worker 1 GET /p1 12s (+1 more over 10s)');
+  assert.equal(d[0]!.workerKey, '1');
+  assert.deepEqual(diagnoseView(v, { slowSeconds: 20 }), []);
+  assert.equal(diagnoseView(v, { slowSeconds: 1 })[0]!.message, 'slow request: worker 1 GET /p1 12s (+2 more over 1s)');
+});
+
+test('diagnosis: crash loop after N respawns within the window (not for cheaper spawns), and it ends', () => {
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  let prev = server({ workers: [worker({ id: 1, pid: 100, respawn_count: 1 }), worker({ id: 2, pid: 200 })] });
+  diag.update(buildView({ doc: prev, at: T0 }));
+  const seen: string[][] = [];
+  for (let i = 1; i <= 3; i++) {
+    const cur = server({ workers: [worker({ id: 1, pid: 100 + i, respawn_count: 1 + i }), worker({ id: 2, pid: 200 })] });
+    seen.push(rules(diag.update(buildView({ doc: cur, at: T0 + i * 5000 }, { doc: prev, at: T0 + (i - 1) * 5000 }))));
+    prev = cur;
+  }
+  assert.deepEqual(seen, [[], [], ['crash_loop']]);
+  // several respawns between two reads count by respawn_count
+  const d2 = new Diagnoser();
+  const a = server({ workers: [worker({ id: 1, pid: 1, respawn_count: 1 })] });
+  const b = server({ workers: [worker({ id: 1, pid: 2, respawn_count: 5 })] });
+  d2.update(buildView({ doc: a, at: T0 }));
+  const v = d2.update(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }));
+  assert.equal(v[0]?.message, 'crash loop: worker 1 respawned 4 times in 60s');
+  // 61 s later with no respawn: over
+  assert.deepEqual(d2.update(buildView({ doc: b, at: T0 + 62_000 }, { doc: b, at: T0 + 1000 })), []);
+  // cheaper-mode scale-ups and going back to cheap are no respawns
+  const d3 = new Diagnoser({ crashRespawns: 1 });
+  const cheap = server({ workers: [worker({ id: 0, pid: 0, status: 'cheap', respawn_count: 0 })] });
+  const up = server({ workers: [worker({ id: 1, pid: 5, status: 'idle', respawn_count: 1 })] });
+  d3.update(buildView({ doc: cheap, at: T0 }));
+  assert.deepEqual(d3.update(buildView({ doc: up, at: T0 + 1000 }, { doc: cheap, at: T0 })), []);
+  assert.deepEqual(d3.update(buildView({ doc: cheap, at: T0 + 2000 }, { doc: up, at: T0 + 1000 })), []);
+});
+
+test('diagnosis: memory growth needs a steady rise over the whole window; a respawn restarts it', () => {
+  const diag = new Diagnoser({ memGrowthPct: 20, memWindowSeconds: 300 });
+  let prev = server({ workers: [worker({ id: 1, rss: 100e6 })] });
+  diag.update(buildView({ doc: prev, at: T0 }));
+  let last: Verdict[] = [];
+  for (let s = 10; s <= 310; s += 10) {
+    const cur = server({ workers: [worker({ id: 1, rss: 100e6 * (1 + s / 1000) })] }); // +31 % over 310 s
+    last = diag.update(buildView({ doc: cur, at: T0 + s * 1000 }, { doc: prev, at: T0 + (s - 10) * 1000 }));
+    if (s < 300) assert.deepEqual(last, [], `quiet before the window is covered (t=${s})`);
+    prev = cur;
+  }
+  assert.deepEqual(rules(last), ['memory_growth']);
+  assert.match(last[0]!.message, /^memory growth: worker 1 RSS \+\d+% in /);
+  // saw-tooth (drops back) is not steady growth
+  const d2 = new Diagnoser({ memWindowSeconds: 100 });
+  let p2 = server({ workers: [worker({ id: 1, rss: 100e6 })] });
+  d2.update(buildView({ doc: p2, at: T0 }));
+  for (let s = 10; s <= 200; s += 10) {
+    const rss = s % 40 === 0 ? 80e6 : 100e6 + s * 1e6;
+    const c2 = server({ workers: [worker({ id: 1, rss })] });
+    assert.deepEqual(rules(d2.update(buildView({ doc: c2, at: T0 + s * 1000 }, { doc: p2, at: T0 + (s - 10) * 1000 }))).filter((r) => r === 'memory_growth'), []);
+    p2 = c2;
+  }
+});
+
+test('diagnosis: error burst above the exceptions/s threshold; stale after no fresh read', () => {
+  const a = server({ workers: [worker({ id: 1, exceptions: 0 }), worker({ id: 2, pid: 2, exceptions: 0 })] });
+  const b = server({ workers: [worker({ id: 1, exceptions: 1 }), worker({ id: 2, pid: 2, exceptions: 9 })] });
+  const v = sv(buildView({ doc: b, at: T0 + 2000 }, { doc: a, at: T0 }));
+  const d = diagnoseView(v, { errorRate: 1 });
+  assert.deepEqual(rules(d), ['error_burst']);
+  assert.equal(d[0]!.message, 'error burst: 5.0 exceptions/s (most: worker 2)');
+  assert.deepEqual(diagnoseView(v, { errorRate: 10 }), []);
+  const diag = new Diagnoser({ staleSeconds: 5 });
+  assert.equal(diag.stale(T0), undefined, 'nothing read yet: nothing to call stale');
+  diag.update(v);
+  assert.equal(diag.stale(T0 + 6000), undefined);
+  assert.equal(diag.stale(T0 + 8000)?.message, 'stale: no fresh read for 6s');
+});
+
+test('Emperor: throttle level, blacklist, vassal events, crash-loop verdict for a blacklisted vassal', () => {
+  const a = emperor({ throttle_level: 0, vassals: [vassal({ id: 'a.ini', pid: 1, extra: { respawns: 0 } }), vassal({ id: 'b.ini', pid: 2, extra: { respawns: 0 } })], blacklist: [] });
+  const b = emperor({
+    throttle_level: 3,
+    vassals: [vassal({ id: 'a.ini', pid: 5, extra: { respawns: 1 } }), vassal({ id: 'c.ini', pid: 6 })],
+    blacklist: [{ id: 'b.ini', throttle_level: 3, attempt: 2, first_attempt: 1_700_000_000, last_attempt: 1_700_000_010, extra: {} }],
+  });
+  const v = buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }) as EmperorView;
+  assert.equal(v.throttleLevel, 3);
+  assert.deepEqual(v.blacklist, [{ vassal: 'b.ini', throttleLevel: 3, attempts: 2, firstAttempt: 1_700_000_000, lastAttempt: 1_700_000_010 }]);
+  assert.deepEqual(v.events!.map((e) => e.message), [
+    'vassal a.ini respawned (pid 1 -> 5)',
+    'vassal c.ini spawned (pid 6)',
+    'vassal b.ini died (pid 2)',
+    'vassal b.ini blacklisted (attempt 2, throttle 3s)',
+  ]);
+  const d = new Diagnoser().update(v);
+  assert.deepEqual(d.map((x) => x.message), ['crash loop: vassal b.ini blacklisted (attempt 2, throttle 3s)']);
+  const text = renderText(v);
+  assert.match(text, /throttle: 3/);
+  assert.match(text, /blacklist \(1\):\n {2}b\.ini {2}throttle 3s {2}attempts 2/);
+  assert.match(text, /diagnosis: crash loop: vassal b\.ini blacklisted/);
+  const j = viewToJson(v) as { blacklist: unknown[]; throttle_level: number; diagnosis: unknown[] };
+  assert.equal(j.throttle_level, 3);
+  assert.equal(j.blacklist.length, 1);
+  assert.equal(j.diagnosis.length, 1);
+});
