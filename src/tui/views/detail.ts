@@ -50,7 +50,8 @@ export class DetailView implements View<UiState> {
   constructor(page: MonitorPage, key: string) {
     this.page = page;
     this.key = key;
-    this.keys = bind(page.keyMap, detailActions(page));
+    // Its own entries (and the ones that work everywhere); the table's are the worker table's.
+    this.keys = bind(page.keyMap.filter((b) => b.contexts.some((c) => c !== 'main')), detailActions(page));
     const v = page.shown.view;
     this.#last = v?.kind === 'server' ? v.workers.find((w) => w.key === key) : undefined;
   }

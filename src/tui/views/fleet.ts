@@ -61,6 +61,8 @@ export class FleetTableView implements View<FleetUiState> {
   #shown: FleetView | undefined;
   #memo = new Memo<FleetTable | undefined>();
   #started = false;
+  /** Replay: the replay's status when the picture on display was taken. */
+  #replayStatus: ReturnType<NonNullable<FleetSession['replay']>['controls']['status']> | undefined;
 
   constructor(a: FleetViewArg) {
     this.#a = a;
@@ -118,6 +120,8 @@ export class FleetTableView implements View<FleetUiState> {
     this.#started = true;
     this.session.start(
       (v) => {
+        // A replay's marker is the one of the picture: the REPLAY marker and the rows always agree.
+        if (this.session.replay) this.#replayStatus = this.session.replay.controls.status();
         if (!this.state.paused || this.#shown === undefined || this.session.replay) this.#shown = v;
         shell.render(this, 'tick');
       },
@@ -211,7 +215,7 @@ export class FleetTableView implements View<FleetUiState> {
     if (replay) {
       // First, as in the monitor: a replay is never mistaken for live data.
       add(' REPLAY ', 'paused');
-      add(replayStatusText(replay.controls.status()), 'title');
+      add(replayStatusText(this.#replayStatus ?? replay.controls.status()), 'title');
     }
     const err = this.#shell.renderError();
     if (err !== undefined) add(`render error: ${err}`, 'bad');
