@@ -6,7 +6,7 @@
  * they agree).
  */
 export const DEFAULT_TIMEOUT = '5';
-export const DEFAULT_MAX_BYTES = '64M';
+export const DEFAULT_MAX_BYTES = '16M';
 
 /** DEFAULT_TIMEOUT and DEFAULT_MAX_BYTES as parseSeconds / parseBytes read them. */
-export const ONE_SHOT_DEFAULTS = { timeoutMs: 5000, maxBytes: 64 * 1024 * 1024 } as const;
+export const ONE_SHOT_DEFAULTS = { timeoutMs: 5000, maxBytes: 16 * 1024 * 1024 } as const;

@@ -44,7 +44,7 @@ function buildProgram(): Command {
     .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
     .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
     .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
-    .option('--max-bytes <size>', 'refuse stats documents larger than this (e.g. 64M)', DEFAULT_MAX_BYTES)
+    .option('--max-bytes <size>', 'refuse a stats document larger than this (real uWSGI: 0.5 MB idle, 9 MB with 2048 requests in flight)', DEFAULT_MAX_BYTES)
     .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
     .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
     .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')

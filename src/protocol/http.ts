@@ -21,7 +21,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Address } from './address.js';
 import { StatsError } from './errors.js';
-import { Deadline, abortError, mapSocketError, oneLine, timeoutError, tooLargeError, type ResolvedOptions } from './transport.js';
+import { ByteSink, Deadline, abortError, mapSocketError, oneLine, timeoutError, tooLargeError, type ResolvedOptions } from './transport.js';
 
 type HttpAddress = Extract<Address, { kind: 'http' }>;
 
@@ -72,7 +72,6 @@ function protocolError(addr: HttpAddress, e: unknown): StatsError {
  */
 export function readHttp(addr: HttpAddress, o: ResolvedOptions): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let total = 0;
     let req: http.ClientRequest | undefined;
     let res: http.IncomingMessage | undefined;
@@ -141,18 +140,16 @@ export function readHttp(addr: HttpAddress, o: ResolvedOptions): Promise<Buffer>
         finish(tooLargeError(addr, o.maxBytes, declared));
         return;
       }
+      // A declared length sizes the buffer once (it is at most the cap, checked above).
+      const body = new ByteSink(o.maxBytes, declared !== undefined && Number.isSafeInteger(declared) && declared >= 0 ? declared : undefined);
       r.on('data', (chunk: Buffer) => {
         if (deadline.settled) return;
         total += chunk.length;
-        if (total > o.maxBytes) {
-          finish(tooLargeError(addr, o.maxBytes));
-          return;
-        }
-        chunks.push(chunk);
+        if (!body.push(chunk)) finish(tooLargeError(addr, o.maxBytes));
       });
       r.on('end', () => {
         if (!r.complete) finish(cutError(addr, total, declared, r));
-        else finish(undefined, Buffer.concat(chunks, total));
+        else finish(undefined, body.take());
       });
       r.on('error', (e: Error) => {
         const code = (e as { code?: unknown }).code;

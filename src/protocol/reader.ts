@@ -8,8 +8,10 @@
  *
  * Guarantees of every read, whatever happens:
  * - one overall deadline for connect + read (`timeoutMs`, default 5000 ms);
- * - a size cap (`maxBytes`, default 64 MiB): the connection is destroyed as
- *   soon as the cap is exceeded, so at most cap + one chunk is ever held;
+ * - a size cap (`maxBytes`, default 16 MiB): the connection is destroyed as
+ *   soon as the cap would be exceeded, so at most the cap is ever held;
+ * - bounded memory: the bytes go into one buffer that grows by doubling
+ *   (transport.ts ByteSink), never a chunk list plus its concatenation;
  * - the socket is destroyed, the timer cleared and the abort listener removed
  *   before the promise settles;
  * - failures reject with a {@link StatsError} carrying a one-line message —
@@ -36,6 +38,7 @@ import { StatsError } from './errors.js';
 import { classifyJson } from './jsonscan.js';
 import type { StatsDocument } from './types.js';
 import {
+  ByteSink,
   Deadline,
   abortError,
   mapSocketError,
@@ -213,7 +216,8 @@ function readThroughUwsgi(
 function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const targets = connectTargets(addr);
-    const chunks: Buffer[] = [];
+    const sink = new ByteSink(o.maxBytes);
+    const readBuffer = Buffer.allocUnsafe(64 * 1024);
     let total = 0;
     let socket: net.Socket | undefined;
     let child: ChildProcess | undefined;
@@ -234,7 +238,24 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
     const attempt = (index: number): void => {
       let s: net.Socket;
       try {
-        s = net.createConnection(targets[index] as net.NetConnectOpts);
+        // Reads land in one reused 64 KiB buffer and are copied into the sink:
+        // no per-chunk Buffer is allocated, so a big document leaves no
+        // garbage chunks behind for the GC to find later (their RSS was 1× the document).
+        s = net.createConnection({
+          ...(targets[index] as net.NetConnectOpts),
+          onread: {
+            buffer: readBuffer,
+            callback: (n: number, buf: Uint8Array): boolean => {
+              if (socket !== s || deadline.settled) return false;
+              total += n;
+              if (!sink.push(buf.subarray(0, n))) {
+                finish(tooLargeError(addr, o.maxBytes));
+                return false;
+              }
+              return true;
+            },
+          },
+        } as net.NetConnectOpts);
       } catch (e) {
         finish(mapSocketError(addr, e));
         return;
@@ -246,17 +267,8 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
       s.on('connect', () => {
         connected = true;
       });
-      s.on('data', (chunk: Buffer) => {
-        if (!current()) return;
-        total += chunk.length;
-        if (total > o.maxBytes) {
-          finish(tooLargeError(addr, o.maxBytes));
-          return;
-        }
-        chunks.push(chunk);
-      });
       s.on('end', () => {
-        if (current()) finish(undefined, Buffer.concat(chunks, total));
+        if (current()) finish(undefined, sink.take());
       });
       s.on('error', (e: Error) => {
         if (!current()) return;

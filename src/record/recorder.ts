@@ -17,9 +17,18 @@
  *   beyond that lines are dropped (and counted), never queued without limit.
  * - No fsync: a crash can lose what the OS had not written yet, and can
  *   leave a torn last line; every complete line still replays.
+ * - Files are private: created with mode 0600 (rotated generations are the
+ *   same files renamed; a new FILE after rotation is created 0600 with
+ *   O_EXCL), and an existing recording of ours that is readable by others
+ *   is tightened to 0600 when we append to it. Recordings hold what the
+ *   server said about its requests.
+ * - No-follow: FILE is opened with O_NOFOLLOW (and the new FILE after a
+ *   rotation with O_CREAT|O_EXCL|O_NOFOLLOW), so a symbolic link planted at
+ *   the path (in a shared /tmp, say) is refused with one line instead of
+ *   creating or appending to the file it points at.
  */
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import type { WriteStream } from 'node:fs';
+import { constants, type WriteStream } from 'node:fs';
 import { errorLine, errorMessage, headerLine, looksLikeHeader, parseHeader, PREFIX_BYTES, sampleLine } from './format.js';
 
 /** Default size at which a recording file is rotated: 64 MiB. */
@@ -103,6 +112,20 @@ async function inspect(fh: FileHandle, size: number): Promise<{ first: string; l
   return { first, lastByte: last[0]! };
 }
 
+/** The mode of every file a recording creates. */
+export const RECORD_FILE_MODE = 0o600;
+
+/** open(2) flags: append, create 0600, never through a symlink. Read access for checking an existing recording. */
+const OPEN_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+/** The new FILE after a rotation: must not exist (nor be a link) — O_EXCL. */
+const ROTATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+function openError(file: string, e: unknown): RecordError {
+  const code = errnoCode(e);
+  if (code === 'ELOOP') return new RecordError(`cannot record to ${file}: it is a symbolic link; refusing to follow it (remove it or choose another path)`, code);
+  return new RecordError(`cannot record to ${file}: ${describe(e)}`, code);
+}
+
 export class Recorder {
   readonly file: string;
   readonly #maxBytes: number;
@@ -151,9 +174,16 @@ export class Recorder {
   static async open(file: string, opts: RecorderOptions = {}): Promise<Recorder> {
     let fh: FileHandle;
     try {
-      fh = await open(file, 'a');
+      fh = await open(file, OPEN_FLAGS, RECORD_FILE_MODE);
     } catch (e) {
-      throw new RecordError(`cannot record to ${file}: ${describe(e)}`, errnoCode(e));
+      if (errnoCode(e) === 'EACCES' || errnoCode(e) === 'EPERM') {
+        // A write-only FIFO or device: no read access needed (nothing to inspect there).
+        try {
+          fh = await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, RECORD_FILE_MODE);
+        } catch (e2) {
+          throw openError(file, e2);
+        }
+      } else throw openError(file, e);
     }
     let size = 0;
     let regular = false;
@@ -163,17 +193,14 @@ export class Recorder {
       regular = st.isFile();
       size = regular ? st.size : 0;
       if (size > 0) {
-        const rfh = await open(file, 'r');
-        try {
-          const { first, lastByte } = await inspect(rfh, size);
-          const header = looksLikeHeader(first) ? parseHeader(first) : 'it does not start with a tsgitop recording header';
-          if (typeof header === 'string') {
-            throw new RecordError(`cannot record to ${file}: the file exists and is not a tsgitop recording (${header}); refusing to append to it`);
-          }
-          if (lastByte !== 0x0a) prefix = '\n'; // close a torn last line
-        } finally {
-          await rfh.close();
+        const { first, lastByte } = await inspect(fh, size);
+        const header = looksLikeHeader(first) ? parseHeader(first) : 'it does not start with a tsgitop recording header';
+        if (typeof header === 'string') {
+          throw new RecordError(`cannot record to ${file}: the file exists and is not a tsgitop recording (${header}); refusing to append to it`);
         }
+        if (lastByte !== 0x0a) prefix = '\n'; // close a torn last line
+        // Ours, and readable by others (an older tsgitop wrote 0644): make it private.
+        if ((st.mode & 0o077) !== 0 && st.uid === process.getuid?.()) await fh.chmod(RECORD_FILE_MODE);
       }
     } catch (e) {
       await fh.close().catch(() => {});
@@ -368,7 +395,7 @@ export class Recorder {
         }
         await rename(this.file, `${this.file}.1`);
       }
-      const fh = await open(this.file, 'wx');
+      const fh = await open(this.file, ROTATE_FLAGS, RECORD_FILE_MODE);
       const ns = fh.createWriteStream({ autoClose: true });
       this.#watch(ns);
       this.#stream = ns;

@@ -207,11 +207,11 @@ function flooder(total: number, chunk = 1 << 20): { onConn: (s: net.Socket) => v
   return { onConn, result };
 }
 
-test('100 MiB answer → TOO_LARGE at the default 64 MiB cap; the client stops reading early', T, async (t) => {
+test('100 MiB answer → TOO_LARGE at the default 16 MiB cap; the client stops reading early', T, async (t) => {
   const f = flooder(100 * 1024 * 1024);
   const srv = await startServer(t, { host: '127.0.0.1' }, f.onConn);
   const e = await rejectsWith(readRaw(parseAddress(srv.address), { timeoutMs: 30000 }), 'TOO_LARGE');
-  assert.match(e.message, /exceeds the size cap of 64 MiB$/);
+  assert.match(e.message, /exceeds the size cap of 16 MiB$/);
   const r = await f.result;
   assert.equal(r.finished, false, 'the server could not finish sending');
   assert.ok(r.written < 100 * 1024 * 1024, `server handed ${r.written} bytes to the kernel`);
