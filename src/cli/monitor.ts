@@ -3,6 +3,7 @@ import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 
 export interface MonitorCliOptions extends CommonOptions {
   color: boolean;
@@ -11,6 +12,8 @@ export interface MonitorCliOptions extends CommonOptions {
   node: string;
   /** --record: every read (and every failed read) is appended to the recording. */
   recorder?: Recorder | undefined;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
 }
 
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
@@ -24,5 +27,6 @@ export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Pro
     color: opts.color,
     sortBy: opts.sort,
     reverse: opts.reverse,
+    diagnosis: opts.diagnosis,
   });
 }
