@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
@@ -69,6 +69,28 @@ test('the fast path reaches no commander, blessed, model or TUI module (static a
   assert.ok(files.includes('cli/dump.js') && files.includes('protocol/reader.js'), files.join(' '));
   for (const f of files) assert.doesNotMatch(f, /^(model|tui|fleet|record|render|emitter)\/|^cli\/main\.js$|columns|format/, `fast path reaches ${f}`);
   for (const b of bare) assert.match(b, /^node:/, `fast path imports the package ${b}`);
+  // The one-file bundle bin/tsgitop loads (scripts/bundle-oneshot.mjs) holds exactly these modules, and is current.
+  const bundle = readFileSync(join(DIST_CLI, 'oneshot.bundle.js'), 'utf8');
+  const listed = JSON.parse(/const __sources = (\[.*\]);/.exec(bundle)![1]!) as string[];
+  assert.deepEqual([...listed].sort(), [...files].sort());
+});
+
+test('bin/tsgitop runs the bundle, and falls back to the modules when a module is newer than the bundle', async () => {
+  const bundleUrl = new URL('../../src/cli/oneshot.bundle.js', import.meta.url).href;
+  const m = (await import(bundleUrl)) as { stale: boolean; oneShotArgs: unknown };
+  assert.equal(m.stale, false, 'the build wrote the bundle after tsc');
+  assert.equal(typeof m.oneShotArgs, 'function');
+  // A module compiled after the bundle (tsc alone) makes it stale; the mtime is put back afterwards.
+  const reader = fileURLToPath(new URL('../../src/protocol/reader.js', import.meta.url));
+  const before = statSync(reader);
+  const built = statSync(fileURLToPath(bundleUrl)).mtime;
+  try {
+    utimesSync(reader, before.atime, new Date(built.getTime() + 10_000));
+    const again = (await import(`${bundleUrl}?stale-check`)) as { stale: boolean };
+    assert.equal(again.stale, true);
+  } finally {
+    utimesSync(reader, before.atime, before.mtime);
+  }
 });
 
 test('fast path and full CLI: the same bytes, stderr and exit code for every outcome', { timeout: 120_000 }, async (t) => {

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Build step (after tsc): dist/src/cli/fast.js and every module it reaches
+// (static and dynamic relative imports) in ONE file,
+// dist/src/cli/oneshot.bundle.js, which bin/tsgitop loads for the one-shot
+// `--connect-and-read` so it starts about as fast as `node -e 0` (each
+// separate ES module costs an async read, a parse and a link: ~1 ms each on
+// a small machine). The sources stay the truth: this only rearranges tsc's
+// output. Each module becomes a factory run on first use (so a dynamic
+// import stays lazy), Node built-ins load through require() when the module
+// that needs them runs, and exports are live getters.
+//
+// It handles the forms tsc emits for this code base — `import {a, b as c}
+// from`, `import x from`, `import * as ns from`, `export {a} from`,
+// `export {a, b as c}`, `export function|class|const|let|async function`,
+// `import('./x.js')` — and fails loudly on anything else (import.meta,
+// `export default`, `export *`), rather than bundle something wrong.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../dist/src/', import.meta.url));
+const ENTRY = 'cli/fast.js';
+const OUT = 'cli/oneshot.bundle.js';
+
+const mods = new Map(); // id → transformed body
+const order = [];
+
+function fail(id, what) {
+  throw new Error(`bundle-oneshot: ${id}: ${what} is not supported`);
+}
+
+function resolveId(from, spec) {
+  return normalize(join(dirname(from), spec)).replace(/\\/g, '/');
+}
+
+function bindings(list) {
+  // "a, b as c" → "a, b: c"
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^(\w+)\s+as\s+(\w+)$/.exec(s);
+      return m ? `${m[1]}: ${m[2]}` : s;
+    })
+    .join(', ');
+}
+
+function load(id) {
+  if (mods.has(id)) return;
+  mods.set(id, null);
+  let src = readFileSync(join(root, id), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  if (/\bimport\.meta\b/.test(src)) fail(id, 'import.meta');
+  if (/^export\s+default\b/m.test(src)) fail(id, 'export default');
+  if (/^export\s+\*/m.test(src)) fail(id, 'export *');
+  const exported = [];
+  const deps = [];
+  const dep = (spec) => {
+    if (spec.startsWith('.')) {
+      const d = resolveId(id, spec);
+      deps.push(d);
+      return `__load(${JSON.stringify(d)})`;
+    }
+    if (!spec.startsWith('node:')) fail(id, `the package import '${spec}'`);
+    return `__require(${JSON.stringify(spec)})`;
+  };
+  // Static imports (one line each in tsc's output).
+  src = src.replace(/^import\s+(.+?)\s+from\s+'([^']+)';$/gm, (_all, what, spec) => {
+    const from = dep(spec);
+    let m;
+    if ((m = /^\{([^}]*)\}$/.exec(what))) return `const { ${bindings(m[1])} } = ${from};`;
+    if ((m = /^\*\s+as\s+(\w+)$/.exec(what))) return `const ${m[1]} = ${from};`;
+    if ((m = /^(\w+)$/.exec(what))) return spec.startsWith('node:') ? `const ${m[1]} = ${from};` : fail(id, `default import of ${spec}`);
+    if ((m = /^(\w+),\s*\{([^}]*)\}$/.exec(what))) {
+      if (!spec.startsWith('node:')) fail(id, `default import of ${spec}`);
+      return `const ${m[1]} = ${from}; const { ${bindings(m[2])} } = ${m[1]};`;
+    }
+    return fail(id, `import ${what}`);
+  });
+  if (/^import\s/m.test(src)) fail(id, 'an import form');
+  // Re-exports.
+  src = src.replace(/^export\s+\{([^}]*)\}\s+from\s+'([^']+)';$/gm, (_all, list, spec) => {
+    const from = dep(spec);
+    const out = [];
+    for (const s of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const m = /^(\w+)(?:\s+as\s+(\w+))?$/.exec(s);
+      if (!m) fail(id, `export { ${s} }`);
+      const local = `__re_${m[2] ?? m[1]}`;
+      out.push(`${m[1]}: ${local}`);
+      exported.push([m[2] ?? m[1], local]);
+    }
+    return `const { ${out.join(', ')} } = ${from};`;
+  });
+  src = src.replace(/^export\s+\{([^}]*)\};$/gm, (_all, list) => {
+    for (const s of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const m = /^(\w+)(?:\s+as\s+(\w+))?$/.exec(s);
+      if (!m) fail(id, `export { ${s} }`);
+      exported.push([m[2] ?? m[1], m[1]]);
+    }
+    return '';
+  });
+  src = src.replace(/^export\s+((?:async\s+)?function\*?|class|const|let|var)\s+(\w+)/gm, (_all, kind, name) => {
+    exported.push([name, name]);
+    return `${kind} ${name}`;
+  });
+  if (/^export\s/m.test(src)) fail(id, 'an export form');
+  // Dynamic imports of our own modules: lazy, from the bundle.
+  src = src.replace(/\bimport\(\s*'([^']+)'\s*\)/g, (_all, spec) => {
+    if (!spec.startsWith('.')) fail(id, `import('${spec}')`);
+    return `Promise.resolve().then(() => ${dep(spec)})`;
+  });
+  if (/\bimport\(/.test(src)) fail(id, 'a computed import()');
+  const getters = exported.map(([name, local]) => `get ${name}() { return ${local}; }`).join(', ');
+  mods.set(id, `// ${id}\n${src}\nreturn { ${getters} };`);
+  order.push(id);
+  for (const d of deps) load(d);
+}
+
+load(ENTRY);
+const parts = [
+  '// Generated by scripts/bundle-oneshot.mjs from the compiled sources (src/cli/fast.ts and what it reaches). Do not edit.',
+  "import { createRequire } from 'node:module';",
+  "import { statSync } from 'node:fs';",
+  'const __require = createRequire(import.meta.url);',
+  '// A module compiled after this bundle (tsc alone, without this step) makes it stale: bin/tsgitop then loads the modules.',
+  `const __sources = ${JSON.stringify(order)};`,
+  'const __built = statSync(new URL(import.meta.url)).mtimeMs;',
+  "export const stale = __sources.some((id) => { try { return statSync(new URL('../' + id, import.meta.url)).mtimeMs > __built; } catch { return true; } });",
+  'const __defs = {',
+  ...order.map((id) => `${JSON.stringify(id)}: () => {\n${mods.get(id)}\n},`),
+  '};',
+  'const __done = new Map();',
+  'function __load(id) {',
+  '  let m = __done.get(id);',
+  '  if (m === undefined) {',
+  '    __done.set(id, (m = {}));',
+  '    Object.defineProperties(m, Object.getOwnPropertyDescriptors(__defs[id]()));',
+  '  }',
+  '  return m;',
+  '}',
+  `const __entry = __load(${JSON.stringify(ENTRY)});`,
+  'export const oneShotArgs = __entry.oneShotArgs;',
+  'export const runOneShot = __entry.runOneShot;',
+  '',
+];
+writeFileSync(join(root, OUT), parts.join('\n'));
+process.stderr.write(`bundle-oneshot: ${order.length} modules → ${relative(process.cwd(), join(root, OUT))}\n`);
