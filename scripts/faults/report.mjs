@@ -204,7 +204,7 @@ if (atk) {
   md.push('');
   const c = atk.attack;
   md.push(
-    `Attack (${atk.attackMs / 1000} s): ${c.waves} waves × ${c.clients / Math.max(1, c.waves)} concurrent stats clients = ${c.clients} clients (${c.completeDocs} got a whole document, ${c.refusedOrCut} refused over the 64-client cap — never a cut document: every non-empty answer parsed), ${c.slowOpened} slow readers (${c.slowDropped} dropped by the server while the attack ran), ${c.garbageConns} garbage connections (${(c.garbageBytes / 2 ** 20).toFixed(1)} MiB sent), ${c.rapid} rapid connect/close. A monitor-style stats read during the attack needed ${atk.statsReadAttemptsDuringAttack} attempt(s).`,
+    `Attack (${atk.attackMs / 1000} s): ${c.waves} waves × ${c.clients / Math.max(1, c.waves)} concurrent stats clients = ${c.clients} clients (${c.completeDocs} got a whole document, ${c.refusedOrCut} refused (the kernel's listen backlog full) — never a cut document: every non-empty answer parsed), ${c.slowOpened} slow readers (${c.slowDropped} dropped by the server while the attack ran), ${c.garbageConns} garbage connections (${(c.garbageBytes / 2 ** 20).toFixed(1)} MiB sent), ${c.rapid} rapid connect/close. A monitor-style stats read during the attack needed ${atk.statsReadAttemptsDuringAttack} attempt(s).`,
   );
   if (lb) md.push(`Bound asserted: p99 under attack ≤ ${lb.p99BoundMs} ms (max(100 ms, 25 × baseline p99)); every request answered 200.`);
   md.push(`Test: ${verdict('emitter under attack')}.`);
@@ -215,6 +215,44 @@ md.push('(`X-Api-Key`, `Authorization`, `Cookie`), a secret path and query strin
 md.push('the app process never appear in the raw stats (during and after the attack), the HTTP stats or `/metrics`, not even in part,');
 md.push('while a request carrying them is in flight.');
 md.push('');
+
+// Emitter, round 2 (issue 10: request lifecycle, cluster throws, starvation).
+md.push('### 4b. The emitter, round 2: request lifecycle, cluster throws, starvation');
+md.push('');
+md.push('`test/faults/emitter-round2.test.ts` (issue 10 points 1, 4, 16), against real node:http servers and node:cluster workers.');
+md.push('');
+{
+  const rep = get('emitter2', 'pipelined repro');
+  const prop = get('emitter2', 'lifecycle property');
+  const cl = get('emitter2', 'cluster pipelined');
+  const th = get('emitter2', 'cluster throws');
+  const st = get('emitter2', 'starvation');
+  if (rep) md.push(`- 10 pipelined \`GET /\` (handler 50 ms), client gone after 10 ms: ${rep.seen} dispatched, ${rep.counted} counted, ${rep.inFlightAfter} left in flight (before the fix: 9 stuck for good).`);
+  if (prop) md.push(`- Property (fast-check, ${prop.runs} runs, ${prop.connections} connections mixing pipelining, full and cut bodies, cut heads, abort, RST, half-close; ends: ${esc(Object.entries(prop.ends ?? {}).map(([k, n]) => `${k} ${n}`).join(', '))}): ${prop.requests} requests dispatched, ${prop.counted} counted, ${prop.stuck} in flight after each run.`);
+  if (cl) md.push(`- Cluster (${cl.workers} workers): ${cl.connections} connections × ${cl.pipelined} pipelined requests then disconnect: ${cl.counted} counted, ${cl.busyWorkers} worker(s) busy, ${cl.coresInRequest} core(s) in a request afterwards.`);
+  if (th) md.push(`- Cluster, plain node:http, no error handler: ${th.ok} good requests and ${th.throws} handler throws (each kills its worker, ${th.respawns} respawns): requests ${th.requests}, exceptions ${th.exceptions} (before: exceptions 0).`);
+  if (st) {
+    md.push('');
+    md.push('Starvation: an attacker process holds 1,000 hostile connections open to the stats listener (re-opened 200–600 ms after each drop; HTTP: 40 % idle, 30 % dripping a head one byte per 100 ms, 30 % complete requests never read; unix: 50 % idle never-readers, 50 % dripping garbage; the unix attack keeps running during the HTTP phase) while this process makes sequential legitimate reads, each with a 1 s deadline:');
+    md.push('');
+    md.push('| listener | hostile connections | legitimate reads | within 1 s | p50 | p99 | max |');
+    md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const k of ['unix', 'http']) {
+      const r = st[k];
+      if (r) md.push(`| ${k === 'unix' ? 'unix socket (raw)' : 'HTTP (127.0.0.1)'} | ${r.hostile} | ${r.reads} | ${r.ok} (${r.successPct} %) | ${r.p50} ms | ${r.p99} ms | ${r.max} ms |`);
+    }
+    md.push('');
+    md.push('Bound asserted: ≥ 99 % within 1 s on each. Before the fix (64 slots held until the 5 s client timeout): 0 of 150 on the unix socket.');
+  }
+  md.push('');
+  const hc = get('emitter2', 'host check');
+  if (hc) md.push(`- Host check on the HTTP stats listener (DNS rebinding), real app process: ${esc(hc.map((r) => `\`Host: ${r.host}\` ${r.path} → ${r.status}`).join('; '))}.`);
+  const hd = get('emitter2', 'head limit');
+  if (hd) md.push(`- Request head limit (8 KiB): a ${hd.bytes}-byte head in one write → ${hd.oneWrite}; in 1000-byte pieces → ${hd.pieces} (before: 200 in one read).`);
+  md.push('');
+  md.push(`Tests: ${verdict('emitter round 2:')}.`);
+  md.push('');
+}
 
 // Terminal.
 md.push('## 5. Terminal safety (tmux)');

@@ -44,10 +44,25 @@ export interface ListenOptions {
   prometheus?: boolean;
   /** Permit binding a non-loopback address. */
   allowRemote?: boolean;
-  /** Concurrent clients (default 64). */
+  /**
+   * HTTP clients that may be sending their request head at once (default
+   * 64). One more arriving drops the oldest waiting client of the peer
+   * holding the most of them. Raw clients are answered at once and take no
+   * slot; at most this many answers may wait for a reader slower than the
+   * socket buffer (the oldest is dropped).
+   */
   maxClients?: number;
   /** A client is disconnected this long after connecting, whatever it does (default 5000 ms). */
   clientTimeoutMs?: number;
+  /** An HTTP client that has not sent a complete request head this long after connecting is dropped (default 1000 ms). */
+  headTimeoutMs?: number;
+  /**
+   * Host names (besides loopback names and addresses, and the address the
+   * listener binds) an HTTP client may name in its `Host` header; any other
+   * name gets `421` (DNS rebinding protection). E.g. `['stats.internal']`
+   * with `allowRemote`.
+   */
+  allowedHosts?: string[];
   /** Unix socket file mode (default 0o600). */
   mode?: number;
 }
@@ -68,6 +83,28 @@ export { EmitterError };
 
 const MAX_HEAD = 8192;
 const MAX_DISCARD = 1 << 20;
+
+/** A Host header value or a host name without port, brackets, case or a trailing dot. */
+function normalizeHostName(h: string): string {
+  let v = h.trim().toLowerCase();
+  if (v.startsWith('[')) {
+    const i = v.indexOf(']');
+    v = i > 0 ? v.slice(1, i) : v.slice(1);
+  } else if (v.indexOf(':') === v.lastIndexOf(':')) {
+    const i = v.indexOf(':');
+    if (i >= 0) v = v.slice(0, i);
+  }
+  return v.endsWith('.') ? v.slice(0, -1) : v;
+}
+
+/** The normalized Host header of a request head's lines, if there is one. */
+function hostHeader(lines: string[]): string | undefined {
+  for (let i = 1; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.length > 5 && l.charCodeAt(4) === 58 /* : */ && l.slice(0, 4).toLowerCase() === 'host') return normalizeHostName(l.slice(5));
+  }
+  return undefined;
+}
 
 /** Is `host` a loopback name or address? */
 export function isLoopbackHost(host: string): boolean {
@@ -134,7 +171,9 @@ async function bindUnix(server: Server, target: string, mode: number): Promise<{
   try {
     st = lstatSync(target);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new EmitterError('EACCES', `cannot use stats socket path ${target}: ${errMessage(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new EmitterError('ENOTDIR', `cannot use stats socket path ${target}: a parent of it is not a directory`);
+    if (code !== 'ENOENT') throw new EmitterError(code ?? 'EACCES', `cannot use stats socket path ${target}: ${errMessage(e)}`);
   }
   if (st) {
     if (!st.isSocket()) throw new EmitterError('EEXIST', `${target} exists and is not a socket; refusing to replace it`);
@@ -153,7 +192,14 @@ async function bindUnix(server: Server, target: string, mode: number): Promise<{
   try {
     dir = mkdtempSync(join(dirname(target), `.${basename(target).slice(0, 20)}-`));
   } catch (e) {
-    throw new EmitterError('EACCES', `cannot create stats socket in ${dirname(target)}: ${errMessage(e)}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const dir = dirname(target);
+    if (code === 'ENOENT') throw new EmitterError('ENOENT', `cannot create stats socket ${target}: directory ${dir} does not exist (create it first)`);
+    if (code === 'ENOTDIR') throw new EmitterError('ENOTDIR', `cannot create stats socket ${target}: ${dir} is not a directory`);
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new EmitterError(code, `cannot create stats socket ${target}: no permission to create files in ${dir} (${code})`);
+    }
+    throw new EmitterError(code ?? 'EIO', `cannot create stats socket in ${dir}: ${errMessage(e)}`);
   }
   const tmp = join(dir, 's');
   try {
@@ -191,6 +237,7 @@ function httpHead(status: string, type: string, length: number): string {
 export async function listenStats(source: StatsSource, opts: ListenOptions): Promise<StatsListener> {
   const maxClients = opts.maxClients ?? 64;
   const timeoutMs = opts.clientTimeoutMs ?? 5000;
+  const headTimeoutMs = opts.headTimeoutMs ?? 1000;
   const minified = opts.minified === true;
   const http = opts.http === true;
   const prometheus = opts.prometheus === true;
@@ -200,45 +247,136 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
   if (opts.path === undefined && !isLoopbackHost(host) && opts.allowRemote !== true) {
     throw new EmitterError('EREMOTE', `refusing to serve stats on non-loopback address ${host} (set allowRemote: true to allow it)`);
   }
+  if (prometheus && !http) {
+    throw new EmitterError('EINVAL', 'prometheus: true needs http: true on the same listener (Prometheus scrapes /metrics over HTTP)');
+  }
+  if (!Number.isInteger(maxClients) || maxClients < 1) throw new EmitterError('EINVAL', `bad maxClients ${String(opts.maxClients)} (an integer ≥ 1)`);
   if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) {
     throw new EmitterError('EINVAL', `bad stats port ${String(opts.port)}`);
   }
 
+  const allowed = new Set((opts.allowedHosts ?? []).map(normalizeHostName));
+  allowed.add(normalizeHostName(host));
+  const checkHost = opts.path === undefined; // a browser cannot reach a unix socket: no DNS rebinding there
+
   const clients = new Set<Socket>();
-  const serveRaw = (sock: Socket): void => {
+  /** HTTP clients still sending their request head, in arrival order: the slots. */
+  const waiting = new Set<Socket>();
+  /** Slots held per peer address (unix sockets: one peer, ''). */
+  const perPeer = new Map<string, number>();
+  /** Clients whose answer is not yet handed to the kernel (a reader slower than the socket buffer), in order. */
+  const pending = new Set<Socket>();
+  const peer = (sock: Socket): string => sock.remoteAddress ?? '';
+
+  const releaseSlot = (sock: Socket): void => {
+    if (!waiting.delete(sock)) return;
+    const p = peer(sock);
+    const n = (perPeer.get(p) ?? 1) - 1;
+    if (n > 0) perPeer.set(p, n);
+    else perPeer.delete(p);
+  };
+  /**
+   * Make room for one more waiting client: drop the oldest waiting client
+   * of the peer holding the most slots (so no peer keeps more than a fair
+   * share, and a flood of idle connections cannot lock out a client that
+   * sends its request at once).
+   */
+  const takeSlot = (sock: Socket): void => {
+    while (waiting.size >= maxClients) {
+      let worst = '';
+      let most = -1;
+      for (const [p, n] of perPeer) {
+        if (n > most) {
+          most = n;
+          worst = p;
+        }
+      }
+      let victim: Socket | undefined;
+      for (const w of waiting) {
+        if (peer(w) === worst) {
+          victim = w;
+          break;
+        }
+      }
+      victim ??= waiting.values().next().value as Socket;
+      releaseSlot(victim);
+      victim.destroy();
+    }
+    waiting.add(sock);
+    const p = peer(sock);
+    perPeer.set(p, (perPeer.get(p) ?? 0) + 1);
+  };
+
+  /** Send the answer and let go: close as soon as the kernel has it; a reader slower than that is bounded by `pending`. */
+  const send = (sock: Socket, data: string | Buffer): void => {
+    releaseSlot(sock);
+    sock.once('finish', () => {
+      pending.delete(sock);
+      sock.destroy();
+    });
+    sock.end(data);
+    // writableLength: bytes the kernel did not take yet (the write is tried at once)
+    if (sock.writableLength > 0 && !sock.destroyed) {
+      pending.add(sock);
+      if (pending.size > maxClients) {
+        const oldest = pending.values().next().value as Socket;
+        pending.delete(oldest);
+        oldest.destroy();
+      }
+    }
+  };
+
+  const discard = (sock: Socket): void => {
     let seen = 0;
-    sock.on('data', (chunk: Buffer) => {
+    sock.on('data', (chunk: Buffer | string) => {
       seen += chunk.length;
       if (seen > MAX_DISCARD) sock.destroy();
     });
+  };
+
+  const serveRaw = (sock: Socket): void => {
+    // answered at once: a raw client never waits for anything, so it never holds a slot
+    discard(sock);
     source.onRead?.();
-    sock.end(source.json(minified));
+    send(sock, source.json(minified));
   };
   const serveHttp = (sock: Socket): void => {
     let head = '';
-    let answered = false;
     const answer = (status: string, type: string, body: string, withBody: boolean): void => {
-      answered = true;
       const b = Buffer.from(body);
-      sock.end(Buffer.concat([Buffer.from(httpHead(status, type, b.length)), withBody ? b : Buffer.alloc(0)]));
+      sock.removeListener('data', onHead);
+      discard(sock);
+      send(sock, Buffer.concat([Buffer.from(httpHead(status, type, b.length)), withBody ? b : Buffer.alloc(0)]));
     };
+    takeSlot(sock);
+    const headTimer = setTimeout(() => {
+      if (waiting.has(sock)) sock.destroy();
+    }, headTimeoutMs);
+    headTimer.unref();
+    sock.once('close', () => clearTimeout(headTimer));
     sock.setEncoding('latin1');
-    sock.on('data', (chunk: string) => {
-      if (answered) {
-        head = '';
-        return;
-      }
+    const onHead = (chunk: string): void => {
       head += chunk;
       let end = head.indexOf('\r\n\r\n');
       if (end < 0) end = head.indexOf('\n\n');
-      if (end < 0) {
-        if (head.length > MAX_HEAD) answer('431 Request Header Fields Too Large', 'text/plain', 'request header too large\n', true);
+      if (end < 0 ? head.length > MAX_HEAD : end > MAX_HEAD) {
+        clearTimeout(headTimer);
+        answer('431 Request Header Fields Too Large', 'text/plain', 'request header too large\n', true);
         return;
       }
-      const line = head.slice(0, head.indexOf('\n')).trim();
+      if (end < 0) return;
+      clearTimeout(headTimer);
+      const lines = head.slice(0, end).split('\n');
       head = '';
-      const [method = '', target = '/'] = line.split(' ');
+      const [method = '', target = '/'] = (lines[0] ?? '').trim().split(' ');
       const withBody = method !== 'HEAD';
+      if (checkHost) {
+        const h = hostHeader(lines);
+        if (h !== undefined && !isLoopbackHost(h) && !allowed.has(h)) {
+          answer('421 Misdirected Request', 'text/plain', 'this stats server answers only to loopback host names (and the names in its allowedHosts option)\n', withBody);
+          return;
+        }
+      }
       const path = target.split('?')[0];
       source.onRead?.();
       if (prometheus && path === '/metrics') {
@@ -246,7 +384,8 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
       } else {
         answer('200 OK', 'application/json', source.json(minified), withBody);
       }
-    });
+    };
+    sock.on('data', onHead);
   };
 
   const server = createServer({ allowHalfOpen: false }, (sock) => {
@@ -257,6 +396,8 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     sock.on('close', () => {
       clearTimeout(kill);
       clients.delete(sock);
+      releaseSlot(sock);
+      pending.delete(sock);
     });
     try {
       if (http) serveHttp(sock);
@@ -265,7 +406,6 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
       sock.destroy();
     }
   });
-  server.maxConnections = maxClients;
   server.on('error', () => undefined); // after listening, errors must not crash the app
 
   let address: string;

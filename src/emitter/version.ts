@@ -7,34 +7,21 @@
  * the version (or just prints it, like uwsgitop's header) keeps working,
  * and the suffix tells a human — and tsgitop — that the peer is a Node.js
  * server running the tsgitop emitter, not uWSGI itself.
+ *
+ * The package version is a compiled-in constant (package-version.ts), never
+ * read from package.json at run time, so bundling does not change it.
  */
-import { readFileSync } from 'node:fs';
+import { PACKAGE_VERSION } from './package-version.js';
 
 /** uWSGI release whose stats document layout the emitter reproduces. */
 export const UWSGI_FORMAT_VERSION = '2.0.21';
 
-let cached: string | undefined;
-
-/** The package version from package.json, or `0.0.0` if it cannot be read. */
+/** The package version (a constant kept in sync with package.json by a test). */
 export function packageVersion(): string {
-  if (cached !== undefined) return cached;
-  cached = '0.0.0';
-  // dist/src/emitter/version.js → ../../../package.json; src/emitter → ../../package.json
-  for (const rel of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'tsgitop' && typeof pkg.version === 'string') {
-        cached = pkg.version;
-        break;
-      }
-    } catch {
-      // try the next candidate
-    }
-  }
-  return cached;
+  return PACKAGE_VERSION;
 }
 
 /** `2.0.21-tsgitop-<pkgversion>`. */
 export function emitterVersion(): string {
-  return `${UWSGI_FORMAT_VERSION}-tsgitop-${packageVersion()}`;
+  return `${UWSGI_FORMAT_VERSION}-tsgitop-${PACKAGE_VERSION}`;
 }

@@ -30,3 +30,31 @@ test('HTTP/2 servers are refused with ENOTSUP (not half counted)', () => {
     );
   }
 });
+
+test('listen.path in a missing directory is ENOENT naming the directory; under a file ENOTDIR; unwritable dir EACCES', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { listenStats } = await import('../../src/emitter/listener.js');
+  const { DocumentSource } = await import('../../src/emitter/source.js');
+  const { fallbackDocument } = await import('../../src/emitter/builder.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-err-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const src = new DocumentSource(() => fallbackDocument());
+  const missing = join(dir, 'no-such-dir', 'stats.sock');
+  await assert.rejects(listenStats(src, { path: missing }), (e: unknown) => {
+    assert.ok(e instanceof EmitterError);
+    assert.equal(e.code, 'ENOENT');
+    assert.match(e.message, /does not exist/);
+    assert.ok(e.message.includes(join(dir, 'no-such-dir')));
+    return true;
+  });
+  writeFileSync(join(dir, 'file'), 'x');
+  await assert.rejects(listenStats(src, { path: join(dir, 'file', 'stats.sock') }), (e: unknown) => e instanceof EmitterError && e.code === 'ENOTDIR');
+  if (process.getuid?.() !== 0) {
+    const ro = join(dir, 'ro');
+    mkdirSync(ro);
+    chmodSync(ro, 0o500);
+    await assert.rejects(listenStats(src, { path: join(ro, 'stats.sock') }), (e: unknown) => e instanceof EmitterError && e.code === 'EACCES');
+  }
+});

@@ -127,8 +127,8 @@ test('garbage sent to the raw transport is ignored: the client still gets the do
   assert.equal(body.toString(), renderDocument(doc()));
 });
 
-test('clients over maxClients are closed at once; a client that never reads is dropped after clientTimeoutMs', async (t) => {
-  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true, maxClients: 2, clientTimeoutMs: 400 });
+test('HTTP: over maxClients the oldest waiting client is dropped and the new one served; no complete head within headTimeoutMs → dropped', async (t) => {
+  const l = await listenStats(fixed(), { host: '127.0.0.1', port: 0, http: true, maxClients: 2, headTimeoutMs: 400 });
   t.after(() => l.close());
   const holders: Socket[] = [];
   t.after(() => holders.forEach((s) => s.destroy()));
@@ -138,21 +138,50 @@ test('clients over maxClients are closed at once; a client that never reads is d
     // HTTP clients that never send their request: they hold a slot
     const s = createConnection({ host: '127.0.0.1', port: l.port! });
     s.on('error', () => undefined);
-    s.on('close', () => closedAt.push(Date.now() - t0));
+    s.on('close', () => (closedAt[i] = Date.now() - t0));
     holders.push(s);
     await new Promise((r) => s.once('connect', r));
   }
-  // the third is refused: closed without any data
-  const extra = await readAll({ host: '127.0.0.1', port: l.port! }, 'GET / HTTP/1.0\r\n\r\n').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ECONNRESET') return Buffer.alloc(0);
-    throw e;
-  });
-  assert.equal(extra.length, 0);
-  await waitFor(() => closedAt.length === 2, 'idle clients to be dropped', 5000);
-  assert.ok(closedAt.every((ms) => ms >= 300), `dropped after the timeout (${closedAt.join(', ')} ms)`);
-  // and the server serves again
+  // a third client that sends its request at once is served; the oldest idle one made room
   const r = await rawHttpGet({ host: '127.0.0.1', port: l.port! }, '/');
   assert.equal(r.statusLine, 'HTTP/1.0 200 OK');
+  await waitFor(() => closedAt[0] !== undefined, 'the oldest idle client to be dropped', 5000);
+  assert.ok(closedAt[0]! < 300, `dropped to make room, not by the deadline (${closedAt[0]} ms)`);
+  // the other one is dropped by the head deadline
+  await waitFor(() => closedAt[1] !== undefined, 'the idle client to be dropped at the head deadline', 5000);
+  assert.ok(closedAt[1]! >= 350, `dropped at the head deadline (${closedAt[1]} ms)`);
+  // a client sending its head one byte every 150 ms never completes it within 400 ms
+  const slow = createConnection({ host: '127.0.0.1', port: l.port! });
+  slow.on('error', () => undefined);
+  t.after(() => slow.destroy());
+  const head = 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n';
+  let k = 0;
+  const drip = setInterval(() => slow.write(head[k++ % head.length]!), 150);
+  t.after(() => clearInterval(drip));
+  const slowStart = Date.now();
+  await new Promise((res) => slow.once('close', res));
+  clearInterval(drip);
+  assert.ok(Date.now() - slowStart < 2000 && k < head.length, `a dripping client is dropped before finishing its head (${k} bytes)`);
+});
+
+test('a reader slower than the socket buffer is dropped after clientTimeoutMs', async (t) => {
+  const big = doc();
+  big.cwd = 'x'.repeat(8 * 1024 * 1024); // far more than a socket buffer
+  const l = await listenStats({ document: () => big, json: () => renderDocument(big), prometheus: () => '' }, { host: '127.0.0.1', port: 0, clientTimeoutMs: 400 });
+  t.after(() => l.close());
+  const total = Buffer.byteLength(renderDocument(big));
+  const s = createConnection({ host: '127.0.0.1', port: l.port! });
+  s.pause(); // the scenario: a client that does not read for a second
+  s.on('error', () => undefined);
+  t.after(() => s.destroy());
+  let got = 0;
+  s.on('data', (c: Buffer) => (got += c.length));
+  await new Promise((r) => s.once('connect', r));
+  await new Promise((r) => setTimeout(r, 1000));
+  const closed = new Promise<void>((r) => s.once('close', () => r()));
+  s.resume();
+  await closed;
+  assert.ok(got < total, `the server gave up on it: ${got} of ${total} bytes`);
 });
 
 test('a failing document build is reported once via onError and an error-free document is served', async (t) => {

@@ -8,9 +8,17 @@
  *   dies, abort, half-close, reset) — a fast-check property against a real
  *   node:http server, the reproduction from the issue, and the cluster case;
  * - node:cluster: a handler that throws is counted as an exception;
+ * - stats endpoint starvation: with 1,000 idle and slow hostile connections
+ *   held open (and re-opened as they are dropped) by an attacker process,
+ *   legitimate reads of the unix socket and the HTTP listener still succeed
+ *   within 1 s (≥ 99 %).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -19,9 +27,12 @@ import fc from 'fast-check';
 import { instrument } from '../../src/emitter/instrument.js';
 import { RequestCounters } from '../../src/emitter/counters.js';
 import { createClusterStats } from '../../src/emitter/cluster.js';
-import { LONG, figure, until } from './mode.js';
+import { parseStats } from '../../src/protocol/parse.js';
+import { LONG, figure, percentile, until } from './mode.js';
 
 const WORKER = fileURLToPath(new URL('./round2-worker.js', import.meta.url));
+const APP = fileURLToPath(new URL('./app-child.js', import.meta.url));
+const STARVE = fileURLToPath(new URL('./starve-child.js', import.meta.url));
 
 /** A real node:http server with its own counters; `seen` counts requests the app handler saw. */
 async function appServer(t: TestContext): Promise<{ port: number; counters: RequestCounters; seen: () => number; server: http.Server }> {
@@ -255,4 +266,164 @@ test('emitter round 2: cluster — a handler that throws (no error handler: the 
   assert.equal(requests, ok + THROWS);
   assert.equal(doc.workers.reduce((a, w) => a + w.respawn_count, 0), 2 + THROWS);
   figure('emitter2', 'cluster throws', { ok, throws: THROWS, requests, exceptions, respawns: respawns() });
+});
+
+/** A child node process printing JSON lines; killed after the test. */
+function child(t: TestContext, file: string, args: string[]): { lines: Record<string, unknown>[]; wait(pred: (l: Record<string, unknown>) => boolean, what: string, ms?: number): Promise<Record<string, unknown>> } {
+  const proc = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buf = '';
+  let stderr = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      try {
+        lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
+      } catch {
+        /* not ours */
+      }
+      buf = buf.slice(i + 1);
+    }
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+  t.after(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+  });
+  return {
+    lines,
+    wait: async (pred, what, ms = 20_000) => {
+      await until(() => lines.some(pred) || proc.exitCode !== null, what, ms);
+      const l = lines.find(pred);
+      if (!l) throw new Error(`${what}: child exited ${proc.exitCode}; stderr: ${stderr}`);
+      return l;
+    },
+  };
+}
+
+/** One legitimate read with a 1 s deadline: ms taken, or undefined if it failed or was late. */
+function legitRead(kind: 'unix' | 'http', target: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const s = kind === 'unix' ? net.createConnection({ path: target }) : net.createConnection({ host: '127.0.0.1', port: Number(target) });
+    const chunks: Buffer[] = [];
+    const deadline = setTimeout(() => s.destroy(), 1000);
+    s.on('connect', () => {
+      if (kind === 'http') s.write('GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
+    });
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(deadline);
+      const ms = performance.now() - t0;
+      let body = Buffer.concat(chunks);
+      if (kind === 'http') {
+        const i = body.indexOf('\r\n\r\n');
+        if (i < 0 || !body.subarray(0, 15).toString().startsWith('HTTP/1.0 200')) return resolve(undefined);
+        body = body.subarray(i + 4);
+      }
+      try {
+        if (parseStats(body).kind !== 'server') return resolve(undefined);
+      } catch {
+        return resolve(undefined);
+      }
+      resolve(ms <= 1000 ? ms : undefined);
+    });
+  });
+}
+
+test('emitter round 2: starvation — with 1,000 idle and slow hostile connections, ≥ 99 % of legitimate reads succeed within 1 s (unix socket and HTTP)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-starve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const statsPath = join(dir, 'stats.sock');
+  const app = child(t, APP, [statsPath]);
+  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const httpPort = new URL(info.statsHttp as string).port;
+  const HOSTILE = 1000;
+  const READS = LONG ? 500 : 150;
+  const results: Record<string, unknown> = {};
+  for (const [kind, target] of [
+    ['unix', statsPath],
+    ['http', httpPort],
+  ] as const) {
+    const attacker = child(t, STARVE, [kind, target, String(HOSTILE), String(LONG ? 60_000 : 30_000)]);
+    await attacker.wait((l) => l.attacking === true, `${HOSTILE} hostile connections to ${kind}`);
+    const lat: number[] = [];
+    let failed = 0;
+    const t0 = Date.now();
+    for (let i = 0; i < READS; i++) {
+      const ms = await legitRead(kind, target);
+      if (ms === undefined) failed++;
+      else lat.push(ms);
+    }
+    const elapsed = Date.now() - t0;
+    const rate = lat.length / READS;
+    results[kind] = {
+      hostile: HOSTILE,
+      reads: READS,
+      ok: lat.length,
+      failed,
+      successPct: Math.round(rate * 1000) / 10,
+      p50: Math.round(percentile(lat, 50) * 10) / 10,
+      p99: Math.round(percentile(lat, 99) * 10) / 10,
+      max: Math.round(Math.max(0, ...lat) * 10) / 10,
+      elapsedMs: elapsed,
+    };
+    t.diagnostic(`${kind}: ${JSON.stringify(results[kind])}`);
+    assert.ok(rate >= 0.99, `${kind}: ${lat.length} of ${READS} legitimate reads succeeded within 1 s (${failed} failed)`);
+  }
+  figure('emitter2', 'starvation', results);
+});
+
+/** Send `data` to 127.0.0.1:port (in `piece`-byte writes if given); the response's status line. */
+function statusOf(port: number, data: string, piece = 0): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: '127.0.0.1', port });
+    let got = '';
+    let i = 0;
+    const next = (): void => {
+      if (s.destroyed || i >= data.length) return;
+      const end = piece > 0 ? i + piece : data.length;
+      s.write(data.slice(i, end), () => setImmediate(next));
+      i = end;
+    };
+    s.on('connect', next);
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => (got += d));
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+  });
+}
+
+test('emitter round 2: Host check — a non-loopback Host gets 421 for the stats and /metrics (DNS rebinding); loopback names are served', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-host-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = child(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const port = Number(new URL(info.statsHttp as string).port);
+  const rows: { host: string; path: string; status: string }[] = [];
+  for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost', `127.0.0.1:${port}`, '[::1]']) {
+    for (const path of ['/', '/metrics']) {
+      const status = await statusOf(port, `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      rows.push({ host, path, status: status.replace('HTTP/1.0 ', '') });
+      assert.equal(status, host.startsWith('attacker') ? 'HTTP/1.0 421 Misdirected Request' : 'HTTP/1.0 200 OK', `Host ${host} ${path}`);
+    }
+  }
+  figure('emitter2', 'host check', rows);
+});
+
+test('emitter round 2: a 9 KB request head gets 431 even when it arrives in one read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-head-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = child(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const port = Number(new URL(info.statsHttp as string).port);
+  const head = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(9000)}\r\n\r\n`;
+  const oneWrite = await statusOf(port, head);
+  const pieces = await statusOf(port, head, 1000);
+  assert.equal(oneWrite, 'HTTP/1.0 431 Request Header Fields Too Large');
+  assert.equal(pieces, 'HTTP/1.0 431 Request Header Fields Too Large');
+  figure('emitter2', 'head limit', { bytes: head.length, oneWrite: oneWrite.replace('HTTP/1.0 ', ''), pieces: pieces.replace('HTTP/1.0 ', '') });
 });
