@@ -16,6 +16,7 @@ import { UsageError } from './values.js';
 import { write } from './output.js';
 import { jsonVisible } from '../text/sanitize.js';
 import type { CliIo, CommonOptions } from './io.js';
+import type { FrontReader } from './front.js';
 
 export interface BatchOptions extends CommonOptions {
   iterations: number;
@@ -29,22 +30,26 @@ export interface BatchOptions extends CommonOptions {
   diagnosis?: DiagnosisOptions | undefined;
   /** --record: every read is appended to the recording. */
   recorder?: Recorder | undefined;
+  /** --front: nginx's stub_status, read beside every read (a line above the table, `front` in --json). */
+  front?: FrontReader | undefined;
 }
 
 export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Promise<number> {
   const read: () => Promise<Sample<StatsDocument>> = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
-  let prev = await read();
+  let [prev] = await Promise.all([read(), opts.front?.poll()]);
   const diagnoser = new Diagnoser(opts.diagnosis);
   diagnoser.update(buildView(prev, undefined, { node: opts.node }));
   const periodMs = opts.intervalMs;
   for (let i = 0; i < opts.iterations; i++) {
     await delay(Math.max(0, prev.at + periodMs - Date.now()));
-    const cur = await read();
+    const [cur] = await Promise.all([read(), opts.front?.poll()]);
     const view = buildView(cur, prev, { node: opts.node });
     diagnoser.update(view);
+    const front = opts.front?.apply(view);
     const text = opts.json
-      ? jsonVisible(JSON.stringify(viewToJson(view))) + '\n'
-      : renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
+      ? jsonVisible(JSON.stringify(front ? { ...viewToJson(view), front: front.json } : viewToJson(view))) + '\n'
+      : (front ? front.line + '\n' : '') +
+        renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
     await write(io.stdout, text);
     prev = cur;
   }

@@ -62,6 +62,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
+    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: -b prints a front line, --json a front object")
     .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
   addDiagnosisOptions(program);
   program
@@ -222,6 +223,9 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       descending = sortDescending(checkSortColumn(sort), opts.reverse === true);
     }
   }
+  if (opts.front !== undefined && (fleet || !batch)) {
+    throw new UsageError(fleet ? '--front goes with one stats server address' : '--front goes with -b or --json (batch text); the live monitor does not show the front yet');
+  }
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
   if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
@@ -241,13 +245,19 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis }, io);
+      const front = typeof opts.front === 'string' ? await frontReader(opts.front, c.timeoutMs) : undefined;
+      return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
     return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });
   } finally {
     await recorder?.close();
   }
+}
+
+async function frontReader(url: string, timeoutMs: number): Promise<import('./front.js').FrontReader> {
+  const [{ parseFrontAddress }, { FrontReader }] = await Promise.all([import('../protocol/nginx.js'), import('./front.js')]);
+  return new FrontReader(parseFrontAddress(url), { timeoutMs });
 }
 
 function parseSpeed(raw: string): number {

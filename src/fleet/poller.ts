@@ -53,7 +53,9 @@ export interface FleetPollerOptions {
   /** Injectable reader (tests); default fetchStats on the target's address. */
   read?: TargetReader;
   /** Wall clock, ms since epoch (default Date.now). */
-  now?: () => number;
+  now?: (() => number) | undefined;
+  /** Called after every completed read of a target (a monitor opened on it reuses the fleet's reads). */
+  onRead?: ((target: Target, outcome: { sample: Sample<StatsDocument> } | { error: unknown }) => void) | undefined;
 }
 
 const defaultReader: TargetReader = async (target, o) => {
@@ -77,6 +79,7 @@ export class FleetPoller {
   readonly #recorder: Recorder | undefined;
   readonly #read: TargetReader;
   readonly #now: () => number;
+  readonly #onRead: FleetPollerOptions['onRead'];
   readonly #slots: Slot[];
   #active = 0;
   #queue: (() => void)[] = [];
@@ -94,6 +97,7 @@ export class FleetPoller {
     this.#recorder = o.recorder;
     this.#read = o.read ?? defaultReader;
     this.#now = o.now ?? Date.now;
+    this.#onRead = o.onRead;
     this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, abort: undefined, running: undefined }));
   }
 
@@ -195,6 +199,7 @@ export class FleetPoller {
     s.failingSince = undefined;
     s.reads++;
     if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, serializeStats(r.doc)); // reduced: no request secrets
+    this.#onRead?.(s.target, { sample: s.cur });
   }
 
   #failed(slot: Slot, e: unknown): void {
@@ -204,6 +209,7 @@ export class FleetPoller {
     s.failingSince ??= at;
     s.reads++;
     this.#recorder?.recordError(s.target.label, at, e);
+    this.#onRead?.(s.target, { error: e });
   }
 
   #acquire(): Promise<void> {

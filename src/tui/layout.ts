@@ -65,3 +65,11 @@ export function computeLayout(cols: number, rows: number, headerLines: number, w
     footerTop,
   };
 }
+
+/** Put a box at a row, with a height and a width (and a left edge). */
+export function place(el: { top: unknown; left: unknown; height: unknown; width: unknown }, top: number, height: number, width: number, left = 0): void {
+  el.top = top;
+  el.left = left;
+  el.height = Math.max(0, height);
+  el.width = Math.max(0, width);
+}

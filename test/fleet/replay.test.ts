@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Recorder } from '../../src/record/recorder.js';
 import { FleetReplay } from '../../src/record/fleet-replay.js';
 import { StatsError } from '../../src/protocol/errors.js';
-import { fleetReplayFeed, replayTargets } from '../../src/cli/replay.js';
+import { fleetReplayFeed, replayTargets } from '../../src/record/adapters.js';
 import { formatTimestamp } from '../../src/format.js';
 import { fixture, rawDoc, tempDir } from '../record/helpers.js';
 import { rowOf, startFleetHarness, stateOf, type FleetHarness } from './harness.js';

@@ -97,8 +97,8 @@ test('the document has the keys, key order and value types of a real uWSGI 2.0.2
   if (!a.ok) return t.skip(a.reason);
   const g = await startGunicorn({ workers: 2, threads: 2, env: { TSGITOP_STATS_PATHS: '1' } });
   t.after(() => g.stop());
+  const raw = await g.readRaw(); // idle, like the fixture's first core
   const slow = g.request('/slow?s=2');
-  const raw = await g.readRaw();
   const busy = (await g.waitDoc((d) => d.workers.some((w) => w.cores.some((c) => c.in_request === 1)), 'a core in_request')) as unknown as Record<string, unknown>;
   await slow;
   const ref = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;

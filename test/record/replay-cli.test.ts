@@ -29,7 +29,7 @@ function sink(): Writable & { text: string; isTTY: boolean; columns: number } {
 async function run(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   const stdout = sink();
   const stderr = sink();
-  const code = await main(['node', 'tsgitop', ...args], { stdout, stderr, env: {} });
+  const code = await main(['node', 'tsgitop', ...args], { stdout, stderr, env: { TERM: 'xterm-256color' } });
   return { code, stderr: stderr.text, stdout: stdout.text };
 }
 

@@ -11,7 +11,7 @@ import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/te
 import { headerPlain, packHeader, serverHeaderItems } from '../../src/tui/header.js';
 import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus, totalsCell } from '../../src/tui/table.js';
 import { makeTheme } from '../../src/tui/theme.js';
-import { Poller, backoffDelay } from '../../src/tui/poller.js';
+import { Poller, backoffDelay } from '../../src/session/poller.js';
 import { buildView } from '../../src/model/view.js';
 import type { ServerView } from '../../src/model/types.js';
 import { synth, T0 } from './synth.js';
@@ -340,7 +340,7 @@ test('poller: stop aborts the read in flight and nothing is called afterwards', 
 });
 
 test('colour hints: RSS growth over the history window, recent spawns', async () => {
-  const { rowHints } = await import('../../src/tui/hints.js');
+  const { rowHints } = await import('../../src/session/hints.js');
   const { History } = await import('../../src/model/history.js');
   const hist = new History();
   let v: ServerView | undefined;

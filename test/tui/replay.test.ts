@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
 import { Recorder } from '../../src/record/recorder.js';
 import { Replay } from '../../src/record/replay.js';
-import { replayControls } from '../../src/cli/replay.js';
+import { replayControls } from '../../src/record/adapters.js';
 import { KEYMAP, REPLAY_KEYMAP, footerHints, keyMapFor } from '../../src/tui/keys.js';
 import { formatCount, formatRate, formatTimestamp } from '../../src/format.js';
 import type { Sample } from '../../src/model/types.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tickRenders, type TickInput } from '../../src/tui/state.js';
-import { Poller } from '../../src/tui/poller.js';
+import { Poller } from '../../src/session/poller.js';
 
 const live: TickInput = { paused: false, failing: false, noData: false, busyMs: 0, freqMs: 1000, tickMs: 1000 };
 

@@ -5,7 +5,7 @@
  */
 import type { History } from '../model/history.js';
 import type { ServerView } from '../model/types.js';
-import type { RowHints } from './table.js';
+import type { RowHints } from '../columns.js';
 
 /** A spawn this recent (ms) is highlighted. */
 export const RECENT_SPAWN_MS = 60_000;

@@ -1,0 +1,427 @@
+/**
+ * The worker table view (the monitor's main page): one row per worker —
+ * or per core, or the Emperor's vassals — with the chart and the event log
+ * panes. It renders frames of a MonitorSession (src/session/monitor.ts) and
+ * offers the monitor's own actions (cores, unused, totals, fast refresh,
+ * chart, events, P/M/T, the replay keys, Enter → the worker detail view);
+ * everything else a table does is the shell's (src/tui/shell.ts).
+ *
+ * The session and the UI state live in a {@link MonitorPage}, which the
+ * detail view shares: pausing there pauses here, and back here the table is
+ * where it was.
+ */
+import { PANE_MIN_ROWS, place, type Layout } from '../layout.js';
+import type { View as ModelView } from '../../model/types.js';
+import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
+import { MonitorSession } from '../../session/monitor.js';
+import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay.js';
+import { bind, sortDefault, tableActions, type Action, type Bound, type SortLens, type TableInfo } from '../actions.js';
+import { ThroughputChart } from '../chart.js';
+import { emperorHeaderItems, serverHeaderItems, type HeaderItem } from '../header.js';
+import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding } from '../keys.js';
+import { eventLines } from '../panes.js';
+import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
+import { statusLine, type StatusInput } from '../status.js';
+import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowRef, type TableModel } from '../table.js';
+import { clean, formatEvery } from '../text.js';
+import type { Box } from '../terminal.js';
+import type { ShellApi, ShellTable, View } from '../view.js';
+import { Memo } from '../memo.js';
+import { columnById } from '../../columns.js';
+
+/** Period of the shell's clock ticker, ms (ages and the header time move between reads). */
+const TICK_MS = 1000;
+
+export interface MonitorPageOptions {
+  feed: MonitorFeed;
+  /** The address as shown in the header. */
+  addressLabel: string;
+  /** Node name shown in the header. */
+  node: string;
+  intervalMs: number;
+  fastMs: number;
+  sortBy?: string | undefined;
+  /** Initial direction: descending when true. */
+  reverse?: boolean | undefined;
+  /** Replaying: the replay keys are bound and listed. */
+  replay?: ReplayControls | undefined;
+  /** Footer label of q when the monitor sits on another view (the fleet). */
+  backLabel?: string | undefined;
+}
+
+/** One monitored target: its session, its UI state and the frame on display (shared by the worker table and the detail view). */
+export class MonitorPage {
+  readonly o: MonitorPageOptions;
+  readonly session: MonitorSession;
+  readonly now: () => number;
+  /** The key map in force (with the replay section when replaying). */
+  readonly keyMap: readonly KeyBinding[];
+  state: UiState;
+  /** The row of the worker table with this key (the open action looks its worker up). */
+  rowOf: (key: string | undefined) => RowRef | undefined = () => undefined;
+  /** The frame on display (paused: the one of the pause). */
+  shown: MonitorFrame;
+  #views = new Set<View<UiState>>();
+  #shell: ShellApi | undefined;
+  #started = false;
+
+  constructor(o: MonitorPageOptions) {
+    this.o = o;
+    this.now = o.feed.now ?? Date.now;
+    this.keyMap = keyMapFor({ replay: o.replay !== undefined });
+    this.state = initialState({ sortId: normaliseSort(o.sortBy), reverse: o.reverse === true });
+    this.session = new MonitorSession({
+      source: o.feed.source,
+      node: o.node,
+      addressLabel: o.addressLabel,
+      intervalMs: o.intervalMs,
+      fastMs: o.fastMs,
+      backoff: o.feed.backoff,
+      replay: o.replay,
+      now: this.now,
+    });
+    this.shown = this.session.frame;
+  }
+
+  /** A view of this page went on screen: start reading (once). */
+  attach(view: View<UiState>, shell: ShellApi): void {
+    this.#views.add(view);
+    this.#shell = shell;
+    if (this.#started) return;
+    this.#started = true;
+    this.session.start(
+      (frame, reason) => {
+        if (!this.state.paused) this.shown = frame;
+        for (const v of this.#views) shell.render(v, reason);
+      },
+      (where, e) => {
+        shell.fail(where, e);
+        for (const v of this.#views) shell.render(v, 'error');
+      },
+    );
+  }
+
+  detach(view: View<UiState>): void {
+    this.#views.delete(view);
+    if (this.#views.size === 0) {
+      this.session.stop();
+      void this.o.feed.close?.().catch(() => {});
+    }
+  }
+
+  /** After a state change: pause keeps the frame, resume shows the newest; fast refresh reschedules. */
+  changed(prev: UiState): void {
+    const st = this.state;
+    if (prev.paused && !st.paused) this.shown = this.session.frame;
+    if (prev.fast !== st.fast) this.session.setFast(st.fast);
+  }
+
+  get shell(): ShellApi | undefined {
+    return this.#shell;
+  }
+
+  /** The monitor's status line input, shared by both views. */
+  statusInput(cols: number, now: number, shell: ShellApi): StatusInput {
+    const st = this.state;
+    const f = this.shown;
+    const latest = this.session.frame;
+    const input: StatusInput = {
+      cols,
+      now,
+      theme: shell.theme,
+      addressLabel: this.o.addressLabel,
+      paused: st.paused,
+      every: formatEvery(this.session.intervalMs),
+      fast: st.fast,
+      filter: st.filter,
+      filterEditing: st.filterEditing,
+    };
+    const err = shell.renderError();
+    if (err !== undefined) input.renderError = err;
+    if (latest.failure) input.lastError = latest.failure;
+    if (latest.lastGoodAt !== undefined) input.lastGoodAt = latest.lastGoodAt;
+    if (f.readAt !== undefined) input.shownAt = f.readAt;
+    if (this.o.replay) input.replay = this.o.replay.status();
+    const msg = shell.message();
+    if (msg !== undefined) input.message = msg;
+    const last = this.session.eventsOf(f).at(-1);
+    if (last) input.lastEvent = last;
+    return input;
+  }
+
+  /** Header items of the frame on display. */
+  headerItems(now: number, wide: boolean): HeaderItem[] {
+    const v = this.shown.view;
+    if (v?.kind === 'server') return serverHeaderItems(v, now, wide, this.o.addressLabel);
+    if (v?.kind === 'emperor') return emperorHeaderItems(v, now, wide, this.o.addressLabel);
+    return [{ label: 'tsgitop', value: clean(this.o.addressLabel), clippable: 'left' }];
+  }
+
+  /** Footer hints, with q relabelled when the monitor sits on another view. */
+  footer(context: 'main' | 'detail'): { key: string; label: string }[] {
+    const hints = footerHints(context, this.keyMap);
+    const back = this.o.backLabel;
+    return back ? hints.map((h) => (h.label === 'quit' ? { key: h.key, label: back } : h)) : hints;
+  }
+
+  /** The 1 s ticker: draw only when nothing else will within a tick. */
+  tick(): boolean {
+    const f = this.session.frame;
+    const render = tickRenders({
+      paused: this.state.paused,
+      failing: f.failure !== undefined,
+      noData: f.view === undefined,
+      busyMs: this.session.busyMs,
+      freqMs: this.o.intervalMs,
+      tickMs: TICK_MS,
+    });
+    // A playing replay's clock moves (the header time, the REPLAY marker): keep it current.
+    return render || (this.o.replay !== undefined && !this.o.replay.status().paused);
+  }
+}
+
+/** The sort of the monitor's tables: one column for workers (and vassals), one for the merged cores. */
+const lens: SortLens<UiState> = {
+  get: (st, t) => (t.kind === 'cores' ? st.coreSortId : st.sortId),
+  set: (st, t, id, reverse) => (t.kind === 'cores' ? { ...st, coreSortId: id ?? st.coreSortId, reverse } : { ...st, sortId: id ?? st.sortId, reverse }),
+};
+
+/** The replay keys: act on the replay, read at once (the read waits for nothing new). */
+function replayAction(replay: ReplayControls | undefined, act: (r: ReplayControls, dir: 1 | -1) => void): Action<UiState> {
+  return (_st, ctx) => {
+    if (!replay) return { reaction: 'none' };
+    act(replay, replayDirection(ctx.key) === -1 ? -1 : 1);
+    return { reaction: 'refetch' };
+  };
+}
+
+/** The monitor's own actions (besides the shared table actions). */
+export function monitorActions(page: MonitorPage): Partial<Record<ActionId, Action<UiState>>> {
+  const toggle = (p: Partial<UiState>, message: string): ReturnType<Action<UiState>> => ({ state: { ...page.state, ...p }, reaction: 'rebuild', message });
+  const replay = page.o.replay;
+  return {
+    ...tableActions(lens),
+    open: (st, ctx) => {
+      const key = st.selected;
+      const table = ctx.table;
+      const row = page.rowOf(key);
+      if (row && (row.kind === 'worker' || row.kind === 'core')) return { reaction: 'push', push: { view: 'detail', arg: { page, key: row.worker.key } } };
+      return { reaction: 'redraw', message: table?.kind === 'vassals' ? 'no detail view for vassals' : row?.kind === 'totals' ? 'no detail view for the totals row' : 'no worker to show' };
+    },
+    sortRps: (st, ctx) => sortBiggest(st, ctx.table, 'rps'),
+    sortRss: (st, ctx) => sortBiggest(st, ctx.table, 'rss'),
+    sortTime: (st, ctx) => sortBiggest(st, ctx.table, 'runt'),
+    cores: (st) => {
+      const cores = nextCoresMode(st.cores);
+      return toggle({ cores }, `cores: ${cores}${cores !== 'hidden' ? (st.unused ? ' (unused shown)' : ' (unused hidden; u shows)') : ''}`);
+    },
+    unused: (st) => toggle({ unused: !st.unused }, `unused cores ${st.unused ? 'hidden' : 'shown'}`),
+    totals: (st, ctx) => {
+      const out: ReturnType<Action<UiState>> = { state: { ...st, totals: !st.totals }, reaction: 'rebuild' };
+      if (!st.totals && ctx.table?.kind === 'workers') out.message = 'totals row: ReSpwn Σ = respawns since start (respawn_count − 1 per worker)';
+      return out;
+    },
+    fast: (st) => {
+      const fast = !st.fast;
+      const every = fast ? Math.min(page.o.fastMs, page.o.intervalMs) : page.o.intervalMs;
+      return { state: { ...st, fast }, reaction: 'redraw', message: fast ? `fast refresh: every ${formatEvery(every)}` : `refresh every ${formatEvery(every)}` };
+    },
+    chart: (st, ctx) => paneToggle(st, ctx.rows, 'chart'),
+    events: (st, ctx) => paneToggle(st, ctx.rows, 'events'),
+    replayPause: replayAction(replay, (r) => r.togglePause()),
+    replayStep: replayAction(replay, (r, d) => r.step(d)),
+    replaySpeed: replayAction(replay, (r, d) => r.changeSpeed(d)),
+    replaySeek: replayAction(replay, (r, d) => r.seek(d * REPLAY_SEEK_MS)),
+    replayJump: replayAction(replay, (r, d) => r.jump(d)),
+  };
+}
+
+/** Like htop's P/M/T: biggest first (the column's default direction); said when the table has no such column. */
+function sortBiggest(st: UiState, table: TableInfo | undefined, id: string): ReturnType<Action<UiState>> {
+  if (!table) return { reaction: 'none' };
+  if (table.kind === 'vassals' || (table.kind === 'cores' && id !== 'rps')) return { reaction: 'redraw', message: `no ${id} column in this table` };
+  const withCol = table.columns.some((c) => c.id === id) ? table : { ...table, columns: [...table.columns, { id, title: columnById(id)?.title ?? id, descending: columnById(id)?.descending === true }] };
+  return sortDefault(lens, st, withCol, id);
+}
+
+function paneToggle(st: UiState, rows: number, which: 'chart' | 'events'): ReturnType<Action<UiState>> {
+  const on = which === 'chart' ? !st.chart : !st.events;
+  const what = which === 'chart' ? 'chart' : 'event log';
+  const out: ReturnType<Action<UiState>> = { state: { ...st, [which]: on }, reaction: 'redraw' };
+  if (rows < PANE_MIN_ROWS) out.message = on ? `${what} on: shown on terminals of ${PANE_MIN_ROWS}+ rows (this one has ${rows})` : `${what} off`;
+  return out;
+}
+
+export class WorkersView implements View<UiState> {
+  readonly screen = 'monitor' as const;
+  readonly helpTitle = 'tsgitop keys';
+  readonly context = 'main' as const;
+  readonly keys: readonly Bound<UiState>[];
+  readonly page: MonitorPage;
+  #shell!: ShellApi;
+  #pane: Box | undefined;
+  #chart: ThroughputChart | undefined;
+  #memo = new Memo<TableModel | undefined>();
+  #width = 80;
+
+  constructor(page: MonitorPage) {
+    this.page = page;
+    this.keys = bind(page.keyMap, monitorActions(page));
+    page.rowOf = (key) => this.#model(this.#width)?.rows.find((r) => r.key === key);
+  }
+
+  get state(): UiState {
+    return this.page.state;
+  }
+
+  set state(s: UiState) {
+    this.page.state = s;
+  }
+
+  now(): number {
+    return this.page.now();
+  }
+
+  mount(shell: ShellApi): void {
+    this.#shell = shell;
+    this.#pane = shell.box({ hidden: true });
+    this.#chart = new ThroughputChart(shell.screen, shell.theme);
+    this.page.attach(this, shell);
+  }
+
+  show(): void {}
+
+  hide(): void {
+    this.#pane?.hide();
+    this.#chart?.hide();
+  }
+
+  unmount(): void {
+    this.hide();
+    this.page.detach(this);
+  }
+
+  changed(prev: UiState): void {
+    this.page.changed(prev);
+  }
+
+  refetch(): void {
+    this.page.session.refetch();
+  }
+
+  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
+    return { items: this.page.headerItems(now, cols >= 100), maxLines: 3 };
+  }
+
+  panes(): { chart: boolean; events: boolean } {
+    return { chart: this.state.chart, events: this.state.events };
+  }
+
+  /** The table of the frame on display, derived from its inputs through one memo. */
+  #model(width: number): TableModel | undefined {
+    const v: ModelView | undefined = this.page.shown.view;
+    const st = this.state;
+    return this.#memo.get([v, width, st.cores, st.unused, st.totals, st.filter, st.sortId, st.coreSortId, st.reverse], () => {
+      if (!v) return undefined;
+      const common = { width, unused: st.unused, filter: st.filter, sortId: st.sortId, coreSortId: st.coreSortId, reverse: st.reverse };
+      return v.kind === 'server'
+        ? buildTable({ ...common, workers: v.workers, cores: st.cores, totals: st.totals })
+        : buildTable({ ...common, vassals: v.doc.vassals, cores: 'hidden', totals: false });
+    });
+  }
+
+  table(width: number): ShellTable | undefined {
+    this.#width = width;
+    const t = this.#model(width);
+    if (!t) return undefined;
+    return {
+      info: { kind: t.kind, keys: t.rows.map((r) => r.key), sortIds: t.sortIds, sortId: t.sortId, columns: t.columns },
+      columnAt: (x) => columnAt(t, x)?.id,
+    };
+  }
+
+  draw(L: Layout, now: number): void {
+    const shell = this.#shell;
+    const t = this.#model(L.cols);
+    const v = this.page.shown.view;
+    const f = this.page.shown;
+    const failure = this.page.session.frame.failure;
+    const totals = v?.kind === 'server' ? v.totals : undefined;
+    const ctx = { now };
+    const st = this.state;
+    shell.drawTable(this, L, {
+      table: this.table(L.cols),
+      headKey: t ? titlesKey(t) : '',
+      head: () => headerLine(t!, L.cols, shell.theme),
+      line: (i, selected, width) => {
+        const row = t!.rows[i]!;
+        return taggedLine(t!, rowCells(t!, row, ctx, totals, f.hints), width, shell.theme, selected, baseStyle(row));
+      },
+      placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
+      empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
+      scrollMark: true,
+    });
+    this.#drawPanes(L, now);
+  }
+
+  #drawPanes(L: Layout, now: number): void {
+    const chart = L.pane === 'chart' || L.pane === 'both';
+    const events = L.pane === 'events' || L.pane === 'both';
+    const s = this.page.session;
+    const f = this.page.shown;
+    if (chart) {
+      this.#chart!.draw(
+        { top: L.paneTop, left: 0, width: L.chartWidth, height: L.paneHeight },
+        {
+          rps: s.seriesOf(f, s.history.totals.rps.toArray()),
+          listenQueue: s.seriesOf(f, s.history.totals.listenQueue.toArray()),
+          times: s.seriesOf(f, s.readTimes.toArray()),
+          version: `${f.historyVersion}:${f.historyTicks}`,
+        },
+      );
+    } else {
+      this.#chart!.hide();
+    }
+    const pane = this.#pane!;
+    if (events) {
+      const left = L.pane === 'both' ? L.chartWidth + 1 : 0;
+      const width = L.cols - left;
+      pane.show();
+      place(pane, L.paneTop, L.paneHeight, width, left);
+      pane.setContent(eventLines(s.eventsOf(f), width, L.paneHeight, now, this.#shell.theme).join('\n'));
+    } else {
+      pane.hide();
+    }
+  }
+
+  status(cols: number, now: number): string {
+    const input = this.page.statusInput(cols, now, this.#shell);
+    const t = this.#model(cols);
+    if (t) input.matched = { matched: t.matched, total: t.total };
+    return statusLine(input);
+  }
+
+  footer(): { key: string; label: string }[] {
+    return this.page.footer('main');
+  }
+
+  tick(): boolean {
+    return this.page.tick();
+  }
+}
+
+/** Everything the table's title line depends on. */
+function titlesKey(t: TableModel): string {
+  let k = `${t.kind}|${t.sortId ?? ''}|${t.reverse}`;
+  for (const c of t.columns) k += `|${c.id}:${c.title}:${c.width}:${c.align}`;
+  return k;
+}
+
+function baseStyle(row: RowRef): 'plain' | 'totals' {
+  return row.kind === 'totals' ? 'totals' : 'plain';
+}
+
+function normaliseSort(s: string | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  return columnById(s)?.id ?? s.trim().toLowerCase();
+}
