@@ -15,7 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,12 @@ function packList(): Set<string> {
   // --ignore-scripts: no prepack rebuild under the other tests' feet (dist/ is built already).
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const [info] = JSON.parse(out) as [{ files: PackEntry[] }];
-  return new Set(info.files.map((f) => f.path));
+  // Compiled files of sources deleted since (tsc never removes them) are left out: prepack rebuilds dist/ from scratch.
+  const stale = (f: string): boolean => {
+    const m = /^dist\/(src\/.+?)\.(?:js|js\.map|d\.ts)$/.exec(f);
+    return m !== null && !existsSync(join(ROOT, `${m[1]}.ts`)) && !f.endsWith('oneshot.bundle.js');
+  };
+  return new Set(info.files.map((f) => f.path).filter((f) => !stale(f)));
 }
 
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to '-'. */
@@ -121,7 +126,7 @@ test('no install-time scripts: none in package.json, and npm reports none when t
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
   for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts?.[s], undefined, `scripts.${s}`);
   // Publishing builds first (prepack); a checkout's own `npm ci` builds through postprepare, which npm never runs for a dependency.
-  assert.match(pkg.scripts?.prepack ?? '', /npm run build/);
+  assert.match(pkg.scripts?.prepack ?? '', /rmSync\('dist'.*&& npm run build$/, 'prepack builds dist/ from scratch');
 
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-tarball-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
