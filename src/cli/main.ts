@@ -15,6 +15,7 @@ import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { fullScreenProblem } from '../tui/caps.js';
 import { actionExit } from './exit.js';
+import { write } from './output.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
@@ -62,7 +63,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: -b prints a front line, --json a front object")
+    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: a front line above the monitor's header and -b's table, a front object in --json")
     .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
   addDiagnosisOptions(program);
   program
@@ -128,8 +129,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
-        io.stdout.write(stdoutText);
-        return 0;
+        // A closed or full stdout: quiet exit 0 / one line and 1, like every other output (output.ts).
+        return await write(io.stdout, stdoutText).then(
+          () => 0,
+          (err: unknown) => actionExit(err, io.stderr) ?? 1,
+        );
       }
       io.stderr.write(`tsgitop: ${e.message.replace(/^error: /, '').split('\n')[0]} (see tsgitop --help)\n`);
       return 2;
@@ -161,27 +165,28 @@ function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boo
 
 async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
   if (opts.version) {
-    io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    await write(io.stdout, `tsgitop ${packageVersion()}\n`);
     return 0;
   }
   if (opts.gunicornConfig) {
-    io.stdout.write(`${gunicornConfigPath()}\n`);
+    await write(io.stdout, `${gunicornConfigPath()}\n`);
     return 0;
   }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
-    io.stdout.write(await printColumns());
+    await write(io.stdout, await printColumns());
     return 0;
   }
   if (opts.helpKeys) {
     const { helpKeysText } = await import('../tui/help-keys.js');
-    io.stdout.write(helpKeysText());
+    await write(io.stdout, helpKeysText());
     return 0;
   }
   const c = common(opts);
   const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
+    if (opts.front !== undefined) throw new UsageError('--front goes with the monitor, -b or --json, not --connect-and-read');
     const { connectAndRead } = await import('./dump.js');
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
@@ -196,6 +201,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   if (typeof opts.replay === 'string') {
     if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
     if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
+    if (opts.front !== undefined) throw new UsageError('--front reads a live nginx: it does not go with --replay');
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
     const { runReplayCli } = await import('./replay.js');
@@ -223,9 +229,8 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       descending = sortDescending(checkSortColumn(sort), opts.reverse === true);
     }
   }
-  if (opts.front !== undefined && (fleet || !batch)) {
-    throw new UsageError(fleet ? '--front goes with one stats server address' : '--front goes with -b or --json (batch text); the live monitor does not show the front yet');
-  }
+  if (opts.front !== undefined && fleet) throw new UsageError('--front goes with one stats server address');
+  const front = typeof opts.front === 'string' ? await frontReader(opts.front, c.timeoutMs) : undefined;
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
   if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
@@ -245,11 +250,10 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      const front = typeof opts.front === 'string' ? await frontReader(opts.front, c.timeoutMs) : undefined;
       return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front });
   } finally {
     await recorder?.close();
   }

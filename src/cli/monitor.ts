@@ -4,6 +4,7 @@ import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
 import type { DiagnosisOptions } from '../model/diagnosis.js';
+import type { FrontReader } from './front.js';
 
 export interface MonitorCliOptions extends CommonOptions {
   color: boolean;
@@ -14,13 +15,23 @@ export interface MonitorCliOptions extends CommonOptions {
   recorder?: Recorder | undefined;
   /** Diagnosis thresholds (--slow, …). */
   diagnosis?: DiagnosisOptions | undefined;
+  /** --front: nginx's stub_status, read beside every stats read, shown above the header facts. */
+  front?: FrontReader | undefined;
 }
 
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
   const { runMonitor } = await import('../tui/app.js');
+  const read = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+  const front = opts.front;
   return runMonitor({
     // The monitor passes an abort signal: the read in flight stops when it exits.
-    source: recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }),
+    source: front
+      ? (signal) => {
+          front.pollInBackground();
+          return read(signal);
+        }
+      : read,
+    ...(front ? { frontLine: (v) => (v ? front.apply(v).line : undefined) } : {}),
     addressLabel: addr.display,
     node: opts.node,
     frequencyMs: opts.intervalMs,

@@ -12,7 +12,7 @@
  */
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Readable, Writable } from 'node:stream';
-import type { Sample } from '../model/types.js';
+import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { ReplayControls } from '../session/replay.js';
 import { restoreTerminal, runShell, type RenderInfo as ShellRenderInfo } from './shell.js';
@@ -78,6 +78,8 @@ export interface MonitorOptions {
   hooks?: MonitorHooks;
   /** Diagnosis thresholds (--slow, …). */
   diagnosis?: DiagnosisOptions | undefined;
+  /** A line above the header facts (`--front`: nginx beside the workers), from the view on display. */
+  frontLine?: (view: View | undefined) => string | undefined;
 }
 
 /** Run the monitor until the user quits; resolves with the exit code. */
@@ -87,6 +89,7 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
       source: opts.source,
       now: opts.now ?? Date.now,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.frontLine ? { frontLine: opts.frontLine } : {}),
     },
     addressLabel: opts.addressLabel,
     node: opts.node ?? opts.addressLabel,

@@ -154,8 +154,15 @@ export class MonitorPage {
     return input;
   }
 
-  /** Header items of the frame on display. */
+  /** Header items of the frame on display; the feed's front line (--front) first, on a line of its own. */
   headerItems(now: number, wide: boolean): HeaderItem[] {
+    const items = this.#headerItems(now, wide);
+    const front = this.o.feed.frontLine?.(this.shown.view);
+    if (front === undefined || items.length === 0) return items;
+    return [{ label: '', value: clean(front), style: 'title', clippable: 'right' }, { ...items[0]!, breakBefore: true }, ...items.slice(1)];
+  }
+
+  #headerItems(now: number, wide: boolean): HeaderItem[] {
     const v = this.shown.view;
     if (v?.kind === 'server') return serverHeaderItems(v, now, wide, this.o.addressLabel);
     if (v?.kind === 'emperor') return emperorHeaderItems(v, now, wide, this.o.addressLabel);
@@ -172,8 +179,9 @@ export class MonitorPage {
     const quiet = this.state.paused || this.o.replay || this.shown.view === undefined || this.session.frame.failure !== undefined;
     const stale = quiet ? undefined : this.session.diagnoser.stale(now);
     const d = diagnosisItem(this.shown.view?.diagnosis, stale);
-    if (!d) return { items, maxLines: 3 };
-    return { items: [...packHeader(items, cols, 3).map((line, i) => (i === 0 ? line : line.map((it, k) => (k === 0 ? { ...it, breakBefore: true } : { ...it, breakBefore: false })))).flat(), d], maxLines: 4 };
+    const base = this.o.feed.frontLine ? 4 : 3; // --front's nginx line takes one
+    if (!d) return { items, maxLines: base };
+    return { items: [...packHeader(items, cols, base).map((line, i) => (i === 0 ? line : line.map((it, k) => (k === 0 ? { ...it, breakBefore: true } : { ...it, breakBefore: false })))).flat(), d], maxLines: base + 1 };
   }
 
   /** Footer hints, with q relabelled when the monitor sits on another view. */
