@@ -11,7 +11,7 @@
  * the error, and reads are retried with backoff until the server is back.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Sample } from '../model/types.js';
+import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { ReplayControls } from '../session/replay.js';
 import { restoreTerminal, runShell, type RenderInfo as ShellRenderInfo } from './shell.js';
@@ -75,6 +75,8 @@ export interface MonitorOptions {
   /** Environment (TSGITOP_DEBUG=1 adds a stack to a fatal error). Default process.env. */
   env?: NodeJS.ProcessEnv;
   hooks?: MonitorHooks;
+  /** A line above the header facts (`--front`: nginx beside the workers), from the view on display. */
+  frontLine?: (view: View | undefined) => string | undefined;
 }
 
 /** Run the monitor until the user quits; resolves with the exit code. */
@@ -84,6 +86,7 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
       source: opts.source,
       now: opts.now ?? Date.now,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.frontLine ? { frontLine: opts.frontLine } : {}),
     },
     addressLabel: opts.addressLabel,
     node: opts.node ?? opts.addressLabel,
