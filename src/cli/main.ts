@@ -253,7 +253,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, front });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front });
   } finally {
     await recorder?.close();
   }
