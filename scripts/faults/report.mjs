@@ -326,6 +326,9 @@ if (hs) {
   for (const r of hs.cases) md.push(`| ${esc(r.case)} | ${r.bytes} | ${r.rawControls} | ${r.tableLines} | ${r.widths.length ? r.widths.join(', ') : '-'} |`);
   md.push('');
 }
+const tw = get('output', 'tui widths');
+if (tw) md.push(`The TUI (headless xterm harness, test/faults/tui-width-round2.test.ts): ${tw.rows} worker rows with those statuses all end in cell ${tw.rowCells}; the screen library draws emoji as \`?\` per cell and drops combining marks, and the TUI's helpers measure it that way.`);
+md.push('');
 const sp = get('output', 'sanitizer property');
 const fp = get('output', 'formatter property');
 const ac = get('output', 'absurd numbers in cells');
