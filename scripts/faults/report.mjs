@@ -365,7 +365,7 @@ if (sl) md.push('Symlinks: ' + Object.entries(sl).map(([k, v]) => `${esc(k)} →
 md.push('');
 const mem = get('memory', 'peak rss per read');
 if (mem) {
-  md.push(`Peak RSS of one read (getrusage maxrss of a child process, minus the same child reading a small document); a uWSGI-shaped document: 16 workers, every async core in a request with its CGI vars. Default size cap: ${mem.defaultCapMiB} MiB (\`${esc(mem.capped)}\`).`);
+  md.push(`Peak RSS of one read (VmHWM of a child process, minus the same child reading a small document); a uWSGI-shaped document: 16 workers, every async core in a request with its CGI vars. Default size cap: ${mem.defaultCapMiB} MiB (\`${esc(mem.capped)}\`).`);
   md.push('');
   md.push('| read | document | baseline | peak | peak − baseline | × document | bound |');
   md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
