@@ -326,6 +326,9 @@ if (hs) {
   for (const r of hs.cases) md.push(`| ${esc(r.case)} | ${r.bytes} | ${r.rawControls} | ${r.tableLines} | ${r.widths.length ? r.widths.join(', ') : '-'} |`);
   md.push('');
 }
+const tw = get('output', 'tui widths');
+if (tw) md.push(`The TUI (headless xterm harness, test/faults/tui-width-round2.test.ts): ${tw.rows} worker rows with those statuses all end in cell ${tw.rowCells}; the screen library draws emoji as \`?\` per cell and drops combining marks, and the TUI's helpers measure it that way.`);
+md.push('');
 const sp = get('output', 'sanitizer property');
 const fp = get('output', 'formatter property');
 const ac = get('output', 'absurd numbers in cells');
@@ -362,7 +365,7 @@ if (sl) md.push('Symlinks: ' + Object.entries(sl).map(([k, v]) => `${esc(k)} →
 md.push('');
 const mem = get('memory', 'peak rss per read');
 if (mem) {
-  md.push(`Peak RSS of one read (getrusage maxrss of a child process, minus the same child reading a small document); a uWSGI-shaped document: 16 workers, every async core in a request with its CGI vars. Default size cap: ${mem.defaultCapMiB} MiB (\`${esc(mem.capped)}\`).`);
+  md.push(`Peak RSS of one read (VmHWM of a child process, minus the same child reading a small document); a uWSGI-shaped document: 16 workers, every async core in a request with its CGI vars. Default size cap: ${mem.defaultCapMiB} MiB (\`${esc(mem.capped)}\`).`);
   md.push('');
   md.push('| read | document | baseline | peak | peak − baseline | × document | bound |');
   md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');

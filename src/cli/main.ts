@@ -15,6 +15,7 @@ import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { fullScreenProblem } from '../tui/caps.js';
 import { actionExit } from './exit.js';
+import { write } from './output.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
@@ -128,8 +129,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
-        io.stdout.write(stdoutText);
-        return 0;
+        // A closed or full stdout: quiet exit 0 / one line and 1, like every other output (output.ts).
+        return await write(io.stdout, stdoutText).then(
+          () => 0,
+          (err: unknown) => actionExit(err, io.stderr) ?? 1,
+        );
       }
       io.stderr.write(`tsgitop: ${e.message.replace(/^error: /, '').split('\n')[0]} (see tsgitop --help)\n`);
       return 2;
@@ -161,21 +165,21 @@ function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boo
 
 async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
   if (opts.version) {
-    io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    await write(io.stdout, `tsgitop ${packageVersion()}\n`);
     return 0;
   }
   if (opts.gunicornConfig) {
-    io.stdout.write(`${gunicornConfigPath()}\n`);
+    await write(io.stdout, `${gunicornConfigPath()}\n`);
     return 0;
   }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
-    io.stdout.write(await printColumns());
+    await write(io.stdout, await printColumns());
     return 0;
   }
   if (opts.helpKeys) {
     const { helpKeysText } = await import('../tui/help-keys.js');
-    io.stdout.write(helpKeysText());
+    await write(io.stdout, helpKeysText());
     return 0;
   }
   const c = common(opts);
@@ -249,7 +253,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, front });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front });
   } finally {
     await recorder?.close();
   }

@@ -82,6 +82,8 @@ export interface StatsListener {
 export { EmitterError };
 
 const MAX_HEAD = 8192;
+/** listen() backlog of a stats listener. */
+const STATS_BACKLOG = 4096;
 const MAX_DISCARD = 1 << 20;
 
 /** A Host header value or a host name without port, brackets, case or a trailing dot. */
@@ -151,7 +153,9 @@ function listenOn(server: Server, opts: { path: string } | { host: string; port:
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({ ...opts, exclusive: true });
+    // a deep accept queue (the kernel caps it at net.core.somaxconn): a burst of hostile connects
+    // must not fill it before the next accept loop, or a legitimate client is refused (EAGAIN on unix sockets)
+    server.listen({ ...opts, exclusive: true, backlog: STATS_BACKLOG });
   });
 }
 

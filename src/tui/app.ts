@@ -10,6 +10,7 @@
  * exits: the last good data stays on screen marked STALE with its age and
  * the error, and reads are retried with backoff until the server is back.
  */
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
@@ -75,6 +76,8 @@ export interface MonitorOptions {
   /** Environment (TSGITOP_DEBUG=1 adds a stack to a fatal error). Default process.env. */
   env?: NodeJS.ProcessEnv;
   hooks?: MonitorHooks;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** A line above the header facts (`--front`: nginx beside the workers), from the view on display. */
   frontLine?: (view: View | undefined) => string | undefined;
 }
@@ -95,6 +98,7 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
     sortBy: opts.sortBy,
     reverse: opts.reverse,
     replay: opts.replay,
+    diagnosis: opts.diagnosis,
   };
   try {
     return runShell(

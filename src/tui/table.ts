@@ -22,7 +22,7 @@ import type { VassalStats } from '../protocol/types.js';
 import type { CoreView, Totals, WorkerView } from '../model/types.js';
 import { statusClass } from '../model/status.js';
 import { matchesFilter, type CoresMode } from './state.js';
-import { clean, pad } from './text.js';
+import { clean, cut, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
 
 /** A core shown as a table row, with its worker for context. */
@@ -292,7 +292,7 @@ export function headerLine(model: TableModel, width: number, theme: Theme): stri
       const mark = model.reverse ? '▼' : '▲';
       title = title.length < c.width ? (c.align === 'right' ? mark + title : title + mark) : title.slice(0, c.width - 1) + mark;
     }
-    out += theme.paint(pad(title, c.width, c.align).slice(0, w), sorted ? 'sortHead' : 'tableHead');
+    out += theme.paint(cut(pad(title, c.width, c.align), w), sorted ? 'sortHead' : 'tableHead');
     used += w;
   }
   if (used < width) out += theme.paint(' '.repeat(width - used), 'tableHead');
@@ -338,7 +338,7 @@ export function layCells(
       if (used >= width) break;
     }
     const w = Math.min(c.width, width - used);
-    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
+    const text = cut(pad(cells[i]?.text ?? '', c.width, c.align), w);
     const cell = cells[i];
     const style = cell && cell.style !== 'plain' ? cell.style : base;
     out += style === 'plain' ? escText(text) : theme.paint(text, style);

@@ -15,7 +15,6 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,8 @@ import { RequestCounters } from '../../src/emitter/counters.js';
 import { createClusterStats } from '../../src/emitter/cluster.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import { LONG, figure, percentile, until } from './mode.js';
+import { startChild } from './json-child.js';
+import { killClusterWorkers } from '../emitter/helpers.js';
 
 const WORKER = fileURLToPath(new URL('./round2-worker.js', import.meta.url));
 const APP = fileURLToPath(new URL('./app-child.js', import.meta.url));
@@ -173,17 +174,7 @@ async function forkWorkers(t: TestContext, n: number): Promise<{ port: number; r
     stopping = true;
     cluster.off('exit', respawn);
     cluster.off('listening', onListening);
-    const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(
-      ws.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.isDead()) return r();
-            w.once('exit', () => r());
-            w.process.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killClusterWorkers();
   });
   let port = 0;
   await new Promise<void>((resolve) => {
@@ -268,41 +259,6 @@ test('emitter round 2: cluster — a handler that throws (no error handler: the 
   figure('emitter2', 'cluster throws', { ok, throws: THROWS, requests, exceptions, respawns: respawns() });
 });
 
-/** A child node process printing JSON lines; killed after the test. */
-function child(t: TestContext, file: string, args: string[]): { lines: Record<string, unknown>[]; wait(pred: (l: Record<string, unknown>) => boolean, what: string, ms?: number): Promise<Record<string, unknown>> } {
-  const proc = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      try {
-        lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
-      } catch {
-        /* not ours */
-      }
-      buf = buf.slice(i + 1);
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  t.after(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
-  });
-  return {
-    lines,
-    wait: async (pred, what, ms = 20_000) => {
-      await until(() => lines.some(pred) || proc.exitCode !== null, what, ms);
-      const l = lines.find(pred);
-      if (!l) throw new Error(`${what}: child exited ${proc.exitCode}; stderr: ${stderr}`);
-      return l;
-    },
-  };
-}
-
 /** One legitimate read with a 1 s deadline: ms taken, or undefined if it failed or was late. */
 function legitRead(kind: 'unix' | 'http', target: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -338,8 +294,8 @@ test('emitter round 2: starvation — with 1,000 idle and slow hostile connectio
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-starve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const statsPath = join(dir, 'stats.sock');
-  const app = child(t, APP, [statsPath]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [statsPath]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const httpPort = new URL(info.statsHttp as string).port;
   const HOSTILE = 1000;
   const READS = LONG ? 500 : 150;
@@ -348,8 +304,8 @@ test('emitter round 2: starvation — with 1,000 idle and slow hostile connectio
     ['unix', statsPath],
     ['http', httpPort],
   ] as const) {
-    const attacker = child(t, STARVE, [kind, target, String(HOSTILE), String(LONG ? 60_000 : 30_000)]);
-    await attacker.wait((l) => l.attacking === true, `${HOSTILE} hostile connections to ${kind}`);
+    const attacker = startChild(t, STARVE, [kind, target, String(HOSTILE), String(LONG ? 60_000 : 30_000)]);
+    await attacker.waitLine((l) => l.attacking === true, `${HOSTILE} hostile connections to ${kind}`);
     const lat: number[] = [];
     let failed = 0;
     const t0 = Date.now();
@@ -400,8 +356,8 @@ function statusOf(port: number, data: string, piece = 0): Promise<string> {
 test('emitter round 2: Host check — a non-loopback Host gets 421 for the stats and /metrics (DNS rebinding); loopback names are served', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-host-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const app = child(t, APP, [join(dir, 'stats.sock')]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const port = Number(new URL(info.statsHttp as string).port);
   const rows: { host: string; path: string; status: string }[] = [];
   for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost', `127.0.0.1:${port}`, '[::1]']) {
@@ -417,8 +373,8 @@ test('emitter round 2: Host check — a non-loopback Host gets 421 for the stats
 test('emitter round 2: a 9 KB request head gets 431 even when it arrives in one read', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-head-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const app = child(t, APP, [join(dir, 'stats.sock')]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const port = Number(new URL(info.statsHttp as string).port);
   const head = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(9000)}\r\n\r\n`;
   const oneWrite = await statusOf(port, head);

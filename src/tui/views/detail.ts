@@ -90,7 +90,7 @@ export class DetailView implements View<UiState> {
   }
 
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    return { items: this.page.headerItems(now, cols >= 100), maxLines: 3 };
+    return this.page.header(now, cols);
   }
 
   panes(): { chart: boolean; events: boolean } {

@@ -17,7 +17,7 @@ import { MonitorSession } from '../../session/monitor.js';
 import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay.js';
 import { bind, sortDefault, tableActions, type Action, type Bound, type SortLens, type TableInfo } from '../actions.js';
 import { ThroughputChart } from '../chart.js';
-import { emperorHeaderItems, serverHeaderItems, type HeaderItem } from '../header.js';
+import { emperorHeaderItems, packHeader, serverHeaderItems, type HeaderItem } from '../header.js';
 import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding } from '../keys.js';
 import { eventLines } from '../panes.js';
 import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
@@ -28,6 +28,8 @@ import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { Memo } from '../memo.js';
 import { columnById } from '../../columns.js';
+import type { DiagnosisOptions } from '../../model/diagnosis.js';
+import { diagnosisItem } from '../diagnosis.js';
 
 /** Period of the shell's clock ticker, ms (ages and the header time move between reads). */
 const TICK_MS = 1000;
@@ -47,6 +49,8 @@ export interface MonitorPageOptions {
   replay?: ReplayControls | undefined;
   /** Footer label of q when the monitor sits on another view (the fleet). */
   backLabel?: string | undefined;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
 }
 
 /** One monitored target: its session, its UI state and the frame on display (shared by the worker table and the detail view). */
@@ -79,6 +83,7 @@ export class MonitorPage {
       backoff: o.feed.backoff,
       replay: o.replay,
       now: this.now,
+      diagnosis: o.diagnosis,
     });
     this.shown = this.session.frame;
   }
@@ -164,6 +169,21 @@ export class MonitorPage {
     return [{ label: 'tsgitop', value: clean(this.o.addressLabel), clippable: 'left' }];
   }
 
+  /**
+   * The view's header: the frame's items in 3 lines, and — when a rule fires — the
+   * diagnosis as a 4th line of its own (most severe verdict; `!` lists all).
+   */
+  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
+    const items = this.headerItems(now, cols >= 100);
+    // stale: reads stopped arriving (a hanging read); a failing read already says STALE in the status line
+    const quiet = this.state.paused || this.o.replay || this.shown.view === undefined || this.session.frame.failure !== undefined;
+    const stale = quiet ? undefined : this.session.diagnoser.stale(now);
+    const d = diagnosisItem(this.shown.view?.diagnosis, stale);
+    const base = this.o.feed.frontLine ? 4 : 3; // --front's nginx line takes one
+    if (!d) return { items, maxLines: base };
+    return { items: [...packHeader(items, cols, base).map((line, i) => (i === 0 ? line : line.map((it, k) => (k === 0 ? { ...it, breakBefore: true } : { ...it, breakBefore: false })))).flat(), d], maxLines: base + 1 };
+  }
+
   /** Footer hints, with q relabelled when the monitor sits on another view. */
   footer(context: 'main' | 'detail'): { key: string; label: string }[] {
     const hints = footerHints(context, this.keyMap);
@@ -240,6 +260,11 @@ export function monitorActions(page: MonitorPage): Partial<Record<ActionId, Acti
     replaySpeed: replayAction(replay, (r, d) => r.changeSpeed(d)),
     replaySeek: replayAction(replay, (r, d) => r.seek(d * REPLAY_SEEK_MS)),
     replayJump: replayAction(replay, (r, d) => r.jump(d)),
+    diagnosis: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'diagnosis' } } }),
+    inflight: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'inflight' } } }),
+    sockets: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'sockets' } } }),
+    // 1-9 in the diagnosis list (bound here so the help overlay lists it; in the table 1-9 sort)
+    jump: () => ({ reaction: 'none' }),
   };
 }
 
@@ -317,7 +342,7 @@ export class WorkersView implements View<UiState> {
   }
 
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    return { items: this.page.headerItems(now, cols >= 100), maxLines: this.page.o.feed.frontLine ? 4 : 3 };
+    return this.page.header(now, cols);
   }
 
   panes(): { chart: boolean; events: boolean } {
