@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN } from '../cli/run-cli.js';
 import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
-import { get, pythonAvailable, startGunicorn } from '../gunicorn/helpers.js';
-import { nginxAvailable, proxyLocation, startNginx } from './helpers.js';
+import { pythonAvailable, startGunicorn } from '../gunicorn/helpers.js';
+import { nginxAvailable, proxyLocation, saturate, startNginx } from './helpers.js';
 
 function skipReason(): string | undefined {
   const n = nginxAvailable();
@@ -25,20 +25,8 @@ test('monitor --front in tmux: the header leads with nginx beside the saturated 
   t.after(() => g.stop());
   const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
   t.after(() => n.stop());
-  let stop = false;
-  let sent = 0;
-  const end = Date.now() + 20_000;
-  const lane = async (): Promise<void> => {
-    while (!stop && Date.now() < end && sent < 300) {
-      sent++;
-      await get(n.ports[0]!, '/slow?s=1', {}, 10_000).catch(() => 0);
-    }
-  };
-  const lanes = Promise.all(Array.from({ length: 8 }, lane));
-  t.after(async () => {
-    stop = true;
-    await lanes;
-  });
+  const load = saturate(n.ports[0]!, '/slow?s=1');
+  t.after(() => load.stop());
   await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
   const tm = TmuxSession.start(t, `node ${BIN} -f 0.5 --no-color --front ${n.statusUrl} ${g.statsAddress}`, { name: 'front', cols: 120, rows: 30 });
   const screen = await tm.waitScreen(/nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [\d.]+ req\/s {2}busy 1\/1 {2}lq \d+\/2 FULL/, 'the front line with a full queue');
@@ -47,7 +35,7 @@ test('monitor --front in tmux: the header leads with nginx beside the saturated 
   const at = lines.findIndex((l) => /^\s*nginx [\d.]+ req\/s/.test(l));
   assert.ok(at >= 0 && at < 3, `the front line is at the top:\n${screen}`);
   assert.match(lines.slice(at + 1, at + 5).join('\n'), /uWSGI|RPS|req/, 'the usual header facts follow');
-  stop = true;
+  await load.stop();
   tm.keys('q');
   const stty = await tm.exited();
   assert.match(stty, /^exit=0$/m);
