@@ -1,7 +1,8 @@
 /**
  * The live monitor with `--front`, as a person runs it: in tmux, a real nginx-light in front of a
  * real gunicorn (stats module) whose only worker is saturated; the header's first line shows
- * nginx beside the workers with the listen queue FULL, and q quits with the terminal restored.
+ * nginx beside the workers with the listen queue FULL, the diagnosis line the front's verdict, and
+ * q quits with the terminal restored.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,7 @@ function skipReason(): string | undefined {
   return tmuxAvailable();
 }
 
-test('monitor --front in tmux: the header leads with nginx beside the saturated workers', async (t) => {
+test('monitor --front in tmux: the header leads with nginx beside the saturated workers, the diagnosis says backend saturated', async (t) => {
   const why = skipReason();
   if (why) return t.skip(why);
   const g = await startGunicorn({ workers: 1, backlog: 2 });
@@ -35,6 +36,8 @@ test('monitor --front in tmux: the header leads with nginx beside the saturated 
   const at = lines.findIndex((l) => /^\s*nginx [\d.]+ req\/s/.test(l));
   assert.ok(at >= 0 && at < 3, `the front line is at the top:\n${screen}`);
   assert.match(lines.slice(at + 1, at + 5).join('\n'), /uWSGI|RPS|req/, 'the usual header facts follow');
+  // the diagnosis line gains the front's verdict
+  await tm.waitScreen(/backend saturated: nginx [\d.]+ req\/s > workers [\d.]+ req\/s/, 'the front verdict on the diagnosis line');
   await load.stop();
   tm.keys('q');
   const stty = await tm.exited();
