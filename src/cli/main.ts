@@ -13,7 +13,7 @@ import { parseAddress } from '../protocol/address.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
-import { fullScreenProblem } from '../tui/caps.js';
+import { asciify, fullScreenProblem, utf8Locale } from '../tui/caps.js';
 import { actionExit } from './exit.js';
 import { write } from './output.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
@@ -244,7 +244,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       return await runFleetBatch(
         targets,
         { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
-        (text) => write(io.stdout, text),
+        (text) => write(io.stdout, opts.json === true || utf8Locale(io.env) ? text : asciify(text)),
       );
     }
     const addr = targets[0]!.address;

@@ -253,7 +253,7 @@ export function monitorActions(page: MonitorPage): Partial<Record<ActionId, Acti
       const every = fast ? Math.min(page.o.fastMs, page.o.intervalMs) : page.o.intervalMs;
       return { state: { ...st, fast }, reaction: 'redraw', message: fast ? `fast refresh: every ${formatEvery(every)}` : `refresh every ${formatEvery(every)}` };
     },
-    chart: (st, ctx) => paneToggle(st, ctx.rows, 'chart'),
+    chart: (st, ctx) => (page.shown.view?.kind === 'emperor' ? { reaction: 'redraw', message: 'no throughput chart for vassals' } : paneToggle(st, ctx.rows, 'chart')),
     events: (st, ctx) => paneToggle(st, ctx.rows, 'events'),
     replayPause: replayAction(replay, (r) => r.togglePause()),
     replayStep: replayAction(replay, (r, d) => r.step(d)),
@@ -434,13 +434,18 @@ export class WorkersView implements View<UiState> {
   }
 
   footer(): { key: string; label: string }[] {
-    return this.page.footer('main');
+    const hints = this.page.footer('main');
+    // Keys that mean nothing for a vassal table (no worker detail, no cores, no throughput chart) are not offered there.
+    return this.page.shown.view?.kind === 'emperor' ? hints.filter((h) => !VASSAL_UNOFFERED.has(h.label)) : hints;
   }
 
   tick(): boolean {
     return this.page.tick();
   }
 }
+
+/** Footer hints not offered on a vassal table. */
+const VASSAL_UNOFFERED = new Set(['detail', 'chart', 'cores', 'totals']);
 
 /** Everything the table's title line depends on. */
 function titlesKey(t: TableModel): string {
