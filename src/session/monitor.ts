@@ -21,7 +21,7 @@ import type { StatsDocument } from '../protocol/types.js';
 import { oneLine } from '../text/sanitize.js';
 import { rowHints } from './hints.js';
 import { Poller } from './poller.js';
-import { replayReadIntervalMs, type ReplayControls } from './replay.js';
+import { replayReadIntervalMs, type ReplayControls } from './replay-controls.js';
 import { formatAge } from '../format.js';
 
 /** One read of the stats source; rejects on failure. Gets an AbortSignal that fires when the session stops. */
