@@ -309,6 +309,67 @@ md.push('| --- | --- |');
 for (const f of all('jobcontrol', '')) md.push(`| ${esc(f.name)} | ${esc(Object.entries(f.value).map(([k, v]) => `${k} ${v}`).join(', '))} |`);
 md.push('');
 
+// Hardening round 2: output, files, memory (test/faults/output-round2.test.ts, record-memory-round2.test.ts).
+md.push('## Hardening round 2: what reaches the terminal, files we write, memory per read');
+md.push('');
+md.push('`test/faults/output-round2.test.ts` and `test/faults/record-memory-round2.test.ts`: the real `bin/tsgitop` in child processes,');
+md.push('real pipes (`bash`, `head`, `false`), `/dev/full`, a pty from `script(1)`. Server strings hold an OSC title, CSI 2J, CSI 6n,');
+md.push('the C1 CSI U+009B, bidi RLO and isolates, CJK, emoji, combining marks, tab/newline/DEL/NUL. One sanitizer');
+md.push('(`src/text/sanitize.ts`) shows controls as `\\xHH` and bidi as `\\uHHHH` and measures terminal cells.');
+md.push('');
+md.push(`Tests: ${verdict('output:')}; ${verdict('record:')}; ${verdict('memory:')}.`);
+md.push('');
+const hs = get('output', 'hostile strings');
+if (hs) {
+  md.push('| output | bytes | raw control characters | table lines | cell widths of the table lines |');
+  md.push('| --- | ---: | ---: | ---: | --- |');
+  for (const r of hs.cases) md.push(`| ${esc(r.case)} | ${r.bytes} | ${r.rawControls} | ${r.tableLines} | ${r.widths.length ? r.widths.join(', ') : '-'} |`);
+  md.push('');
+}
+const sp = get('output', 'sanitizer property');
+const fp = get('output', 'formatter property');
+const ac = get('output', 'absurd numbers in cells');
+md.push(
+  `Properties: the sanitizer over ${sp ? sp.cases : '-'} random strings (no raw control survives, \`pad\` is exact in cells, a clip never cuts an escape or a surrogate pair); ` +
+    `every number formatter over ${fp ? fp.cases : '-'} (value, width ${fp ? fp.widths : ''}) pairs never exceeds its width (caps \`>999d\`, \`>999G\`, \`>99P\`, \`>1024E\`); ` +
+    `${ac ? ac.cells : '-'} worker/core cells with ${ac ? ac.values.join(', ') : '-'} in every field fit their columns and keep the batch table at one width.`,
+);
+md.push('');
+const ct = get('output', 'connect-and-read terminal');
+if (ct) {
+  md.push('`--connect-and-read` of `HELLO ESC]0;pwned BEL ESC[6n U+009B 6n U+202E end`: piped, ' + esc(ct.piped) + '; on a terminal: ' + code(ct.terminal) + '.');
+  for (const [k, v] of Object.entries(ct)) if (k !== 'piped' && k !== 'terminal') md.push(`- \`tsgitop ${esc(k)}\` → ${code(v)}`);
+  md.push('');
+}
+const cs = get('output', 'closed stdout');
+if (cs) {
+  md.push('| closed or full stdout | exit | stderr | took |');
+  md.push('| --- | ---: | --- | ---: |');
+  for (const r of cs) md.push(`| ${esc(code(r.command))} | ${r.exit} | ${r.stderr ? esc(code(r.stderr)) : '(empty)'} | ${r.ms} ms |`);
+  md.push('');
+}
+const ov = get('output', 'option as value');
+if (ov) {
+  md.push('| option followed by an option | exit | stderr |');
+  md.push('| --- | ---: | --- |');
+  for (const r of ov) md.push(`| ${esc(code('tsgitop ' + r.args))} | ${r.code} | ${esc(code(r.stderr))} |`);
+  md.push('');
+}
+const fm = get('record', 'file modes');
+if (fm) md.push('`--record` file modes (umask 000): ' + Object.entries(fm).map(([k, v]) => `${esc(k)} ${v}`).join('; ') + '.');
+const sl = get('record', 'symlinks');
+if (sl) md.push('Symlinks: ' + Object.entries(sl).map(([k, v]) => `${esc(k)} → ${code(v)}`).join('; ') + '.');
+md.push('');
+const mem = get('memory', 'peak rss per read');
+if (mem) {
+  md.push(`Peak RSS of one read (getrusage maxrss of a child process, minus the same child reading a small document); a uWSGI-shaped document: 16 workers, every async core in a request with its CGI vars. Default size cap: ${mem.defaultCapMiB} MiB (\`${esc(mem.capped)}\`).`);
+  md.push('');
+  md.push('| read | document | baseline | peak | peak − baseline | × document | bound |');
+  md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of mem.rows) md.push(`| ${esc(r.read)} | ${r.documentMiB} MiB | ${r.baselineMiB} MiB | ${r.peakMiB} MiB | ${r.deltaMiB} MiB | ${r.ratio} | ${r.bound} |`);
+  md.push('');
+}
+
 // Bugs.
 md.push('## Bugs found by this suite');
 md.push('');

@@ -19,6 +19,13 @@ export class FrontReader {
     readonly opts: { timeoutMs: number },
   ) {}
 
+  #inFlight: Promise<void> | undefined;
+
+  /** Start a read unless one is in flight (the monitor: the front never delays the stats reads). */
+  pollInBackground(): void {
+    this.#inFlight ??= this.poll().finally(() => (this.#inFlight = undefined));
+  }
+
   /** One read; keeps the previous sample for the rates. Never throws. */
   async poll(): Promise<void> {
     try {
@@ -44,7 +51,7 @@ export class FrontReader {
     }
     if (view.kind !== 'server') return { line: clean(frontText(f)), json: frontToJson(f) };
     const v = frontVerdict(f, view);
-    if (v) view.diagnosis = sortVerdicts([v, ...view.diagnosis]);
+    if (v && !view.diagnosis.some((d) => d.message === v.message)) view.diagnosis = sortVerdicts([v, ...view.diagnosis]);
     return { line: clean(stackText(f, view)), json: frontToJson(f) };
   }
 }

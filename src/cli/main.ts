@@ -62,7 +62,7 @@ function buildProgram(): Command {
     .option('--no-color', 'no colours (also when NO_COLOR is set)')
     .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
     .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: -b prints a front line, --json a front object")
+    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: a front line above the monitor's header and -b's table, a front object in --json")
     .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
   addDiagnosisOptions(program);
   program
@@ -182,6 +182,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   const diagnosis = diagnosisOptions(opts);
   if (typeof opts.connectAndRead === 'string') {
     if (addresses.length > 0) throw new UsageError(`--connect-and-read takes one address; unexpected '${addresses[0]}'`);
+    if (opts.front !== undefined) throw new UsageError('--front goes with the monitor, -b or --json, not --connect-and-read');
     const { connectAndRead } = await import('./dump.js');
     return connectAndRead(parseAddress(opts.connectAndRead), { ...c, pretty: opts.pretty === true }, io);
   }
@@ -196,6 +197,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   if (typeof opts.replay === 'string') {
     if (addresses.length > 0 || opts.targets !== undefined) throw new UsageError('--replay plays a recording: it takes no address or --targets');
     if (opts.record !== undefined) throw new UsageError('--replay and --record do not go together');
+    if (opts.front !== undefined) throw new UsageError('--front reads a live nginx: it does not go with --replay');
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
     const { runReplayCli } = await import('./play.js');
@@ -223,9 +225,8 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       descending = sortDescending(checkSortColumn(sort), opts.reverse === true);
     }
   }
-  if (opts.front !== undefined && (fleet || !batch)) {
-    throw new UsageError(fleet ? '--front goes with one stats server address' : '--front goes with -b or --json (batch text); the live monitor does not show the front yet');
-  }
+  if (opts.front !== undefined && fleet) throw new UsageError('--front goes with one stats server address');
+  const front = typeof opts.front === 'string' ? await frontReader(opts.front, c.timeoutMs) : undefined;
   const recorder = typeof opts.record === 'string' ? await openRecorder(opts.record, io) : undefined;
   if (noScreen !== undefined) io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor, printing batch text instead (-b)\n`);
   try {
@@ -245,11 +246,10 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     const addr = targets[0]!.address;
     if (batch) {
       const { runBatch } = await import('./batch.js');
-      const front = typeof opts.front === 'string' ? await frontReader(opts.front, c.timeoutMs) : undefined;
       return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, front });
   } finally {
     await recorder?.close();
   }

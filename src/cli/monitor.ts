@@ -3,6 +3,7 @@ import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
+import type { FrontReader } from './front.js';
 
 export interface MonitorCliOptions extends CommonOptions {
   color: boolean;
@@ -11,13 +12,23 @@ export interface MonitorCliOptions extends CommonOptions {
   node: string;
   /** --record: every read (and every failed read) is appended to the recording. */
   recorder?: Recorder | undefined;
+  /** --front: nginx's stub_status, read beside every stats read, shown above the header facts. */
+  front?: FrontReader | undefined;
 }
 
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
   const { runMonitor } = await import('../tui/app.js');
+  const read = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+  const front = opts.front;
   return runMonitor({
     // The monitor passes an abort signal: the read in flight stops when it exits.
-    source: recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes }),
+    source: front
+      ? (signal) => {
+          front.pollInBackground();
+          return read(signal);
+        }
+      : read,
+    ...(front ? { frontLine: (v) => (v ? front.apply(v).line : undefined) } : {}),
     addressLabel: addr.display,
     node: opts.node,
     frequencyMs: opts.intervalMs,

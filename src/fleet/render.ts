@@ -6,6 +6,7 @@ import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } f
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
 import { clean, pad } from '../text/sanitize.js';
+import { fleetVerdictLines } from '../render/diagnosis.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
@@ -88,6 +89,8 @@ export function fleetTotalsRow(t: FleetTotals): FleetRow {
     vassals: undefined,
     ageMs: undefined,
     view: undefined,
+    oldestRequest: undefined,
+    verdict: undefined,
   };
 }
 
@@ -147,6 +150,7 @@ export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): s
   lines.push('', withError(titleLine(cols), 'ERROR'));
   for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));
   lines.push(totalsLine(cols, view.totals));
+  lines.push(...fleetVerdictLines(rows).map((l) => clean(l)));
   return clipLines(lines, width);
 }
 
@@ -205,6 +209,8 @@ export function fleetToJson(view: FleetView): Record<string, unknown> {
       requests: n(r.requests),
       version: r.version ?? null,
       age_ms: n(r.ageMs),
+      oldest_request: r.oldestRequest ? { method: r.oldestRequest.method ?? null, path: r.oldestRequest.path ?? null, age: n(r.oldestRequest.age) } : null,
+      verdict: r.verdict ? { rule: r.verdict.rule, severity: r.verdict.severity, message: r.verdict.message } : null,
     })),
   };
 }

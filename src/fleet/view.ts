@@ -14,7 +14,8 @@
  *   `downAfterMs` (default: the larger of 5 intervals and 10 s).
  */
 import { buildView } from '../model/view.js';
-import type { EmperorView, Sample, ServerView, View } from '../model/types.js';
+import type { EmperorView, InFlightView, Sample, ServerView, Verdict, View } from '../model/types.js';
+import { diagnoseOnce, staleVerdict } from '../model/diagnosis.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Target } from './targets.js';
 
@@ -83,6 +84,10 @@ export interface FleetRow {
   ageMs: number | undefined;
   /** The target's full view (drill-down); undefined without data. */
   view: View | undefined;
+  /** The target's oldest request in flight (method, path without query, age), if any. */
+  oldestRequest: InFlightView | undefined;
+  /** The target's worst verdict (stale when not up, else the model's rules on its last view); undefined when healthy. */
+  verdict: Verdict | undefined;
 }
 
 export interface FleetTotals {
@@ -158,7 +163,10 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming): FleetRow
     vassals: undefined,
     ageMs: t.cur ? Math.max(0, now - t.cur.at) : undefined,
     view,
+    oldestRequest: undefined,
+    verdict: undefined,
   };
+  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view ? diagnoseOnce(view)[0] : undefined;
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);
   return row;
@@ -174,6 +182,7 @@ function fillServer(row: FleetRow, v: ServerView): void {
   row.requests = v.totals.requests;
   row.listenQueue = v.header.listenQueue;
   row.version = v.header.version;
+  row.oldestRequest = v.inflight[0];
 }
 
 function fillEmperor(row: FleetRow, v: EmperorView): void {

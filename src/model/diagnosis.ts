@@ -109,6 +109,23 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   return out;
 }
 
+/** Verdicts of an Emperor view on its own: a blacklisted vassal is a crash loop. */
+export function diagnoseEmperor(view: EmperorView): Verdict[] {
+  return (view.blacklist ?? []).map((b) =>
+    verdict('crash_loop', `crash loop: vassal ${b.vassal} blacklisted (attempt ${b.attempts ?? '?'}, throttle ${b.throttleLevel ?? '?'}s)`, { vassal: b.vassal }),
+  );
+}
+
+/** Verdicts one view supports without history (the fleet's per-target verdict), most severe first. */
+export function diagnoseOnce(view: View, opts: DiagnosisOptions = {}): Verdict[] {
+  return sortVerdicts(view.kind === 'server' ? diagnoseView(view, opts) : diagnoseEmperor(view));
+}
+
+/** The `stale` verdict for data `ageMs` old. */
+export function staleVerdict(ageMs: number): Verdict {
+  return verdict('stale', `stale: no fresh read for ${formatAge(Math.max(0, ageMs) / 1000)}`);
+}
+
 interface WorkerMemory {
   /** (ms, respawns counted at that read) — respawns only, cheaper spawns excluded. */
   respawns: { at: number; n: number }[];
@@ -151,7 +168,7 @@ export class Diagnoser {
   stale(nowMs: number): Verdict | undefined {
     if (this.#last === undefined) return undefined;
     const age = (nowMs - this.#last) / 1000;
-    return age > this.opts.staleSeconds ? verdict('stale', `stale: no fresh read for ${formatAge(age)}`) : undefined;
+    return age > this.opts.staleSeconds ? staleVerdict(nowMs - this.#last) : undefined;
   }
 
   #server(view: ServerView): Verdict[] {
@@ -205,10 +222,7 @@ export class Diagnoser {
 
   #emperor(view: EmperorView): Verdict[] {
     const o = this.opts;
-    const out: Verdict[] = [];
-    for (const b of view.blacklist ?? []) {
-      out.push(verdict('crash_loop', `crash loop: vassal ${b.vassal} blacklisted (attempt ${b.attempts ?? '?'}, throttle ${b.throttleLevel ?? '?'}s)`, { vassal: b.vassal }));
-    }
+    const out: Verdict[] = diagnoseEmperor(view);
     const blacklisted = new Set((view.blacklist ?? []).map((b) => b.vassal));
     const windowMs = o.crashWindowSeconds * 1000;
     for (const e of view.events ?? []) {

@@ -14,5 +14,5 @@ export { History, type HistoryOptions, type WorkerSeries, type TotalsSeries } fr
 export { countersWentDown, isSpawn, avgNow } from './workers.js';
 export { buildSockets, socketView, worstSocket, queueText } from './sockets.js';
 export { blacklistOf, vassalEvents } from './emperor.js';
-export { Diagnoser, diagnoseView, sortVerdicts, worstVerdict, formatAge, DEFAULT_DIAGNOSIS, RULE_ORDER, type DiagnosisOptions } from './diagnosis.js';
+export { Diagnoser, diagnoseView, diagnoseOnce, diagnoseEmperor, staleVerdict, sortVerdicts, worstVerdict, formatAge, DEFAULT_DIAGNOSIS, RULE_ORDER, type DiagnosisOptions } from './diagnosis.js';
 export { inflightOf } from './view.js';

@@ -84,12 +84,18 @@ export function tooLargeError(addr: Address, maxBytes: number, declared?: number
   return new StatsError('TOO_LARGE', `answer from ${addr.display} exceeds the size cap of ${formatSize(maxBytes)}${what}`);
 }
 
+/** A sink that outgrows its first 64 KiB jumps to this (or the cap, if smaller) at once. */
+const SINK_JUMP = 64 * 1024 * 1024;
+
 /**
- * The bytes of one answer, collected into one buffer that grows by
- * doubling (capped at the size cap), instead of a list of chunks joined at
- * the end: a read holds the document about once (at most 1.5× while it
- * grows, and only the pages written count in RSS), never chunks + their
- * concatenation (2×).
+ * The bytes of one answer, collected into one buffer instead of a list of
+ * chunks joined at the end (chunks + their concatenation = 2× the
+ * document, plus the garbage chunks until a GC). It starts at 64 KiB (or
+ * the announced length); the first time it is outgrown it jumps straight to
+ * the size cap (at most 64 MiB; beyond that it doubles): the memory is
+ * uninitialised and only the pages actually written count in RSS, so a
+ * read holds the document about once and leaves no trail of outgrown
+ * buffers.
  */
 export class ByteSink {
   #buf: Buffer;
@@ -111,7 +117,7 @@ export class ByteSink {
     const need = this.#len + chunk.length;
     if (need > this.#max) return false;
     if (need > this.#buf.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.min(this.#max, Math.max(need, this.#buf.length * 2)));
+      const grown = Buffer.allocUnsafeSlow(Math.min(this.#max, Math.max(need, this.#buf.length * 2, SINK_JUMP)));
       this.#buf.copy(grown, 0, 0, this.#len);
       this.#buf = grown;
     }

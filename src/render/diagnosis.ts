@@ -85,3 +85,10 @@ export function emperorJson(view: EmperorView): Record<string, unknown> {
     diagnosis: diagnosisJson(view),
   };
 }
+
+/** The fleet's per-target worst verdicts under its table: `diagnosis:` and `  LABEL: verdict` for each target that has one. */
+export function fleetVerdictLines(rows: readonly { label: string; verdict: Verdict | undefined }[]): string[] {
+  const bad = rows.filter((r) => r.verdict !== undefined);
+  if (bad.length === 0) return [];
+  return ['', 'diagnosis (worst per target):', ...bad.map((r) => `  ${r.label}: ${r.verdict!.message}`)];
+}

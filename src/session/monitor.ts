@@ -40,6 +40,8 @@ export interface MonitorFeed {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Called once when the monitor is done with the feed. */
   close?(): Promise<void>;
+  /** A line above the header facts, from the view on display (`--front`: nginx beside the workers). */
+  frontLine?: (view: View | undefined) => string | undefined;
 }
 
 export interface MonitorSessionOptions {

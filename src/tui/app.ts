@@ -10,7 +10,7 @@
  * exits: the last good data stays on screen marked STALE with its age and
  * the error, and reads are retried with backoff until the server is back.
  */
-import type { Sample } from '../model/types.js';
+import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { ReplayControls } from '../session/replay-controls.js';
 import { restoreTerminal, runShell, type RenderInfo as ShellRenderInfo, type TerminalOptions } from './shell.js';
@@ -56,6 +56,8 @@ export interface MonitorOptions extends TerminalOptions {
    */
   replay?: ReplayControls;
   hooks?: MonitorHooks;
+  /** A line above the header facts (`--front`: nginx beside the workers), from the view on display. */
+  frontLine?: (view: View | undefined) => string | undefined;
 }
 
 /** Run the monitor until the user quits; resolves with the exit code. */
@@ -65,6 +67,7 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
       source: opts.source,
       now: opts.now ?? Date.now,
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.frontLine ? { frontLine: opts.frontLine } : {}),
     },
     addressLabel: opts.addressLabel,
     node: opts.node ?? opts.addressLabel,

@@ -113,6 +113,7 @@ test('renderFleetText: header, one line per target, fits the width by dropping c
   const rowA = lines[title + 1]!;
   const rowB = lines[title + 2]!;
   assert.match(rowA, /^a\s+up\s+0\/2\s+200\s+0\s+1\.0ms\s+0s\s+10\.0\s+200\s+2\.0\.21-debian\s+127\.0\.0\.1:1$/);
+  assert.deepEqual(lines.slice(-2), ["diagnosis (worst per target):", "  a: error burst: 10.0 exceptions/s (most: worker 1)"], "worst verdict per target under the table");
   assert.match(rowB, /^b\s+DOWN\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+127\.0\.0\.1:2\s+connection refused by 127\.0\.0\.1:2 \(nothing listening there\)$/);
 
   const narrow = renderFleetText(v, { width: 40 });
@@ -161,6 +162,8 @@ test('fleetToJson: stable keys, null for unknown', () => {
     requests: null,
     version: null,
     age_ms: null,
+    oldest_request: null,
+    verdict: null,
   });
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(j)));
 });

@@ -143,8 +143,15 @@ export class MonitorPage {
     return input;
   }
 
-  /** Header items of the frame on display. */
+  /** Header items of the frame on display; the feed's front line (--front) first, on a line of its own. */
   headerItems(now: number, wide: boolean): HeaderItem[] {
+    const items = this.#headerItems(now, wide);
+    const front = this.o.feed.frontLine?.(this.shown.view);
+    if (front === undefined || items.length === 0) return items;
+    return [{ label: '', value: clean(front), style: 'title', clippable: 'right' }, { ...items[0]!, breakBefore: true }, ...items.slice(1)];
+  }
+
+  #headerItems(now: number, wide: boolean): HeaderItem[] {
     const v = this.shown.view;
     if (v?.kind === 'server') return serverHeaderItems(v, now, wide, this.o.addressLabel);
     if (v?.kind === 'emperor') return emperorHeaderItems(v, now, wide, this.o.addressLabel);
@@ -282,7 +289,8 @@ export abstract class PageView {
   }
 
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    return { items: this.page.headerItems(now, cols >= 100), maxLines: 3 };
+    // A front line (--front) takes a header line of its own.
+    return { items: this.page.headerItems(now, cols >= 100), maxLines: this.page.o.feed.frontLine ? 4 : 3 };
   }
 
   tick(): boolean {

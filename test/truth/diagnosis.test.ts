@@ -1,0 +1,89 @@
+/**
+ * Issue 12 "done when" 2 and 4, and the diagnosis rules against a real
+ * uWSGI 2.0: a full listen queue (`--listen 8 --processes 1`, 20 concurrent
+ * slow requests) shows `FULL` in the header, the queue-full and saturated
+ * verdicts and a queue event; a slow request is named with worker, method,
+ * path and age; a crash-looping worker gives the crash-loop verdict and its
+ * respawn events.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startUwsgi, stopAllUwsgi, uwsgiAvailable } from '../helpers/uwsgi.js';
+import { httpGet, startCli, waitView, writeApp } from './helpers.js';
+
+const avail = uwsgiAvailable();
+const skip = avail.ok ? false : `uwsgi not installed: ${avail.reason}`;
+if (skip) console.log(`# skipping real-uWSGI diagnosis tests: ${skip}`);
+after(() => stopAllUwsgi());
+
+test('--listen 8 --processes 1 with 20 concurrent slow requests: lq 9/8 FULL, queue full + saturated verdicts, a queue event', { skip, timeout: 90_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app, extraArgs: ['--listen', '8'] });
+  t.after(() => u.stop());
+  // a fresh master reads max_queue 0 for a moment: wait for the real backlog first
+  await waitView(u.statsAddress, (v) => v.sockets.some((k) => k.maxQueue === 8));
+  const cli = startCli(['-b', '-n', '12', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine((l) => l.startsWith('diagnosis: ok'));
+  const reqs = Array.from({ length: 20 }, () => httpGet(u.httpPort, '/slow?s=2', {}, 60_000));
+  t.after(async () => {
+    await u.stop();
+    await Promise.all(reqs);
+  });
+  const header = await cli.waitLine((l) => /lq: 9\/8 FULL/.test(l), 30_000);
+  assert.match(header, /lq: 9\/8 FULL/);
+  await cli.waitLine((l) => /^diagnosis: saturated: all 1 workers busy, \d+ waiting in the listen queue \| queue full: 127\.0\.0\.1:\d+ 9\/8 FULL/.test(l));
+  await cli.waitLine((l) => /^event: queue_full: listen queue of 127\.0\.0\.1:\d+ full \(9\/8 FULL\)$/.test(l));
+  // uWSGI 2.0 itself never counts these as listen_queue_errors: the reason for reading queue/max_queue
+  assert.ok(cli.lines.some((l) => /lq errors: 0/.test(l)));
+  cli.kill();
+});
+
+test('slow request: --slow 1 names worker, method, path and age, in batch text and --json', { skip, timeout: 60_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app });
+  t.after(() => u.stop());
+  const req = httpGet(u.httpPort, '/slow?s=6');
+  t.after(() => req);
+  await waitView(u.statsAddress, (v) => v.inflight.some((f) => (f.age ?? 0) >= 2));
+  const cli = startCli(['-b', '-n', '1', '-f', '0.3', '--slow', '1', u.statsAddress]);
+  const line = await cli.waitLine((l) => l.startsWith('diagnosis:'));
+  assert.match(line, /^diagnosis: slow request: worker [12] GET \/slow [2-9]s$/);
+  await cli.done;
+  const j = startCli(['--json', '-n', '1', '-f', '0.3', '--slow', '1', u.statsAddress]);
+  const doc = JSON.parse(await j.waitLine(() => true)) as { diagnosis: { rule: string; message: string; worker_id: number }[] };
+  assert.equal(doc.diagnosis[0]?.rule, 'slow_request');
+  assert.ok(doc.diagnosis[0]!.worker_id === 1 || doc.diagnosis[0]!.worker_id === 2);
+  // default threshold (10 s): not slow yet
+  const d = startCli(['-b', '-n', '1', '-f', '0.3', u.statsAddress]);
+  assert.equal(await d.waitLine((l) => l.startsWith('diagnosis:')), 'diagnosis: ok');
+  await Promise.all([j.done, d.done]);
+  assert.equal(await req, 200);
+});
+
+test('crash loop: a worker that dies on every request 3 times within 60 s → crash-loop verdict and respawn events', { skip, timeout: 90_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '40', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine(() => true);
+  for (let i = 0; i < 3; i++) {
+    const before = (await waitView(u.statsAddress, (v) => v.workers[0]?.raw.accepting === 1)).workers[0]!.pid;
+    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
+    // the master respawns it: a new pid that accepts again
+    await waitView(u.statsAddress, (v) => v.workers[0]!.pid !== before && v.workers[0]!.raw.accepting === 1);
+  }
+  const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
+  const doc = JSON.parse(line) as { diagnosis: { rule: string; message: string; severity: string }[] };
+  const v = doc.diagnosis.find((d) => d.rule === 'crash_loop')!;
+  assert.match(v.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
+  assert.equal(v.severity, 'critical');
+  const events = cli.lines.flatMap((l) => (JSON.parse(l) as { events: { kind: string; message: string }[] }).events).filter((e) => e.kind === 'respawn');
+  assert.ok(events.length >= 1, 'respawn events logged');
+  for (const e of events) assert.match(e.message, /^worker 1 respawned \(pid \d+ -> \d+\)$/);
+  cli.kill();
+});
