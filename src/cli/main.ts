@@ -13,8 +13,9 @@ import { parseAddress } from '../protocol/address.js';
 import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
-import { fullScreenProblem } from '../tui/caps.js';
+import { asciify, fullScreenProblem, utf8Locale } from '../tui/caps.js';
 import { actionExit } from './exit.js';
+import { write } from './output.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
@@ -128,8 +129,11 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
     }
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') {
-        io.stdout.write(stdoutText);
-        return 0;
+        // A closed or full stdout: quiet exit 0 / one line and 1, like every other output (output.ts).
+        return await write(io.stdout, stdoutText).then(
+          () => 0,
+          (err: unknown) => actionExit(err, io.stderr) ?? 1,
+        );
       }
       io.stderr.write(`tsgitop: ${e.message.replace(/^error: /, '').split('\n')[0]} (see tsgitop --help)\n`);
       return 2;
@@ -161,21 +165,21 @@ function colorWanted(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): boo
 
 async function runRoot(addresses: string[], opts: Record<string, unknown>, io: CliIo): Promise<number> {
   if (opts.version) {
-    io.stdout.write(`tsgitop ${packageVersion()}\n`);
+    await write(io.stdout, `tsgitop ${packageVersion()}\n`);
     return 0;
   }
   if (opts.gunicornConfig) {
-    io.stdout.write(`${gunicornConfigPath()}\n`);
+    await write(io.stdout, `${gunicornConfigPath()}\n`);
     return 0;
   }
   if (opts.helpColumns) {
     const { printColumns } = await import('./batch.js');
-    io.stdout.write(await printColumns());
+    await write(io.stdout, await printColumns());
     return 0;
   }
   if (opts.helpKeys) {
     const { helpKeysText } = await import('../tui/help-keys.js');
-    io.stdout.write(helpKeysText());
+    await write(io.stdout, helpKeysText());
     return 0;
   }
   const c = common(opts);
@@ -232,15 +236,15 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
-      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder });
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder, diagnosis });
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
       const { write } = await import('./output.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
-        (text) => write(io.stdout, text),
+        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder, diagnosis },
+        (text) => write(io.stdout, opts.json === true || utf8Locale(io.env) ? text : asciify(text)),
       );
     }
     const addr = targets[0]!.address;
@@ -249,7 +253,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
       return await runBatch(addr, { ...c, iterations, json: opts.json === true, cores: opts.cores === true, width, sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front }, io);
     }
     const { runMonitorCli } = await import('./monitor.js');
-    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, front });
+    return await runMonitorCli(addr, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, node: nodeLabel(addr), recorder, diagnosis, front });
   } finally {
     await recorder?.close();
   }

@@ -3,6 +3,7 @@ import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { FrontReader } from './front.js';
 
 export interface MonitorCliOptions extends CommonOptions {
@@ -12,6 +13,8 @@ export interface MonitorCliOptions extends CommonOptions {
   node: string;
   /** --record: every read (and every failed read) is appended to the recording. */
   recorder?: Recorder | undefined;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** --front: nginx's stub_status, read beside every stats read, shown above the header facts. */
   front?: FrontReader | undefined;
 }
@@ -35,5 +38,6 @@ export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Pro
     color: opts.color,
     sortBy: opts.sort,
     reverse: opts.reverse,
+    diagnosis: opts.diagnosis,
   });
 }

@@ -3,6 +3,13 @@
  * requesting a random route (weighted) over a keep-alive agent, pausing a
  * little between requests. Errors (a crashed worker, a reset) are counted
  * and ignored.
+ *
+ * Each connection serves a bounded number of requests (`requestsPerConnection`,
+ * a random count in the range; the last one says `Connection: close`), as a
+ * real client population or a proxy recycles them: new connections are
+ * spread over all workers (node:cluster's round robin), so a worker
+ * respawned after a crash gets its share within a second or two, instead of
+ * the old workers keeping every keep-alive connection for the rest of the run.
  */
 import http from 'node:http';
 import type { DemoRoute } from './app.js';
@@ -16,6 +23,8 @@ export interface LoadOptions {
   pauseMs?: [number, number];
   /** Route weights. */
   weights?: Partial<Record<DemoRoute, number>>;
+  /** Requests per connection before it is closed, range (default [5, 15]). */
+  requestsPerConnection?: [number, number];
 }
 
 export interface LoadStats {
@@ -68,10 +77,17 @@ export class LoadGenerator {
     });
   }
 
-  private one(path: string): Promise<void> {
+  /** A fresh per-connection budget of requests. */
+  private budget(): number {
+    const [lo, hi] = this.opts.requestsPerConnection ?? [5, 15];
+    return Math.max(1, Math.round(lo + Math.random() * (hi - lo)));
+  }
+
+  private one(path: string, last: boolean): Promise<void> {
     return new Promise((resolve) => {
       this.stats.sent++;
-      const req = http.get({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port, path, agent: this.agent }, (res) => {
+      const headers = last ? { connection: 'close' } : undefined;
+      const req = http.get({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port, path, agent: this.agent, headers }, (res) => {
         res.resume();
         res.on('end', () => {
           this.stats.ok++;
@@ -91,9 +107,12 @@ export class LoadGenerator {
   }
 
   private async loop(): Promise<void> {
+    let left = this.budget();
     while (this.running) {
       const route = this.table[Math.floor(Math.random() * this.table.length)] ?? '/fast';
-      await this.one(route);
+      const last = --left <= 0;
+      await this.one(route, last);
+      if (last) left = this.budget();
       if (this.running) await this.pause();
     }
   }

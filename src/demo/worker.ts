@@ -10,7 +10,7 @@ import { demoHandler } from './app.js';
 
 if (cluster.isWorker) {
   const server = http.createServer({ keepAliveTimeout: 5000 }, demoHandler);
-  instrument(server);
+  instrument(server, { requestPaths: true }); // the in-flight view shows method and path (never the query)
   // The primary owns shutdown: a terminal Ctrl-C reaches the whole process
   // group, but only the primary should decide (workers exit when it disconnects).
   process.on('SIGINT', () => undefined);

@@ -25,23 +25,32 @@ export function flatToTotals(flat: readonly number[], overflow: boolean, maxCore
   return into;
 }
 
+/** uWSGI's `vars` for a core from a paths array (method, path per core), or undefined when idle / paths off. */
+function varsAt(paths: readonly string[] | undefined, id: number): string[] | undefined {
+  if (paths === undefined) return undefined;
+  const method = paths[2 * id];
+  if (!method) return undefined;
+  return [`REQUEST_METHOD=${method}`, `PATH_INFO=${paths[2 * id + 1] ?? ''}`];
+}
+
 /** Core objects from a flattened cores array (fast path, no base to merge). */
-export function coresFromFlat(flat: readonly number[], overflow: boolean, maxCores: number): EmitterCore[] {
+export function coresFromFlat(flat: readonly number[], overflow: boolean, maxCores: number, paths?: readonly string[]): EmitterCore[] {
   const groups = Math.floor(flat.length / CORE_FIELDS);
   const out: EmitterCore[] = new Array<EmitterCore>(groups);
   for (let g = 0; g < groups; g++) {
     const o = g * CORE_FIELDS;
-    out[g] = makeCore(overflow && g === groups - 1 ? maxCores : g, flat[o]!, flat[o + 2]!, flat[o + 3]!, flat[o + 4]!);
+    const start = flat[o + 4]!;
+    out[g] = makeCore(overflow && g === groups - 1 ? maxCores : g, flat[o]!, flat[o + 2]!, flat[o + 3]!, start, start > 0 ? varsAt(paths, g) : undefined);
   }
   return out;
 }
 
-/** Core objects from totals, sorted by id. */
-export function coresFromTotals(t: CoreTotals): EmitterCore[] {
-  return [...t.entries()].sort((a, b) => a[0] - b[0]).map(([id, v]) => makeCore(id, v[0]!, v[2]!, v[3]!, v[4]!));
+/** Core objects from totals, sorted by id (`paths` indexed by core id, for the live process). */
+export function coresFromTotals(t: CoreTotals, paths?: readonly string[]): EmitterCore[] {
+  return [...t.entries()].sort((a, b) => a[0] - b[0]).map(([id, v]) => makeCore(id, v[0]!, v[2]!, v[3]!, v[4]!, v[4]! > 0 ? varsAt(paths, id) : undefined));
 }
 
-function makeCore(id: number, requests: number, writeErrors: number, readErrors: number, start: number): EmitterCore {
+function makeCore(id: number, requests: number, writeErrors: number, readErrors: number, start: number, vars?: string[]): EmitterCore {
   const core: EmitterCore = {
     id,
     requests,
@@ -53,6 +62,7 @@ function makeCore(id: number, requests: number, writeErrors: number, readErrors:
     in_request: start > 0 ? 1 : 0,
   };
   if (start > 0) core.request_start = start;
+  if (vars !== undefined) core.vars = vars;
   return core;
 }
 
@@ -145,6 +155,17 @@ export interface DocumentFigures {
   version?: string;
 }
 
+/**
+ * uWSGI 2.0.21's `locks` as its master sends them (every real capture in
+ * fixtures/uwsgi/ lists these eight, each holding the pid of the lock's
+ * holder, 0 when free). A Node.js server holds none of them: all 0.
+ */
+export const UWSGI_LOCK_NAMES: readonly string[] = ['user 0', 'signal', 'filemon', 'timer', 'rbtimer', 'cron', 'rpc', 'snmp'];
+
+function locks(): Array<Record<string, number>> {
+  return UWSGI_LOCK_NAMES.map((n) => ({ [n]: 0 }));
+}
+
 /** The top-level document. `load` = listen queue, like uWSGI on Linux. */
 export function buildDocument(f: DocumentFigures): EmitterDocument {
   return {
@@ -157,7 +178,7 @@ export function buildDocument(f: DocumentFigures): EmitterDocument {
     uid: f.identity.uid,
     gid: f.identity.gid,
     cwd: f.identity.cwd,
-    locks: [],
+    locks: locks(),
     sockets: f.sockets,
     workers: f.workers,
   };

@@ -120,9 +120,9 @@ function slotToWorker(s: Slot): EmitterWorker {
   if (s.baseCores) {
     const merged: CoreTotals = new Map([...s.baseCores].map(([k, v]) => [k, v.slice()]));
     if (r) flatToTotals(r.cores, r.overflow, r.maxCores, merged);
-    cores = coresFromTotals(merged);
+    cores = coresFromTotals(merged, r?.paths);
   } else {
-    cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores) : [];
+    cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores, r.paths) : [];
   }
   const status = s.worker === undefined ? 'cheap' : s.disconnected ? 'pause' : r && r.inFlight > 0 ? 'busy' : 'idle';
   return buildWorker({

@@ -11,8 +11,13 @@
  *   an arithmetic mean.
  * - A "core" is a concurrent-request slot: a starting request takes the
  *   lowest free slot id, a finished or aborted request frees it. There are
- *   `maxCores` slots (default 64); when all are busy, further concurrent
- *   requests share one overflow core whose id is `maxCores`.
+ *   `maxCores` slots (default 16), all always reported (uWSGI reports every
+ *   thread/async core of a worker, busy or not, so a worker's core count
+ *   never changes); when all are busy, further concurrent requests share
+ *   the last one (id `maxCores - 1`), which stays in a request until all
+ *   of its requests have ended.
+ * - With request paths on (opt-in), a busy core also keeps the method and
+ *   the path (without query) of its request, for uWSGI's `vars`.
  */
 
 /** What the app server knows about one finished request. */
@@ -38,20 +43,25 @@ export interface CountersSnapshot {
   avgRt: number;
   inFlight: number;
   /**
-   * Per reported core, 5 numbers: requests, exceptions, write_errors,
-   * read_errors, request_start (unix seconds of the in-flight request, 0 if idle).
-   * The last group is the overflow core when `overflow` is true.
+   * Per core (ids 0…maxCores-1, all of them), 5 numbers: requests,
+   * exceptions, write_errors, read_errors, request_start (unix seconds of
+   * the in-flight request, 0 if idle).
    */
   cores: number[];
-  /** True when the last core group is the shared overflow core (id = maxCores). */
+  /** Always false since cores are a fixed set (kept for the IPC layout; older versions reported an extra overflow core). */
   overflow: boolean;
   maxCores: number;
+  /**
+   * With request paths on: per core, method and path (without query) of
+   * its in-flight request (`''`, `''` when idle). Absent otherwise.
+   */
+  paths?: string[];
 }
 
 /** Numbers per core in {@link CountersSnapshot.cores}. */
 export const CORE_FIELDS = 5;
 
-export const DEFAULT_MAX_CORES = 64;
+export const DEFAULT_MAX_CORES = 16;
 
 export class RequestCounters {
   /** Finished requests. */
@@ -74,71 +84,74 @@ export class RequestCounters {
   private readonly coreExceptions: Float64Array;
   private readonly coreWriteErrors: Float64Array;
   private readonly coreReadErrors: Float64Array;
-  /** Unix seconds the slot's current request started (0 = free). For the overflow slot: the oldest-known start. */
+  /** Unix seconds the slot's current request started (0 = free). For a shared last slot: the oldest-known start. */
   private readonly coreStart: Float64Array;
-  /** 0/1 per regular slot; a count for the overflow slot. */
+  /** Requests in flight on the slot (1 at most, except the last slot when shared). */
   private readonly coreBusy: Int32Array;
+  /** Method and path of the slot's request (request paths on), '' when idle. */
+  private readonly coreMethod: string[];
+  private readonly corePath: string[];
+  private pathsOn = false;
   /** Every slot below `hint` is busy. */
   private hint = 0;
-  /** Number of regular slots ever used (reported cores). */
-  private highWater = 0;
-  private overflowUsed = false;
 
   constructor(maxCores = DEFAULT_MAX_CORES) {
     if (!Number.isInteger(maxCores) || maxCores < 1 || maxCores > 4096) {
       throw new RangeError(`maxCores must be an integer in 1..4096, got ${String(maxCores)}`);
     }
     this.maxCores = maxCores;
-    const n = maxCores + 1;
-    this.coreRequests = new Float64Array(n);
-    this.coreExceptions = new Float64Array(n);
-    this.coreWriteErrors = new Float64Array(n);
-    this.coreReadErrors = new Float64Array(n);
-    this.coreStart = new Float64Array(n);
-    this.coreBusy = new Int32Array(n);
+    this.coreRequests = new Float64Array(maxCores);
+    this.coreExceptions = new Float64Array(maxCores);
+    this.coreWriteErrors = new Float64Array(maxCores);
+    this.coreReadErrors = new Float64Array(maxCores);
+    this.coreStart = new Float64Array(maxCores);
+    this.coreBusy = new Int32Array(maxCores);
+    this.coreMethod = new Array<string>(maxCores).fill('');
+    this.corePath = new Array<string>(maxCores).fill('');
   }
 
   /**
-   * A request starts: take the lowest free slot (or the overflow slot).
+   * A request starts: take the lowest free slot (or share the last one).
    * @param startUnixSec wall-clock start, unix seconds (for `req_info.request_start`)
+   * @param method with `path`: the request's method and path without query (request paths on only)
    * @returns the slot id to pass to {@link end}
    */
-  begin(startUnixSec: number): number {
+  begin(startUnixSec: number, method?: string, path?: string): number {
     this.inFlight++;
     const max = this.maxCores;
     const busy = this.coreBusy;
     let i = this.hint;
     while (i < max && busy[i] !== 0) i++;
-    if (i < max) {
-      busy[i] = 1;
-      this.coreStart[i] = startUnixSec;
-      this.hint = i + 1;
-      if (i >= this.highWater) this.highWater = i + 1;
-      this.onChange?.();
-      return i;
+    if (i < max) this.hint = i + 1;
+    else {
+      i = max - 1; // all busy: share the last slot
+      this.hint = max;
     }
-    // all regular slots busy: share the overflow slot
-    this.hint = max;
-    this.overflowUsed = true;
-    if (busy[max] === 0) this.coreStart[max] = startUnixSec;
-    busy[max] = (busy[max] ?? 0) + 1;
+    if (busy[i] === 0) {
+      this.coreStart[i] = startUnixSec;
+      if (method !== undefined) {
+        this.pathsOn = true;
+        this.coreMethod[i] = method;
+        this.corePath[i] = path ?? '';
+      }
+    }
+    busy[i] = busy[i]! + 1;
     this.onChange?.();
-    return max;
+    return i;
   }
 
   /** A request ended (finished or aborted): account it and free its slot. */
   end(slot: number, o: RequestOutcome): void {
     const busy = this.coreBusy;
-    if (!(slot >= 0 && slot <= this.maxCores) || busy[slot] === 0) return; // unknown or double end
+    if (!(slot >= 0 && slot < this.maxCores) || busy[slot] === 0) return; // unknown or double end
     this.inFlight--;
-    if (slot < this.maxCores) {
-      busy[slot] = 0;
+    const left = busy[slot]! - 1;
+    busy[slot] = left;
+    if (left === 0) {
       this.coreStart[slot] = 0;
+      this.coreMethod[slot] = '';
+      this.corePath[slot] = '';
       if (slot < this.hint) this.hint = slot;
-    } else {
-      const left = (busy[slot] ?? 1) - 1;
-      busy[slot] = left;
-      if (left === 0) this.coreStart[slot] = 0;
     }
     const rt = o.rtMicros > 0 ? Math.floor(o.rtMicros) : 0;
     this.runningTime += rt;
@@ -160,21 +173,19 @@ export class RequestCounters {
     return (this.coreBusy[slot] ?? 0) > 0;
   }
 
-  /** Snapshot for the stats document / IPC. Reports cores 0..highWater-1 (at least one) plus the overflow core if ever used. */
+  /** Snapshot for the stats document / IPC: every core, ids 0…maxCores-1. */
   snapshot(): CountersSnapshot {
-    const n = Math.max(1, this.highWater);
-    const cores: number[] = new Array<number>((n + (this.overflowUsed ? 1 : 0)) * CORE_FIELDS);
+    const n = this.maxCores;
+    const cores: number[] = new Array<number>(n * CORE_FIELDS);
     let k = 0;
-    const push = (i: number): void => {
+    for (let i = 0; i < n; i++) {
       cores[k++] = this.coreRequests[i]!;
       cores[k++] = this.coreExceptions[i]!;
       cores[k++] = this.coreWriteErrors[i]!;
       cores[k++] = this.coreReadErrors[i]!;
       cores[k++] = this.coreBusy[i]! > 0 ? Math.max(1, this.coreStart[i]!) : 0;
-    };
-    for (let i = 0; i < n; i++) push(i);
-    if (this.overflowUsed) push(this.maxCores);
-    return {
+    }
+    const snap: CountersSnapshot = {
       requests: this.requests,
       exceptions: this.exceptions,
       tx: this.tx,
@@ -182,8 +193,17 @@ export class RequestCounters {
       avgRt: this.avgRt,
       inFlight: this.inFlight,
       cores,
-      overflow: this.overflowUsed,
+      overflow: false,
       maxCores: this.maxCores,
     };
+    if (this.pathsOn) {
+      const paths = new Array<string>(n * 2);
+      for (let i = 0; i < n; i++) {
+        paths[2 * i] = this.coreMethod[i]!;
+        paths[2 * i + 1] = this.corePath[i]!;
+      }
+      snap.paths = paths;
+    }
+    return snap;
   }
 }

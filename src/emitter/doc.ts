@@ -20,6 +20,12 @@ export interface EmitterCore {
   in_request: number;
   /** Unix seconds the in-flight request started; absent when idle (uWSGI prints `{}` then). */
   request_start?: number;
+  /**
+   * uWSGI's CGI vars of the in-flight request. Only with `requestPaths: true`,
+   * and then only `REQUEST_METHOD=…` and `PATH_INFO=…` (the path without its
+   * query); absent otherwise (rendered `[]`).
+   */
+  vars?: string[];
 }
 
 /** One app of a worker (uWSGI's `apps` list); the emitter always reports one. */
@@ -74,7 +80,7 @@ export interface EmitterDocument {
   uid: number;
   gid: number;
   cwd: string;
-  /** uWSGI lists its locks here; a Node.js server has none, so always `[]`. */
+  /** uWSGI's eight locks (`user 0`, `signal`, `filemon`, `timer`, `rbtimer`, `cron`, `rpc`, `snmp`), each 0: nobody holds them. */
   locks: Array<Record<string, number>>;
   sockets: EmitterSocket[];
   workers: EmitterWorker[];

@@ -37,7 +37,9 @@
  *   read_errors: the request body was not completely received.
  *
  * Nothing about the request's content (URL, headers, body, env) is read
- * or stored: only timings, byte counts and status codes.
+ * or stored: only timings, byte counts and status codes — and, when the
+ * owner opts in with `requestPaths: true`, the method and the path without
+ * its query string of each in-flight request (dropped when it ends).
  */
 import cluster from 'node:cluster';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -46,7 +48,7 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { RequestCounters, DEFAULT_MAX_CORES } from './counters.js';
 import { EmitterError } from './errors.js';
-import { acquireWorkerReporter, reportNow, type WorkerReporterOptions } from './ipc.js';
+import { acquireWorkerReporter, reportNow, MAX_PATH_CHARS, type WorkerReporterOptions } from './ipc.js';
 
 export interface InstrumentOptions {
   /** Concurrent request slots reported as cores (default 64); more concurrent requests share one overflow core. */
@@ -57,6 +59,13 @@ export interface InstrumentOptions {
   countThrows?: boolean;
   /** Count a response `'error'` event as an exception (default true). Handled or not, the event itself is untouched. */
   countResponseErrors?: boolean;
+  /**
+   * Keep the method and the path (without query string or fragment, at most
+   * 1024 characters) of each in-flight request, so the stats show them as
+   * uWSGI's `vars` `REQUEST_METHOD` and `PATH_INFO` (default false). Nothing
+   * else about a request — query, headers, cookies, body — is ever read.
+   */
+  requestPaths?: boolean;
   /**
    * Counters to account into. Default: this process's shared counters
    * (every instrumented server of a process adds up into one uWSGI
@@ -191,6 +200,27 @@ function responseEmit(this: StatefulRes, event: string | symbol): boolean {
   return st.emit.apply(this, arguments as unknown as unknown[]);
 }
 
+/**
+ * The path of a request target without query string or fragment: for an
+ * absolute-form target (`http://user:pw@host/p?q`) only its path; cut to
+ * {@link MAX_PATH_CHARS}.
+ */
+export function pathOnly(url: string | undefined): string {
+  if (url === undefined || url === '') return '';
+  let u = url;
+  if (u.charCodeAt(0) !== 47 /* / */ && u !== '*') {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(u);
+    if (m) u = u.slice(m[0].length) || '/';
+  }
+  let end = u.length;
+  const q = u.indexOf('?');
+  if (q >= 0) end = q;
+  const h = u.indexOf('#');
+  if (h >= 0 && h < end) end = h;
+  if (end > MAX_PATH_CHARS) end = MAX_PATH_CHARS;
+  return end === u.length ? u : u.slice(0, end);
+}
+
 /** Will an error thrown now kill the process (nothing handles uncaught exceptions)? */
 function throwIsFatal(): boolean {
   return (
@@ -223,6 +253,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   const countStatus5xx = opts.countStatus5xx !== false;
   const countThrows = opts.countThrows !== false;
   const countResponseErrors = opts.countResponseErrors !== false;
+  const requestPaths = opts.requestPaths === true;
   if (isHttp2Server(server)) {
     throw new EmitterError(
       'ENOTSUP',
@@ -247,7 +278,9 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       emit: res.emit as (...args: unknown[]) => boolean,
       res,
       countResponseErrors,
-      slot: counters.begin(Math.floor((timeOrigin + now) / 1000)),
+      slot: requestPaths
+        ? counters.begin(Math.floor((timeOrigin + now) / 1000), (req.method ?? '').slice(0, MAX_PATH_CHARS), pathOnly(req.url))
+        : counters.begin(Math.floor((timeOrigin + now) / 1000)),
       start: now,
       exception: false,
       ended: false,

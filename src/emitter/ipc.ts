@@ -24,6 +24,8 @@ export interface ReportMessage {
   n: number[];
   /** Flattened cores, {@link CORE_FIELDS} numbers each (see CountersSnapshot.cores). */
   c: number[];
+  /** Request paths on only: method and path per core (see CountersSnapshot.paths). */
+  p?: string[];
 }
 
 /** Primary → worker. */
@@ -39,6 +41,8 @@ export interface WorkerReport extends CountersSnapshot {
 
 const N_FIELDS = 10;
 const MAX_CORE_NUMBERS = (4096 + 1) * CORE_FIELDS;
+/** Longest method / path a report may carry (the instrumentation cuts longer ones). */
+export const MAX_PATH_CHARS = 1024;
 
 function okNum(x: unknown): x is number {
   return typeof x === 'number' && Number.isFinite(x) && x >= 0;
@@ -47,12 +51,14 @@ function okNum(x: unknown): x is number {
 /** Build the message for a counters snapshot (+ memory). */
 export function buildReport(counters: RequestCounters, mem: { rss: number; vsz: number }): ReportMessage {
   const s = counters.snapshot();
-  return {
+  const m: ReportMessage = {
     tsgitop: 'report',
     v: 1,
     n: [s.requests, s.exceptions, s.tx, s.runningTime, s.avgRt, s.inFlight, mem.rss, mem.vsz, s.maxCores, s.overflow ? 1 : 0],
     c: s.cores,
   };
+  if (s.paths) m.p = s.paths;
+  return m;
 }
 
 /** Validate a message from a worker; undefined if it is not a well-formed report. */
@@ -64,7 +70,12 @@ export function parseReport(msg: unknown): WorkerReport | undefined {
   const c = m.c;
   if (!Array.isArray(n) || n.length !== N_FIELDS || !n.every(okNum)) return undefined;
   if (!Array.isArray(c) || c.length % CORE_FIELDS !== 0 || c.length > MAX_CORE_NUMBERS || !c.every(okNum)) return undefined;
-  return {
+  const p = m.p;
+  if (p !== undefined) {
+    if (!Array.isArray(p) || p.length !== (c.length / CORE_FIELDS) * 2) return undefined;
+    if (!p.every((x) => typeof x === 'string' && x.length <= MAX_PATH_CHARS)) return undefined;
+  }
+  const r: WorkerReport = {
     requests: n[0]!,
     exceptions: n[1]!,
     tx: n[2]!,
@@ -77,6 +88,8 @@ export function parseReport(msg: unknown): WorkerReport | undefined {
     overflow: n[9] === 1,
     cores: c,
   };
+  if (p !== undefined) r.paths = p;
+  return r;
 }
 
 /** Is this an emitter message (either direction)? */

@@ -78,6 +78,11 @@ class Writer {
     this.applyTabs();
     this.out += '"' + k + '":' + JSON.stringify(v);
   }
+  /** uWSGI's var list items: one string per line, unindented, each followed by a comma, then `""`. */
+  varList(vars: readonly string[]): void {
+    for (const v of vars) this.out += JSON.stringify(v) + ',' + this.nl;
+    this.out += '""';
+  }
   /** Key that may contain arbitrary characters (lock names). */
   numAnyKey(k: string, n: number): void {
     this.applyTabs();
@@ -103,9 +108,11 @@ function writeCore(w: Writer, c: EmitterCore): void {
   w.comma();
   w.num('in_request', c.in_request);
   w.comma();
-  // Request vars are never exposed (they carry headers, URLs, cookies).
+  // Request vars: only REQUEST_METHOD and PATH_INFO, and only when the owner opted in
+  // (uWSGI sends every CGI var — headers, cookies, query — the emitter never has them).
   w.key('vars');
   w.listOpen();
+  if (c.vars !== undefined && c.vars.length > 0) w.varList(c.vars);
   w.listClose();
   w.comma();
   w.key('req_info');

@@ -22,6 +22,8 @@ export interface StatsServerOptions {
   counters?: RequestCounters;
   /** Options for instrumenting `server`. */
   instrumentOptions?: Omit<InstrumentOptions, 'cluster'>;
+  /** Shorthand for `instrumentOptions.requestPaths`: show each in-flight request's method and path (no query) as uWSGI `vars`. */
+  requestPaths?: boolean;
   /** Where to serve the stats; several listeners are allowed (e.g. a unix socket and an HTTP port). */
   listen?: ListenOptions | ListenOptions[];
   /** App sockets to report; default: `server.address()` (proto `https` for an https.Server). */
@@ -69,7 +71,7 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
   if (opts.instrumentation) counters = opts.instrumentation.counters;
   else if (opts.counters) counters = opts.counters;
   else if (opts.server) {
-    owned = instrument(opts.server, { ...opts.instrumentOptions, cluster: false });
+    owned = instrument(opts.server, { ...opts.instrumentOptions, ...(opts.requestPaths !== undefined ? { requestPaths: opts.requestPaths } : {}), cluster: false });
     counters = owned.counters;
   } else throw new TypeError('createStatsServer needs a server, an instrumentation or counters');
 
@@ -105,7 +107,7 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
       respawnCount: 1,
       tx: snap.tx,
       avgRt: snap.avgRt,
-      cores: coresFromFlat(snap.cores, snap.overflow, snap.maxCores),
+      cores: coresFromFlat(snap.cores, snap.overflow, snap.maxCores, snap.paths),
     });
     return buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [worker] });
   };

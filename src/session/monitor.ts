@@ -23,6 +23,7 @@ import { rowHints } from './hints.js';
 import { Poller } from './poller.js';
 import { replayReadIntervalMs, type ReplayControls } from './replay-controls.js';
 import { formatAge } from '../format.js';
+import { Diagnoser, type DiagnosisOptions } from '../model/diagnosis.js';
 
 /** One read of the stats source; rejects on failure. Gets an AbortSignal that fires when the session stops. */
 export type StatsSource = (signal?: AbortSignal) => Promise<Sample<StatsDocument>>;
@@ -57,6 +58,8 @@ export interface MonitorSessionOptions {
   replay?: ReplayControls;
   /** Clock, ms since epoch. */
   now: () => number;
+  /** Diagnosis thresholds (--slow, …); each view gets its verdicts. */
+  diagnosis?: DiagnosisOptions | undefined;
 }
 
 /** The connection's last failure (reads are being retried). */
@@ -96,6 +99,8 @@ interface SeqEvent {
 
 export class MonitorSession {
   readonly o: MonitorSessionOptions;
+  /** The diagnosis of this target's reads (view.diagnosis; `stale(now)` between reads). */
+  diagnoser: Diagnoser;
   readonly history = new History({ capacity: 240 });
   /** Local clock (ms) of each History update, for the chart's time axis. */
   readonly readTimes = new Ring<number>(this.history.capacity);
@@ -111,6 +116,7 @@ export class MonitorSession {
 
   constructor(o: MonitorSessionOptions) {
     this.o = o;
+    this.diagnoser = new Diagnoser(o.diagnosis);
     this.#poller = new Poller<Sample<StatsDocument>>({
       read: (signal) => o.source(signal),
       intervalMs: () => this.readIntervalMs,
@@ -196,6 +202,7 @@ export class MonitorSession {
   }
 
   #clearHistory(): void {
+    this.diagnoser = new Diagnoser(this.o.diagnosis);
     this.history.clear();
     this.readTimes.clear();
     this.#historyVersion++;
@@ -226,6 +233,7 @@ export class MonitorSession {
     }
     if (this.#prev && this.#prev.doc.kind !== s.doc.kind) this.#clearHistory();
     this.#prev = s;
+    this.diagnoser.update(view); // fills view.diagnosis (crash loop and memory growth need this history)
     if (wasDown) this.#push(connectionEvent('connection_restored', now, `connection restored after ${formatAge(downFor)}`));
     if (view.kind === 'server') {
       this.history.update(view);

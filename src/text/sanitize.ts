@@ -178,3 +178,33 @@ const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]
 export function jsonVisible(json: string): string {
   return json.replace(JSON_UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Astral code points (surrogate pairs): emoji, CJK extension B… */
+const ASTRAL = /[\u{10000}-\u{10ffff}]/gu;
+
+/**
+ * For a screen that lays text out one cell per UTF-16 unit and cannot draw
+ * astral characters (blessed without fullUnicode, as the TUI runs it: it
+ * draws an emoji as one `?` while the terminal would take two cells): every
+ * astral character of the cleaned `s` becomes `?` once per terminal cell,
+ * so the width the sanitizer measures is the width drawn. Combining marks
+ * stay (such a screen drops them; they take no cell either way).
+ */
+export function forUnitScreen(s: string): string {
+  const c = clean(s);
+  return /[\ud800-\udbff]/.test(c) ? c.replace(ASTRAL, (ch) => '?'.repeat(cells(ch))) : c;
+}
+
+/** `s` (cleaned) cut to at most `w` cells, whole units, no marker: the part of a cell that is visible. */
+export function cut(s: string, w: number): string {
+  if (w <= 0) return '';
+  if (PLAIN_NO_ESCAPE.test(s)) return s.length <= w ? s : s.slice(0, w);
+  let out = '';
+  let used = 0;
+  for (const u of units(clean(s))) {
+    if (used + u.w > w) break;
+    out += u.text;
+    used += u.w;
+  }
+  return out;
+}

@@ -10,6 +10,7 @@
  * exits: the last good data stays on screen marked STALE with its age and
  * the error, and reads are retried with backoff until the server is back.
  */
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { ReplayControls } from '../session/replay-controls.js';
@@ -56,6 +57,8 @@ export interface MonitorOptions extends TerminalOptions {
    */
   replay?: ReplayControls;
   hooks?: MonitorHooks;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** A line above the header facts (`--front`: nginx beside the workers), from the view on display. */
   frontLine?: (view: View | undefined) => string | undefined;
 }
@@ -76,6 +79,7 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
     sortBy: opts.sortBy,
     reverse: opts.reverse,
     replay: opts.replay,
+    diagnosis: opts.diagnosis,
   };
   try {
     return runShell(

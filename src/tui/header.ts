@@ -4,6 +4,8 @@
  * lines; an item that does not fit anywhere is dropped (items are listed
  * most important first).
  */
+import { formatAge } from '../model/diagnosis.js';
+import { queueText } from '../model/sockets.js';
 import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp } from '../format.js';
 import type { EmperorView, ServerView } from '../model/types.js';
 import { clean, clip, clipLeft } from './text.js';
@@ -36,12 +38,14 @@ export function serverHeaderItems(v: ServerView, nowMs: number, wide: boolean, a
     { label: '', value: localTime(nowMs, wide) },
     { label: 'req', value: formatCount(t.requests) },
     { label: 'RPS', value: formatRate(t.rps), style: 'title' },
-    { label: 'lq', value: formatCount(lq), style: lq !== undefined && lq > 0 ? 'warn' : 'plain' },
+    // The worst socket's queue/max (`9/8 FULL`): uWSGI 2.0 never counts lq-err, fullness is queue ≥ max_queue.
+    { label: 'lq', value: queueText(h.worstSocket) ?? formatCount(lq), style: h.worstSocket?.full ? 'bad' : lq !== undefined && lq > 0 ? 'warn' : 'plain' },
     { label: 'lq-err', value: formatCount(lqe), style: lqe !== undefined && lqe > 0 ? 'bad' : 'plain' },
     { label: 'tx', value: formatBytes(t.tx) },
     { label: 'workers', value: `${t.workers}`, breakBefore: true },
     { label: 'busy', value: `${t.busy}`, style: t.busy > 0 ? 'busy' : 'plain' },
-    { label: 'avg', value: formatMs(t.avgRt) },
+    // avg now = Δrunning_time/Δrequests over the interval; mean = Σrunning_time/Σrequests (uWSGI's avg_rt is a moving value of the last requests).
+    { label: 'avg now', value: formatMs(t.avgNow) },
     { label: 'node', value: clean(h.node) || '-', clippable: 'right' },
     { label: 'master', value: formatId(h.pid) },
     { label: 'uid', value: formatId(h.uid) },
@@ -53,6 +57,9 @@ export function serverHeaderItems(v: ServerView, nowMs: number, wide: boolean, a
     // Re-spawns since start (respawn_count − 1 per worker), as in the totals row's ReSpwn cell
     // and batch mode's header. Last: the first item to go when the header is full.
     { label: 'respawns', value: formatCount(t.respawns), style: t.respawns !== undefined && t.respawns > 0 ? 'respawn' : 'plain' },
+    // Where there is room: the requests in flight with the oldest one's age, and the lifetime mean.
+    ...(t.inFlight > 0 ? [{ label: 'in flight', value: `${t.inFlight}${t.oldestRequestAge !== undefined ? ` (oldest ${formatAge(t.oldestRequestAge)})` : ''}`, style: 'busy' as const }] : []),
+    { label: 'mean', value: formatMs(t.avgMean) },
   ];
   return items;
 }
@@ -66,6 +73,8 @@ export function emperorHeaderItems(v: EmperorView, nowMs: number, wide: boolean,
     { label: '', value: localTime(nowMs, wide) },
     { label: 'vassals', value: `${d.vassals.length}` },
     { label: 'tyrant', value: d.emperor_tyrant === undefined ? '-' : d.emperor_tyrant ? 'yes' : 'no' },
+    ...(v.throttleLevel !== undefined ? [{ label: 'throttle', value: `${v.throttleLevel}`, style: v.throttleLevel > 0 ? ('warn' as const) : ('plain' as const) }] : []),
+    ...((v.blacklist?.length ?? 0) > 0 ? [{ label: 'blacklist', value: v.blacklist!.map((b) => `${clean(b.vassal)} (attempt ${b.attempts ?? '?'}, ${b.throttleLevel ?? '?'}s)`).join(', '), style: 'bad' as const, clippable: 'right' as const }] : []),
     { label: 'pid', value: formatId(d.pid) },
     { label: 'uid', value: formatId(d.uid) },
     { label: 'gid', value: formatId(d.gid) },

@@ -37,7 +37,11 @@ export type ActionId =
   | 'replayStep'
   | 'replaySpeed'
   | 'replaySeek'
-  | 'replayJump';
+  | 'replayJump'
+  | 'diagnosis'
+  | 'inflight'
+  | 'sockets'
+  | 'jump';
 
 /**
  * Where a binding applies. `main`: the worker/vassal table; `detail`: the
@@ -100,6 +104,10 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: ['p'], name: 'p', help: 'Pause/resume the display (reads continue)', hint: 'pause', action: 'pause', contexts: MD, showInFooter: true },
   { keys: ['c'], name: 'c', help: 'Chart of total RPS and listen queue (30+ rows)', hint: 'chart', action: 'chart', contexts: M, showInFooter: true },
   { keys: ['e'], name: 'e', help: 'Event log pane on/off (30+ rows)', action: 'events', contexts: M, showInFooter: false },
+  { keys: ['!'], name: '!', help: 'Diagnosis: every verdict, most severe first (1-9 there: the worker behind it)', hint: 'diagnosis', action: 'diagnosis', contexts: MD, showInFooter: false },
+  { keys: ['i'], name: 'i', help: 'Requests in flight: worker, core, pid, method, path, age (oldest first)', hint: 'in flight', action: 'inflight', contexts: MD, showInFooter: false },
+  { keys: ['o'], name: 'o', help: 'Listening sockets: name, proto, queue/max (FULL), shared, offload', action: 'sockets', contexts: MD, showInFooter: false },
+  { keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], name: '1-9', help: "In the diagnosis list: open the n-th verdict's worker", action: 'jump', contexts: D, showInFooter: false },
   { keys: ['C-l'], name: 'Ctrl-L', help: 'Redraw the screen', action: 'redraw', contexts: G, showInFooter: false },
   { keys: ['C-z'], name: 'Ctrl-Z', help: 'Suspend to the shell (fg resumes)', action: 'suspend', contexts: G, showInFooter: false },
 ];

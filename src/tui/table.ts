@@ -23,7 +23,7 @@ import type { VassalStats } from '../protocol/types.js';
 import type { CoreView, Totals, WorkerView } from '../model/types.js';
 import { statusClass } from '../model/status.js';
 import { matchesFilter, type CoresMode } from './state.js';
-import { clean, pad } from './text.js';
+import { clean, cut, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
 
 /** A core shown as a table row, with its worker for context. */
@@ -338,7 +338,7 @@ export function layCells(
       if (used >= width) break;
     }
     const w = Math.min(c.width, width - used);
-    const text = pad(cells[i]?.text ?? '', c.width, c.align).slice(0, w);
+    const text = cut(pad(cells[i]?.text ?? '', c.width, c.align), w);
     const cell = cells[i];
     const style = cell && cell.style !== 'plain' ? cell.style : base;
     out += style === 'plain' ? escText(text) : theme.paint(text, style);

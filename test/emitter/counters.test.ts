@@ -83,39 +83,54 @@ test('ending a slot twice (or an unknown slot) is ignored', () => {
   const s = c.begin(1);
   c.end(s, ok(5));
   c.end(s, ok(5));
-  c.end(7, ok(5));
+  c.end(7, ok(5)); // beyond maxCores
   c.end(-1, ok(5));
   assert.equal(c.requests, 1);
   assert.equal(c.inFlight, 0);
 });
 
-test('beyond maxCores concurrent requests share one overflow core (id = maxCores)', () => {
+test('beyond maxCores concurrent requests share the last core, which stays in a request until all of them end', () => {
   const c = new RequestCounters(2);
   const slots = [c.begin(1), c.begin(2), c.begin(3), c.begin(4)];
-  assert.deepEqual(slots, [0, 1, 2, 2]);
+  assert.deepEqual(slots, [0, 1, 1, 1]);
   let s = c.snapshot();
-  assert.equal(s.overflow, true);
-  assert.equal(s.cores.length, 3 * CORE_FIELDS, 'two regular cores + the overflow core');
-  assert.equal(s.cores[2 * CORE_FIELDS + 4], 3, 'overflow core in_request since the first overflow request');
-  c.end(2, ok(1));
-  assert.equal(c.isBusy(2), true, 'one overflow request still in flight');
-  c.end(2, ok(1));
-  assert.equal(c.isBusy(2), false);
+  assert.equal(s.overflow, false);
+  assert.equal(s.cores.length, 2 * CORE_FIELDS, 'always exactly maxCores cores');
+  assert.equal(s.cores[1 * CORE_FIELDS + 4], 2, 'the shared core keeps its first request start');
+  c.end(1, ok(1));
+  c.end(1, ok(1));
+  assert.equal(c.isBusy(1), true, 'one shared request still in flight');
+  c.end(1, ok(1));
+  assert.equal(c.isBusy(1), false);
   c.end(0, ok(1));
-  assert.equal(c.begin(9), 0, 'a regular slot is preferred again');
+  assert.equal(c.begin(9), 0, 'the lowest free slot is taken again');
   s = c.snapshot();
-  assert.equal(s.cores[2 * CORE_FIELDS], 2, 'overflow core counted both requests');
-  assert.equal(c.inFlight, 2);
+  assert.equal(s.cores[1 * CORE_FIELDS], 3, 'the shared core counted its three requests');
+  assert.equal(c.inFlight, 1);
 });
 
-test('snapshot reports cores up to the high-water mark, at least one', () => {
-  const c = new RequestCounters(64);
-  assert.equal(c.snapshot().cores.length, CORE_FIELDS);
+test('snapshot always reports maxCores cores (uWSGI reports every core of a worker), busy or not', () => {
+  const c = new RequestCounters(16);
+  assert.equal(c.snapshot().cores.length, 16 * CORE_FIELDS);
   const a = c.begin(1);
   const b = c.begin(1);
-  const d = c.begin(1);
-  [a, b, d].forEach((x) => c.end(x, ok(1)));
-  assert.equal(c.snapshot().cores.length, 3 * CORE_FIELDS);
+  [a, b].forEach((x) => c.end(x, ok(1)));
+  assert.equal(c.snapshot().cores.length, 16 * CORE_FIELDS);
+  assert.equal(new RequestCounters().snapshot().cores.length, 16 * CORE_FIELDS, 'default 16');
+});
+
+test('request paths: a busy core keeps method and path, dropped when it ends; absent unless given', () => {
+  const c = new RequestCounters(2);
+  const a = c.begin(1);
+  assert.equal(c.snapshot().paths, undefined);
+  c.end(a, ok(1));
+  const b = c.begin(5, 'GET', '/report');
+  const d = c.begin(6, 'POST', '/upload');
+  assert.deepEqual(c.snapshot().paths, ['GET', '/report', 'POST', '/upload']);
+  c.end(b, ok(1));
+  assert.deepEqual(c.snapshot().paths, ['', '', 'POST', '/upload']);
+  c.end(d, ok(1));
+  assert.deepEqual(c.snapshot().paths, ['', '', '', '']);
 });
 
 test('onChange fires on begin and end', () => {

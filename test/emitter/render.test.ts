@@ -40,7 +40,30 @@ const EXPECTED = [
   '\t"gid":0,',
   '\t"cwd":"/tmp/x",',
   '\t"locks":[',
-  '',
+  '\t\t{',
+  '\t\t\t"user 0":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"signal":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"filemon":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"timer":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"rbtimer":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"cron":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"rpc":0',
+  '\t\t},',
+  '\t\t{',
+  '\t\t\t"snmp":0',
+  '\t\t}',
   '\t],',
   '\t"sockets":[',
   '\t\t{',
@@ -128,7 +151,7 @@ test('pretty output is byte-identical to uWSGI 2.0.21 layout (no trailing newlin
 test('minified output has no whitespace and parses to the same value as pretty', () => {
   const doc = sampleDoc();
   const mini = renderDocument(doc, true);
-  assert.ok(!/[\t\n ]/.test(mini), 'no whitespace');
+  assert.ok(!/[\t\n ]/.test(mini.replace(/"(?:[^"\\]|\\.)*"/g, '""')), 'no whitespace outside strings (the lock name "user 0" has one, as in uWSGI)');
   assert.ok(mini.startsWith('{"version":"2.0.21-debian","listen_queue":0,'));
   assert.ok(mini.includes('"vars":[],"req_info":{}'));
   assert.deepEqual(JSON.parse(mini), JSON.parse(renderDocument(doc)));
@@ -205,4 +228,20 @@ test('prometheus text: HELP/TYPE once per family, escaped labels, one sample per
   assert.ok(text.includes('uwsgi_worker_status{worker_id="1",status="busy"} 1\n'));
   assert.ok(text.includes('uwsgi_socket_queue_length{name="we\\"ird\\\\name\\nx",proto="http"} 0\n'));
   assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+});
+
+test('request vars render in uWSGI 2.0.21 layout (one per line, unindented, then ""), pretty and minified', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = sampleDoc();
+  doc.workers[0]!.cores[1]!.vars = ['REQUEST_METHOD=GET', 'PATH_INFO=/slow'];
+  const pretty = renderDocument(doc);
+  const want = '"vars":[\n"REQUEST_METHOD=GET",\n"PATH_INFO=/slow",\n""\n\t\t\t\t\t],';
+  assert.ok(pretty.includes('\t\t\t\t\t' + want), pretty);
+  // the real uWSGI capture has the same layout (with more vars between)
+  const real = readFileSync(new URL('../../../fixtures/uwsgi/load-4p4t.json', import.meta.url), 'utf8');
+  assert.ok(real.includes('\t\t\t\t\t"vars":[\n"REQUEST_METHOD=GET",\n"PATH_INFO=/slow",\n'));
+  assert.ok(real.includes('",\n""\n\t\t\t\t\t],\n\t\t\t\t\t"req_info":'));
+  const mini = renderDocument(doc, true);
+  assert.ok(mini.includes('"vars":["REQUEST_METHOD=GET","PATH_INFO=/slow",""],"req_info":{"request_start":'));
+  assert.deepEqual(JSON.parse(mini), JSON.parse(pretty));
 });

@@ -15,7 +15,6 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,8 @@ import { RequestCounters } from '../../src/emitter/counters.js';
 import { createClusterStats } from '../../src/emitter/cluster.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import { LONG, figure, percentile, until } from './mode.js';
+import { startChild } from './json-child.js';
+import { killClusterWorkers } from '../emitter/helpers.js';
 
 const WORKER = fileURLToPath(new URL('./round2-worker.js', import.meta.url));
 const APP = fileURLToPath(new URL('./app-child.js', import.meta.url));
@@ -173,17 +174,7 @@ async function forkWorkers(t: TestContext, n: number): Promise<{ port: number; r
     stopping = true;
     cluster.off('exit', respawn);
     cluster.off('listening', onListening);
-    const ws = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-    await Promise.all(
-      ws.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.isDead()) return r();
-            w.once('exit', () => r());
-            w.process.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killClusterWorkers();
   });
   let port = 0;
   await new Promise<void>((resolve) => {
@@ -229,6 +220,59 @@ test('emitter round 2: cluster — pipelined requests on dying connections leave
   figure('emitter2', 'cluster pipelined', { workers: 2, connections: CONNS, pipelined: PER, counted: doc.workers.reduce((a, w) => a + w.requests, 0), busyWorkers: doc.workers.filter((w) => w.status === 'busy').length, coresInRequest: inReq });
 });
 
+test('emitter round 2: cluster property — random pipelining / abort / half-close / reset: every worker idle again, no request counted twice', async (t) => {
+  const stats = await createClusterStats({ workers: 2 });
+  t.after(() => stats.close());
+  const { port } = await forkWorkers(t, 2);
+  const runs = LONG ? 100 : 12;
+  let conns = 0;
+  // Reports reach the primary asynchronously, so a run's counts may land during the next one: the
+  // bounds are cumulative. Complete requests sent bound what the workers can have dispatched (a double
+  // count would exceed it); answers read in full are a lower bound.
+  let upper = 0;
+  let lower = 0;
+  const base = stats.document().workers.reduce((a, w) => a + w.requests, 0);
+  const counted = (): number => stats.document().workers.reduce((a, w) => a + w.requests, 0) - base;
+  const idle = (): boolean => stats.document().workers.every((w) => w.status === 'idle' && w.cores.every((c) => c.in_request === 0));
+  // a worker's report counts as fresh when it arrived after we asked for it (the primary answers from its cache)
+  const lastReport = new Map<number, number>();
+  const onMessage = (w: Worker): void => void lastReport.set(w.id, performance.now());
+  cluster.on('message', onMessage);
+  t.after(() => cluster.off('message', onMessage));
+  const freshIdle = async (what: string, enough: () => boolean): Promise<void> => {
+    const asked = performance.now();
+    stats.poll();
+    await until(
+      () => {
+        const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+        if (!live.every((w) => (lastReport.get(w.id) ?? 0) > asked)) return false;
+        if (idle() && enough()) return true;
+        stats.poll(); // not idle yet: ask again, and wait for answers newer than this
+        return false;
+      },
+      what,
+      10_000,
+    );
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.array(connPlan, { minLength: 1, maxLength: 5 }), async (plans) => {
+      await Promise.all(plans.map((p) => runConn(port, p)));
+      conns += plans.length;
+      upper += plans.reduce((a, p) => a + p.reqs.length + (p.tail === 'cut-body' ? 1 : 0), 0);
+      lower += plans.filter((p) => p.end === 'read' && p.tail === 'none').reduce((a, p) => a + p.reqs.length, 0);
+      await freshIdle('every worker idle with no core in a request (fresh reports)', () => counted() >= lower);
+      assert.ok(counted() <= upper, `counted ${counted()} of at most ${upper} requests sent`);
+    }),
+    { numRuns: runs, endOnFailure: true },
+  );
+  // settle: fresh reports from every worker, nothing in flight, and the bounds hold
+  await freshIdle('the last reports', () => true);
+  assert.ok(counted() <= upper && counted() >= lower, `counted ${counted()} within [${lower}, ${upper}]`);
+  const sentComplete = upper;
+  const total = (): number => counted();
+  figure('emitter2', 'cluster property', { runs, connections: conns, requestsSent: sentComplete, counted: total(), busyAfter: stats.document().workers.filter((w) => w.status !== 'idle').length });
+});
+
 test('emitter round 2: cluster — a handler that throws (no error handler: the worker dies) is counted as an exception', async (t) => {
   const stats = await createClusterStats({ workers: 2 });
   t.after(() => stats.close());
@@ -268,41 +312,6 @@ test('emitter round 2: cluster — a handler that throws (no error handler: the 
   figure('emitter2', 'cluster throws', { ok, throws: THROWS, requests, exceptions, respawns: respawns() });
 });
 
-/** A child node process printing JSON lines; killed after the test. */
-function child(t: TestContext, file: string, args: string[]): { lines: Record<string, unknown>[]; wait(pred: (l: Record<string, unknown>) => boolean, what: string, ms?: number): Promise<Record<string, unknown>> } {
-  const proc = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      try {
-        lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
-      } catch {
-        /* not ours */
-      }
-      buf = buf.slice(i + 1);
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  t.after(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
-  });
-  return {
-    lines,
-    wait: async (pred, what, ms = 20_000) => {
-      await until(() => lines.some(pred) || proc.exitCode !== null, what, ms);
-      const l = lines.find(pred);
-      if (!l) throw new Error(`${what}: child exited ${proc.exitCode}; stderr: ${stderr}`);
-      return l;
-    },
-  };
-}
-
 /** One legitimate read with a 1 s deadline: ms taken, or undefined if it failed or was late. */
 function legitRead(kind: 'unix' | 'http', target: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -338,8 +347,8 @@ test('emitter round 2: starvation — with 1,000 idle and slow hostile connectio
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-starve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const statsPath = join(dir, 'stats.sock');
-  const app = child(t, APP, [statsPath]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [statsPath]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const httpPort = new URL(info.statsHttp as string).port;
   const HOSTILE = 1000;
   const READS = LONG ? 500 : 150;
@@ -348,8 +357,8 @@ test('emitter round 2: starvation — with 1,000 idle and slow hostile connectio
     ['unix', statsPath],
     ['http', httpPort],
   ] as const) {
-    const attacker = child(t, STARVE, [kind, target, String(HOSTILE), String(LONG ? 60_000 : 30_000)]);
-    await attacker.wait((l) => l.attacking === true, `${HOSTILE} hostile connections to ${kind}`);
+    const attacker = startChild(t, STARVE, [kind, target, String(HOSTILE), String(LONG ? 60_000 : 30_000)]);
+    await attacker.waitLine((l) => l.attacking === true, `${HOSTILE} hostile connections to ${kind}`);
     const lat: number[] = [];
     let failed = 0;
     const t0 = Date.now();
@@ -400,8 +409,8 @@ function statusOf(port: number, data: string, piece = 0): Promise<string> {
 test('emitter round 2: Host check — a non-loopback Host gets 421 for the stats and /metrics (DNS rebinding); loopback names are served', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-host-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const app = child(t, APP, [join(dir, 'stats.sock')]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const port = Number(new URL(info.statsHttp as string).port);
   const rows: { host: string; path: string; status: string }[] = [];
   for (const host of ['attacker.example', `attacker.example:${port}`, 'localhost', `127.0.0.1:${port}`, '[::1]']) {
@@ -417,8 +426,8 @@ test('emitter round 2: Host check — a non-loopback Host gets 421 for the stats
 test('emitter round 2: a 9 KB request head gets 431 even when it arrives in one read', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-head-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const app = child(t, APP, [join(dir, 'stats.sock')]);
-  const info = await app.wait((l) => typeof l.statsHttp === 'string', 'the app to start');
+  const app = startChild(t, APP, [join(dir, 'stats.sock')]);
+  const info = await app.waitLine((l) => typeof l.statsHttp === 'string', 'the app to start');
   const port = Number(new URL(info.statsHttp as string).port);
   const head = `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${'a'.repeat(9000)}\r\n\r\n`;
   const oneWrite = await statusOf(port, head);
@@ -426,4 +435,24 @@ test('emitter round 2: a 9 KB request head gets 431 even when it arrives in one 
   assert.equal(oneWrite, 'HTTP/1.0 431 Request Header Fields Too Large');
   assert.equal(pieces, 'HTTP/1.0 431 Request Header Fields Too Large');
   figure('emitter2', 'head limit', { bytes: head.length, oneWrite: oneWrite.replace('HTTP/1.0 ', ''), pieces: pieces.replace('HTTP/1.0 ', '') });
+});
+
+test('emitter round 2: an HTTP/2 server is refused with a coded error (not half counted with tx 0)', async () => {
+  const http2 = await import('node:http2');
+  const { EmitterError } = await import('../../src/emitter/errors.js');
+  const rows: { server: string; code: string }[] = [];
+  for (const [name, server] of [
+    ['http2.createServer()', http2.createServer()],
+    ['http2.createSecureServer({ allowHTTP1: true })', http2.createSecureServer({ allowHTTP1: true })],
+  ] as const) {
+    let code = 'none';
+    try {
+      instrument(server as unknown as http.Server, { counters: new RequestCounters(1), cluster: false });
+    } catch (e) {
+      if (e instanceof EmitterError) code = e.code;
+    }
+    rows.push({ server: name, code });
+    assert.equal(code, 'ENOTSUP', name);
+  }
+  figure('emitter2', 'http2 refused', rows);
 });

@@ -8,9 +8,8 @@
  * a secret header value, a secret URL and a secret env var value never
  * appear in the stats (raw, HTTP) or /metrics, during or after the attack.
  */
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -20,50 +19,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseStats } from '../../src/protocol/parse.js';
 import { BUDGET, figure, percentile, until } from './mode.js';
+import { startChild } from './json-child.js';
 
 const APP = fileURLToPath(new URL('./app-child.js', import.meta.url));
 const ATTACK = fileURLToPath(new URL('./attack-child.js', import.meta.url));
-
-interface Child {
-  proc: ChildProcess;
-  lines: Record<string, unknown>[];
-  waitLine(pred: (l: Record<string, unknown>) => boolean, what: string, ms?: number): Promise<Record<string, unknown>>;
-}
-
-function startChild(t: TestContext, file: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const proc = spawn(process.execPath, [file, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      try {
-        lines.push(JSON.parse(buf.slice(0, i)) as Record<string, unknown>);
-      } catch {
-        /* not ours */
-      }
-      buf = buf.slice(i + 1);
-    }
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-3000)));
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  t.after(async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    await exited;
-  });
-  return {
-    proc,
-    lines,
-    waitLine: async (pred, what, ms = 20_000) => {
-      await until(() => lines.some(pred) || proc.exitCode !== null, what, ms);
-      const l = lines.find(pred);
-      if (!l) throw new Error(`${what}: the child exited ${proc.exitCode}; stderr: ${stderr}`);
-      return l;
-    },
-  };
-}
 
 /** `n` sequential GETs on one keep-alive connection; latencies in ms. */
 async function probe(port: number, n: number, headers: Record<string, string>, path: string): Promise<{ lat: number[]; ok: number; failed: number }> {

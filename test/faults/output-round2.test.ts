@@ -192,6 +192,8 @@ test('output: a closed stdout ends quietly, a full one is one line and exit 1 (r
     ['--connect-and-read BIG | false', ['--connect-and-read', big], '| false'],
     ['--connect-and-read BIG | head -c 10', ['--connect-and-read', big], '| head -c 10 >/dev/null'],
     ['--connect-and-read BIG --pretty | head -1', ['--connect-and-read', big, '--pretty'], '| head -1 >/dev/null'],
+    ['--help | false', ['--help'], '| false'],
+    ['--help-columns | false', ['--help-columns'], '| false'],
   ];
   const rows: { command: string; exit: number; stderr: string; ms: number }[] = [];
   for (const [name, args, sink] of closed) {
@@ -208,6 +210,8 @@ test('output: a closed stdout ends quietly, a full one is one line and exit 1 (r
       ['--json -n 1 -f 0.05 S > /dev/full', ['--json', '-n', '1', '-f', '0.05', a]],
       ['-b -n 1 -f 0.05 A B > /dev/full (fleet)', ['-b', '-n', '1', '-f', '0.05', a, b]],
       ['--connect-and-read S > /dev/full', ['--connect-and-read', a]],
+      ['--help > /dev/full', ['--help']],
+      ['--version > /dev/full', ['--version']],
     ];
     for (const [name, args] of full) {
       const r = await shellRun(dir, args, '>/dev/full');

@@ -14,6 +14,7 @@
  *
  * The terminal is restored on every exit path (see src/tui/shell.ts).
  */
+import type { DiagnosisOptions } from '../../model/diagnosis.js';
 import type { TargetReader } from '../../fleet/poller.js';
 import { FleetSession, type FleetReplayFeed } from '../../fleet/session.js';
 import type { Target } from '../../fleet/targets.js';
@@ -38,6 +39,8 @@ export interface FleetViewOptions extends TerminalOptions {
   downAfterMs?: number;
   /** Record every read of every target (under its label). */
   recorder?: Recorder;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** Injectable reader (tests); default fetchStats. Also reads the target of an opened monitor. */
   read?: TargetReader;
   /** Extra options of the monitor opened with Enter (e.g. its node label). */
@@ -61,6 +64,7 @@ export function runFleetView(opts: FleetViewOptions): Promise<number> {
     staleAfterMs: opts.staleAfterMs,
     downAfterMs: opts.downAfterMs,
     recorder: opts.recorder,
+    diagnosis: opts.diagnosis,
     read: opts.read,
     replay: opts.replay,
   });

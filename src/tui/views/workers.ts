@@ -17,7 +17,7 @@ import { MonitorSession } from '../../session/monitor.js';
 import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay-controls.js';
 import { bind, sortDefault, tableActions, type Action, type Bound, type SortLens, type TableInfo } from '../actions.js';
 import { ThroughputChart } from '../chart.js';
-import { emperorHeaderItems, serverHeaderItems, type HeaderItem } from '../header.js';
+import { emperorHeaderItems, packHeader, serverHeaderItems, type HeaderItem } from '../header.js';
 import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding } from '../keys.js';
 import { eventLines } from '../panes.js';
 import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
@@ -28,6 +28,8 @@ import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { Memo } from '../memo.js';
 import { columnById } from '../../columns.js';
+import type { DiagnosisOptions } from '../../model/diagnosis.js';
+import { diagnosisItem } from '../diagnosis.js';
 
 /** Period of the shell's clock ticker, ms (ages and the header time move between reads). */
 const TICK_MS = 1000;
@@ -47,6 +49,8 @@ export interface MonitorPageOptions {
   replay?: ReplayControls | undefined;
   /** Footer label of q when the monitor sits on another view (the fleet). */
   backLabel?: string | undefined;
+  /** Diagnosis thresholds (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
 }
 
 /** One monitored target: its session, its UI state and the frame on display (shared by the worker table and the detail view). */
@@ -78,6 +82,7 @@ export class MonitorPage {
       backoff: o.feed.backoff,
       replay: o.replay,
       now: this.now,
+      diagnosis: o.diagnosis,
     });
     this.shown = this.session.frame;
   }
@@ -158,6 +163,21 @@ export class MonitorPage {
     return [{ label: 'tsgitop', value: clean(this.o.addressLabel), clippable: 'left' }];
   }
 
+  /**
+   * The view's header: the frame's items in 3 lines, and — when a rule fires — the
+   * diagnosis as a 4th line of its own (most severe verdict; `!` lists all).
+   */
+  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
+    const items = this.headerItems(now, cols >= 100);
+    // stale: reads stopped arriving (a hanging read); a failing read already says STALE in the status line
+    const quiet = this.state.paused || this.o.replay || this.shown.view === undefined || this.session.frame.failure !== undefined;
+    const stale = quiet ? undefined : this.session.diagnoser.stale(now);
+    const d = diagnosisItem(this.shown.view?.diagnosis, stale);
+    const base = this.o.feed.frontLine ? 4 : 3; // --front's nginx line takes one
+    if (!d) return { items, maxLines: base };
+    return { items: [...packHeader(items, cols, base).map((line, i) => (i === 0 ? line : line.map((it, k) => (k === 0 ? { ...it, breakBefore: true } : { ...it, breakBefore: false })))).flat(), d], maxLines: base + 1 };
+  }
+
   /** Footer hints, with q relabelled when the monitor sits on another view. */
   footer(context: 'main' | 'detail'): { key: string; label: string }[] {
     const hints = footerHints(context, this.keyMap);
@@ -227,13 +247,18 @@ export function monitorActions(page: MonitorPage): Partial<Record<ActionId, Acti
       const every = fast ? Math.min(page.o.fastMs, page.o.intervalMs) : page.o.intervalMs;
       return { state: { ...st, fast }, reaction: 'redraw', message: fast ? `fast refresh: every ${formatEvery(every)}` : `refresh every ${formatEvery(every)}` };
     },
-    chart: (st, ctx) => paneToggle(st, ctx.rows, 'chart'),
+    chart: (st, ctx) => (page.shown.view?.kind === 'emperor' ? { reaction: 'redraw', message: 'no throughput chart for vassals' } : paneToggle(st, ctx.rows, 'chart')),
     events: (st, ctx) => paneToggle(st, ctx.rows, 'events'),
     replayPause: replayAction(replay, (r) => r.togglePause()),
     replayStep: replayAction(replay, (r, d) => r.step(d)),
     replaySpeed: replayAction(replay, (r, d) => r.changeSpeed(d)),
     replaySeek: replayAction(replay, (r, d) => r.seek(d * REPLAY_SEEK_MS)),
     replayJump: replayAction(replay, (r, d) => r.jump(d)),
+    diagnosis: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'diagnosis' } } }),
+    inflight: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'inflight' } } }),
+    sockets: () => ({ reaction: 'push', push: { view: 'list', arg: { page, kind: 'sockets' } } }),
+    // 1-9 in the diagnosis list (bound here so the help overlay lists it; in the table 1-9 sort)
+    jump: () => ({ reaction: 'none' }),
   };
 }
 
@@ -289,8 +314,7 @@ export abstract class PageView {
   }
 
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    // A front line (--front) takes a header line of its own.
-    return { items: this.page.headerItems(now, cols >= 100), maxLines: this.page.o.feed.frontLine ? 4 : 3 };
+    return this.page.header(now, cols);
   }
 
   tick(): boolean {
@@ -420,10 +444,15 @@ export class WorkersView extends PageView implements View<UiState> {
   }
 
   footer(): { key: string; label: string }[] {
-    return this.page.footer('main');
+    const hints = this.page.footer('main');
+    // Keys that mean nothing for a vassal table (no worker detail, no cores, no throughput chart) are not offered there.
+    return this.page.shown.view?.kind === 'emperor' ? hints.filter((h) => !VASSAL_UNOFFERED.has(h.label)) : hints;
   }
 
 }
+
+/** Footer hints not offered on a vassal table. */
+const VASSAL_UNOFFERED = new Set(['detail', 'chart', 'cores', 'totals']);
 
 /** Everything the table's title line depends on. */
 function titlesKey(t: TableModel): string {
