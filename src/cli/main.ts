@@ -204,7 +204,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (opts.front !== undefined) throw new UsageError('--front reads a live nginx: it does not go with --replay');
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
-    const { runReplayCli } = await import('./replay.js');
+    const { runReplayCli } = await import('./play.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
   }
@@ -236,14 +236,14 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
-      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder });
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder, diagnosis });
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
       const { write } = await import('./output.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
+        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder, diagnosis },
         (text) => write(io.stdout, opts.json === true || utf8Locale(io.env) ? text : asciify(text)),
       );
     }
