@@ -135,3 +135,41 @@ test('tsgitop-emitter: packed, installed from the tarball with 0 dependencies; E
   await tsc(node10, { module: 'commonjs', moduleResolution: 'node10' });
   await run(node10, 'out/index.js');
 });
+
+test('tsgitop depends on tsgitop-emitter and re-exports it as tsgitop/emitter (both installed from their tarballs)', { timeout: 300_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-reexport-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; exports: Record<string, unknown>; version: string };
+  const emitterVersion = (JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.equal(root.dependencies['tsgitop-emitter'], emitterVersion, 'tsgitop depends on this very emitter version');
+  const e = await sh('npm', ['pack', '--json', '--pack-destination', dir], PKG);
+  assert.equal(e.code, 0, e.out);
+  const emitterTgz = join(dir, (JSON.parse(e.stdout.slice(e.stdout.search(/^\[/m))) as { filename: string }[])[0]!.filename);
+  // tsgitop's tarball (dist/ is built), with its terminal dependencies left out so no registry is needed:
+  // only tsgitop-emitter stays, which comes from the tarball above.
+  const p = await sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], ROOT);
+  assert.equal(p.code, 0, p.out);
+  const tgz = join(dir, (JSON.parse(p.stdout.slice(p.stdout.search(/^\[/m))) as { filename: string }[])[0]!.filename);
+  const x = join(dir, 'x');
+  mkdirSync(x);
+  await sh('tar', ['xzf', tgz, '-C', x], dir);
+  const manifest = JSON.parse(readFileSync(join(x, 'package/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  manifest.dependencies = { 'tsgitop-emitter': manifest.dependencies['tsgitop-emitter']! };
+  writeFileSync(join(x, 'package/package.json'), JSON.stringify(manifest, null, 2));
+  const local = join(dir, 'tsgitop-local.tgz');
+  await sh('tar', ['czf', local, '-C', x, 'package'], dir);
+  const proj = join(dir, 'app');
+  mkdirSync(proj);
+  writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+  const r = await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', emitterTgz, local], proj);
+  assert.equal(r.code, 0, r.out);
+  writeFileSync(
+    join(proj, 'index.js'),
+    `import * as viaTsgitop from 'tsgitop/emitter';\nimport * as direct from 'tsgitop-emitter';\nimport { createRequire } from 'node:module';\nconst req = createRequire(import.meta.url)('tsgitop/emitter');\n` +
+      `if (viaTsgitop.instrument !== direct.instrument || req.instrument !== direct.instrument) throw new Error('tsgitop/emitter is not tsgitop-emitter');\n` +
+      `console.log('OK ' + Object.keys(viaTsgitop).length);\n`,
+  );
+  const run = await sh(process.execPath, ['index.js'], proj);
+  assert.equal(run.code, 0, run.out);
+  assert.match(run.out, /^OK \d+$/m);
+});
