@@ -236,14 +236,14 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
   try {
     if (fleet && !batch) {
       const { runFleetCli } = await import('./fleet.js');
-      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder });
+      return await runFleetCli(targets, { ...c, color: colorWanted(opts, io.env), sort, reverse: descending, recorder, diagnosis });
     }
     if (fleet) {
       const { runFleetBatch } = await import('../fleet/batch.js');
       const { write } = await import('./output.js');
       return await runFleetBatch(
         targets,
-        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder },
+        { intervalMs: c.intervalMs, iterations, timeoutMs: c.timeoutMs, maxBytes: c.maxBytes, json: opts.json === true, width, sortBy: sort, reverse: descending, recorder, diagnosis },
         (text) => write(io.stdout, opts.json === true || utf8Locale(io.env) ? text : asciify(text)),
       );
     }

@@ -4,6 +4,7 @@
  * line) is printed, so every printed table has real rates.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Recorder } from '../record/recorder.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import { fleetToJson, renderFleetText } from './render.js';
@@ -27,6 +28,8 @@ export interface FleetBatchOptions {
   staleAfterMs?: number;
   downAfterMs?: number;
   recorder?: Recorder;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** Stops the run early (resolves with the code so far). */
   signal?: AbortSignal;
   /** Injectable reader (tests). */
@@ -48,6 +51,7 @@ export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOpt
     staleAfterMs: o.staleAfterMs,
     downAfterMs: o.downAfterMs,
     recorder: o.recorder,
+    diagnosis: o.diagnosis,
     read: o.read,
   });
   let code = 0;

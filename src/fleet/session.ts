@@ -14,6 +14,7 @@
  * The clock (`now`) and the pause between refreshes (`sleep`) are injected,
  * so tests can drive the session on a fake clock.
  */
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
@@ -50,6 +51,8 @@ export interface FleetSessionOptions {
   staleAfterMs?: number | undefined;
   downAfterMs?: number | undefined;
   recorder?: Recorder | undefined;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** How a target is read (default fetchStats). */
   read?: TargetReader | undefined;
   /** Replay a fleet recording instead of reading. */
@@ -97,6 +100,7 @@ export class FleetSession {
           staleAfterMs: o.staleAfterMs,
           downAfterMs: o.downAfterMs,
           recorder: o.recorder,
+          diagnosis: o.diagnosis,
           read: o.read,
           now: o.now,
           onRead: (target, outcome) => this.#onRead(target, outcome),

@@ -49,6 +49,8 @@ export interface GunicornOptions {
   /** `app:wsgi_app` (default) or `app:flask_app`. */
   app?: string;
   stats?: 'unix' | 'tcp' | 'http';
+  /** The app's socket: 127.0.0.1:0 (default) or `unix` (DIR/app.sock; `port` stays 0). */
+  bind?: 'tcp' | 'unix';
   backlog?: number;
   timeout?: number;
   env?: Record<string, string>;
@@ -144,7 +146,7 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
     const port = await freePort();
     statsAddress = o.stats === 'http' ? `http://127.0.0.1:${port}` : `127.0.0.1:${port}`;
   }
-  const args = ['-c', MODULE, '--chdir', APP_DIR, '-b', '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
+  const args = ['-c', MODULE, '--chdir', APP_DIR, '-b', o.bind === 'unix' ? `unix:${join(dir, 'app.sock')}` : '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.workerClass !== undefined) args.push('-k', o.workerClass);
   if (o.backlog !== undefined) args.push('--backlog', String(o.backlog));
@@ -181,10 +183,10 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
     stop,
   };
   try {
-    const listening = (): RegExpExecArray | null => /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(proc.output());
+    const listening = (): RegExpExecArray | null => /Listening at: (?:http:\/\/127\.0\.0\.1:(\d+)|unix:)/.exec(proc.output());
     const ok = await until(() => proc.exited() || listening() !== null, Date.now() + 20_000);
     if (!ok || proc.exited()) throw new Error(`gunicorn did not start: ${proc.output().slice(-3000)}`);
-    port = Number(listening()![1]);
+    port = Number(listening()![1] ?? 0);
     await inst.waitDoc((d) => d.workers.length === o.workers && d.workers.every((w) => w.pid > 0 && w.accepting === 1), `${o.workers} workers accepting in the stats document`);
   } catch (e) {
     await stop();

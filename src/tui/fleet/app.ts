@@ -14,6 +14,7 @@
  *
  * The terminal is restored on every exit path (see src/tui/shell.ts).
  */
+import type { DiagnosisOptions } from '../../model/diagnosis.js';
 import type { Readable, Writable } from 'node:stream';
 import type { TargetReader } from '../../fleet/poller.js';
 import { FleetSession, type FleetReplayFeed } from '../../fleet/session.js';
@@ -39,6 +40,8 @@ export interface FleetViewOptions {
   downAfterMs?: number;
   /** Record every read of every target (under its label). */
   recorder?: Recorder;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** Injectable reader (tests); default fetchStats. Also reads the target of an opened monitor. */
   read?: TargetReader;
   /** Colours on (default true). */
@@ -76,6 +79,7 @@ export function runFleetView(opts: FleetViewOptions): Promise<number> {
     staleAfterMs: opts.staleAfterMs,
     downAfterMs: opts.downAfterMs,
     recorder: opts.recorder,
+    diagnosis: opts.diagnosis,
     read: opts.read,
     replay: opts.replay,
   });
