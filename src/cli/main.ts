@@ -204,7 +204,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (opts.front !== undefined) throw new UsageError('--front reads a live nginx: it does not go with --replay');
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
-    const { runReplayCli } = await import('./replay.js');
+    const { runReplayCli } = await import('./play.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
   }
