@@ -377,6 +377,22 @@ if (mem) {
   md.push('');
 }
 
+// Request privacy (issue 10 point 7; test/faults/privacy-round2.test.ts).
+md.push('## Request privacy: secrets in uWSGI request vars');
+md.push('');
+md.push('`test/faults/privacy-round2.test.ts`: a stats server sends a uWSGI-shaped document whose 16 in-flight requests carry a cookie,');
+md.push('an authorization header, an API key, a query string and fragment and the client address in their CGI vars. The parser keeps');
+md.push('only the method and the path without its query; every output of the real `bin/tsgitop` is searched for each secret.');
+md.push(`Result: ${verdict('privacy:')}.`);
+md.push('');
+const pv = get('privacy', 'secrets per output');
+if (pv) {
+  md.push(`| output | bytes searched | secrets found (of ${pv.secretsSent}) | request paths shown |`);
+  md.push('| --- | ---: | ---: | ---: |');
+  for (const r of pv.rows) md.push(`| ${esc(r.output)} | ${r.bytes} | ${r.secrets} | ${r.paths} |`);
+  md.push('');
+}
+
 // Bugs.
 md.push('## Bugs found by this suite');
 md.push('');

@@ -85,6 +85,8 @@ const MAX_HEAD = 8192;
 /** listen() backlog of a stats listener. */
 const STATS_BACKLOG = 4096;
 const MAX_DISCARD = 1 << 20;
+/** After the answer is sent: how long the client may take to close before the socket is destroyed (see send()). */
+const FINISH_GRACE_MS = 250;
 
 /** A Host header value or a host name without port, brackets, case or a trailing dot. */
 function normalizeHostName(h: string): string {
@@ -315,7 +317,17 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     releaseSlot(sock);
     sock.once('finish', () => {
       pending.delete(sock);
-      sock.destroy();
+      // Bytes the client sent may still wait, unread, in the kernel: closing now would reset the
+      // connection (ECONNRESET at the client before it read the answer; Node 22+ gets here sooner).
+      // Close when the client closes after reading, or after a short grace.
+      if (sock.readableEnded) return void sock.destroy();
+      const grace = setTimeout(() => sock.destroy(), FINISH_GRACE_MS);
+      grace.unref();
+      sock.once('end', () => {
+        clearTimeout(grace);
+        sock.destroy();
+      });
+      sock.once('close', () => clearTimeout(grace));
     });
     sock.end(data);
     // writableLength: bytes the kernel did not take yet (the write is tried at once)

@@ -57,3 +57,16 @@ test('fleet view: VERDICT is the last column, shown when wide, dropped first whe
   const narrow = buildFleetTable({ view: v, width: 80, sortId: undefined, reverse: false, filter: '' });
   assert.equal(narrow.columns.some((c) => c.id === 'verdict'), false);
 });
+
+test('fleet: the CLI thresholds reach each target verdict (snapshot.diagnosis)', () => {
+  const doc = server({
+    workers: [
+      worker({ id: 1, status: 'busy', cores: [core({ in_request: true, request: { method: 'GET', path: '/slow', start: NOW / 1000 - 4 } })] }),
+      worker({ id: 2, pid: 2 }),
+    ],
+  });
+  const snap: FleetSnapshot = { at: NOW, timing: { intervalMs: 1000 }, targets: [{ target: A!, reads: 2, prev: { doc, at: NOW - 1500 }, cur: { doc, at: NOW - 500 } }] };
+  assert.equal(buildFleetView(snap).rows[0]!.verdict, undefined, 'default --slow 10: a 3.5 s request is not slow');
+  const v = buildFleetView({ ...snap, diagnosis: { slowSeconds: 2 } });
+  assert.equal(v.rows[0]!.verdict?.message, 'slow request: worker 1 GET /slow 3s');
+});
