@@ -1,14 +1,13 @@
 /**
  * gunicorn stats module benchmark: `node dist/bench/gunicorn.js [--quick]`
  *
- * Two real gunicorn 20.1 masters side by side in one run, 2 sync workers each, one hello-world WSGI
- * app: A plain, B with python/tsgitop_gunicorn.py as its config file (TSGITOP_STATS set, all hooks
- * active) and a reader taking B's stats document once a second. A load generator per side
- * (`wrk` when installed, else a Node client in a child process, one per side) loads A and B at the
- * same time, so both see the same background noise. Worker
- * CPU per request comes from /proc/<pid>/stat of each side's workers around each run: on a shared
- * machine it is steadier than req/s. Then the hooks alone: pre_request + post_request per request
- * in one process (µs), beside a hello-world request's worker CPU.
+ * Three real gunicorn 20.1 masters side by side, 2 sync workers each, one hello-world WSGI app:
+ * A and C plain (C is the control: it shows how big a difference the method reads where there is
+ * none), B with python/tsgitop_gunicorn.py as its config file (TSGITOP_STATS set, every hook active)
+ * and its stats document read once a second. One load generator per side (`wrk` when installed,
+ * else a Node client in a child process) loads all three at the same time, so they see the same
+ * background noise. Worker CPU per request comes from /proc/<pid>/stat of each side's workers
+ * around each run. Then the hooks alone: pre_request + post_request per request in one process (µs).
  * Writes bench/results/gunicorn.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -168,24 +167,22 @@ interface Result {
   cpuUs: number;
 }
 
-/** Both sides under load at the same time (same background noise), each by its own load generator. */
-async function runBoth(a: Side, b: Side): Promise<{ a: Result; b: Result }> {
-  const wa = childPids(a.master.pid!);
-  const wb = childPids(b.master.pid!);
+/** Every side under load at the same time (same background noise), each by its own load generator. */
+async function runAll(sides: Side[]): Promise<Result[]> {
   const ticks = (ps: number[]): number => ps.reduce((x, p) => x + cpuTicks(p), 0);
-  const [ta, tb] = [ticks(wa), ticks(wb)];
+  const workers = sides.map((x) => childPids(x.master.pid!));
+  const t0 = workers.map(ticks);
   let reading = true;
-  const reader = (async () => {
-    while (reading) {
-      await readStats(b.stats!);
+  const readers = sides.map(async (x) => {
+    while (reading && x.stats) {
+      await readStats(x.stats);
       await new Promise((r) => setTimeout(r, 1000));
     }
-  })();
-  const [na, nb] = await Promise.all([load(a.port, SECONDS), load(b.port, SECONDS)]);
+  });
+  const n = await Promise.all(sides.map((x) => load(x.port, SECONDS)));
   reading = false;
-  await reader;
-  const cpu = (t0: number, ps: number[], n: number): number => (n > 0 ? (((ticks(ps) - t0) / CLK_TCK) * 1e6) / n : 0);
-  return { a: { rps: na / SECONDS, cpuUs: cpu(ta, wa, na) }, b: { rps: nb / SECONDS, cpuUs: cpu(tb, wb, nb) } };
+  await Promise.all(readers);
+  return sides.map((_, i) => ({ rps: n[i]! / SECONDS, cpuUs: n[i]! > 0 ? (((ticks(workers[i]!) - t0[i]!) / CLK_TCK) * 1e6) / n[i]! : 0 }));
 }
 
 const median = (xs: number[]): number => {
@@ -202,12 +199,15 @@ async function main(): Promise<void> {
     sides.push(a);
     const b = await start('B', dir, true);
     sides.push(b);
-    await runBoth(a, b); // warm-up
+    const c = await start('C', dir, false);
+    sides.push(c);
+    await runAll(sides); // warm-up
     const load0 = loadavg()[0]!;
-    const rows: Array<{ a: Result; b: Result }> = [];
+    const rows: Array<{ a: Result; b: Result; c: Result }> = [];
     for (let i = 0; i < ROUNDS; i++) {
-      rows.push(await runBoth(a, b));
-      console.log(`round ${i + 1}: A ${rows[i]!.a.rps.toFixed(0)} req/s ${rows[i]!.a.cpuUs.toFixed(0)} µs/req, B ${rows[i]!.b.rps.toFixed(0)} req/s ${rows[i]!.b.cpuUs.toFixed(0)} µs/req`);
+      const [ra, rb, rc] = await runAll(sides);
+      rows.push({ a: ra!, b: rb!, c: rc! });
+      console.log(`round ${i + 1}: A ${ra!.rps.toFixed(0)} req/s ${ra!.cpuUs.toFixed(0)} µs/req, B ${rb!.rps.toFixed(0)} req/s ${rb!.cpuUs.toFixed(0)} µs/req, C ${rc!.rps.toFixed(0)} req/s ${rc!.cpuUs.toFixed(0)} µs/req`);
     }
     const load1 = loadavg()[0]!;
     const doc = await new Promise<string>((resolve) => {
@@ -223,40 +223,48 @@ async function main(): Promise<void> {
 
     const mA = median(rows.map((r) => r.a.rps));
     const mB = median(rows.map((r) => r.b.rps));
+    const mC = median(rows.map((r) => r.c.rps));
     const cA = median(rows.map((r) => r.a.cpuUs));
     const cB = median(rows.map((r) => r.b.cpuUs));
-    const ratio = median(rows.map((r) => r.b.rps / r.a.rps));
+    const cC = median(rows.map((r) => r.c.cpuUs));
+    // the plain side as reference: the mean of A and C (both without the module)
+    const ratio = median(rows.map((r) => (2 * r.b.rps) / (r.a.rps + r.c.rps)));
+    const cratio = median(rows.map((r) => (2 * r.b.cpuUs) / (r.a.cpuUs + r.c.cpuUs)));
+    const control = median(rows.map((r) => r.c.cpuUs / r.a.cpuUs));
+    const pct = (x: number): string => `${((x - 1) * 100).toFixed(1)} %`;
     const gver = spawnSync('/usr/bin/gunicorn', ['--version'], { encoding: 'utf8' });
     const lines = [
       '# gunicorn stats module benchmark',
       '',
       `Command: \`node dist/bench/gunicorn.js${QUICK ? ' --quick' : ''}\` (after \`npm run build\`)`,
       '',
-      `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${(gver.stdout || gver.stderr).trim()}, Python ${spawnSync('/usr/bin/python3', ['--version'], { encoding: 'utf8' }).stdout.trim()}, load: ${hasWrk ? '`wrk -t1 -c' + CONNS + '`' : 'Node client, ' + CONNS + ' connections'}.`,
+      `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${(gver.stdout || gver.stderr).trim()}, ${spawnSync('/usr/bin/python3', ['--version'], { encoding: 'utf8' }).stdout.trim()}, load: ${hasWrk ? '`wrk -t1 -c' + CONNS + '`' : 'Node client, ' + CONNS + ' connections'}.`,
       `Load average (1 min) at start / end: ${load0.toFixed(2)} / ${load1.toFixed(2)} (other jobs share this machine: compare the side-by-side ratios).`,
       `Date: ${new Date().toISOString()}`,
       '',
       '## 1. Hello world with vs without the module',
       '',
-      `Two gunicorn masters, ${WORKERS} sync workers each, the same hello-world WSGI app (12-byte body): A plain, B with`,
+      `Three gunicorn masters, ${WORKERS} sync workers each, the same hello-world WSGI app (12-byte body): A and C plain, B with`,
       '`-c python/tsgitop_gunicorn.py --env TSGITOP_STATS=…` (every hook active) and its stats socket read once a second',
-      `during the runs. ${ROUNDS} rounds of ${SECONDS} s after a warm-up, A and B loaded at the same time (each by its own load\ngenerator process, so both see the same background load on this shared machine). Worker CPU per request`,
-      'from /proc/<pid>/stat (utime+stime) of that side\'s workers around each run.',
+      `during the runs. ${ROUNDS} rounds of ${SECONDS} s after a warm-up, A, B and C loaded at the same time (each by its own load`,
+      'generator process, so all see the same background load on this shared machine). Worker CPU per request from',
+      "/proc/<pid>/stat (utime+stime) of that side's workers around each run. C is the control: A and C differ in nothing,",
+      'so C/A shows what this method reads as a difference where there is none.',
       '',
-      '| round | A plain req/s | B module req/s | B/A | A CPU µs/req | B CPU µs/req |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...rows.map((r, i) => `| ${i + 1} | ${r.a.rps.toFixed(0)} | ${r.b.rps.toFixed(0)} | ${(r.b.rps / r.a.rps).toFixed(3)} | ${r.a.cpuUs.toFixed(1)} | ${r.b.cpuUs.toFixed(1)} |`),
-      `| **median** | **${mA.toFixed(0)}** | **${mB.toFixed(0)}** | **${ratio.toFixed(3)}** | **${cA.toFixed(1)}** | **${cB.toFixed(1)}** |`,
+      '| round | A req/s | B module req/s | C req/s | A CPU µs/req | B CPU µs/req | C CPU µs/req |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...rows.map((r, i) => `| ${i + 1} | ${r.a.rps.toFixed(0)} | ${r.b.rps.toFixed(0)} | ${r.c.rps.toFixed(0)} | ${r.a.cpuUs.toFixed(1)} | ${r.b.cpuUs.toFixed(1)} | ${r.c.cpuUs.toFixed(1)} |`),
+      `| **median** | **${mA.toFixed(0)}** | **${mB.toFixed(0)}** | **${mC.toFixed(0)}** | **${cA.toFixed(1)}** | **${cB.toFixed(1)}** | **${cC.toFixed(1)}** |`,
       '',
-      `Throughput cost (1 − median B/A): **${((1 - ratio) * 100).toFixed(1)} %**; worker CPU per request B/A: **${(cB / cA).toFixed(3)}** (${(((cB - cA) / cA) * 100).toFixed(1)} %). Target: < 3 %.`,
-      `Noise on this shared machine: A's own worker CPU per request ranged ${Math.min(...rows.map((r) => r.a.cpuUs)).toFixed(1)}–${Math.max(...rows.map((r) => r.a.cpuUs)).toFixed(1)} µs between rounds, A's req/s ${Math.min(...rows.map((r) => r.a.rps)).toFixed(0)}–${Math.max(...rows.map((r) => r.a.rps)).toFixed(0)};`,
-      'section 2 measures the hooks without that noise.',
+      `Median per round, B against the mean of A and C: throughput **${ratio.toFixed(3)}** (${pct(ratio)}), worker CPU per request **${cratio.toFixed(3)}** (${pct(cratio)}).`,
+      `Control, C against A (no difference but noise): worker CPU per request **${control.toFixed(3)}** (${pct(control)}). Target for B: < 3 %.`,
       `B's document after the runs counted ${served} requests.`,
       '',
       '## 2. The hooks alone',
       '',
       `pre_request + post_request for one request, in one process (best of 5 × 200 000): **${hookUs.toFixed(2)} µs**,`,
-      `that is ${((hookUs / cA) * 100).toFixed(1)} % of a hello-world request's worker CPU (A's median, ${cA.toFixed(1)} µs).`,
+      `that is ${((hookUs / cA) * 100).toFixed(1)} % of a hello-world request's worker CPU (A's median, ${cA.toFixed(1)} µs): the part of`,
+      "B's cost that is the module's own work per request, measured without the machine's noise.",
       '',
     ];
     mkdirSync(join(OUT, '..'), { recursive: true });

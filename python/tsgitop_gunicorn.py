@@ -1,38 +1,32 @@
-"""tsgitop_gunicorn: a uWSGI-compatible stats server for gunicorn.
-
-Use it as gunicorn's config file (or import it from yours):
+"""tsgitop_gunicorn: a uWSGI-compatible stats server for gunicorn (standard library only).
 
     gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=/run/app/stats.sock app:app
     tsgitop /run/app/stats.sock        # or uwsgitop, or uwsgi --connect-and-read
 
-The master serves the same JSON document as a uWSGI 2.0.21 master's stats server: one worker entry
-per gunicorn worker, one core per thread (gthread) or per greenlet slot (gevent, at most
-TSGITOP_MAX_CORES, default 64). Counters live in shared memory the master allocates before it forks,
-so a killed worker loses nothing and a read never waits on a worker.
-
-Environment (set with gunicorn's --env or in the master's environment):
-  TSGITOP_STATS        /path/stats.sock (unix socket, mode 0600), 127.0.0.1:PORT (TCP, loopback
-                       only) or http://127.0.0.1:PORT (the document in an HTTP response, requests
-                       must name a loopback Host). Unset: no stats server, the hooks do nothing.
-  TSGITOP_STATS_PATHS  1: in-flight cores show the request's method and path (never the query,
-                       headers or body). Default: only that a core is in a request, and since when.
-  TSGITOP_MAX_CORES    most cores listed per worker (gevent's worker_connections can be 1000s).
-
-Your own config: `from tsgitop_gunicorn import *` and, if you define one of these hooks yourself,
-call ours from it (e.g. `def post_fork(server, worker): ...` is free, but `def pre_request(worker,
-req): tsgitop_gunicorn.pre_request(worker, req); ...`). Standard library only.
+The master serves a uWSGI 2.0.21 master's stats document: one worker entry per gunicorn worker, one
+core per thread (gthread) or greenlet slot (gevent). Counters live in shared memory the master maps
+before it forks: a killed worker loses nothing and a read never waits on a worker.
+Environment (gunicorn's --env, or the master's):
+  TSGITOP_STATS        /path/stats.sock (mode 0600), 127.0.0.1:PORT, or http://127.0.0.1:PORT (loopback
+                       Host names only). Unset: no stats server, the hooks do nothing.
+  TSGITOP_STATS_PATHS  1: in-flight cores show method and path (never the query, headers or body).
+  TSGITOP_MAX_CORES    most cores per worker for gevent/eventlet (default 64).
+From your own config: `from tsgitop_gunicorn import *`; if you define one of these hooks too, call
+ours from yours.
 """
 import ctypes
 import json
 import os
 import socket
+import stat
+import struct
 import sys
 import threading
 import time
 import types
 
-__all__ = ['on_starting', 'when_ready', 'pre_fork', 'post_worker_init', 'pre_request', 'post_request',
-           'child_exit', 'worker_abort', 'on_exit']
+__all__ = ['on_starting', 'when_ready', 'on_reload', 'pre_fork', 'post_worker_init', 'pre_request',
+           'post_request', 'child_exit', 'worker_abort', 'on_exit']
 
 _VERSION = '2.0.21-tsgitop-gunicorn'
 _U64 = ctypes.c_uint64
@@ -52,25 +46,12 @@ class _Slot(ctypes.Structure):
 # must outlive a reload (the shared memory, the stats thread, who holds which slot) lives here.
 _st = sys.modules.get('_tsgitop_gunicorn_state')
 if _st is None:
-    _st = types.ModuleType('_tsgitop_gunicorn_state')
-    _st.shm = None      # the mmap, allocated once in the master
-    _st.slots = []      # _Slot views, one per worker slot
-    _st.cores = []      # per slot: list of _Core views
-    _st.held = set()    # slot indexes held by a live worker (master only)
-    _st.server = None   # gunicorn's Arbiter (master only)
-    _st.sock = None     # the stats listening socket (master only; closed in workers)
-    _st.w = None        # in a worker: this worker's context
-    _st.mode = 'raw'
-    _st.paths = False
-    _st.thread = None
-    sys.modules['_tsgitop_gunicorn_state'] = _st
-
-
-def _log(server, msg):
-    try:
-        server.log.warning('tsgitop: %s', msg)
-    except Exception:
-        sys.stderr.write('tsgitop: %s\n' % msg)
+    _st = sys.modules['_tsgitop_gunicorn_state'] = types.ModuleType('_tsgitop_gunicorn_state')
+    # shm, slots, cores: the shared counters and their views (one _Slot and its _Cores per worker slot);
+    # master only: held (slots of live workers), slot_gen (the reload generation of each slot's last
+    # worker), server (the Arbiter), sock and thread (the stats server); w: a worker's own context.
+    _st.__dict__.update(shm=None, slots=[], cores=[], held=set(), slot_gen=[], generation=0, server=None,
+                        sock=None, thread=None, mode='raw', paths=False, w=None)
 
 
 def _cores_per_worker(server):
@@ -97,7 +78,7 @@ def on_starting(server):
     try:
         sock, mode = _listen(addr)
     except (OSError, ValueError) as e:
-        _log(server, 'no stats server on %r: %s' % (addr, e))
+        server.log.error('tsgitop: no stats server on %r: %s', addr, e)
         return
     import mmap
     nslots = max(2 * server.cfg.workers, server.cfg.workers + 4)
@@ -109,7 +90,7 @@ def on_starting(server):
         _st.slots.append(_Slot.from_buffer(shm, base))
         _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
                           for j in range(ncores)])
-    _st.shm, _st.sock, _st.server, _st.mode = shm, sock, server, mode
+    _st.shm, _st.sock, _st.server, _st.mode, _st.slot_gen = shm, sock, server, mode, [0] * nslots
     _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
 
 
@@ -122,17 +103,25 @@ def when_ready(server):
     _st.thread.start()
 
 
+def on_reload(server):
+    """Master, HUP: the workers spawned from now on start fresh counters (uWSGI's graceful reload)."""
+    _st.generation += 1
+
+
 def pre_fork(server, worker):
-    """Master: give the new worker the lowest free slot. A slot keeps its counters (a respawn)."""
-    if _st.shm is None:
-        return
-    free = [i for i in range(len(_st.slots)) if i not in _st.held]
-    if not free:
-        _log(server, 'more workers than stats slots; this one is not listed')
-        return
-    i = free[0]
+    """Master: give the new worker the lowest free slot; it keeps the slot's counters (a respawn)."""
+    # a respawn takes a freed slot of the current generation (its predecessor's), else the lowest free
+    free = sorted((_st.slot_gen[i] != _st.generation, i) for i in range(len(_st.slots)) if i not in _st.held)
+    if _st.shm is None or not free:
+        return  # more workers than slots (TTIN): that one is not listed
+    i = free[0][1]
     _st.held.add(i)
     s = _st.slots[i]
+    if _st.slot_gen[i] != _st.generation:  # a slot of a worker from before a reload: start afresh
+        _st.slot_gen[i] = _st.generation
+        ctypes.memset(ctypes.addressof(s), 0, ctypes.sizeof(s))
+        for c in _st.cores[i]:
+            ctypes.memset(ctypes.addressof(c), 0, ctypes.sizeof(c))
     s.respawn_count += 1
     s.last_spawn = int(time.time())
     s.delta_requests = s.aborted = s.pid = 0
@@ -156,9 +145,15 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
+    """Master, shutting down: close the stats socket (and remove its file)."""
     sock, _st.sock = _st.sock, None
-    if sock is not None:
-        _close_listener(sock)
+    try:
+        name = sock.getsockname()
+        sock.close()
+        if isinstance(name, str) and name:
+            os.unlink(name)
+    except (OSError, AttributeError):
+        pass
 
 
 class _Worker(object):
@@ -266,81 +261,68 @@ _LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
 
 
 def _listen(addr):
-    if addr.startswith('http://'):
-        host, port = _hostport(addr[7:].rstrip('/'))
-        mode = 'http'
-    elif '/' in addr or addr.startswith('unix:'):
+    """(listening socket, 'raw' | 'http') for TSGITOP_STATS; ValueError for what we refuse."""
+    if '/' in addr.split('://')[-1] and not addr.startswith('http://') or addr.startswith('unix:'):
         path = os.path.abspath(addr[5:] if addr.startswith('unix:') else addr)
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        if os.path.exists(path):
+        if os.path.lexists(path):
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                raise ValueError('%s exists and is not a socket' % path)
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 probe.connect(path)
-                probe.close()
                 raise ValueError('another process serves %s' % path)
             except OSError:
-                probe.close()
                 os.unlink(path)  # a stale socket of a previous run
-        old = os.umask(0o177)
+            finally:
+                probe.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # created 0600, never readable by others even for a moment
         try:
             s.bind(path)
         finally:
             os.umask(old)
-        os.chmod(path, 0o600)
         s.listen(16)
         return s, 'raw'
-    else:
-        host, port = _hostport(addr)
-        mode = 'raw'
+    mode = 'http' if addr.startswith('http://') else 'raw'
+    host, sep, port = addr[7 if mode == 'http' else 0:].rstrip('/').rpartition(':')
+    host = host or '127.0.0.1'
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ValueError('expected a path, 127.0.0.1:PORT or http://127.0.0.1:PORT')
     if host not in _LOOPBACK:
         raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
-    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), port))
+    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
     s.listen(16)
     return s, mode
 
 
-def _hostport(text):
-    host, sep, port = text.rpartition(':')
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise ValueError('expected HOST:PORT')
-    return (host or '127.0.0.1'), int(port)
-
-
-def _close_listener(sock):
-    try:
-        name = sock.getsockname()
-        sock.close()
-        if isinstance(name, str) and name and _st.shm is not None:
-            os.unlink(name)
-    except OSError:
-        pass
-
-
 def _serve():
-    while True:
-        sock = _st.sock
-        if sock is None:
-            return
+    slots = threading.BoundedSemaphore(8)  # at most 8 clients at once, each dropped after 2 s
+    while _st.sock is not None:
         try:
-            conn, _ = sock.accept()
-        except OSError:
-            if _st.sock is None:
-                return
+            conn, _ = _st.sock.accept()
+        except (OSError, AttributeError):
             time.sleep(0.01)  # EMFILE and the like: back off, never spin
             continue
-        try:
-            conn.settimeout(2.0)
-            if _st.mode == 'http':
-                _answer_http(conn)
-            else:
-                conn.sendall(_document().encode('utf-8'))
-        except Exception:
-            pass
-        finally:
+        if slots.acquire(blocking=False):
+            threading.Thread(target=_client, args=(conn, slots), daemon=True).start()
+        else:
             conn.close()
+
+
+def _client(conn, slots):
+    try:
+        conn.settimeout(2.0)
+        if _st.mode == 'http':
+            _answer_http(conn)
+        else:
+            conn.sendall(_document().encode('utf-8'))
+    except Exception:
+        pass
+    finally:
+        conn.close()
+        slots.release()
 
 
 def _answer_http(conn):
@@ -372,36 +354,47 @@ def _reply(conn, status, body, with_body, ctype='text/plain'):
 
 
 def _listen_queues(server):
-    """(sockets, total): accept-queue length of each listener from /proc/net/tcp{,6} (by inode)."""
-    queues = {}
-    for f in ('/proc/net/tcp', '/proc/net/tcp6'):
-        try:
-            with open(f) as fh:
-                next(fh)
-                for line in fh:
-                    p = line.split()
-                    if len(p) > 9 and p[3] == '0A':
-                        queues[p[9]] = int(p[4].split(':')[1], 16)
-        except (OSError, ValueError, StopIteration):
-            pass
-    try:
-        with open('/proc/sys/net/core/somaxconn') as fh:
-            somaxconn = int(fh.read())
-    except (OSError, ValueError):
-        somaxconn = 4096
+    """(sockets, total): each listener's accept queue and its maximum, from the kernel: TCP_INFO on a
+    LISTEN socket (tcpi_unacked = connections waiting, tcpi_sacked = the backlog; what uWSGI reads),
+    sock_diag for a unix one (what `ss -xl` shows). O(1) per socket."""
     out, total = [], 0
     for lst in list(getattr(server, 'LISTENERS', [])):
         try:
-            q = queues.get(str(os.fstat(lst.sock.fileno()).st_ino), 0)
             name = lst.sock.getsockname()
             if isinstance(name, tuple):
                 name = ('[%s]:%d' if ':' in name[0] else '%s:%d') % name[:2]
-        except (OSError, AttributeError, ValueError):
+                q, maxq = struct.unpack_from('II', lst.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 32), 24)
+            else:
+                try:
+                    q, maxq = _unix_queue(lst.sock)
+                except (OSError, ValueError, struct.error):  # no sock_diag here: the backlog asked for
+                    q, maxq = 0, server.cfg.backlog
+        except (OSError, AttributeError, ValueError, struct.error):
             continue
         total += q
-        out.append({'name': name, 'proto': 'http', 'queue': q,
-                    'max_queue': min(server.cfg.backlog, somaxconn), 'shared': 0, 'can_offload': 0})
+        out.append({'name': name, 'proto': 'http', 'queue': q, 'max_queue': maxq, 'shared': 0, 'can_offload': 0})
     return out, total
+
+
+def _unix_queue(sock):
+    """(waiting, backlog) of a listening unix socket: one NETLINK_SOCK_DIAG request by inode,
+    attribute UNIX_DIAG_RQLEN."""
+    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4)
+    try:
+        nl.settimeout(1.0)
+        req = struct.pack('=BBHIIIII', socket.AF_UNIX, 0, 0, 0xffffffff, os.fstat(sock.fileno()).st_ino,
+                          0x10, 0xffffffff, 0xffffffff)  # all states, this inode, SHOW_RQLEN, no cookie
+        nl.send(struct.pack('=IHHII', 16 + len(req), 20, 1, 1, 0) + req)  # SOCK_DIAG_BY_FAMILY, REQUEST
+        data = nl.recv(8192)
+    finally:
+        nl.close()
+    end, off = min(len(data), struct.unpack_from('=I', data)[0]), 32  # nlmsghdr + unix_diag_msg
+    while struct.unpack_from('=H', data, 4)[0] == 20 and off + 12 <= end:
+        alen, atype = struct.unpack_from('=HH', data, off)
+        if atype == 4:  # UNIX_DIAG_RQLEN: rqueue, wqueue = waiting, backlog on a listening socket
+            return struct.unpack_from('=II', data, off + 4)
+        off += max(4, (alen + 3) & ~3)
+    raise ValueError('no queue length for the unix socket')
 
 
 def _memory(pid):

@@ -17,6 +17,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = fileURLToPath(new URL('../dist/src/', import.meta.url));
 const ENTRY = 'cli/fast.js';
@@ -46,6 +47,28 @@ function bindings(list) {
     .join(', ');
 }
 
+const require = createRequire(import.meta.url);
+
+/**
+ * Named imports of a built-in: a function loads its module on first call
+ * (node:child_process, node:fs/promises… cost ~0.5 ms each, and the
+ * one-shot rarely calls them); anything else is read at once.
+ */
+function lazyBuiltin(spec, list) {
+  const mod = require(spec);
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const [, name, local = name] = /^(\w+)(?:\s+as\s+(\w+))?$/.exec(s);
+      return typeof mod[name] === 'function' && !/^[A-Z]/.test(name)
+        ? `const ${local} = (...a) => __require(${JSON.stringify(spec)}).${name}(...a);`
+        : `const { ${name}: ${local} } = __require(${JSON.stringify(spec)});`;
+    })
+    .join(' ');
+}
+
 function load(id) {
   if (mods.has(id)) return;
   mods.set(id, null);
@@ -68,7 +91,7 @@ function load(id) {
   src = src.replace(/^import\s+(.+?)\s+from\s+'([^']+)';$/gm, (_all, what, spec) => {
     const from = dep(spec);
     let m;
-    if ((m = /^\{([^}]*)\}$/.exec(what))) return `const { ${bindings(m[1])} } = ${from};`;
+    if ((m = /^\{([^}]*)\}$/.exec(what))) return spec.startsWith('node:') ? lazyBuiltin(spec, m[1]) : `const { ${bindings(m[1])} } = ${from};`;
     if ((m = /^\*\s+as\s+(\w+)$/.exec(what))) return `const ${m[1]} = ${from};`;
     if ((m = /^(\w+)$/.exec(what))) return spec.startsWith('node:') ? `const ${m[1]} = ${from};` : fail(id, `default import of ${spec}`);
     if ((m = /^(\w+),\s*\{([^}]*)\}$/.exec(what))) {

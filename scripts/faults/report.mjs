@@ -217,9 +217,9 @@ md.push('while a request carrying them is in flight.');
 md.push('');
 
 // Emitter, round 2 (issue 10: request lifecycle, cluster throws, starvation).
-md.push('### 4b. The emitter, round 2: request lifecycle, cluster throws, starvation');
+md.push('### 4b. The emitter, round 2: request lifecycle, cluster throws, starvation, Host check, head limit, HTTP/2');
 md.push('');
-md.push('`test/faults/emitter-round2.test.ts` (issue 10 points 1, 4, 16), against real node:http servers and node:cluster workers.');
+md.push('`test/faults/emitter-round2.test.ts` (issue 10 points 1, 4, 5, 14, 16), against real node:http servers, app processes and node:cluster workers.');
 md.push('');
 {
   const rep = get('emitter2', 'pipelined repro');
@@ -230,6 +230,8 @@ md.push('');
   if (rep) md.push(`- 10 pipelined \`GET /\` (handler 50 ms), client gone after 10 ms: ${rep.seen} dispatched, ${rep.counted} counted, ${rep.inFlightAfter} left in flight (before the fix: 9 stuck for good).`);
   if (prop) md.push(`- Property (fast-check, ${prop.runs} runs, ${prop.connections} connections mixing pipelining, full and cut bodies, cut heads, abort, RST, half-close; ends: ${esc(Object.entries(prop.ends ?? {}).map(([k, n]) => `${k} ${n}`).join(', '))}): ${prop.requests} requests dispatched, ${prop.counted} counted, ${prop.stuck} in flight after each run.`);
   if (cl) md.push(`- Cluster (${cl.workers} workers): ${cl.connections} connections × ${cl.pipelined} pipelined requests then disconnect: ${cl.counted} counted, ${cl.busyWorkers} worker(s) busy, ${cl.coresInRequest} core(s) in a request afterwards.`);
+  const cp = get('emitter2', 'cluster property');
+  if (cp) md.push(`- Cluster property (${cp.runs} runs, ${cp.connections} connections of random patterns, ${cp.requestsSent} complete requests sent): ${cp.counted} counted (never more than sent, never fewer than answered), ${cp.busyAfter} worker(s) left busy.`);
   if (th) md.push(`- Cluster, plain node:http, no error handler: ${th.ok} good requests and ${th.throws} handler throws (each kills its worker, ${th.respawns} respawns): requests ${th.requests}, exceptions ${th.exceptions} (before: exceptions 0).`);
   if (st) {
     md.push('');
@@ -245,6 +247,8 @@ md.push('');
     md.push('Bound asserted: ≥ 99 % within 1 s on each. Before the fix (64 slots held until the 5 s client timeout): 0 of 150 on the unix socket.');
   }
   md.push('');
+  const h2 = get('emitter2', 'http2 refused');
+  if (h2) md.push(`- HTTP/2 servers: ${esc(h2.map((r) => `\`${r.server}\` → ${r.code}`).join('; '))} (before: instrumented with tx always 0).`);
   const hc = get('emitter2', 'host check');
   if (hc) md.push(`- Host check on the HTTP stats listener (DNS rebinding), real app process: ${esc(hc.map((r) => `\`Host: ${r.host}\` ${r.path} → ${r.status}`).join('; '))}.`);
   const hd = get('emitter2', 'head limit');
@@ -370,6 +374,22 @@ if (mem) {
   md.push('| read | document | baseline | peak | peak − baseline | × document | bound |');
   md.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of mem.rows) md.push(`| ${esc(r.read)} | ${r.documentMiB} MiB | ${r.baselineMiB} MiB | ${r.peakMiB} MiB | ${r.deltaMiB} MiB | ${r.ratio} | ${r.bound} |`);
+  md.push('');
+}
+
+// Request privacy (issue 10 point 7; test/faults/privacy-round2.test.ts).
+md.push('## Request privacy: secrets in uWSGI request vars');
+md.push('');
+md.push('`test/faults/privacy-round2.test.ts`: a stats server sends a uWSGI-shaped document whose 16 in-flight requests carry a cookie,');
+md.push('an authorization header, an API key, a query string and fragment and the client address in their CGI vars. The parser keeps');
+md.push('only the method and the path without its query; every output of the real `bin/tsgitop` is searched for each secret.');
+md.push(`Result: ${verdict('privacy:')}.`);
+md.push('');
+const pv = get('privacy', 'secrets per output');
+if (pv) {
+  md.push(`| output | bytes searched | secrets found (of ${pv.secretsSent}) | request paths shown |`);
+  md.push('| --- | ---: | ---: | ---: |');
+  for (const r of pv.rows) md.push(`| ${esc(r.output)} | ${r.bytes} | ${r.secrets} | ${r.paths} |`);
   md.push('');
 }
 

@@ -15,6 +15,7 @@ import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
 import { write } from './output.js';
 import { jsonVisible } from '../text/sanitize.js';
+import { asciify, utf8Locale } from '../tui/caps.js';
 import type { CliIo, CommonOptions } from './io.js';
 import type { FrontReader } from './front.js';
 
@@ -50,7 +51,8 @@ export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Pr
       ? jsonVisible(JSON.stringify(front ? { ...viewToJson(view), front: front.json } : viewToJson(view))) + '\n'
       : (front ? front.line + '\n' : '') +
         renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
-    await write(io.stdout, text);
+    // Tables follow the locale: ASCII only when it is not UTF-8 (LANG=C); JSON is UTF-8 by definition.
+    await write(io.stdout, opts.json || utf8Locale(io.env) ? text : asciify(text));
     prev = cur;
   }
   return 0;

@@ -4,6 +4,7 @@
  * line) is printed, so every printed table has real rates.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Recorder } from '../record/recorder.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import { fleetToJson, renderFleetText } from './render.js';
@@ -27,6 +28,8 @@ export interface FleetBatchOptions {
   staleAfterMs?: number;
   downAfterMs?: number;
   recorder?: Recorder;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** Stops the run early (resolves with the code so far). */
   signal?: AbortSignal;
   /** Injectable reader (tests). */
@@ -40,16 +43,8 @@ export interface FleetBatchOptions {
  *   could not be read").
  */
 export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOptions, write: (text: string) => Promise<void> | void): Promise<number> {
-  const poller = new FleetPoller({
-    targets,
-    intervalMs: o.intervalMs,
-    timeoutMs: o.timeoutMs,
-    maxBytes: o.maxBytes,
-    staleAfterMs: o.staleAfterMs,
-    downAfterMs: o.downAfterMs,
-    recorder: o.recorder,
-    read: o.read,
-  });
+  // The batch options carry the poller's own (interval, deadline, cap, thresholds, recorder, reader).
+  const poller = new FleetPoller({ ...o, targets });
   let code = 0;
   try {
     let start = performance.now();

@@ -14,13 +14,14 @@
  * target delays at most the one tick in which it stops answering, by at most
  * `waitMs`.
  */
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
 import { fetchStats } from '../protocol/reader.js';
 import { isStatsError } from '../protocol/errors.js';
 import { serializeStats } from '../protocol/parse.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Recorder } from '../record/recorder.js';
-import { errorMessage } from '../record/format.js';
+import { errorMessage } from '../record/lines.js';
 import type { Target } from './targets.js';
 import { resolveTiming, type FleetSnapshot, type FleetTiming, type TargetSnapshot } from './view.js';
 
@@ -33,6 +34,8 @@ export interface TargetRead extends Sample<StatsDocument> {
 export type TargetReader = (target: Target, opts: { timeoutMs: number; maxBytes: number | undefined; signal: AbortSignal }) => Promise<TargetRead>;
 
 export interface FleetPollerOptions {
+  /** Diagnosis thresholds for each target's verdict (--slow, …); carried in every snapshot. */
+  diagnosis?: DiagnosisOptions | undefined;
   targets: readonly Target[];
   /** Refresh interval, ms (drives the default thresholds and waitMs). */
   intervalMs: number;
@@ -79,6 +82,7 @@ export class FleetPoller {
   readonly #recorder: Recorder | undefined;
   readonly #read: TargetReader;
   readonly #now: () => number;
+  readonly #diagnosis: DiagnosisOptions | undefined;
   readonly #onRead: FleetPollerOptions['onRead'];
   readonly #slots: Slot[];
   #active = 0;
@@ -93,6 +97,7 @@ export class FleetPoller {
     this.#maxBytes = o.maxBytes;
     this.#waitMs = Math.max(0, o.waitMs ?? Math.min(this.#timeoutMs, o.intervalMs));
     this.#maxConcurrent = Math.max(1, Math.floor(o.maxConcurrent ?? 256));
+    this.#diagnosis = o.diagnosis;
     this.#timing = resolveTiming({ intervalMs: o.intervalMs, staleAfterMs: o.staleAfterMs, downAfterMs: o.downAfterMs });
     this.#recorder = o.recorder;
     this.#read = o.read ?? defaultReader;
@@ -143,6 +148,7 @@ export class FleetPoller {
     return {
       at: this.#now(),
       timing: { ...this.#timing },
+      ...(this.#diagnosis ? { diagnosis: this.#diagnosis } : {}),
       targets: this.#slots.map((s) => ({ ...s.snap, error: s.snap.error ? { ...s.snap.error } : undefined })),
     };
   }

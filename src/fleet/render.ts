@@ -99,6 +99,18 @@ export const FLEET_COLUMNS: readonly FleetColumn[] = FLEET_COLUMN_RECORDS.map((c
   c.total ? c : { ...c, total: (t: FleetTotals) => c.format(fleetTotalsRow(t), { now: 0 }) },
 );
 
+/**
+ * The interactive fleet view's columns: FLEET_COLUMNS and, last (first to drop), each target's worst
+ * diagnosis verdict. (Batch text lists the verdicts under its table, where the ERROR tail keeps its room.)
+ */
+export const FLEET_VIEW_COLUMNS: readonly FleetColumn[] = [
+  ...FLEET_COLUMNS,
+  text('verdict', 'VERDICT', 40, 9, "The target's worst diagnosis verdict (saturated, queue full, slow request, crash loop, error burst, stale); empty when healthy", (r) => (r.verdict ? clean(r.verdict.message) : ''), {
+    tone: (r) => (r.verdict ? (r.verdict.severity === 'critical' ? 'bad' : 'warn') : 'plain'),
+    ...noTotal,
+  }),
+];
+
 /** Room the columns leave for the trailing ERROR text when a target has an error. */
 export const ERROR_MIN_WIDTH = 30;
 

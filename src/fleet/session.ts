@@ -14,12 +14,13 @@
  * The clock (`now`) and the pause between refreshes (`sleep`) are injected,
  * so tests can drive the session on a fake clock.
  */
+import type { DiagnosisOptions } from '../model/diagnosis.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Recorder } from '../record/recorder.js';
 import type { MonitorFeed } from '../session/monitor.js';
-import { replayReadIntervalMs, type ReplayControls } from '../session/replay.js';
+import { replayReadIntervalMs, type ReplayControls } from '../session/replay-controls.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import type { Target } from './targets.js';
 import { buildFleetView, type FleetSnapshot, type FleetView } from './view.js';
@@ -50,6 +51,8 @@ export interface FleetSessionOptions {
   staleAfterMs?: number | undefined;
   downAfterMs?: number | undefined;
   recorder?: Recorder | undefined;
+  /** Diagnosis thresholds of each target's verdict (--slow, …). */
+  diagnosis?: DiagnosisOptions | undefined;
   /** How a target is read (default fetchStats). */
   read?: TargetReader | undefined;
   /** Replay a fleet recording instead of reading. */
@@ -89,18 +92,7 @@ export class FleetSession {
     this.#sleep = o.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#poller = o.replay
       ? undefined
-      : new FleetPoller({
-          targets: o.targets,
-          intervalMs: this.intervalMs,
-          timeoutMs: o.timeoutMs,
-          maxBytes: o.maxBytes,
-          staleAfterMs: o.staleAfterMs,
-          downAfterMs: o.downAfterMs,
-          recorder: o.recorder,
-          read: o.read,
-          now: o.now,
-          onRead: (target, outcome) => this.#onRead(target, outcome),
-        });
+      : new FleetPoller({ ...o, intervalMs: this.intervalMs, onRead: (target, outcome) => this.#onRead(target, outcome) });
   }
 
   /** The clock of the view (recorded time in a replay). */
@@ -220,7 +212,8 @@ export class FleetSession {
 
   async #loop(): Promise<void> {
     const poller = this.#poller!;
-    const clock = (): number => performance.now();
+    // The cadence runs on the injected clock when there is one (tests), else on the monotonic one.
+    const clock = this.o.now ?? ((): number => performance.now());
     while (!this.#closed) {
       const t0 = clock();
       const snap = await poller.tick();

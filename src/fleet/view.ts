@@ -15,7 +15,7 @@
  */
 import { buildView } from '../model/view.js';
 import type { EmperorView, InFlightView, Sample, ServerView, Verdict, View } from '../model/types.js';
-import { diagnoseOnce, staleVerdict } from '../model/diagnosis.js';
+import { diagnoseOnce, staleVerdict, type DiagnosisOptions } from '../model/diagnosis.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Target } from './targets.js';
 
@@ -54,6 +54,8 @@ export interface FleetSnapshot {
   at: number;
   timing: FleetTiming;
   targets: TargetSnapshot[];
+  /** Diagnosis thresholds of the targets' verdicts (default DEFAULT_DIAGNOSIS). */
+  diagnosis?: DiagnosisOptions;
 }
 
 export interface FleetRow {
@@ -137,7 +139,7 @@ function add(a: number | undefined, b: number | undefined): number | undefined {
   return (a ?? 0) + b;
 }
 
-function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming): FleetRow {
+function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis?: DiagnosisOptions): FleetRow {
   const state = targetState(t, now, timing);
   const view = t.cur ? buildView(t.cur, t.prev, { node: t.target.label }) : undefined;
   let error = t.error?.message;
@@ -166,7 +168,7 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming): FleetRow
     oldestRequest: undefined,
     verdict: undefined,
   };
-  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view ? diagnoseOnce(view)[0] : undefined;
+  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view ? diagnoseOnce(view, diagnosis)[0] : undefined;
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);
   return row;
@@ -230,6 +232,6 @@ export function fleetTotals(rows: readonly FleetRow[]): FleetTotals {
  * snapshot gives the same view.
  */
 export function buildFleetView(snapshot: FleetSnapshot): FleetView {
-  const rows = snapshot.targets.map((t) => buildRow(t, snapshot.at, snapshot.timing));
+  const rows = snapshot.targets.map((t) => buildRow(t, snapshot.at, snapshot.timing, snapshot.diagnosis));
   return { kind: 'fleet', at: snapshot.at, intervalMs: snapshot.timing.intervalMs, rows, totals: fleetTotals(rows) };
 }

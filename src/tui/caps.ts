@@ -9,7 +9,8 @@
  *   screen would write is replaced by an ASCII one of the same cell width
  *   ({@link asciify}): box drawing by `+ - |`, braille and block elements by
  *   `. : #`, arrows and marks by `^ v * ~`, anything else by `?` — one ASCII
- *   character per UTF-16 unit, the unit blessed lays its cells out in.
+ *   character per UTF-16 unit, the unit blessed lays its cells out in. Batch
+ *   tables (not JSON) follow the same rule.
  */
 
 /** Why the full-screen monitor cannot run with this `TERM`, or undefined when it can. */
@@ -39,6 +40,7 @@ const SINGLE: Record<string, string> = {
   '…': '~', '·': '.', '•': '*', '●': '*', '○': 'o', '◆': '*', '◇': 'o', '■': '#', '□': '.',
   '▲': '^', '△': '^', '▼': 'v', '▽': 'v', '▶': '>', '►': '>', '◀': '<', '◄': '<',
   '↑': '^', '↓': 'v', '→': '>', '←': '<', '✓': '+', '✔': '+', '✗': 'x', '✘': 'x', '×': 'x',
+  'Σ': 'S', 'Δ': 'D', 'µ': 'u', 'μ': 'u',
   '—': '-', '–': '-', '‘': "'", '’': "'", '“': '"', '”': '"', '≥': '>', '≤': '<', '±': '+', '°': 'o',
   '█': '#', '▉': '#', '▊': '#', '▋': '#', '▌': '#', '▍': '|', '▎': '|', '▏': '|', '▐': '#',
   '░': '.', '▒': ':', '▓': '#',

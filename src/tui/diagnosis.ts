@@ -20,8 +20,9 @@ export function diagnosisItem(verdicts: readonly Verdict[] | undefined, stale?: 
   const all = [...(stale ? [stale] : []), ...(verdicts ?? [])];
   if (all.length === 0) return undefined;
   const critical = all.some((v) => v.severity === 'critical');
-  const more = all.length > 1 ? `  (+${all.length - 1}: ! lists all)` : '';
-  return { label: 'diagnosis', value: clean(all[0]!.message) + more, style: critical ? 'bad' : 'warn', breakBefore: true, clippable: 'right' };
+  // The count first, so that clipping on a narrow terminal never hides that there is more.
+  const more = all.length > 1 ? `[1 of ${all.length}, ! lists all] ` : '';
+  return { label: 'diagnosis', value: more + clean(all[0]!.message), style: critical ? 'bad' : 'warn', breakBefore: true, clippable: 'right' };
 }
 
 /** Which of the three lists a {@link ListView} shows. */

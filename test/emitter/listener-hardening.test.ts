@@ -85,3 +85,37 @@ test('{ port, prometheus: true } without http: true is refused with EINVAL namin
     (e: unknown) => e instanceof EmitterError && e.code === 'EINVAL' && /http: true/.test(e.message),
   );
 });
+
+test('fair share: one peer opening idle connections evicts its own oldest, never another peer’s', async (t) => {
+  const { createConnection } = await import('node:net');
+  const port = await http(t, { maxClients: 4, headTimeoutMs: 10_000 });
+  const socks: import('node:net').Socket[] = [];
+  t.after(() => socks.forEach((s) => s.destroy()));
+  const closed = new Map<import('node:net').Socket, boolean>();
+  const open = async (localAddress: string): Promise<import('node:net').Socket> => {
+    const s = createConnection({ host: '127.0.0.1', port, localAddress });
+    s.on('error', () => undefined);
+    closed.set(s, false);
+    s.on('close', () => closed.set(s, true));
+    socks.push(s);
+    await new Promise((r) => s.once('connect', r));
+    return s;
+  };
+  const a: import('node:net').Socket[] = [];
+  for (let i = 0; i < 4; i++) a.push(await open('127.0.0.2'));
+  const b = await open('127.0.0.3'); // A holds all 4 slots: A's oldest makes room
+  const { waitFor } = await import('./helpers.js');
+  await waitFor(() => closed.get(a[0]!), "peer A's oldest connection to be dropped");
+  for (let i = 0; i < 6; i++) a.push(await open('127.0.0.2')); // A keeps opening: only A's own go
+  await waitFor(() => a.filter((s) => closed.get(s)).length === 7, 'A to lose 7 of its 10 connections');
+  assert.equal(closed.get(b), false, "peer B's one connection survived peer A's flood");
+  // and B is still served when it finally sends its request
+  const answer = await new Promise<string>((resolve) => {
+    let got = '';
+    b.setEncoding('latin1');
+    b.on('data', (d: string) => (got += d));
+    b.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+    b.write('GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
+  });
+  assert.equal(answer, 'HTTP/1.0 200 OK');
+});

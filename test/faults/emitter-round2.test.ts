@@ -220,6 +220,59 @@ test('emitter round 2: cluster — pipelined requests on dying connections leave
   figure('emitter2', 'cluster pipelined', { workers: 2, connections: CONNS, pipelined: PER, counted: doc.workers.reduce((a, w) => a + w.requests, 0), busyWorkers: doc.workers.filter((w) => w.status === 'busy').length, coresInRequest: inReq });
 });
 
+test('emitter round 2: cluster property — random pipelining / abort / half-close / reset: every worker idle again, no request counted twice', async (t) => {
+  const stats = await createClusterStats({ workers: 2 });
+  t.after(() => stats.close());
+  const { port } = await forkWorkers(t, 2);
+  const runs = LONG ? 100 : 12;
+  let conns = 0;
+  // Reports reach the primary asynchronously, so a run's counts may land during the next one: the
+  // bounds are cumulative. Complete requests sent bound what the workers can have dispatched (a double
+  // count would exceed it); answers read in full are a lower bound.
+  let upper = 0;
+  let lower = 0;
+  const base = stats.document().workers.reduce((a, w) => a + w.requests, 0);
+  const counted = (): number => stats.document().workers.reduce((a, w) => a + w.requests, 0) - base;
+  const idle = (): boolean => stats.document().workers.every((w) => w.status === 'idle' && w.cores.every((c) => c.in_request === 0));
+  // a worker's report counts as fresh when it arrived after we asked for it (the primary answers from its cache)
+  const lastReport = new Map<number, number>();
+  const onMessage = (w: Worker): void => void lastReport.set(w.id, performance.now());
+  cluster.on('message', onMessage);
+  t.after(() => cluster.off('message', onMessage));
+  const freshIdle = async (what: string, enough: () => boolean): Promise<void> => {
+    const asked = performance.now();
+    stats.poll();
+    await until(
+      () => {
+        const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+        if (!live.every((w) => (lastReport.get(w.id) ?? 0) > asked)) return false;
+        if (idle() && enough()) return true;
+        stats.poll(); // not idle yet: ask again, and wait for answers newer than this
+        return false;
+      },
+      what,
+      10_000,
+    );
+  };
+  await fc.assert(
+    fc.asyncProperty(fc.array(connPlan, { minLength: 1, maxLength: 5 }), async (plans) => {
+      await Promise.all(plans.map((p) => runConn(port, p)));
+      conns += plans.length;
+      upper += plans.reduce((a, p) => a + p.reqs.length + (p.tail === 'cut-body' ? 1 : 0), 0);
+      lower += plans.filter((p) => p.end === 'read' && p.tail === 'none').reduce((a, p) => a + p.reqs.length, 0);
+      await freshIdle('every worker idle with no core in a request (fresh reports)', () => counted() >= lower);
+      assert.ok(counted() <= upper, `counted ${counted()} of at most ${upper} requests sent`);
+    }),
+    { numRuns: runs, endOnFailure: true },
+  );
+  // settle: fresh reports from every worker, nothing in flight, and the bounds hold
+  await freshIdle('the last reports', () => true);
+  assert.ok(counted() <= upper && counted() >= lower, `counted ${counted()} within [${lower}, ${upper}]`);
+  const sentComplete = upper;
+  const total = (): number => counted();
+  figure('emitter2', 'cluster property', { runs, connections: conns, requestsSent: sentComplete, counted: total(), busyAfter: stats.document().workers.filter((w) => w.status !== 'idle').length });
+});
+
 test('emitter round 2: cluster — a handler that throws (no error handler: the worker dies) is counted as an exception', async (t) => {
   const stats = await createClusterStats({ workers: 2 });
   t.after(() => stats.close());
@@ -382,4 +435,24 @@ test('emitter round 2: a 9 KB request head gets 431 even when it arrives in one 
   assert.equal(oneWrite, 'HTTP/1.0 431 Request Header Fields Too Large');
   assert.equal(pieces, 'HTTP/1.0 431 Request Header Fields Too Large');
   figure('emitter2', 'head limit', { bytes: head.length, oneWrite: oneWrite.replace('HTTP/1.0 ', ''), pieces: pieces.replace('HTTP/1.0 ', '') });
+});
+
+test('emitter round 2: an HTTP/2 server is refused with a coded error (not half counted with tx 0)', async () => {
+  const http2 = await import('node:http2');
+  const { EmitterError } = await import('../../src/emitter/errors.js');
+  const rows: { server: string; code: string }[] = [];
+  for (const [name, server] of [
+    ['http2.createServer()', http2.createServer()],
+    ['http2.createSecureServer({ allowHTTP1: true })', http2.createSecureServer({ allowHTTP1: true })],
+  ] as const) {
+    let code = 'none';
+    try {
+      instrument(server as unknown as http.Server, { counters: new RequestCounters(1), cluster: false });
+    } catch (e) {
+      if (e instanceof EmitterError) code = e.code;
+    }
+    rows.push({ server: name, code });
+    assert.equal(code, 'ENOTSUP', name);
+  }
+  figure('emitter2', 'http2 refused', rows);
 });

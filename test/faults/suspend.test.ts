@@ -12,7 +12,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -169,3 +169,20 @@ for (const [locale, ascii] of [
     assertTerminalRestored(s, rec);
   });
 }
+
+test('job control: LANG=C batch tables are ASCII only (C.UTF-8, the control, keeps Σ); --json stays UTF-8 JSON', { timeout: 30_000 }, async (t) => {
+  const { sock } = await statsServer(t);
+  const run = (lang: string, ...args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, LANG: lang };
+      delete env.LC_ALL;
+      delete env.LC_CTYPE;
+      execFile(process.execPath, [BIN, '-b', '--cores', ...args, sock], { env, encoding: 'utf8' }, (e, out, err) => (e ? reject(new Error(`${e.message}\n${err}`)) : resolve(out)));
+    });
+  const [c, utf8, json] = await Promise.all([run('C'), run('C.UTF-8'), run('C', '--json')]);
+  assert.match(c, new RegExp(`\\b${PID}\\b`));
+  assert.deepEqual(c.match(/[^\x00-\x7f]/gu) ?? [], [], c);
+  assert.ok(/[^\x00-\x7f]/u.test(utf8), 'the UTF-8 table has non-ASCII marks (else this proves nothing)');
+  JSON.parse(json);
+  figure('jobcontrol', 'locale LANG=C batch', { nonAscii: 0, controlNonAscii: (utf8.match(/[^\x00-\x7f]/gu) ?? []).length });
+});

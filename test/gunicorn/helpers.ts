@@ -7,14 +7,15 @@
  * removes the temp dir; it is idempotent, and a process 'exit' hook kills whatever a crashed test
  * left behind.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { groupMembers, until } from '../helpers/uwsgi.js';
+import { until } from '../helpers/uwsgi.js';
+import { spawnGroup } from '../helpers/group.js';
 import { freePort } from '../helpers/net.js';
 
 export const GUNICORN = '/usr/bin/gunicorn';
@@ -48,6 +49,8 @@ export interface GunicornOptions {
   /** `app:wsgi_app` (default) or `app:flask_app`. */
   app?: string;
   stats?: 'unix' | 'tcp' | 'http';
+  /** The app's socket: 127.0.0.1:0 (default) or `unix` (DIR/app.sock; `port` stays 0). */
+  bind?: 'tcp' | 'unix';
   backlog?: number;
   timeout?: number;
   env?: Record<string, string>;
@@ -82,9 +85,6 @@ export interface StatsDoc {
   sockets: Array<{ name: string; queue: number; max_queue: number }>;
   workers: StatsWorker[];
 }
-
-const live = new Set<{ pgid: number; dir: string }>();
-let hooked = false;
 
 export function sum(ws: StatsWorker[], k: 'requests' | 'exceptions' | 'harakiri_count' | 'tx'): number {
   return ws.reduce((a, w) => a + w[k], 0);
@@ -146,70 +146,24 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
     const port = await freePort();
     statsAddress = o.stats === 'http' ? `http://127.0.0.1:${port}` : `127.0.0.1:${port}`;
   }
-  const args = ['-c', MODULE, '--chdir', APP_DIR, '-b', '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
+  const args = ['-c', MODULE, '--chdir', APP_DIR, '-b', o.bind === 'unix' ? `unix:${join(dir, 'app.sock')}` : '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.workerClass !== undefined) args.push('-k', o.workerClass);
   if (o.backlog !== undefined) args.push('--backlog', String(o.backlog));
   if (o.timeout !== undefined) args.push('--timeout', String(o.timeout));
   for (const [k, v] of Object.entries(o.env ?? {})) args.push('--env', `${k}=${v}`);
   args.push(...(o.extraArgs ?? []), o.app ?? 'app:wsgi_app');
-  let logText = '';
-  const child: ChildProcess = spawn(GUNICORN, args, { cwd: dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
-  const pgid = child.pid!;
-  const onData = (b: Buffer): void => {
-    logText += b.toString('utf8');
-    if (logText.length > 2_000_000) logText = logText.slice(-1_000_000);
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  child.once('error', () => undefined);
-  const entry = { pgid, dir };
-  live.add(entry);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const e of live) {
-        try {
-          process.kill(-e.pgid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        rmSync(e.dir, { recursive: true, force: true });
-      }
-    });
-  }
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      const gone = (): boolean => exited && groupMembers(pgid).length === 0;
-      for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
-        if (gone()) break;
-        try {
-          process.kill(-pgid, sig);
-        } catch {
-          /* gone */
-        }
-        await until(gone, Date.now() + (sig === 'SIGTERM' ? 10_000 : 5_000));
-      }
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-      rmSync(dir, { recursive: true, force: true });
-      live.delete(entry);
-      if (!gone()) throw new Error(`gunicorn group ${pgid} survived SIGKILL`);
-    })();
-    return stopping;
-  };
+  const proc = spawnGroup(GUNICORN, args, dir, ['SIGTERM'], { cwd: dir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  const stop = proc.stop;
   let port = 0;
   const inst: Gunicorn = {
-    pid: pgid,
+    pid: proc.pgid,
     get port() {
       return port;
     },
     dir,
     statsAddress,
-    log: () => logText,
+    log: () => proc.output(),
     request: (path, headers, timeoutMs) => get(port, path, headers, timeoutMs),
     readRaw: () => readStats(statsAddress),
     read: async () => JSON.parse(await readStats(statsAddress)) as StatsDoc,
@@ -223,15 +177,16 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
           return false;
         }
       }, Date.now() + timeoutMs, 50);
-      if (!ok) throw new Error(`gunicorn: ${what} not seen within ${timeoutMs} ms; last document: ${JSON.stringify(last)?.slice(0, 2000)}\nlog tail:\n${logText.slice(-3000)}`);
+      if (!ok) throw new Error(`gunicorn: ${what} not seen within ${timeoutMs} ms; last document: ${JSON.stringify(last)?.slice(0, 2000)}\nlog tail:\n${proc.output().slice(-3000)}`);
       return last!;
     },
     stop,
   };
   try {
-    const ok = await until(() => exited || /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.test(logText), Date.now() + 20_000);
-    if (!ok || exited) throw new Error(`gunicorn did not start: ${logText.slice(-3000)}`);
-    port = Number(/Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(logText)![1]);
+    const listening = (): RegExpExecArray | null => /Listening at: (?:http:\/\/127\.0\.0\.1:(\d+)|unix:)/.exec(proc.output());
+    const ok = await until(() => proc.exited() || listening() !== null, Date.now() + 20_000);
+    if (!ok || proc.exited()) throw new Error(`gunicorn did not start: ${proc.output().slice(-3000)}`);
+    port = Number(listening()![1] ?? 0);
     await inst.waitDoc((d) => d.workers.length === o.workers && d.workers.every((w) => w.pid > 0 && w.accepting === 1), `${o.workers} workers accepting in the stats document`);
   } catch (e) {
     await stop();

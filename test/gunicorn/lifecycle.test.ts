@@ -83,6 +83,36 @@ test('--backlog 4: the listen queue fills while the only worker is busy (queue v
   await g.waitDoc((d) => d.listen_queue === 0, 'the queue drained');
 });
 
+test('--backlog 3 on a unix socket (what nginx proxy_pass http://unix:… reaches): queue and backlog from the kernel', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 1, backlog: 3, bind: 'unix' });
+  const socks: Socket[] = [];
+  t.after(async () => {
+    for (const s of socks) s.destroy();
+    await g.stop();
+  });
+  const app = `${g.dir}/app.sock`;
+  const idle = await g.read();
+  assert.equal(idle.sockets[0]!.name, app);
+  assert.equal(idle.sockets[0]!.max_queue, 3);
+  assert.equal(idle.sockets[0]!.queue, 0);
+  const slow = connect({ path: app });
+  slow.on('error', () => undefined);
+  slow.on('data', () => undefined);
+  socks.push(slow);
+  slow.write('GET /slow?s=3 HTTP/1.0\r\nHost: x\r\n\r\n');
+  await g.waitDoc((d) => d.workers[0]!.status === 'busy', 'the worker busy');
+  for (let i = 0; i < 3; i++) {
+    const s = connect({ path: app });
+    s.on('error', () => undefined);
+    socks.push(s);
+  }
+  const full = await g.waitDoc((d) => d.sockets[0]!.queue === 3, '3 connections waiting');
+  assert.equal(full.listen_queue, 3);
+  for (const s of socks) s.destroy();
+  await g.waitDoc((d) => d.listen_queue === 0, 'the queue drained', 30_000);
+});
+
 test('stats socket is 0600; HTTP form answers loopback Host names only; the stats socket is closed in workers', async (t) => {
   if (!avail.ok) return t.skip(avail.reason);
   const g = await startGunicorn({ workers: 1 });

@@ -5,13 +5,15 @@
  * Ready = every port answers; stop() = SIGQUIT then SIGKILL of its process group, wait until gone,
  * remove the dir (idempotent; a process 'exit' hook kills leftovers).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { groupMembers, until } from '../helpers/uwsgi.js';
+import { until } from '../helpers/uwsgi.js';
+import { spawnGroup } from '../helpers/group.js';
 import { freePort } from '../helpers/net.js';
+import { get } from '../gunicorn/helpers.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -75,9 +77,6 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-const live = new Set<{ pgid: number; dir: string }>();
-let hooked = false;
-
 /** Start nginx with one server block per `servers` entry (the body of each: its locations). */
 export async function startNginx(servers: string[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-nginx-'));
@@ -99,51 +98,9 @@ ${servers.map((body, i) => `    server {\n        listen 127.0.0.1:${ports[i]};\
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  let out = '';
-  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pgid = child.pid!;
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  child.once('error', () => undefined);
-  const entry = { pgid, dir };
-  live.add(entry);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const e of live) {
-        try {
-          process.kill(-e.pgid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        rmSync(e.dir, { recursive: true, force: true });
-      }
-    });
-  }
-  const log = (): string => out + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      const gone = (): boolean => exited && groupMembers(pgid).length === 0;
-      for (const sig of ['SIGQUIT', 'SIGKILL'] as const) {
-        if (gone()) break;
-        try {
-          process.kill(-pgid, sig);
-        } catch {
-          /* gone */
-        }
-        await until(gone, Date.now() + 5_000);
-      }
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-      rmSync(dir, { recursive: true, force: true });
-      live.delete(entry);
-      if (!gone()) throw new Error(`nginx group ${pgid} survived SIGKILL`);
-    })();
-    return stopping;
-  };
+  const proc = spawnGroup(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], dir, ['SIGQUIT']);
+  const log = (): string => proc.output() + (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : '');
+  const stop = proc.stop;
   const accepts = (port: number): Promise<boolean> =>
     new Promise((resolve) => {
       const s = connect({ host: '127.0.0.1', port });
@@ -153,11 +110,36 @@ ${servers.map((body, i) => `    server {\n        listen 127.0.0.1:${ports[i]};\
       });
       s.once('error', () => resolve(false));
     });
-  const ok = await until(async () => exited || (await Promise.all(ports.map(accepts))).every(Boolean), Date.now() + 15_000, 50);
-  if (!ok || exited) {
+  const ok = await until(async () => proc.exited() || (await Promise.all(ports.map(accepts))).every(Boolean), Date.now() + 15_000, 50);
+  if (!ok || proc.exited()) {
     const text = log();
     await stop();
     throw new Error(`nginx did not start:\n${text.slice(-2000)}`);
   }
   return { dir, ports, statusUrl: `http://127.0.0.1:${ports[0]}/nginx_status`, log, stop };
+}
+
+/**
+ * Keep `lanes` clients sending GET `path` through nginx (each waits for its answer), for at most
+ * `ms` and `max` requests or until stop(); the statuses seen (0: no answer).
+ */
+export function saturate(port: number, path: string, lanes = 8, ms = 20_000, max = 300): { statuses: number[]; stop(): Promise<void> } {
+  const statuses: number[] = [];
+  let stopped = false;
+  const end = Date.now() + ms;
+  let sent = 0;
+  const lane = async (): Promise<void> => {
+    while (!stopped && Date.now() < end && sent < max) {
+      sent++;
+      statuses.push(await get(port, path, {}, 10_000).catch(() => 0));
+    }
+  };
+  const all = Promise.all(Array.from({ length: lanes }, lane));
+  return {
+    statuses,
+    async stop() {
+      stopped = true;
+      await all;
+    },
+  };
 }

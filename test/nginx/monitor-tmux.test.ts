@@ -1,14 +1,15 @@
 /**
  * The live monitor with `--front`, as a person runs it: in tmux, a real nginx-light in front of a
  * real gunicorn (stats module) whose only worker is saturated; the header's first line shows
- * nginx beside the workers with the listen queue FULL, and q quits with the terminal restored.
+ * nginx beside the workers with the listen queue FULL, the diagnosis line the front's verdict, and
+ * q quits with the terminal restored.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN } from '../cli/run-cli.js';
 import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
-import { get, pythonAvailable, startGunicorn } from '../gunicorn/helpers.js';
-import { nginxAvailable, proxyLocation, startNginx } from './helpers.js';
+import { pythonAvailable, startGunicorn } from '../gunicorn/helpers.js';
+import { nginxAvailable, proxyLocation, saturate, startNginx } from './helpers.js';
 
 function skipReason(): string | undefined {
   const n = nginxAvailable();
@@ -18,27 +19,15 @@ function skipReason(): string | undefined {
   return tmuxAvailable();
 }
 
-test('monitor --front in tmux: the header leads with nginx beside the saturated workers', async (t) => {
+test('monitor --front in tmux: the header leads with nginx beside the saturated workers, the diagnosis says backend saturated', async (t) => {
   const why = skipReason();
   if (why) return t.skip(why);
   const g = await startGunicorn({ workers: 1, backlog: 2 });
   t.after(() => g.stop());
   const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
   t.after(() => n.stop());
-  let stop = false;
-  let sent = 0;
-  const end = Date.now() + 20_000;
-  const lane = async (): Promise<void> => {
-    while (!stop && Date.now() < end && sent < 300) {
-      sent++;
-      await get(n.ports[0]!, '/slow?s=1', {}, 10_000).catch(() => 0);
-    }
-  };
-  const lanes = Promise.all(Array.from({ length: 8 }, lane));
-  t.after(async () => {
-    stop = true;
-    await lanes;
-  });
+  const load = saturate(n.ports[0]!, '/slow?s=1');
+  t.after(() => load.stop());
   await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
   const tm = TmuxSession.start(t, `node ${BIN} -f 0.5 --no-color --front ${n.statusUrl} ${g.statsAddress}`, { name: 'front', cols: 120, rows: 30 });
   const screen = await tm.waitScreen(/nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [\d.]+ req\/s {2}busy 1\/1 {2}lq \d+\/2 FULL/, 'the front line with a full queue');
@@ -47,7 +36,9 @@ test('monitor --front in tmux: the header leads with nginx beside the saturated 
   const at = lines.findIndex((l) => /^\s*nginx [\d.]+ req\/s/.test(l));
   assert.ok(at >= 0 && at < 3, `the front line is at the top:\n${screen}`);
   assert.match(lines.slice(at + 1, at + 5).join('\n'), /uWSGI|RPS|req/, 'the usual header facts follow');
-  stop = true;
+  // the diagnosis line gains the front's verdict
+  await tm.waitScreen(/backend saturated: nginx [\d.]+ req\/s > workers [\d.]+ req\/s/, 'the front verdict on the diagnosis line');
+  await load.stop();
   tm.keys('q');
   const stty = await tm.exited();
   assert.match(stty, /^exit=0$/m);

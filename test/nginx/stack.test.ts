@@ -13,7 +13,7 @@ import { resolveOptions } from '../../src/protocol/transport.js';
 import { runCli } from '../cli/run-cli.js';
 import { freePort, startUwsgi, until, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { get, pythonAvailable, startGunicorn, sum, type StatsDoc } from '../gunicorn/helpers.js';
-import { nginxAvailable, proxyLocation, startNginx, uwsgiLocation } from './helpers.js';
+import { nginxAvailable, proxyLocation, saturate, startNginx, uwsgiLocation } from './helpers.js';
 import { connect } from 'node:net';
 
 function skipReason(): string | undefined {
@@ -115,23 +115,14 @@ test('workers saturated behind nginx: the front line shows the full queue and th
   t.after(() => g.stop());
   const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
   t.after(() => n.stop());
-  // 8 lanes of slow requests through nginx for as long as the CLI runs (bounded: 6 s, 200 requests)
-  const statuses: number[] = [];
-  let stop = false;
-  const end = Date.now() + 15_000;
-  const lane = async (): Promise<void> => {
-    while (!stop && Date.now() < end && statuses.length < 200) statuses.push(await get(n.ports[0]!, '/slow?s=1', {}, 10_000).catch(() => 0));
-  };
-  const lanes = Promise.all(Array.from({ length: 8 }, lane));
-  t.after(async () => {
-    stop = true;
-    await lanes;
-  });
+  // 8 lanes of slow requests through nginx for as long as the CLI runs (bounded: 20 s, 300 requests)
+  const load = saturate(n.ports[0]!, '/slow?s=1');
+  t.after(() => load.stop());
   await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
   const r = await runCli(['-b', '-n', '3', '-f', '1', '--width', '200', '--front', n.statusUrl, g.statsAddress]);
   const j = await runCli(['--json', '-n', '2', '-f', '1', '--front', n.statusUrl, g.statsAddress]);
-  stop = true;
-  await lanes;
+  await load.stop();
+  const statuses = load.statuses;
   assert.equal(r.code, 0, r.stderr);
   const out = r.stdout.toString();
   assert.match(out, /^nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [\d.]+ req\/s {2}busy 1\/1 {2}lq \d+\/2 FULL/m);

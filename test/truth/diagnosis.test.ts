@@ -9,7 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUwsgi, stopAllUwsgi, uwsgiAvailable } from '../helpers/uwsgi.js';
-import { httpGet, startCli, waitView, writeApp } from './helpers.js';
+import { httpGet, pacedLoad, startCli, waitView, writeApp } from './helpers.js';
 
 const avail = uwsgiAvailable();
 const skip = avail.ok ? false : `uwsgi not installed: ${avail.reason}`;
@@ -86,4 +86,21 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   assert.ok(events.length >= 1, 'respawn events logged');
   for (const e of events) assert.match(e.message, /^worker 1 respawned \(pid \d+ -> \d+\)$/);
   cli.kill();
+});
+
+test('error burst: exceptions/s above --error-rate gives the verdict naming the worker', { skip, timeout: 60_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app });
+  t.after(() => u.stop());
+  const load = pacedLoad(u.httpPort, '/error', 20, 30);
+  t.after(() => load.stop());
+  const cli = startCli(['--json', '-n', '20', '-f', '0.5', '--error-rate', '2', u.statsAddress]);
+  t.after(() => cli.kill());
+  const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'error_burst'), 30_000);
+  const doc = JSON.parse(line) as { totals: { exc_rate: number }; diagnosis: { rule: string; message: string }[] };
+  assert.ok(doc.totals.exc_rate > 2);
+  assert.match(doc.diagnosis.find((d) => d.rule === 'error_burst')!.message, /^error burst: \d+\.\d exceptions\/s \(most: worker 1\)$/);
+  cli.kill();
+  await load.stop();
 });
