@@ -212,7 +212,8 @@ export class FleetSession {
 
   async #loop(): Promise<void> {
     const poller = this.#poller!;
-    const clock = (): number => performance.now();
+    // The cadence runs on the injected clock when there is one (tests), else on the monotonic one.
+    const clock = this.o.now ?? ((): number => performance.now());
     while (!this.#closed) {
       const t0 = clock();
       const snap = await poller.tick();
