@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import socket
+import stat
 import struct
 import sys
 import threading
@@ -144,9 +145,15 @@ def child_exit(server, worker):
 
 
 def on_exit(server):
+    """Master, shutting down: close the stats socket (and remove its file)."""
     sock, _st.sock = _st.sock, None
-    if sock is not None:
-        _close_listener(sock)
+    try:
+        name = sock.getsockname()
+        sock.close()
+        if isinstance(name, str) and name:
+            os.unlink(name)
+    except (OSError, AttributeError):
+        pass
 
 
 class _Worker(object):
@@ -254,57 +261,40 @@ _LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
 
 
 def _listen(addr):
-    if addr.startswith('http://'):
-        host, port = _hostport(addr[7:].rstrip('/'))
-        mode = 'http'
-    elif '/' in addr or addr.startswith('unix:'):
+    """(listening socket, 'raw' | 'http') for TSGITOP_STATS; ValueError for what we refuse."""
+    if '/' in addr.split('://')[-1] and not addr.startswith('http://') or addr.startswith('unix:'):
         path = os.path.abspath(addr[5:] if addr.startswith('unix:') else addr)
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        if os.path.exists(path):
+        if os.path.lexists(path):
+            if not stat.S_ISSOCK(os.lstat(path).st_mode):
+                raise ValueError('%s exists and is not a socket' % path)
             probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 probe.connect(path)
-                probe.close()
                 raise ValueError('another process serves %s' % path)
             except OSError:
-                probe.close()
                 os.unlink(path)  # a stale socket of a previous run
-        old = os.umask(0o177)
+            finally:
+                probe.close()
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # created 0600, never readable by others even for a moment
         try:
             s.bind(path)
         finally:
             os.umask(old)
-        os.chmod(path, 0o600)
         s.listen(16)
         return s, 'raw'
-    else:
-        host, port = _hostport(addr)
-        mode = 'raw'
+    mode = 'http' if addr.startswith('http://') else 'raw'
+    host, sep, port = addr[7 if mode == 'http' else 0:].rstrip('/').rpartition(':')
+    host = host or '127.0.0.1'
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise ValueError('expected a path, 127.0.0.1:PORT or http://127.0.0.1:PORT')
     if host not in _LOOPBACK:
         raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
-    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
+    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), port))
+    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
     s.listen(16)
     return s, mode
-
-
-def _hostport(text):
-    host, sep, port = text.rpartition(':')
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise ValueError('expected HOST:PORT')
-    return (host or '127.0.0.1'), int(port)
-
-
-def _close_listener(sock):
-    try:
-        name = sock.getsockname()
-        sock.close()
-        if isinstance(name, str) and name and _st.shm is not None:
-            os.unlink(name)
-    except OSError:
-        pass
 
 
 def _serve():

@@ -1,9 +1,21 @@
 #!/usr/bin/env node
-// Runs every compiled test file under dist/test with Node's built-in test
+// Runs the compiled test files under dist/test with Node's built-in test
 // runner. Node 20 has no glob support in `node --test`, so the files are
-// listed here. Extra args are passed through (e.g. a file filter).
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// listed here. Extra args are file filters (path fragments).
+//
+//   node scripts/run-tests.mjs            every test (`npm test`, what CI runs)
+//   node scripts/run-tests.mjs --fast     the fast lane (`npm run test:fast`): pure and in-process
+//                                         tests only, for the edit loop (well under a minute)
+//   node scripts/run-tests.mjs --list-fast  print the fast lane's files and exit
+//
+// A test file is in the fast lane unless it — or a test helper it imports,
+// transitively — starts processes or needs an outside program: real uWSGI,
+// gunicorn, nginx, Prometheus, tmux, child processes, node:cluster, the CLI
+// binary; the reliability suite (test/faults), the tmux runs (test/e2e) and
+// the package checks (test/package) are never in it. The rule reads the
+// files, so a new test lands in the right lane by itself.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
@@ -16,9 +28,55 @@ function walk(dir) {
   }
   return out;
 }
-const filter = process.argv.slice(2);
+
+/** Folders whose tests are never in the fast lane. */
+const SLOW_DIRS = ['faults', 'e2e', 'package', 'gunicorn', 'nginx'];
+/** What makes a test (or a helper it imports) slow. */
+const imports = (spec) => new RegExp(`(?:from|import\\()\\s*['"]${spec}['"]`);
+const SLOW_MARKS = [imports('(?:node:)?child_process'), imports('(?:node:)?cluster'), imports('[./]*helpers/uwsgi\\.js'), imports('[./]*helpers/tmux\\.js'), imports('[./]*(?:cli/)?run-cli\\.js'), imports('[./]*helpers/child\\.js')];
+
+const slowCache = new Map();
+/** True when `file` (a compiled test or helper) or a local module it imports is slow. */
+function slow(file, seen = new Set()) {
+  if (slowCache.has(file)) return slowCache.get(file);
+  if (seen.has(file)) return false;
+  seen.add(file);
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  let result = SLOW_MARKS.some((re) => re.test(text));
+  if (!result) {
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(\s*)['"](\.{1,2}\/[^'"]+\.js)['"]/g)) {
+      const dep = resolve(dirname(file), m[1]);
+      // Only test helpers count: the code under test is what every lane runs.
+      if (!dep.startsWith(root)) continue;
+      if (slow(dep, seen)) {
+        result = true;
+        break;
+      }
+    }
+  }
+  slowCache.set(file, result);
+  return result;
+}
+
+export function fastLane(files) {
+  return files.filter((f) => !SLOW_DIRS.some((d) => f.startsWith(join(root, d) + '/')) && !slow(f));
+}
+
+const args = process.argv.slice(2);
+const fast = args.includes('--fast') || args.includes('--list-fast');
+const filter = args.filter((a) => !a.startsWith('--'));
 let files = walk(root);
+if (fast) files = fastLane(files);
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+if (args.includes('--list-fast')) {
+  for (const f of files) console.log(f.slice(root.length));
+  process.exit(0);
+}
 if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test (did the build run?)');
   process.exit(1);

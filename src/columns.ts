@@ -21,7 +21,7 @@ import {
   formatRate,
   UNKNOWN,
 } from './format.js';
-import { workerNumber } from './model/keys.js';
+import { workerNumber } from './model/identity.js';
 import { counter, finite, respawnsAfterFirst } from './model/sanitize.js';
 import type { CoreView, StatusClass, Totals, WorkerView } from './model/types.js';
 
@@ -410,4 +410,14 @@ export function columnsHelp(tables: readonly ColumnTable[]): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** The column under x (0-based from the line's left edge) of cells laid out with SEPARATOR, for clicks on titles. */
+export function columnAtX<C extends { width: number }>(cols: readonly C[], x: number): C | undefined {
+  let pos = 0;
+  for (const c of cols) {
+    if (x >= pos && x < pos + c.width) return c;
+    pos += c.width + SEPARATOR.length;
+  }
+  return undefined;
 }

@@ -117,7 +117,7 @@ md.push('');
 md.push('## 1. The live monitor under faults');
 md.push('');
 md.push('`test/faults/monitor.test.ts`: `runMonitor` in the headless terminal harness (test/tui/harness.ts), reading with the real');
-md.push('`fetchStats` (500 ms deadline, 64 MiB cap, as the CLI wires it) from a real stats server **process** (test/faults/servers.ts)');
+md.push('`fetchStats` (500 ms deadline, the 16 MiB default cap of the CLI; 64 MiB for the 100k-worker case) from a real stats server **process** (test/faults/servers.ts)');
 md.push('that misbehaves on command. For each fault the test waits (events and polled conditions with deadlines, no sleeps) until');
 md.push('the screen shows **STALE** with the error on the status line and the last good rows kept, holds the fault for several');
 md.push('failed reads, ends it (new pids, lower counters), and waits for live data again; memory is sampled every 25 ms');

@@ -10,11 +10,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
-import { UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
+import { EXIT_BAD_RECORDING, RecordingFileError, UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { asciify, fullScreenProblem, utf8Locale } from '../tui/caps.js';
 import { actionExit } from './exit.js';
+import { oneLine } from '../text/sanitize.js';
 import { write } from './output.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
@@ -82,7 +83,7 @@ Examples:
   tsgitop --record web.rec app.status  record while monitoring; later: tsgitop --replay web.rec
   tsgitop demo                       a demo Node.js cluster with the emitter, under load, monitored
 
-Exit codes: 0 ok, 1 the stats server could not be read, 2 bad option or address.`,
+Exit codes: 0 ok, 1 the stats server could not be read, 2 bad option or address, 3 the --replay recording cannot be played.`,
   );
   program
     .command('demo')
@@ -143,6 +144,10 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await action;
   } catch (e) {
+    if (e instanceof RecordingFileError) {
+      io.stderr.write(`tsgitop: ${oneLine(e, 1000)}\n`);
+      return EXIT_BAD_RECORDING;
+    }
     const code = actionExit(e, io.stderr);
     if (code !== undefined) return code;
     throw e;
@@ -204,7 +209,7 @@ async function runRoot(addresses: string[], opts: Record<string, unknown>, io: C
     if (opts.front !== undefined) throw new UsageError('--front reads a live nginx: it does not go with --replay');
     const speed = parseSpeed(String(opts.speed));
     if (batch) throw new UsageError(`--replay plays in the live monitor: it needs a terminal (and no -b/--json)${noScreen !== undefined ? `; ${noScreen}` : ''}`);
-    const { runReplayCli } = await import('./replay.js');
+    const { runReplayCli } = await import('./play.js');
     const target = typeof opts.replayTarget === 'string' ? opts.replayTarget : undefined;
     return runReplayCli(opts.replay, { ...c, speed, color: colorWanted(opts, io.env), sort, reverse: opts.reverse === true, target });
   }

@@ -6,6 +6,14 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A recording given to --replay that cannot be played (missing, unreadable, not a recording): exit 3. */
+export class RecordingFileError extends Error {
+  override readonly name = 'RecordingFileError';
+}
+
+/** The exit code of a recording that cannot be played. */
+export const EXIT_BAD_RECORDING = 3;
+
 /** Seconds (fractional allowed) within [min, max], e.g. "1", "0.25". */
 export function parseSeconds(flag: string, raw: string, min: number, max: number): number {
   const s = raw.trim();

@@ -223,11 +223,8 @@ export function pathOnly(url: string | undefined): string {
 
 /** Will an error thrown now kill the process (nothing handles uncaught exceptions)? */
 function throwIsFatal(): boolean {
-  return (
-    process.listenerCount('uncaughtException') === 0 &&
-    process.listenerCount('uncaughtExceptionMonitor') === 0 &&
-    !process.hasUncaughtExceptionCaptureCallback()
-  );
+  // ('uncaughtExceptionMonitor' listeners only watch: the process still dies)
+  return process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
 }
 
 /** An HTTP/2 server (node:http2)? Its compatibility API emits 'request' but writes through streams, not sockets. */

@@ -266,17 +266,16 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
   const checkHost = opts.path === undefined; // a browser cannot reach a unix socket: no DNS rebinding there
 
   const clients = new Set<Socket>();
-  /** HTTP clients still sending their request head, in arrival order: the slots. */
-  const waiting = new Set<Socket>();
+  /** HTTP clients still sending their request head, in arrival order (the slots), with their peer address. */
+  const waiting = new Map<Socket, string>();
   /** Slots held per peer address (unix sockets: one peer, ''). */
   const perPeer = new Map<string, number>();
   /** Clients whose answer is not yet handed to the kernel (a reader slower than the socket buffer), in order. */
   const pending = new Set<Socket>();
-  const peer = (sock: Socket): string => sock.remoteAddress ?? '';
-
   const releaseSlot = (sock: Socket): void => {
-    if (!waiting.delete(sock)) return;
-    const p = peer(sock);
+    const p = waiting.get(sock);
+    if (p === undefined) return;
+    waiting.delete(sock);
     const n = (perPeer.get(p) ?? 1) - 1;
     if (n > 0) perPeer.set(p, n);
     else perPeer.delete(p);
@@ -298,18 +297,18 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
         }
       }
       let victim: Socket | undefined;
-      for (const w of waiting) {
-        if (peer(w) === worst) {
+      for (const [w, p] of waiting) {
+        if (p === worst) {
           victim = w;
           break;
         }
       }
-      victim ??= waiting.values().next().value as Socket;
+      victim ??= waiting.keys().next().value as Socket;
       releaseSlot(victim);
       victim.destroy();
     }
-    waiting.add(sock);
-    const p = peer(sock);
+    const p = sock.remoteAddress ?? ''; // read while connected (unix sockets: '')
+    waiting.set(sock, p);
     perPeer.set(p, (perPeer.get(p) ?? 0) + 1);
   };
 

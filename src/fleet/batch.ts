@@ -43,17 +43,8 @@ export interface FleetBatchOptions {
  *   could not be read").
  */
 export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOptions, write: (text: string) => Promise<void> | void): Promise<number> {
-  const poller = new FleetPoller({
-    targets,
-    intervalMs: o.intervalMs,
-    timeoutMs: o.timeoutMs,
-    maxBytes: o.maxBytes,
-    staleAfterMs: o.staleAfterMs,
-    downAfterMs: o.downAfterMs,
-    recorder: o.recorder,
-    diagnosis: o.diagnosis,
-    read: o.read,
-  });
+  // The batch options carry the poller's own (interval, deadline, cap, thresholds, recorder, reader).
+  const poller = new FleetPoller({ ...o, targets });
   let code = 0;
   try {
     let start = performance.now();

@@ -21,7 +21,7 @@ import { isStatsError } from '../protocol/errors.js';
 import { serializeStats } from '../protocol/parse.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Recorder } from '../record/recorder.js';
-import { errorMessage } from '../record/format.js';
+import { errorMessage } from '../record/lines.js';
 import type { Target } from './targets.js';
 import { resolveTiming, type FleetSnapshot, type FleetTiming, type TargetSnapshot } from './view.js';
 

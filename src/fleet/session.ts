@@ -20,7 +20,7 @@ import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Recorder } from '../record/recorder.js';
 import type { MonitorFeed } from '../session/monitor.js';
-import { replayReadIntervalMs, type ReplayControls } from '../session/replay.js';
+import { replayReadIntervalMs, type ReplayControls } from '../session/replay-controls.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import type { Target } from './targets.js';
 import { buildFleetView, type FleetSnapshot, type FleetView } from './view.js';
@@ -92,19 +92,7 @@ export class FleetSession {
     this.#sleep = o.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#poller = o.replay
       ? undefined
-      : new FleetPoller({
-          targets: o.targets,
-          intervalMs: this.intervalMs,
-          timeoutMs: o.timeoutMs,
-          maxBytes: o.maxBytes,
-          staleAfterMs: o.staleAfterMs,
-          downAfterMs: o.downAfterMs,
-          recorder: o.recorder,
-          diagnosis: o.diagnosis,
-          read: o.read,
-          now: o.now,
-          onRead: (target, outcome) => this.#onRead(target, outcome),
-        });
+      : new FleetPoller({ ...o, intervalMs: this.intervalMs, onRead: (target, outcome) => this.#onRead(target, outcome) });
   }
 
   /** The clock of the view (recorded time in a replay). */
@@ -224,7 +212,8 @@ export class FleetSession {
 
   async #loop(): Promise<void> {
     const poller = this.#poller!;
-    const clock = (): number => performance.now();
+    // The cadence runs on the injected clock when there is one (tests), else on the monotonic one.
+    const clock = this.o.now ?? ((): number => performance.now());
     while (!this.#closed) {
       const t0 = clock();
       const snap = await poller.tick();

@@ -1,5 +1,5 @@
 import type { StatsSnapshot, WorkerStats } from '../protocol/types.js';
-import { workerNumber } from './keys.js';
+import { workerNumber } from './identity.js';
 import { counter, finite, wentUp } from './sanitize.js';
 import { isNotableClass, statusClass } from './status.js';
 import type { ModelEvent, SocketView, WorkerView } from './types.js';

@@ -5,7 +5,7 @@
 export type * from './types.js';
 export { buildView, buildEmperorView, computeTotals, intervalSeconds, type BuildOptions } from './view.js';
 export { buildWorker, buildCores, resetReason } from './workers.js';
-export { workerKeys, coreKeys, workerNumber } from './keys.js';
+export { workerKeys, coreKeys, workerNumber } from './identity.js';
 export { detectEvents, connectionEvent, DEFAULT_LQ_THRESHOLD, type WorkerPair } from './events.js';
 export { statusClass, isNotableClass } from './status.js';
 export { counter, finite, rate, wentDown, wentUp, sumKnown } from './sanitize.js';

@@ -1,6 +1,6 @@
 import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
-import { workerKeys } from './keys.js';
+import { workerKeys } from './identity.js';
 import { counter, finite, respawnsAfterFirst, sumKnown } from './sanitize.js';
 import type { EmperorView, HeaderView, InFlightView, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';

@@ -1,5 +1,5 @@
 import type { CoreStats, WorkerStats } from '../protocol/types.js';
-import { coreKeys } from './keys.js';
+import { coreKeys } from './identity.js';
 import { counter, finite, rate, wentDown, wentUp } from './sanitize.js';
 import { statusClass } from './status.js';
 import type { CoreView, RespawnReason, WorkerView } from './types.js';

@@ -7,7 +7,7 @@
  */
 import type { Sample } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
-import type { ReplayControls } from '../session/replay.js';
+import type { ReplayControls } from '../session/replay-controls.js';
 import type { FleetReplayFeed } from '../fleet/session.js';
 import type { Target } from '../fleet/targets.js';
 import type { FleetSnapshot } from '../fleet/view.js';

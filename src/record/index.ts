@@ -16,7 +16,7 @@ export {
   parseRecordPrefix,
   type RecordingHeader,
   type RecordPrefix,
-} from './format.js';
+} from './lines.js';
 export {
   Recorder,
   RecordError,

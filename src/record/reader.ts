@@ -9,7 +9,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { StatsError, type StatsErrorCode } from '../protocol/errors.js';
 import { parseStats } from '../protocol/parse.js';
 import type { StatsDocument } from '../protocol/types.js';
-import { looksLikeHeader, parseHeader, parseRecordPrefix, PREFIX_BYTES, type RecordingHeader } from './format.js';
+import { looksLikeHeader, parseHeader, parseRecordPrefix, PREFIX_BYTES, type RecordingHeader } from './lines.js';
 import { RecordError } from './recorder.js';
 
 /** Default read buffer of the indexing pass. */

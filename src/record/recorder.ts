@@ -29,7 +29,7 @@
  */
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { constants, type WriteStream } from 'node:fs';
-import { errorLine, errorMessage, headerLine, looksLikeHeader, parseHeader, PREFIX_BYTES, sampleLine } from './format.js';
+import { errorLine, errorMessage, headerLine, looksLikeHeader, parseHeader, PREFIX_BYTES, sampleLine } from './lines.js';
 
 /** Default size at which a recording file is rotated: 64 MiB. */
 export const DEFAULT_RECORD_MAX_BYTES = 64 * 1024 * 1024;

@@ -21,7 +21,7 @@ import type { StatsDocument } from '../protocol/types.js';
 import { oneLine } from '../text/sanitize.js';
 import { rowHints } from './hints.js';
 import { Poller } from './poller.js';
-import { replayReadIntervalMs, type ReplayControls } from './replay.js';
+import { replayReadIntervalMs, type ReplayControls } from './replay-controls.js';
 import { formatAge } from '../format.js';
 import { Diagnoser, type DiagnosisOptions } from '../model/diagnosis.js';
 

@@ -11,11 +11,10 @@
  * the error, and reads are retried with backoff until the server is back.
  */
 import type { DiagnosisOptions } from '../model/diagnosis.js';
-import type { Readable, Writable } from 'node:stream';
 import type { Sample, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
-import type { ReplayControls } from '../session/replay.js';
-import { restoreTerminal, runShell, type RenderInfo as ShellRenderInfo } from './shell.js';
+import type { ReplayControls } from '../session/replay-controls.js';
+import { restoreTerminal, runShell, type RenderInfo as ShellRenderInfo, type TerminalOptions } from './shell.js';
 import { writeFatal } from './terminal.js';
 import { openView } from './views/registry.js';
 import type { MonitorPageOptions } from './views/workers.js';
@@ -33,7 +32,7 @@ export interface MonitorHooks {
   beforeRender?(reason: string): void;
 }
 
-export interface MonitorOptions {
+export interface MonitorOptions extends TerminalOptions {
   /** One read of the stats server; rejects (with a StatsError) on failure. Gets an AbortSignal that fires on exit. */
   source: (signal?: AbortSignal) => Promise<Sample<StatsDocument>>;
   /** The address as the user wrote it (shown in the header). */
@@ -42,28 +41,14 @@ export interface MonitorOptions {
   node?: string;
   /** Refresh interval, ms (default 1000; fractional seconds from the CLI are fine). */
   frequencyMs?: number;
-  /** Colours on (default true). Off: no SGR colour codes at all (bold/inverse only). */
-  color?: boolean;
   /** Initial sort column id (WORKER_COLUMNS id or title, e.g. 'rps'). */
   sortBy?: string;
-  /** Initial sort direction: descending when true. */
-  reverse?: boolean;
-  /** Terminal input (default process.stdin). */
-  input?: Readable;
-  /** Terminal output (default process.stdout). */
-  output?: Writable;
-  /** terminfo name (default: $TERM; 'xterm-256color' when custom streams are given). */
-  terminal?: string;
   /** Clock for ages and the header time, ms since epoch (default Date.now). */
   now?: () => number;
-  /** Called once with the exit code, after the terminal is restored. */
-  onExit?: (code: number) => void;
   /** Fast-refresh interval, ms (default 100). */
   fastMs?: number;
   /** Retry backoff after a failed read (default 500 ms doubling up to 10 s). */
   backoff?: { initialMs?: number; maxMs?: number };
-  /** Install process handlers for SIGTERM/SIGHUP/SIGINT and uncaught errors (default true). */
-  processHandlers?: boolean;
   /**
    * Replaying a recording (`tsgitop --replay`): the replay keys (play/pause,
    * step, speed, seek) are bound and listed, the status line leads with the
@@ -71,10 +56,6 @@ export interface MonitorOptions {
    * replay clock too.
    */
   replay?: ReplayControls;
-  /** Where the one-line fatal error goes after the terminal is restored (default process.stderr). */
-  stderr?: Writable;
-  /** Environment (TSGITOP_DEBUG=1 adds a stack to a fatal error). Default process.env. */
-  env?: NodeJS.ProcessEnv;
   hooks?: MonitorHooks;
   /** Diagnosis thresholds (--slow, …). */
   diagnosis?: DiagnosisOptions | undefined;
@@ -103,15 +84,8 @@ export function runMonitor(opts: MonitorOptions): Promise<number> {
   try {
     return runShell(
       {
+        ...opts,
         title: 'tsgitop',
-        color: opts.color !== false,
-        input: opts.input,
-        output: opts.output,
-        terminal: opts.terminal,
-        processHandlers: opts.processHandlers,
-        stderr: opts.stderr,
-        env: opts.env,
-        onExit: opts.onExit,
         beforeRender: opts.hooks?.beforeRender,
         rendered: opts.hooks?.rendered ? (info) => opts.hooks!.rendered!(strip(info)) : undefined,
       },

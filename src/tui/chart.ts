@@ -28,7 +28,7 @@
 import { createRequire } from 'node:module';
 import blessed from 'blessed';
 import { formatCount, formatRate } from '../format.js';
-import { lineSeries, niceScale, type LineSeries } from './charts.js';
+import { lineSeries, niceScale, type LineSeries } from './series.js';
 import { clip, pad } from './text.js';
 import type { Theme } from './theme.js';
 

@@ -8,7 +8,7 @@ import { formatBytes, formatClock, formatCount, formatId, formatRate } from '../
 import type { AppStats } from '../protocol/types.js';
 import type { WorkerSeries } from '../model/history.js';
 import type { CoreView, WorkerView } from '../model/types.js';
-import { sparkline } from './charts.js';
+import { sparkline } from './series.js';
 import { MERGED_CORE_COLUMNS, coreStatus } from './table.js';
 import { clean, clip, pad } from './text.js';
 import type { Style, Theme } from './theme.js';

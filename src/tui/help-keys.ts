@@ -4,8 +4,7 @@
  * and the interactive fleet view's keys — every line generated from the
  * key maps that also drive the key handling, the `?` overlays and footers.
  */
-import { helpKeysSection, helpKeysText as monitorKeysText } from './keys.js';
-import { FLEET_KEYMAP, FLEET_REPLAY_KEYMAP } from './fleet/keys.js';
+import { FLEET_KEYMAP, FLEET_REPLAY_KEYMAP, helpKeysSection, helpKeysText as monitorKeysText } from './keys.js';
 
 export function helpKeysText(): string {
   return (

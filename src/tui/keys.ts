@@ -241,3 +241,57 @@ export function helpKeysText(live: readonly KeyBinding[] = KEYMAP, replay: reado
     `pause the replay clock in place of the display pause and page down:\n${section(replay)}\n`
   );
 }
+
+/**
+ * The key map of the interactive fleet view, in the monitor's style: its
+ * entries are the monitor's (same keys, same names), with the fleet's words
+ * where they differ; Enter opens the selected target's monitor. Every
+ * binding lives in the `main` context (the fleet table) or `global`.
+ * Replaying a fleet recording adds the replay section (FLEET_REPLAY_KEYMAP:
+ * the monitor's replay keys, a step moving to the next/previous record of
+ * any target), merged as in the monitor by `keyMapFor`.
+ */
+function monitorKey(name: string, over: Partial<KeyBinding> = {}): KeyBinding {
+  const b = KEYMAP.find((x) => x.name === name);
+  if (!b) throw new Error(`no monitor key ${name}`);
+  return { ...b, ...over };
+}
+
+/** The fleet view's key map, in help-overlay order. */
+export const FLEET_KEYMAP: readonly KeyBinding[] = [
+  monitorKey('Ctrl-C', { help: 'Quit (from anywhere, also from an opened monitor)' }),
+  monitorKey('q'),
+  monitorKey('?', { contexts: M }),
+  { keys: ['enter'], name: 'Enter', help: "Open the selected target's monitor (q/Esc there: back here; or click a selected row)", hint: 'monitor', action: 'open', contexts: M, showInFooter: true },
+  monitorKey('↑/k', { help: 'Select the previous target' }),
+  monitorKey('↓/j', { help: 'Select the next target' }),
+  monitorKey('PgUp'),
+  monitorKey('PgDn'),
+  monitorKey('Home/g', { help: 'Select the first target' }),
+  monitorKey('End/G', { help: 'Select the last target' }),
+  ...['s/>', 'S/<', '1-9', 'P', 'M', 'r/I'].map((n) => monitorKey(n)),
+  monitorKey('/', { help: 'Filter by label, address or state (Enter keeps, Esc clears)' }),
+  monitorKey('Esc'),
+  monitorKey('p', { contexts: M }),
+  monitorKey('Ctrl-L'),
+  monitorKey('Ctrl-Z'),
+];
+
+/**
+ * The replay keys of the fleet view (`tsgitop --replay FILE` of a fleet
+ * recording): the monitor's REPLAY_KEYMAP, except that a step moves the one
+ * replay clock to the next/previous record time of any target.
+ */
+export const FLEET_REPLAY_KEYMAP: readonly KeyBinding[] = REPLAY_KEYMAP.map((b) =>
+  b.action === 'replayStep' ? { ...b, help: 'Replay: step to the previous/next record of any target (pauses the clock)' } : b,
+);
+
+/** The fleet view's key map in force: with the replay section while replaying a fleet recording. */
+export function fleetKeyMap(replay: boolean): readonly KeyBinding[] {
+  return keyMapFor({ replay }, FLEET_KEYMAP, FLEET_REPLAY_KEYMAP);
+}
+
+/** The fleet binding a key press triggers, or undefined. */
+export function fleetBindingFor(name: string | undefined, map: readonly KeyBinding[] = FLEET_KEYMAP): KeyBinding | undefined {
+  return bindingFor(name, 'main', map);
+}

@@ -13,7 +13,6 @@
  * internal error (1, one line printed after the terminal is restored).
  */
 import blessed from 'blessed';
-import type { Readable, Writable } from 'node:stream';
 import { dispatch, type ActionContext, type Outcome, type PushRequest, type Reaction } from './actions.js';
 import { keyName } from './keys.js';
 import { computeLayout, place, type Layout } from './layout.js';
@@ -37,9 +36,9 @@ import {
 } from './terminal.js';
 import { headerText, packHeader, type HeaderItem } from './header.js';
 import { openView } from './views/registry.js';
-import type { AnyView, RenderInfo, ShellApi, ShellTable, TableSpec, View } from './view.js';
+import type { AnyView, ShellApi, ShellOptions, ShellTable, TableSpec, View } from './view.js';
 
-export type { AnyView, RenderInfo, ShellApi, ShellTable, TableSpec, View } from './view.js';
+export type { AnyView, RenderInfo, ShellApi, ShellOptions, ShellTable, TableSpec, TerminalOptions, View } from './view.js';
 
 /** Restorers of every shell on screen. */
 const active = new Set<() => void>();
@@ -51,26 +50,6 @@ const active = new Set<() => void>();
  */
 export function restoreTerminal(): void {
   for (const r of [...active]) r();
-}
-
-export interface ShellOptions {
-  title: string;
-  color: boolean;
-  input?: Readable | undefined;
-  output?: Writable | undefined;
-  terminal?: string | undefined;
-  /** Install SIGTERM/SIGHUP/SIGINT/SIGTSTP and uncaught-error handlers (default true). */
-  processHandlers?: boolean | undefined;
-  stderr?: Writable | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  /** Called once with the exit code, after the terminal is restored. */
-  onExit?: ((code: number) => void) | undefined;
-  /** Called after every frame. */
-  rendered?: ((info: RenderInfo) => void) | undefined;
-  /** Called at the start of every frame; throwing here exercises the render-error path. */
-  beforeRender?: ((reason: string) => void) | undefined;
-  /** Called once the shell has finished (sessions closed), before `resolve`. */
-  closing?: () => Promise<void>;
 }
 
 const TICK_MS = 1000;
@@ -119,7 +98,7 @@ class Shell implements ShellApi {
   constructor(o: ShellOptions, resolve: (code: number) => void) {
     this.#o = o;
     this.#resolve = resolve;
-    this.theme = makeTheme(o.color);
+    this.theme = makeTheme(o.color !== false);
   }
 
   get #top(): AnyView | undefined {

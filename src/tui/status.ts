@@ -4,7 +4,7 @@
  */
 import type { ModelEvent } from '../model/types.js';
 import { helpLines, type KeyBinding, KEYMAP } from './keys.js';
-import { replayStatusText, type ReplayStatus } from './replay.js';
+import { replayStatusText, type ReplayStatus } from './replay-marker.js';
 import { clean, clip, formatAge, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
 

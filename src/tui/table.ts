@@ -10,6 +10,7 @@ import {
   CORE_COLUMNS,
   SEPARATOR,
   VASSAL_COLUMNS,
+  columnAtX,
   columnById,
   fitColumns,
   shownColumns,
@@ -277,36 +278,34 @@ export function taggedLine(model: TableModel, cells: readonly Cell[], width: num
 
 /** The header line of the table, with the sort column marked ▲/▼ (and highlighted). */
 export function headerLine(model: TableModel, width: number, theme: Theme): string {
-  let out = '';
-  let used = 0;
-  for (let i = 0; i < model.columns.length && used < width; i++) {
-    const c = model.columns[i]!;
-    if (i > 0) {
-      out += theme.paint(SEPARATOR, 'tableHead');
-      used += SEPARATOR.length;
-    }
-    const w = Math.min(c.width, width - used);
-    let title = c.title;
-    const sorted = c.id === model.sortId;
-    if (sorted) {
-      const mark = model.reverse ? '▼' : '▲';
-      title = title.length < c.width ? (c.align === 'right' ? mark + title : title + mark) : title.slice(0, c.width - 1) + mark;
-    }
-    out += theme.paint(cut(pad(title, c.width, c.align), w), sorted ? 'sortHead' : 'tableHead');
-    used += w;
-  }
-  if (used < width) out += theme.paint(' '.repeat(width - used), 'tableHead');
-  return out;
+  const { text, used } = layTitles(model.columns, model.sortId, model.reverse, width, theme);
+  return used < width ? text + theme.paint(' '.repeat(width - used), 'tableHead') : text;
+}
+
+/**
+ * Column titles laid out like the cells (padded, aligned, separated, clipped
+ * at `width`), the sort column marked ▲/▼ and highlighted: tagged text and
+ * the cells used. Shared by the worker table and the fleet table.
+ */
+export function layTitles(
+  cols: readonly { id: string; title: string; width: number; align: 'left' | 'right' }[],
+  sortId: string | undefined,
+  reverse: boolean,
+  width: number,
+  theme: Theme,
+): { text: string; used: number } {
+  const cells = cols.map((c): Cell => {
+    if (c.id !== sortId) return { text: c.title, style: 'tableHead' };
+    const mark = reverse ? '▼' : '▲';
+    const title = c.title.length < c.width ? (c.align === 'right' ? mark + c.title : c.title + mark) : c.title.slice(0, c.width - 1) + mark;
+    return { text: title, style: 'sortHead' };
+  });
+  return layCells(cols, cells, width, theme, 'tableHead', 'tableHead');
 }
 
 /** The column under screen x (0-based, relative to the table's left edge), for clicks on titles. */
 export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
-  let pos = 0;
-  for (const c of model.columns) {
-    if (x >= pos && x < pos + c.width) return c;
-    pos += c.width + SEPARATOR.length;
-  }
-  return undefined;
+  return columnAtX(model.columns, x);
 }
 
 /** Text with blessed's tag braces escaped. */
@@ -327,13 +326,14 @@ export function layCells(
   width: number,
   theme: Theme,
   base: Style,
+  separator?: Style,
 ): { text: string; used: number } {
   let out = '';
   let used = 0;
   for (let i = 0; i < cols.length && used < width; i++) {
     const c = cols[i]!;
     if (i > 0) {
-      out += SEPARATOR;
+      out += separator ? theme.paint(SEPARATOR, separator) : SEPARATOR;
       used += SEPARATOR.length;
       if (used >= width) break;
     }

@@ -4,6 +4,7 @@
  * Types only.
  */
 import type blessed from 'blessed';
+import type { Readable, Writable } from 'node:stream';
 import type { Bound, TableInfo } from './actions.js';
 import type { HeaderItem } from './header.js';
 import type { Layout } from './layout.js';
@@ -114,3 +115,37 @@ export interface View<S = unknown> {
 /** A view of any state (the shell's stack holds views of different states). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyView = View<any>;
+
+/** How a program's screen is set up: every option a runner (runMonitor, runFleetView) passes through. */
+export interface TerminalOptions {
+  /** Colours on (default true). Off: no SGR colour codes at all (bold/inverse only). */
+  color?: boolean | undefined;
+  /** Initial sort: a column id or title. */
+  sortBy?: string | undefined;
+  /** Initial sort direction: descending when true. */
+  reverse?: boolean | undefined;
+  /** Terminal input (default process.stdin). */
+  input?: Readable | undefined;
+  /** Terminal output (default process.stdout). */
+  output?: Writable | undefined;
+  /** terminfo name (default: $TERM; 'xterm-256color' when custom streams are given). */
+  terminal?: string | undefined;
+  /** Install SIGTERM/SIGHUP/SIGINT/SIGTSTP and uncaught-error handlers (default true). */
+  processHandlers?: boolean | undefined;
+  /** Where the one-line fatal error goes after the terminal is restored (default process.stderr). */
+  stderr?: Writable | undefined;
+  /** Environment (TSGITOP_DEBUG=1 adds a stack to a fatal error). Default process.env. */
+  env?: NodeJS.ProcessEnv | undefined;
+  /** Called once with the exit code, after the terminal is restored. */
+  onExit?: ((code: number) => void) | undefined;
+}
+
+export interface ShellOptions extends TerminalOptions {
+  title: string;
+  /** Called after every frame. */
+  rendered?: ((info: RenderInfo) => void) | undefined;
+  /** Called at the start of every frame; throwing here exercises the render-error path. */
+  beforeRender?: ((reason: string) => void) | undefined;
+  /** Called once the shell has finished (sessions closed), before `resolve`. */
+  closing?: () => Promise<void>;
+}

@@ -173,9 +173,9 @@ const CASES: FaultCase[] = [
   {
     name: 'streams 1 GiB',
     fault: (srv) => srv.setMode({ kind: 'huge', totalBytes: 1024 * MiB }),
-    expect: /exceeds the size cap of 64 MiB/,
+    expect: /exceeds the size cap of 16 MiB/,
     recover: backToGood,
-    // One read holds at most the cap (64 MiB) plus a chunk; a retry may start before the last one's buffers are collected.
+    // One read holds at most the cap (16 MiB by default); a retry may start before the last one's buffers are collected.
     bound: { peakRss: 3 * 64 * MiB },
     timeoutMs: 5000,
   },
@@ -221,7 +221,8 @@ test('fault: 100k workers — shown, scrollable, memory bounded, then back to no
   const dir = tempDir(t);
   const path = join(dir, 'stats.sock');
   const srv = await FaultServer.start(t, path, GOOD_A);
-  const m = startRealMonitor(t, path, { timeoutMs: 5000, frequencyMs: 200 });
+  // 100k workers are ~33 MB, above the 16 MiB default cap: read as a user who raised --max-bytes to 64M would.
+  const m = startRealMonitor(t, path, { timeoutMs: 5000, frequencyMs: 200, maxBytes: 64 * MiB });
   await waitLive(m, 4100, 'live data before the fault');
   const base = settledMemory();
   const sampler = new MemSampler();

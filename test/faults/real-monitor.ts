@@ -32,7 +32,7 @@ export interface RealMonitor {
 export interface RealMonitorOptions extends HarnessOptions {
   /** Read deadline (ms) of each fetchStats (default 500). */
   timeoutMs?: number;
-  /** Size cap (default: the CLI's 64 MiB). */
+  /** Size cap (default: the CLI's 16 MiB). */
   maxBytes?: number;
   /** Sees every document read. */
   observe?: (doc: StatsDocument) => void;

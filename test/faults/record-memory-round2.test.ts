@@ -22,7 +22,7 @@ import { runCli } from '../cli/run-cli.js';
 import { figure } from './mode.js';
 import { BIN, fixedServer, fixture, tempDir } from './output-helpers.js';
 import { Recorder } from '../../src/record/recorder.js';
-import { headerLine } from '../../src/record/format.js';
+import { headerLine } from '../../src/record/lines.js';
 import { DEFAULT_MAX_BYTES } from '../../src/protocol/transport.js';
 
 const T = { timeout: 180_000 };

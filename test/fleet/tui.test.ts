@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseTargets, type Target } from '../../src/fleet/targets.js';
 import type { TargetReader } from '../../src/fleet/poller.js';
-import { FLEET_KEYMAP } from '../../src/tui/fleet/keys.js';
+import { FLEET_KEYMAP } from '../../src/tui/keys.js';
 import { footerHints } from '../../src/tui/keys.js';
 import { buildFleetTable, fleetRowLine, fleetTotalsLine } from '../../src/tui/fleet/table.js';
 import { buildFleetView } from '../../src/fleet/view.js';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Recorder, RecordError } from '../../src/record/recorder.js';
-import { compactJson, errorLine, sampleLine } from '../../src/record/format.js';
+import { compactJson, errorLine, sampleLine } from '../../src/record/lines.js';
 import { RecordingIndex } from '../../src/record/reader.js';
 import { StatsError } from '../../src/protocol/errors.js';
 import { fixture, rawDoc, tempDir } from './helpers.js';

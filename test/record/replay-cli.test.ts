@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
@@ -54,11 +55,20 @@ test('--replay-target: an unknown label is a one-line usage error (exit 2) namin
   assert.match(line, /^tsgitop: --replay-target: cannot replay .*fleet\.rec: no records of 'web9' \(it has: web1, web2\)$/);
 });
 
-test('--replay-target only goes with --replay; a missing recording stays a runtime error (exit 1)', async (t) => {
+test('--replay-target only goes with --replay; a recording that cannot be played has its own error and exit code (3)', async (t) => {
   const r = await run(['--replay-target', 'web1', ':9191']);
   assert.equal(r.code, 2);
   assert.match(oneLine(r.stderr), /--replay-target only goes with --replay/);
-  const missing = await run(['--replay', join(tempDir(t), 'nope.rec'), '--replay-target', 'web1']);
-  assert.equal(missing.code, 1);
-  oneLine(missing.stderr);
+  const dir = tempDir(t);
+  const missing = await run(['--replay', join(dir, 'nope.rec'), '--replay-target', 'web1']);
+  assert.equal(missing.code, 3);
+  assert.match(oneLine(missing.stderr), /^tsgitop: cannot replay .*nope\.rec: /);
+  // Not a recording at all (a single target and a fleet file alike): the same error, the same code.
+  const bogus = join(dir, 'bogus.rec');
+  writeFileSync(bogus, 'this is not a recording\n');
+  for (const args of [['--replay', bogus], ['--replay', bogus, '--replay-target', 'web1']]) {
+    const r = await run(args);
+    assert.equal(r.code, 3, args.join(' '));
+    assert.match(oneLine(r.stderr), /^tsgitop: cannot replay .*bogus\.rec: not a tsgitop recording/);
+  }
 });

@@ -7,7 +7,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Recorder, RecordError } from '../../src/record/recorder.js';
 import { Replay, UNKNOWN_ADDR } from '../../src/record/replay.js';
-import { headerLine, sampleLine } from '../../src/record/format.js';
+import { headerLine, sampleLine } from '../../src/record/lines.js';
 import { buildView } from '../../src/model/view.js';
 import type { Sample } from '../../src/model/types.js';
 import type { StatsDocument } from '../../src/protocol/types.js';

@@ -8,7 +8,7 @@ import { Recorder } from '../../src/record/recorder.js';
 import { Replay } from '../../src/record/replay.js';
 import { RecordingIndex } from '../../src/record/reader.js';
 import { recordingSource } from '../../src/record/source.js';
-import { sampleLine, headerLine } from '../../src/record/format.js';
+import { sampleLine, headerLine } from '../../src/record/lines.js';
 import { parseAddress } from '../../src/protocol/address.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { Sample } from '../../src/model/types.js';

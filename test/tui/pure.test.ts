@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { KEYMAP, bindingFor, footerHints, helpLines, keyName, type ActionId } from '../../src/tui/keys.js';
 import { moveSelection, nextCoresMode, pickSort, scrollTop, selectionIndex, stepSort, matchesFilter } from '../../src/tui/state.js';
 import { computeLayout, PANE_MIN_ROWS, TABLE_MIN_ROWS } from '../../src/tui/layout.js';
-import { clockLabel, lineSeries, niceScale, sparkline } from '../../src/tui/charts.js';
+import { clockLabel, lineSeries, niceScale, sparkline } from '../../src/tui/series.js';
 import { CHART_SPLIT_MIN_COLS, chartLayout, chartTitleLine, stripSgr, yLabelCount } from '../../src/tui/chart.js';
 import { respawnsText } from '../../src/tui/detail.js';
 import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/text.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KEYMAP, REPLAY_KEYMAP, bindingFor, footerHints, helpKeysText, helpLines, keyMapFor, replayDirection } from '../../src/tui/keys.js';
 import { helpKeysText as fullHelpKeysText } from '../../src/tui/help-keys.js';
-import { REPLAY_MIN_READ_MS, formatSpeed, replayReadIntervalMs, replayStatusText, type ReplayStatus } from '../../src/tui/replay.js';
+import { REPLAY_MIN_READ_MS, formatSpeed, replayReadIntervalMs, replayStatusText, type ReplayStatus } from '../../src/tui/replay-marker.js';
 import { helpBox, statusLine, type StatusInput } from '../../src/tui/status.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { formatTimestamp } from '../../src/format.js';

@@ -15,12 +15,11 @@
  * The terminal is restored on every exit path (see src/tui/shell.ts).
  */
 import type { DiagnosisOptions } from '../../model/diagnosis.js';
-import type { Readable, Writable } from 'node:stream';
 import type { TargetReader } from '../../fleet/poller.js';
 import { FleetSession, type FleetReplayFeed } from '../../fleet/session.js';
 import type { Target } from '../../fleet/targets.js';
 import type { Recorder } from '../../record/recorder.js';
-import { restoreTerminal, runShell, type RenderInfo } from '../shell.js';
+import { restoreTerminal, runShell, type RenderInfo, type TerminalOptions } from '../shell.js';
 import { openView } from '../views/registry.js';
 import type { MonitorPageOptions } from '../views/workers.js';
 
@@ -29,7 +28,7 @@ export { BACK_LABEL } from '../views/fleet.js';
 /** A frame drawn by the fleet view or by a monitor opened from it. */
 export type FleetRenderInfo = RenderInfo;
 
-export interface FleetViewOptions {
+export interface FleetViewOptions extends TerminalOptions {
   targets: readonly Target[];
   /** Refresh interval, ms (default 1000). */
   intervalMs?: number;
@@ -44,24 +43,10 @@ export interface FleetViewOptions {
   diagnosis?: DiagnosisOptions | undefined;
   /** Injectable reader (tests); default fetchStats. Also reads the target of an opened monitor. */
   read?: TargetReader;
-  /** Colours on (default true). */
-  color?: boolean;
-  /** Initial sort: a FLEET_COLUMNS id or title (default: target order). */
-  sortBy?: string;
-  reverse?: boolean;
-  input?: Readable;
-  output?: Writable;
-  terminal?: string;
-  /** Install SIGTERM/SIGHUP/SIGINT and uncaught-error handlers (default true; passed on to an opened monitor). */
-  processHandlers?: boolean;
-  stderr?: Writable;
-  env?: NodeJS.ProcessEnv;
   /** Extra options of the monitor opened with Enter (e.g. its node label). */
   monitor?: (target: Target) => Partial<MonitorPageOptions>;
   /** Called after every frame of the fleet view and of an opened monitor. */
   rendered?: (info: FleetRenderInfo) => void;
-  /** Called once with the exit code, after the terminal is restored. */
-  onExit?: (code: number) => void;
   /** Replay a fleet recording instead of reading the targets (see the module comment). */
   replay?: FleetReplayFeed;
 }
@@ -84,19 +69,7 @@ export function runFleetView(opts: FleetViewOptions): Promise<number> {
     replay: opts.replay,
   });
   return runShell(
-    {
-      title: 'tsgitop fleet',
-      color: opts.color !== false,
-      input: opts.input,
-      output: opts.output,
-      terminal: opts.terminal,
-      processHandlers: opts.processHandlers,
-      stderr: opts.stderr,
-      env: opts.env,
-      onExit: opts.onExit,
-      rendered: opts.rendered,
-      closing: () => session.close(),
-    },
+    { ...opts, title: 'tsgitop fleet', closing: () => session.close() },
     () => openView({ view: 'fleet', arg: { session, targets: opts.targets, sortBy: opts.sortBy, reverse: opts.reverse, monitor: opts.monitor } })!,
   );
 }

@@ -7,12 +7,12 @@
  * with data and an error shows the error after the columns when there is
  * room (the status line always shows the selected target's error).
  */
-import { SEPARATOR, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
+import { columnAtX, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
 import { FLEET_VIEW_COLUMNS, fleetColumnById, fleetTotalsRow } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
 import { clean, pad } from '../text.js';
-import { layCells, type Cell } from '../table.js';
+import { layCells, layTitles, type Cell } from '../table.js';
 import type { Style, Theme } from '../theme.js';
 
 /** The fleet table of one frame. */
@@ -116,25 +116,8 @@ export function fleetTotalsLine(table: FleetTable, t: FleetTotals, width: number
 
 /** The column titles with the sort column marked ▲/▼, exactly `width` visible characters. */
 export function fleetTitleLine(table: FleetTable, width: number, theme: Theme): string {
-  let out = '';
-  let used = 0;
-  for (let i = 0; i < table.columns.length && used < width; i++) {
-    const c = table.columns[i]!;
-    if (i > 0) {
-      out += theme.paint(SEPARATOR, 'tableHead');
-      used += SEPARATOR.length;
-      if (used >= width) break;
-    }
-    const w = Math.min(c.width, width - used);
-    const sorted = c.id === table.sortId;
-    let title = c.title;
-    if (sorted) {
-      const mark = table.reverse ? '▼' : '▲';
-      title = title.length < c.width ? (c.align === 'right' ? mark + title : title + mark) : title.slice(0, c.width - 1) + mark;
-    }
-    out += theme.paint(pad(title, c.width, c.align).slice(0, w), sorted ? 'sortHead' : 'tableHead');
-    used += w;
-  }
+  const { text, used } = layTitles(table.columns, table.sortId, table.reverse, width, theme);
+  let out = text;
   const rest = width - used;
   if (rest > 0) {
     const extra = rest > ERROR_ROOM ? pad(' ERROR', rest) : ' '.repeat(rest);
@@ -145,12 +128,7 @@ export function fleetTitleLine(table: FleetTable, width: number, theme: Theme): 
 
 /** The column under screen x (0-based from the table's left edge), for clicks on titles. */
 export function fleetColumnAt(table: FleetTable, x: number): Column<FleetRow, FleetTotals> | undefined {
-  let pos = 0;
-  for (const c of table.columns) {
-    if (x >= pos && x < pos + c.width) return c;
-    pos += c.width + SEPARATOR.length;
-  }
-  return undefined;
+  return columnAtX(table.columns, x);
 }
 
 /** Width of the visible columns. */

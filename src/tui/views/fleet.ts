@@ -11,17 +11,17 @@ import { formatBytes, formatCount, formatMs, formatRate, formatTimestamp } from 
 import type { FleetSession } from '../../fleet/session.js';
 import type { Target } from '../../fleet/targets.js';
 import type { FleetRow, FleetView } from '../../fleet/view.js';
-import { REPLAY_SEEK_MS } from '../../session/replay.js';
+import { REPLAY_SEEK_MS } from '../../session/replay-controls.js';
 import { bind, tableActions, type Action, type Bound, type SortLens, type TableState } from '../actions.js';
 import { footerHints, replayDirection, type ActionId } from '../keys.js';
 import type { HeaderItem } from '../header.js';
 import type { Layout } from '../layout.js';
 import { Memo } from '../memo.js';
-import { replayStatusText } from '../replay.js';
+import { replayStatusText } from '../replay-marker.js';
 import { clean, clip, formatAge, formatEvery } from '../text.js';
 import type { Style } from '../theme.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
-import { FLEET_REPLAY_KEYMAP, fleetKeyMap } from '../fleet/keys.js';
+import { FLEET_REPLAY_KEYMAP, fleetKeyMap } from '../keys.js';
 import { buildFleetTable, fleetColumnAt, fleetRowLine, fleetTitleLine, fleetTotalsLine, normaliseFleetSort, type FleetTable } from '../fleet/table.js';
 import type { MonitorPageOptions } from './workers.js';
 

@@ -4,7 +4,7 @@
  */
 import type { PushRequest } from '../actions.js';
 import type { AnyView } from '../view.js';
-import { DetailView } from './detail.js';
+import { DetailView } from './worker-detail.js';
 import { FleetTableView, type FleetViewArg } from './fleet.js';
 import { MonitorPage, WorkersView, type MonitorPageOptions } from './workers.js';
 import { ListView } from './lists.js';

@@ -14,7 +14,7 @@ import { PANE_MIN_ROWS, place, type Layout } from '../layout.js';
 import type { View as ModelView } from '../../model/types.js';
 import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
 import { MonitorSession } from '../../session/monitor.js';
-import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay.js';
+import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay-controls.js';
 import { bind, sortDefault, tableActions, type Action, type Bound, type SortLens, type TableInfo } from '../actions.js';
 import { ThroughputChart } from '../chart.js';
 import { emperorHeaderItems, packHeader, serverHeaderItems, type HeaderItem } from '../header.js';
@@ -66,7 +66,6 @@ export class MonitorPage {
   /** The frame on display (paused: the one of the pause). */
   shown: MonitorFrame;
   #views = new Set<View<UiState>>();
-  #shell: ShellApi | undefined;
   #started = false;
 
   constructor(o: MonitorPageOptions) {
@@ -91,7 +90,6 @@ export class MonitorPage {
   /** A view of this page went on screen: start reading (once). */
   attach(view: View<UiState>, shell: ShellApi): void {
     this.#views.add(view);
-    this.#shell = shell;
     if (this.#started) return;
     this.#started = true;
     this.session.start(
@@ -119,10 +117,6 @@ export class MonitorPage {
     const st = this.state;
     if (prev.paused && !st.paused) this.shown = this.session.frame;
     if (prev.fast !== st.fast) this.session.setFast(st.fast);
-  }
-
-  get shell(): ShellApi | undefined {
-    return this.#shell;
   }
 
   /** The monitor's status line input, shared by both views. */
@@ -284,22 +278,19 @@ function paneToggle(st: UiState, rows: number, which: 'chart' | 'events'): Retur
   return out;
 }
 
-export class WorkersView implements View<UiState> {
+/**
+ * What the two views of a monitored target share: the page's state, clock,
+ * session, header and footer (the worker table and the detail view differ
+ * only in their body and their keys).
+ */
+export abstract class PageView {
   readonly screen = 'monitor' as const;
   readonly helpTitle = 'tsgitop keys';
-  readonly context = 'main' as const;
-  readonly keys: readonly Bound<UiState>[];
   readonly page: MonitorPage;
-  #shell!: ShellApi;
-  #pane: Box | undefined;
-  #chart: ThroughputChart | undefined;
-  #memo = new Memo<TableModel | undefined>();
-  #width = 80;
+  protected shell!: ShellApi;
 
   constructor(page: MonitorPage) {
     this.page = page;
-    this.keys = bind(page.keyMap, monitorActions(page));
-    page.rowOf = (key) => this.#model(this.#width)?.rows.find((r) => r.key === key);
   }
 
   get state(): UiState {
@@ -314,8 +305,39 @@ export class WorkersView implements View<UiState> {
     return this.page.now();
   }
 
+  changed(prev: UiState): void {
+    this.page.changed(prev);
+  }
+
+  refetch(): void {
+    this.page.session.refetch();
+  }
+
+  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
+    return this.page.header(now, cols);
+  }
+
+  tick(): boolean {
+    return this.page.tick();
+  }
+}
+
+export class WorkersView extends PageView implements View<UiState> {
+  readonly context = 'main' as const;
+  readonly keys: readonly Bound<UiState>[];
+  #pane: Box | undefined;
+  #chart: ThroughputChart | undefined;
+  #memo = new Memo<TableModel | undefined>();
+  #width = 80;
+
+  constructor(page: MonitorPage) {
+    super(page);
+    this.keys = bind(page.keyMap, monitorActions(page));
+    page.rowOf = (key) => this.#model(this.#width)?.rows.find((r) => r.key === key);
+  }
+
   mount(shell: ShellApi): void {
-    this.#shell = shell;
+    this.shell = shell;
     this.#pane = shell.box({ hidden: true });
     this.#chart = new ThroughputChart(shell.screen, shell.theme);
     this.page.attach(this, shell);
@@ -331,18 +353,6 @@ export class WorkersView implements View<UiState> {
   unmount(): void {
     this.hide();
     this.page.detach(this);
-  }
-
-  changed(prev: UiState): void {
-    this.page.changed(prev);
-  }
-
-  refetch(): void {
-    this.page.session.refetch();
-  }
-
-  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    return this.page.header(now, cols);
   }
 
   panes(): { chart: boolean; events: boolean } {
@@ -373,7 +383,7 @@ export class WorkersView implements View<UiState> {
   }
 
   draw(L: Layout, now: number): void {
-    const shell = this.#shell;
+    const shell = this.shell;
     const t = this.#model(L.cols);
     const v = this.page.shown.view;
     const f = this.page.shown;
@@ -420,14 +430,14 @@ export class WorkersView implements View<UiState> {
       const width = L.cols - left;
       pane.show();
       place(pane, L.paneTop, L.paneHeight, width, left);
-      pane.setContent(eventLines(s.eventsOf(f), width, L.paneHeight, now, this.#shell.theme).join('\n'));
+      pane.setContent(eventLines(s.eventsOf(f), width, L.paneHeight, now, this.shell.theme).join('\n'));
     } else {
       pane.hide();
     }
   }
 
   status(cols: number, now: number): string {
-    const input = this.page.statusInput(cols, now, this.#shell);
+    const input = this.page.statusInput(cols, now, this.shell);
     const t = this.#model(cols);
     if (t) input.matched = { matched: t.matched, total: t.total };
     return statusLine(input);
@@ -439,9 +449,6 @@ export class WorkersView implements View<UiState> {
     return this.page.shown.view?.kind === 'emperor' ? hints.filter((h) => !VASSAL_UNOFFERED.has(h.label)) : hints;
   }
 
-  tick(): boolean {
-    return this.page.tick();
-  }
 }
 
 /** Footer hints not offered on a vassal table. */

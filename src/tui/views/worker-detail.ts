@@ -7,14 +7,13 @@
  */
 import { bind, type Action, type Bound } from '../actions.js';
 import { detailLines } from '../detail.js';
-import type { HeaderItem } from '../header.js';
 import { place, type Layout } from '../layout.js';
 import type { ActionId } from '../keys.js';
 import { statusLine } from '../status.js';
 import type { UiState } from '../state.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import type { WorkerView } from '../../model/types.js';
-import { monitorActions, type MonitorPage } from './workers.js';
+import { PageView, monitorActions, type MonitorPage } from './workers.js';
 
 /** The detail view's actions: back, and the monitor's toggles that mean something here. */
 function detailActions(page: MonitorPage): Partial<Record<ActionId, Action<UiState>>> {
@@ -36,19 +35,15 @@ function detailActions(page: MonitorPage): Partial<Record<ActionId, Action<UiSta
   };
 }
 
-export class DetailView implements View<UiState> {
-  readonly screen = 'monitor' as const;
-  readonly helpTitle = 'tsgitop keys';
+export class DetailView extends PageView implements View<UiState> {
   readonly context = 'detail' as const;
   readonly keys: readonly Bound<UiState>[];
-  readonly page: MonitorPage;
   readonly key: string;
-  #shell!: ShellApi;
   /** The worker as last seen (shown with its last known figures when it leaves). */
   #last: WorkerView | undefined;
 
   constructor(page: MonitorPage, key: string) {
-    this.page = page;
+    super(page);
     this.key = key;
     // Its own entries (and the ones that work everywhere); the table's are the worker table's.
     this.keys = bind(page.keyMap.filter((b) => b.contexts.some((c) => c !== 'main')), detailActions(page));
@@ -56,20 +51,8 @@ export class DetailView implements View<UiState> {
     this.#last = v?.kind === 'server' ? v.workers.find((w) => w.key === key) : undefined;
   }
 
-  get state(): UiState {
-    return this.page.state;
-  }
-
-  set state(s: UiState) {
-    this.page.state = s;
-  }
-
-  now(): number {
-    return this.page.now();
-  }
-
   mount(shell: ShellApi): void {
-    this.#shell = shell;
+    this.shell = shell;
     this.page.attach(this, shell);
   }
 
@@ -81,18 +64,6 @@ export class DetailView implements View<UiState> {
     this.page.detach(this);
   }
 
-  changed(prev: UiState): void {
-    this.page.changed(prev);
-  }
-
-  refetch(): void {
-    this.page.session.refetch();
-  }
-
-  header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
-    return this.page.header(now, cols);
-  }
-
   panes(): { chart: boolean; events: boolean } {
     return { chart: this.state.chart, events: false };
   }
@@ -102,7 +73,7 @@ export class DetailView implements View<UiState> {
   }
 
   draw(L: Layout, now: number): void {
-    const shell = this.#shell;
+    const shell = this.shell;
     shell.tableHead.hide();
     const body = shell.body;
     body.show();
@@ -130,14 +101,11 @@ export class DetailView implements View<UiState> {
   }
 
   status(cols: number, now: number): string {
-    return statusLine(this.page.statusInput(cols, now, this.#shell));
+    return statusLine(this.page.statusInput(cols, now, this.shell));
   }
 
   footer(): { key: string; label: string }[] {
     return this.page.footer('detail');
   }
 
-  tick(): boolean {
-    return this.page.tick();
-  }
 }

@@ -7,9 +7,9 @@
 import { formatTimestamp } from '../format.js';
 import { clean } from './text.js';
 
-export type { ReplayControls, ReplayStatus } from '../session/replay.js';
-export { REPLAY_MIN_READ_MS, REPLAY_SEEK_MS, replayReadIntervalMs } from '../session/replay.js';
-import type { ReplayStatus } from '../session/replay.js';
+export type { ReplayControls, ReplayStatus } from '../session/replay-controls.js';
+export { REPLAY_MIN_READ_MS, REPLAY_SEEK_MS, replayReadIntervalMs } from '../session/replay-controls.js';
+import type { ReplayStatus } from '../session/replay-controls.js';
 
 /** The speed as shown: `×2`, `×0.25`. */
 export function formatSpeed(x: number): string {

@@ -10,12 +10,11 @@
  * `--replay-target LABEL` (or a file of one address) one target in the monitor.
  */
 import { hostname } from 'node:os';
-import { StatsError } from '../protocol/errors.js';
 import type { FleetReplay } from '../record/fleet-replay.js';
 import type { RecordingIndex } from '../record/reader.js';
 import { fleetReplayFeed, replayControls, replayTargets } from '../record/adapters.js';
 import type { CommonOptions } from './io.js';
-import { UsageError } from './values.js';
+import { RecordingFileError, UsageError } from './values.js';
 
 export interface ReplayCliOptions extends CommonOptions {
   speed: number;
@@ -32,7 +31,7 @@ export async function runReplayCli(file: string, opts: ReplayCliOptions): Promis
   try {
     index = await RecordingIndex.open(file);
   } catch (e) {
-    if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
+    if (e instanceof RecordError) throw new RecordingFileError(e.message);
     throw e;
   }
   const periodMs = opts.intervalMs;
@@ -42,7 +41,7 @@ export async function runReplayCli(file: string, opts: ReplayCliOptions): Promis
     try {
       fleet = await FleetReplay.ofIndex(index, { speed: opts.speed });
     } catch (e) {
-      if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
+      if (e instanceof RecordError) throw new RecordingFileError(e.message);
       throw e;
     }
     try {
@@ -66,7 +65,7 @@ export async function runReplayCli(file: string, opts: ReplayCliOptions): Promis
   } catch (e) {
     // An unknown --replay-target is a usage error (exit 2); a missing or foreign file a runtime one (exit 1).
     if (e instanceof RecordError && e.code === UNKNOWN_ADDR) throw new UsageError(`--replay-target: ${e.message}`);
-    if (e instanceof RecordError) throw new StatsError('NETWORK', e.message);
+    if (e instanceof RecordError) throw new RecordingFileError(e.message);
     throw e;
   }
   try {
