@@ -41,6 +41,7 @@ export class DetailView extends PageView implements View<UiState> {
   readonly key: string;
   /** The worker as last seen (shown with its last known figures when it leaves). */
   #last: WorkerView | undefined;
+  #footer: { key: string; label: string }[] | undefined;
 
   constructor(page: MonitorPage, key: string) {
     super(page);
@@ -105,7 +106,7 @@ export class DetailView extends PageView implements View<UiState> {
   }
 
   footer(): { key: string; label: string }[] {
-    return this.page.footer('detail');
+    return (this.#footer ??= this.page.footer('detail'));
   }
 
 }
