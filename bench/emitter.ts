@@ -239,7 +239,7 @@ function genBench(workers: number, cores: number): GenResult {
   const slots = syntheticSlots(workers, cores);
   const identity = processIdentity();
   const sockets = [{ name: '127.0.0.1:8080', proto: 'http', queue: 0, max_queue: 511, shared: 0, can_offload: 0 }];
-  const build = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map(__testing.slotToWorker) });
+  const build = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map((s) => __testing.slotToWorker(s)) });
   const doc = build();
   assert(doc.workers[0]!.cores.length === cores);
   return {

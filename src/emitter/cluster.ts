@@ -29,7 +29,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
-import { CORE_FIELDS } from './counters.js';
+import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
 import { EmitterError, type ListenOptions } from './listener.js';
@@ -113,8 +113,12 @@ function newSlot(id: number): Slot {
   };
 }
 
-/** Worker object for one slot (exported for the bench: pure given the slot). */
-function slotToWorker(s: Slot): EmitterWorker {
+/**
+ * Worker object for one slot (exported for the bench: pure given the slot).
+ * `idleCores`: how many idle cores a slot that never reported shows (uWSGI
+ * lists every core of a worker, cheap ones included): the workers' own count.
+ */
+function slotToWorker(s: Slot, idleCores: number = DEFAULT_MAX_CORES): EmitterWorker {
   const r = s.report;
   let cores;
   if (s.baseCores) {
@@ -122,7 +126,7 @@ function slotToWorker(s: Slot): EmitterWorker {
     if (r) flatToTotals(r.cores, r.overflow, r.maxCores, merged);
     cores = coresFromTotals(merged, r?.paths);
   } else {
-    cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores, r.paths) : [];
+    cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores, r.paths) : coresFromFlat(new Array<number>(Math.max(1, idleCores) * CORE_FIELDS).fill(0), false, idleCores);
   }
   const status = s.worker === undefined ? 'cheap' : s.disconnected ? 'pause' : r && r.inFlight > 0 ? 'busy' : 'idle';
   return buildWorker({
@@ -268,6 +272,12 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
   };
 
+  /** The workers' core count (from their reports; the default until one reports). */
+  let knownCores = 0;
+  const coreCount = (): number => {
+    for (const sl of slots) if (sl.report && sl.report.maxCores > knownCores && sl.report.maxCores <= 4096) knownCores = sl.report.maxCores;
+    return knownCores || DEFAULT_MAX_CORES;
+  };
   const build = (): EmitterDocument => {
     const q = sampler.figures();
     return buildDocument({
@@ -275,7 +285,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       listenQueue: q.listenQueue,
       listenQueueErrors: q.listenQueueErrors,
       sockets: q.sockets,
-      workers: slots.map(slotToWorker),
+      workers: slots.map((s) => slotToWorker(s, coreCount())),
     });
   };
   const pollOnRead = opts.pollOnRead !== false;

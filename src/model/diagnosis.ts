@@ -134,7 +134,7 @@ interface WorkerMemory {
   lastSeen: number;
 }
 
-/** Keys tracked at most beyond the current workers (least recently seen go first). */
+/** Keys tracked at most (least recently seen go first). */
 const MAX_KEYS = 4096;
 
 /**
@@ -181,6 +181,9 @@ export class Diagnoser {
     for (const w of view.workers) {
       let m = this.#workers.get(w.key);
       if (!m) {
+        // Bounded memory: past MAX_KEYS tracked workers, a new one gets no crash-loop / memory-growth history
+        // (absent workers are dropped below, so room comes back when workers go away).
+        if (this.#workers.size >= MAX_KEYS) continue;
         m = { respawns: [], rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
@@ -209,20 +212,9 @@ export class Diagnoser {
         }
       }
     }
-    this.#evict(at, Math.max(MAX_KEYS, 2 * view.workers.length));
+    // Workers gone from this read are forgotten (their key may come back as a new process).
+    if (this.#workers.size > view.workers.length) for (const [k, m] of this.#workers) if (m.lastSeen !== at) this.#workers.delete(k);
     return out;
-  }
-
-  /**
-   * Bound the memory: past `cap` keys, forget the least recently seen ones down to ¾ of it, in one
-   * pass (never a worker of the current read). Evicting one key per new worker made a read of more
-   * than MAX_KEYS workers quadratic (10,000 workers: half a second per read).
-   */
-  #evict(at: number, cap: number): void {
-    if (this.#workers.size <= cap) return;
-    const old = [...this.#workers].filter(([, m]) => m.lastSeen < at).sort((a, b) => a[1].lastSeen - b[1].lastSeen);
-    const drop = Math.min(old.length, this.#workers.size - Math.floor((cap * 3) / 4));
-    for (let i = 0; i < drop; i++) this.#workers.delete(old[i]![0]);
   }
 
   #emperor(view: EmperorView): Verdict[] {

@@ -64,12 +64,16 @@ export function isSpawn(cur: WorkerStats, prev: WorkerStats): boolean {
   return pp === undefined || statusClass(typeof prev.status === 'string' ? prev.status : undefined) === 'cheap';
 }
 
+/** More respawns than this between two reads is a peer's absurd counter, counted as this many. */
+const MAX_RESPAWNS_PER_READ = 1_000_000;
+
 /** Respawns between two reads of a respawned worker: Δrespawn_count (minus the spawn itself for a scale-up), else 1 (0 for a scale-up). */
 function respawnsSince(cur: WorkerStats, prev: WorkerStats, spawned: boolean): number {
   if (livePid(cur.pid) === undefined) return 0; // went back to cheap (pid 0): no process, no respawn
   const c = counter(cur.respawn_count);
   const p = counter(prev.respawn_count);
-  const d = c !== undefined && p !== undefined && c > p ? c - p : undefined;
+  // capped: a hostile respawn_count (1e308) must not make a crash-loop count of Infinity
+  const d = c !== undefined && p !== undefined && c > p ? Math.min(c - p, MAX_RESPAWNS_PER_READ) : undefined;
   if (spawned) return d !== undefined ? d - 1 : 0;
   return d ?? 1;
 }

@@ -153,4 +153,6 @@ test('a slot without a live worker is "cheap"; a worker added beyond `workers` g
     [3, 'cheap', 0, 0, 0],
   ]);
   assert.equal((JSON.parse(stats.json()) as { workers: unknown[] }).workers.length, 3);
+  // like uWSGI (fixtures/uwsgi/cheaper.json), a cheap worker lists as many (idle) cores as the others
+  assert.ok(d.workers.every((w) => w.cores.length === 16 && w.cores.every((c) => c.in_request === 0)));
 });

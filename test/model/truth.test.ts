@@ -228,3 +228,13 @@ test('Emperor: throttle level, blacklist, vassal events, crash-loop verdict for 
   assert.equal(j.blacklist.length, 1);
   assert.equal(j.diagnosis.length, 1);
 });
+
+test('diagnosis: an absurd respawn_count (1e308) never reads Infinity or NaN', () => {
+  const d = new Diagnoser();
+  const a = server({ workers: [worker({ id: 1, pid: 1, respawn_count: 1 })] });
+  const b = server({ workers: [worker({ id: 1, pid: 2, respawn_count: 1e308 })] });
+  d.update(buildView({ doc: a, at: T0 }));
+  const v = d.update(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }));
+  assert.equal(v[0]?.message, 'crash loop: worker 1 respawned 1000000 times in 60s');
+  assert.doesNotMatch(renderText(sv(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }))), /Infinity|NaN/);
+});
