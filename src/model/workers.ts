@@ -141,7 +141,8 @@ export function buildWorker(
   const reset = prev !== undefined && (masterChanged || countersWentDown(w, prev));
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
-  const cores = buildCores(w, comparable, seconds);
+  const rawCores = Array.isArray(w.cores) ? w.cores : [];
+  let cores: CoreView[] | undefined;
   const status = typeof w.status === 'string' ? w.status : undefined;
   const view: WorkerView = {
     key,
@@ -150,7 +151,7 @@ export function buildWorker(
     pid: finite(w.pid),
     status: status ?? '',
     statusClass: statusClass(status),
-    busy: status === 'busy' || cores.some((c) => c.inRequest),
+    busy: status === 'busy' || rawCores.some((c) => c.in_request === true),
     share: undefined,
     rps: comparable ? rate(w.requests, comparable.requests, seconds) : undefined,
     txRate: comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
@@ -160,7 +161,11 @@ export function buildWorker(
     spawned,
     reset,
     avgNow: avgNow(w, comparable),
-    cores,
+    // Built on first use: only a view that shows this worker's cores pays for them (at 2048 workers × 8
+    // cores that is 16k objects per read otherwise); the same array on every later use.
+    get cores(): CoreView[] {
+      return (cores ??= buildCores(w, comparable, seconds));
+    },
   };
   if (reason !== undefined) view.respawnReason = reason;
   return view;
