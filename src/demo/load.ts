@@ -86,23 +86,30 @@ export class LoadGenerator {
   private one(path: string, last: boolean): Promise<void> {
     return new Promise((resolve) => {
       this.stats.sent++;
+      // Settle exactly once, whatever ends the exchange: a response that is
+      // cut after its head (agent.destroy() at stop, a worker crash) may emit
+      // only 'close', and a loop waiting on it forever would keep stop() — and
+      // the demo process — from ever finishing.
+      let settled = false;
+      const settle = (ok: boolean): void => {
+        if (settled) return;
+        settled = true;
+        if (ok) this.stats.ok++;
+        else this.stats.errors++;
+        resolve();
+      };
       const headers = last ? { connection: 'close' } : undefined;
+      let response: http.IncomingMessage | undefined;
       const req = http.get({ host: this.opts.host ?? '127.0.0.1', port: this.opts.port, path, agent: this.agent, headers }, (res) => {
+        response = res;
         res.resume();
-        res.on('end', () => {
-          this.stats.ok++;
-          resolve();
-        });
-        res.on('error', () => {
-          this.stats.errors++;
-          resolve();
-        });
+        res.on('end', () => settle(true));
+        res.on('error', () => settle(false));
+        res.on('close', () => settle(res.complete));
       });
       req.setTimeout(10_000, () => req.destroy());
-      req.on('error', () => {
-        this.stats.errors++;
-        resolve();
-      });
+      req.on('error', () => settle(false));
+      req.on('close', () => settle(response?.complete === true));
     });
   }
 

@@ -45,7 +45,7 @@ test('runDemo: load moves every counter, crashed workers are respawned in their 
   for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
 });
 
-test('demo main: prints the stats address, and SIGTERM leaves no process or socket behind', async (t) => {
+test('demo main: prints the stats address, and SIGTERM leaves no process or socket behind', { timeout: 60_000 }, async (t) => {
   const child = spawn(process.execPath, [MAIN, '--workers', '2', '--no-crash'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');

@@ -49,6 +49,8 @@ export interface GunicornOptions {
   /** `app:wsgi_app` (default) or `app:flask_app`. */
   app?: string;
   stats?: 'unix' | 'tcp' | 'http';
+  /** gunicorn's -c file (default: the shipped module itself). */
+  config?: string;
   /** The app's socket: 127.0.0.1:0 (default) or `unix` (DIR/app.sock; `port` stays 0). */
   bind?: 'tcp' | 'unix';
   backlog?: number;
@@ -146,7 +148,7 @@ export async function startGunicorn(o: GunicornOptions): Promise<Gunicorn> {
     const port = await freePort();
     statsAddress = o.stats === 'http' ? `http://127.0.0.1:${port}` : `127.0.0.1:${port}`;
   }
-  const args = ['-c', MODULE, '--chdir', APP_DIR, '-b', o.bind === 'unix' ? `unix:${join(dir, 'app.sock')}` : '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
+  const args = ['-c', o.config ?? MODULE, '--chdir', APP_DIR, '-b', o.bind === 'unix' ? `unix:${join(dir, 'app.sock')}` : '127.0.0.1:0', '-w', String(o.workers), '--env', `TSGITOP_STATS=${statsAddress}`];
   if (o.threads !== undefined) args.push('--threads', String(o.threads));
   if (o.workerClass !== undefined) args.push('-k', o.workerClass);
   if (o.backlog !== undefined) args.push('--backlog', String(o.backlog));

@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MODULE, pythonAvailable } from './helpers.js';
+import { MODULE, pythonAvailable, startGunicorn, sum } from './helpers.js';
+import { dirname } from 'node:path';
 
 const SCRIPT = `
 import json, os, socket, sys
@@ -79,4 +80,32 @@ c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[2]); print('still served')
   const r = spawnSync('/usr/bin/python3', ['-c', code, MODULE, live], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^refused another process serves .*\nstill served\n$/);
+});
+
+test("a user's own gunicorn config imports the module and chains a hook of its own", async (t) => {
+  const a = pythonAvailable();
+  if (!a.ok) return t.skip(a.reason);
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-userconf-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const conf = join(dir, 'gunicorn.conf.py');
+  writeFileSync(
+    conf,
+    [
+      'import sys',
+      `sys.path.insert(0, ${JSON.stringify(dirname(MODULE))})`,
+      'from tsgitop_gunicorn import *',
+      'import tsgitop_gunicorn',
+      'timeout = 20',
+      'def pre_request(worker, req):',
+      '    worker.log.info("user hook %s", req.path)',
+      '    tsgitop_gunicorn.pre_request(worker, req)',
+      '',
+    ].join('\n'),
+  );
+  const g = await startGunicorn({ workers: 2, config: conf, extraArgs: ['--log-level', 'info'] });
+  t.after(() => g.stop());
+  for (let i = 0; i < 10; i++) await g.request(i === 9 ? '/error' : '/');
+  const d = await g.waitDoc((x) => sum(x.workers, 'requests') === 10, '10 requests through the user config');
+  assert.equal(sum(d.workers, 'exceptions'), 1);
+  assert.match(g.log(), /user hook \//);
 });

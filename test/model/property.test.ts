@@ -140,6 +140,7 @@ test('property: buildView never throws and never yields a negative/NaN/infinite 
         }
         if (w.reset) assert.equal(w.rps, undefined);
         checkRate(w.avgNow, 'avgNow');
+        assert.ok(Number.isFinite(w.respawns) && w.respawns >= 0, `respawns = ${w.respawns}`);
       }
       const t = v.totals;
       for (const k of ['requests', 'rps', 'exceptions', 'excRate', 'tx', 'txRate', 'rss', 'vsz', 'avgRt', 'avgNow', 'avgMean', 'oldestRequestAge', 'respawns', 'harakiri'] as const) {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { until } from '../helpers/uwsgi.js';
 import { spawnGroup } from '../helpers/group.js';
 import { freePort } from '../helpers/net.js';
-import { get } from '../gunicorn/helpers.js';
+import type { TestContext } from 'node:test';
+import { get, startGunicorn, type Gunicorn } from '../gunicorn/helpers.js';
 
 export const NGINX = '/usr/sbin/nginx';
 
@@ -142,4 +143,20 @@ export function saturate(port: number, path: string, lanes = 8, ms = 20_000, max
       await all;
     },
   };
+}
+
+/**
+ * gunicorn with 1 sync worker and --backlog 2 behind nginx (proxy_connect_timeout 1s), kept
+ * saturated by 8 lanes of /slow?s=1; resolves once its listen queue is full. Everything is stopped
+ * by `t.after`.
+ */
+export async function saturatedStack(t: TestContext): Promise<{ g: Gunicorn; n: Nginx; load: ReturnType<typeof saturate> }> {
+  const g = await startGunicorn({ workers: 1, backlog: 2 });
+  t.after(() => g.stop());
+  const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
+  t.after(() => n.stop());
+  const load = saturate(n.ports[0]!, '/slow?s=1');
+  t.after(() => load.stop());
+  await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
+  return { g, n, load };
 }

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIN } from '../cli/run-cli.js';
 import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
-import { pythonAvailable, startGunicorn } from '../gunicorn/helpers.js';
-import { nginxAvailable, proxyLocation, saturate, startNginx } from './helpers.js';
+import { pythonAvailable } from '../gunicorn/helpers.js';
+import { nginxAvailable, saturatedStack } from './helpers.js';
 
 function skipReason(): string | undefined {
   const n = nginxAvailable();
@@ -22,13 +22,7 @@ function skipReason(): string | undefined {
 test('monitor --front in tmux: the header leads with nginx beside the saturated workers, the diagnosis says backend saturated', async (t) => {
   const why = skipReason();
   if (why) return t.skip(why);
-  const g = await startGunicorn({ workers: 1, backlog: 2 });
-  t.after(() => g.stop());
-  const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
-  t.after(() => n.stop());
-  const load = saturate(n.ports[0]!, '/slow?s=1');
-  t.after(() => load.stop());
-  await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
+  const { g, n, load } = await saturatedStack(t);
   const tm = TmuxSession.start(t, `node ${BIN} -f 0.5 --no-color --front ${n.statusUrl} ${g.statsAddress}`, { name: 'front', cols: 120, rows: 30 });
   const screen = await tm.waitScreen(/nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [\d.]+ req\/s {2}busy 1\/1 {2}lq \d+\/2 FULL/, 'the front line with a full queue');
   if (process.env.SHOW_SCREEN) console.log(screen);

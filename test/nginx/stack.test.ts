@@ -13,7 +13,7 @@ import { resolveOptions } from '../../src/protocol/transport.js';
 import { runCli } from '../cli/run-cli.js';
 import { freePort, startUwsgi, until, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { get, pythonAvailable, startGunicorn, sum, type StatsDoc } from '../gunicorn/helpers.js';
-import { nginxAvailable, proxyLocation, saturate, startNginx, uwsgiLocation } from './helpers.js';
+import { nginxAvailable, proxyLocation, saturatedStack, startNginx, uwsgiLocation } from './helpers.js';
 import { connect } from 'node:net';
 
 function skipReason(): string | undefined {
@@ -111,14 +111,8 @@ test('--front that cannot be read: a line saying why, the table goes on (exit 0)
 test('workers saturated behind nginx: the front line shows the full queue and the verdict says nginx will answer 502/504', async (t) => {
   const why = skipReason();
   if (why) return t.skip(why);
-  const g = await startGunicorn({ workers: 1, backlog: 2 });
-  t.after(() => g.stop());
-  const n = await startNginx([proxyLocation(`127.0.0.1:${g.port}`, '\n            proxy_connect_timeout 1s;')]);
-  t.after(() => n.stop());
   // 8 lanes of slow requests through nginx for as long as the CLI runs (bounded: 20 s, 300 requests)
-  const load = saturate(n.ports[0]!, '/slow?s=1');
-  t.after(() => load.stop());
-  await g.waitDoc((d) => d.sockets[0]!.queue >= d.sockets[0]!.max_queue, 'the listen queue full');
+  const { g, n, load } = await saturatedStack(t);
   const r = await runCli(['-b', '-n', '3', '-f', '1', '--width', '200', '--front', n.statusUrl, g.statsAddress]);
   const j = await runCli(['--json', '-n', '2', '-f', '1', '--front', n.statusUrl, g.statsAddress]);
   await load.stop();
