@@ -13,7 +13,15 @@
  * (what a terminal does), reported separately. Stages parse and buildView
  * are also timed alone on the same documents. Writes bench/results/tick.md.
  *
- *   node dist/bench/tick.js [--quick]
+ * Reference measured in the same run, interleaved with the parse timings:
+ * `JSON.parse` of the same text alone (the least any reader must do), so
+ * each tick is also given as a ratio to it. The 200x50 rows at 2048 and
+ * 10,000 workers (the targets of issue 13) are measured in three rounds
+ * and reported as the median of the three round medians; at 10,000 workers
+ * the heap kept by one parsed snapshot plus its view is compared with the
+ * document's size.
+ *
+ *   node --expose-gc dist/bench/tick.js [--quick] [--workers=2048,10000] [--terms=200x50]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,14 +38,20 @@ import { quantiles } from './stats.js';
 import { runMonitor } from '../src/tui/app.js';
 
 const quick = process.argv.includes('--quick');
-const SIZES = [8, 64, 512, 2048];
+const argList = (name: string): string[] | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const SIZES = (argList('workers') ?? ['8', '64', '512', '2048', '10000']).map(Number);
+const ROUNDS = quick ? 1 : 3;
+/** Rows measured in ROUNDS rounds (the issue's targets), keyed `cols x workers`. */
+const TARGETS = new Set(['200:2048', '200:10000']);
 const CORES = 8;
 /** Terminal sizes, and whether the throughput chart is on (pressed `c`). */
-const TERMS: [number, number, boolean][] = [
-  [200, 50, false],
-  [80, 24, false],
-  [200, 50, true],
-];
+const TERMS: [number, number, boolean][] = (
+  [
+    [200, 50, false],
+    [80, 24, false],
+    [200, 50, true],
+  ] as [number, number, boolean][]
+).filter(([c, r, ch]) => !argList('terms') || argList('terms')!.includes(`${c}x${r}${ch ? '+chart' : ''}`));
 
 
 
@@ -53,22 +67,64 @@ interface Result {
   bytes: number;
   parse: number[];
   build: number[];
+  /** JSON.parse of the same text alone (reference), interleaved with `parse`. */
+  json: number[];
   tick: number[];
+  /** Per round: median tick and median JSON.parse (the target rows have three rounds). */
+  rounds: { tick: number; json: number }[];
+  /** Heap kept by one parsed snapshot + its view, bytes (measured at 10,000 workers only). */
+  kept?: number;
   xterm: number[];
   outBytes: number;
 }
 
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap bytes kept by one parsed snapshot and its view of `text` (needs --expose-gc; undefined without). */
+function keptBytes(text: string, prevText: string): number | undefined {
+  if (!gc) return undefined;
+  const prev = { doc: parseStats(prevText), at: 0 };
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const doc = parseStats(text);
+  const view = buildView({ doc, at: 1000 }, prev);
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (view.kind !== 'server' || view.workers.length === 0) throw new Error('no view');
+  return after - before;
+}
+
 async function run(workers: number, cols: number, rows: number, chart: boolean, iters: number): Promise<Result> {
+  const rounds: { tick: number; json: number }[] = [];
+  const nRounds = TARGETS.has(`${cols}:${workers}`) && !chart ? ROUNDS : 1;
+  let last: Result | undefined;
   const rand = rng(workers * 31 + cols);
   const warm = Math.max(3, Math.floor(iters / 5));
   const docs: string[] = [];
   for (let t = 0; t < iters + warm; t++) docs.push(synthDocument(workers, CORES, t + 1, rand));
+  for (let k = 0; k < nRounds; k++) {
+    last = await runOnce(docs, warm, workers, cols, rows, chart);
+    rounds.push({ tick: quantiles(last.tick).median, json: quantiles(last.json).median });
+  }
+  const r = { ...last!, rounds };
+  if (workers >= 10_000 && !chart && cols === 200) r.kept = keptBytes(docs[1]!, docs[0]!);
+  return r;
+}
+
+async function runOnce(docs: string[], warm: number, workers: number, cols: number, rows: number, chart: boolean): Promise<Result> {
 
   // Stage timings alone.
   const parse: number[] = [];
   const build: number[] = [];
+  const json: number[] = [];
   let prev: Sample<StatsDocument> | undefined;
   for (let t = 0; t < docs.length; t++) {
+    const j0 = performance.now();
+    JSON.parse(docs[t]!);
+    const j1 = performance.now();
+    if (t >= warm) json.push(j1 - j0);
     const a = performance.now();
     const doc = parseStats(docs[t]!);
     const b = performance.now();
@@ -165,7 +221,7 @@ async function run(workers: number, cols: number, rows: number, chart: boolean, 
   inp.write('\x03');
   await done;
   term.dispose();
-  return { workers, cols, rows, chart, iters: tick.length, bytes: docs[0]!.length, parse, build, tick, xterm: xt, outBytes: Math.round(outBytes / docs.length) };
+  return { workers, cols, rows, chart, iters: tick.length, bytes: docs[0]!.length, parse, build, json, tick, rounds: [], xterm: xt, outBytes: Math.round(outBytes / docs.length) };
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -176,15 +232,22 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
+/** Median over rounds of the round medians (one round: its median). */
+function medOf(xs: number[]): number {
+  return quantiles(xs).median;
+}
+const tickMedian = (r: Result): number => (r.rounds.length ? medOf(r.rounds.map((x) => x.tick)) : quantiles(r.tick).median);
+const jsonMedian = (r: Result): number => (r.rounds.length ? medOf(r.rounds.map((x) => x.json)) : quantiles(r.json).median);
+
 const loadAtStart = os.loadavg();
 const results: Result[] = [];
 for (const [cols, rows, chart] of TERMS) {
   for (const w of SIZES) {
-    const iters = quick ? 10 : w <= 64 ? 200 : w <= 512 ? 60 : 25;
+    if (w >= 10_000 && (chart || cols !== 200)) continue; // the 10,000-worker case once, on the big terminal
+    const iters = quick ? 10 : w <= 64 ? 200 : w <= 512 ? 60 : w <= 2048 ? 25 : 8;
     const r = await run(w, cols, rows, chart, iters);
     results.push(r);
-    const tk = quantiles(r.tick);
-    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tk.median)} ms, p95 ${f(quantiles(r.tick).p95)} ms (parse ${f(quantiles(r.parse).median)}, buildView ${f(quantiles(r.build).median)}, xterm ${f(quantiles(r.xterm).median)})`);
+    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tickMedian(r))} ms, p95 ${f(quantiles(r.tick).p95)} ms (parse ${f(quantiles(r.parse).median)}, buildView ${f(quantiles(r.build).median)}, JSON.parse alone ${f(jsonMedian(r))}, xterm ${f(quantiles(r.xterm).median)})${r.rounds.length > 1 ? ` rounds ${r.rounds.map((x) => f(x.tick)).join(' / ')}` : ''}${r.kept !== undefined ? `, kept ${(r.kept / r.bytes).toFixed(2)}x the document` : ''}`);
   }
 }
 
@@ -192,7 +255,7 @@ const cpu = (os.cpus()[0]?.model ?? '?').replace(/\s+/g, ' ');
 const lines = [
   '# Monitor tick benchmark',
   '',
-  'Command: `npx tsc -p tsconfig.json && node dist/bench/tick.js`' + (quick ? ' (run with --quick: few iterations)' : ''),
+  'Command: `npm run build && node --expose-gc dist/bench/tick.js' + (process.argv.length > 2 ? ' ' + process.argv.slice(2).join(' ') : '') + '` (also part of `npm run bench`)' + (quick ? ' (--quick: few iterations, one round)' : ''),
   '',
   `Machine: nproc ${sh('nproc', [])}, ${cpu}, node ${process.version}, ${os.type().toLowerCase()} ${os.release()}, load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at start (other work shares the machine: treat absolute times as noisy), ${new Date().toISOString()}`,
   '',
@@ -201,18 +264,35 @@ const lines = [
   `uWSGI-shaped document (tab-indented, ${CORES} cores per worker, counters advancing, ~30% busy), colour on.`,
   '"tick" = from the start of parsing to the frame written (tsgitop\'s cost); "xterm" = the emulator\'s own',
   'parse of that frame afterwards (a real terminal\'s cost, not ours). Times in ms, median / p95, after a 20% warm-up.',
+  '"JSON.parse" = the reference measured in the same run, interleaved with the parse timings: `JSON.parse` of the',
+  'same text alone, the least any reader has to do; "ratio" = tick / JSON.parse. Rows marked ³ are measured in',
+  'three rounds and give the median of the three round medians (the round medians follow in brackets).',
   '',
-  '| terminal | workers | JSON size | iters | parse | buildView | tick (total) | xterm | bytes/frame |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| terminal | workers | JSON size | iters | parse | buildView | tick (total) | JSON.parse (ref) | ratio | xterm | bytes/frame |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => {
     const s = (xs: number[]): string => {
       const q = quantiles(xs);
       return `${f(q.median)} / ${f(q.p95)}`;
     };
-    return `| ${r.cols}x${r.rows}${r.chart ? ' + chart' : ''} | ${r.workers} | ${(r.bytes / 1024).toFixed(0)} KiB | ${r.iters} | ${s(r.parse)} | ${s(r.build)} | **${s(r.tick)}** | ${s(r.xterm)} | ${r.outBytes} |`;
+    const multi = r.rounds.length > 1;
+    const tk = multi ? `${f(tickMedian(r))}³ [${r.rounds.map((x) => f(x.tick)).join(', ')}]` : s(r.tick);
+    return `| ${r.cols}x${r.rows}${r.chart ? ' + chart' : ''} | ${r.workers} | ${(r.bytes / 1024).toFixed(0)} KiB | ${r.iters} | ${s(r.parse)} | ${s(r.build)} | **${tk}** | ${f(jsonMedian(r))} | ${(tickMedian(r) / jsonMedian(r)).toFixed(2)}× | ${s(r.xterm)} | ${r.outBytes} |`;
   }),
   '',
-  'Target: 512 workers < 20 ms median per tick. ' +
+  'Targets of issue 13 (point 5), 200x50: ' +
+    (() => {
+      const at = (w: number): Result | undefined => results.find((y) => y.workers === w && y.cols === 200 && !y.chart);
+      const a = at(2048);
+      const b = at(10_000);
+      const out: string[] = [];
+      if (a) out.push(`2048 workers × 8 cores < 20 ms median: ${f(tickMedian(a))} ms (${(tickMedian(a) / jsonMedian(a)).toFixed(2)}× JSON.parse of the same text) — ${tickMedian(a) < 20 ? 'met' : 'NOT met'}.`);
+      if (b) out.push(`10,000 workers < 150 ms: ${f(tickMedian(b))} ms (${(tickMedian(b) / jsonMedian(b)).toFixed(2)}× JSON.parse) — ${tickMedian(b) < 150 ? 'met' : 'NOT met'}.`);
+      if (b?.kept !== undefined) out.push(`Memory kept by one parsed snapshot and its view at 10,000 workers: ${(b.kept / 1048576).toFixed(1)} MiB for a ${(b.bytes / 1048576).toFixed(1)} MiB document = ${(b.kept / b.bytes).toFixed(2)}× (target ≤ 4×) — ${b.kept <= 4 * b.bytes ? 'met' : 'NOT met'} (heapUsed after gc, with and without them).`);
+      return out.join(' ');
+    })(),
+  '',
+  'Older target: 512 workers < 20 ms median per tick. ' +
     (() => {
       const at = (w: number, chart: boolean): number | undefined => {
         const x = results.find((y) => y.workers === w && y.cols === 200 && y.chart === chart);

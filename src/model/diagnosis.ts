@@ -181,7 +181,9 @@ export class Diagnoser {
     for (const w of view.workers) {
       let m = this.#workers.get(w.key);
       if (!m) {
-        if (this.#workers.size >= MAX_KEYS) this.#evict();
+        // Bounded memory: past MAX_KEYS tracked workers, a new one gets no crash-loop / memory-growth history
+        // (absent workers are dropped below, so room comes back when workers go away).
+        if (this.#workers.size >= MAX_KEYS) continue;
         m = { respawns: [], rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
@@ -210,14 +212,9 @@ export class Diagnoser {
         }
       }
     }
+    // Workers gone from this read are forgotten (their key may come back as a new process).
+    if (this.#workers.size > view.workers.length) for (const [k, m] of this.#workers) if (m.lastSeen !== at) this.#workers.delete(k);
     return out;
-  }
-
-  #evict(): void {
-    let oldest: string | undefined;
-    let t = Infinity;
-    for (const [k, m] of this.#workers) if (m.lastSeen < t) [oldest, t] = [k, m.lastSeen];
-    if (oldest !== undefined) this.#workers.delete(oldest);
   }
 
   #emperor(view: EmperorView): Verdict[] {

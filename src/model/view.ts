@@ -84,12 +84,14 @@ export function inflightOf(views: readonly WorkerView[], atMs: number): InFlight
   const out: InFlightView[] = [];
   const nowS = atMs / 1000;
   for (const w of views) {
-    for (const c of w.cores) {
-      if (!c.inRequest) continue;
-      const r = c.raw.request;
+    // From the raw cores (what a CoreView's inRequest and raw.request are), so the lazy `cores` stay unbuilt.
+    const raw = Array.isArray(w.raw.cores) ? w.raw.cores : [];
+    for (const c of raw) {
+      if (c.in_request !== true) continue;
+      const r = c.request;
       const start = r?.start;
       const age = start !== undefined && Number.isFinite(nowS) ? Math.max(0, nowS - start) : undefined;
-      out.push({ workerKey: w.key, workerId: w.id, coreId: c.id, pid: w.pid, method: r?.method, path: r?.path, start, age });
+      out.push({ workerKey: w.key, workerId: w.id, coreId: finite(c.id), pid: w.pid, method: r?.method, path: r?.path, start, age });
     }
   }
   out.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0));

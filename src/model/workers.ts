@@ -69,7 +69,12 @@ const MAX_RESPAWNS_PER_READ = 1_000_000;
 
 /** Respawns between two reads of a respawned worker: Δrespawn_count (minus the spawn itself for a scale-up), else 1 (0 for a scale-up). */
 function respawnsSince(cur: WorkerStats, prev: WorkerStats, spawned: boolean): number {
-  if (livePid(cur.pid) === undefined) return 0; // went back to cheap (pid 0): no process, no respawn
+  if (livePid(cur.pid) === undefined) {
+    // No process now: going back to cheap is no respawn; a live worker that died (pid 0, not cheap) is one
+    // (its new process then shows as a spawn from pid 0, counted only beyond that spawn).
+    const cheap = statusClass(typeof cur.status === 'string' ? cur.status : undefined) === 'cheap';
+    return livePid(prev.pid) !== undefined && !cheap ? 1 : 0;
+  }
   const c = counter(cur.respawn_count);
   const p = counter(prev.respawn_count);
   // capped: a hostile respawn_count (1e308) must not make a crash-loop count of Infinity
@@ -136,7 +141,8 @@ export function buildWorker(
   const reset = prev !== undefined && (masterChanged || countersWentDown(w, prev));
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
-  const cores = buildCores(w, comparable, seconds);
+  const rawCores = Array.isArray(w.cores) ? w.cores : [];
+  let cores: CoreView[] | undefined;
   const status = typeof w.status === 'string' ? w.status : undefined;
   const view: WorkerView = {
     key,
@@ -145,7 +151,7 @@ export function buildWorker(
     pid: finite(w.pid),
     status: status ?? '',
     statusClass: statusClass(status),
-    busy: status === 'busy' || cores.some((c) => c.inRequest),
+    busy: status === 'busy' || rawCores.some((c) => c.in_request === true),
     share: undefined,
     rps: comparable ? rate(w.requests, comparable.requests, seconds) : undefined,
     txRate: comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
@@ -155,7 +161,11 @@ export function buildWorker(
     spawned,
     reset,
     avgNow: avgNow(w, comparable),
-    cores,
+    // Built on first use: only a view that shows this worker's cores pays for them (at 2048 workers × 8
+    // cores that is 16k objects per read otherwise); the same array on every later use.
+    get cores(): CoreView[] {
+      return (cores ??= buildCores(w, comparable, seconds));
+    },
   };
   if (reason !== undefined) view.respawnReason = reason;
   return view;

@@ -72,8 +72,39 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-function shapeError(path: string, expected: string, got: unknown): StatsError {
-  return new StatsError('BAD_SHAPE', `${path}: expected ${expected}, got ${typeName(got)}`, { path });
+/**
+ * A shape failure inside the walk, with its path relative to the object
+ * being parsed. Paths are only built when something fails: each array loop
+ * prefixes its `.key[i]` on the way out, and {@link parseStats} turns the
+ * result into the public `StatsError` (`$.workers[3].requests: …`). Building
+ * them eagerly cost a string per worker and per core on every read.
+ */
+class ShapeFail {
+  constructor(
+    public rel: string,
+    readonly expected: string,
+    readonly got: unknown,
+  ) {}
+}
+
+function shapeError(path: string, expected: string, got: unknown): ShapeFail {
+  return new ShapeFail(path, expected, got);
+}
+
+function toStatsError(f: ShapeFail): StatsError {
+  const path = '$' + f.rel;
+  return new StatsError('BAD_SHAPE', `${path}: expected ${f.expected}, got ${typeName(f.got)}`, { path });
+}
+
+/** Run `each` on element i of list `key`, prefixing `.key[i]` to the path of a failure. */
+function inElem<T>(list: unknown[], i: number, key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T {
+  const v = elem(list, i, key);
+  try {
+    return each(v, '', depth);
+  } catch (e) {
+    if (e instanceof ShapeFail) e.rel = `${key}[${i}]${e.rel}`;
+    throw e;
+  }
 }
 
 function num(o: Obj, k: string, path: string): number | undefined {
@@ -142,6 +173,7 @@ function tooDeepError(): StatsError {
  */
 function checkDepth(value: unknown, depth: number): void {
   if (typeof value !== 'object' || value === null) return;
+  if (depth + 1 <= MAX_DEPTH && flat(value)) return; // the common case: no nested container, nothing to walk
   const todo: unknown[] = [value];
   const depths: number[] = [depth + 1];
   while (todo.length > 0) {
@@ -158,11 +190,36 @@ function checkDepth(value: unknown, depth: number): void {
   }
 }
 
-/** Copy the keys of `o` not in `known` into a fresh `extra` object. `depth` is o's own depth. */
+/** True if no element / value of the container `v` is itself an object or array (no allocation). */
+function flat(v: object): boolean {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const c: unknown = v[i];
+      if (typeof c === 'object' && c !== null) return false;
+    }
+    return true;
+  }
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const c = (v as Obj)[k];
+    if (typeof c === 'object' && c !== null) return false;
+  }
+  return true;
+}
+
+/** The `extra` of an object with no unknown key: shared and frozen (nothing writes to `extra`). */
+const NO_EXTRA: Extra = Object.freeze({}) as Extra;
+
+/**
+ * The keys of `o` not in `known`, in a fresh `extra` object — or the shared
+ * empty {@link NO_EXTRA} when there are none (the usual case: no allocation).
+ * `depth` is o's own depth.
+ */
 function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extra {
-  const extra: Extra = {};
-  for (const k of Object.keys(o)) {
-    if (known.has(k)) continue;
+  let extra: Extra | undefined;
+  for (const k in o) {
+    if (known.has(k) || !Object.prototype.hasOwnProperty.call(o, k)) continue;
+    extra ??= {};
     const v = o[k];
     checkDepth(v, depth);
     if (k === '__proto__') {
@@ -171,15 +228,15 @@ function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extra {
       extra[k] = v;
     }
   }
-  return extra;
+  return extra ?? NO_EXTRA;
 }
 
 function objArray<T>(o: Obj, k: string, path: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] | undefined {
   const list = arr(o, k, path);
   if (list === undefined) return undefined;
-  const p = `${path}.${k}`;
+  const key = `.${k}`;
   const out: T[] = [];
-  for (let i = 0; i < list.length; i++) out.push(each(elem(list, i, p), `${p}[${i}]`, depth + 2));
+  for (let i = 0; i < list.length; i++) out.push(inElem(list, i, key, depth + 2, each));
   return out;
 }
 
@@ -238,6 +295,9 @@ export function reduceRequestVars(vars: readonly unknown[]): { vars: string[]; m
   return out;
 }
 
+/** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
+const NO_VARS = Object.freeze([]) as unknown as string[];
+
 function parseCore(o: Obj, p: string, d: number): CoreStats {
   const rawVars = arr(o, 'vars', p);
   if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
@@ -249,12 +309,14 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
   let start: number | undefined;
   if (rawInfo !== undefined) {
     // Only request_start is kept (a non-number is dropped, not an error: nothing reads the rest).
-    reqInfo = {};
     const v = rawInfo['request_start'];
-    if (typeof v === 'number' && Number.isFinite(v)) reqInfo['request_start'] = start = v;
+    if (typeof v === 'number' && Number.isFinite(v)) reqInfo = { request_start: (start = v) };
+    else reqInfo = NO_EXTRA;
   }
   let reduced: ReturnType<typeof reduceRequestVars> | undefined;
-  if (rawVars !== undefined) {
+  if (rawVars !== undefined && rawVars.length === 0) {
+    vars = NO_VARS; // an idle core (the usual case): nothing to reduce, nothing to allocate
+  } else if (rawVars !== undefined) {
     reduced = reduceRequestVars(rawVars);
     vars = reduced.vars;
   }
@@ -377,9 +439,9 @@ const SERVER_KEYS = new Set([
 ]);
 
 function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
-  const p = '$';
+  const p = '';
   const out: WorkerStats[] = [];
-  for (let i = 0; i < workers.length; i++) out.push(parseWorker(elem(workers, i, '$.workers'), `$.workers[${i}]`, 3));
+  for (let i = 0; i < workers.length; i++) out.push(inElem(workers, i, '.workers', 3, parseWorker));
   return {
     kind: 'server',
     version: str(o, 'version', p),
@@ -420,14 +482,14 @@ function parseBlacklist(o: Obj, p: string, d: number): BlacklistEntry {
 const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 'emperor_tyrant', 'throttle_level', 'vassals', 'blacklist']);
 
 function parseEmperor(o: Obj): EmperorSnapshot {
-  const p = '$';
+  const p = '';
   const dirs = arr(o, 'emperor', p);
   let emperor: string[] | undefined;
   if (dirs !== undefined) {
     emperor = [];
     for (let i = 0; i < dirs.length; i++) {
       const v = dirs[i];
-      if (typeof v !== 'string') throw shapeError(`$.emperor[${i}]`, 'a string', v);
+      if (typeof v !== 'string') throw shapeError(`.emperor[${i}]`, 'a string', v);
       emperor.push(v);
     }
   }
@@ -501,6 +563,16 @@ function decode(input: string | Uint8Array): string {
   }
 }
 
+/** Run one of the document walks, turning a shape failure into the public StatsError. */
+function walk<A, T>(f: (o: Obj, a: A) => T, o: Obj, a: A): T {
+  try {
+    return f(o, a);
+  } catch (e) {
+    if (e instanceof ShapeFail) throw toStatsError(e);
+    throw e;
+  }
+}
+
 /**
  * Parse and validate one stats document (a uWSGI master's, the tsgitop
  * emitter's, or an Emperor's). Bytes are decoded as strict UTF-8 (a BOM is
@@ -522,17 +594,17 @@ export function parseStats(input: string | Uint8Array): StatsDocument {
     const reason = e instanceof RangeError ? `too deeply nested or too large (${e.message})` : e instanceof Error ? e.message : String(e);
     throw new StatsError('NOT_JSON', `invalid JSON: ${oneLine(reason)}`, { cause: e });
   }
-  if (!isObj(root)) throw shapeError('$', 'an object', root);
+  if (!isObj(root)) throw toStatsError(shapeError('', 'an object', root));
 
   const vassals = root['vassals'];
   const workers = root['workers'];
-  if (Array.isArray(vassals)) return parseEmperor(root);
+  if (Array.isArray(vassals)) return walk(parseEmperor, root, undefined);
   if (workers !== undefined && workers !== null) {
-    if (!Array.isArray(workers)) throw shapeError('$.workers', 'an array', workers);
-    return parseServer(root, workers);
+    if (!Array.isArray(workers)) throw toStatsError(shapeError('.workers', 'an array', workers));
+    return walk(parseServer, root, workers);
   }
   const emperor = root['emperor'];
-  if ((emperor !== undefined && emperor !== null) || (vassals !== undefined && vassals !== null)) return parseEmperor(root);
+  if ((emperor !== undefined && emperor !== null) || (vassals !== undefined && vassals !== null)) return walk(parseEmperor, root, undefined);
   throw new StatsError('BAD_SHAPE', '$.workers: missing (not a uWSGI stats document: no "workers" or "vassals")', {
     path: '$.workers',
   });
