@@ -81,5 +81,9 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test (did the build run?)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A test file whose tests are all done exits even if a failed test left a
+// handle open (--test-force-exit), and a test with no timeout of its own is
+// failed after 10 minutes (--test-timeout): a broken test fails the run, it
+// never hangs CI.
+const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

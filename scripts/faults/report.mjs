@@ -302,7 +302,7 @@ md.push('');
 // Job control and terminal capabilities (issue 10 points 9-11).
 md.push('## Job control and terminal capabilities (tmux, an interactive bash)');
 md.push('');
-md.push('`test/faults/suspend.test.ts`: the monitor as a job of a real interactive shell. Ctrl-Z under an `npm run` parent');
+md.push('`test/faults/suspend.test.ts`: the monitor as a job of a real interactive shell. Ctrl-Z under an `npm run` (and an `npx`) parent');
 md.push('stops the whole job (npm included) and the shell prompts; while stopped the terminal is restored (normal screen,');
 md.push('cursor on, mouse tracking off, echo and icanon in `stty -a`); the terminal is resized; `fg` redraws at the new size;');
 md.push('an external `kill -TSTP` does the same; `TERM=dumb`/unset prints batch text and one line why; `LANG=C` draws ASCII only.');

@@ -69,7 +69,12 @@ const MAX_RESPAWNS_PER_READ = 1_000_000;
 
 /** Respawns between two reads of a respawned worker: Δrespawn_count (minus the spawn itself for a scale-up), else 1 (0 for a scale-up). */
 function respawnsSince(cur: WorkerStats, prev: WorkerStats, spawned: boolean): number {
-  if (livePid(cur.pid) === undefined) return 0; // went back to cheap (pid 0): no process, no respawn
+  if (livePid(cur.pid) === undefined) {
+    // No process now: going back to cheap is no respawn; a live worker that died (pid 0, not cheap) is one
+    // (its new process then shows as a spawn from pid 0, counted only beyond that spawn).
+    const cheap = statusClass(typeof cur.status === 'string' ? cur.status : undefined) === 'cheap';
+    return livePid(prev.pid) !== undefined && !cheap ? 1 : 0;
+  }
   const c = counter(cur.respawn_count);
   const p = counter(prev.respawn_count);
   // capped: a hostile respawn_count (1e308) must not make a crash-loop count of Infinity

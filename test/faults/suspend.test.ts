@@ -22,6 +22,7 @@ import type { TestContext } from 'node:test';
 import { TmuxSession, assertTerminalRestored, tmux, tmuxAvailable, waitFile } from '../helpers/tmux.js';
 import { figure } from './mode.js';
 
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/tsgitop', import.meta.url));
 const DOC = readFileSync(fileURLToPath(new URL('../../../fixtures/uwsgi/idle-4p.json', import.meta.url)));
 const PID = '7877'; // the first worker's pid in that document
@@ -104,6 +105,26 @@ test('job control: Ctrl-Z under `npm run`: the whole job stops, the shell prompt
   const after = await sttyInShell(s, dir, 2);
   assertSuspendedCleanly(s, after);
   figure('jobcontrol', 'ctrl-z under npm run', { npmStopped: true, restoredWhileStopped: true, resumedAt: '90x24 (from 100x30)', restoredAfterQ: true });
+});
+
+test('job control: Ctrl-Z under `npx tsgitop`: the job stops (npm exec too), the shell prompts; fg resumes; q quits cleanly', { skip, timeout: 90_000 }, async (t) => {
+  const { dir, sock } = await statsServer(t);
+  const s = shell(t, 100, 30);
+  await s.waitScreen(/PROMPT\$/, 'the prompt');
+  // In the package directory npx runs the package's own bin, through npm exec, as a user's npx does.
+  s.keys(`cd ${ROOT} && npx tsgitop -f 0.2 ${sock}`, 'Enter');
+  await s.waitScreen(new RegExp(`\\b${PID}\\b`), 'the monitor');
+  s.keys('C-z');
+  await s.waitScreen(/Stopped[\s\S]*PROMPT\$ *$/m, 'the job stopped and the prompt back');
+  assertSuspendedCleanly(s, await sttyInShell(s, dir, 1));
+  const jobs = execFileSync('ps', ['-o', 'stat=,args=', '-t', s.display('#{pane_tty}')], { encoding: 'utf8' });
+  assert.match(jobs, /^T\S*\s+npm exec tsgitop/m, jobs);
+  s.keys('fg', 'Enter');
+  await s.waitScreen(new RegExp(`\\b${PID}\\b`), 'the monitor back');
+  s.keys('q');
+  await s.waitScreen(/PROMPT\$ *$/m, 'the prompt after q');
+  assertSuspendedCleanly(s, await sttyInShell(s, dir, 2));
+  figure('jobcontrol', 'ctrl-z under npx', { npmExecStopped: true, restoredWhileStopped: true, restoredAfterQ: true });
 });
 
 test('job control: an external kill -TSTP suspends like Ctrl-Z; fg resumes; q quits cleanly', { skip, timeout: 90_000 }, async (t) => {

@@ -238,3 +238,16 @@ test('diagnosis: an absurd respawn_count (1e308) never reads Infinity or NaN', (
   assert.equal(v[0]?.message, 'crash loop: worker 1 respawned 1000000 times in 60s');
   assert.doesNotMatch(renderText(sv(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }))), /Infinity|NaN/);
 });
+
+test('crash loop: a death seen as pid 0 (not cheap) then a new pid counts once, not zero or twice', () => {
+  const d = new Diagnoser({ crashRespawns: 2 });
+  const live = (pid: number, rc: number) => server({ workers: [worker({ id: 1, pid, respawn_count: rc, status: 'idle' })] });
+  const seq = [live(10, 1), live(0, 1), live(11, 2), live(0, 2), live(12, 3)];
+  let out: Verdict[] = [];
+  seq.forEach((doc, i) => {
+    const v = sv(buildView({ doc, at: T0 + i * 1000 }, i > 0 ? { doc: seq[i - 1]!, at: T0 + (i - 1) * 1000 } : undefined));
+    if (i === 2) assert.equal(v.workers[0]!.respawns, 0, 'the new process after pid 0 is not counted again');
+    out = d.update(v);
+  });
+  assert.equal(out[0]?.message, 'crash loop: worker 1 respawned 2 times in 60s');
+});

@@ -62,3 +62,28 @@ test('kill -9 of a worker under paced load: totals.rps = Δrequests/interval eve
   assert.ok(last.totals.respawns >= 1, 'header respawns counts it');
   assert.ok(sent > 100, `paced load sent ${sent}`);
 });
+
+test('--max-requests recycling under paced load: the header RPS is never "-" and equals Δrequests/interval', { skip, timeout: 90_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app, extraArgs: ['--max-requests', '15', '--min-worker-lifetime', '1'] });
+  t.after(() => u.stop());
+  const load = pacedLoad(u.httpPort, '/', 40, 40);
+  t.after(() => load.stop());
+  const cli = startCli(['--json', '-n', '10', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  const res = await cli.done;
+  assert.equal(res.code, 0, res.stderr);
+  await load.stop();
+  const ticks = cli.lines.map((l) => JSON.parse(l) as JsonTick);
+  let recycled = 0;
+  for (let i = 1; i < ticks.length; i++) {
+    const a = ticks[i - 1]!;
+    const b = ticks[i]!;
+    assert.notEqual(b.totals.rps, null, `tick ${i}: RPS known across recycling`);
+    const expected = (b.totals.requests - a.totals.requests) / b.interval;
+    assert.ok(Math.abs(b.totals.rps! - expected) <= 0.05 * Math.max(expected, 1), `tick ${i}: ${b.totals.rps} vs ${expected}`);
+    recycled += b.workers.filter((w) => w.respawned).length;
+  }
+  assert.ok(recycled >= 1, `workers were recycled (${recycled} respawns seen)`);
+});
