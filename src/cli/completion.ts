@@ -101,9 +101,8 @@ function zshSpec(o: OptionSpec): string {
     else if (o.kind === 'address') action = `:${name}:_tsgitop_addresses`;
     else action = `:${name}: `;
   }
-  const excl = flags.length > 1 ? `(${flags.join(' ')})` : '';
-  const names = flags.length > 1 ? `{${flags.join(',')}}` : flags[0]!;
-  return `'${excl}'${names}'[${desc}]${action}'`;
+  if (flags.length === 1) return `'${flags[0]!}[${desc}]${action}'`;
+  return `'(${flags.join(' ')})'{${flags.join(',')}}'[${desc}]${action}'`;
 }
 
 function zshScript(): string {

@@ -7,7 +7,7 @@
 import { ADDRESS_HELP, COMMANDS, ENVIRONMENT, EXAMPLES, EXIT_STATUS, GROUP_TITLES, ROOT_OPTIONS, shownDefault, type OptionGroup, type OptionSpec } from './options.js';
 
 /** Help is never narrower than this (a term column must fit) nor wider than this. */
-const MIN_WIDTH = 40;
+const MIN_WIDTH = 50;
 const MAX_WIDTH = 120;
 
 /** Words of `text` in lines of at most `width` cells; a longer word gets a line of its own, whole. */
