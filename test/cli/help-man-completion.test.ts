@@ -239,3 +239,15 @@ test('the one-shot path loads none of the option table, help, man page or comple
   assert.ok(seen.has('cli/dump.ts'));
   for (const m of ['cli/options.ts', 'cli/help.ts', 'cli/man.ts', 'cli/completion.ts', 'cli/main.ts', 'commander']) assert.ok(!seen.has(m), `${m} on the one-shot path`);
 });
+
+test("README's option table lists every option of the table, with its default", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const rows = readme.split('\n').filter((l) => l.startsWith('| `'));
+  for (const o of [...ROOT_OPTIONS, ...COMMANDS.flatMap((c) => c.options)]) {
+    const long = optionFlags(o).at(-1)!;
+    const row = rows.find((r) => r.split('|')[1]!.includes(long));
+    assert.ok(row !== undefined, `README has a row for ${long}`);
+    if (o.default !== undefined) assert.ok(row.split('|')[2]!.includes(`\`${o.default}\``), `README default of ${long}: ${o.default} in ${row}`);
+  }
+  assert.match(readme, /completion bash\\\|zsh\\\|fish/);
+});
