@@ -182,6 +182,12 @@ export class MonitorSession {
     return out;
   }
 
+  /** The newest event of `frame` (the status line echoes it), without copying the list. */
+  lastEventOf(frame: MonitorFrame): ModelEvent | undefined {
+    for (let i = this.#events.length - 1; i >= 0; i--) if (this.#events[i]!.seq <= frame.eventSeq) return this.#events[i]!.ev;
+    return undefined;
+  }
+
   /** A history series as of `frame` (without the reads that came after it). */
   seriesOf<T>(frame: MonitorFrame, values: T[]): T[] {
     const extra = this.history.ticks - frame.historyTicks;

@@ -91,7 +91,8 @@ class Shell implements ShellApi {
   #restored = false;
   #handlers: Handlers = [];
   #outErr: (() => void) | undefined;
-  #footerKey = '';
+  #footerHints: readonly { key: string; label: string }[] | undefined;
+  #footerCols = 0;
   #headKey = '';
   readonly #restore = (): void => this.finish(1);
 
@@ -214,7 +215,7 @@ class Shell implements ShellApi {
     this.#top?.hide();
     this.#stack.push(view);
     this.#helpOpen = false;
-    this.#footerKey = '';
+    this.#footerHints = undefined;
     this.#headKey = '';
     view.mount(this, this.#stack.length === 1);
     view.show();
@@ -227,7 +228,7 @@ class Shell implements ShellApi {
     v.hide();
     v.unmount();
     this.#helpOpen = false;
-    this.#footerKey = '';
+    this.#footerHints = undefined;
     this.#headKey = '';
     this.#top!.show();
     this.#draw('back');
@@ -417,10 +418,10 @@ class Shell implements ShellApi {
     this.#status.setContent(v.status(cols, now));
     place(this.#footer, L.footerTop, 1, cols);
     const hints = v.footer();
-    const fk = `${cols}|${hints.map((x) => `${x.key} ${x.label}`).join('|')}`;
-    if (this.#footerKey !== fk) {
-      // The footer only changes with the view and the width: build and parse it only then.
-      this.#footerKey = fk;
+    if (this.#footerHints !== hints || this.#footerCols !== cols) {
+      // The footer only changes with the view's hints (views keep them) and the width: build and parse it only then.
+      this.#footerHints = hints;
+      this.#footerCols = cols;
       this.#footer.setContent(footerLine(hints, cols, this.theme));
     }
     if (this.#helpOpen) {

@@ -61,6 +61,7 @@ export class FleetTableView implements View<FleetUiState> {
   #shown: FleetView | undefined;
   #memo = new Memo<FleetTable | undefined>();
   #started = false;
+  #footer: { key: string; label: string }[] | undefined;
   /** Replay: the replay's status when the picture on display was taken. */
   #replayStatus: ReturnType<NonNullable<FleetSession['replay']>['controls']['status']> | undefined;
 
@@ -237,7 +238,7 @@ export class FleetTableView implements View<FleetUiState> {
   }
 
   footer(): { key: string; label: string }[] {
-    return footerHints('main', this.keys);
+    return (this.#footer ??= footerHints('main', this.keys));
   }
 
   /** Between refreshes longer than the clock tick: ages and states move on (the data does not). */

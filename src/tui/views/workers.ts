@@ -143,7 +143,7 @@ export class MonitorPage {
     if (this.o.replay) input.replay = this.o.replay.status();
     const msg = shell.message();
     if (msg !== undefined) input.message = msg;
-    const last = this.session.eventsOf(f).at(-1);
+    const last = this.session.lastEventOf(f);
     if (last) input.lastEvent = last;
     return input;
   }
@@ -328,6 +328,7 @@ export class WorkersView extends PageView implements View<UiState> {
   #pane: Box | undefined;
   #chart: ThroughputChart | undefined;
   #memo = new Memo<TableModel | undefined>();
+  #footer = new Memo<{ key: string; label: string }[]>();
   #width = 80;
 
   constructor(page: MonitorPage) {
@@ -444,9 +445,9 @@ export class WorkersView extends PageView implements View<UiState> {
   }
 
   footer(): { key: string; label: string }[] {
-    const hints = this.page.footer('main');
+    const emperor = this.page.shown.view?.kind === 'emperor';
     // Keys that mean nothing for a vassal table (no worker detail, no cores, no throughput chart) are not offered there.
-    return this.page.shown.view?.kind === 'emperor' ? hints.filter((h) => !VASSAL_UNOFFERED.has(h.label)) : hints;
+    return this.#footer.get([emperor], () => (emperor ? this.page.footer('main').filter((h) => !VASSAL_UNOFFERED.has(h.label)) : this.page.footer('main')));
   }
 
 }
