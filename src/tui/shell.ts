@@ -408,7 +408,7 @@ class Shell implements ShellApi {
     const now = v.now();
     const h = v.header(now, cols);
     const hl = headerLines(h.items, cols, rows >= 16 ? h.maxLines : 1, this.theme);
-    const L = computeLayout(cols, rows, Math.max(1, hl.length), v.panes());
+    const L = computeLayout(cols, rows, Math.max(1, hl.length), v.panes(cols));
     this.#layout = L;
     place(this.#header, L.headerTop, L.headerHeight, cols);
     this.#header.setContent(hl.slice(0, L.headerHeight).join('\n'));
