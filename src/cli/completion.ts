@@ -92,7 +92,7 @@ complete -F _tsgitop tsgitop
 /** A zsh _arguments spec for one option. */
 function zshSpec(o: OptionSpec): string {
   const flags = optionFlags(o);
-  const desc = o.description.replace(/[[\]:\\']/g, (c) => (c === "'" ? `'\\''` : `\\${c}`));
+  const desc = o.description.replace(/[[\]\\']/g, (c) => (c === "'" ? `'\\''` : `\\${c}`));
   let action = '';
   if (o.value !== undefined) {
     const name = o.value;
@@ -112,7 +112,6 @@ function zshScript(): string {
 # Use: source <(tsgitop completion zsh)   (after compinit)
 #  or: tsgitop completion zsh > "\${fpath[1]}/_tsgitop"
 _tsgitop_addresses() {
-  local -a expl
   if compset -P 'unix:'; then _files -g '*.(sock|status)(-.) *(-=)'; return; fi
   _files -g '*.(sock|status)(-.) *(-=)'
 }
@@ -121,6 +120,7 @@ _tsgitop() {
     _values shell ${COMPLETION_SHELLS.join(' ')}; return
   fi
   if (( CURRENT > 2 )) && [[ \${words[2]} == demo ]]; then
+    shift words; (( CURRENT-- ))
     _arguments -s ${demo.options.map(zshSpec).join(' ')}; return
   fi
   _arguments -s \\
