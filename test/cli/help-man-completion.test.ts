@@ -251,3 +251,23 @@ test("README's option table lists every option of the table, with its default", 
   }
   assert.match(readme, /completion bash\\\|zsh\\\|fish/);
 });
+
+test('every script names every option of the table and every sort id (zsh and fish checked as text where not installed)', async () => {
+  const ids = sortColumnIds();
+  for (const shell of ['bash', 'zsh', 'fish']) {
+    const r = await runCli(['completion', shell]);
+    assert.equal(r.code, 0, r.stderr);
+    const text = r.stdout.toString();
+    for (const o of [...ROOT_OPTIONS, ...COMMANDS.flatMap((c) => c.options)]) {
+      for (const f of optionFlags(o)) {
+        const form = shell === 'fish' ? (f.startsWith('--') ? `-l ${f.slice(2)}` : `-s ${f.slice(1)}`) : f;
+        assert.ok(text.includes(form), `${shell}: ${form}`);
+      }
+    }
+    for (const id of ids) assert.match(text, new RegExp(`[ ('"]${id}[ )'"]`), `${shell}: sort id ${id}`);
+    if (shell === 'bash' && bashOk) {
+      const n = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
+      assert.equal(n.status, 0, n.stderr);
+    }
+  }
+});
