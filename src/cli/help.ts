@@ -4,7 +4,7 @@
  * line stays whole), defaults unquoted, then ENVIRONMENT, EXIT STATUS and
  * EXAMPLES.
  */
-import { ADDRESS_HELP, COMMANDS, ENVIRONMENT, EXAMPLES, EXIT_STATUS, GROUP_TITLES, ROOT_OPTIONS, shownDefault, type OptionGroup, type OptionSpec } from './options.js';
+import { ADDRESS_HELP, COMMANDS, type CommandSpec, ENVIRONMENT, EXAMPLES, EXIT_STATUS, GROUP_TITLES, ROOT_OPTIONS, shownDefault, type OptionGroup, type OptionSpec } from './options.js';
 
 /** Help is never narrower than this (a term column must fit) nor wider than this. */
 const MIN_WIDTH = 50;
@@ -106,5 +106,14 @@ export function renderHelp(width: number): string {
     out.push(...para(e.command, 2));
     out.push(...para(e.description, 6));
   }
+  return `${out.join('\n')}\n`;
+}
+
+/** `tsgitop demo --help`: the same layout for a subcommand, from its records. */
+export function renderCommandHelp(c: CommandSpec, width: number): string {
+  const w = Math.max(MIN_WIDTH, width);
+  const out = [`Usage: tsgitop ${c.name} ${c.args ?? '[options]'}`, '', ...wrapWords(c.description, w)];
+  const items = c.options.map((o) => ({ term: optionTerm(o), text: optionText(o) }));
+  out.push('', 'Options:', ...definitionList([...items, { term: '-h, --help', text: 'show this help and exit' }], w));
   return `${out.join('\n')}\n`;
 }

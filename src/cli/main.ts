@@ -13,7 +13,7 @@ import { parseAddress } from '../protocol/address.js';
 import { EXIT_BAD_RECORDING, RecordingFileError, UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
 import { diagnosisOptions } from './diagnosis.js';
 import { ADDRESS_HELP, COMMANDS, ROOT_OPTIONS, commanderFlags, type OptionSpec } from './options.js';
-import { helpWidth, renderHelp } from './help.js';
+import { helpWidth, renderCommandHelp, renderHelp } from './help.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { asciify, fullScreenProblem, utf8Locale } from '../tui/caps.js';
 import { actionExit } from './exit.js';
@@ -54,6 +54,7 @@ function buildProgram(width: number): Command {
     const cmd = program.command(spec.name).description(spec.description);
     if (spec.args !== undefined) cmd.argument(spec.args);
     for (const o of spec.options) cmd.addOption(tableOption(o));
+    cmd.configureHelp({ formatHelp: () => renderCommandHelp(spec, width) });
   }
   // Set after the subcommands exist, so only the root's help is ours.
   program.configureHelp({ formatHelp: () => renderHelp(width) });

@@ -271,3 +271,14 @@ test('every script names every option of the table and every sort id (zsh and fi
     }
   }
 });
+
+test('tsgitop demo --help: the same layout, defaults unquoted, from the demo records', async () => {
+  const r = await runCli(['demo', '--help']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = r.stdout.toString();
+  assert.match(out, /^Usage: tsgitop demo \[options\]/);
+  for (const o of COMMANDS.find((c) => c.name === 'demo')!.options) for (const f of optionFlags(o)) assert.ok(out.includes(f), f);
+  assert.match(out, /\(default: 4\)/);
+  assert.doesNotMatch(out, /default: "/);
+  for (const line of out.split('\n')) assert.ok(line.length <= 80, line);
+});
