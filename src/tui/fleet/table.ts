@@ -8,7 +8,7 @@
  * room (the status line always shows the selected target's error).
  */
 import { columnAtX, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
-import { FLEET_VIEW_COLUMNS, fleetColumnById, fleetTotalsRow } from '../../fleet/render.js';
+import { FLEET_VIEW_COLUMNS, fleetColumnById, fleetTotalsRow, withShortLabels } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
 import { clean, pad } from '../text.js';
@@ -48,7 +48,8 @@ export function normaliseFleetSort(id: string | undefined): string | undefined {
 /** Filter, sort and fit the fleet view to `width`. */
 export function buildFleetTable(inp: FleetTableInput): FleetTable {
   const columns = fitColumns(FLEET_VIEW_COLUMNS, Math.max(1, inp.width));
-  const kept = inp.view.rows.filter((r) => matchesFilter(inp.filter, [r.label, r.address, r.state]));
+  // Labels shortened over the whole set (not only the rows the filter keeps), so they read the same filtered or not.
+  const kept = withShortLabels(inp.view.rows).filter((r) => matchesFilter(inp.filter, [r.label, r.address, r.state]));
   const col = inp.sortId === undefined ? undefined : fleetColumnById(inp.sortId);
   const rows = col ? sortRows(kept, col, inp.reverse) : inp.reverse ? kept.slice().reverse() : kept;
   return { columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total: inp.view.rows.length };
