@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['model', 'tick', 'cpu', 'emitter', 'fleet', 'oneshot', 'start', 'gunicorn'];
+const ALL = ['model', 'tick', 'side', 'cpu', 'emitter', 'fleet', 'oneshot', 'start', 'gunicorn'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;
 let failed = 0;
