@@ -71,6 +71,8 @@ test('fleet TUI at 80x24: distinct TARGET cells, the status line names the selec
   const cells = rows.map((l) => l.slice(0, 16));
   assert.equal(new Set(cells).size, 3, `three distinct TARGET cells:\n${h.text()}`);
   assert.ok(cells.some((c) => c.includes('RaG7')) && cells.some((c) => c.includes('12ab')) && cells.some((c) => c.includes('99zz')), cells.join('|'));
+  const down = rows.find((l) => l.includes('DOWN'))!;
+  assert.ok(down.endsWith('…') && down.length === 80, `the DOWN row's error is cut with a marker at 80 cells: ${JSON.stringify(down)}`);
   // Select the DOWN target (the third row): the status line names it and carries the whole error on two lines.
   await h.press('G');
   await h.waitFor(() => h.text().includes('stats option set to this path?)'), 'the end of the long error on screen');
