@@ -6,8 +6,21 @@ import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } f
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
 import { clean, pad } from '../text/sanitize.js';
+import { shortLabels } from '../text/labels.js';
 import { fleetVerdictLines } from '../render/diagnosis.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
+
+/** Cells of the TARGET column. */
+export const TARGET_WIDTH = 16;
+
+/**
+ * The rows with their TARGET text: each label shortened to `w` cells
+ * against the whole set (siblings stay distinct, middle ellipsis).
+ */
+export function withShortLabels(rows: readonly FleetRow[], w = TARGET_WIDTH): FleetRow[] {
+  const short = shortLabels(rows.map((r) => r.label), w);
+  return rows.map((r, i) => ({ ...r, shown: short[i] }));
+}
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
 const STATE_ORDER: Record<TargetState, number> = { up: 0, stale: 1, down: 2 };
@@ -35,7 +48,9 @@ const noTotal = { total: () => '' };
  * at least ERROR_MIN_WIDTH characters).
  */
 const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
-  text('target', 'TARGET', 16, 0, 'Target label (LABEL = in the targets file, else the address)', (r) => r.label),
+  text('target', 'TARGET', TARGET_WIDTH, 0, 'Target label (LABEL = in the targets file, else the address; long ones keep the part that tells them apart: /tmp/…-rCRaG7/stats.sock)', (r) => r.label, {
+    format: (r) => r.shown ?? r.label,
+  }),
   text('state', 'STATE', 5, 0, 'up; STALE: last good data older than 2 intervals; DOWN: none, or too old', (r) => STATE_TEXT[r.state], {
     sortKey: (r) => STATE_ORDER[r.state],
     tone: (r) => STATE_TONE[r.state],
@@ -157,7 +172,8 @@ export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): s
   const colsWidth = lineWidth(cols);
   const withError = (line: string, err: string | undefined): string => (errors && err ? `${pad(line, colsWidth)} ${clean(err)}` : line);
   const sortCol = opts.sortBy ? columnById(opts.sortBy, FLEET_COLUMNS) : undefined;
-  const rows = sortCol ? sortRows(view.rows, sortCol, opts.reverse ?? false) : opts.reverse ? [...view.rows].reverse() : view.rows;
+  const all = withShortLabels(view.rows);
+  const rows = sortCol ? sortRows(all, sortCol, opts.reverse ?? false) : opts.reverse ? [...all].reverse() : all;
   const lines = packFacts(fleetHeaderFacts(view), width);
   lines.push('', withError(titleLine(cols), 'ERROR'));
   for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));

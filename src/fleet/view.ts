@@ -60,6 +60,8 @@ export interface FleetSnapshot {
 
 export interface FleetRow {
   label: string;
+  /** The label as the TARGET column shows it: shortened against the other targets' labels (src/text/labels.ts); renderers fill it. */
+  shown?: string | undefined;
   /** The address's display form. */
   address: string;
   state: TargetState;

@@ -34,6 +34,8 @@ export interface Layout {
   headerTop: number;
   headerHeight: number;
   statusTop: number;
+  /** 1, or up to 3 when the view's status line wraps (a long error). */
+  statusHeight: number;
   tableHeadTop: number;
   tableTop: number;
   tableHeight: number;
@@ -56,12 +58,14 @@ export interface PaneWant {
   rows?: number | undefined;
 }
 
-export function computeLayout(cols: number, rows: number, headerLines: number, want: PaneWant): Layout {
+export function computeLayout(cols: number, rows: number, headerLines: number, want: PaneWant, statusLines = 1): Layout {
   const c = Math.max(1, Math.floor(cols));
   const r = Math.max(1, Math.floor(rows));
   const headerHeight = Math.max(0, Math.min(headerLines, r - 4));
   const statusTop = headerHeight;
-  const tableHeadTop = statusTop + 1;
+  // More status lines (a long error wrapped) only while the table keeps a few rows.
+  const statusHeight = Math.max(1, Math.min(Math.floor(statusLines), 3, r - headerHeight - 3 - TABLE_MIN_ROWS));
+  const tableHeadTop = statusTop + statusHeight;
   const tableTop = tableHeadTop + 1;
   const footerTop = r - 1;
   const avail = Math.max(0, footerTop - tableTop);
@@ -95,6 +99,7 @@ export function computeLayout(cols: number, rows: number, headerLines: number, w
     headerTop: 0,
     headerHeight,
     statusTop,
+    statusHeight,
     tableHeadTop,
     tableTop,
     tableHeight,

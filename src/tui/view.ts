@@ -100,7 +100,9 @@ export interface View<S = unknown> {
   table(width: number): ShellTable | undefined;
   /** Draw the body (table, panes or its own text). */
   draw(L: Layout, now: number): void;
-  /** The status line, tagged, at most `cols` cells. */
+  /** Lines its status wants (default 1; 2 to wrap a long error), asked before the layout. */
+  statusHeight?(cols: number, now: number): number;
+  /** The status line, tagged, at most `cols` cells (a second line after a newline when statusHeight said 2). */
   status(cols: number, now: number): string;
   /** Footer hints. */
   footer(): { key: string; label: string }[];
