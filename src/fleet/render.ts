@@ -196,7 +196,7 @@ function n(v: number | undefined): number | null {
  * values are `null`. Stable keys:
  * `{ kind:'fleet', at (ms), time (ISO-8601), interval (s),
  *    totals: { targets, up, stale, down, workers, busy, rps, exc_rate, listen_queue, rss, avg_rt (µs) },
- *    targets: [{ label, address, state, error, kind ('server', 'emperor', 'nginx'), workers, busy, vassals, conns (nginx), rps, exc_rate,
+ *    targets: [{ label, address, state, error, kind ('server', 'emperor', 'nginx'), workers, busy, vassals, conns (nginx rows only), rps, exc_rate,
  *                listen_queue, avg_rt (µs), rss, requests, version, age_ms }] }`
  */
 export function fleetToJson(view: FleetView): Record<string, unknown> {
@@ -229,7 +229,7 @@ export function fleetToJson(view: FleetView): Record<string, unknown> {
       workers: n(r.workers),
       busy: n(r.busy),
       vassals: n(r.vassals),
-      conns: n(r.conns),
+      ...(r.kind === 'nginx' ? { conns: n(r.conns) } : {}),
       rps: n(r.rps),
       exc_rate: n(r.excRate),
       listen_queue: n(r.listenQueue),
