@@ -10,7 +10,11 @@
  * included), the "steady" one after a warm-up. RSS = VmRSS at the end of the
  * run (and VmHWM, the peak). Three runs; the ratios' medians decide.
  *
- *   node dist/bench/side.js [--runs 3] [--first 20] [--warm 30] [--steady 30] [--workers 64] [--threads 2]
+ * With `--targets N` (N > 1) it is the fleet: N sockets serving the same
+ * document, `tsgitop S1 … SN` (the fleet view) beside the floor reading all
+ * N each second (one line per target); results in bench/results/side-fleet.md.
+ *
+ *   node dist/bench/side.js [--runs 3] [--first 20] [--warm 30] [--steady 30] [--workers 64] [--threads 2] [--targets 1]
  */
 import { createServer } from 'node:net';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,6 +35,8 @@ const warmS = arg('--warm', 30);
 const steadyS = arg('--steady', 30);
 const workers = arg('--workers', 64);
 const threads = arg('--threads', 2);
+const nTargets = arg('--targets', 1);
+const isFleet = nTargets > 1;
 const COLS = 160;
 const ROWS = 50;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
@@ -42,11 +48,11 @@ if (spawnSync('tmux', ['-V']).status !== 0) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-side-'));
-const sock = join(dir, 'stats.sock');
+const socks = Array.from({ length: nTargets }, (_, i) => join(dir, `stats${i}.sock`));
 const rand = rng(7);
 let docSecond = -1;
 let doc = '';
-const server = createServer((c) => {
+const handler = (c: import('node:net').Socket): void => {
   const s = Math.floor(Date.now() / 1000);
   if (s !== docSecond) {
     docSecond = s;
@@ -54,8 +60,9 @@ const server = createServer((c) => {
   }
   c.end(doc);
   c.on('error', () => {});
-});
-await new Promise<void>((r) => server.listen(sock, r));
+};
+const servers = socks.map(() => createServer(handler));
+await Promise.all(servers.map((srv, i) => new Promise<void>((r) => srv.listen(socks[i], r))));
 
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
@@ -95,7 +102,7 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc }> {
   const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}` };
   // Started together; the order alternates between runs.
   const order = k % 2 === 0 ? (['floor', 'mon'] as const) : (['mon', 'floor'] as const);
-  const cmds = { floor: `node ${floor} ${sock} 1000`, mon: `node ${bin} -f 1 ${sock}` };
+  const cmds = { floor: `node ${floor} --interval 1000 ${socks.join(' ')}`, mon: `node ${bin} -f 1 ${socks.join(' ')}` };
   const pids = { floor: 0, mon: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
@@ -133,7 +140,7 @@ try {
     );
   }
 } finally {
-  server.close();
+  for (const srv of servers) srv.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -142,17 +149,19 @@ const mb = (b: number): string => (b / 1048576).toFixed(1);
 const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
 const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
 const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
-const screensOk = results.every((r) => /WID/.test(r.mon.screen) && /busy|idle/.test(r.floor.screen));
+const screensOk = results.every((r) => (isFleet ? /TARGET/.test(r.mon.screen) : /WID/.test(r.mon.screen)) && /busy|idle/.test(r.floor.screen));
 const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
 const lines = [
-  '# Monitor beside the floor (issue 13, points 1 and 2)',
+  isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}\` (also \`npm run bench -- side\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}\` (also \`npm run bench -- side\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with five other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
   '',
-  `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
+  isFleet
+    ? `Both in tmux ${COLS}x${ROWS}, started together, reading the same ${nTargets} unix sockets at 1 Hz (the fleet view: \`tsgitop S1 … S${nTargets}\`; the floor writes one line per target), each serving a **synthetic** uWSGI-shaped document`
+    : `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
   `(bench/synth.ts) of ${workers} workers × ${threads} threads, ${(synthDocument(workers, threads, 1, rng(1)).length / 1024).toFixed(0)} KiB, one text per second served to both, counters advancing — not a real uWSGI`,
   '(64 real workers were impractical on this shared machine in the time). The floor (bench/floor.ts): connect, read to EOF,',
   '`JSON.parse`, one line per worker after cursor-home. The monitor: `bin/tsgitop -f 1 SOCKET`.',
@@ -172,7 +181,7 @@ const lines = [
   screensOk ? 'Both screens showed their tables at the end of every run.' : 'WARNING: a screen did not show its table at the end of a run.',
   '',
 ];
-const outFile = fileURLToPath(new URL('../../bench/results/side.md', import.meta.url));
+const outFile = fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : 'side'}.md`, import.meta.url));
 writeFileSync(outFile, lines.join('\n'));
 console.log(lines.join('\n'));
 process.exit(screensOk ? 0 : 1);

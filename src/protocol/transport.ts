@@ -98,13 +98,21 @@ const SINK_JUMP = 64 * 1024 * 1024;
  * buffers.
  *
  * Without an announced length it starts at 1.25× the last answer's size (in
- * this process) when that is more than 64 KiB: a monitor reading the same
+ * this process) when that is more than 64 KiB and at most 4 MiB: a monitor reading the same
  * target every second then makes one right-sized buffer per read instead of
  * jumping to the cap each time — a 16 MiB ArrayBuffer per read, untouched or
  * not, counts as external memory and made V8 run a full GC on every read
  * (measured in bench/side.ts: most of the monitor's steady CPU).
  */
 let lastLength = 0;
+/**
+ * Above this the sink starts small and jumps to the cap as before: for huge
+ * answers the full GC that the big buffer brings on frees the previous
+ * read's garbage before the next parse (the memory bounds of the reliability
+ * suite — 48 MiB and 100k-worker documents — depend on it), and one GC per
+ * read is small beside parsing them.
+ */
+const HINT_MAX = 4 * 1024 * 1024;
 
 export class ByteSink {
   #buf: Buffer;
@@ -112,7 +120,7 @@ export class ByteSink {
   readonly #max: number;
 
   /** @param hint expected size (e.g. a Content-Length), @param max the size cap */
-  constructor(max: number, hint = Math.max(64 * 1024, Math.ceil(lastLength * 1.25))) {
+  constructor(max: number, hint = lastLength <= HINT_MAX ? Math.max(64 * 1024, Math.ceil(lastLength * 1.25)) : 64 * 1024) {
     this.#max = max;
     this.#buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(hint, max)));
   }
