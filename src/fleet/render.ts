@@ -64,9 +64,9 @@ const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
     width: 9,
     align: 'right',
     priority: 1,
-    help: 'Busy workers / workers (Emperor: vassals)',
+    help: 'Busy workers / workers (Emperor: vassals; nginx front: active connections)',
     value: (r) => r.busy,
-    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
+    format: (r) => (r.kind === 'nginx' ? `conns ${formatCount(r.conns, 3)}` : r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
   },
   num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate, { tone: when((r) => (r.rps ?? 0) > 0, 'good') }),
   num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount, { tone: when((r) => (r.listenQueue ?? 0) > 0, 'warn') }),
@@ -196,7 +196,7 @@ function n(v: number | undefined): number | null {
  * values are `null`. Stable keys:
  * `{ kind:'fleet', at (ms), time (ISO-8601), interval (s),
  *    totals: { targets, up, stale, down, workers, busy, rps, exc_rate, listen_queue, rss, avg_rt (µs) },
- *    targets: [{ label, address, state, error, kind, workers, busy, vassals, rps, exc_rate,
+ *    targets: [{ label, address, state, error, kind ('server', 'emperor', 'nginx'), workers, busy, vassals, conns (nginx rows only), rps, exc_rate,
  *                listen_queue, avg_rt (µs), rss, requests, version, age_ms }] }`
  */
 export function fleetToJson(view: FleetView): Record<string, unknown> {
@@ -229,6 +229,7 @@ export function fleetToJson(view: FleetView): Record<string, unknown> {
       workers: n(r.workers),
       busy: n(r.busy),
       vassals: n(r.vassals),
+      ...(r.kind === 'nginx' ? { conns: n(r.conns) } : {}),
       rps: n(r.rps),
       exc_rate: n(r.excRate),
       listen_queue: n(r.listenQueue),

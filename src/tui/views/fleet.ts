@@ -93,6 +93,7 @@ export class FleetTableView implements View<FleetUiState> {
         const row = this.#model()?.rows.find((r) => r.label === st.selected);
         const target = row ? this.#a.targets.find((t) => t.label === row.label) : undefined;
         if (!target) return { reaction: 'redraw', message: 'no target selected' };
+        if (target.front) return { reaction: 'redraw', message: 'an nginx front: no workers to open (its connections and req/s are on its row)' };
         return { reaction: 'push', push: { view: 'monitor', arg: this.#monitorOptions(target) } };
       },
       replayPause: replayKey(() => replay!.togglePause()),
