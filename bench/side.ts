@@ -164,7 +164,7 @@ const lines = [
     : `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
   `(bench/synth.ts) of ${workers} workers × ${threads} threads, ${(synthDocument(workers, threads, 1, rng(1)).length / 1024).toFixed(0)} KiB, one text per second served to both, counters advancing — not a real uWSGI`,
   '(64 real workers were impractical on this shared machine in the time). The floor (bench/floor.ts): connect, read to EOF,',
-  '`JSON.parse`, one line per worker after cursor-home. The monitor: `bin/tsgitop -f 1 SOCKET`.',
+  isFleet ? '`JSON.parse` of each, one line per target after cursor-home. The monitor: `bin/tsgitop -f 1 S1 … SN` (the fleet view).' : '`JSON.parse`, one line per worker after cursor-home. The monitor: `bin/tsgitop -f 1 SOCKET`.',
   `CPU = utime+stime (/proc/PID/stat, CLK_TCK ${CLK_TCK}). "first" = the first ${firstS} s from the process start (start-up included);`,
   `"steady" = ${steadyS} s after ${warmS} s. Shorter windows than the issue's 60 s (time-boxed); three runs, medians of the per-run ratios.`,
   '',
