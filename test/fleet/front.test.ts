@@ -83,3 +83,33 @@ test('a real nginx front in the fleet poller: its stub_status becomes a row (con
   assert.ok((row.requests ?? 0) >= 11, `nginx counted the 10 requests and the reads: ${row.requests}`);
   assert.ok((row.rps ?? 0) > 0, `req/s from two reads: ${row.rps}`);
 });
+
+test('fleet TUI: the front row shows conns and its state; Enter on it says why no monitor opens', { timeout: 30_000 }, async (t) => {
+  const { startFleetHarness } = await import('./harness.js');
+  const targets = parseTargets('app = 127.0.0.1:9191\nfront edge = http://127.0.0.1:8080/nginx_status\n', 'fleet.txt');
+  let requests = 5000;
+  const h = startFleetHarness({
+    targets,
+    intervalMs: 100,
+    color: false,
+    cols: 100,
+    rows: 24,
+    read: async (target) => {
+      if (target.front) {
+        requests += 30;
+        const at = Date.now();
+        return { front: { status: page({ requests }), at }, at };
+      }
+      return { doc: synthDoc(1, { workers: 2 }), at: Date.now() };
+    },
+  });
+  t.after(async () => {
+    await h.quit();
+  });
+  await h.waitFor(() => /^edge\s+up\s+conns\s+41\s+[\d.]+k?\s/m.test(h.text()), 'the front row with conns and req/s');
+  assert.match(h.text(), /^app\s+up\s+\d+\/2\s/m);
+  await h.press('G');
+  await h.press('\r');
+  await h.waitFor(() => h.text().includes('an nginx front: no workers to open'), 'the message');
+  assert.equal(h.current(), 'fleet');
+});
