@@ -7,19 +7,22 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['model', 'tick', 'cpu', 'emitter', 'fleet', 'oneshot', 'start', 'gunicorn'];
+/** Benchmarks that are another one run with arguments. */
+const ALIASES: Record<string, [string, ...string[]]> = { 'side-fleet': ['side', '--targets', '20', '--warm', '25', '--steady', '20'] };
+const ALL = ['model', 'tick', 'side', 'side-fleet', 'cpu', 'emitter', 'fleet', 'oneshot', 'start', 'gunicorn'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;
 let failed = 0;
 for (const name of names) {
-  const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  const [base, ...args] = ALIASES[name] ?? [name];
+  const file = fileURLToPath(new URL(`./${base}.js`, import.meta.url));
   if (!existsSync(file)) {
     console.error(`bench: no benchmark named '${name}' (have: ${ALL.join(', ')})`);
     failed++;
     continue;
   }
   console.log(`\n== bench ${name}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', file], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', file, ...args], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

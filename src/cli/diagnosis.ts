@@ -1,24 +1,12 @@
 /**
  * The diagnosis thresholds on the command line (issue 12 point 6): one
- * option per rule, defaults from the model's DEFAULT_DIAGNOSIS.
+ * option per rule (declared in the option table, options.ts), defaults from
+ * the model's DEFAULT_DIAGNOSIS; parsed here.
  */
-import type { Command } from 'commander';
 import { DEFAULT_DIAGNOSIS, type DiagnosisOptions } from '../model/diagnosis.js';
 import { parseCount, parseSeconds, UsageError } from './values.js';
 
 const D = DEFAULT_DIAGNOSIS;
-
-/** Add the threshold options to the root command. */
-export function addDiagnosisOptions(program: Command): Command {
-  return program
-    .option('--slow <seconds>', 'diagnosis: a request in flight longer than this is a slow request', String(D.slowSeconds))
-    .option('--crash-loop <n>', `diagnosis: a worker or vassal respawned this many times within --crash-window is a crash loop`, String(D.crashRespawns))
-    .option('--crash-window <seconds>', 'diagnosis: the crash-loop window', String(D.crashWindowSeconds))
-    .option('--mem-growth <percent>', 'diagnosis: a worker whose RSS rose steadily by more than this over --mem-window', String(D.memGrowthPct))
-    .option('--mem-window <seconds>', 'diagnosis: the memory-growth window', String(D.memWindowSeconds))
-    .option('--error-rate <per-second>', 'diagnosis: more exceptions per second than this (all workers) is an error burst', String(D.errorRate))
-    .option('--stale <seconds>', 'diagnosis: no fresh read for this long is stale', String(D.staleSeconds));
-}
 
 function parseNumber(flag: string, raw: string, min: number, max: number): number {
   const s = raw.trim();

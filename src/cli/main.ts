@@ -11,13 +11,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../protocol/address.js';
 import { EXIT_BAD_RECORDING, RecordingFileError, UsageError, checkOptionValues, parseBytes, parseCount, parseSeconds } from './values.js';
-import { addDiagnosisOptions, diagnosisOptions } from './diagnosis.js';
+import { diagnosisOptions } from './diagnosis.js';
+import { ADDRESS_HELP, COMMANDS, ROOT_OPTIONS, commanderFlags, type OptionSpec } from './options.js';
+import { helpWidth, renderCommandHelp, renderHelp } from './help.js';
 import { nodeLabel, type CliIo, type CommonOptions } from './io.js';
 import { asciify, fullScreenProblem, utf8Locale } from '../tui/caps.js';
 import { actionExit } from './exit.js';
 import { oneLine } from '../text/sanitize.js';
 import { write } from './output.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT } from './defaults.js';
 
 
 function packageVersion(): string {
@@ -35,7 +36,7 @@ export function gunicornConfigPath(): string {
   return fileURLToPath(new URL('../../../python/tsgitop_gunicorn.py', import.meta.url));
 }
 
-function buildProgram(): Command {
+function buildProgram(width: number): Command {
   const program = new Command();
   // Options after `demo` belong to demo (its own --no-color, -f), not to the root.
   program.enablePositionalOptions();
@@ -43,61 +44,32 @@ function buildProgram(): Command {
     .name('tsgitop')
     .description('Live monitor for uWSGI (and tsgitop-emitter) stats servers — uwsgitop, re-imagined.')
     .usage('[options] ADDRESS [ADDRESS...]')
-    .argument('[address...]', 'stats server: /path/app.status, unix:PATH, @abstract, host:port, :port, [::1]:port, http(s)://host:port/path')
-    .option('-f, --frequency <seconds>', 'refresh interval in seconds (fractional allowed)', '1')
-    .option('-t, --timeout <seconds>', 'connect + read timeout for one stats read', DEFAULT_TIMEOUT)
-    .option('--max-bytes <size>', 'refuse a stats document larger than this (real uWSGI: 0.5 MB idle, 9 MB with 2048 requests in flight)', DEFAULT_MAX_BYTES)
-    .option('--connect-and-read <address>', 'print the stats document once, exactly as received, and exit')
-    .option('--pretty', 'with --connect-and-read: re-indent the JSON (2 spaces)')
-    .option('-b, --batch', 'batch mode: print the worker table as plain text (automatic when stdout is not a terminal)')
-    .option('-n, --iterations <n>', 'batch mode: number of tables to print', '1')
-    .option('--json', 'batch mode: one JSON line per iteration with the computed rates')
-    .option('--cores', 'batch mode: list each worker\'s cores under it')
-    .option('-s, --sort <column>', 'sort by this column id (e.g. rps, req, rss); see --help-columns')
-    .option('-r, --reverse', 'reverse the sort column\'s default order (rates, memory and times sort biggest first)')
-    .option('--width <columns>', 'batch mode: table width (default: terminal width, or 200 when not a terminal)')
-    .option('--targets <file>', 'several stats servers: one address per line, optionally LABEL = ADDRESS (the fleet view; with -b a fleet table)')
-    .option('--record <file>', 'append every snapshot read to FILE (JSON lines, rotated at 64 MiB, 3 generations kept)')
-    .option('--replay <file>', 'play a recording back in the live monitor (a fleet recording: in the fleet view)')
-    .option('--speed <factor>', 'with --replay: playback speed, 0.25 to 16', '1')
-    .option('--replay-target <label>', 'with --replay of a fleet recording: play only this target, in the monitor')
-    .option('--no-color', 'no colours (also when NO_COLOR is set)')
-    .option('--help-columns', 'list the columns of every table (workers, cores, vassals, fleet) and exit')
-    .option('--help-keys', 'list the keys of the monitor, of a replay and of the fleet view, and exit')
-    .option('--front <url>', "nginx's stub_status URL (e.g. http://127.0.0.1:8080/nginx_status), read beside the stats server: a front line above the monitor's header and -b's table, a front object in --json")
-    .option('--gunicorn-config', 'print the path of the gunicorn stats module (gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=PATH app:app) and exit');
-  addDiagnosisOptions(program);
-  program
-    .addOption(new Option('-v, --version', 'print the version and exit'))
-    .helpOption('-h, --help', 'show this help');
-  program.addHelpText(
-    'after',
-    `
-Examples:
-  tsgitop /tmp/app.status            monitor a uWSGI started with --stats /tmp/app.status
-  tsgitop 127.0.0.1:9191             … with --stats 127.0.0.1:9191
-  tsgitop http://127.0.0.1:9191      … with --stats 127.0.0.1:9191 --stats-http
-  tsgitop --connect-and-read :9191 | jq .workers[0]
-  tsgitop -b -n 5 -f 2 app.status    five tables, two seconds apart (like top -b)
-  tsgitop a.status b.status :9191    the fleet view: one row per server, Enter opens its monitor
-  tsgitop --record web.rec app.status  record while monitoring; later: tsgitop --replay web.rec
-  tsgitop demo                       a demo Node.js cluster with the emitter, under load, monitored
-
-Exit codes: 0 ok, 1 the stats server could not be read, 2 bad option or address, 3 the --replay recording cannot be played.`,
-  );
-  program
-    .command('demo')
-    .description('start a demo Node.js cluster app server with the stats emitter, under synthetic load, and monitor it')
-    .option('-w, --workers <n>', 'number of cluster workers', '4')
-    .option('--no-monitor', 'do not open the monitor: print the stats address and run until Ctrl-C')
-    .option('-f, --frequency <seconds>', 'monitor refresh interval in seconds', '1')
-    .option('--no-color', 'no colours');
+    .argument('[address...]', ADDRESS_HELP);
+  // Every option from the one table (options.ts) that help, man page and completion are made from.
+  for (const o of ROOT_OPTIONS) {
+    if (o.flags === '-h, --help') program.helpOption(o.flags, o.description);
+    else program.addOption(tableOption(o));
+  }
+  for (const spec of COMMANDS) {
+    const cmd = program.command(spec.name).description(spec.description);
+    if (spec.args !== undefined) cmd.argument(spec.args);
+    for (const o of spec.options) cmd.addOption(tableOption(o));
+    cmd.configureHelp({ formatHelp: () => renderCommandHelp(spec, width) });
+  }
+  // Set after the subcommands exist, so only the root's help is ours.
+  program.configureHelp({ formatHelp: () => renderHelp(width) });
   return program;
+}
+
+function tableOption(o: OptionSpec): Option {
+  const opt = new Option(commanderFlags(o), o.description);
+  if (o.default !== undefined) opt.default(o.default);
+  return opt;
 }
 
 /** Run the CLI. `argv` is process.argv (node, script, ...args). */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(helpWidth(io.stdout));
   let stdoutText = '';
   program.exitOverride();
   program.commands.forEach((c) => c.exitOverride());
@@ -117,8 +89,15 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   program.action((addresses: string[], opts: Record<string, unknown>) => {
     action = runRoot(addresses, opts, io);
   });
-  program.commands[0]!.action((opts: Record<string, unknown>) => {
+  program.commands.find((c) => c.name() === 'demo')!.action((opts: Record<string, unknown>) => {
     action = runDemoCommand(opts, io);
+  });
+  program.commands.find((c) => c.name() === 'completion')!.action((shell: string) => {
+    action = (async () => {
+      const { completionScript } = await import('./completion.js');
+      await write(io.stdout, completionScript(shell));
+      return 0;
+    })();
   });
   try {
     checkOptionValues(argv.slice(2), program.options, program.commands.map((c) => c.name()));

@@ -17,6 +17,7 @@
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
 import { fetchStats } from '../protocol/reader.js';
+import { fetchStubStatus, type FrontSample } from '../protocol/nginx.js';
 import { isStatsError } from '../protocol/errors.js';
 import { serializeStats } from '../protocol/parse.js';
 import type { StatsDocument } from '../protocol/types.js';
@@ -25,10 +26,8 @@ import { errorMessage } from '../record/lines.js';
 import type { Target } from './targets.js';
 import { resolveTiming, type FleetSnapshot, type FleetTiming, type TargetSnapshot } from './view.js';
 
-/** What one read of a target yields: the sample, and the bytes as sent (for recording). */
-export interface TargetRead extends Sample<StatsDocument> {
-  raw?: Uint8Array;
-}
+/** What one read of a target yields: the sample, and the bytes as sent (for recording); or an nginx front's stub_status. */
+export type TargetRead = (Sample<StatsDocument> & { raw?: Uint8Array; front?: undefined }) | { front: FrontSample; at: number; doc?: undefined; raw?: undefined };
 
 /** Reads one target; must honour `timeoutMs` and `signal`. Default: fetchStats. */
 export type TargetReader = (target: Target, opts: { timeoutMs: number; maxBytes: number | undefined; signal: AbortSignal }) => Promise<TargetRead>;
@@ -62,6 +61,10 @@ export interface FleetPollerOptions {
 }
 
 const defaultReader: TargetReader = async (target, o) => {
+  if (target.front && target.address.kind === 'http') {
+    const f = await fetchStubStatus(target.address, { timeoutMs: o.timeoutMs, signal: o.signal });
+    return { front: f, at: f.at };
+  }
   const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, signal: o.signal });
   return { doc: r.doc, at: r.at, raw: r.raw };
 };
@@ -126,7 +129,7 @@ export class FleetPoller {
     const waitFor: Promise<void>[] = [];
     for (const slot of this.#slots) {
       if (slot.running) continue;
-      const healthy = slot.snap.cur !== undefined && slot.snap.error === undefined;
+      const healthy = (slot.snap.cur ?? slot.snap.front) !== undefined && slot.snap.error === undefined;
       const p = this.#start(slot);
       if (first || healthy) waitFor.push(p);
     }
@@ -199,6 +202,15 @@ export class FleetPoller {
 
   #succeeded(slot: Slot, r: TargetRead): void {
     const s = slot.snap;
+    if (r.front !== undefined) {
+      // An nginx front: its own samples; nothing recorded, no monitor fed.
+      s.frontPrev = s.front;
+      s.front = r.front;
+      s.error = undefined;
+      s.failingSince = undefined;
+      s.reads++;
+      return;
+    }
     s.prev = s.cur;
     s.cur = { doc: r.doc, at: r.at };
     s.error = undefined;
@@ -214,6 +226,7 @@ export class FleetPoller {
     s.error = { message: errorMessage(e), code: isStatsError(e) ? e.code : undefined, at };
     s.failingSince ??= at;
     s.reads++;
+    if (s.target.front) return; // a front is not recorded and feeds no monitor
     this.#recorder?.recordError(s.target.label, at, e);
     this.#onRead?.(s.target, { error: e });
   }

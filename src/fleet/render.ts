@@ -6,8 +6,21 @@ import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } f
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
 import { clean, pad } from '../text/sanitize.js';
+import { shortLabels } from '../text/labels.js';
 import { fleetVerdictLines } from '../render/diagnosis.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
+
+/** Cells of the TARGET column. */
+export const TARGET_WIDTH = 16;
+
+/**
+ * The rows with their TARGET text: each label shortened to `w` cells
+ * against the whole set (siblings stay distinct, middle ellipsis).
+ */
+export function withShortLabels(rows: readonly FleetRow[], w = TARGET_WIDTH): FleetRow[] {
+  const short = shortLabels(rows.map((r) => r.label), w);
+  return rows.map((r, i) => ({ ...r, shown: short[i] }));
+}
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };
 const STATE_ORDER: Record<TargetState, number> = { up: 0, stale: 1, down: 2 };
@@ -35,7 +48,9 @@ const noTotal = { total: () => '' };
  * at least ERROR_MIN_WIDTH characters).
  */
 const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
-  text('target', 'TARGET', 16, 0, 'Target label (LABEL = in the targets file, else the address)', (r) => r.label),
+  text('target', 'TARGET', TARGET_WIDTH, 0, 'Target label (LABEL = in the targets file, else the address; long ones keep the part that tells them apart: /tmp/…-rCRaG7/stats.sock)', (r) => r.label, {
+    format: (r) => r.shown ?? r.label,
+  }),
   text('state', 'STATE', 5, 0, 'up; STALE: last good data older than 2 intervals; DOWN: none, or too old', (r) => STATE_TEXT[r.state], {
     sortKey: (r) => STATE_ORDER[r.state],
     tone: (r) => STATE_TONE[r.state],
@@ -49,9 +64,9 @@ const FLEET_COLUMN_RECORDS: readonly FleetColumn[] = [
     width: 9,
     align: 'right',
     priority: 1,
-    help: 'Busy workers / workers (Emperor: vassals)',
+    help: 'Busy workers / workers (Emperor: vassals; nginx front: active connections)',
     value: (r) => r.busy,
-    format: (r) => (r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
+    format: (r) => (r.kind === 'nginx' ? `conns ${formatCount(r.conns, 3)}` : r.kind === 'emperor' ? `${formatCount(r.vassals, 5)} vsl` : r.workers === undefined ? UNKNOWN : `${formatCount(r.busy, 4)}/${formatCount(r.workers, 4)}`),
   },
   num('rps', 'RPS', 7, 1, 'Requests per second (last two good reads)', (r) => r.rps, formatRate, { tone: when((r) => (r.rps ?? 0) > 0, 'good') }),
   num('lq', 'LQ', 5, 2, 'Listen queue', (r) => r.listenQueue, formatCount, { tone: when((r) => (r.listenQueue ?? 0) > 0, 'warn') }),
@@ -157,7 +172,8 @@ export function renderFleetText(view: FleetView, opts: FleetTextOptions = {}): s
   const colsWidth = lineWidth(cols);
   const withError = (line: string, err: string | undefined): string => (errors && err ? `${pad(line, colsWidth)} ${clean(err)}` : line);
   const sortCol = opts.sortBy ? columnById(opts.sortBy, FLEET_COLUMNS) : undefined;
-  const rows = sortCol ? sortRows(view.rows, sortCol, opts.reverse ?? false) : opts.reverse ? [...view.rows].reverse() : view.rows;
+  const all = withShortLabels(view.rows);
+  const rows = sortCol ? sortRows(all, sortCol, opts.reverse ?? false) : opts.reverse ? [...all].reverse() : all;
   const lines = packFacts(fleetHeaderFacts(view), width);
   lines.push('', withError(titleLine(cols), 'ERROR'));
   for (const r of rows) lines.push(withError(formatLine(cols, r, ctx), r.error));
@@ -180,7 +196,7 @@ function n(v: number | undefined): number | null {
  * values are `null`. Stable keys:
  * `{ kind:'fleet', at (ms), time (ISO-8601), interval (s),
  *    totals: { targets, up, stale, down, workers, busy, rps, exc_rate, listen_queue, rss, avg_rt (µs) },
- *    targets: [{ label, address, state, error, kind, workers, busy, vassals, rps, exc_rate,
+ *    targets: [{ label, address, state, error, kind ('server', 'emperor', 'nginx'), workers, busy, vassals, conns (nginx rows only), rps, exc_rate,
  *                listen_queue, avg_rt (µs), rss, requests, version, age_ms }] }`
  */
 export function fleetToJson(view: FleetView): Record<string, unknown> {
@@ -213,6 +229,7 @@ export function fleetToJson(view: FleetView): Record<string, unknown> {
       workers: n(r.workers),
       busy: n(r.busy),
       vassals: n(r.vassals),
+      ...(r.kind === 'nginx' ? { conns: n(r.conns) } : {}),
       rps: n(r.rps),
       exc_rate: n(r.excRate),
       listen_queue: n(r.listenQueue),

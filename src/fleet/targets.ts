@@ -8,7 +8,12 @@
  * web1 = 10.0.0.11:9191          # LABEL = ADDRESS
  * web2 = http://10.0.0.12:9191/
  * /run/app/stats.sock            # ADDRESS alone: the label is the address as written
+ * front edge = http://127.0.0.1:8080/nginx_status   # an nginx front (stub_status URL)
  * ```
+ *
+ * - `front LABEL = URL` or `front URL`: an nginx in front, read from its
+ *   `stub_status` location (http only); its row shows connections, req/s
+ *   and state instead of workers.
  *
  * - `#` starts a comment at the start of a line or after whitespace (so a
  *   `#` inside an address, e.g. `./a#b.sock`, is kept).
@@ -26,6 +31,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { formatAddress, parseAddress, type Address } from '../protocol/address.js';
 import { StatsError, isStatsError } from '../protocol/errors.js';
+import { parseFrontAddress } from '../protocol/nginx.js';
 
 /** One monitored stats server. */
 export interface Target {
@@ -34,6 +40,8 @@ export interface Target {
   address: Address;
   /** Where it was defined: `FILE:LINE` or `argument N`. */
   origin: string;
+  /** An nginx front (its stub_status URL), not a stats server. */
+  front?: boolean;
 }
 
 /** At most this many targets. */
@@ -72,18 +80,21 @@ export function parseTargets(text: string, name = 'targets'): Target[] {
     const line = stripComment(raw.replace(/\r$/, '')).trim();
     if (line === '') return;
     let label: string | undefined;
-    let addrText = line;
-    const m = LABEL_RE.exec(line);
+    const fm = /^front\s+([^=\s].*)$/.exec(line);
+    const front = fm !== null;
+    const rest = fm ? fm[1]!.trim() : line;
+    let addrText = rest;
+    const m = LABEL_RE.exec(rest);
     if (m) {
       label = m[1]!;
       addrText = m[2]!.trim();
       if (addrText === '') throw fail(where, `missing address after '${label} ='`);
-    } else if (line.startsWith('=')) {
+    } else if (rest.startsWith('=')) {
       throw fail(where, `missing label before '=' (write LABEL = ADDRESS)`);
     }
     let address: Address;
     try {
-      address = parseAddress(addrText);
+      address = front ? parseFrontAddress(addrText) : parseAddress(addrText);
     } catch (e) {
       throw fail(where, isStatsError(e) ? e.message : String(e));
     }
@@ -96,7 +107,7 @@ export function parseTargets(text: string, name = 'targets'): Target[] {
     if (out.length >= MAX_TARGETS) throw fail(where, `too many targets (at most ${MAX_TARGETS})`);
     labels.set(label, lineNo);
     addrs.set(key, lineNo);
-    out.push({ label, address, origin: where });
+    out.push(front ? { label, address, origin: where, front: true } : { label, address, origin: where });
   });
   if (out.length === 0) throw new StatsError('BAD_ADDRESS', `${name}: no targets (one address per line, optionally LABEL = ADDRESS)`);
   return out;

@@ -18,6 +18,8 @@ import type { EmperorView, InFlightView, Sample, ServerView, Verdict, View } fro
 import { diagnoseOnce, staleVerdict, type DiagnosisOptions } from '../model/diagnosis.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Target } from './targets.js';
+import type { FrontSample } from '../protocol/nginx.js';
+import { frontView } from '../model/front.js';
 
 export type TargetState = 'up' | 'stale' | 'down';
 
@@ -28,6 +30,9 @@ export interface TargetSnapshot {
   cur?: Sample<StatsDocument>;
   /** The good read before it (for rates). */
   prev?: Sample<StatsDocument>;
+  /** An nginx front's latest good stub_status read, and the one before (for req/s). */
+  front?: FrontSample;
+  frontPrev?: FrontSample;
   /** The error of the latest read if it failed (cleared by a good read). */
   error?: { message: string; code?: string; at: number };
   /** When the current run of failures began (ms since epoch), if the latest read failed. */
@@ -60,13 +65,17 @@ export interface FleetSnapshot {
 
 export interface FleetRow {
   label: string;
+  /** The label as the TARGET column shows it: shortened against the other targets' labels (src/text/labels.ts); renderers fill it. */
+  shown?: string | undefined;
   /** The address's display form. */
   address: string;
   state: TargetState;
   /** Why the target is not up (or the last read's error while still up); one line. */
   error: string | undefined;
-  /** 'server', 'emperor', or undefined without data. */
-  kind: 'server' | 'emperor' | undefined;
+  /** 'server', 'emperor', 'nginx' (a front), or undefined without data. */
+  kind: 'server' | 'emperor' | 'nginx' | undefined;
+  /** An nginx front's active connections. */
+  conns?: number | undefined;
   workers: number | undefined;
   busy: number | undefined;
   /** Requests per second over the target's last two good reads. */
@@ -127,8 +136,9 @@ export function resolveTiming(t: FleetTiming): Required<FleetTiming> {
 /** The state of one target at `now` (see the module comment). */
 export function targetState(t: TargetSnapshot, now: number, timing: FleetTiming): TargetState {
   const r = resolveTiming(timing);
-  if (!t.cur) return 'down';
-  const age = now - t.cur.at;
+  const at = t.cur?.at ?? t.front?.at;
+  if (at === undefined) return 'down';
+  const age = now - at;
   if (age <= r.staleAfterMs) return 'up';
   if (age <= r.downAfterMs) return 'stale';
   return 'down';
@@ -140,6 +150,7 @@ function add(a: number | undefined, b: number | undefined): number | undefined {
 }
 
 function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis?: DiagnosisOptions): FleetRow {
+  if (t.target.front) return buildFrontRow(t, now, timing);
   const state = targetState(t, now, timing);
   const view = t.cur ? buildView(t.cur, t.prev, { node: t.target.label }) : undefined;
   let error = t.error?.message;
@@ -172,6 +183,40 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);
   return row;
+}
+
+/** An nginx front's row: connections, req/s (two reads), state and age; no workers. */
+function buildFrontRow(t: TargetSnapshot, now: number, timing: FleetTiming): FleetRow {
+  const state = targetState(t, now, timing);
+  const f = t.front ? frontView(t.front, t.frontPrev) : undefined;
+  let error = t.error?.message;
+  if (!error && state !== 'up') {
+    if (t.inFlightSince !== undefined) error = t.front ? `no answer for ${Math.round((now - t.inFlightSince) / 100) / 10} s` : 'no answer yet';
+    else if (!t.front) error = 'not read yet';
+  }
+  if (!error && f?.state === 'dropping') error = `dropping connections: ${Math.round((f.droppedPerSec ?? 0) * 10) / 10}/s (worker_connections reached)`;
+  return {
+    label: t.target.label,
+    address: t.target.address.display,
+    state,
+    error,
+    kind: f ? 'nginx' : undefined,
+    conns: f?.active,
+    workers: undefined,
+    busy: undefined,
+    rps: f?.rps,
+    listenQueue: undefined,
+    excRate: undefined,
+    avgRt: undefined,
+    rss: undefined,
+    requests: f?.requests,
+    version: f ? 'nginx' : undefined,
+    vassals: undefined,
+    ageMs: t.front ? Math.max(0, now - t.front.at) : undefined,
+    view: undefined,
+    oldestRequest: undefined,
+    verdict: state !== 'up' && t.front ? staleVerdict(now - t.front.at) : undefined,
+  };
 }
 
 function fillServer(row: FleetRow, v: ServerView): void {
@@ -211,7 +256,8 @@ export function fleetTotals(rows: readonly FleetRow[]): FleetTotals {
   let wreq = 0;
   for (const r of rows) {
     t[r.state]++;
-    if (r.state !== 'up') continue;
+    // A front's requests are the workers' too: the sums are over the stats servers only.
+    if (r.state !== 'up' || r.kind === 'nginx') continue;
     t.workers += r.workers ?? 0;
     t.busy += r.busy ?? 0;
     t.rps = add(t.rps, r.rps);

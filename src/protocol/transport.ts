@@ -96,14 +96,31 @@ const SINK_JUMP = 64 * 1024 * 1024;
  * uninitialised and only the pages actually written count in RSS, so a
  * read holds the document about once and leaves no trail of outgrown
  * buffers.
+ *
+ * Without an announced length it starts at 1.25× the last answer's size (in
+ * this process) when that is more than 64 KiB and at most 4 MiB: a monitor reading the same
+ * target every second then makes one right-sized buffer per read instead of
+ * jumping to the cap each time — a 16 MiB ArrayBuffer per read, untouched or
+ * not, counts as external memory and made V8 run a full GC on every read
+ * (measured in bench/side.ts: most of the monitor's steady CPU).
  */
+let lastLength = 0;
+/**
+ * Above this the sink starts small and jumps to the cap as before: for huge
+ * answers the full GC that the big buffer brings on frees the previous
+ * read's garbage before the next parse (the memory bounds of the reliability
+ * suite — 48 MiB and 100k-worker documents — depend on it), and one GC per
+ * read is small beside parsing them.
+ */
+const HINT_MAX = 4 * 1024 * 1024;
+
 export class ByteSink {
   #buf: Buffer;
   #len = 0;
   readonly #max: number;
 
   /** @param hint expected size (e.g. a Content-Length), @param max the size cap */
-  constructor(max: number, hint = 64 * 1024) {
+  constructor(max: number, hint = lastLength <= HINT_MAX ? Math.max(64 * 1024, Math.ceil(lastLength * 1.25)) : 64 * 1024) {
     this.#max = max;
     this.#buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(hint, max)));
   }
@@ -128,6 +145,7 @@ export class ByteSink {
 
   /** The bytes so far (a view, not a copy). */
   take(): Buffer {
+    lastLength = this.#len;
     return this.#buf.subarray(0, this.#len);
   }
 }

@@ -408,13 +408,13 @@ class Shell implements ShellApi {
     const now = v.now();
     const h = v.header(now, cols);
     const hl = headerLines(h.items, cols, rows >= 16 ? h.maxLines : 1, this.theme);
-    const L = computeLayout(cols, rows, Math.max(1, hl.length), v.panes());
+    const L = computeLayout(cols, rows, Math.max(1, hl.length), v.panes(cols), v.statusHeight?.(cols, now) ?? 1);
     this.#layout = L;
     place(this.#header, L.headerTop, L.headerHeight, cols);
     this.#header.setContent(hl.slice(0, L.headerHeight).join('\n'));
     // The body first: the status line reports what the table holds.
     v.draw(L, now);
-    place(this.#status, L.statusTop, 1, cols);
+    place(this.#status, L.statusTop, L.statusHeight, cols);
     this.#status.setContent(v.status(cols, now));
     place(this.#footer, L.footerTop, 1, cols);
     const hints = v.footer();

@@ -7,7 +7,7 @@ import type blessed from 'blessed';
 import type { Readable, Writable } from 'node:stream';
 import type { Bound, TableInfo } from './actions.js';
 import type { HeaderItem } from './header.js';
-import type { Layout } from './layout.js';
+import type { Layout, PaneWant } from './layout.js';
 import type { Box } from './terminal.js';
 import type { Theme } from './theme.js';
 
@@ -95,12 +95,14 @@ export interface View<S = unknown> {
   /** Header items and how many header lines it may take. */
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number };
   /** Panes it wants (the layout gives them room when the terminal has it). */
-  panes(): { chart: boolean; events: boolean };
+  panes(cols?: number): PaneWant;
   /** Its table at `width` (memoised by the view), for selection and clicks. */
   table(width: number): ShellTable | undefined;
   /** Draw the body (table, panes or its own text). */
   draw(L: Layout, now: number): void;
-  /** The status line, tagged, at most `cols` cells. */
+  /** Lines its status wants (default 1; 2 to wrap a long error), asked before the layout. */
+  statusHeight?(cols: number, now: number): number;
+  /** The status line, tagged, at most `cols` cells (a second line after a newline when statusHeight said 2). */
   status(cols: number, now: number): string;
   /** Footer hints. */
   footer(): { key: string; label: string }[];

@@ -5,6 +5,8 @@
  * Tests synchronise on rendered-and-parsed frames and on screen conditions
  * with deadlines, never on sleeps.
  */
+import { shortLabel } from '../../src/text/labels.js';
+import { TARGET_WIDTH } from '../../src/fleet/render.js';
 import { EventEmitter } from 'node:events';
 import xterm from '@xterm/headless';
 import { FakeInput, FakeTty, quitWithCtrlC, screenLines, waitForScreen } from '../tui/harness.js';
@@ -36,6 +38,8 @@ export interface FleetHarness {
   press(keys: string): Promise<void>;
   /** Ctrl-C (quits from the fleet and from an opened monitor); waits for the exit code. */
   quit(): Promise<number>;
+  /** The labels of every target (for the TARGET column's short labels). */
+  labels: readonly string[];
 }
 
 export function startFleetHarness(o: FleetHarnessOptions): FleetHarness {
@@ -50,6 +54,7 @@ export function startFleetHarness(o: FleetHarnessOptions): FleetHarness {
   out.parsed.on('parsed', () => ev.emit('pulse'));
   const { cols: _c, rows: _r, ...rest } = o;
   const h: FleetHarness = {
+    labels: o.targets.map((t) => t.label),
     term,
     out,
     inp,
@@ -98,7 +103,8 @@ export function startFleetHarness(o: FleetHarnessOptions): FleetHarness {
 
 /** The table line of target `label` (starts with the label, or its clipped form). */
 export function rowOf(h: FleetHarness, label: string): string | undefined {
-  const head = label.length > 16 ? label.slice(0, 15) + '…' : label;
+  // The TARGET cell: the label shortened against every target's label (src/text/labels.ts).
+  const head = shortLabel(label, h.labels, TARGET_WIDTH);
   return h.lines().find((l) => l.startsWith(head + ' ') || l === head);
 }
 

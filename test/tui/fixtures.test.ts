@@ -92,6 +92,7 @@ test('real statuses: cheap workers (id 0, pid 0), paused workers, busy cores in 
   await l.waitFor(() => l.text().includes('busy'), 'busy workers');
   await l.press('a'); // merged cores: busy only where in_request
   await l.press('u');
+  await l.press('e'); // the event log off: all 16 cores fit on 80x24
   const lines = l.lines().filter((x) => /^\s+\d+:\d+\s/.test(x));
   assert.equal(lines.length, 16);
   assert.equal(lines.filter((x) => /\sbusy\s/.test(x)).length, 8);

@@ -25,14 +25,14 @@ function headRow(h: Harness): number {
   return h.lines().findIndex((l) => /^\s*[▲▼]?(WID|CORE|VASSAL)\b/.test(l));
 }
 
-/** The table's body lines (after the title row, up to the first blank line). */
+/** The table's body lines (after the title row, up to the first blank line or pane title). */
 function body(h: Harness): string[] {
   const lines = h.lines();
   const i = headRow(h);
   if (i < 0) return [];
   const out: string[] = [];
   for (let j = i + 1; j < lines.length - 1; j++) {
-    if (lines[j]!.trim() === '') break;
+    if (lines[j]!.trim() === '' || /^(Events \(|Total RPS)/.test(lines[j]!)) break;
     out.push(lines[j]!);
   }
   return out;
@@ -230,8 +230,17 @@ test('80x24: the essential columns are visible, nothing wraps, the table scrolls
   for (const title of ['WID', '%', 'PID', 'REQ', 'RPS', 'EXC', 'STATUS', 'AVG', 'RSS', 'TX']) assert.ok(new RegExp(`(^|\\s)[▲▼]?${title.replace('%', '\\%')}(\\s|$)`).test(head), `${title} missing in '${head}'`);
   assertNoWrap(h);
   assert.equal(h.lines().length, 24);
+  // The event log (on by default) takes its share (40 %) of the 18 rows under the table title.
+  assert.equal(body(h).length, 18 - 7);
+  assert.match(body(h).at(-1)!, /1-11\/30$/);
+  assert.ok(h.text().includes('Events ('));
+  await h.press('G');
+  assert.equal(ids(h).at(-1), '30', 'the selection stays visible in the shorter table');
+  await h.press('g');
+  await h.press('e');
+  await h.waitFor(() => !h.text().includes('Events ('), 'e hides the event log');
   const rows = body(h);
-  assert.equal(rows.length, 24 - 3 - 1 - 1 - 1);
+  assert.equal(rows.length, 24 - 3 - 1 - 1 - 1, 'the table takes the rows back');
   assert.match(rows.at(-1)!, /1-18\/30$/);
   await h.press('G');
   assert.equal(ids(h).at(-1), '30');
@@ -426,15 +435,15 @@ const IS_BRAILLE = /[\u2800-\u28ff]/;
 /** A braille cell of a plotted line (not the axes ⡇ ⠓ ⠒). */
 const isDot = (ch: string): boolean => IS_BRAILLE.test(ch) && !'⡇⠓⠒'.includes(ch);
 
-test('chart: c draws blessed-contrib braille line charts of total RPS and listen queue on tall terminals, never on 80x24', async (t) => {
+test('chart: c draws blessed-contrib braille line charts of total RPS and listen queue, at 80x24 too', async (t) => {
   const s = start(t);
   await twoTicks(s);
+  assert.ok(s.text().includes('Events ('), 'the event log shows at 80x24');
   await s.press('c');
-  assert.ok(!s.text().includes('Total RPS'));
-  assert.match(s.lines()[3]!, /30\+ rows/);
-  assert.equal(body(s).length, 4);
-  assert.deepEqual(s.lines().slice(9, 23), new Array(14).fill(''), 'nothing drawn under the table on 80x24');
-  assert.ok(!IS_BRAILLE.test(s.out.raw), 'no chart was ever drawn on 80x24');
+  await s.waitFor(() => s.text().includes('Total RPS'), 'the chart at 80x24');
+  assert.ok(!/30\+ rows/.test(s.text()));
+  assert.equal(body(s).length, 4, 'every worker row still shows');
+  assert.ok(s.text().includes('Events ('), 'the event log below the chart');
 
   const h = start(t, { cols: 100, rows: 40 });
   // Total RPS 100, 300, 500, 700, 900 (a rising line); listen queue 0 1 2 0 1 2.
@@ -450,8 +459,9 @@ test('chart: c draws blessed-contrib braille line charts of total RPS and listen
   const ti = lines.findIndex((l) => l.startsWith('Total RPS'));
   assert.ok(ti > headRow(h), `the chart title under the table:\n${h.text()}`);
   assert.match(lines[ti]!, /^Total RPS {2}now 900 {2}max 900 {2}\(6 reads\)\s+Listen queue {2}now 2 {2}max 2\s*$/);
-  assert.ok(!h.text().includes('Events ('), 'the chart replaces the event log when narrow');
-  const pane = lines.slice(ti + 1, lines.length - 1);
+  const ei = lines.findIndex((l) => l.startsWith('Events ('));
+  assert.ok(ei > ti + 7, `the event log below the chart when narrow:\n${h.text()}`);
+  const pane = lines.slice(ti + 1, ei);
   const lqLeft = lines[ti]!.indexOf('Listen queue');
   // The RPS line rises through several rows (besides the axes ⡇ and ⠓⠒).
   const plotted = (from: number, to: number): number =>
@@ -463,7 +473,7 @@ test('chart: c draws blessed-contrib braille line charts of total RPS and listen
   assert.ok(pane.some((l) => l.includes(localClock(T0 + 1000))), `x labels:\n${pane.join('\n')}`);
   // With colour: the RPS line is green, the listen-queue line yellow.
   const colours = new Set<string>();
-  for (let y = ti + 1; y < h.term.rows - 1; y++) {
+  for (let y = ti + 1; y < ei; y++) {
     const line = h.term.buffer.active.getLine(y)!;
     for (let x = 0; x < h.term.cols; x++) {
       const c = line.getCell(x)!;
@@ -719,12 +729,12 @@ test('2048 workers × 8 cores on 80x24: one screenful drawn, scroll position sho
   const o: SynthOptions = { workers: 2048, cores: 8 };
   await h.feed(synth(0, o));
   await h.feed(synth(1, o));
-  assert.equal(body(h).length, 18);
-  assert.match(body(h).at(-1)!, /1-18\/2048$/);
+  assert.equal(body(h).length, 11, 'the event log takes 7 of 18 rows');
+  assert.match(body(h).at(-1)!, /1-11\/2048$/);
   await h.press('P');
   // The selection (worker 1, the first row) follows its worker to the end of the RPS order.
   assert.equal(ids(h).at(-1), '1');
-  assert.match(body(h).at(-1)!, /2031-2048\/2048$/);
+  assert.match(body(h).at(-1)!, /2038-2048\/2048$/);
   await h.press('g');
   assert.equal(ids(h)[0], '2048');
   await h.press('G');

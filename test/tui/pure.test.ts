@@ -100,24 +100,51 @@ test('selection moves clamp, wrap from nothing, and survive a vanished key', () 
   assert.ok(matchesFilter('  ', [1]));
 });
 
-test('layout: 80x24 has no pane and a big table; tall terminals get the pane; the table keeps its minimum', () => {
+test('layout: panes appear at 80x24, the table keeps its minimum, every row is used', () => {
   const small = computeLayout(80, 24, 3, { chart: true, events: true });
-  assert.equal(small.pane, 'none');
-  assert.equal(small.tableHeight, 24 - 3 - 1 - 1 - 1);
+  assert.equal(small.pane, 'both', 'chart and event log at 80x24');
+  assert.ok(small.stacked, 'one above the other below 140 columns');
+  assert.ok(small.tableHeight >= TABLE_MIN_ROWS);
+  assert.ok(small.chartHeight >= 7 && small.paneHeight - small.chartHeight >= 4, JSON.stringify(small));
   assert.equal(small.footerTop, 23);
+  const ev = computeLayout(80, 24, 3, { chart: false, events: true, rows: 5 });
+  assert.equal(ev.pane, 'events');
+  assert.equal(ev.tableHeight, 5, 'a 5-row table keeps its 5 rows; the pane takes the rest');
+  assert.equal(ev.tableTop + ev.tableHeight + ev.paneHeight, ev.footerTop);
+  // A long table: the pane takes its proportional share, not more.
+  const long = computeLayout(120, 40, 3, { chart: false, events: true, rows: 100 });
+  assert.equal(long.paneHeight, Math.round((40 - 1 - 5) * 0.4));
+  // A short table on a tall terminal: the rows it does not need go to the pane (no empty band).
+  const short = computeLayout(120, 40, 3, { chart: false, events: true, rows: 4 });
+  assert.equal(short.tableHeight, 4);
+  assert.equal(short.paneTop + short.paneHeight, short.footerTop);
   const tall = computeLayout(200, 50, 3, { chart: true, events: true });
   assert.equal(tall.pane, 'both');
-  assert.ok(tall.paneHeight >= 7);
+  assert.ok(!tall.stacked);
   assert.equal(tall.tableTop + tall.tableHeight + tall.paneHeight, tall.footerTop);
-  const narrowTall = computeLayout(100, 40, 3, { chart: true, events: true });
-  assert.equal(narrowTall.pane, 'chart', 'the chart replaces the event log when there is no room for both');
-  const justTall = computeLayout(80, PANE_MIN_ROWS, 3, { chart: false, events: true });
+  const justTall = computeLayout(80, PANE_MIN_ROWS, 1, { chart: false, events: true });
   assert.equal(justTall.pane, 'events');
   assert.ok(justTall.tableHeight >= TABLE_MIN_ROWS);
-  const none = computeLayout(200, 50, 3, { chart: false, events: false });
+  const tooSmall = computeLayout(80, PANE_MIN_ROWS - 1, 1, { chart: false, events: true });
+  assert.equal(tooSmall.pane, 'none');
+  const none = computeLayout(200, 50, 3, { chart: false, events: false, rows: 2 });
   assert.equal(none.pane, 'none');
+  assert.equal(none.tableHeight, 50 - 3 - 1 - 1 - 1, 'without a pane the table takes every row');
   const tiny = computeLayout(10, 3, 3, { chart: true, events: true });
   assert.ok(tiny.tableHeight >= 0 && tiny.footerTop === 2);
+  // Every size and want: the parts tile the screen, the table keeps its minimum whenever a pane shows.
+  for (let rows = 1; rows <= 70; rows++)
+    for (const cols of [20, 80, 139, 140, 200])
+      for (const want of [{ chart: true, events: true }, { chart: true, events: false }, { chart: false, events: true }])
+        for (const n of [undefined, 0, 3, 40]) {
+          const L = computeLayout(cols, rows, 3, { ...want, rows: n });
+          const at = `${cols}x${rows} ${JSON.stringify(want)} rows=${n}`;
+          assert.equal(L.tableTop + L.tableHeight + L.paneHeight, Math.max(L.tableTop, L.footerTop), at);
+          if (L.pane !== 'none') assert.ok(L.tableHeight >= Math.min(TABLE_MIN_ROWS, Math.max(1, n ?? TABLE_MIN_ROWS)) && L.paneHeight >= 5, at);
+          if (L.pane !== 'none' && n !== undefined) assert.ok(L.tableHeight >= Math.min(n, TABLE_MIN_ROWS), `the table shows its rows up to the minimum: ${at}`);
+          if (L.stacked) assert.ok(L.chartHeight >= 7 && L.paneHeight - L.chartHeight >= 4, at);
+          if (rows >= 24) assert.notEqual(L.pane, 'none', at);
+        }
 });
 
 test('charts: sparkline keeps the newest points, right-aligned; gaps are blank', () => {

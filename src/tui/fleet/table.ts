@@ -8,10 +8,10 @@
  * room (the status line always shows the selected target's error).
  */
 import { columnAtX, fitColumns, lineWidth, sortRows, type Column } from '../../columns.js';
-import { FLEET_VIEW_COLUMNS, fleetColumnById, fleetTotalsRow } from '../../fleet/render.js';
+import { FLEET_VIEW_COLUMNS, fleetColumnById, fleetTotalsRow, withShortLabels } from '../../fleet/render.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from '../../fleet/view.js';
 import { matchesFilter } from '../state.js';
-import { clean, pad } from '../text.js';
+import { clean, clip, pad, width as cellWidth } from '../text.js';
 import { layCells, layTitles, type Cell } from '../table.js';
 import type { Style, Theme } from '../theme.js';
 
@@ -48,7 +48,8 @@ export function normaliseFleetSort(id: string | undefined): string | undefined {
 /** Filter, sort and fit the fleet view to `width`. */
 export function buildFleetTable(inp: FleetTableInput): FleetTable {
   const columns = fitColumns(FLEET_VIEW_COLUMNS, Math.max(1, inp.width));
-  const kept = inp.view.rows.filter((r) => matchesFilter(inp.filter, [r.label, r.address, r.state]));
+  // Labels shortened over the whole set (not only the rows the filter keeps), so they read the same filtered or not.
+  const kept = withShortLabels(inp.view.rows).filter((r) => matchesFilter(inp.filter, [r.label, r.address, r.state]));
   const col = inp.sortId === undefined ? undefined : fleetColumnById(inp.sortId);
   const rows = col ? sortRows(kept, col, inp.reverse) : inp.reverse ? kept.slice().reverse() : kept;
   return { columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total: inp.view.rows.length };
@@ -84,9 +85,10 @@ export function fleetRowLine(table: FleetTable, r: FleetRow, width: number, them
     body = head.text;
     used = head.used;
     if (used + 1 < width) {
-      const t = (' ' + err).slice(0, width - used);
+      // Cut with a marker, in cells (the whole error is in the status line).
+      const t = clipText(' ' + err, width - used);
       body += theme.paint(t, STATE_STYLE[r.state]);
-      used += t.length;
+      used += cellWidth(t);
     }
   } else {
     const all = layCells(table.columns, cells, width, theme, 'plain');
@@ -95,15 +97,16 @@ export function fleetRowLine(table: FleetTable, r: FleetRow, width: number, them
     if (err !== undefined && width - used > ERROR_ROOM) {
       const t = clipText(' ' + err, width - used);
       body += theme.paint(t, STATE_STYLE[r.state] === 'good' ? 'warn' : STATE_STYLE[r.state]);
-      used += t.length;
+      used += cellWidth(t);
     }
   }
   if (used < width) body += ' '.repeat(width - used);
   return selected ? theme.open('selected') + body + theme.close('selected') : body;
 }
 
+/** Clipped to `w` cells with the cut marked (the one sanitizer's clip; cells, not UTF-16 units). */
 function clipText(s: string, w: number): string {
-  return s.length <= w ? s : s.slice(0, Math.max(0, w - 1)) + '…';
+  return clip(s, w);
 }
 
 /** The fleet totals line (bold), exactly `width` visible characters. */

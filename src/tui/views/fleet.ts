@@ -18,12 +18,19 @@ import type { HeaderItem } from '../header.js';
 import type { Layout } from '../layout.js';
 import { Memo } from '../memo.js';
 import { replayStatusText } from '../replay-marker.js';
-import { clean, clip, formatAge, formatEvery } from '../text.js';
+import { clean, clip, cut, formatAge, formatEvery, width } from '../text.js';
+import { shortLabel } from '../../text/labels.js';
 import type { Style } from '../theme.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { FLEET_REPLAY_KEYMAP, fleetKeyMap } from '../keys.js';
 import { buildFleetTable, fleetColumnAt, fleetRowLine, fleetTitleLine, fleetTotalsLine, normaliseFleetSort, type FleetTable } from '../fleet/table.js';
 import type { MonitorPageOptions } from './workers.js';
+
+/** Lines of the status line at most (a long error wraps onto the others). */
+const STATUS_MAX_LINES = 3;
+
+/** Cells of a target's label in the header of the monitor opened from the fleet. */
+const NODE_WIDTH = 32;
 
 /** The footer's label of the monitor's q when opened from here. */
 export const BACK_LABEL = 'back to fleet';
@@ -86,6 +93,7 @@ export class FleetTableView implements View<FleetUiState> {
         const row = this.#model()?.rows.find((r) => r.label === st.selected);
         const target = row ? this.#a.targets.find((t) => t.label === row.label) : undefined;
         if (!target) return { reaction: 'redraw', message: 'no target selected' };
+        if (target.front) return { reaction: 'redraw', message: 'an nginx front: no workers to open (its connections and req/s are on its row)' };
         return { reaction: 'push', push: { view: 'monitor', arg: this.#monitorOptions(target) } };
       },
       replayPause: replayKey(() => replay!.togglePause()),
@@ -102,7 +110,8 @@ export class FleetTableView implements View<FleetUiState> {
     const o: MonitorPageOptions = {
       feed,
       addressLabel: feed.addressLabel ?? target.address.display,
-      node: target.label,
+      // The header's node: the label shortened against its siblings (they often share a long prefix).
+      node: shortLabel(target.label, this.#a.targets.map((t) => t.label), NODE_WIDTH),
       intervalMs: this.session.intervalMs,
       fastMs: 100,
       replay: feed.replay,
@@ -198,6 +207,15 @@ export class FleetTableView implements View<FleetUiState> {
     });
   }
 
+  statusHeight(cols: number, now: number): number {
+    return this.status(cols, now).split('\n').length;
+  }
+
+  /**
+   * The status line; the selected target's error, when it does not fit in
+   * the rest of the line, wraps onto a second line (the shell gives it one
+   * when the table keeps a few rows) instead of being cut.
+   */
   status(cols: number, now: number): string {
     const th = this.#shell.theme;
     const st = this.state;
@@ -211,7 +229,7 @@ export class FleetTableView implements View<FleetUiState> {
       if (room <= 0) return;
       const s = clip(text, room);
       out += (sep ? '  ' : '') + th.paint(s, style);
-      used += sep + s.length;
+      used += sep + width(s);
     };
     if (replay) {
       // First, as in the monitor: a replay is never mistaken for live data.
@@ -231,8 +249,37 @@ export class FleetTableView implements View<FleetUiState> {
     if (msg !== undefined) add(msg, 'title');
     const row: FleetRow | undefined = t ? t.rows.find((r) => r.label === st.selected) : undefined;
     if (row) {
-      add(`${clean(row.label)}${row.label !== row.address ? ` ${clean(row.address)}` : ''}`, 'label');
-      if (row.error !== undefined) add(clean(row.error), row.state === 'up' ? 'warn' : 'bad');
+      const labels = this.#a.targets.map((x) => x.label);
+      // Short (against the siblings) when an error follows, so the error keeps the room.
+      const room = row.error !== undefined ? 24 : Math.max(16, Math.floor(cols / 2));
+      const name = shortLabel(row.label, labels, room);
+      add(`${name}${row.label !== row.address ? ` ${shortLabel(row.address, [], Math.max(8, room - width(name) - 1))}` : ''}`, 'label');
+      if (row.error !== undefined) {
+        const style = row.state === 'up' ? 'warn' : 'bad';
+        const e = clean(row.error);
+        const rest = cols - used - (used > 0 ? 2 : 0);
+        if (width(e) <= rest) add(e, style);
+        else {
+          // Wrap: what fits after the label, then whole lines (up to STATUS_MAX_LINES), broken at a space when one is near.
+          const chunk = (text: string, room: number): string => {
+            const c = cut(text, room);
+            if (c.length >= text.length) return c;
+            const sp = c.lastIndexOf(' ');
+            return sp >= c.length / 2 ? c.slice(0, sp) : c;
+          };
+          let left = e;
+          if (rest >= 12) {
+            const head = chunk(left, rest);
+            add(head, style);
+            left = left.slice(head.length).trimStart();
+          }
+          for (let line = 1; line < STATUS_MAX_LINES && left !== ''; line++) {
+            const part = line === STATUS_MAX_LINES - 1 ? clip(left, cols) : chunk(left, cols);
+            out += '\n' + th.paint(part, style);
+            left = left.slice(part.length).trimStart();
+          }
+        }
+      }
     }
     return out;
   }

@@ -10,7 +10,7 @@
  * detail view shares: pausing there pauses here, and back here the table is
  * where it was.
  */
-import { PANE_MIN_ROWS, place, type Layout } from '../layout.js';
+import { PANE_MIN_ROWS, place, type Layout, type PaneWant } from '../layout.js';
 import type { View as ModelView } from '../../model/types.js';
 import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
 import { MonitorSession } from '../../session/monitor.js';
@@ -274,7 +274,7 @@ function paneToggle(st: UiState, rows: number, which: 'chart' | 'events'): Retur
   const on = which === 'chart' ? !st.chart : !st.events;
   const what = which === 'chart' ? 'chart' : 'event log';
   const out: ReturnType<Action<UiState>> = { state: { ...st, [which]: on }, reaction: 'redraw' };
-  if (rows < PANE_MIN_ROWS) out.message = on ? `${what} on: shown on terminals of ${PANE_MIN_ROWS}+ rows (this one has ${rows})` : `${what} off`;
+  if (rows < PANE_MIN_ROWS) out.message = on ? `${what} on: shown on terminals of ${PANE_MIN_ROWS}+ rows (this one has ${rows})` : `${what} off (it was not shown: ${PANE_MIN_ROWS}+ rows needed)`;
   return out;
 }
 
@@ -356,8 +356,10 @@ export class WorkersView extends PageView implements View<UiState> {
     this.page.detach(this);
   }
 
-  panes(): { chart: boolean; events: boolean } {
-    return { chart: this.state.chart, events: this.state.events };
+  panes(cols?: number): PaneWant {
+    // The rows the table holds, so the rows it does not need go to the panes.
+    const rows = cols === undefined ? undefined : this.#model(cols)?.rows.length;
+    return { chart: this.state.chart, events: this.state.events, rows };
   }
 
   /** The table of the frame on display, derived from its inputs through one memo. */
@@ -414,7 +416,7 @@ export class WorkersView extends PageView implements View<UiState> {
     const f = this.page.shown;
     if (chart) {
       this.#chart!.draw(
-        { top: L.paneTop, left: 0, width: L.chartWidth, height: L.paneHeight },
+        { top: L.paneTop, left: 0, width: L.chartWidth, height: L.chartHeight },
         {
           rps: s.seriesOf(f, s.history.totals.rps.toArray()),
           listenQueue: s.seriesOf(f, s.history.totals.listenQueue.toArray()),
@@ -427,11 +429,13 @@ export class WorkersView extends PageView implements View<UiState> {
     }
     const pane = this.#pane!;
     if (events) {
-      const left = L.pane === 'both' ? L.chartWidth + 1 : 0;
+      const left = L.pane === 'both' && !L.stacked ? L.chartWidth + 1 : 0;
       const width = L.cols - left;
+      const top = L.stacked ? L.paneTop + L.chartHeight : L.paneTop;
+      const height = L.stacked ? L.paneHeight - L.chartHeight : L.paneHeight;
       pane.show();
-      place(pane, L.paneTop, L.paneHeight, width, left);
-      pane.setContent(eventLines(s.eventsOf(f), width, L.paneHeight, now, this.shell.theme).join('\n'));
+      place(pane, top, height, width, left);
+      pane.setContent(eventLines(s.eventsOf(f), width, height, now, this.shell.theme).join('\n'));
     } else {
       pane.hide();
     }

@@ -1,0 +1,187 @@
+/**
+ * Issue 13, points 1 and 2: the real monitor beside the floor (bench/floor.ts,
+ * the leanest Node reader), in the same run, against the same stats server.
+ *
+ * Each run starts both at once, each in its own tmux session of 160x50, reading
+ * one unix socket that serves a synthetic uWSGI document of W workers × T
+ * threads (bench/synth.ts; the same text to every reader within one second,
+ * counters advancing each second) at 1 Hz. CPU = utime+stime from
+ * /proc/PID/stat; the "first" window opens at the start of the process (start-up
+ * included), the "steady" one after a warm-up. RSS = VmRSS at the end of the
+ * run (and VmHWM, the peak). Three runs; the ratios' medians decide.
+ *
+ * With `--targets N` (N > 1) it is the fleet: N sockets serving the same
+ * document, `tsgitop S1 … SN` (the fleet view) beside the floor reading all
+ * N each second (one line per target); results in bench/results/side-fleet.md.
+ *
+ *   node dist/bench/side.js [--runs 3] [--first 20] [--warm 30] [--steady 30] [--workers 64] [--threads 2] [--targets 1]
+ */
+import { createServer } from 'node:net';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rng, synthDocument } from './synth.js';
+import { quantiles } from './stats.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const runs = arg('--runs', 3);
+const firstS = arg('--first', 20);
+const warmS = arg('--warm', 30);
+const steadyS = arg('--steady', 30);
+const workers = arg('--workers', 64);
+const threads = arg('--threads', 2);
+const nTargets = arg('--targets', 1);
+const isFleet = nTargets > 1;
+const COLS = 160;
+const ROWS = 50;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+if (spawnSync('tmux', ['-V']).status !== 0) {
+  console.error('bench side: tmux is needed (apt-get install -y tmux)');
+  process.exit(1);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tsgitop-side-'));
+const socks = Array.from({ length: nTargets }, (_, i) => join(dir, `stats${i}.sock`));
+const rand = rng(7);
+let docSecond = -1;
+let doc = '';
+const handler = (c: import('node:net').Socket): void => {
+  const s = Math.floor(Date.now() / 1000);
+  if (s !== docSecond) {
+    docSecond = s;
+    doc = synthDocument(workers, threads, s % 100_000, rand);
+  }
+  c.end(doc);
+  c.on('error', () => {});
+};
+const servers = socks.map(() => createServer(handler));
+await Promise.all(servers.map((srv, i) => new Promise<void>((r) => srv.listen(socks[i], r))));
+
+const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
+const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
+
+function stat(pid: number): { ticks: number; rss: number; hwm: number } {
+  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { ticks: Number(f[11]) + Number(f[12]), rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+async function startIn(session: string, cmd: string): Promise<number> {
+  const pidFile = join(dir, `${session}.pid`);
+  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `echo $$ > ${pidFile}; exec ${cmd}`]);
+  for (let i = 0; i < 200; i++) {
+    try {
+      const pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (pid) return pid;
+    } catch {
+      /* not yet */
+    }
+    await sleep(10);
+  }
+  throw new Error(`${session} did not start`);
+}
+
+interface Proc {
+  first: number;
+  steady: number;
+  rss: number;
+  hwm: number;
+  screen: string;
+}
+
+async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc }> {
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}` };
+  // Started together; the order alternates between runs.
+  const order = k % 2 === 0 ? (['floor', 'mon'] as const) : (['mon', 'floor'] as const);
+  const cmds = { floor: `node ${floor} --interval 1000 ${socks.join(' ')}`, mon: `node ${bin} -f 1 ${socks.join(' ')}` };
+  const pids = { floor: 0, mon: 0 };
+  for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
+  try {
+    // Ticks at the start: the shell's exec of node happens right after the pid is written.
+    const t0 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    await sleep(firstS * 1000);
+    const t1 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    await sleep(Math.max(0, warmS - firstS) * 1000);
+    const t2 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    await sleep(steadyS * 1000);
+    const end = { floor: stat(pids.floor), mon: stat(pids.mon) };
+    const out = (n: 'floor' | 'mon'): Proc => ({
+      first: (t1[n] - t0[n]) / CLK_TCK,
+      steady: (end[n].ticks - t2[n]) / CLK_TCK,
+      rss: end[n].rss,
+      hwm: end[n].hwm,
+      screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
+    });
+    return { floor: out('floor'), mon: out('mon') };
+  } finally {
+    for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
+  }
+}
+
+const loadStart = loadavg();
+const results: { floor: Proc; mon: Proc }[] = [];
+try {
+  for (let k = 0; k < runs; k++) {
+    const r = await oneRun(k);
+    results.push(r);
+    console.log(
+      `run ${k + 1}: first ${firstS} s CPU floor ${r.floor.first.toFixed(2)} s, monitor ${r.mon.first.toFixed(2)} s (${(r.mon.first / r.floor.first).toFixed(2)}×); ` +
+        `steady ${steadyS} s floor ${r.floor.steady.toFixed(2)} s, monitor ${r.mon.steady.toFixed(2)} s (${(r.mon.steady / r.floor.steady).toFixed(2)}×); ` +
+        `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB`,
+    );
+  }
+} finally {
+  for (const srv of servers) srv.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const med = (xs: number[]): number => quantiles(xs).median;
+const mb = (b: number): string => (b / 1048576).toFixed(1);
+const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
+const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
+const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
+const screensOk = results.every((r) => (isFleet ? /TARGET/.test(r.mon.screen) : /WID/.test(r.mon.screen)) && /busy|idle/.test(r.floor.screen));
+const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
+const lines = [
+  isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
+  '',
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}\` (also \`npm run bench -- side\`)`,
+  '',
+  `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
+  `Shared with five other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
+  '',
+  isFleet
+    ? `Both in tmux ${COLS}x${ROWS}, started together, reading the same ${nTargets} unix sockets at 1 Hz (the fleet view: \`tsgitop S1 … S${nTargets}\`; the floor writes one line per target), each serving a **synthetic** uWSGI-shaped document`
+    : `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
+  `(bench/synth.ts) of ${workers} workers × ${threads} threads, ${(synthDocument(workers, threads, 1, rng(1)).length / 1024).toFixed(0)} KiB, one text per second served to both, counters advancing — not a real uWSGI`,
+  '(64 real workers were impractical on this shared machine in the time). The floor (bench/floor.ts): connect, read to EOF,',
+  isFleet ? '`JSON.parse` of each, one line per target after cursor-home. The monitor: `bin/tsgitop -f 1 S1 … SN` (the fleet view).' : '`JSON.parse`, one line per worker after cursor-home. The monitor: `bin/tsgitop -f 1 SOCKET`.',
+  `CPU = utime+stime (/proc/PID/stat, CLK_TCK ${CLK_TCK}). "first" = the first ${firstS} s from the process start (start-up included);`,
+  `"steady" = ${steadyS} s after ${warmS} s. Shorter windows than the issue's 60 s (time-boxed); three runs, medians of the per-run ratios.`,
+  '',
+  '| run | floor first | monitor first | ratio | floor steady | monitor steady | ratio | floor RSS (peak) | monitor RSS (peak) | Δ RSS |',
+  '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map(
+    (r, i) =>
+      `| ${i + 1} | ${r.floor.first.toFixed(2)} s | ${r.mon.first.toFixed(2)} s | ${(r.mon.first / r.floor.first).toFixed(2)}× | ${r.floor.steady.toFixed(2)} s | ${r.mon.steady.toFixed(2)} s | ${(r.mon.steady / r.floor.steady).toFixed(2)}× | ${mb(r.floor.rss)} MB (${mb(r.floor.hwm)}) | ${mb(r.mon.rss)} MB (${mb(r.mon.hwm)}) | ${mb(r.mon.rss - r.floor.rss)} MB |`,
+  ),
+  '',
+  `**Medians: first ${firstS} s ${firstRatio.toFixed(2)}× the floor, steady ${steadyRatio.toFixed(2)}× the floor** (target ≤ 2×: first ${firstRatio <= 2 ? 'met' : 'NOT met'}, steady ${steadyRatio <= 2 ? 'met' : 'NOT met'});`,
+  `**RSS: monitor − floor = ${mb(rssDelta)} MB** (target ≤ 10 MB: ${rssDelta <= 10 * 1048576 ? 'met' : 'NOT met'}).`,
+  '',
+  screensOk ? 'Both screens showed their tables at the end of every run.' : 'WARNING: a screen did not show its table at the end of a run.',
+  '',
+];
+const outFile = fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : 'side'}.md`, import.meta.url));
+writeFileSync(outFile, lines.join('\n'));
+console.log(lines.join('\n'));
+process.exit(screensOk ? 0 : 1);
