@@ -185,11 +185,14 @@ export class Diagnoser {
     return sorted;
   }
 
-  /** A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. */
-  stale(nowMs: number): Verdict | undefined {
-    if (this.#last === undefined) return undefined;
-    const age = (nowMs - this.#last) / 1000;
-    return age > this.opts.staleSeconds ? staleVerdict(nowMs - this.#last) : undefined;
+  /**
+   * A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. `lastMs`:
+   * when the last good read arrived on the caller's clock (the monitor's), default the last view's time.
+   */
+  stale(nowMs: number, lastMs: number | undefined = this.#last): Verdict | undefined {
+    if (lastMs === undefined) return undefined;
+    const age = (nowMs - lastMs) / 1000;
+    return age > this.opts.staleSeconds ? staleVerdict(nowMs - lastMs) : undefined;
   }
 
   #server(view: ServerView): Verdict[] {
