@@ -47,7 +47,7 @@ function alive(pid: number): boolean {
   }
 }
 
-for (const how of ['q', 'C-c'] as const) {
+for (const how of ['q', 'C-c', 'SIGTERM'] as const) {
   test(`demo --stack in tmux: nginx front line and gunicorn workers on screen; ${how} stops everything and restores the terminal`, async (t) => {
     const why = skipReason();
     if (why) return t.skip(why);
@@ -80,9 +80,16 @@ for (const how of ['q', 'C-c'] as const) {
     const st = (await import('node:fs')).statSync(join(dir, 'stats.sock'));
     assert.equal(st.mode & 0o777, 0o600);
 
-    tm.keys(how);
+    if (how === 'SIGTERM') {
+      // the demo's node process: the child of the pane's shell
+      const shell = Number(tm.display('#{pane_pid}'));
+      const kids = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      assert.equal(kids.length, 1, `one child of the pane's shell: ${kids.join(',')}`);
+      process.kill(kids[0]!, 'SIGTERM');
+    } else tm.keys(how);
     const stty = await tm.exited(30_000);
-    assert.match(stty, how === 'q' ? /^exit=0$/m : /^exit=130$/m);
+    // q and Ctrl-C (a key in the monitor) quit with 0; SIGTERM with 143
+    assert.match(stty, how === 'SIGTERM' ? /^exit=143$/m : /^exit=0$/m);
     assertTerminalRestored(tm, stty);
     // nothing it started is left (the pids seen, or any process naming its dir), and the dir is gone
     const gone = await until(() => procs.every((p) => !alive(p.pid)) && pidsUsing(dir!).length === 0, Date.now() + 5_000);
