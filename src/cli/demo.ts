@@ -32,17 +32,7 @@ export async function runDemoCli(opts: DemoCliOptions, io: CliIo): Promise<numbe
   try {
     if (!opts.monitor) {
       await write(io.stdout, `${demo.statsAddress}\n`);
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
-          process.off('SIGHUP', done);
-          resolve();
-        };
-        process.on('SIGINT', done);
-        process.on('SIGTERM', done);
-        process.on('SIGHUP', done);
-      });
+      await untilSignal();
       return 0;
     }
     const { parseAddress } = await import('../protocol/address.js');
@@ -105,17 +95,7 @@ async function runStackDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
     if (started.signal !== undefined) return SIGNAL_EXIT[started.signal] ?? 1;
     if (!opts.monitor) {
       await write(io.stdout, `${stack.statsAddress} --front ${stack.statusUrl}\n`);
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off('SIGINT', done);
-          process.off('SIGTERM', done);
-          process.off('SIGHUP', done);
-          resolve();
-        };
-        process.on('SIGINT', done);
-        process.on('SIGTERM', done);
-        process.on('SIGHUP', done);
-      });
+      await untilSignal();
       return 0;
     }
     const [{ parseAddress }, { parseFrontAddress }, { FrontReader }, { runMonitorCli }] = await Promise.all([
@@ -138,4 +118,19 @@ async function runStackDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
   } finally {
     await shielded(stack.stop());
   }
+}
+
+/** Resolves on the first SIGINT, SIGTERM or SIGHUP (--no-monitor: run until Ctrl-C). */
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      process.off('SIGHUP', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+    process.on('SIGHUP', done);
+  });
 }
