@@ -73,7 +73,7 @@ async function shielded<T>(work: Promise<T>): Promise<{ value: T; signal: NodeJS
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 /**
- * `tsgitop demo --stack`: nginx → gunicorn (stats module) → a Flask app under load, in the monitor
+ * `tsgitop demo --stack`: nginx → gunicorn (stats module) or uWSGI → a Flask app under load, in the monitor
  * with nginx's front line. Missing packages: one line naming them, exit 1.
  */
 async function runStackDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {

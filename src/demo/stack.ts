@@ -1,7 +1,8 @@
 /**
  * `tsgitop demo --stack`: the whole stack people deploy, on this machine, in a private temp dir —
  * a small Flask app served by gunicorn (sync workers, the shipped stats module on a unix socket
- * 0600), nginx on a free loopback port proxying to it with a stub_status location, and a loopback
+ * 0600) — or, without gunicorn, by uWSGI with the python3 plugin (its stats server, 0600, nginx's
+ * uwsgi_pass) —, nginx on a free loopback port proxying to it with a stub_status location, and a loopback
  * load generator through nginx. Every process is started in its own process group and stopped by
  * that id (SIGQUIT/SIGTERM, then SIGKILL); the temp dir is removed. A process 'exit' hook kills
  * whatever is left if the caller never reaches stop().
@@ -18,9 +19,15 @@ import { LoadGenerator } from './load.js';
 export const STACK_PACKAGES = { gunicorn: 'gunicorn', flask: 'python3-flask', nginx: 'nginx-light' } as const;
 
 export interface StackTools {
-  gunicorn: string;
+  /** The app server: gunicorn (preferred) or uWSGI with the python3 plugin. */
+  server: 'gunicorn' | 'uwsgi';
+  /** Its executable. */
+  bin: string;
   nginx: string;
 }
+
+/** Where Debian installs uWSGI's plugins. */
+const UWSGI_PYTHON3 = '/usr/lib/uwsgi/plugins/python3_plugin.so';
 
 /** An executable named `name` in PATH (nginx also in /usr/sbin and /sbin, which a user's PATH often lacks). */
 function which(name: string, env: NodeJS.ProcessEnv, extra: string[] = []): string | undefined {
@@ -55,12 +62,19 @@ function interpreter(script: string): string | undefined {
  */
 export function findStackTools(env: NodeJS.ProcessEnv = process.env): { ok: true; tools: StackTools } | { ok: false; missing: string[] } {
   const missing: string[] = [];
+  const imports = (py: string): boolean => {
+    const r = spawnSync(py, ['-c', 'import flask'], { env, stdio: 'ignore', timeout: 20_000 });
+    return !r.error && r.status === 0;
+  };
+  let server: Pick<StackTools, 'server' | 'bin'> | undefined;
   const gunicorn = which('gunicorn', env);
-  if (gunicorn === undefined) missing.push(STACK_PACKAGES.gunicorn, STACK_PACKAGES.flask);
+  if (gunicorn !== undefined && imports(interpreter(gunicorn) ?? 'python3')) server = { server: 'gunicorn', bin: gunicorn };
   else {
-    const py = interpreter(gunicorn) ?? 'python3';
-    const r = spawnSync(py, ['-c', 'import flask, gunicorn'], { env, stdio: 'ignore', timeout: 20_000 });
-    if (r.error || r.status !== 0) missing.push(STACK_PACKAGES.flask);
+    // uWSGI's python3 plugin embeds the system python
+    const uwsgi = which('uwsgi', env);
+    if (uwsgi !== undefined && existsSync(UWSGI_PYTHON3) && imports('/usr/bin/python3')) server = { server: 'uwsgi', bin: uwsgi };
+    else if (gunicorn === undefined) missing.push(STACK_PACKAGES.gunicorn, STACK_PACKAGES.flask);
+    else missing.push(STACK_PACKAGES.flask);
   }
   const nginx = which('nginx', env, ['/usr/sbin', '/sbin']);
   if (nginx === undefined) missing.push(STACK_PACKAGES.nginx);
@@ -68,7 +82,7 @@ export function findStackTools(env: NodeJS.ProcessEnv = process.env): { ok: true
     const r = spawnSync(nginx, ['-V'], { encoding: 'utf8', timeout: 10_000 });
     if (r.error || !/with-http_stub_status_module/.test(`${r.stderr}${r.stdout}`)) missing.push(STACK_PACKAGES.nginx);
   }
-  return missing.length > 0 || gunicorn === undefined || nginx === undefined ? { ok: false, missing } : { ok: true, tools: { gunicorn, nginx } };
+  return missing.length > 0 || server === undefined || nginx === undefined ? { ok: false, missing } : { ok: true, tools: { ...server, nginx } };
 }
 
 /** The demo's Flask app: the same routes as the Node demo (and the load generator's). */
@@ -114,7 +128,30 @@ def large():
     return 'x' * (64 * 1024)
 `;
 
-function nginxConf(dir: string, port: number, upstream: number): string {
+/** The uwsgi_params Debian's nginx ships (the request vars uWSGI needs). */
+const UWSGI_PARAMS = ['QUERY_STRING $query_string', 'REQUEST_METHOD $request_method', 'CONTENT_TYPE $content_type', 'CONTENT_LENGTH $content_length', 'REQUEST_URI $request_uri', 'PATH_INFO $document_uri', 'DOCUMENT_ROOT $document_root', 'SERVER_PROTOCOL $server_protocol', 'REQUEST_SCHEME $scheme', 'REMOTE_ADDR $remote_addr', 'REMOTE_PORT $remote_port', 'SERVER_PORT $server_port', 'SERVER_NAME $server_name', 'HTTP_HOST $host']
+  .map((p) => `            uwsgi_param ${p};`)
+  .join('\n');
+
+function appLocation(server: StackTools['server'], upstream: number): string {
+  if (server === 'uwsgi') {
+    return `location / {
+${UWSGI_PARAMS}
+            uwsgi_pass 127.0.0.1:${upstream};
+        }`;
+  }
+  return `location / {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_redirect off;
+            proxy_pass http://app;
+        }`;
+}
+
+function nginxConf(dir: string, port: number, upstream: number, server: StackTools['server']): string {
   return `worker_processes 1;
 error_log ${dir}/nginx-error.log warn;
 events { worker_connections 256; }
@@ -134,15 +171,7 @@ http {
             allow 127.0.0.1;
             deny all;
         }
-        location / {
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_redirect off;
-            proxy_pass http://app;
-        }
+        ${appLocation(server, upstream)}
     }
 }
 `;
@@ -208,7 +237,7 @@ interface Child {
 
 export interface Stack {
   dir: string;
-  /** gunicorn's stats socket (0600). */
+  /** The app server's stats socket (0600). */
   statsAddress: string;
   /** nginx's stub_status URL. */
   statusUrl: string;
@@ -220,7 +249,7 @@ export interface Stack {
 
 export interface StackOptions {
   tools: StackTools;
-  /** gunicorn sync workers (default 4). */
+  /** gunicorn sync workers or uWSGI processes (default 4). */
   workers?: number;
   /** Load lanes through nginx (default 6). */
   concurrency?: number;
@@ -288,29 +317,46 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   try {
     writeFileSync(join(dir, 'demo_app.py'), APP_PY, { mode: 0o600 });
     const statsAddress = join(dir, 'stats.sock');
-    const glog = join(dir, 'gunicorn.log');
     const workers = o.workers ?? 4;
-    const g = start(
-      'gunicorn',
-      o.tools.gunicorn,
-      ['-c', gunicornModulePath(), '--chdir', dir, '-b', '127.0.0.1:0', '-w', String(workers), '--graceful-timeout', '2', '--timeout', '30', '--error-logfile', glog, '--env', `TSGITOP_STATS=${statsAddress}`, '--env', 'TSGITOP_STATS_PATHS=1', 'demo_app:app'],
-      'SIGQUIT',
-    );
     let upstream = 0;
-    const listening = (): boolean => {
-      let text = '';
-      try {
-        text = readFileSync(glog, 'utf8');
-      } catch {
-        return false;
+    if (o.tools.server === 'gunicorn') {
+      const glog = join(dir, 'gunicorn.log');
+      const g = start(
+        'gunicorn',
+        o.tools.bin,
+        ['-c', gunicornModulePath(), '--chdir', dir, '-b', '127.0.0.1:0', '-w', String(workers), '--graceful-timeout', '2', '--timeout', '30', '--error-logfile', glog, '--env', `TSGITOP_STATS=${statsAddress}`, '--env', 'TSGITOP_STATS_PATHS=1', 'demo_app:app'],
+        'SIGQUIT',
+      );
+      const listening = (): boolean => {
+        let text = '';
+        try {
+          text = readFileSync(glog, 'utf8');
+        } catch {
+          return false;
+        }
+        const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
+        if (m) upstream = Number(m[1]);
+        return upstream > 0 && existsSync(statsAddress);
+      };
+      if (!(await until(() => g.exited() || listening(), 30_000)) || g.exited()) throw new Error(`gunicorn did not start: ${tail(glog) || 'no log'}`);
+    } else {
+      const ulog = join(dir, 'uwsgi.log');
+      upstream = await freePort();
+      // SIGINT: uWSGI 2.0's immediate shutdown (SIGTERM would reload it); umask 077: the stats socket is owner-only from the start
+      const u = start(
+        'uwsgi',
+        o.tools.bin,
+        ['--plugin', 'python3', '--master', '--processes', String(workers), '--socket', `127.0.0.1:${upstream}`, '--stats', statsAddress, '--umask', '077', '--chdir', dir, '--module', 'demo_app:app', '--need-app', '--memory-report', '--disable-logging', '--harakiri', '30', '--logto', ulog],
+        'SIGINT',
+      );
+      if (!(await until(async () => u.exited() || (existsSync(statsAddress) && (await accepts(upstream))), 30_000)) || u.exited()) {
+        throw new Error(`uWSGI did not start: ${tail(ulog) || 'no log'}`);
       }
-      const m = /Listening at: http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
-      if (m) upstream = Number(m[1]);
-      return upstream > 0 && existsSync(statsAddress);
-    };
-    if (!(await until(() => g.exited() || listening(), 30_000)) || g.exited()) throw new Error(`gunicorn did not start: ${tail(glog) || 'no log'}`);
+      // umask 077 left it 0700 (owner only): make it the 0600 of every file we write
+      chmodSync(statsAddress, 0o600);
+    }
     const nginxPort = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, upstream), { mode: 0o600 });
+    writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, upstream, o.tools.server), { mode: 0o600 });
     if (process.getuid?.() === 0) chmodSync(join(dir, 'nginx.conf'), 0o644);
     const n = start('nginx', o.tools.nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], 'SIGTERM');
     if (!(await until(async () => n.exited() || (await accepts(nginxPort)), 15_000)) || n.exited()) {

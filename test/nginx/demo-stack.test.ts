@@ -11,9 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, assertOneLineError, runCli } from '../cli/run-cli.js';
 import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
-import { until } from '../helpers/uwsgi.js';
+import { until, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { GUNICORN, pythonAvailable } from '../gunicorn/helpers.js';
 import { nginxAvailable } from './helpers.js';
+
+const UWSGI_BIN = '/usr/bin/uwsgi';
+
+function uwsgiSkip(): string | undefined {
+  const u = uwsgiAvailable();
+  if (!u.ok) return u.reason;
+  return existsSync(UWSGI_BIN) ? undefined : `${UWSGI_BIN} missing (apt-get install uwsgi-core)`;
+}
 
 function skipReason(): string | undefined {
   const n = nginxAvailable();
@@ -47,11 +55,26 @@ function alive(pid: number): boolean {
   }
 }
 
-for (const how of ['q', 'C-c', 'SIGTERM'] as const) {
-  test(`demo --stack in tmux: nginx front line and gunicorn workers on screen; ${how} stops everything and restores the terminal`, async (t) => {
-    const why = skipReason();
+const CASES = [
+  { server: 'gunicorn', how: 'q' },
+  { server: 'gunicorn', how: 'C-c' },
+  { server: 'gunicorn', how: 'SIGTERM' },
+  { server: 'uWSGI', how: 'q' },
+] as const;
+
+for (const { server, how } of CASES) {
+  test(`demo --stack in tmux: nginx front line and ${server} workers on screen; ${how} stops everything and restores the terminal`, async (t) => {
+    const why = skipReason() ?? (server === 'uWSGI' ? uwsgiSkip() : undefined);
     if (why) return t.skip(why);
-    const tm = TmuxSession.start(t, `node ${BIN} demo --stack --no-color`, { name: 'stack', cols: 140, rows: 35 });
+    let command = `node ${BIN} demo --stack --no-color`;
+    if (server === 'uWSGI') {
+      // without gunicorn in PATH, the stack runs uWSGI (python3 plugin) behind nginx's uwsgi_pass
+      const bin = mkdtempSync(join(tmpdir(), 'tsgitop-upath-'));
+      t.after(() => rmSync(bin, { recursive: true, force: true }));
+      symlinkSync(UWSGI_BIN, join(bin, 'uwsgi'));
+      command = `PATH=${bin} ${process.execPath} ${BIN} demo --stack --no-color`;
+    }
+    const tm = TmuxSession.start(t, command, { name: 'stack', cols: 140, rows: 35 });
     let dir: string | undefined;
     t.after(() => {
       // last resort if an assertion failed before the demo stopped
@@ -59,8 +82,8 @@ for (const how of ['q', 'C-c', 'SIGTERM'] as const) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
     const screen = await tm.waitScreen(
-      (s) => /nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [1-9][\d.]* req\/s {2}busy \d\/4/.test(s) && /cwd (\/\S*tsgitop-stack-\S+)/.test(s),
-      'the nginx front line beside 4 gunicorn workers with traffic',
+      (s) => new RegExp(`nginx [\\d.]+ req/s {2}conns \\d+ \\(w \\d+\\) {2}→ {2}${server} [1-9][\\d.]* req/s {2}busy \\d/4`).test(s) && /cwd (\/\S*tsgitop-stack-\S+)/.test(s),
+      `the nginx front line beside 4 ${server} workers with traffic`,
       45_000,
     );
     if (process.env.SHOW_SCREEN) console.log(screen);
@@ -75,7 +98,8 @@ for (const how of ['q', 'C-c', 'SIGTERM'] as const) {
     assert.equal(rows.length, 4, screen);
     const procs = pidsUsing(dir);
     assert.ok(procs.some((p) => /nginx/.test(p.cmd)), `an nginx of the stack runs: ${JSON.stringify(procs)}`);
-    assert.ok(procs.filter((p) => /gunicorn/.test(p.cmd)).length >= 5, `gunicorn master + 4 workers run: ${JSON.stringify(procs)}`);
+    const re = server === 'uWSGI' ? /uwsgi/ : /gunicorn/;
+    assert.ok(procs.filter((p) => re.test(p.cmd)).length >= 5, `${server} master + 4 workers run: ${JSON.stringify(procs)}`);
     // the stats socket is the owner's only
     const st = (await import('node:fs')).statSync(join(dir, 'stats.sock'));
     assert.equal(st.mode & 0o777, 0o600);
