@@ -1,0 +1,122 @@
+/**
+ * `tsgitop demo --stack` as a person runs it: in tmux, it starts nginx-light → gunicorn (stats
+ * module) → a Flask app under load in a private temp dir and opens the monitor with the nginx front
+ * line; q stops everything it started (no nginx, gunicorn or python process of its dir is left, the
+ * dir is gone) and the terminal is restored. Without the packages: one line naming them, exit 1.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, assertOneLineError, runCli } from '../cli/run-cli.js';
+import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
+import { until } from '../helpers/uwsgi.js';
+import { GUNICORN, pythonAvailable } from '../gunicorn/helpers.js';
+import { nginxAvailable } from './helpers.js';
+
+function skipReason(): string | undefined {
+  const n = nginxAvailable();
+  if (!n.ok) return n.reason;
+  const g = pythonAvailable('flask');
+  if (!g.ok) return g.reason;
+  return tmuxAvailable();
+}
+
+/** Pids whose command line mentions `dir` (gunicorn: --chdir DIR; its workers; nginx: -p DIR). */
+function pidsUsing(dir: string): Array<{ pid: number; cmd: string }> {
+  const out: Array<{ pid: number; cmd: string }> = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) out.push({ pid: Number(e), cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\S+ \S+ Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
+  } catch {
+    return false;
+  }
+}
+
+for (const how of ['q', 'C-c', 'SIGTERM'] as const) {
+  test(`demo --stack in tmux: nginx front line and gunicorn workers on screen; ${how} stops everything and restores the terminal`, async (t) => {
+    const why = skipReason();
+    if (why) return t.skip(why);
+    const tm = TmuxSession.start(t, `node ${BIN} demo --stack --no-color`, { name: 'stack', cols: 140, rows: 35 });
+    let dir: string | undefined;
+    t.after(() => {
+      // last resort if an assertion failed before the demo stopped
+      if (dir) for (const p of pidsUsing(dir)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+    const screen = await tm.waitScreen(
+      (s) => /nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [1-9][\d.]* req\/s {2}busy \d\/4/.test(s) && /cwd (\/\S*tsgitop-stack-\S+)/.test(s),
+      'the nginx front line beside 4 gunicorn workers with traffic',
+      45_000,
+    );
+    if (process.env.SHOW_SCREEN) console.log(screen);
+    dir = /cwd (\/\S*tsgitop-stack-\S+)/.exec(screen)![1]!;
+    assert.ok(existsSync(dir), `the stack's temp dir ${dir} exists while it runs`);
+    const lines = screen.split('\n');
+    const at = lines.findIndex((l) => /^\s*nginx [\d.]+ req\/s/.test(l));
+    assert.ok(at >= 0 && at < 3, `the front line is at the top:\n${screen}`);
+    assert.match(screen, /workers 4 /, 'the header counts 4 gunicorn workers');
+    // the table: one row per worker with a pid
+    const rows = lines.filter((l) => /^\s+[1-4]\s+[\d.]+\s+\d+\s+\d+/.test(l));
+    assert.equal(rows.length, 4, screen);
+    const procs = pidsUsing(dir);
+    assert.ok(procs.some((p) => /nginx/.test(p.cmd)), `an nginx of the stack runs: ${JSON.stringify(procs)}`);
+    assert.ok(procs.filter((p) => /gunicorn/.test(p.cmd)).length >= 5, `gunicorn master + 4 workers run: ${JSON.stringify(procs)}`);
+    // the stats socket is the owner's only
+    const st = (await import('node:fs')).statSync(join(dir, 'stats.sock'));
+    assert.equal(st.mode & 0o777, 0o600);
+
+    if (how === 'SIGTERM') {
+      // the demo's node process: the child of the pane's shell
+      const shell = Number(tm.display('#{pane_pid}'));
+      const kids = readFileSync(`/proc/${shell}/task/${shell}/children`, 'utf8').trim().split(/\s+/).map(Number);
+      assert.equal(kids.length, 1, `one child of the pane's shell: ${kids.join(',')}`);
+      process.kill(kids[0]!, 'SIGTERM');
+    } else tm.keys(how);
+    const stty = await tm.exited(30_000);
+    // q and Ctrl-C (a key in the monitor) quit with 0; SIGTERM with 143
+    assert.match(stty, how === 'SIGTERM' ? /^exit=143$/m : /^exit=0$/m);
+    assertTerminalRestored(tm, stty);
+    // nothing it started is left (the pids seen, or any process naming its dir), and the dir is gone
+    const gone = await until(() => procs.every((p) => !alive(p.pid)) && pidsUsing(dir!).length === 0, Date.now() + 5_000);
+    assert.ok(gone, `left: ${JSON.stringify(pidsUsing(dir).concat(procs.filter((p) => alive(p.pid))))}`);
+    assert.equal(existsSync(dir), false, `${dir} removed`);
+  });
+}
+
+test('demo --stack without the packages: one line naming the Debian packages, exit 1', async (t) => {
+  // A PATH with nothing in it: no gunicorn (nginx may still be found in /usr/sbin).
+  const empty = mkdtempSync(join(tmpdir(), 'tsgitop-nopath-'));
+  t.after(() => rmSync(empty, { recursive: true, force: true }));
+  const r = await runCli(['demo', '--stack'], { env: { PATH: empty } });
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLineError(r.stderr);
+  assert.match(r.stderr, /^tsgitop: demo --stack needs nginx \(with stub_status\), gunicorn and Flask: apt-get install gunicorn python3-flask( nginx-light)?\n$/);
+  assert.equal(r.stdout.length, 0);
+
+  // gunicorn and Flask there, but an "nginx" without stub_status first in PATH: only nginx-light is named.
+  const g = pythonAvailable('flask');
+  if (!g.ok || !existsSync(GUNICORN)) return t.skip(g.ok ? 'gunicorn not installed (apt-get install gunicorn)' : g.reason);
+  const fake = mkdtempSync(join(tmpdir(), 'tsgitop-fakepath-'));
+  t.after(() => rmSync(fake, { recursive: true, force: true }));
+  symlinkSync(GUNICORN, join(fake, 'gunicorn'));
+  writeFileSync(join(fake, 'nginx'), '#!/bin/sh\necho "nginx version: fake" >&2\nexit 0\n', { mode: 0o755 });
+  const r2 = await runCli(['demo', '--stack'], { env: { PATH: fake } });
+  assert.equal(r2.code, 1, r2.stderr);
+  assertOneLineError(r2.stderr);
+  assert.match(r2.stderr, /apt-get install nginx-light\n$/);
+});
