@@ -5,6 +5,7 @@
  * dir is gone) and the terminal is restored. Without the packages: one line naming them, exit 1.
  */
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ function skipReason(): string | undefined {
   return tmuxAvailable();
 }
 
-/** Pids whose command line mentions `dir` (gunicorn: --chdir DIR; its workers; nginx: -p DIR). */
+/** Pids whose command line mentions `dir` (gunicorn: --chdir DIR; its workers; nginx: -p DIR), and their children. */
 function pidsUsing(dir: string): Array<{ pid: number; cmd: string }> {
   const out: Array<{ pid: number; cmd: string }> = [];
   for (const e of readdirSync('/proc')) {
@@ -39,6 +40,16 @@ function pidsUsing(dir: string): Array<{ pid: number; cmd: string }> {
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (cmd.includes(dir)) out.push({ pid: Number(e), cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  // and their children (nginx's worker process names no dir)
+  for (const p of [...out]) {
+    try {
+      for (const c of readFileSync(`/proc/${p.pid}/task/${p.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)) {
+        if (!out.some((o) => o.pid === c)) out.push({ pid: c, cmd: readFileSync(`/proc/${c}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+      }
     } catch {
       /* gone */
     }
@@ -97,7 +108,7 @@ for (const { server, how } of CASES) {
     const rows = lines.filter((l) => /^\s+[1-4]\s+[\d.]+\s+\d+\s+\d+/.test(l));
     assert.equal(rows.length, 4, screen);
     const procs = pidsUsing(dir);
-    assert.ok(procs.some((p) => /nginx/.test(p.cmd)), `an nginx of the stack runs: ${JSON.stringify(procs)}`);
+    assert.ok(procs.some((p) => /nginx: master/.test(p.cmd)) && procs.some((p) => /nginx: worker/.test(p.cmd)), `nginx master and worker of the stack run: ${JSON.stringify(procs)}`);
     const re = server === 'uWSGI' ? /uwsgi/ : /gunicorn/;
     assert.ok(procs.filter((p) => re.test(p.cmd)).length >= 5, `${server} master + 4 workers run: ${JSON.stringify(procs)}`);
     // the stats socket is the owner's only
@@ -143,4 +154,48 @@ test('demo --stack without the packages: one line naming the Debian packages, ex
   assert.equal(r2.code, 1, r2.stderr);
   assertOneLineError(r2.stderr);
   assert.match(r2.stderr, /apt-get install nginx-light\n$/);
+});
+
+test('demo --stack --no-monitor prints the stats address and --front URL, serves until SIGINT, then leaves nothing', async (t) => {
+  const why = skipReason();
+  if (why) return t.skip(why);
+  const child = spawn(process.execPath, [BIN, 'demo', '--stack', '--no-monitor'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  t.after(() => child.kill('SIGKILL'));
+  assert.ok(await until(() => out.includes('\n') || child.exitCode !== null, Date.now() + 45_000), `no address printed; stderr: ${err}`);
+  const m = /^(\/\S*tsgitop-stack-[^/\s]+)\/stats\.sock --front (http:\/\/127\.0\.0\.1:\d+\/nginx_status)\n$/.exec(out);
+  assert.ok(m, `stdout: ${JSON.stringify(out)} stderr: ${err}`);
+  const dir = m[1]!;
+  // the address and URL are real: tsgitop reads them, the front line counts the load through nginx
+  const r = await runCli(['-b', '-n', '2', '-f', '0.5', '--width', '160', '--front', m[2]!, `${dir}/stats.sock`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout.toString(), /^nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [1-9][\d.]* req\/s {2}busy \d\/4/m);
+  const procs = pidsUsing(dir);
+  assert.ok(procs.length >= 7, JSON.stringify(procs));
+  child.kill('SIGINT');
+  assert.equal(await closed, 0, err);
+  assert.deepEqual(procs.filter((p) => alive(p.pid)), []);
+  assert.equal(existsSync(dir), false);
+});
+
+test('demo --stack when nginx fails to start: one line saying so, exit 1, gunicorn stopped and the dir removed', async (t) => {
+  const g = pythonAvailable('flask');
+  if (!g.ok || !existsSync(GUNICORN)) return t.skip(g.ok ? 'gunicorn not installed (apt-get install gunicorn)' : g.reason);
+  const fake = mkdtempSync(join(tmpdir(), 'tsgitop-fakepath-'));
+  t.after(() => rmSync(fake, { recursive: true, force: true }));
+  symlinkSync(GUNICORN, join(fake, 'gunicorn'));
+  // an "nginx" that has stub_status but cannot start
+  writeFileSync(join(fake, 'nginx'), '#!/bin/sh\nif [ "$1" = -V ]; then echo "configure arguments: --with-http_stub_status_module" >&2; exit 0; fi\necho "nginx: [emerg] refused by the test" >&2\nexit 1\n', { mode: 0o755 });
+  const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('tsgitop-stack-')));
+  const r = await runCli(['demo', '--stack'], { env: { PATH: fake }, timeoutMs: 60_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assertOneLineError(r.stderr);
+  assert.match(r.stderr, /^tsgitop: the stack demo could not start: nginx did not start/);
+  const left = readdirSync(tmpdir()).filter((n) => n.startsWith('tsgitop-stack-') && !before.has(n));
+  assert.deepEqual(left, [], 'no temp dir of the stack is left');
+  for (const n of left) rmSync(join(tmpdir(), n), { recursive: true, force: true });
 });
