@@ -165,17 +165,26 @@ test('demo --stack --no-monitor prints the stats address and --front URL, serves
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  t.after(() => child.kill('SIGKILL'));
+  let dir: string | undefined;
+  t.after(async () => {
+    // an assertion failed first: stop the demo as a user would (it stops its stack), then by force
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      if (!(await until(() => child.exitCode !== null || child.signalCode !== null, Date.now() + 15_000))) child.kill('SIGKILL');
+    }
+    if (dir) for (const p of pidsUsing(dir)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
   assert.ok(await until(() => out.includes('\n') || child.exitCode !== null, Date.now() + 45_000), `no address printed; stderr: ${err}`);
   const m = /^(\/\S*tsgitop-stack-[^/\s]+)\/stats\.sock --front (http:\/\/127\.0\.0\.1:\d+\/nginx_status)\n$/.exec(out);
   assert.ok(m, `stdout: ${JSON.stringify(out)} stderr: ${err}`);
-  const dir = m[1]!;
+  dir = m[1]!;
   // the address and URL are real: tsgitop reads them, the front line counts the load through nginx
   const r = await runCli(['-b', '-n', '2', '-f', '0.5', '--width', '160', '--front', m[2]!, `${dir}/stats.sock`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout.toString(), /^nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [1-9][\d.]* req\/s {2}busy \d\/4/m);
   const procs = pidsUsing(dir);
-  assert.ok(procs.length >= 7, JSON.stringify(procs));
+  assert.ok(procs.length >= 7, `gunicorn master + 4 workers, nginx master + worker: ${JSON.stringify(procs)}`);
   child.kill('SIGINT');
   assert.equal(await closed, 0, err);
   assert.deepEqual(procs.filter((p) => alive(p.pid)), []);
