@@ -35,18 +35,7 @@ export async function runDemoCli(opts: DemoCliOptions, io: CliIo): Promise<numbe
       await untilSignal();
       return 0;
     }
-    const { parseAddress } = await import('../protocol/address.js');
-    const { runMonitorCli } = await import('./monitor.js');
-    const { hostname } = await import('node:os');
-    const code = await runMonitorCli(parseAddress(demo.statsAddress), {
-      intervalMs: opts.intervalMs,
-      timeoutMs: 5000,
-      maxBytes: 64 * 1024 * 1024,
-      color: opts.color,
-      sort: undefined,
-      reverse: false,
-      node: hostname(),
-    });
+    const code = await monitorDemo(demo.statsAddress, opts);
     // A signal that ended the monitor still ends the demo cleanly: the
     // exit code is the monitor's (130 for SIGINT, 143 for SIGTERM…), and q is 0.
     return code;
@@ -98,23 +87,8 @@ async function runStackDemo(opts: DemoCliOptions, io: CliIo): Promise<number> {
       await untilSignal();
       return 0;
     }
-    const [{ parseAddress }, { parseFrontAddress }, { FrontReader }, { runMonitorCli }] = await Promise.all([
-      import('../protocol/address.js'),
-      import('../protocol/nginx.js'),
-      import('./front.js'),
-      import('./monitor.js'),
-    ]);
-    const { hostname } = await import('node:os');
-    return await runMonitorCli(parseAddress(stack.statsAddress), {
-      intervalMs: opts.intervalMs,
-      timeoutMs: 5000,
-      maxBytes: 64 * 1024 * 1024,
-      color: opts.color,
-      sort: undefined,
-      reverse: false,
-      node: hostname(),
-      front: new FrontReader(parseFrontAddress(stack.statusUrl), { timeoutMs: 2000 }),
-    });
+    const [{ parseFrontAddress }, { FrontReader }] = await Promise.all([import('../protocol/nginx.js'), import('./front.js')]);
+    return await monitorDemo(stack.statsAddress, opts, new FrontReader(parseFrontAddress(stack.statusUrl), { timeoutMs: 2000 }));
   } finally {
     await shielded(stack.stop());
   }
@@ -132,5 +106,20 @@ function untilSignal(): Promise<void> {
     process.on('SIGINT', done);
     process.on('SIGTERM', done);
     process.on('SIGHUP', done);
+  });
+}
+
+/** The live monitor on a demo's stats address (and its nginx front); its exit code. */
+async function monitorDemo(address: string, opts: DemoCliOptions, front?: import('./front.js').FrontReader): Promise<number> {
+  const [{ parseAddress }, { runMonitorCli }, { hostname }] = await Promise.all([import('../protocol/address.js'), import('./monitor.js'), import('node:os')]);
+  return runMonitorCli(parseAddress(address), {
+    intervalMs: opts.intervalMs,
+    timeoutMs: 5000,
+    maxBytes: 64 * 1024 * 1024,
+    color: opts.color,
+    sort: undefined,
+    reverse: false,
+    node: hostname(),
+    front,
   });
 }

@@ -227,6 +227,12 @@ function tail(file: string): string {
   }
 }
 
+/** sh -c WATCHDOG name PARENT_PID DIR: once PARENT_PID is gone, SIGKILL the groups of DIR/.pgids, remove DIR. */
+const WATCHDOG = `p=$1; d=$2
+while kill -0 "$p" 2>/dev/null; do sleep 1; done
+for g in $(cat "$d/.pgids" 2>/dev/null); do kill -KILL -"$g" 2>/dev/null; done
+rm -rf "$d"`;
+
 interface Child {
   pgid: number;
   name: string;
@@ -269,6 +275,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   let load: LoadGenerator | undefined;
   let stopping: Promise<void> | undefined;
   const killAll = (): void => {
+    stopWatchdog();
     for (const c of children) {
       try {
         process.kill(-c.pgid, 'SIGKILL');
@@ -279,8 +286,22 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', killAll);
+  // If this process dies without running its exit hook (SIGKILL, OOM), a watchdog kills the process
+  // groups listed in DIR/.pgids and removes DIR; stop() ends the watchdog first.
+  const watchdog = spawn('/bin/sh', ['-c', WATCHDOG, 'tsgitop-stack-watchdog', String(process.pid), dir], { detached: true, stdio: 'ignore' });
+  watchdog.once('error', () => undefined);
+  watchdog.unref();
+  const stopWatchdog = (): void => {
+    if (watchdog.pid === undefined) return;
+    try {
+      process.kill(-watchdog.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
+      stopWatchdog();
       await load?.stop();
       for (const c of [...children].reverse()) {
         if (!c.exited() || groupAlive(c.pgid)) {
@@ -312,6 +333,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     if (p.pid === undefined) throw new Error(`${name} could not be started (${cmd})`);
     const c: Child = { pgid: p.pid, name, exited: () => exited, signal };
     children.push(c);
+    writeFileSync(join(dir, '.pgids'), `${children.map((x) => x.pgid).join(' ')}\n`, { mode: 0o600 });
     return c;
   };
   try {

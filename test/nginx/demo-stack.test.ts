@@ -208,3 +208,27 @@ test('demo --stack when nginx fails to start: one line saying so, exit 1, gunico
   assert.deepEqual(left, [], 'no temp dir of the stack is left');
   for (const n of left) rmSync(join(tmpdir(), n), { recursive: true, force: true });
 });
+
+test('demo --stack killed with SIGKILL: its watchdog stops nginx and gunicorn and removes the dir', async (t) => {
+  const why = skipReason();
+  if (why) return t.skip(why);
+  const child = spawn(process.execPath, [BIN, 'demo', '--stack', '--no-monitor'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.resume();
+  let dir: string | undefined;
+  t.after(() => {
+    child.kill('SIGKILL');
+    if (dir) for (const p of pidsUsing(dir)) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  assert.ok(await until(() => out.includes('\n') || child.exitCode !== null, Date.now() + 45_000), 'no address printed');
+  dir = /^(\/\S*tsgitop-stack-[^/\s]+)\/stats\.sock /.exec(out)![1]!;
+  const procs = pidsUsing(dir);
+  assert.ok(procs.some((p) => /watchdog/.test(p.cmd)), `a watchdog runs: ${JSON.stringify(procs)}`);
+  assert.ok(procs.filter((p) => !/watchdog|sleep/.test(p.cmd)).length >= 7, JSON.stringify(procs));
+  child.kill('SIGKILL');
+  // the watchdog polls once a second
+  const gone = await until(() => procs.every((p) => !alive(p.pid)) && pidsUsing(dir!).length === 0 && !existsSync(dir!), Date.now() + 10_000);
+  assert.ok(gone, `left: ${JSON.stringify(procs.filter((p) => alive(p.pid)))} dir exists: ${existsSync(dir)}`);
+});
