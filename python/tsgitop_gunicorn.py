@@ -6,13 +6,8 @@
 The master serves a uWSGI 2.0.21 master's stats document: one worker entry per gunicorn worker, one
 core per thread (gthread) or greenlet slot (gevent). Counters live in shared memory the master maps
 before it forks: a killed worker loses nothing and a read never waits on a worker.
-Environment (gunicorn's --env, or the master's):
-  TSGITOP_STATS        /path/stats.sock (mode 0600), 127.0.0.1:PORT, or http://127.0.0.1:PORT (loopback
-                       Host names only). Unset: no stats server, the hooks do nothing.
-  TSGITOP_STATS_PATHS  1: in-flight cores show method and path (never the query, headers or body).
-  TSGITOP_MAX_CORES    most cores per worker for gevent/eventlet (default 64).
-From your own config: `from tsgitop_gunicorn import *`; if you define one of these hooks too, call
-ours from yours.
+Settings (TSGITOP_STATS, TSGITOP_STATS_PATHS, TSGITOP_MAX_CORES) and use from your own config file:
+README.md, "Deploying behind nginx".
 """
 import ctypes
 import json
@@ -47,9 +42,8 @@ class _Slot(ctypes.Structure):
 _st = sys.modules.get('_tsgitop_gunicorn_state')
 if _st is None:
     _st = sys.modules['_tsgitop_gunicorn_state'] = types.ModuleType('_tsgitop_gunicorn_state')
-    # shm, slots, cores: the shared counters and their views (one _Slot and its _Cores per worker slot);
-    # master only: held (slots of live workers), slot_gen (the reload generation of each slot's last
-    # worker), server (the Arbiter), sock and thread (the stats server); w: a worker's own context.
+    # shm/slots/cores: the shared counters; held, slot_gen (reload generation), server, sock, thread:
+    # master only; w: a worker's own context.
     _st.__dict__.update(shm=None, slots=[], cores=[], held=set(), slot_gen=[], generation=0, server=None,
                         sock=None, thread=None, mode='raw', paths=False, w=None)
 
@@ -119,9 +113,7 @@ def pre_fork(server, worker):
     s = _st.slots[i]
     if _st.slot_gen[i] != _st.generation:  # a slot of a worker from before a reload: start afresh
         _st.slot_gen[i] = _st.generation
-        ctypes.memset(ctypes.addressof(s), 0, ctypes.sizeof(s))
-        for c in _st.cores[i]:
-            ctypes.memset(ctypes.addressof(c), 0, ctypes.sizeof(c))
+        ctypes.memset(ctypes.addressof(s), 0, ctypes.sizeof(s) + len(_st.cores[i]) * ctypes.sizeof(_Core))
     s.respawn_count += 1
     s.last_spawn = int(time.time())
     s.delta_requests = s.aborted = s.pid = 0
@@ -156,16 +148,6 @@ def on_exit(server):
         pass
 
 
-class _Worker(object):
-    def __init__(self, i):
-        self.slot = _st.slots[i]
-        self.cores = _st.cores[i]
-        self.free = list(range(len(self.cores) - 1, -1, -1))  # pop() takes core 0 first
-        self.lock = threading.Lock()
-        self.paths = _st.paths
-        self.aborting = False
-
-
 def post_worker_init(worker):
     """Worker: take the slot, close the master's stats socket, wrap the WSGI app."""
     i = getattr(worker, 'tsgitop_slot', None)
@@ -177,19 +159,19 @@ def post_worker_init(worker):
         _st.sock = None
     if _st.shm is None or i is None:
         return
-    _st.w = _Worker(i)
+    _st.w = types.SimpleNamespace(slot=_st.slots[i], cores=_st.cores[i], lock=threading.Lock(), paths=_st.paths,
+                                  free=list(range(len(_st.cores[i]) - 1, -1, -1)),  # pop() takes core 0 first
+                                  aborting=False)
     _st.slots[i].pid = os.getpid()
-    worker.wsgi = _wrap(worker.wsgi)
+    app = worker.wsgi
 
-
-def _wrap(app):
     def tsgitop_app(environ, start_response):
         try:
             return app(environ, start_response)
         except Exception:
             environ['tsgitop.exception'] = True
             raise
-    return tsgitop_app
+    worker.wsgi = tsgitop_app
 
 
 def pre_request(worker, req):
@@ -275,24 +257,23 @@ def _listen(addr):
                 os.unlink(path)  # a stale socket of a previous run
             finally:
                 probe.close()
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s, mode = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM), 'raw'
         old = os.umask(0o177)  # created 0600, never readable by others even for a moment
         try:
             s.bind(path)
         finally:
             os.umask(old)
-        s.listen(16)
-        return s, 'raw'
-    mode = 'http' if addr.startswith('http://') else 'raw'
-    host, sep, port = addr[7 if mode == 'http' else 0:].rstrip('/').rpartition(':')
-    host = host or '127.0.0.1'
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise ValueError('expected a path, 127.0.0.1:PORT or http://127.0.0.1:PORT')
-    if host not in _LOOPBACK:
-        raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
-    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
+    else:
+        mode = 'http' if addr.startswith('http://') else 'raw'
+        host, sep, port = addr[7 if mode == 'http' else 0:].rstrip('/').rpartition(':')
+        host = host or '127.0.0.1'
+        if not sep or not port.isdigit() or int(port) > 65535:
+            raise ValueError('expected a path, 127.0.0.1:PORT or http://127.0.0.1:PORT')
+        if host not in _LOOPBACK:
+            raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
+        s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
     s.listen(16)
     return s, mode
 
@@ -354,9 +335,8 @@ def _reply(conn, status, body, with_body, ctype='text/plain'):
 
 
 def _listen_queues(server):
-    """(sockets, total): each listener's accept queue and its maximum, from the kernel: TCP_INFO on a
-    LISTEN socket (tcpi_unacked = connections waiting, tcpi_sacked = the backlog; what uWSGI reads),
-    sock_diag for a unix one (what `ss -xl` shows). O(1) per socket."""
+    """(sockets, total): each listener's accept queue and backlog from the kernel: TCP_INFO (tcpi_unacked,
+    tcpi_sacked on a LISTEN socket, as uWSGI reads them) or sock_diag for a unix one (as `ss -xl`)."""
     out, total = [], 0
     for lst in list(getattr(server, 'LISTENERS', [])):
         try:
@@ -377,8 +357,7 @@ def _listen_queues(server):
 
 
 def _unix_queue(sock):
-    """(waiting, backlog) of a listening unix socket: one NETLINK_SOCK_DIAG request by inode,
-    attribute UNIX_DIAG_RQLEN."""
+    """(waiting, backlog) of a listening unix socket: NETLINK_SOCK_DIAG by inode, UNIX_DIAG_RQLEN."""
     nl = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4)
     try:
         nl.settimeout(1.0)

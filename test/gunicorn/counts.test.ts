@@ -4,12 +4,14 @@
  * (Flask app: a raising view becomes a 500) and 2 gthread workers × 4 threads (plain WSGI app: the
  * exception reaches gunicorn). Also: the document's keys, key order and value types equal a real
  * uWSGI 2.0.21 document's (fixtures/uwsgi/load-4p4t.json), and `--gunicorn-config` prints the module.
+ * The same counts are read off the live monitor's screen (tmux): the totals row (`t`) and the worker rows.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../cli/run-cli.js';
+import { BIN, runCli } from '../cli/run-cli.js';
+import { TmuxSession, assertTerminalRestored, tmuxAvailable } from '../helpers/tmux.js';
 import { MODULE, load, pythonAvailable, startGunicorn, sum, type Gunicorn, type StatsDoc } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/uwsgi/load-4p4t.json', import.meta.url));
@@ -24,7 +26,7 @@ test('--gunicorn-config prints the absolute path of the shipped module', async (
 });
 
 /** 200 requests, every 10th raising: exactly 200 requests / 20 exceptions, in every reading. */
-async function knownCounts(g: Gunicorn, workers: number, coresPerWorker: number): Promise<void> {
+async function knownCounts(t: TestContext, g: Gunicorn, workers: number, coresPerWorker: number): Promise<void> {
   const statuses = await load(g.port, 200, 8, (i) => (i % 10 === 9 ? '/error' : i % 3 === 0 ? '/big?kb=2' : '/'));
   assert.equal(statuses.filter((s) => s === 500).length, 20);
   assert.equal(statuses.filter((s) => s === 200).length, 180);
@@ -55,6 +57,35 @@ async function knownCounts(g: Gunicorn, workers: number, coresPerWorker: number)
   const text = await runCli(['-b', '-n', '1', '-f', '0.2', '--width', '160', g.statsAddress]);
   assert.equal(text.code, 0, text.stderr);
   for (const w of d.workers) assert.match(text.stdout.toString(), new RegExp(`\\b${w.pid}\\b`), 'the table lists every worker');
+  await monitorCounts(t, g, d);
+}
+
+/** The live monitor (`tsgitop SOCKET` in tmux, totals row on): Σ REQ 200, Σ EXC 20, worker rows add up; `q` restores the terminal. */
+async function monitorCounts(t: TestContext, g: Gunicorn, d: StatsDoc): Promise<void> {
+  const why = tmuxAvailable();
+  if (why !== undefined) {
+    t.diagnostic(`monitor not checked: ${why}`);
+    return;
+  }
+  const tm = TmuxSession.start(t, `node ${BIN} -f 0.5 ${g.statsAddress}`, { cols: 160, rows: 40, name: 'gunicorn-counts' });
+  await tm.waitScreen(/● live/, 'the monitor live');
+  tm.keys('t');
+  const screen = await tm.waitScreen(/^\s*Σ\s/m, 'the totals row');
+  const lines = screen.split('\n');
+  const head = lines.findIndex((l) => /\bWID\b.*\bREQ\b.*\bEXC\b/.test(l));
+  assert.ok(head >= 0, `a table header:\n${screen}`);
+  const cols = lines[head]!.replace(/[▲▼]/g, ' ').trim().split(/\s+/);
+  const [req, exc] = [cols.indexOf('REQ'), cols.indexOf('EXC')];
+  const rows = lines.slice(head + 1).filter((l) => /^\s*\d+\s/.test(l)).map((l) => l.trim().split(/\s+/));
+  const totals = lines.find((l) => /^\s*Σ\s/.test(l))!.trim().split(/\s+/);
+  assert.equal(rows.length, d.workers.length, `one row per worker:\n${screen}`);
+  assert.equal(rows.reduce((a, r) => a + Number(r[req]), 0), 200, `worker REQ adds up to 200:\n${screen}`);
+  assert.equal(totals[req], '200', `Σ REQ:\n${screen}`);
+  assert.equal(totals[exc], '20', `Σ EXC:\n${screen}`);
+  tm.keys('q');
+  const stty = await tm.exited();
+  assert.match(stty, /^exit=0$/m);
+  assertTerminalRestored(tm, stty);
 }
 
 test('4 sync workers (Flask): 200 requests, 20 raising → exactly those counts in --connect-and-read and -b', async (t) => {
@@ -62,7 +93,7 @@ test('4 sync workers (Flask): 200 requests, 20 raising → exactly those counts 
   if (!a.ok) return t.skip(a.reason);
   const g = await startGunicorn({ workers: 4, app: 'app:flask_app' });
   t.after(() => g.stop());
-  await knownCounts(g, 4, 1);
+  await knownCounts(t, g, 4, 1);
 });
 
 test('2 gthread workers x 4 threads (plain WSGI): 200 requests, 20 raising → exactly those counts', async (t) => {
@@ -70,7 +101,7 @@ test('2 gthread workers x 4 threads (plain WSGI): 200 requests, 20 raising → e
   if (!a.ok) return t.skip(a.reason);
   const g = await startGunicorn({ workers: 2, threads: 4, workerClass: 'gthread' });
   t.after(() => g.stop());
-  await knownCounts(g, 2, 4);
+  await knownCounts(t, g, 2, 4);
 });
 
 test('gevent workers: one core per greenlet slot, in-flight requests on their cores, counts exact', async (t) => {
