@@ -3,11 +3,8 @@
     gunicorn -c "$(tsgitop --gunicorn-config)" --env TSGITOP_STATS=/run/app/stats.sock app:app
     tsgitop /run/app/stats.sock        # or uwsgitop, or uwsgi --connect-and-read
 
-The master serves a uWSGI 2.0.21 master's stats document: one worker entry per gunicorn worker, one
-core per thread (gthread) or greenlet slot (gevent). Counters live in shared memory the master maps
-before it forks: a killed worker loses nothing and a read never waits on a worker.
-Settings (TSGITOP_STATS, TSGITOP_STATS_PATHS, TSGITOP_MAX_CORES) and use from your own config file:
-README.md, "Deploying behind nginx".
+What it serves, its settings (TSGITOP_STATS, TSGITOP_STATS_PATHS, TSGITOP_MAX_CORES) and how to use it
+from your own config file: README.md, "Deploying behind nginx".
 """
 import ctypes
 import json
@@ -25,6 +22,11 @@ __all__ = ['on_starting', 'when_ready', 'on_reload', 'pre_fork', 'post_worker_in
 
 _VERSION = '2.0.21-tsgitop-gunicorn'
 _U64 = ctypes.c_uint64
+_PAGE = os.sysconf('SC_PAGE_SIZE')
+_LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
+# Not the app's failure: the client went away (OSError), or gunicorn closing a connection
+# (its async workers raise StopIteration after every `Connection: close` response).
+_NOT_APP_ERRORS = (OSError, StopIteration)
 
 
 class _Core(ctypes.Structure):
@@ -37,13 +39,11 @@ class _Slot(ctypes.Structure):
                                     'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted')]
 
 
-# gunicorn re-executes its config file on every HUP (a fresh module each time), so the state that
-# must outlive a reload (the shared memory, the stats thread, who holds which slot) lives here.
+# gunicorn re-executes its config file on every HUP (a fresh module each time): the state that must outlive
+# a reload lives here (shm/slots/cores: the shared counters; w: a worker's own context; the rest: the master's).
 _st = sys.modules.get('_tsgitop_gunicorn_state')
 if _st is None:
     _st = sys.modules['_tsgitop_gunicorn_state'] = types.ModuleType('_tsgitop_gunicorn_state')
-    # shm/slots/cores: the shared counters; held, slot_gen (reload generation), server, sock, thread:
-    # master only; w: a worker's own context.
     _st.__dict__.update(shm=None, slots=[], cores=[], held=set(), slot_gen=[], generation=0, server=None,
                         sock=None, thread=None, mode='raw', paths=False, w=None)
 
@@ -64,10 +64,8 @@ def _cores_per_worker(server):
 
 def on_starting(server):
     """Master, before the first fork: allocate the shared counters and open the stats socket."""
-    if _st.shm is not None:
-        return
     addr = os.environ.get('TSGITOP_STATS', '').strip()
-    if not addr:
+    if _st.shm is not None or not addr:
         return
     try:
         sock, mode = _listen(addr)
@@ -92,7 +90,6 @@ def when_ready(server):
     """Master, listeners open: start the thread that answers stats reads."""
     if _st.sock is None or _st.thread is not None:
         return
-    _st.server = server
     _st.thread = threading.Thread(target=_serve, name='tsgitop-stats', daemon=True)
     _st.thread.start()
 
@@ -103,8 +100,7 @@ def on_reload(server):
 
 
 def pre_fork(server, worker):
-    """Master: give the new worker the lowest free slot; it keeps the slot's counters (a respawn)."""
-    # a respawn takes a freed slot of the current generation (its predecessor's), else the lowest free
+    """Master: a respawn takes its predecessor's freed slot and counters, else the lowest free slot."""
     free = sorted((_st.slot_gen[i] != _st.generation, i) for i in range(len(_st.slots)) if i not in _st.held)
     if _st.shm is None or not free:
         return  # more workers than slots (TTIN): that one is not listed
@@ -116,9 +112,7 @@ def pre_fork(server, worker):
         ctypes.memset(ctypes.addressof(s), 0, ctypes.sizeof(s) + len(_st.cores[i]) * ctypes.sizeof(_Core))
     s.respawn_count += 1
     s.last_spawn = int(time.time())
-    s.delta_requests = s.aborted = s.pid = 0
-    for c in _st.cores[i]:
-        c.in_request = 0
+    s.delta_requests = 0  # pid, aborted and in_request: cleared by child_exit or the memset
     worker.tsgitop_slot = i
 
 
@@ -138,11 +132,15 @@ def child_exit(server, worker):
 
 def on_exit(server):
     """Master, shutting down: close the stats socket (and remove its file)."""
+    _close_stats(unlink=True)
+
+
+def _close_stats(unlink):
     sock, _st.sock = _st.sock, None
     try:
-        name = sock.getsockname()
+        name = sock.getsockname() if unlink else None
         sock.close()
-        if isinstance(name, str) and name:
+        if unlink and isinstance(name, str) and name:
             os.unlink(name)
     except (OSError, AttributeError):
         pass
@@ -151,17 +149,11 @@ def on_exit(server):
 def post_worker_init(worker):
     """Worker: take the slot, close the master's stats socket, wrap the WSGI app."""
     i = getattr(worker, 'tsgitop_slot', None)
-    if _st.sock is not None:
-        try:
-            _st.sock.close()  # only this process's copy of the descriptor
-        except OSError:
-            pass
-        _st.sock = None
+    _close_stats(unlink=False)  # only this process's copy of the descriptor
     if _st.shm is None or i is None:
         return
     _st.w = types.SimpleNamespace(slot=_st.slots[i], cores=_st.cores[i], lock=threading.Lock(), paths=_st.paths,
-                                  free=list(range(len(_st.cores[i]) - 1, -1, -1)),  # pop() takes core 0 first
-                                  aborting=False)
+                                  aborting=False, free=list(range(len(_st.cores[i]) - 1, -1, -1)))  # pop(): core 0 1st
     _st.slots[i].pid = os.getpid()
     app = worker.wsgi
 
@@ -224,11 +216,6 @@ def post_request(worker, req, environ, resp):
             s.exceptions += 1
 
 
-# Not the app's failure: the client went away (OSError), or gunicorn closing a connection
-# (its async workers raise StopIteration after every `Connection: close` response).
-_NOT_APP_ERRORS = (OSError, StopIteration)
-
-
 def worker_abort(worker):
     """Worker, SIGABRT from the master's timeout: mark it, the master counts the harakiri."""
     w = _st.w
@@ -238,8 +225,6 @@ def worker_abort(worker):
 
 
 # ---- the stats server (master, one thread) ----
-
-_LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
 
 
 def _listen(addr):
@@ -317,11 +302,8 @@ def _answer_http(conn):
             return _reply(conn, '431 Request Header Fields Too Large', b'request header too large\n', True)
     lines = head.decode('latin-1').split('\n')
     method = lines[0].split(' ')[0]
-    host = ''
-    for line in lines[1:]:
-        k, _, v = line.partition(':')
-        if k.strip().lower() == 'host':
-            host = v.strip().lower()
+    hosts = [v.strip().lower() for k, _, v in (ln.partition(':') for ln in lines[1:]) if k.strip().lower() == 'host']
+    host = hosts[-1] if hosts else ''  # the last Host header counts
     name = host.rsplit(':', 1)[0] if host.count(':') == 1 or host.startswith('[') else host
     if host and name not in _LOOPBACK:
         return _reply(conn, '403 Forbidden', b'stats are served to loopback Host names only\n', True)
@@ -335,9 +317,8 @@ def _reply(conn, status, body, with_body, ctype='text/plain'):
 
 
 def _listen_queues(server):
-    """(sockets, total): each listener's accept queue and backlog from the kernel: TCP_INFO (tcpi_unacked,
-    tcpi_sacked on a LISTEN socket, as uWSGI reads them) or sock_diag for a unix one (as `ss -xl`)."""
-    out, total = [], 0
+    """(sockets, total): each listener's queue and backlog: TCP_INFO unacked/sacked (as uWSGI) or sock_diag."""
+    out = []
     for lst in list(getattr(server, 'LISTENERS', [])):
         try:
             name = lst.sock.getsockname()
@@ -351,9 +332,8 @@ def _listen_queues(server):
                     q, maxq = 0, server.cfg.backlog
         except (OSError, AttributeError, ValueError, struct.error):
             continue
-        total += q
         out.append({'name': name, 'proto': 'http', 'queue': q, 'max_queue': maxq, 'shared': 0, 'can_offload': 0})
-    return out, total
+    return out, sum(s['queue'] for s in out)
 
 
 def _unix_queue(sock):
@@ -380,10 +360,19 @@ def _memory(pid):
     try:
         with open('/proc/%d/statm' % pid) as fh:
             vsz, rss = fh.read().split()[:2]
-        page = os.sysconf('SC_PAGE_SIZE')
-        return int(rss) * page, int(vsz) * page
+        return int(rss) * _PAGE, int(vsz) * _PAGE
     except (OSError, ValueError):
         return 0, 0
+
+
+def _core(j, c):
+    inreq, vars_ = (1 if c.in_request else 0), []
+    if inreq and _st.paths and c.method:
+        vars_ = ['REQUEST_METHOD=' + c.method.decode('ascii', 'replace'),
+                 'PATH_INFO=' + c.path.decode('utf-8', 'replace'), '']
+    return {'id': j, 'requests': c.requests, 'static_requests': 0, 'routed_requests': 0, 'offloaded_requests': 0,
+            'write_errors': c.write_errors, 'read_errors': 0, 'in_request': inreq, 'vars': vars_,
+            'req_info': {'request_start': c.request_start} if inreq else {}}
 
 
 def _document():
@@ -393,21 +382,8 @@ def _document():
                   if getattr(w, 'tsgitop_slot', None) is not None)
     workers = []
     for i, pid in live:
-        s = _st.slots[i]
-        cores = []
-        busy = False
-        for j, c in enumerate(_st.cores[i]):
-            inreq = 1 if c.in_request else 0
-            busy = busy or inreq == 1
-            vars_, info = [], {}
-            if inreq:
-                info = {'request_start': c.request_start}
-                if _st.paths and c.method:
-                    vars_ = ['REQUEST_METHOD=' + c.method.decode('ascii', 'replace'),
-                             'PATH_INFO=' + c.path.decode('utf-8', 'replace'), '']
-            cores.append({'id': j, 'requests': c.requests, 'static_requests': 0, 'routed_requests': 0,
-                          'offloaded_requests': 0, 'write_errors': c.write_errors, 'read_errors': 0,
-                          'in_request': inreq, 'vars': vars_, 'req_info': info})
+        s, cores = _st.slots[i], [_core(j, c) for j, c in enumerate(_st.cores[i])]
+        busy = any(c['in_request'] for c in cores)
         rss, vsz = _memory(pid)
         # accepting: 1 once the worker ran post_worker_init (its pid is in its slot)
         workers.append({
