@@ -275,5 +275,5 @@ async function runDemoCommand(opts: Record<string, unknown>, io: CliIo): Promise
     io.stderr.write(`tsgitop: ${noScreen}: this terminal cannot show the full-screen monitor; the demo runs without it (read it with tsgitop -b ADDRESS)\n`);
     monitor = false;
   }
-  return runDemoCli({ workers, monitor, intervalMs, color: colorWanted(opts, io.env) }, io);
+  return runDemoCli({ workers, monitor, intervalMs, color: colorWanted(opts, io.env), stack: opts.stack === true }, io);
 }

@@ -102,6 +102,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     description: 'start a demo Node.js cluster app server with the stats emitter, under synthetic load, and monitor it',
     options: [
       { group: 'modes', flags: '-w, --workers', value: 'n', kind: 'number', description: 'number of cluster workers (1 to 64)', default: '4' },
+      { group: 'modes', flags: '--stack', description: 'the deployed stack instead: nginx (stub_status) in front of gunicorn (stats module) or else uWSGI (python3 plugin) serving a Flask app under load, in a private temp dir, monitored with the nginx front line (needs gunicorn, python3-flask, nginx-light)' },
       { group: 'modes', flags: '--no-monitor', description: 'do not open the monitor: print the stats address and run until Ctrl-C' },
       { group: 'modes', flags: '-f, --frequency', value: 'seconds', kind: 'number', description: 'monitor refresh interval in seconds', default: '1' },
       { group: 'modes', flags: '--no-color', description: 'no colours' },

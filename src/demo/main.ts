@@ -62,6 +62,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
+    // The primary's work is done (every worker, socket and file it made is
+    // gone): end now rather than wait for the event loop to drain, so a
+    // handle some library left referenced can never keep a stopped demo
+    // alive (seen once in CI: the primary lingered after SIGTERM).
+    if (cluster.isPrimary) process.exit(code);
   },
   (e: unknown) => {
     process.stderr.write(`tsgitop demo: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -77,9 +77,11 @@ function respawnsSince(cur: WorkerStats, prev: WorkerStats, spawned: boolean): n
   }
   const c = counter(cur.respawn_count);
   const p = counter(prev.respawn_count);
-  // capped: a hostile respawn_count (1e308) must not make a crash-loop count of Infinity
-  const d = c !== undefined && p !== undefined && c > p ? Math.min(c - p, MAX_RESPAWNS_PER_READ) : undefined;
-  if (spawned) return d !== undefined ? d - 1 : 0;
+  // whole respawns only (a peer's 5e-324 is no respawn), capped: a hostile respawn_count (1e308) must
+  // not make a crash-loop count of Infinity
+  const dc = c !== undefined && p !== undefined ? Math.floor(c) - Math.floor(p) : 0;
+  const d = dc > 0 ? Math.min(dc, MAX_RESPAWNS_PER_READ) : undefined;
+  if (spawned) return d !== undefined ? Math.max(0, d - 1) : 0;
   return d ?? 1;
 }
 

@@ -202,7 +202,7 @@ test('bash: options, sort ids, socket files, unix: paths, subcommands (COMP_WORD
   assert.deepEqual(complete(['tsgitop', '-f', ''], cwd), []);
   // Subcommands.
   assert.deepEqual(complete(['tsgitop', 'completion', ''], cwd), ['bash', 'fish', 'zsh']);
-  assert.deepEqual(complete(['tsgitop', 'demo', '--'], cwd), ['--frequency', '--no-color', '--no-monitor', '--workers']);
+  assert.deepEqual(complete(['tsgitop', 'demo', '--'], cwd), ['--frequency', '--no-color', '--no-monitor', '--stack', '--workers']);
 });
 
 test('zsh: the script loads under compinit and defines _tsgitop', { skip: has('zsh') ? false : 'zsh is not installed' }, async () => {

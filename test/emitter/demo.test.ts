@@ -54,6 +54,10 @@ test('demo main: prints the stats address, and SIGTERM leaves no process or sock
   const it = lines[Symbol.asyncIterator]();
   const first = (await it.next()).value as string;
   const info = JSON.parse((await it.next()).value as string) as { stats: string; app: string; pid: number };
+  // Keep draining the child's stdout (its workers share it): a pipe nobody
+  // reads can stall the writer.
+  lines.close();
+  child.stdout.resume();
   assert.equal(first, info.stats);
   assert.equal(info.pid, child.pid);
   const doc = await waitFor(async () => {

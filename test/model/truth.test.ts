@@ -251,3 +251,14 @@ test('crash loop: a death seen as pid 0 (not cheap) then a new pid counts once, 
   });
   assert.equal(out[0]?.message, 'crash loop: worker 1 respawned 2 times in 60s');
 });
+
+test('respawns between two reads are whole and never negative (a cheap slot spawned with respawn_count -0 → 5e-324; property seed 557925148)', () => {
+  const a = server({ workers: [worker({ id: 1, pid: 1, status: 'cheap', respawn_count: -0 })] });
+  const b = server({ workers: [worker({ id: 1, pid: 2, status: 'idle', respawn_count: 5e-324 })] });
+  const v = sv(buildView({ doc: b, at: T0 + 1000 }, { doc: a, at: T0 }));
+  assert.equal(v.workers[0]!.respawns, 0, 'a scale-up is a spawn, and 5e-324 is no respawn');
+  // a respawned (not cheap) worker whose counter rose by a fraction: one respawn (the pid changed), not 0.3
+  const c = server({ workers: [worker({ id: 1, pid: 3, status: 'idle', respawn_count: 0.3 })] });
+  const v2 = sv(buildView({ doc: c, at: T0 + 2000 }, { doc: b, at: T0 + 1000 }));
+  assert.equal(v2.workers[0]!.respawns, 1);
+});

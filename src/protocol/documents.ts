@@ -1,0 +1,249 @@
+/**
+ * The stats-document walk behind `parseStats`: one parser per element
+ * (worker, core, app, socket, vassal, blacklist entry) and the two document
+ * kinds (server, Emperor). Each returns a uniformly shaped object with every
+ * known field (possibly `undefined`) and the unknown keys in `extra`; a
+ * shape failure is thrown as a `ShapeFail` for parse.ts to turn into the
+ * public error. See parse.ts for the rules.
+ */
+import { arr, checkDepth, extraOf, flag, inElem, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
+import { reduceRequestVars } from './privacy.js';
+import type {
+  AppStats,
+  BlacklistEntry,
+  CoreStats,
+  InFlightRequest,
+  EmperorSnapshot,
+  Extra,
+  SocketStats,
+  StatsSnapshot,
+  VassalStats,
+  WorkerStats,
+} from './types.js';
+
+const CORE_KEYS = new Set([
+  'id',
+  'requests',
+  'static_requests',
+  'routed_requests',
+  'offloaded_requests',
+  'write_errors',
+  'read_errors',
+  'in_request',
+  'vars',
+  'req_info',
+]);
+
+/** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
+const NO_VARS = Object.freeze([]) as unknown as string[];
+
+function parseCore(o: Obj, p: string, d: number): CoreStats {
+  const rawVars = arr(o, 'vars', p);
+  if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
+  const rawInfo = opaqueObj(o, 'req_info', p, d);
+  const inRequest = flag(o, 'in_request', p);
+  let vars: string[] | undefined;
+  let request: InFlightRequest | undefined;
+  let reqInfo: CoreStats['req_info'];
+  let start: number | undefined;
+  if (rawInfo !== undefined) {
+    // Only request_start is kept (a non-number is dropped, not an error: nothing reads the rest).
+    const v = rawInfo['request_start'];
+    if (typeof v === 'number' && Number.isFinite(v)) reqInfo = { request_start: (start = v) };
+    else reqInfo = NO_EXTRA;
+  }
+  let reduced: ReturnType<typeof reduceRequestVars> | undefined;
+  if (rawVars !== undefined && rawVars.length === 0) {
+    vars = NO_VARS; // an idle core (the usual case): nothing to reduce, nothing to allocate
+  } else if (rawVars !== undefined) {
+    reduced = reduceRequestVars(rawVars);
+    vars = reduced.vars;
+  }
+  if (inRequest === true) {
+    request = {};
+    if (reduced?.method !== undefined) request.method = reduced.method;
+    if (reduced?.path !== undefined) request.path = reduced.path;
+    if (start !== undefined && start > 0) request.start = start;
+  }
+  return {
+    id: num(o, 'id', p),
+    requests: num(o, 'requests', p),
+    static_requests: num(o, 'static_requests', p),
+    routed_requests: num(o, 'routed_requests', p),
+    offloaded_requests: num(o, 'offloaded_requests', p),
+    write_errors: num(o, 'write_errors', p),
+    read_errors: num(o, 'read_errors', p),
+    in_request: inRequest,
+    vars,
+    req_info: reqInfo,
+    request,
+    extra: extraOf(o, CORE_KEYS, d),
+  };
+}
+
+const APP_KEYS = new Set(['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 'exceptions', 'chdir']);
+
+function parseApp(o: Obj, p: string, d: number): AppStats {
+  return {
+    id: num(o, 'id', p),
+    modifier1: num(o, 'modifier1', p),
+    mountpoint: str(o, 'mountpoint', p),
+    startup_time: num(o, 'startup_time', p),
+    requests: num(o, 'requests', p),
+    exceptions: num(o, 'exceptions', p),
+    chdir: str(o, 'chdir', p),
+    extra: extraOf(o, APP_KEYS, d),
+  };
+}
+
+const WORKER_KEYS = new Set([
+  'id',
+  'pid',
+  'accepting',
+  'requests',
+  'delta_requests',
+  'exceptions',
+  'harakiri_count',
+  'signals',
+  'signal_queue',
+  'status',
+  'rss',
+  'vsz',
+  'running_time',
+  'last_spawn',
+  'respawn_count',
+  'tx',
+  'avg_rt',
+  'apps',
+  'cores',
+]);
+
+function parseWorker(o: Obj, p: string, d: number): WorkerStats {
+  return {
+    id: num(o, 'id', p),
+    pid: num(o, 'pid', p),
+    accepting: num(o, 'accepting', p),
+    requests: num(o, 'requests', p),
+    delta_requests: num(o, 'delta_requests', p),
+    exceptions: num(o, 'exceptions', p),
+    harakiri_count: num(o, 'harakiri_count', p),
+    signals: num(o, 'signals', p),
+    signal_queue: num(o, 'signal_queue', p),
+    status: str(o, 'status', p),
+    rss: num(o, 'rss', p),
+    vsz: num(o, 'vsz', p),
+    running_time: num(o, 'running_time', p),
+    last_spawn: num(o, 'last_spawn', p),
+    respawn_count: num(o, 'respawn_count', p),
+    tx: num(o, 'tx', p),
+    avg_rt: num(o, 'avg_rt', p),
+    apps: objArray(o, 'apps', p, d, parseApp),
+    cores: objArray(o, 'cores', p, d, parseCore),
+    extra: extraOf(o, WORKER_KEYS, d),
+  };
+}
+
+const SOCKET_KEYS = new Set(['name', 'proto', 'queue', 'max_queue', 'shared', 'can_offload']);
+
+function parseSocket(o: Obj, p: string, d: number): SocketStats {
+  return {
+    name: str(o, 'name', p),
+    proto: str(o, 'proto', p),
+    queue: num(o, 'queue', p),
+    max_queue: num(o, 'max_queue', p),
+    shared: num(o, 'shared', p),
+    can_offload: num(o, 'can_offload', p),
+    extra: extraOf(o, SOCKET_KEYS, d),
+  };
+}
+
+function keepObj(o: Obj, _p: string, d: number): Extra {
+  checkDepth(o, d - 1);
+  return o;
+}
+
+const SERVER_KEYS = new Set([
+  'version',
+  'listen_queue',
+  'listen_queue_errors',
+  'signal_queue',
+  'load',
+  'pid',
+  'uid',
+  'gid',
+  'cwd',
+  'locks',
+  'sockets',
+  'workers',
+]);
+
+export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
+  const p = '';
+  const out: WorkerStats[] = [];
+  for (let i = 0; i < workers.length; i++) out.push(inElem(workers, i, '.workers', 3, parseWorker));
+  return {
+    kind: 'server',
+    version: str(o, 'version', p),
+    listen_queue: num(o, 'listen_queue', p),
+    listen_queue_errors: num(o, 'listen_queue_errors', p),
+    signal_queue: num(o, 'signal_queue', p),
+    load: num(o, 'load', p),
+    pid: num(o, 'pid', p),
+    uid: num(o, 'uid', p),
+    gid: num(o, 'gid', p),
+    cwd: str(o, 'cwd', p),
+    locks: objArray(o, 'locks', p, 1, keepObj),
+    sockets: objArray(o, 'sockets', p, 1, parseSocket),
+    workers: out,
+    extra: extraOf(o, SERVER_KEYS, 1),
+  };
+}
+
+const VASSAL_KEYS = new Set(['id', 'pid']);
+
+function parseVassal(o: Obj, p: string, d: number): VassalStats {
+  return { id: str(o, 'id', p), pid: num(o, 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
+}
+
+const BLACKLIST_KEYS = new Set(['id', 'throttle_level', 'attempt', 'first_attempt', 'last_attempt']);
+
+function parseBlacklist(o: Obj, p: string, d: number): BlacklistEntry {
+  return {
+    id: str(o, 'id', p),
+    throttle_level: num(o, 'throttle_level', p),
+    attempt: num(o, 'attempt', p),
+    first_attempt: num(o, 'first_attempt', p),
+    last_attempt: num(o, 'last_attempt', p),
+    extra: extraOf(o, BLACKLIST_KEYS, d),
+  };
+}
+
+const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 'emperor_tyrant', 'throttle_level', 'vassals', 'blacklist']);
+
+export function parseEmperor(o: Obj): EmperorSnapshot {
+  const p = '';
+  const dirs = arr(o, 'emperor', p);
+  let emperor: string[] | undefined;
+  if (dirs !== undefined) {
+    emperor = [];
+    for (let i = 0; i < dirs.length; i++) {
+      const v = dirs[i];
+      if (typeof v !== 'string') throw shapeError(`.emperor[${i}]`, 'a string', v);
+      emperor.push(v);
+    }
+  }
+  return {
+    kind: 'emperor',
+    version: str(o, 'version', p),
+    pid: num(o, 'pid', p),
+    uid: num(o, 'uid', p),
+    gid: num(o, 'gid', p),
+    cwd: str(o, 'cwd', p),
+    emperor,
+    emperor_tyrant: flag(o, 'emperor_tyrant', p),
+    throttle_level: num(o, 'throttle_level', p),
+    vassals: objArray(o, 'vassals', p, 1, parseVassal) ?? [],
+    blacklist: objArray(o, 'blacklist', p, 1, parseBlacklist),
+    extra: extraOf(o, EMPEROR_KEYS, 1),
+  };
+}

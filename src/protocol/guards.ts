@@ -1,0 +1,193 @@
+/**
+ * The generic readers of parsed JSON values behind `parseStats` (see
+ * parse.ts for the rules): typed field readers — absent or null is
+ * `undefined`, a wrong type is a {@link ShapeFail} — the depth check, the
+ * `extra` of unknown keys, and arrays of objects.
+ */
+import { StatsError } from './errors.js';
+import type { Extra } from './types.js';
+
+/** Deepest nesting of arrays/objects accepted (a real uWSGI document nests 7 deep). */
+export const MAX_DEPTH = 512;
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** JSON type name of a value, for messages. */
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return typeof v;
+}
+
+/**
+ * A shape failure inside the walk, with its path relative to the object
+ * being parsed. Paths are only built when something fails: each array loop
+ * prefixes its `.key[i]` on the way out, and `parseStats` (parse.ts) turns the
+ * result into the public `StatsError` (`$.workers[3].requests: …`). Building
+ * them eagerly cost a string per worker and per core on every read.
+ */
+export class ShapeFail {
+  constructor(
+    public rel: string,
+    readonly expected: string,
+    readonly got: unknown,
+  ) {}
+}
+
+export function shapeError(path: string, expected: string, got: unknown): ShapeFail {
+  return new ShapeFail(path, expected, got);
+}
+
+export function toStatsError(f: ShapeFail): StatsError {
+  const path = '$' + f.rel;
+  return new StatsError('BAD_SHAPE', `${path}: expected ${f.expected}, got ${typeName(f.got)}`, { path });
+}
+
+/** Run `each` on element i of list `key`, prefixing `.key[i]` to the path of a failure. */
+export function inElem<T>(list: unknown[], i: number, key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T {
+  const v = elem(list, i, key);
+  try {
+    return each(v, '', depth);
+  } catch (e) {
+    if (e instanceof ShapeFail) e.rel = `${key}[${i}]${e.rel}`;
+    throw e;
+  }
+}
+
+export function num(o: Obj, k: string, path: string): number | undefined {
+  const v = o[k];
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return v;
+    throw shapeError(`${path}.${k}`, 'a finite number', v);
+  }
+  if (v === undefined || v === null) return undefined;
+  throw shapeError(`${path}.${k}`, 'a number', v);
+}
+
+export function str(o: Obj, k: string, path: string): string | undefined {
+  const v = o[k];
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return undefined;
+  throw shapeError(`${path}.${k}`, 'a string', v);
+}
+
+/** Boolean, or a number read C-style (0 = false). */
+export function flag(o: Obj, k: string, path: string): boolean | undefined {
+  const v = o[k];
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) return v !== 0;
+    throw shapeError(`${path}.${k}`, 'a boolean or 0/1', v);
+  }
+  if (v === undefined || v === null) return undefined;
+  throw shapeError(`${path}.${k}`, 'a boolean or 0/1', v);
+}
+
+/** An array field (elements unchecked). */
+export function arr(o: Obj, k: string, path: string): unknown[] | undefined {
+  const v = o[k];
+  if (Array.isArray(v)) return v;
+  if (v === undefined || v === null) return undefined;
+  throw shapeError(`${path}.${k}`, 'an array', v);
+}
+
+/** An opaque object field kept as-is (after the depth check). */
+export function opaqueObj(o: Obj, k: string, path: string, depth: number): Extra | undefined {
+  const v = o[k];
+  if (isObj(v)) {
+    checkDepth(v, depth);
+    return v;
+  }
+  if (v === undefined || v === null) return undefined;
+  throw shapeError(`${path}.${k}`, 'an object', v);
+}
+
+/** Each element of `list` must be an object; returns it for the element parser. */
+function elem(list: unknown[], i: number, path: string): Obj {
+  const v = list[i];
+  if (isObj(v)) return v;
+  throw shapeError(`${path}[${i}]`, 'an object', v);
+}
+
+function tooDeepError(): StatsError {
+  return new StatsError('NOT_JSON', `JSON nested deeper than ${MAX_DEPTH} levels`);
+}
+
+/**
+ * Reject `value` if, sitting at nesting depth `depth` (the number of
+ * containers around it), any part of it goes deeper than MAX_DEPTH.
+ * Iterative: a hostile document cannot blow the stack here either.
+ */
+export function checkDepth(value: unknown, depth: number): void {
+  if (typeof value !== 'object' || value === null) return;
+  if (depth + 1 <= MAX_DEPTH && flat(value)) return; // the common case: no nested container, nothing to walk
+  const todo: unknown[] = [value];
+  const depths: number[] = [depth + 1];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    const d = depths.pop() ?? 0;
+    if (d > MAX_DEPTH) throw tooDeepError();
+    const children: unknown[] = Array.isArray(v) ? v : Object.values(v as Obj);
+    for (const c of children) {
+      if (typeof c === 'object' && c !== null) {
+        todo.push(c);
+        depths.push(d + 1);
+      }
+    }
+  }
+}
+
+/** True if no element / value of the container `v` is itself an object or array (no allocation). */
+function flat(v: object): boolean {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const c: unknown = v[i];
+      if (typeof c === 'object' && c !== null) return false;
+    }
+    return true;
+  }
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const c = (v as Obj)[k];
+    if (typeof c === 'object' && c !== null) return false;
+  }
+  return true;
+}
+
+/** The `extra` of an object with no unknown key: shared and frozen (nothing writes to `extra`). */
+export const NO_EXTRA: Extra = Object.freeze({}) as Extra;
+
+/**
+ * The keys of `o` not in `known`, in a fresh `extra` object — or the shared
+ * empty {@link NO_EXTRA} when there are none (the usual case: no allocation).
+ * `depth` is o's own depth.
+ */
+export function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extra {
+  let extra: Extra | undefined;
+  for (const k in o) {
+    if (known.has(k) || !Object.prototype.hasOwnProperty.call(o, k)) continue;
+    extra ??= {};
+    const v = o[k];
+    checkDepth(v, depth);
+    if (k === '__proto__') {
+      Object.defineProperty(extra, k, { value: v, enumerable: true, writable: true, configurable: true });
+    } else {
+      extra[k] = v;
+    }
+  }
+  return extra ?? NO_EXTRA;
+}
+
+export function objArray<T>(o: Obj, k: string, path: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] | undefined {
+  const list = arr(o, k, path);
+  if (list === undefined) return undefined;
+  const key = `.${k}`;
+  const out: T[] = [];
+  for (let i = 0; i < list.length; i++) out.push(inElem(list, i, key, depth + 2, each));
+  return out;
+}
