@@ -377,12 +377,17 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       // umask 077 left it 0700 (owner only): make it the 0600 of every file we write
       chmodSync(statsAddress, 0o600);
     }
-    const nginxPort = await freePort();
-    writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, upstream, o.tools.server), { mode: 0o600 });
-    if (process.getuid?.() === 0) chmodSync(join(dir, 'nginx.conf'), 0o644);
-    const n = start('nginx', o.tools.nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], 'SIGTERM');
-    if (!(await until(async () => n.exited() || (await accepts(nginxPort)), 15_000)) || n.exited()) {
-      throw new Error(`nginx did not start: ${tail(join(dir, 'nginx-error.log')) || 'no log'}`);
+    // The free port can be taken between our probe and nginx's bind: then nginx exits; try another.
+    let nginxPort = 0;
+    for (let attempt = 1; ; attempt++) {
+      nginxPort = await freePort();
+      writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, nginxPort, upstream, o.tools.server), { mode: 0o600 });
+      if (process.getuid?.() === 0) chmodSync(join(dir, 'nginx.conf'), 0o644);
+      const n = start('nginx', o.tools.nginx, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`], 'SIGTERM');
+      const up = await until(async () => n.exited() || (await accepts(nginxPort)), 15_000);
+      if (up && !n.exited()) break;
+      const why = tail(join(dir, 'nginx-error.log'));
+      if (attempt >= 3 || !/Address already in use/.test(why)) throw new Error(`nginx did not start: ${why || 'no log'}`);
     }
     load = new LoadGenerator({ port: nginxPort, concurrency: o.concurrency ?? 6, pauseMs: [20, 200] });
     load.start();

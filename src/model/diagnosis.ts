@@ -126,20 +126,29 @@ export function staleVerdict(ageMs: number): Verdict {
   return verdict('stale', `stale: no fresh read for ${formatAge(Math.max(0, ageMs) / 1000)}`);
 }
 
+/**
+ * One worker's diagnosis memory, bounded whatever the window: flat
+ * (time, value) pairs in plain number arrays (no object per sample).
+ */
 interface WorkerMemory {
-  /** (ms, respawns counted at that read) — respawns only, cheaper spawns excluded. */
-  respawns: { at: number; n: number }[];
-  /** Thinned RSS samples (ms, bytes), the oldest possibly older than the window (the anchor). */
-  rss: { at: number; v: number }[];
+  /** (ms, respawns) pairs, respawns only (cheaper spawns excluded); reads within one bucket (window / BUCKETS) share a pair. */
+  respawns: number[];
+  /** The sum of the respawns in `respawns`. */
+  respawnSum: number;
+  /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
+  rss: number[];
   lastSeen: number;
 }
 
-/** Keys tracked at most (least recently seen go first). */
-const MAX_KEYS = 4096;
+/** Samples kept per worker and series: at most BUCKETS + 2 pairs, so memory is O(workers) for any window. */
+const BUCKETS = 60;
 
 /**
  * Stateful diagnosis of one target: call `update(view)` once per read, in
  * order; it fills `view.diagnosis` (most severe first) and returns it.
+ * Every worker of the read is tracked (no cap on workers: a crash loop on
+ * worker 6000 of 10,000 is seen), each with a bounded memory; workers gone
+ * from a read are forgotten, so the memory follows the size of the last read.
  */
 export class Diagnoser {
   readonly opts: Required<DiagnosisOptions>;
@@ -156,6 +165,18 @@ export class Diagnoser {
     return this.#last;
   }
 
+  /** Workers tracked now (for tests of the bound). */
+  get trackedWorkers(): number {
+    return this.#workers.size;
+  }
+
+  /** Numbers held in the per-worker series, all workers together (for tests of the bound). */
+  samplesKept(): number {
+    let n = 0;
+    for (const m of this.#workers.values()) n += m.respawns.length + m.rss.length;
+    return n;
+  }
+
   update(view: View): Verdict[] {
     this.#last = view.at;
     const out = view.kind === 'server' ? [...diagnoseView(view, this.opts), ...this.#server(view)] : this.#emperor(view);
@@ -164,11 +185,14 @@ export class Diagnoser {
     return sorted;
   }
 
-  /** A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. */
-  stale(nowMs: number): Verdict | undefined {
-    if (this.#last === undefined) return undefined;
-    const age = (nowMs - this.#last) / 1000;
-    return age > this.opts.staleSeconds ? staleVerdict(nowMs - this.#last) : undefined;
+  /**
+   * A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. `lastMs`:
+   * when the last good read arrived on the caller's clock (the monitor's), default the last view's time.
+   */
+  stale(nowMs: number, lastMs: number | undefined = this.#last): Verdict | undefined {
+    if (lastMs === undefined) return undefined;
+    const age = (nowMs - lastMs) / 1000;
+    return age > this.opts.staleSeconds ? staleVerdict(nowMs - lastMs) : undefined;
   }
 
   #server(view: ServerView): Verdict[] {
@@ -176,37 +200,49 @@ export class Diagnoser {
     const out: Verdict[] = [];
     const at = view.at;
     const windowMs = o.crashWindowSeconds * 1000;
+    const bucket = windowMs / BUCKETS;
     const memMs = o.memWindowSeconds * 1000;
-    const step = memMs / 60;
+    const step = memMs / BUCKETS;
     for (const w of view.workers) {
       let m = this.#workers.get(w.key);
       if (!m) {
-        // Bounded memory: past MAX_KEYS tracked workers, a new one gets no crash-loop / memory-growth history
-        // (absent workers are dropped below, so room comes back when workers go away).
-        if (this.#workers.size >= MAX_KEYS) continue;
-        m = { respawns: [], rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
       // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
-      if (w.respawns > 0) m.respawns.push({ at, n: w.respawns });
-      while (m.respawns.length > 0 && at - m.respawns[0]!.at > windowMs) m.respawns.shift();
-      const n = m.respawns.reduce((s, r) => s + r.n, 0);
-      if (n >= o.crashRespawns) {
-        const v = verdict('crash_loop', `crash loop: ${who(w)} respawned ${n} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
-        if (w.id !== undefined) v.workerId = w.id;
-        out.push(v);
+      const r = m.respawns;
+      if (w.respawns > 0) {
+        const n = r.length;
+        if (n > 0 && at - r[n - 2]! < bucket) r[n - 1]! += w.respawns;
+        else r.push(at, w.respawns);
+        m.respawnSum += w.respawns;
+      }
+      if (r.length > 0) {
+        let drop = 0;
+        while (drop < r.length && at - r[drop]! > windowMs) {
+          m.respawnSum -= r[drop + 1]!;
+          drop += 2;
+        }
+        if (drop > 0) r.splice(0, drop);
+        if (m.respawnSum >= o.crashRespawns) {
+          const v = verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
+          if (w.id !== undefined) v.workerId = w.id;
+          out.push(v);
+        }
       }
       // Memory: RSS restarts at a respawn, so a respawn restarts the series.
       const rss = counter(w.raw.rss);
-      if (w.respawned || w.spawned || w.reset || rss === undefined || rss === 0) m.rss = [];
+      const s = m.rss;
+      if (w.respawned || w.spawned || w.reset || rss === undefined || rss === 0) s.length = 0;
       if (rss !== undefined && rss > 0) {
-        const last = m.rss[m.rss.length - 1];
-        if (!last || at - last.at >= step) m.rss.push({ at, v: rss });
-        while (m.rss.length > 1 && at - m.rss[1]!.at >= memMs) m.rss.shift();
-        const g = growth(m.rss, rss, at, memMs);
+        if (s.length === 0 || at - s[s.length - 2]! >= step) s.push(at, rss);
+        let drop = 0;
+        while (s.length - drop > 2 && at - s[drop + 2]! >= memMs) drop += 2;
+        if (drop > 0) s.splice(0, drop);
+        const g = growth(s, rss, at, memMs);
         if (g !== undefined && g > o.memGrowthPct) {
-          const v = verdict('memory_growth', `memory growth: ${who(w)} RSS +${Math.round(g)}% in ${formatAge((at - m.rss[0]!.at) / 1000)}`, { workerKey: w.key });
+          const v = verdict('memory_growth', `memory growth: ${who(w)} RSS +${Math.round(g)}% in ${formatAge((at - s[0]!) / 1000)}`, { workerKey: w.key });
           if (w.id !== undefined) v.workerId = w.id;
           out.push(v);
         }
@@ -244,18 +280,21 @@ export class Diagnoser {
 }
 
 /**
- * Growth in % of the RSS series over (at least) the window, when it rose
- * steadily: spanning ≥ the window, and never falling more than 5 % below its
- * running peak. undefined otherwise.
+ * Growth in % of the RSS series (flat (ms, bytes) pairs) over (at least) the
+ * window, when it rose steadily: spanning ≥ the window, and never falling
+ * more than 5 % below its running peak. undefined otherwise.
  */
-function growth(series: readonly { at: number; v: number }[], now: number, at: number, windowMs: number): number | undefined {
-  const first = series[0];
-  if (!first || at - first.at < windowMs || first.v <= 0) return undefined;
+function growth(series: readonly number[], now: number, at: number, windowMs: number): number | undefined {
+  if (series.length < 2) return undefined;
+  const firstAt = series[0]!;
+  const firstV = series[1]!;
+  if (at - firstAt < windowMs || firstV <= 0) return undefined;
   let peak = 0;
-  for (const s of series) {
-    if (s.v < peak * 0.95) return undefined;
-    peak = Math.max(peak, s.v);
+  for (let i = 1; i < series.length; i += 2) {
+    const v = series[i]!;
+    if (v < peak * 0.95) return undefined;
+    if (v > peak) peak = v;
   }
   if (now < peak * 0.95) return undefined;
-  return ((now - first.v) / first.v) * 100;
+  return ((now - firstV) / firstV) * 100;
 }

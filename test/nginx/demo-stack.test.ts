@@ -183,8 +183,8 @@ test('demo --stack --no-monitor prints the stats address and --front URL, serves
   const r = await runCli(['-b', '-n', '2', '-f', '0.5', '--width', '160', '--front', m[2]!, `${dir}/stats.sock`]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout.toString(), /^nginx [\d.]+ req\/s {2}conns \d+ \(w \d+\) {2}→ {2}gunicorn [1-9][\d.]* req\/s {2}busy \d\/4/m);
+  assert.ok(await until(() => pidsUsing(dir!).filter((p) => !/watchdog|^sleep/.test(p.cmd)).length >= 7, Date.now() + 20_000), `gunicorn master + 4 workers, nginx master + worker: ${JSON.stringify(pidsUsing(dir))}`);
   const procs = pidsUsing(dir);
-  assert.ok(procs.length >= 7, `gunicorn master + 4 workers, nginx master + worker: ${JSON.stringify(procs)}`);
   child.kill('SIGINT');
   assert.equal(await closed, 0, err);
   assert.deepEqual(procs.filter((p) => alive(p.pid)), []);
@@ -224,9 +224,11 @@ test('demo --stack killed with SIGKILL: its watchdog stops nginx and gunicorn an
   });
   assert.ok(await until(() => out.includes('\n') || child.exitCode !== null, Date.now() + 45_000), 'no address printed');
   dir = /^(\/\S*tsgitop-stack-[^/\s]+)\/stats\.sock /.exec(out)![1]!;
+  // the address is printed once gunicorn listens; its workers may still be booting
+  const servers = (): Array<{ pid: number; cmd: string }> => pidsUsing(dir!).filter((p) => !/watchdog|^sleep/.test(p.cmd));
+  assert.ok(await until(() => servers().length >= 7, Date.now() + 20_000), `gunicorn master + 4 workers, nginx master + worker: ${JSON.stringify(pidsUsing(dir))}`);
   const procs = pidsUsing(dir);
   assert.ok(procs.some((p) => /watchdog/.test(p.cmd)), `a watchdog runs: ${JSON.stringify(procs)}`);
-  assert.ok(procs.filter((p) => !/watchdog|sleep/.test(p.cmd)).length >= 7, JSON.stringify(procs));
   child.kill('SIGKILL');
   // the watchdog polls once a second
   const gone = await until(() => procs.every((p) => !alive(p.pid)) && pidsUsing(dir!).length === 0 && !existsSync(dir!), Date.now() + 10_000);

@@ -43,8 +43,6 @@ export class ListView extends TextPageView {
   draw(L: Layout, now: number): void {
     const shell = this.shell;
     const { box: body, height } = this.body(L);
-    const quiet = this.state.paused || this.page.o.replay || this.page.session.frame.failure !== undefined;
-    const stale = quiet ? undefined : this.page.session.diagnoser.stale(now);
-    body.setContent(listLines(this.kind, this.page.shown.view, L.cols, height, shell.theme, stale).join('\n'));
+    body.setContent(listLines(this.kind, this.page.shown.view, L.cols, height, shell.theme, this.page.staleVerdict(now)).join('\n'));
   }
 }

@@ -11,7 +11,7 @@
  * where it was.
  */
 import { PANE_MIN_ROWS, place, type Layout, type PaneWant } from '../layout.js';
-import type { View as ModelView } from '../../model/types.js';
+import type { View as ModelView, Verdict } from '../../model/types.js';
 import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
 import { MonitorSession } from '../../session/monitor.js';
 import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay-controls.js';
@@ -169,13 +169,21 @@ export class MonitorPage {
    */
   header(now: number, cols: number): { items: HeaderItem[]; maxLines: number } {
     const items = this.headerItems(now, cols >= 100);
-    // stale: reads stopped arriving (a hanging read); a failing read already says STALE in the status line
-    const quiet = this.state.paused || this.o.replay || this.shown.view === undefined || this.session.frame.failure !== undefined;
-    const stale = quiet ? undefined : this.session.diagnoser.stale(now);
-    const d = diagnosisItem(this.shown.view?.diagnosis, stale);
+    const d = diagnosisItem(this.shown.view?.diagnosis, this.staleVerdict(now));
     const base = this.o.feed.frontLine ? 4 : 3; // --front's nginx line takes one
     if (!d) return { items, maxLines: base };
     return { items: [...packHeader(items, cols, base).map((line, i) => (i === 0 ? line : line.map((it, k) => (k === 0 ? { ...it, breakBefore: true } : { ...it, breakBefore: false })))).flat(), d], maxLines: base + 1 };
+  }
+
+  /**
+   * The `stale` verdict when no fresh read arrived for --stale seconds — reads that hang or fail (the server
+   * stopped): it then comes before the last read's verdicts, which are no longer current. None while paused or
+   * replaying (an old frame on purpose) or before the first read.
+   */
+  staleVerdict(now: number): Verdict | undefined {
+    if (this.state.paused || this.o.replay || this.shown.view === undefined) return undefined;
+    // the age on the monitor's own clock (`now`): when the last good read arrived, not the server's time in it
+    return this.session.diagnoser.stale(now, this.session.frame.lastGoodAt);
   }
 
   /** Footer hints, with q relabelled when the monitor sits on another view. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { headerFacts, packFacts, renderText, viewToJson } from '../../src/render/text.js';
 import type { ServerView } from '../../src/model/index.js';
 import { buildView } from '../../src/model/index.js';
-import { core, emperor, sample, server, vassal, worker } from './factory.js';
+import { core, emperor, sample, server, vassal, worker } from '../model/factory.js';
 
 const T0 = Date.UTC(2024, 2, 15, 12, 0, 0);
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runDemo } from '../../src/demo/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
-import { alive, readAll, waitFor } from './helpers.js';
+import { alive, readAll, waitFor } from '../emitter/helpers.js';
 
 const MAIN = fileURLToPath(new URL('../../src/demo/main.js', import.meta.url));
 
