@@ -9,7 +9,7 @@ import type { Recorder } from '../record/recorder.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import { fleetToJson, renderFleetText } from './render.js';
 import type { Target } from './targets.js';
-import { buildFleetView } from './view.js';
+import { FleetDiagnosis } from './diagnosis.js';
 import { jsonVisible } from '../text/sanitize.js';
 
 export interface FleetBatchOptions {
@@ -45,10 +45,12 @@ export interface FleetBatchOptions {
 export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOptions, write: (text: string) => Promise<void> | void): Promise<number> {
   // The batch options carry the poller's own (interval, deadline, cap, thresholds, recorder, reader).
   const poller = new FleetPoller({ ...o, targets });
+  // One Diagnoser per target across the iterations (the baseline read included): crash loop, memory growth.
+  const diagnosis = new FleetDiagnosis(o.diagnosis);
   let code = 0;
   try {
     let start = performance.now();
-    await poller.tick();
+    diagnosis.view(await poller.tick());
     for (let i = 0; i < o.iterations; i++) {
       const wait = Math.max(0, start + o.intervalMs - performance.now());
       try {
@@ -57,7 +59,7 @@ export async function runFleetBatch(targets: readonly Target[], o: FleetBatchOpt
         break; // aborted
       }
       start = performance.now();
-      const view = buildFleetView(await poller.tick());
+      const view = diagnosis.view(await poller.tick());
       code = view.totals.up > 0 ? 0 : 1;
       const text = o.json
         ? jsonVisible(JSON.stringify(fleetToJson(view))) + '\n'

@@ -22,3 +22,4 @@ export {
 } from './view.js';
 export { renderFleetText, fleetToJson, fleetHeaderFacts, fleetColumnById, FLEET_COLUMNS, type FleetTextOptions } from './render.js';
 export { runFleetBatch, type FleetBatchOptions } from './batch.js';
+export { FleetDiagnosis } from './diagnosis.js';

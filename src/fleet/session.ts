@@ -11,6 +11,10 @@
  * recording) every target, and the monitor's source hands out each new read
  * of its target as it arrives — the target is never read twice.
  *
+ * Each target's verdict comes from its own Diagnoser (src/fleet/diagnosis.ts),
+ * fed each new read of that target, so a crash loop or memory growth in one
+ * target shows in the fleet.
+ *
  * The clock (`now`) and the pause between refreshes (`sleep`) are injected,
  * so tests can drive the session on a fake clock.
  */
@@ -23,7 +27,8 @@ import type { MonitorFeed } from '../session/monitor.js';
 import { replayReadIntervalMs, type ReplayControls } from '../session/replay-controls.js';
 import { FleetPoller, type TargetReader } from './poller.js';
 import type { Target } from './targets.js';
-import { buildFleetView, type FleetSnapshot, type FleetView } from './view.js';
+import { FleetDiagnosis } from './diagnosis.js';
+import type { FleetSnapshot, FleetView } from './view.js';
 
 /**
  * What the fleet needs to replay a fleet recording: one replay clock for
@@ -85,10 +90,13 @@ export class FleetSession {
   /** Per target label: the newest read, and the monitor sources waiting for the next one. */
   #reads = new Map<string, { seq: number; outcome: Outcome }>();
   #waiting = new Map<string, Set<() => void>>();
+  /** One Diagnoser per target, fed each new read (crash loop, memory growth in the per-target verdict). */
+  readonly #diagnosis: FleetDiagnosis;
 
   constructor(o: FleetSessionOptions) {
     this.o = o;
     this.intervalMs = o.intervalMs > 0 && Number.isFinite(o.intervalMs) ? o.intervalMs : 1000;
+    this.#diagnosis = new FleetDiagnosis(o.diagnosis);
     this.#sleep = o.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.#poller = o.replay
       ? undefined
@@ -123,7 +131,7 @@ export class FleetSession {
    */
   clockView(): FleetView | undefined {
     if (!this.#poller || this.#closed) return undefined;
-    this.#latest = buildFleetView(this.#poller.snapshot());
+    this.#latest = this.#diagnosis.view(this.#poller.snapshot());
     return this.#latest;
   }
 
@@ -218,7 +226,7 @@ export class FleetSession {
       const t0 = clock();
       const snap = await poller.tick();
       if (this.#closed) return;
-      this.#emit(buildFleetView(snap), 'tick');
+      this.#emit(this.#diagnosis.view(snap), 'tick');
       try {
         await this.#sleep(Math.max(0, t0 + this.intervalMs - clock()), this.#stop.signal);
       } catch {
@@ -247,7 +255,7 @@ export class FleetSession {
           this.#onError?.('replay', e);
         }
         if (this.#closed) return;
-        if (snap) this.#emit(buildFleetView(snap), 'tick');
+        if (snap) this.#emit(this.#diagnosis.view(snap), 'tick');
       }
       if (this.#kicked) continue;
       // Wait for a kick, or (playing, shown) the pacing delay then the clock.

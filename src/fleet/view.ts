@@ -97,7 +97,10 @@ export interface FleetRow {
   view: View | undefined;
   /** The target's oldest request in flight (method, path without query, age), if any. */
   oldestRequest: InFlightView | undefined;
-  /** The target's worst verdict (stale when not up, else the model's rules on its last view); undefined when healthy. */
+  /**
+   * The target's worst verdict (stale when not up, else the model's rules on its last view; the session and
+   * batch add the stateful rules, crash loop and memory growth, via src/fleet/diagnosis.ts); undefined when healthy.
+   */
   verdict: Verdict | undefined;
 }
 

@@ -310,6 +310,8 @@ export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
 
 /** Text with blessed's tag braces escaped. */
 export function escText(s: string): string {
+  // Most cells hold no brace: skip the regex and its callback (one call per cell per frame).
+  if (s.indexOf('{') < 0 && s.indexOf('}') < 0) return s;
   return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 }
 
