@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createConnection, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CLK_TCK, cpuTicks } from './proc.js';
 import { createClusterStats, instrument, RequestCounters } from '../src/emitter/index.js';
 import { __testing } from '../src/emitter/cluster.js';
 import { buildDocument, processIdentity } from '../src/emitter/builder.js';
@@ -127,17 +128,6 @@ function readStats(path: string): Promise<number> {
   });
 }
 
-/** utime+stime of a pid, in clock ticks (Linux), 0 elsewhere. */
-function cpuTicks(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
-  } catch {
-    return 0;
-  }
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /**
  * CPU added per request by the instrumentation hooks, measured in-process

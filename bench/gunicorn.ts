@@ -17,6 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CLK_TCK, cpuTicks } from './proc.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MODULE = fileURLToPath(new URL('../../python/tsgitop_gunicorn.py', import.meta.url));
@@ -86,16 +87,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-function cpuTicks(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
-  } catch {
-    return 0;
-  }
-}
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const hasWrk = !spawnSync('wrk', ['--version'], { encoding: 'utf8' }).error;
 
 /** One load run on `port` in a child process (wrk, else this file's --loadgen): requests done. */

@@ -1,0 +1,17 @@
+/** CPU time of other processes, for benchmarks that compare a process with a reference in the same run. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** utime+stime of a pid, in clock ticks (Linux), 0 elsewhere or once the process is gone. */
+export function cpuTicks(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Clock ticks per second (getconf CLK_TCK; 100 when it cannot be asked). */
+export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
