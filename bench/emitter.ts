@@ -19,9 +19,9 @@ import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createConnection, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuTicks } from './proc.js';
+import { CLK_TCK, cpuTicks, readStats } from './proc.js';
 import { createClusterStats, instrument, RequestCounters } from '../src/emitter/index.js';
 import { __testing } from '../src/emitter/cluster.js';
 import { buildDocument, processIdentity } from '../src/emitter/builder.js';
@@ -118,15 +118,6 @@ function runLoad(port: number, seconds: number, conns: number, useWrk: boolean):
   });
 }
 
-function readStats(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    let n = 0;
-    const s = createConnection({ path });
-    s.on('data', (c: Buffer) => (n += c.length));
-    s.on('close', () => resolve(n));
-    s.on('error', () => resolve(0));
-  });
-}
 
 
 /**

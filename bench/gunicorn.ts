@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuTicks } from './proc.js';
+import { CLK_TCK, cpuTicks, readStats } from './proc.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const MODULE = fileURLToPath(new URL('../../python/tsgitop_gunicorn.py', import.meta.url));
@@ -127,15 +127,6 @@ function loadgen(port: number, seconds: number): void {
   void Promise.all(Array.from({ length: CONNS }, lane)).then(() => process.stdout.write(`${done}\n`));
 }
 
-function readStats(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    let n = 0;
-    const s = createConnection({ path });
-    s.on('data', (c: Buffer) => (n += c.length));
-    s.on('close', () => resolve(n));
-    s.on('error', () => resolve(0));
-  });
-}
 
 async function start(name: string, dir: string, withModule: boolean): Promise<Side> {
   const port = await freePort();

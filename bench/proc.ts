@@ -1,6 +1,7 @@
 /** CPU time of other processes, for benchmarks that compare a process with a reference in the same run. */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 
 /** utime+stime of a pid, in clock ticks (Linux), 0 elsewhere or once the process is gone. */
 export function cpuTicks(pid: number): number {
@@ -15,3 +16,14 @@ export function cpuTicks(pid: number): number {
 
 /** Clock ticks per second (getconf CLK_TCK; 100 when it cannot be asked). */
 export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** One raw stats read over a unix socket: the bytes received (0 on an error). */
+export function readStats(path: string): Promise<number> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const s = createConnection({ path });
+    s.on('data', (c: Buffer) => (n += c.length));
+    s.on('close', () => resolve(n));
+    s.on('error', () => resolve(0));
+  });
+}
