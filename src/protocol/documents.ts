@@ -6,7 +6,7 @@
  * shape failure is thrown as a `ShapeFail` for parse.ts to turn into the
  * public error. See parse.ts for the rules.
  */
-import { arr, checkDepth, extraOf, flag, inElem, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
+import { arr, checkDepth, exactKeys, extraOf, flag, inElem, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
 import { reduceRequestVars } from './privacy.js';
 import type {
   AppStats,
@@ -21,7 +21,8 @@ import type {
   WorkerStats,
 } from './types.js';
 
-const CORE_KEYS = new Set([
+/** A core's known keys, in uWSGI's order (core/stats.c … master_utils.c: uwsgi_stats). */
+const CORE_ORDER = [
   'id',
   'requests',
   'static_requests',
@@ -32,7 +33,8 @@ const CORE_KEYS = new Set([
   'in_request',
   'vars',
   'req_info',
-]);
+] as const;
+const CORE_KEYS: ReadonlySet<string> = new Set(CORE_ORDER);
 
 /** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
 const NO_VARS = Object.freeze([]) as unknown as string[];
@@ -65,38 +67,44 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
     if (reduced?.path !== undefined) request.path = reduced.path;
     if (start !== undefined && start > 0) request.start = start;
   }
-  return {
-    id: num(o, 'id', p),
-    requests: num(o, 'requests', p),
-    static_requests: num(o, 'static_requests', p),
-    routed_requests: num(o, 'routed_requests', p),
-    offloaded_requests: num(o, 'offloaded_requests', p),
-    write_errors: num(o, 'write_errors', p),
-    read_errors: num(o, 'read_errors', p),
-    in_request: inRequest,
-    vars,
-    req_info: reqInfo,
-    request,
-    extra: extraOf(o, CORE_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, CORE_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o, 'id', p);
+  t['requests'] = num(o, 'requests', p);
+  t['static_requests'] = num(o, 'static_requests', p);
+  t['routed_requests'] = num(o, 'routed_requests', p);
+  t['offloaded_requests'] = num(o, 'offloaded_requests', p);
+  t['write_errors'] = num(o, 'write_errors', p);
+  t['read_errors'] = num(o, 'read_errors', p);
+  // Privacy: the raw vars and req_info are replaced here, in place too, before parseStats returns.
+  t['in_request'] = inRequest;
+  t['vars'] = vars;
+  t['req_info'] = reqInfo;
+  t['request'] = request;
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, CORE_KEYS, d);
+  return t as unknown as CoreStats;
 }
 
-const APP_KEYS = new Set(['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 'exceptions', 'chdir']);
+const APP_ORDER = ['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 'exceptions', 'chdir'] as const;
+const APP_KEYS: ReadonlySet<string> = new Set(APP_ORDER);
 
 function parseApp(o: Obj, p: string, d: number): AppStats {
-  return {
-    id: num(o, 'id', p),
-    modifier1: num(o, 'modifier1', p),
-    mountpoint: str(o, 'mountpoint', p),
-    startup_time: num(o, 'startup_time', p),
-    requests: num(o, 'requests', p),
-    exceptions: num(o, 'exceptions', p),
-    chdir: str(o, 'chdir', p),
-    extra: extraOf(o, APP_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, APP_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o, 'id', p);
+  t['modifier1'] = num(o, 'modifier1', p);
+  t['mountpoint'] = str(o, 'mountpoint', p);
+  t['startup_time'] = num(o, 'startup_time', p);
+  t['requests'] = num(o, 'requests', p);
+  t['exceptions'] = num(o, 'exceptions', p);
+  t['chdir'] = str(o, 'chdir', p);
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, APP_KEYS, d);
+  return t as unknown as AppStats;
 }
 
-const WORKER_KEYS = new Set([
+const WORKER_ORDER = [
   'id',
   'pid',
   'accepting',
@@ -116,31 +124,34 @@ const WORKER_KEYS = new Set([
   'avg_rt',
   'apps',
   'cores',
-]);
+] as const;
+const WORKER_KEYS: ReadonlySet<string> = new Set(WORKER_ORDER);
 
 function parseWorker(o: Obj, p: string, d: number): WorkerStats {
-  return {
-    id: num(o, 'id', p),
-    pid: num(o, 'pid', p),
-    accepting: num(o, 'accepting', p),
-    requests: num(o, 'requests', p),
-    delta_requests: num(o, 'delta_requests', p),
-    exceptions: num(o, 'exceptions', p),
-    harakiri_count: num(o, 'harakiri_count', p),
-    signals: num(o, 'signals', p),
-    signal_queue: num(o, 'signal_queue', p),
-    status: str(o, 'status', p),
-    rss: num(o, 'rss', p),
-    vsz: num(o, 'vsz', p),
-    running_time: num(o, 'running_time', p),
-    last_spawn: num(o, 'last_spawn', p),
-    respawn_count: num(o, 'respawn_count', p),
-    tx: num(o, 'tx', p),
-    avg_rt: num(o, 'avg_rt', p),
-    apps: objArray(o, 'apps', p, d, parseApp),
-    cores: objArray(o, 'cores', p, d, parseCore),
-    extra: extraOf(o, WORKER_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, WORKER_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o, 'id', p);
+  t['pid'] = num(o, 'pid', p);
+  t['accepting'] = num(o, 'accepting', p);
+  t['requests'] = num(o, 'requests', p);
+  t['delta_requests'] = num(o, 'delta_requests', p);
+  t['exceptions'] = num(o, 'exceptions', p);
+  t['harakiri_count'] = num(o, 'harakiri_count', p);
+  t['signals'] = num(o, 'signals', p);
+  t['signal_queue'] = num(o, 'signal_queue', p);
+  t['status'] = str(o, 'status', p);
+  t['rss'] = num(o, 'rss', p);
+  t['vsz'] = num(o, 'vsz', p);
+  t['running_time'] = num(o, 'running_time', p);
+  t['last_spawn'] = num(o, 'last_spawn', p);
+  t['respawn_count'] = num(o, 'respawn_count', p);
+  t['tx'] = num(o, 'tx', p);
+  t['avg_rt'] = num(o, 'avg_rt', p);
+  t['apps'] = objArray(o, 'apps', p, d, parseApp);
+  t['cores'] = objArray(o, 'cores', p, d, parseCore);
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, WORKER_KEYS, d);
+  return t as unknown as WorkerStats;
 }
 
 const SOCKET_KEYS = new Set(['name', 'proto', 'queue', 'max_queue', 'shared', 'can_offload']);
