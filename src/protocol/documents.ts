@@ -40,10 +40,10 @@ const CORE_KEYS: ReadonlySet<string> = new Set(CORE_ORDER);
 const NO_VARS = Object.freeze([]) as unknown as string[];
 
 function parseCore(o: Obj, p: string, d: number): CoreStats {
-  const rawVars = arr(o, 'vars', p);
+  const rawVars = arr(o['vars'], 'vars', p);
   if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
-  const rawInfo = opaqueObj(o, 'req_info', p, d);
-  const inRequest = flag(o, 'in_request', p);
+  const rawInfo = opaqueObj(o['req_info'], 'req_info', p, d);
+  const inRequest = flag(o['in_request'], 'in_request', p);
   let vars: string[] | undefined;
   let request: InFlightRequest | undefined;
   let reqInfo: CoreStats['req_info'];
@@ -70,13 +70,13 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
   // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
   const inPlace = exactKeys(o, CORE_ORDER);
   const t: Obj = inPlace ? o : {};
-  t['id'] = num(o, 'id', p);
-  t['requests'] = num(o, 'requests', p);
-  t['static_requests'] = num(o, 'static_requests', p);
-  t['routed_requests'] = num(o, 'routed_requests', p);
-  t['offloaded_requests'] = num(o, 'offloaded_requests', p);
-  t['write_errors'] = num(o, 'write_errors', p);
-  t['read_errors'] = num(o, 'read_errors', p);
+  t['id'] = num(o['id'], 'id', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['static_requests'] = num(o['static_requests'], 'static_requests', p);
+  t['routed_requests'] = num(o['routed_requests'], 'routed_requests', p);
+  t['offloaded_requests'] = num(o['offloaded_requests'], 'offloaded_requests', p);
+  t['write_errors'] = num(o['write_errors'], 'write_errors', p);
+  t['read_errors'] = num(o['read_errors'], 'read_errors', p);
   // Privacy: the raw vars and req_info are replaced here, in place too, before parseStats returns.
   t['in_request'] = inRequest;
   t['vars'] = vars;
@@ -93,13 +93,13 @@ function parseApp(o: Obj, p: string, d: number): AppStats {
   // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
   const inPlace = exactKeys(o, APP_ORDER);
   const t: Obj = inPlace ? o : {};
-  t['id'] = num(o, 'id', p);
-  t['modifier1'] = num(o, 'modifier1', p);
-  t['mountpoint'] = str(o, 'mountpoint', p);
-  t['startup_time'] = num(o, 'startup_time', p);
-  t['requests'] = num(o, 'requests', p);
-  t['exceptions'] = num(o, 'exceptions', p);
-  t['chdir'] = str(o, 'chdir', p);
+  t['id'] = num(o['id'], 'id', p);
+  t['modifier1'] = num(o['modifier1'], 'modifier1', p);
+  t['mountpoint'] = str(o['mountpoint'], 'mountpoint', p);
+  t['startup_time'] = num(o['startup_time'], 'startup_time', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['exceptions'] = num(o['exceptions'], 'exceptions', p);
+  t['chdir'] = str(o['chdir'], 'chdir', p);
   t['extra'] = inPlace ? NO_EXTRA : extraOf(o, APP_KEYS, d);
   return t as unknown as AppStats;
 }
@@ -131,23 +131,23 @@ function parseWorker(o: Obj, p: string, d: number): WorkerStats {
   // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
   const inPlace = exactKeys(o, WORKER_ORDER);
   const t: Obj = inPlace ? o : {};
-  t['id'] = num(o, 'id', p);
-  t['pid'] = num(o, 'pid', p);
-  t['accepting'] = num(o, 'accepting', p);
-  t['requests'] = num(o, 'requests', p);
-  t['delta_requests'] = num(o, 'delta_requests', p);
-  t['exceptions'] = num(o, 'exceptions', p);
-  t['harakiri_count'] = num(o, 'harakiri_count', p);
-  t['signals'] = num(o, 'signals', p);
-  t['signal_queue'] = num(o, 'signal_queue', p);
-  t['status'] = str(o, 'status', p);
-  t['rss'] = num(o, 'rss', p);
-  t['vsz'] = num(o, 'vsz', p);
-  t['running_time'] = num(o, 'running_time', p);
-  t['last_spawn'] = num(o, 'last_spawn', p);
-  t['respawn_count'] = num(o, 'respawn_count', p);
-  t['tx'] = num(o, 'tx', p);
-  t['avg_rt'] = num(o, 'avg_rt', p);
+  t['id'] = num(o['id'], 'id', p);
+  t['pid'] = num(o['pid'], 'pid', p);
+  t['accepting'] = num(o['accepting'], 'accepting', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['delta_requests'] = num(o['delta_requests'], 'delta_requests', p);
+  t['exceptions'] = num(o['exceptions'], 'exceptions', p);
+  t['harakiri_count'] = num(o['harakiri_count'], 'harakiri_count', p);
+  t['signals'] = num(o['signals'], 'signals', p);
+  t['signal_queue'] = num(o['signal_queue'], 'signal_queue', p);
+  t['status'] = str(o['status'], 'status', p);
+  t['rss'] = num(o['rss'], 'rss', p);
+  t['vsz'] = num(o['vsz'], 'vsz', p);
+  t['running_time'] = num(o['running_time'], 'running_time', p);
+  t['last_spawn'] = num(o['last_spawn'], 'last_spawn', p);
+  t['respawn_count'] = num(o['respawn_count'], 'respawn_count', p);
+  t['tx'] = num(o['tx'], 'tx', p);
+  t['avg_rt'] = num(o['avg_rt'], 'avg_rt', p);
   t['apps'] = objArray(o, 'apps', p, d, parseApp);
   t['cores'] = objArray(o, 'cores', p, d, parseCore);
   t['extra'] = inPlace ? NO_EXTRA : extraOf(o, WORKER_KEYS, d);
@@ -158,12 +158,12 @@ const SOCKET_KEYS = new Set(['name', 'proto', 'queue', 'max_queue', 'shared', 'c
 
 function parseSocket(o: Obj, p: string, d: number): SocketStats {
   return {
-    name: str(o, 'name', p),
-    proto: str(o, 'proto', p),
-    queue: num(o, 'queue', p),
-    max_queue: num(o, 'max_queue', p),
-    shared: num(o, 'shared', p),
-    can_offload: num(o, 'can_offload', p),
+    name: str(o['name'], 'name', p),
+    proto: str(o['proto'], 'proto', p),
+    queue: num(o['queue'], 'queue', p),
+    max_queue: num(o['max_queue'], 'max_queue', p),
+    shared: num(o['shared'], 'shared', p),
+    can_offload: num(o['can_offload'], 'can_offload', p),
     extra: extraOf(o, SOCKET_KEYS, d),
   };
 }
@@ -194,15 +194,15 @@ export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
   for (let i = 0; i < workers.length; i++) out.push(inElem(workers, i, '.workers', 3, parseWorker));
   return {
     kind: 'server',
-    version: str(o, 'version', p),
-    listen_queue: num(o, 'listen_queue', p),
-    listen_queue_errors: num(o, 'listen_queue_errors', p),
-    signal_queue: num(o, 'signal_queue', p),
-    load: num(o, 'load', p),
-    pid: num(o, 'pid', p),
-    uid: num(o, 'uid', p),
-    gid: num(o, 'gid', p),
-    cwd: str(o, 'cwd', p),
+    version: str(o['version'], 'version', p),
+    listen_queue: num(o['listen_queue'], 'listen_queue', p),
+    listen_queue_errors: num(o['listen_queue_errors'], 'listen_queue_errors', p),
+    signal_queue: num(o['signal_queue'], 'signal_queue', p),
+    load: num(o['load'], 'load', p),
+    pid: num(o['pid'], 'pid', p),
+    uid: num(o['uid'], 'uid', p),
+    gid: num(o['gid'], 'gid', p),
+    cwd: str(o['cwd'], 'cwd', p),
     locks: objArray(o, 'locks', p, 1, keepObj),
     sockets: objArray(o, 'sockets', p, 1, parseSocket),
     workers: out,
@@ -213,18 +213,18 @@ export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
 const VASSAL_KEYS = new Set(['id', 'pid']);
 
 function parseVassal(o: Obj, p: string, d: number): VassalStats {
-  return { id: str(o, 'id', p), pid: num(o, 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
+  return { id: str(o['id'], 'id', p), pid: num(o['pid'], 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
 }
 
 const BLACKLIST_KEYS = new Set(['id', 'throttle_level', 'attempt', 'first_attempt', 'last_attempt']);
 
 function parseBlacklist(o: Obj, p: string, d: number): BlacklistEntry {
   return {
-    id: str(o, 'id', p),
-    throttle_level: num(o, 'throttle_level', p),
-    attempt: num(o, 'attempt', p),
-    first_attempt: num(o, 'first_attempt', p),
-    last_attempt: num(o, 'last_attempt', p),
+    id: str(o['id'], 'id', p),
+    throttle_level: num(o['throttle_level'], 'throttle_level', p),
+    attempt: num(o['attempt'], 'attempt', p),
+    first_attempt: num(o['first_attempt'], 'first_attempt', p),
+    last_attempt: num(o['last_attempt'], 'last_attempt', p),
     extra: extraOf(o, BLACKLIST_KEYS, d),
   };
 }
@@ -233,7 +233,7 @@ const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 
 
 export function parseEmperor(o: Obj): EmperorSnapshot {
   const p = '';
-  const dirs = arr(o, 'emperor', p);
+  const dirs = arr(o['emperor'], 'emperor', p);
   let emperor: string[] | undefined;
   if (dirs !== undefined) {
     emperor = [];
@@ -245,14 +245,14 @@ export function parseEmperor(o: Obj): EmperorSnapshot {
   }
   return {
     kind: 'emperor',
-    version: str(o, 'version', p),
-    pid: num(o, 'pid', p),
-    uid: num(o, 'uid', p),
-    gid: num(o, 'gid', p),
-    cwd: str(o, 'cwd', p),
+    version: str(o['version'], 'version', p),
+    pid: num(o['pid'], 'pid', p),
+    uid: num(o['uid'], 'uid', p),
+    gid: num(o['gid'], 'gid', p),
+    cwd: str(o['cwd'], 'cwd', p),
     emperor,
-    emperor_tyrant: flag(o, 'emperor_tyrant', p),
-    throttle_level: num(o, 'throttle_level', p),
+    emperor_tyrant: flag(o['emperor_tyrant'], 'emperor_tyrant', p),
+    throttle_level: num(o['throttle_level'], 'throttle_level', p),
     vassals: objArray(o, 'vassals', p, 1, parseVassal) ?? [],
     blacklist: objArray(o, 'blacklist', p, 1, parseBlacklist),
     extra: extraOf(o, EMPEROR_KEYS, 1),

@@ -59,8 +59,8 @@ export function inElem<T>(list: unknown[], i: number, key: string, depth: number
   }
 }
 
-export function num(o: Obj, k: string, path: string): number | undefined {
-  const v = o[k];
+/** A field's value `v` (read by the caller: `num(o['id'], 'id', p)`, a monomorphic load there) as a number. */
+export function num(v: unknown, k: string, path: string): number | undefined {
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v;
     throw shapeError(`${path}.${k}`, 'a finite number', v);
@@ -69,16 +69,14 @@ export function num(o: Obj, k: string, path: string): number | undefined {
   throw shapeError(`${path}.${k}`, 'a number', v);
 }
 
-export function str(o: Obj, k: string, path: string): string | undefined {
-  const v = o[k];
+export function str(v: unknown, k: string, path: string): string | undefined {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'a string', v);
 }
 
 /** Boolean, or a number read C-style (0 = false). */
-export function flag(o: Obj, k: string, path: string): boolean | undefined {
-  const v = o[k];
+export function flag(v: unknown, k: string, path: string): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v !== 0;
@@ -89,16 +87,14 @@ export function flag(o: Obj, k: string, path: string): boolean | undefined {
 }
 
 /** An array field (elements unchecked). */
-export function arr(o: Obj, k: string, path: string): unknown[] | undefined {
-  const v = o[k];
+export function arr(v: unknown, k: string, path: string): unknown[] | undefined {
   if (Array.isArray(v)) return v;
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'an array', v);
 }
 
 /** An opaque object field kept as-is (after the depth check). */
-export function opaqueObj(o: Obj, k: string, path: string, depth: number): Extra | undefined {
-  const v = o[k];
+export function opaqueObj(v: unknown, k: string, path: string, depth: number): Extra | undefined {
   if (isObj(v)) {
     checkDepth(v, depth);
     return v;
@@ -189,7 +185,7 @@ export function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extr
  * the usual document is validated without a second array or object per element.
  */
 export function objArray<T>(o: Obj, k: string, path: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] | undefined {
-  const list = arr(o, k, path);
+  const list = arr(o[k], k, path);
   if (list === undefined) return undefined;
   const key = `.${k}`;
   for (let i = 0; i < list.length; i++) {
