@@ -238,7 +238,7 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
     const deadline = new Deadline(
       o,
       () => finish(timeoutError(addr, o.timeoutMs, total)),
-      () => finish(abortError(addr, o.signal as AbortSignal)),
+      () => finish(abortError(addr, o.signal?.aborted ? o.signal : undefined)),
     );
 
     const attempt = (index: number): void => {
@@ -316,6 +316,7 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
 async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
   const o = resolveOptions(opts);
   if (o.signal?.aborted) throw abortError(addr, o.signal);
+  if (o.cancel?.cancelled) throw abortError(addr, undefined);
   // node:http and node:https load only for an HTTP address (the one-shot dump of a socket stays light).
   const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o);
   if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
@@ -349,6 +350,8 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
   return raw;
 }
 
+let parseModule: typeof import('./parse.js') | undefined;
+
 /**
  * Read and parse one stats document.
  *
@@ -359,8 +362,9 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
  */
 export async function fetchStats(addr: Address, opts?: ReadOptions): Promise<FetchResult> {
   const raw = await readBody(addr, opts);
-  // Loaded on first use: the one-shot dump (readRaw) never parses.
-  const { parseStats } = await import('./parse.js');
+  // Loaded on first use: the one-shot dump (readRaw) never parses. Kept after that (a dynamic
+  // import of a loaded module still costs a trip through the module loader, per read).
+  const parseStats = (parseModule ??= await import('./parse.js')).parseStats;
   let doc: StatsDocument;
   try {
     doc = parseStats(raw);

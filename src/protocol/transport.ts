@@ -27,12 +27,28 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Abort the read; the promise then rejects with `signal.reason` (see reader.ts). */
   signal?: AbortSignal;
+  /** A cheaper way to abort, for many reads at once (a fleet): see {@link CancelToken}. */
+  cancel?: CancelToken;
+}
+
+/**
+ * What a fleet uses instead of an AbortController per read (whose signal and
+ * listeners cost more than the rest of a small read's bookkeeping): one
+ * reusable token per target. While a read runs it sets `onCancel`; the owner
+ * cancels by setting `cancelled` and calling `onCancel` (the read then
+ * rejects with an Error "aborted"). A read given a cancelled token rejects
+ * at once.
+ */
+export interface CancelToken {
+  cancelled: boolean;
+  onCancel: (() => void) | undefined;
 }
 
 export interface ResolvedOptions {
   timeoutMs: number;
   maxBytes: number;
   signal: AbortSignal | undefined;
+  cancel: CancelToken | undefined;
 }
 
 /** setTimeout cannot wait longer than this (larger values fire at once). */
@@ -48,7 +64,7 @@ export function resolveOptions(opts: ReadOptions | undefined): ResolvedOptions {
   if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) {
     throw new RangeError(`maxBytes must be a non-negative number, got ${String(maxBytes)}`);
   }
-  return { timeoutMs, maxBytes, signal: opts?.signal };
+  return { timeoutMs, maxBytes, signal: opts?.signal, cancel: opts?.cancel };
 }
 
 /** `5000` → `5 s`, `1500` → `1.5 s`, `300` → `300 ms`. */
@@ -191,10 +207,11 @@ export class ByteSink {
 
 /**
  * What an aborted read rejects with: `signal.reason` as is — except the
- * TimeoutError of `AbortSignal.timeout()`, which becomes StatsError TIMEOUT.
+ * TimeoutError of `AbortSignal.timeout()`, which becomes StatsError TIMEOUT
+ * (no signal: a CancelToken was cancelled; an Error "aborted").
  */
-export function abortError(addr: Address, signal: AbortSignal): unknown {
-  const reason: unknown = signal.reason;
+export function abortError(addr: Address, signal: AbortSignal | undefined): unknown {
+  const reason: unknown = signal?.reason;
   if (reason instanceof Error && reason.name === 'TimeoutError') {
     return new StatsError('TIMEOUT', `no complete answer from ${addr.display} before the caller's deadline`, { cause: reason });
   }
@@ -273,6 +290,7 @@ export class Deadline {
   private timer: NodeJS.Timeout | undefined;
   private readonly onAbort: (() => void) | undefined;
   private readonly signal: AbortSignal | undefined;
+  private readonly cancel: CancelToken | undefined;
   private done = false;
 
   /**
@@ -292,6 +310,12 @@ export class Deadline {
       };
       this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
+    this.cancel = o.cancel;
+    if (this.cancel) {
+      this.cancel.onCancel = () => {
+        if (!this.done) onAbortSignal();
+      };
+    }
   }
 
   get settled(): boolean {
@@ -305,6 +329,7 @@ export class Deadline {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.cancel) this.cancel.onCancel = undefined;
     return true;
   }
 }
