@@ -27,6 +27,9 @@ import { FleetPoller } from '../src/fleet/poller.js';
 import { parseTargets, type Target } from '../src/fleet/targets.js';
 import { buildFleetView } from '../src/fleet/view.js';
 import { FleetDiagnosis } from '../src/fleet/diagnosis.js';
+import { buildFleetTable, fleetRowLine, fleetTitleLine, fleetTotalsLine } from '../src/tui/fleet/table.js';
+import { makeTheme } from '../src/tui/theme.js';
+import type { FleetView } from '../src/fleet/view.js';
 import { renderFleetText } from '../src/fleet/render.js';
 import { quantiles } from './stats.js';
 import { fetchStats } from '../src/protocol/reader.js';
@@ -156,7 +159,20 @@ interface BigResult {
   of: number;
 }
 
-/** What the TUI's session does each refresh (poller tick, per-target verdicts) + the batch text table of every row. */
+/** The terminal of the TUI frame: 160 columns, the table's 45 visible rows. */
+const TUI_COLS = 160;
+const TUI_ROWS = 45;
+const theme = makeTheme(true);
+
+/** What the fleet view draws of one refresh: its table (filter, sort, short labels, fitted columns) and the visible rows, as tagged text. */
+function tuiFrame(view: FleetView): string {
+  const t = buildFleetTable({ view, width: TUI_COLS, sortId: undefined, reverse: false, filter: '' });
+  let out = fleetTitleLine(t, TUI_COLS, theme);
+  for (let i = 0; i < Math.min(t.rows.length, TUI_ROWS); i++) out += fleetRowLine(t, t.rows[i]!, TUI_COLS, theme, view.at, i === 0);
+  return out + fleetTotalsLine(t, view.totals, TUI_COLS, theme, view.at);
+}
+
+/** What the TUI's session does each refresh (poller tick, per-target verdicts) and the fleet view's table (tuiFrame). */
 function bigFleet(name: string, note: string, targets: Target[]): BigScenario {
   const poller = new FleetPoller({ targets, intervalMs: 1000, timeoutMs: TIMEOUT_MS });
   const diagnosis = new FleetDiagnosis();
@@ -169,7 +185,7 @@ function bigFleet(name: string, note: string, targets: Target[]): BigScenario {
       const t1 = performance.now();
       const view = diagnosis.view(snap);
       const t2 = performance.now();
-      const text = renderFleetText(view, { width: 200 });
+      const text = tuiFrame(view);
       const t3 = performance.now();
       if (text.length === 0) throw new Error('empty table');
       return { tick: t1 - t0, model: t2 - t1, render: t3 - t2, up: view.totals.up, of: targets.length };
@@ -385,15 +401,16 @@ async function main(): Promise<void> {
   const fast = parseTargets(list(ports, 's'), 'bench');
   const withHang = parseTargets(`${list(ports, 's')}\nhang = 127.0.0.1:${hangPort}`, 'bench');
   const slow = parseTargets(list(slowPorts, 'l'), 'bench');
-  const bigText = bigPaths.map((p, i) => `b${i} = ${p}`);
+  // No labels: each target is its address, as with \`tsgitop ADDR …\` (the fleet shortens them against each other).
+  const bigText = bigPaths.slice();
   const bigAll = parseTargets(bigText.join('\n'), 'bench');
   // 900 answering, 25 dead unix sockets (no such file), 25 dead TCP ports (refused), 50 hanging; spread through the list.
   const deadPorts: number[] = [];
   for (let i = 0; i < BIG_BAD / 2; i++) deadPorts.push(await closedPort());
   const bad: string[] = [
-    ...Array.from({ length: BIG_BAD / 2 }, (_, i) => `dead${i} = ${join(dir, `dead${i}.sock`)}`),
-    ...deadPorts.map((p, i) => `refused${i} = 127.0.0.1:${p}`),
-    ...hangPaths.map((p, i) => `hang${i} = ${p}`),
+    ...Array.from({ length: BIG_BAD / 2 }, (_, i) => join(dir, `dead${i}.sock`)),
+    ...deadPorts.map((p) => `127.0.0.1:${p}`),
+    ...hangPaths,
   ];
   const mixed = bigText.slice(0, BIG - 2 * BIG_BAD);
   bad.forEach((b, i) => mixed.splice(Math.floor(((i + 0.5) * mixed.length) / bad.length) + i, 0, b));
@@ -466,8 +483,9 @@ Scenarios, side by side in one process and one run, each refreshing once a secon
 ${names.map((n) => `- **${n.name}**: ${n.note}`).join('\n')}
 
 One fleet refresh = \`FleetPoller.tick()\` (starts a read of every target, returns when the fresh reads are in; per-target timeout ${TIMEOUT_MS / 1000} s,
-at most 256 reads in flight) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + \`renderFleetText\` of all rows at 200 columns
-(the batch table; the TUI formats only the visible rows). The floor's refresh = all its reads, concurrently. Times in ms, median / p95 over ${seconds} refreshes after
+at most 256 reads in flight) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + the fleet view's table
+(\`buildFleetTable\`: labels shortened against each other, columns fitted to ${TUI_COLS} cells; then the title, the ${TUI_ROWS} visible rows and the totals as tagged text —
+what the TUI formats; blessed's own drawing is not included). The targets have no labels: each is its socket path, as with \`tsgitop PATH …\`. The floor's refresh = all its reads, concurrently. Times in ms, median / p95 over ${seconds} refreshes after
 ${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of this process (\`process.cpuUsage\`) in the scenario's
 ${Math.round(1000 / 3)} ms slot of every second (its refresh and the reads it left running), summed over ${seconds} s and divided by ${seconds} s: % of one core at 1 Hz.
 

@@ -22,8 +22,9 @@ export function withShortLabels(rows: readonly FleetRow[], w = TARGET_WIDTH): Fl
   return rows.map((r, i) => ({ ...r, shown: short[i] }));
 }
 
-/** The last shortLabels result per width: the labels of a fleet do not change from frame to frame. */
-const shortCache = new Map<number, { labels: readonly string[]; short: string[] }>();
+/** The last few shortLabels results (any width): the labels of a fleet do not change from frame to frame. */
+const shortCache: { w: number; labels: readonly string[]; short: string[] }[] = [];
+const SHORT_CACHE_SIZE = 8;
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -32,16 +33,16 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * shortLabels (src/text/labels.ts), remembered per width: comparing each
+ * shortLabels (src/text/labels.ts), remembered: comparing each
  * label against every other is quadratic (≈ 45 ms for 1,000 long paths),
  * and a fleet frame asks it again with the same labels.
  */
 export function fleetShortLabels(labels: readonly string[], w: number): string[] {
-  const hit = shortCache.get(w);
-  if (hit && sameList(hit.labels, labels)) return hit.short;
+  const hit = shortCache.find((c) => c.w === w && sameList(c.labels, labels));
+  if (hit) return hit.short;
   const short = shortLabels(labels, w);
-  if (shortCache.size >= 8) shortCache.clear();
-  shortCache.set(w, { labels: [...labels], short });
+  if (shortCache.length >= SHORT_CACHE_SIZE) shortCache.shift();
+  shortCache.push({ w, labels: [...labels], short });
   return short;
 }
 
