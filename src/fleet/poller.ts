@@ -17,6 +17,7 @@
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
 import { fetchStats } from '../protocol/reader.js';
+import type { CancelToken } from '../protocol/transport.js';
 import { fetchStubStatus, type FrontSample } from '../protocol/nginx.js';
 import { isStatsError } from '../protocol/errors.js';
 import { serializeStats } from '../protocol/parse.js';
@@ -60,18 +61,27 @@ export interface FleetPollerOptions {
   onRead?: ((target: Target, outcome: { sample: Sample<StatsDocument> } | { error: unknown }) => void) | undefined;
 }
 
-const defaultReader: TargetReader = async (target, o) => {
+/** The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable token. */
+async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken }): Promise<TargetRead> {
   if (target.front && target.address.kind === 'http') {
-    const f = await fetchStubStatus(target.address, { timeoutMs: o.timeoutMs, signal: o.signal });
-    return { front: f, at: f.at };
+    // Rare (a few fronts): a signal, as fetchStubStatus takes.
+    const ac = new AbortController();
+    o.cancel.onCancel = () => ac.abort();
+    try {
+      const f = await fetchStubStatus(target.address, { timeoutMs: o.timeoutMs, signal: ac.signal });
+      return { front: f, at: f.at };
+    } finally {
+      o.cancel.onCancel = undefined;
+    }
   }
-  const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, signal: o.signal });
+  const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
   return { doc: r.doc, at: r.at, raw: r.raw };
-};
+}
 
 interface Slot {
   snap: TargetSnapshot;
-  abort: AbortController | undefined;
+  /** Cancels the read in flight (close()); reused from read to read. */
+  cancel: CancelToken;
   running: Promise<void> | undefined;
 }
 
@@ -83,7 +93,8 @@ export class FleetPoller {
   readonly #waitMs: number;
   readonly #maxConcurrent: number;
   readonly #recorder: Recorder | undefined;
-  readonly #read: TargetReader;
+  /** An injected reader (tests), else undefined: the default one. */
+  readonly #read: TargetReader | undefined;
   readonly #now: () => number;
   readonly #diagnosis: DiagnosisOptions | undefined;
   readonly #onRead: FleetPollerOptions['onRead'];
@@ -103,10 +114,10 @@ export class FleetPoller {
     this.#diagnosis = o.diagnosis;
     this.#timing = resolveTiming({ intervalMs: o.intervalMs, staleAfterMs: o.staleAfterMs, downAfterMs: o.downAfterMs });
     this.#recorder = o.recorder;
-    this.#read = o.read ?? defaultReader;
+    this.#read = o.read;
     this.#now = o.now ?? Date.now;
     this.#onRead = o.onRead;
-    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, abort: undefined, running: undefined }));
+    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined }));
   }
 
   /** The thresholds in use. */
@@ -164,15 +175,14 @@ export class FleetPoller {
     for (const w of waiting) w();
     const running: Promise<void>[] = [];
     for (const s of this.#slots) {
-      s.abort?.abort();
+      s.cancel.cancelled = true;
+      s.cancel.onCancel?.();
       if (s.running) running.push(s.running);
     }
     await Promise.all(running);
   }
 
   #start(slot: Slot): Promise<void> {
-    const ac = new AbortController();
-    slot.abort = ac;
     slot.snap.inFlightSince = this.#now();
     const run = (async () => {
       await this.#acquire();
@@ -181,9 +191,9 @@ export class FleetPoller {
         slot.snap.inFlightSince = this.#now();
         let r: TargetRead;
         try {
-          r = await this.#read(slot.snap.target, { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes, signal: ac.signal });
+          r = await this.#readOne(slot);
         } catch (e) {
-          if (this.#closed || ac.signal.aborted) return;
+          if (this.#closed) return;
           this.#failed(slot, e);
           return;
         }
@@ -192,12 +202,25 @@ export class FleetPoller {
       } finally {
         this.#release();
         slot.snap.inFlightSince = undefined;
-        slot.abort = undefined;
         slot.running = undefined;
       }
     })();
     slot.running = run;
     return run;
+  }
+
+  /** One read of the slot's target: the default reader with the slot's token, or the injected one with a signal. */
+  #readOne(slot: Slot): Promise<TargetRead> {
+    const o = { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes };
+    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel });
+    const ac = new AbortController();
+    slot.cancel.onCancel = () => ac.abort();
+    const p = this.#read(slot.snap.target, { ...o, signal: ac.signal });
+    const clear = (): void => {
+      slot.cancel.onCancel = undefined;
+    };
+    p.then(clear, clear);
+    return p;
   }
 
   #succeeded(slot: Slot, r: TargetRead): void {
