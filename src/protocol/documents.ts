@@ -6,7 +6,7 @@
  * shape failure is thrown as a `ShapeFail` for parse.ts to turn into the
  * public error. See parse.ts for the rules.
  */
-import { arr, checkDepth, exactKeys, extraOf, flag, inElem, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
+import { arr, checkDepth, eachElem, exactKeys, extraOf, flag, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
 import { reduceRequestVars } from './privacy.js';
 import type {
   AppStats,
@@ -190,8 +190,7 @@ const SERVER_KEYS = new Set([
 
 export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
   const p = '';
-  const out: WorkerStats[] = [];
-  for (let i = 0; i < workers.length; i++) out.push(inElem(workers, i, '.workers', 3, parseWorker));
+  const out = eachElem(workers, '.workers', 3, parseWorker);
   return {
     kind: 'server',
     version: str(o['version'], 'version', p),

@@ -48,15 +48,25 @@ export function toStatsError(f: ShapeFail): StatsError {
   return new StatsError('BAD_SHAPE', `${path}: expected ${f.expected}, got ${typeName(f.got)}`, { path });
 }
 
-/** Run `each` on element i of list `key`, prefixing `.key[i]` to the path of a failure. */
-export function inElem<T>(list: unknown[], i: number, key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T {
-  const v = elem(list, i, key);
+/**
+ * Replace each element of `list` (JSON.parse's own array: nothing else holds it) by `each`'s result, in
+ * place — an element typed in place (see {@link exactKeys}) is not even written back. Each element must be
+ * an object; a failure's path gets `key[i]` prefixed on the way out (one try for the whole list).
+ */
+export function eachElem<T>(list: unknown[], key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] {
+  let i = 0;
   try {
-    return each(v, '', depth);
+    for (; i < list.length; i++) {
+      const v = list[i];
+      if (!isObj(v)) throw shapeError('', 'an object', v);
+      const t = each(v, '', depth);
+      if (t !== (v as unknown)) list[i] = t;
+    }
   } catch (e) {
     if (e instanceof ShapeFail) e.rel = `${key}[${i}]${e.rel}`;
     throw e;
   }
+  return list as T[];
 }
 
 /** A field's value `v` (read by the caller: `num(o['id'], 'id', p)`, a monomorphic load there) as a number. */
@@ -101,13 +111,6 @@ export function opaqueObj(v: unknown, k: string, path: string, depth: number): E
   }
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'an object', v);
-}
-
-/** Each element of `list` must be an object; returns it for the element parser. */
-function elem(list: unknown[], i: number, path: string): Obj {
-  const v = list[i];
-  if (isObj(v)) return v;
-  throw shapeError(`${path}[${i}]`, 'an object', v);
 }
 
 function tooDeepError(): StatsError {
@@ -179,20 +182,10 @@ export function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extr
   return extra ?? NO_EXTRA;
 }
 
-/**
- * The array field `k` with each element replaced by `each`'s result, in place: the array is JSON.parse's own
- * (nothing else holds it), and an element typed in place (see {@link exactKeys}) is not even written back, so
- * the usual document is validated without a second array or object per element.
- */
+/** The array field `k` of `o`, its elements parsed in place by `each` (see {@link eachElem}). */
 export function objArray<T>(o: Obj, k: string, path: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] | undefined {
   const list = arr(o[k], k, path);
-  if (list === undefined) return undefined;
-  const key = `.${k}`;
-  for (let i = 0; i < list.length; i++) {
-    const t = inElem(list, i, key, depth + 2, each);
-    if (t !== list[i]) list[i] = t;
-  }
-  return list as T[];
+  return list === undefined ? undefined : eachElem(list, `.${k}`, depth + 2, each);
 }
 
 /**
