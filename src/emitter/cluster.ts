@@ -2,8 +2,13 @@
  * node:cluster mode: the primary plays uWSGI's master. Workers (which call
  * `instrument()`) push their counters over IPC; the primary keeps the last
  * report of every worker and answers stats reads from that cache, so a
- * stats read never waits for a worker. A read also asks every worker for a
- * fresh report (at most every 50 ms), so the next read is fresher.
+ * stats read never waits for a worker. The heartbeat (250 ms) keeps that
+ * cache fresh; a read does not ask the workers for a report unless
+ * `pollOnRead` (one IPC message to and from every worker per read — at 512
+ * workers that costs the primary more than rendering the document). A read
+ * re-renders only the workers whose report changed since the previous read
+ * (a worker's text is a pure function of its slot; reports equal to the
+ * previous one change nothing).
  *
  * Worker slots behave like uWSGI's worker table:
  * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
@@ -29,6 +34,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
+import { assembleDocument, renderCores, renderHead, renderWorker } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
@@ -50,7 +56,7 @@ export interface ClusterStatsOptions {
   backlog?: number;
   /** Listen-queue sampling period in ms (default 1000; 0 disables). */
   queueSampleMs?: number;
-  /** Ask workers for a fresh report when the stats are read (default true). */
+  /** Also ask every worker for a fresh report when the stats are read, at most every 50 ms (default false: the 250 ms heartbeat keeps the stats fresh). */
   pollOnRead?: boolean;
   /** Called once if building the document fails (the stats keep being served). */
   onError?: (err: unknown) => void;
@@ -92,6 +98,23 @@ interface Slot {
   base: Totals;
   baseCores: CoreTotals | undefined;
   lastAvgRt: number;
+  /** Bumped on every change of what the slot's worker object shows; `coresVer` on every change of its cores. */
+  ver: number;
+  coresVer: number;
+  /** The slot's worker object and texts as of `ver` (a stats read re-renders only slots that changed). */
+  text: SlotText | undefined;
+}
+
+interface SlotText {
+  ver: number;
+  coresVer: number;
+  /** Idle-core count the object was built with (shown by slots that never reported). */
+  idleCores: number;
+  worker: EmitterWorker;
+  pretty?: string;
+  mini?: string;
+  coresPretty?: string;
+  coresMini?: string;
 }
 
 const POLL: PollMessage = { tsgitop: 'poll' };
@@ -110,7 +133,86 @@ function newSlot(id: number): Slot {
     base: { requests: 0, exceptions: 0, tx: 0, runningTime: 0 },
     baseCores: undefined,
     lastAvgRt: 0,
+    ver: 0,
+    coresVer: 0,
+    text: undefined,
   };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameStrings(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Set a slot's report, marking the slot (and its cores) changed only when what it shows changed. */
+function setReport(s: Slot, r: WorkerReport | undefined): void {
+  const old = s.report;
+  s.report = r;
+  if (old === undefined || r === undefined) {
+    if (old !== r) {
+      s.ver++;
+      s.coresVer++;
+    }
+    return;
+  }
+  if (old.overflow !== r.overflow || old.maxCores !== r.maxCores || !sameNumbers(old.cores, r.cores) || !sameStrings(old.paths, r.paths)) {
+    s.ver++;
+    s.coresVer++;
+  } else if (
+    old.requests !== r.requests ||
+    old.exceptions !== r.exceptions ||
+    old.tx !== r.tx ||
+    old.runningTime !== r.runningTime ||
+    old.avgRt !== r.avgRt ||
+    old.inFlight !== r.inFlight ||
+    old.rss !== r.rss ||
+    old.vsz !== r.vsz
+  ) {
+    s.ver++;
+  }
+}
+
+/** The slot's current texts holder (a new one when the slot changed since the last read). */
+function slotText(s: Slot, idleCores: number): SlotText {
+  const t = s.text;
+  if (t !== undefined && t.ver === s.ver && t.idleCores === idleCores) return t;
+  const n: SlotText = { ver: s.ver, coresVer: s.coresVer, idleCores, worker: slotToWorker(s, idleCores) };
+  if (t !== undefined && t.coresVer === s.coresVer && t.idleCores === idleCores) {
+    if (t.coresPretty !== undefined) n.coresPretty = t.coresPretty;
+    if (t.coresMini !== undefined) n.coresMini = t.coresMini;
+  }
+  s.text = n;
+  return n;
+}
+
+/**
+ * A text made of many concatenations, made contiguous now (V8 keeps `a + b`
+ * as a tree until the characters are read; reading one flattens it in place).
+ * A kept text is then copied in one piece by every read that writes it,
+ * instead of walking its ~100 pieces again each time.
+ */
+function flat(text: string): string {
+  void text.charCodeAt(0);
+  return text;
+}
+
+/** The slot's worker object as uWSGI-layout text (cached until the slot changes). */
+function slotJson(s: Slot, idleCores: number, minified: boolean): string {
+  const t = slotText(s, idleCores);
+  if (minified) {
+    if (t.mini === undefined) t.mini = flat(renderWorker(t.worker, true, (t.coresMini ??= flat(renderCores(t.worker.cores, true)))));
+    return t.mini;
+  }
+  if (t.pretty === undefined) t.pretty = flat(renderWorker(t.worker, false, (t.coresPretty ??= flat(renderCores(t.worker.cores, false)))));
+  return t.pretty;
 }
 
 /**
@@ -186,7 +288,8 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     slot.disconnected = false;
     slot.respawnCount++;
     slot.lastSpawn = Math.floor(Date.now() / 1000);
-    slot.report = undefined;
+    setReport(slot, undefined);
+    slot.ver++;
     byWorker.set(w, slot);
     return slot;
   };
@@ -197,6 +300,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   const onListening = (w: Worker, addr: Address): void => {
     const slot = assign(w);
     slot.accepting = true;
+    slot.ver++;
     if (opts.sockets) return;
     if (addr.addressType === -1 || addr.addressType === 'udp4' || addr.addressType === 'udp6') {
       if (addr.addressType === -1 && addr.address) learnt.set(`unix|${addr.address}`, { path: addr.address, proto });
@@ -212,6 +316,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     if (slot) {
       slot.disconnected = true;
       slot.accepting = false;
+      slot.ver++;
     }
   };
   const onExit = (w: Worker): void => {
@@ -230,7 +335,9 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
     slot.worker = undefined;
     slot.pid = 0;
-    slot.report = undefined;
+    setReport(slot, undefined);
+    slot.ver++;
+    slot.coresVer++;
     slot.accepting = false;
     slot.disconnected = false;
   };
@@ -238,7 +345,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     const r = parseReport(msg);
     if (!r) return;
     const slot = byWorker.get(w) ?? assign(w);
-    if (slot.worker === w) slot.report = r;
+    if (slot.worker === w) setReport(slot, r);
   };
 
   // Workers forked before we were created.
@@ -247,6 +354,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   for (const w of existing) {
     const slot = assign(w);
     slot.accepting = (w as Worker & { state?: string }).state === 'listening';
+    slot.ver++;
   }
 
   cluster.on('fork', onFork);
@@ -280,18 +388,29 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
   const build = (): EmitterDocument => {
     const q = sampler.figures();
+    const cores = coreCount();
     return buildDocument({
       identity: processIdentity(),
       listenQueue: q.listenQueue,
       listenQueueErrors: q.listenQueueErrors,
       sockets: q.sockets,
-      workers: slots.map((s) => slotToWorker(s, coreCount())),
+      workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
-  const pollOnRead = opts.pollOnRead !== false;
-  const source = new DocumentSource(build, opts.onError, () => {
-    if (pollOnRead && Date.now() - lastPoll >= 50) poll();
-  });
+  const render = (minified: boolean): string => {
+    const q = sampler.figures();
+    const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+    return renderSlots(renderHead(head, minified), slots, coreCount(), minified);
+  };
+  const pollOnRead = opts.pollOnRead === true;
+  const source = new DocumentSource(
+    build,
+    opts.onError,
+    () => {
+      if (pollOnRead && Date.now() - lastPoll >= 50) poll();
+    },
+    render,
+  );
 
   const detach = (): void => {
     cluster.off('fork', onFork);
@@ -311,5 +430,12 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 }
 
-/** @internal exported for the bench: build a document for synthetic slots. */
-export const __testing = { newSlot, slotToWorker };
+/** The document's text from its head and the slots (each slot re-rendered only if it changed since the last call). */
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): string {
+  const ws = new Array<string>(slots.length);
+  for (let i = 0; i < slots.length; i++) ws[i] = slotJson(slots[i]!, idleCores, minified);
+  return assembleDocument(head, ws, minified);
+}
+
+/** @internal exported for the bench and tests: documents for synthetic slots. */
+export const __testing = { newSlot, slotToWorker, setReport, renderSlots };

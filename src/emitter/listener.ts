@@ -358,10 +358,10 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
   const serveHttp = (sock: Socket): void => {
     let head = '';
     const answer = (status: string, type: string, body: string, withBody: boolean): void => {
-      const b = Buffer.from(body);
+      const head = httpHead(status, type, Buffer.byteLength(body));
       sock.removeListener('data', onHead);
       discard(sock);
-      send(sock, Buffer.concat([Buffer.from(httpHead(status, type, b.length)), withBody ? b : Buffer.alloc(0)]));
+      send(sock, withBody ? head + body : head); // one string: encoded once, as it is written
     };
     takeSlot(sock);
     const headTimer = setTimeout(() => {

@@ -23,13 +23,17 @@ export interface StatsSource {
 
 interface TurnCache {
   doc: EmitterDocument;
+  prom?: string;
+}
+
+interface TurnTexts {
   pretty?: string;
   mini?: string;
-  prom?: string;
 }
 
 export class DocumentSource implements StatsSource {
   private cache: TurnCache | undefined;
+  private texts: TurnTexts | undefined;
   private lastGood: EmitterDocument | undefined;
   private reported = false;
 
@@ -37,6 +41,12 @@ export class DocumentSource implements StatsSource {
     private readonly build: () => EmitterDocument,
     private readonly onError?: (err: unknown) => void,
     private readonly readHook?: () => void,
+    /**
+     * Renders the JSON text straight from the server's state (e.g. from
+     * per-worker texts kept between reads), without building the document
+     * object first; must give the bytes `renderDocument(build(), minified)` would.
+     */
+    private readonly render?: (minified: boolean) => string,
   ) {}
 
   private fail(err: unknown): void {
@@ -67,22 +77,42 @@ export class DocumentSource implements StatsSource {
   }
 
   json(minified: boolean): string {
-    const doc = this.document();
-    const c = this.cache;
-    const hit = minified ? c?.mini : c?.pretty;
+    const t = this.texts;
+    const hit = minified ? t?.mini : t?.pretty;
     if (hit !== undefined) return hit;
-    let text: string;
-    try {
-      text = renderDocument(doc, minified);
-    } catch (err) {
-      this.fail(err);
-      text = renderDocument(fallbackDocument(), minified);
+    let text: string | undefined;
+    if (this.render !== undefined) {
+      try {
+        text = this.render(minified);
+      } catch (err) {
+        this.fail(err); // fall through: the document's own rendering (or the last good one)
+      }
     }
-    if (c && c.doc === doc) {
-      if (minified) c.mini = text;
-      else c.pretty = text;
+    if (text === undefined) {
+      const doc = this.document();
+      try {
+        text = renderDocument(doc, minified);
+      } catch (err) {
+        this.fail(err);
+        text = renderDocument(fallbackDocument(), minified);
+      }
     }
+    const c = this.turnTexts();
+    if (minified) c.mini = text;
+    else c.pretty = text;
     return text;
+  }
+
+  /** This turn's rendered texts (cleared with the document at the next turn). */
+  private turnTexts(): TurnTexts {
+    if (this.texts === undefined) {
+      const texts: TurnTexts = {};
+      this.texts = texts;
+      setImmediate(() => {
+        if (this.texts === texts) this.texts = undefined;
+      });
+    }
+    return this.texts;
   }
 
   prometheus(): string {
