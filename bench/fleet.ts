@@ -353,13 +353,13 @@ function argNum(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed): connections are refused. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** `n` distinct ports on 127.0.0.1 that nothing listens on (all bound at once, then closed): connections are refused. */
+async function closedPorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => net.createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
 }
 
 function fdLimit(): string {
@@ -405,8 +405,7 @@ async function main(): Promise<void> {
   const bigText = bigPaths.slice();
   const bigAll = parseTargets(bigText.join('\n'), 'bench');
   // 900 answering, 25 dead unix sockets (no such file), 25 dead TCP ports (refused), 50 hanging; spread through the list.
-  const deadPorts: number[] = [];
-  for (let i = 0; i < BIG_BAD / 2; i++) deadPorts.push(await closedPort());
+  const deadPorts = await closedPorts(BIG_BAD / 2);
   const bad: string[] = [
     ...Array.from({ length: BIG_BAD / 2 }, (_, i) => join(dir, `dead${i}.sock`)),
     ...deadPorts.map((p) => `127.0.0.1:${p}`),
