@@ -8,7 +8,9 @@
  * workers that costs the primary more than rendering the document). A read
  * re-renders only the workers whose report changed since the previous read
  * (a worker's text is a pure function of its slot; reports equal to the
- * previous one change nothing).
+ * previous one change nothing); while the stats are being read (a read in
+ * the last 5 s), a changed worker's text is rendered as its report arrives,
+ * so a read only joins kept texts.
  *
  * Worker slots behave like uWSGI's worker table:
  * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
@@ -204,6 +206,21 @@ function flat(text: string): string {
   return text;
 }
 
+/** While the stats were read in the last this many ms, a worker's text is rendered when its report arrives. */
+const READ_RECENT_MS = 5000;
+
+/**
+ * A worker's report arrived: store it, and when the stats are being read
+ * (`pretty` / `mini`: that layout was read recently) render the worker's
+ * text now, in this message's turn (a few µs), so that the next read only
+ * joins kept texts, however many workers changed since the previous one.
+ */
+function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
+  setReport(s, r);
+  if (pretty) slotJson(s, idleCores, false);
+  if (mini) slotJson(s, idleCores, true);
+}
+
 /** The slot's worker object as uWSGI-layout text (cached until the slot changes). */
 function slotJson(s: Slot, idleCores: number, minified: boolean): string {
   const t = slotText(s, idleCores);
@@ -270,6 +287,11 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   if (!cluster.isPrimary) throw new EmitterError('EINVAL', 'createClusterStats() must run in the cluster primary (workers call instrument())');
   const slots: Slot[] = [];
   const byWorker = new Map<Worker, Slot>();
+  /** The workers' core count (the largest any report gave; the default until one reports). */
+  let knownCores = 0;
+  /** When the stats were last read as pretty / minified JSON (ms). */
+  let prettyReadAt = 0;
+  let miniReadAt = 0;
   const learnt = new Map<string, AppSocket>();
   const proto = opts.proto ?? 'http';
   for (let i = 1; i <= (opts.workers ?? 0); i++) slots.push(newSlot(i));
@@ -345,7 +367,10 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     const r = parseReport(msg);
     if (!r) return;
     const slot = byWorker.get(w) ?? assign(w);
-    if (slot.worker === w) setReport(slot, r);
+    if (slot.worker !== w) return;
+    if (r.maxCores > knownCores && r.maxCores <= 4096) knownCores = r.maxCores;
+    const now = Date.now();
+    acceptReport(slot, r, knownCores || DEFAULT_MAX_CORES, now - prettyReadAt < READ_RECENT_MS, now - miniReadAt < READ_RECENT_MS);
   };
 
   // Workers forked before we were created.
@@ -381,11 +406,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 
   /** The workers' core count (from their reports; the default until one reports). */
-  let knownCores = 0;
-  const coreCount = (): number => {
-    for (const sl of slots) if (sl.report && sl.report.maxCores > knownCores && sl.report.maxCores <= 4096) knownCores = sl.report.maxCores;
-    return knownCores || DEFAULT_MAX_CORES;
-  };
+  const coreCount = (): number => knownCores || DEFAULT_MAX_CORES;
   const build = (): EmitterDocument => {
     const q = sampler.figures();
     const cores = coreCount();
@@ -400,6 +421,8 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   const render = (minified: boolean): string => {
     const q = sampler.figures();
     const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+    if (minified) miniReadAt = Date.now();
+    else prettyReadAt = Date.now();
     return renderSlots(renderHead(head, minified), slots, coreCount(), minified);
   };
   const pollOnRead = opts.pollOnRead === true;
@@ -438,4 +461,4 @@ function renderSlots(head: string, slots: readonly Slot[], idleCores: number, mi
 }
 
 /** @internal exported for the bench and tests: documents for synthetic slots. */
-export const __testing = { newSlot, slotToWorker, setReport, renderSlots };
+export const __testing = { newSlot, slotToWorker, setReport, acceptReport, renderSlots };
