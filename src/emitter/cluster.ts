@@ -36,7 +36,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
-import { assembleDocument, renderCores, renderHead, renderWorker } from './render.js';
+import { renderCores, renderHead, renderTail, renderWorker, workerSeparator } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
@@ -113,8 +113,9 @@ interface SlotText {
   /** Idle-core count the object was built with (shown by slots that never reported). */
   idleCores: number;
   worker: EmitterWorker;
-  pretty?: string;
-  mini?: string;
+  /** The worker's text as UTF-8 bytes, in either layout. */
+  pretty?: Buffer;
+  mini?: Buffer;
   coresPretty?: string;
   coresMini?: string;
 }
@@ -195,17 +196,6 @@ function slotText(s: Slot, idleCores: number): SlotText {
   return n;
 }
 
-/**
- * A text made of many concatenations, made contiguous now (V8 keeps `a + b`
- * as a tree until the characters are read; reading one flattens it in place).
- * A kept text is then copied in one piece by every read that writes it,
- * instead of walking its ~100 pieces again each time.
- */
-function flat(text: string): string {
-  void text.charCodeAt(0);
-  return text;
-}
-
 /** While the stats were read in the last this many ms, a worker's text is rendered when its report arrives. */
 const READ_RECENT_MS = 5000;
 
@@ -221,15 +211,11 @@ function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boole
   if (mini) slotJson(s, idleCores, true);
 }
 
-/** The slot's worker object as uWSGI-layout text (cached until the slot changes). */
-function slotJson(s: Slot, idleCores: number, minified: boolean): string {
+/** The slot's worker object as uWSGI-layout JSON bytes (kept until the slot changes: a read copies them, nothing more). */
+function slotJson(s: Slot, idleCores: number, minified: boolean): Buffer {
   const t = slotText(s, idleCores);
-  if (minified) {
-    if (t.mini === undefined) t.mini = flat(renderWorker(t.worker, true, (t.coresMini ??= flat(renderCores(t.worker.cores, true)))));
-    return t.mini;
-  }
-  if (t.pretty === undefined) t.pretty = flat(renderWorker(t.worker, false, (t.coresPretty ??= flat(renderCores(t.worker.cores, false)))));
-  return t.pretty;
+  if (minified) return (t.mini ??= Buffer.from(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
+  return (t.pretty ??= Buffer.from(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
 }
 
 /**
@@ -418,7 +404,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
-  const render = (minified: boolean): string => {
+  const render = (minified: boolean): Buffer => {
     const q = sampler.figures();
     const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
     if (minified) miniReadAt = Date.now();
@@ -453,11 +439,22 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 }
 
-/** The document's text from its head and the slots (each slot re-rendered only if it changed since the last call). */
-function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): string {
-  const ws = new Array<string>(slots.length);
-  for (let i = 0; i < slots.length; i++) ws[i] = slotJson(slots[i]!, idleCores, minified);
-  return assembleDocument(head, ws, minified);
+const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
+const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
+
+/** The document's bytes from its head and the slots (each slot re-rendered only if it changed since it was last rendered). */
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): Buffer {
+  const m = minified ? 1 : 0;
+  const parts: Buffer[] = new Array<Buffer>(slots.length * 2 + 2);
+  parts[0] = Buffer.from(head);
+  let k = 1;
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0) parts[k++] = SEPARATOR[m];
+    parts[k++] = slotJson(slots[i]!, idleCores, minified);
+  }
+  parts[k++] = TAIL[m];
+  parts.length = k;
+  return Buffer.concat(parts);
 }
 
 /** @internal exported for the bench and tests: documents for synthetic slots. */

@@ -44,7 +44,7 @@ function fresh(ss: Slot[], minified: boolean): string {
 
 function cached(ss: Slot[], minified: boolean): string {
   const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), minified);
-  return renderSlots(head, ss, 2, minified);
+  return renderSlots(head, ss, 2, minified).toString();
 }
 
 function same(ss: Slot[], what: string): void {
