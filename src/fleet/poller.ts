@@ -49,7 +49,12 @@ export interface FleetPollerOptions {
   staleAfterMs?: number;
   /** See FleetTiming (default max(5 × intervalMs, 10 s)). */
   downAfterMs?: number;
-  /** Reads in flight at once across the fleet (default 256); more wait for a free slot. */
+  /**
+   * Reads in flight at once (default 256); more wait for a free slot. Two
+   * such pools: one for the targets that answered their last read, one for
+   * the others (never read, failing, hanging) — so however many targets
+   * hang until their deadline, the answering ones never wait behind them.
+   */
   maxConcurrent?: number;
   /** Record every completed read (sample or failure) under the target's label. */
   recorder?: Recorder;
@@ -78,6 +83,11 @@ async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: num
   return { doc: r.doc, at: r.at, raw: r.raw };
 }
 
+interface Pool {
+  active: number;
+  queue: (() => void)[];
+}
+
 interface Slot {
   snap: TargetSnapshot;
   /** Cancels the read in flight (close()); reused from read to read. */
@@ -99,8 +109,11 @@ export class FleetPoller {
   readonly #diagnosis: DiagnosisOptions | undefined;
   readonly #onRead: FleetPollerOptions['onRead'];
   readonly #slots: Slot[];
-  #active = 0;
-  #queue: (() => void)[] = [];
+  /** The read slots: [0] for targets that answered their last read, [1] for the others. */
+  readonly #pools: Pool[] = [
+    { active: 0, queue: [] },
+    { active: 0, queue: [] },
+  ];
   #ticks = 0;
   #closed = false;
 
@@ -141,7 +154,7 @@ export class FleetPoller {
     for (const slot of this.#slots) {
       if (slot.running) continue;
       const healthy = (slot.snap.cur ?? slot.snap.front) !== undefined && slot.snap.error === undefined;
-      const p = this.#start(slot);
+      const p = this.#start(slot, this.#pools[healthy ? 0 : 1]!);
       if (first || healthy) waitFor.push(p);
     }
     if (waitFor.length > 0 && this.#waitMs > 0) {
@@ -170,9 +183,11 @@ export class FleetPoller {
   /** Abort every read in flight and wait until they have settled. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    const waiting = this.#queue;
-    this.#queue = [];
-    for (const w of waiting) w();
+    for (const pool of this.#pools) {
+      const waiting = pool.queue;
+      pool.queue = [];
+      for (const w of waiting) w();
+    }
     const running: Promise<void>[] = [];
     for (const s of this.#slots) {
       s.cancel.cancelled = true;
@@ -182,10 +197,10 @@ export class FleetPoller {
     await Promise.all(running);
   }
 
-  #start(slot: Slot): Promise<void> {
+  #start(slot: Slot, pool: Pool): Promise<void> {
     slot.snap.inFlightSince = this.#now();
     const run = (async () => {
-      await this.#acquire();
+      await this.#acquire(pool);
       try {
         if (this.#closed) return;
         slot.snap.inFlightSince = this.#now();
@@ -200,7 +215,7 @@ export class FleetPoller {
         if (this.#closed) return;
         this.#succeeded(slot, r);
       } finally {
-        this.#release();
+        this.#release(pool);
         slot.snap.inFlightSince = undefined;
         slot.running = undefined;
       }
@@ -254,22 +269,22 @@ export class FleetPoller {
     this.#onRead?.(s.target, { error: e });
   }
 
-  #acquire(): Promise<void> {
-    if (this.#active < this.#maxConcurrent || this.#closed) {
-      this.#active++;
-      return Promise.resolve();
+  #acquire(pool: Pool): Promise<void> | undefined {
+    if (pool.active < this.#maxConcurrent || this.#closed) {
+      pool.active++;
+      return undefined;
     }
     return new Promise<void>((resolve) =>
-      this.#queue.push(() => {
-        this.#active++;
+      pool.queue.push(() => {
+        pool.active++;
         resolve();
       }),
     );
   }
 
-  #release(): void {
-    this.#active--;
-    const next = this.#queue.shift();
+  #release(pool: Pool): void {
+    pool.active--;
+    const next = pool.queue.shift();
     next?.();
   }
 }
