@@ -8,7 +8,9 @@
  * workers that costs the primary more than rendering the document). A read
  * re-renders only the workers whose report changed since the previous read
  * (a worker's text is a pure function of its slot; reports equal to the
- * previous one change nothing).
+ * previous one change nothing); while the stats are being read (a read in
+ * the last 5 s), a changed worker's text is rendered as its report arrives,
+ * so a read only joins kept texts.
  *
  * Worker slots behave like uWSGI's worker table:
  * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
@@ -34,7 +36,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
-import { assembleDocument, renderCores, renderHead, renderWorker } from './render.js';
+import { renderCores, renderHead, renderTail, renderWorker, workerSeparator } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
@@ -111,8 +113,9 @@ interface SlotText {
   /** Idle-core count the object was built with (shown by slots that never reported). */
   idleCores: number;
   worker: EmitterWorker;
-  pretty?: string;
-  mini?: string;
+  /** The worker's text as UTF-8 bytes, in either layout. */
+  pretty?: Buffer;
+  mini?: Buffer;
   coresPretty?: string;
   coresMini?: string;
 }
@@ -193,26 +196,26 @@ function slotText(s: Slot, idleCores: number): SlotText {
   return n;
 }
 
+/** While the stats were read in the last this many ms, a worker's text is rendered when its report arrives. */
+const READ_RECENT_MS = 5000;
+
 /**
- * A text made of many concatenations, made contiguous now (V8 keeps `a + b`
- * as a tree until the characters are read; reading one flattens it in place).
- * A kept text is then copied in one piece by every read that writes it,
- * instead of walking its ~100 pieces again each time.
+ * A worker's report arrived: store it, and when the stats are being read
+ * (`pretty` / `mini`: that layout was read recently) render the worker's
+ * text now, in this message's turn (a few µs), so that the next read only
+ * joins kept texts, however many workers changed since the previous one.
  */
-function flat(text: string): string {
-  void text.charCodeAt(0);
-  return text;
+function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
+  setReport(s, r);
+  if (pretty) slotJson(s, idleCores, false);
+  if (mini) slotJson(s, idleCores, true);
 }
 
-/** The slot's worker object as uWSGI-layout text (cached until the slot changes). */
-function slotJson(s: Slot, idleCores: number, minified: boolean): string {
+/** The slot's worker object as uWSGI-layout JSON bytes (kept until the slot changes: a read copies them, nothing more). */
+function slotJson(s: Slot, idleCores: number, minified: boolean): Buffer {
   const t = slotText(s, idleCores);
-  if (minified) {
-    if (t.mini === undefined) t.mini = flat(renderWorker(t.worker, true, (t.coresMini ??= flat(renderCores(t.worker.cores, true)))));
-    return t.mini;
-  }
-  if (t.pretty === undefined) t.pretty = flat(renderWorker(t.worker, false, (t.coresPretty ??= flat(renderCores(t.worker.cores, false)))));
-  return t.pretty;
+  if (minified) return (t.mini ??= Buffer.from(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
+  return (t.pretty ??= Buffer.from(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
 }
 
 /**
@@ -270,6 +273,11 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   if (!cluster.isPrimary) throw new EmitterError('EINVAL', 'createClusterStats() must run in the cluster primary (workers call instrument())');
   const slots: Slot[] = [];
   const byWorker = new Map<Worker, Slot>();
+  /** The workers' core count (the largest any report gave; the default until one reports). */
+  let knownCores = 0;
+  /** When the stats were last read as pretty / minified JSON (ms). */
+  let prettyReadAt = 0;
+  let miniReadAt = 0;
   const learnt = new Map<string, AppSocket>();
   const proto = opts.proto ?? 'http';
   for (let i = 1; i <= (opts.workers ?? 0); i++) slots.push(newSlot(i));
@@ -345,7 +353,10 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     const r = parseReport(msg);
     if (!r) return;
     const slot = byWorker.get(w) ?? assign(w);
-    if (slot.worker === w) setReport(slot, r);
+    if (slot.worker !== w) return;
+    if (r.maxCores > knownCores && r.maxCores <= 4096) knownCores = r.maxCores;
+    const now = Date.now();
+    acceptReport(slot, r, knownCores || DEFAULT_MAX_CORES, now - prettyReadAt < READ_RECENT_MS, now - miniReadAt < READ_RECENT_MS);
   };
 
   // Workers forked before we were created.
@@ -381,11 +392,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 
   /** The workers' core count (from their reports; the default until one reports). */
-  let knownCores = 0;
-  const coreCount = (): number => {
-    for (const sl of slots) if (sl.report && sl.report.maxCores > knownCores && sl.report.maxCores <= 4096) knownCores = sl.report.maxCores;
-    return knownCores || DEFAULT_MAX_CORES;
-  };
+  const coreCount = (): number => knownCores || DEFAULT_MAX_CORES;
   const build = (): EmitterDocument => {
     const q = sampler.figures();
     const cores = coreCount();
@@ -397,9 +404,11 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
-  const render = (minified: boolean): string => {
+  const render = (minified: boolean): Buffer => {
     const q = sampler.figures();
     const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+    if (minified) miniReadAt = Date.now();
+    else prettyReadAt = Date.now();
     return renderSlots(renderHead(head, minified), slots, coreCount(), minified);
   };
   const pollOnRead = opts.pollOnRead === true;
@@ -430,12 +439,23 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 }
 
-/** The document's text from its head and the slots (each slot re-rendered only if it changed since the last call). */
-function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): string {
-  const ws = new Array<string>(slots.length);
-  for (let i = 0; i < slots.length; i++) ws[i] = slotJson(slots[i]!, idleCores, minified);
-  return assembleDocument(head, ws, minified);
+const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
+const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
+
+/** The document's bytes from its head and the slots (each slot re-rendered only if it changed since it was last rendered). */
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): Buffer {
+  const m = minified ? 1 : 0;
+  const parts: Buffer[] = new Array<Buffer>(slots.length * 2 + 2);
+  parts[0] = Buffer.from(head);
+  let k = 1;
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0) parts[k++] = SEPARATOR[m];
+    parts[k++] = slotJson(slots[i]!, idleCores, minified);
+  }
+  parts[k++] = TAIL[m];
+  parts.length = k;
+  return Buffer.concat(parts);
 }
 
 /** @internal exported for the bench and tests: documents for synthetic slots. */
-export const __testing = { newSlot, slotToWorker, setReport, renderSlots };
+export const __testing = { newSlot, slotToWorker, setReport, acceptReport, renderSlots };

@@ -83,19 +83,31 @@ function buildHeader(doc: StatsSnapshot, node: string, sockets: readonly SocketV
 export function inflightOf(views: readonly WorkerView[], atMs: number): InFlightView[] {
   const out: InFlightView[] = [];
   const nowS = atMs / 1000;
-  for (const w of views) {
+  const nowKnown = Number.isFinite(nowS);
+  for (let i = 0; i < views.length; i++) {
+    const w = views[i]!;
     // From the raw cores (what a CoreView's inRequest and raw.request are), so the lazy `cores` stay unbuilt.
-    const raw = Array.isArray(w.raw.cores) ? w.raw.cores : [];
-    for (const c of raw) {
+    const raw = w.raw.cores;
+    if (!Array.isArray(raw)) continue;
+    for (let j = 0; j < raw.length; j++) {
+      const c = raw[j]!;
       if (c.in_request !== true) continue;
       const r = c.request;
       const start = r?.start;
-      const age = start !== undefined && Number.isFinite(nowS) ? Math.max(0, nowS - start) : undefined;
+      const age = start !== undefined && nowKnown ? Math.max(0, nowS - start) : undefined;
       out.push({ workerKey: w.key, workerId: w.id, coreId: finite(c.id), pid: w.pid, method: r?.method, path: r?.path, start, age });
     }
   }
-  out.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0));
+  out.sort(olderFirst);
   return out;
+}
+
+/** Oldest start first (unknown last), then worker id, then core id. */
+function olderFirst(a: InFlightView, b: InFlightView): number {
+  const sa = a.start === undefined ? Infinity : a.start;
+  const sb = b.start === undefined ? Infinity : b.start;
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  return (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0);
 }
 
 /** Same length, same strings in the same order. */

@@ -44,7 +44,7 @@ function fresh(ss: Slot[], minified: boolean): string {
 
 function cached(ss: Slot[], minified: boolean): string {
   const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), minified);
-  return renderSlots(head, ss, 2, minified);
+  return renderSlots(head, ss, 2, minified).toString();
 }
 
 function same(ss: Slot[], what: string): void {
@@ -101,4 +101,20 @@ test('a report equal to the previous one changes nothing; a changed slot is rebu
   assert.notEqual(ss[1]!.text, texts[1], 'the changed slot was rebuilt');
   assert.equal(ss[1]!.text!.coresPretty, texts[1]!.coresPretty, 'its unchanged cores text was reused');
   same(ss, 'after the partial rebuild');
+});
+
+test('while the stats are being read, a report renders its worker text on arrival; the read then renders nothing', () => {
+  const ss = slots(3);
+  cached(ss, false);
+  __testing.acceptReport(ss[1]!, report(77, [70, 0, 0, 0, 1_795_424_900, 7, 0, 0, 0, 0]), 2, true, false);
+  const t = ss[1]!.text!;
+  assert.equal(t.ver, ss[1]!.ver, 'rendered for the new report');
+  assert.ok(t.pretty !== undefined && t.pretty.includes('"requests":77'), 'pretty text rendered on arrival');
+  assert.equal(t.mini, undefined, 'minified not read recently: not rendered');
+  cached(ss, false);
+  assert.equal(ss[1]!.text, t, 'the read reused the text rendered on arrival');
+  same(ss, 'after a report rendered on arrival');
+  __testing.acceptReport(ss[2]!, report(5, [5, 1, 0, 0, 0, 0, 0, 0, 0, 0]), 2, false, false);
+  assert.equal(ss[2]!.text!.ver === ss[2]!.ver, false, 'not read recently: nothing rendered on arrival');
+  same(ss, 'after a report stored only');
 });

@@ -104,3 +104,13 @@ test('a wrong type in an in-place object is still an error with its JSON path', 
     message: '$.workers[1].cores[1].requests: expected a number, got string',
   });
 });
+
+test('bytes: an ASCII document (decoded natively) parses the same as its text, also as a view into a larger buffer', () => {
+  const text = JSON.stringify({ workers: [worker(1), worker(2)] });
+  const big = new TextEncoder().encode(`xx${text}\u00e9\u00e9`);
+  const view = big.subarray(2, 2 + text.length); // ASCII, at an offset, with non-ASCII bytes right after it
+  assert.deepStrictEqual(parseStats(view), parseStats(text));
+  const utf8 = JSON.stringify({ version: 'v\u00e9', workers: [] });
+  assert.equal((parseStats(new TextEncoder().encode(utf8)) as StatsSnapshot).version, 'v\u00e9');
+  assert.throws(() => parseStats(Uint8Array.from([0x7b, 0xff, 0x7d])), { code: 'NOT_JSON', message: 'invalid UTF-8 at byte 1' });
+});
