@@ -9,6 +9,7 @@ import blessed from 'blessed';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fastAttrs, type AttrElement } from './attrcache.js';
+import { fastBox } from './fastbox.js';
 import { asciify, utf8Locale } from './caps.js';
 import { oneLine } from './text.js';
 
@@ -62,7 +63,8 @@ export function openScreen(spec: ScreenSpec): blessed.Widgets.Screen {
 /** A tagged, unwrapped box (one line high unless `extra` says otherwise) with the attribute cache on. */
 export function lineBox(screen: blessed.Widgets.Screen, extra: Record<string, unknown> = {}): Box {
   const b = blessed.box({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
-  fastAttrs(b as unknown as AttrElement);
+  // Tagged one-line boxes draw through compiled lines (fastbox.ts); the bordered help overlay keeps blessed's path.
+  if (!fastBox(b)) fastAttrs(b as unknown as AttrElement);
   return b;
 }
 
