@@ -33,7 +33,8 @@
  * compares every cell. Boxes with a border, padding, scrolling, alignment or
  * transparency keep stock blessed (the help overlay).
  */
-import blessed from 'blessed';
+import type blessed from 'blessed';
+import { unicodeChars } from './widgets.js';
 
 /** The blessed internals this module reads (one element and its screen). */
 interface El {
@@ -135,7 +136,7 @@ const SGR = /\x1b\[[\d;]*m/y;
 const SPECIAL = /[\x00-\x09\x0b-\x1f\x7f]/;
 /** Characters that may be wide, combining or half a surrogate pair (checked against blessed's own tables then). */
 const MAYBE_UNICODE = /[\u0300-\uffff]/;
-const UNICODE = (blessed as unknown as { unicode: { chars: { all: RegExp; combining: RegExp; surrogate: RegExp } } }).unicode.chars;
+let UNICODE: { all: RegExp; combining: RegExp; surrogate: RegExp } | undefined;
 
 /**
  * Make one tagged, unwrapped, borderless box draw through the compiled-line
@@ -220,7 +221,7 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
             a = cells!.attr[run]!;
             nextAt = run + 1 < cells!.at.length ? cells!.at[run + 1]! : Infinity;
           }
-          ch = chars[i]!;
+          ch = charOf(chars.charCodeAt(i));
         } else {
           a = fill;
           ch = ' ';
@@ -238,6 +239,13 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
     return coords;
   };
   return true;
+}
+
+/** One-character strings by code unit, made once (indexing a two-byte string makes a new one each time). */
+const CHARS: string[] = [];
+
+function charOf(code: number): string {
+  return (CHARS[code] ??= String.fromCharCode(code));
 }
 
 /** Line k's cells from the cache when it was compiled from the same text, attribute and open tags; else compiled now. */
@@ -345,7 +353,7 @@ function blessedControls(el: El, s: string): string {
 /** What stock blessed does to wide, combining and astral characters without fullUnicode. */
 function blessedUnicode(s: string): string {
   if (!MAYBE_UNICODE.test(s)) return s;
-  const u = UNICODE;
+  const u = (UNICODE ??= unicodeChars());
   if (s.search(u.all) < 0 && s.search(u.combining) < 0 && s.search(u.surrogate) < 0) return s;
   return s.replace(u.all, '??').replace(u.combining, '').replace(u.surrogate, '?');
 }

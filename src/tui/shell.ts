@@ -12,7 +12,7 @@
  * SIGTERM (143), SIGHUP (129), SIGINT (130), an output error (129), or an
  * internal error (1, one line printed after the terminal is restored).
  */
-import blessed from 'blessed';
+import type blessed from 'blessed';
 import { dispatch, type ActionContext, type Outcome, type PushRequest, type Reaction } from './actions.js';
 import { keyName } from './keys.js';
 import { computeLayout, place, type Layout } from './layout.js';
