@@ -8,8 +8,13 @@
  *    and a load generator hits A, B, A, B, … alternately to cancel drift.
  *    Load: `wrk` when installed, else a Node keep-alive load generator in a
  *    child process.
- * 2. Stats document generation time (build + uWSGI JSON pretty / minified
- *    + Prometheus) for 8 / 64 / 512 synthetic workers.
+ * 2. In-process figures, measured in three separate child processes
+ *    (`--micro`; medians of each, then the median of the three):
+ *    - the hooks' CPU per request against plain node:http,
+ *    - the cluster primary's event-loop cost of one stats read at 64 and
+ *      512 workers × 4 cores — unchanged since the previous read, and with
+ *      every worker changed — against JSON.stringify of the same document,
+ *    - the primary's CPU per worker report message (real node:cluster IPC).
  * Writes bench/results/emitter.md.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -25,14 +30,27 @@ import { CLK_TCK, cpuTicks, readStats } from './proc.js';
 import { createClusterStats, instrument, RequestCounters } from '../src/emitter/index.js';
 import { __testing } from '../src/emitter/cluster.js';
 import { buildDocument, processIdentity } from '../src/emitter/builder.js';
-import { renderDocument } from '../src/emitter/render.js';
+import { buildReport, parseReport, type WorkerReport } from '../src/emitter/ipc.js';
+import { renderDocument, renderHead } from '../src/emitter/render.js';
 import { renderPrometheus } from '../src/emitter/prometheus.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const WORKERS = 4;
 
 // ---------------------------------------------------------------- worker side
-if (cluster.isWorker) {
+if (cluster.isWorker && process.env.BENCH_MODE === 'ipc') {
+  // sends N reports back to back (one in flight at a time), as a busy worker's reporter would
+  const n = Number(process.env.BENCH_REPORTS);
+  const counters = new RequestCounters(4);
+  let i = 0;
+  const next = (): void => {
+    if (i++ >= n) return;
+    counters.endWith(counters.begin(1_795_424_800), 100 + i, 200, false, false, false);
+    process.send!(buildReport(counters, { rss: 50_000_000 + i, vsz: 1_000_000_000 }), undefined, {}, next);
+  };
+  process.once('message', next);
+  process.send!('ready');
+} else if (cluster.isWorker) {
   const server = http.createServer((_req, res) => {
     res.setHeader('Content-Type', 'text/plain');
     res.end('hello world\n');
@@ -67,6 +85,8 @@ if (cluster.isWorker) {
     agent.destroy();
     process.stdout.write(JSON.stringify({ rps: done / seconds, errors }) + '\n');
   });
+} else if (process.argv[2] === '--micro') {
+  void micro();
 } else {
   void main();
 }
@@ -139,7 +159,9 @@ function hookCost(fresh: boolean): { plainNs: number; instNs: number } {
       const req = new http.IncomingMessage(sock);
       req.complete = true;
       const res = new http.ServerResponse(req);
+      res.assignSocket(sock); // as node:http does before emitting 'request' (when nothing is queued on the socket)
       server.emit('request', req, res);
+      res.detachSocket(sock); // as node:http does when the response finishes
       res.emit('finish');
       res.emit('close');
       if (fresh) sock.emit('close', false);
@@ -170,8 +192,19 @@ function median(xs: number[]): number {
 }
 
 // ------------------------------------------------------- synthetic documents
-function syntheticSlots(workers: number, cores: number): ReturnType<typeof __testing.newSlot>[] {
-  const slots = [];
+type Slot = ReturnType<typeof __testing.newSlot>;
+
+function syntheticReport(i: number, cores: number, round: number): WorkerReport {
+  const flat: number[] = [];
+  for (let c = 0; c < cores; c++) flat.push(1000 + c * 7 + round, c % 5, 0, 0, c % 3 === 0 ? 1_795_424_800 + round : 0);
+  return {
+    requests: 123_456 + i + round, exceptions: 12, tx: 98_765_432 + round, runningTime: 4_567_890_123 + round, avgRt: 1234, inFlight: 1,
+    rss: 55_000_000, vsz: 1_050_000_000, maxCores: cores, overflow: false, cores: flat,
+  };
+}
+
+function syntheticSlots(workers: number, cores: number): Slot[] {
+  const slots: Slot[] = [];
   for (let i = 1; i <= workers; i++) {
     const s = __testing.newSlot(i);
     s.worker = {} as Worker; // "live"
@@ -179,59 +212,166 @@ function syntheticSlots(workers: number, cores: number): ReturnType<typeof __tes
     s.accepting = true;
     s.respawnCount = 1 + (i % 3);
     s.lastSpawn = 1_795_424_737;
-    const flat: number[] = [];
-    for (let c = 0; c < cores; c++) flat.push(1000 + c * 7, c % 5, 0, 0, c % 3 === 0 ? 1_795_424_800 : 0);
-    s.report = {
-      requests: 123_456 + i, exceptions: 12, tx: 98_765_432, runningTime: 4_567_890_123, avgRt: 1234, inFlight: 1,
-      rss: 55_000_000, vsz: 1_050_000_000, maxCores: 64, overflow: false, cores: flat,
-    };
     if (i % 7 === 0) s.baseCores = new Map([[0, [10, 0, 0, 0, 0]]]);
+    __testing.setReport(s, syntheticReport(i, cores, 0));
     slots.push(s);
   }
   return slots;
 }
 
-interface GenResult {
+interface ReadCost {
   workers: number;
   cores: number;
   bytes: number;
-  buildMs: number;
-  prettyMs: number;
-  miniMs: number;
+  /** JSON.stringify of the same document, and the same followed by its UTF-8 encoding (the references), ms. */
+  stringifyMs: number;
+  stringifyEncMs: number;
+  /** One read (bytes ready to write), nothing changed since the previous read, ms. */
+  unchangedMs: number;
+  /** One read, every worker changed since the previous read, nobody read in the last 5 s (the read renders every worker), ms. */
+  changedMs: number;
+  /** One read, every worker changed, the stats being read (each text rendered when its report arrived), ms. */
+  changedEagerMs: number;
+  /** The whole document rendered from scratch (no kept texts) and encoded, ms. */
+  scratchMs: number;
+  /** Handling one worker report in the primary (validate + compare + store), µs. */
+  reportUs: number;
+  /** The same, rendering the worker's text at once (while the stats are being read), µs. */
+  reportEagerUs: number;
   promMs: number;
 }
 
-function timeIt(fn: () => void, minMs = 150): number {
-  // batches until minMs; returns the median per-call ms over batches
-  const per: number[] = [];
-  const t0 = performance.now();
-  let batch = 1;
-  fn(); // warm
-  while (performance.now() - t0 < minMs || per.length < 5) {
-    const s = performance.now();
-    for (let i = 0; i < batch; i++) fn();
-    per.push((performance.now() - s) / batch);
-    if (per[per.length - 1]! * batch < 2) batch *= 2;
+/** Median ms of `reps` timed calls of `fn` (each call timed alone); `before` runs untimed before each call. */
+function timeEach(fn: () => unknown, reps: number, before?: (i: number) => void): number {
+  const xs: number[] = [];
+  for (let i = 0; i < reps + 3; i++) {
+    before?.(i);
+    const t = performance.now();
+    fn();
+    const dt = performance.now() - t;
+    if (i >= 3) xs.push(dt); // the first three warm up
   }
-  return median(per);
+  return median(xs);
 }
 
-function genBench(workers: number, cores: number): GenResult {
+/**
+ * The cluster primary's work for one stats read (what createClusterStats'
+ * render does: the head from this turn's figures, each worker's kept text or
+ * a fresh one if its slot changed, joined) at `workers` × `cores`.
+ */
+function readCost(workers: number, cores: number): ReadCost {
   const slots = syntheticSlots(workers, cores);
   const identity = processIdentity();
   const sockets = [{ name: '127.0.0.1:8080', proto: 'http', queue: 0, max_queue: 511, shared: 0, can_offload: 0 }];
-  const build = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map((s) => __testing.slotToWorker(s)) });
-  const doc = build();
+  const docOf = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map((s) => __testing.slotToWorker(s, cores)) });
+  const read = (): Buffer => {
+    const head = buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: [] });
+    return __testing.renderSlots(renderHead(head, false), slots, cores, false);
+  };
+  const doc = docOf();
+  const text = read();
+  assert(text.equals(Buffer.from(renderDocument(doc)))); // the kept texts give the bytes of a fresh rendering
   assert(doc.workers[0]!.cores.length === cores);
-  return {
+  // every worker's next report, prepared outside the timed reads (rounds alternate, so each read sees a change)
+  const rounds = [1, 2].map((r) => slots.map((_, i) => syntheticReport(i + 1, cores, r)));
+  const applyRound = (i: number): void => {
+    const rs = rounds[i % 2]!;
+    for (let k = 0; k < slots.length; k++) __testing.setReport(slots[k]!, rs[k]!);
+  };
+  const applyRoundEager = (i: number): void => {
+    const rs = rounds[i % 2]!;
+    for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, rs[k]!, cores, true, false);
+  };
+  const reps = workers >= 512 ? 41 : 101;
+  const res: ReadCost = {
     workers,
     cores,
-    bytes: Buffer.byteLength(renderDocument(doc)),
-    buildMs: timeIt(build),
-    prettyMs: timeIt(() => renderDocument(doc)),
-    miniMs: timeIt(() => renderDocument(doc, true)),
-    promMs: timeIt(() => renderPrometheus(doc)),
+    bytes: text.length,
+    stringifyMs: timeEach(() => JSON.stringify(doc), reps),
+    stringifyEncMs: timeEach(() => Buffer.from(JSON.stringify(doc)), reps),
+    unchangedMs: timeEach(read, reps),
+    changedMs: timeEach(read, reps, applyRound),
+    changedEagerMs: timeEach(read, reps, applyRoundEager),
+    scratchMs: timeEach(() => Buffer.from(renderDocument(docOf())), reps),
+    reportUs: 0,
+    reportEagerUs: 0,
+    promMs: timeEach(() => renderPrometheus(doc), reps),
   };
+  assert(read().equals(Buffer.from(renderDocument(docOf()))));
+  // a report's handling in the primary: parse (validate) the message, compare, store
+  const msgs = slots.map((_, i) => {
+    const c = new RequestCounters(cores);
+    for (let k = 0; k <= i % 5; k++) c.endWith(c.begin(1_795_424_800), 100, 200, false, false, false);
+    return JSON.parse(JSON.stringify(buildReport(c, { rss: 1, vsz: 2 }))) as unknown;
+  });
+  // alternate with the previous reports so that every message is a change
+  const prev = slots.map((sl) => sl.report!);
+  res.reportUs =
+    (timeEach(
+      () => {
+        for (let k = 0; k < slots.length; k++) __testing.setReport(slots[k]!, parseReport(msgs[k])!);
+      },
+      21,
+      () => prev.forEach((r, k) => __testing.setReport(slots[k]!, r)),
+    ) * 1000) / slots.length;
+  res.reportEagerUs =
+    (timeEach(
+      () => {
+        for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, parseReport(msgs[k])!, cores, true, false);
+      },
+      21,
+      () => prev.forEach((r, k) => __testing.setReport(slots[k]!, r)),
+    ) * 1000) / slots.length;
+  return res;
+}
+
+/** Primary CPU per worker report over real node:cluster IPC (two workers sending back to back), µs. */
+async function ipcCost(): Promise<number> {
+  const per = 3000;
+  const stats = await createClusterStats({ queueSampleMs: 0 });
+  cluster.setupPrimary({ exec: SELF, args: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ws = [0, 1].map(() => cluster.fork({ BENCH_MODE: 'ipc', BENCH_REPORTS: String(per) }));
+  await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r)))); // 'ready': listening for 'go'
+  let got = 0;
+  const done = new Promise<number>((resolve) => {
+    let u0 = process.cpuUsage();
+    const onMsg = (_w: Worker, msg: unknown): void => {
+      if (msg === 'ready') return;
+      got++;
+      if (got === 100) u0 = process.cpuUsage(); // warm-up messages not counted
+      if (got === 2 * per) {
+        cluster.off('message', onMsg);
+        const u = process.cpuUsage(u0);
+        resolve((u.user + u.system) / (got - 100));
+      }
+    };
+    cluster.on('message', onMsg);
+  });
+  for (const w of ws) w.send('go');
+  const us = await done;
+  for (const w of ws) w.process.kill('SIGKILL');
+  await stats.close();
+  return us;
+}
+
+interface Micro {
+  hooks: { plainNs: number; instNs: number };
+  hooksFresh: { plainNs: number; instNs: number };
+  reads: ReadCost[];
+  ipcUs: number;
+}
+
+/** One child process's in-process figures (printed as JSON). */
+async function micro(): Promise<void> {
+  const out: Micro = { hooks: hookCost(false), hooksFresh: hookCost(true), reads: [readCost(64, 4), readCost(512, 4)], ipcUs: await ipcCost() };
+  process.stdout.write(JSON.stringify(out) + '\n');
+  process.exit(0);
+}
+
+function runMicro(): Micro {
+  const r = spawnSync(process.execPath, ['--expose-gc', SELF, '--micro'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`bench --micro failed (${String(r.status)})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Micro;
 }
 
 function assert(c: boolean): void {
@@ -309,17 +449,29 @@ async function main(): Promise<void> {
   await stats.close();
   rmSync(dir, { recursive: true, force: true });
 
-  const hooks = hookCost(false);
-  const hooksFresh = hookCost(true);
-  const gen = [genBench(8, 4), genBench(64, 4), genBench(64, 16), genBench(512, 4)];
+  process.stderr.write('bench: in-process figures, three child processes\n');
+  const loadM0 = loadavg()[0] ?? 0;
+  const runs = [runMicro(), runMicro(), runMicro()];
+  const loadM1 = loadavg()[0] ?? 0;
+  const med3 = (fn: (m: Micro) => number): number => median(runs.map(fn));
 
   const mA = median(results.A);
   const mB = median(results.B);
   const ratio = median(results.ratio);
   const cA = median(results.cpuA);
   const cB = median(results.cpuB);
-  const hookNs = hooks.instNs - hooks.plainNs;
-  const hookFreshNs = hooksFresh.instNs - hooksFresh.plainNs;
+  const hookNs = med3((m) => m.hooks.instNs - m.hooks.plainNs);
+  const hookFreshNs = med3((m) => m.hooksFresh.instNs - m.hooksFresh.plainNs);
+  const hooks = { plainNs: med3((m) => m.hooks.plainNs), instNs: med3((m) => m.hooks.instNs) };
+  const hooksFresh = { plainNs: med3((m) => m.hooksFresh.plainNs), instNs: med3((m) => m.hooksFresh.instNs) };
+  const readRow = (k: number, label: string, fn: (r: ReadCost) => number, d = 3): string =>
+    `| ${runs[0]!.reads[k]!.workers} × ${runs[0]!.reads[k]!.cores} | ${label} | ${runs.map((m) => f(fn(m.reads[k]!), d)).join(' | ')} | **${f(med3((m) => fn(m.reads[k]!)), d)}** |`;
+  const ratioRow = (k: number, label: string, fn: (r: ReadCost) => number): string =>
+    `| ${runs[0]!.reads[k]!.workers} × ${runs[0]!.reads[k]!.cores} | ${label} | ${runs.map((m) => f(fn(m.reads[k]!) / m.reads[k]!.stringifyEncMs, 2)).join(' | ')} | **${f(med3((m) => fn(m.reads[k]!) / m.reads[k]!.stringifyEncMs), 2)}** |`;
+  const big = runs[0]!.reads.length - 1;
+  const ipcUs = med3((m) => m.ipcUs);
+  const reportUs = med3((m) => m.reads[big]!.reportUs);
+  const reportEagerUs = med3((m) => m.reads[big]!.reportEagerUs);
   const cpu = cpus()[0]?.model ?? 'unknown';
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
   let kernel = '';
@@ -354,29 +506,105 @@ ${results.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${(results.B[i] ?? 0).
 
 - Throughput: median of per-round B/A = **${f(ratio)}** → overhead **${pct(1 - ratio)}** (median A ${mA.toFixed(0)} vs B ${mB.toFixed(0)} req/s).
 - Worker CPU per request: B/A = **${f(cB / cA)}** → **${pct(cB / cA - 1)}**.
-- Hook cost, measured in-process without the network (15 alternated batches of 50 000 synthetic
-  request/response cycles): plain ${hooks.plainNs.toFixed(0)} ns, instrumented ${hooks.instNs.toFixed(0)} ns per cycle →
-  **${hookNs.toFixed(0)} ns added per request** = **${pct(hookNs / 1000 / cA)}** of the ${f(cA, 1)} µs a plain hello-world request costs a worker here
-  (keep-alive: one socket for every cycle). One request per connection (a new socket per cycle, closed after
-  it — the instrumentation's per-connection \`'close'\` listener is paid each time): plain ${hooksFresh.plainNs.toFixed(0)} ns,
-  instrumented ${hooksFresh.instNs.toFixed(0)} ns → **${hookFreshNs.toFixed(0)} ns** = **${pct(hookFreshNs / 1000 / cA)}**
-  (target < 1 %; any real handler costs more than a hello world, so the share only shrinks).
+- Hook cost: see section 2a (in-process, three runs). This section cannot resolve a few per cent on a
+  loaded shared machine: an A/A check (B's workers without the emitter, otherwise identical) made on
+  2026-12-01 at load 6–9 gave B/A 0.86 / 0.99 / 1.15 and worker CPU B/A 0.99–1.05.
 
 Primary event-loop delay during B runs (stats reads + worker reports + listen-queue sampling, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms
 (a 1 ms-resolution timer; on a shared, loaded machine the max includes time the process was not scheduled).
 Stats document read by the monitor: ${statsBytes} bytes. Requests counted by the emitter for B: ${counted}.
 
-## 2. Stats document generation (synthetic aggregated state)
+## 2. In-process figures (three separate child processes, \`--micro\`)
 
-Median time per call. build = slots → worker objects → document (what a stats read does first);
-pretty / minified = uWSGI-layout JSON; prom = Prometheus text.
-A stats read costs build + one render (the result is shared by every client reading in the same event-loop turn).
-Target: < 1 ms of event-loop time at 64 workers.
+Load average (1 min) before / after the three runs: ${loadM0.toFixed(2)} / ${loadM1.toFixed(2)}. Each figure is the median
+of one run's timed repetitions; the last column is the median of the three runs.
 
-| workers | cores each | pretty bytes | build ms | pretty ms | minified ms | prom ms | read total ms |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${gen.map((g) => `| ${g.workers} | ${g.cores} | ${g.bytes} | ${f(g.buildMs)} | ${f(g.prettyMs)} | ${f(g.miniMs)} | ${f(g.promMs)} | ${f(g.buildMs + g.prettyMs)} |`).join('\n')}
+### 2a. Hook cost per request
+
+The same synthetic request/response cycle (node:http's own IncomingMessage / ServerResponse, the
+response assigned to its socket and detached at the end as node:http does) through a plain and an
+instrumented server, 15 alternated batches of 50 000 cycles; ns per cycle.
+
+| cycle | run 1 | run 2 | run 3 | median |
+| --- | ---: | ---: | ---: | ---: |
+| keep-alive, plain | ${runs.map((m) => m.hooks.plainNs.toFixed(0)).join(' | ')} | ${hooks.plainNs.toFixed(0)} |
+| keep-alive, instrumented | ${runs.map((m) => m.hooks.instNs.toFixed(0)).join(' | ')} | ${hooks.instNs.toFixed(0)} |
+| **keep-alive, added** | ${runs.map((m) => (m.hooks.instNs - m.hooks.plainNs).toFixed(0)).join(' | ')} | **${hookNs.toFixed(0)}** |
+| new socket per request, plain | ${runs.map((m) => m.hooksFresh.plainNs.toFixed(0)).join(' | ')} | ${hooksFresh.plainNs.toFixed(0)} |
+| new socket per request, instrumented | ${runs.map((m) => m.hooksFresh.instNs.toFixed(0)).join(' | ')} | ${hooksFresh.instNs.toFixed(0)} |
+| **new socket per request, added** | ${runs.map((m) => (m.hooksFresh.instNs - m.hooksFresh.plainNs).toFixed(0)).join(' | ')} | **${hookFreshNs.toFixed(0)}** |
+
+Share of a plain hello-world request's worker CPU (${f(cA, 1)} µs, section 1, same run):
+keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %).
+
+### 2b. A stats read in the cluster primary
+
+What a read costs the primary's event loop: the document's head from this turn's figures, then each
+worker's kept JSON text, re-rendered only for workers whose report changed since the previous read,
+joined (cluster.ts \`render\`; synthetic slots, the uWSGI pretty layout). *unchanged*: no worker
+reported anything new since the previous read; *all changed*: every worker's counters and cores
+changed (a busy cluster read at 1 Hz) — either with nobody reading in the last 5 s (every text is
+rendered by the read) or while the stats are being read (each text was rendered when its report
+arrived, see 2c); *from scratch*: worker objects and the whole text rebuilt
+(\`renderDocument\`, then encoded). A read's result is the bytes written to the socket (the kept
+texts are kept encoded, so a read copies them into one buffer, nothing more). Reference:
+\`JSON.stringify\` of the same document followed by its UTF-8 encoding (what writing any text to a
+socket costs), same process. ms per read:
+
+| workers × cores | | run 1 | run 2 | run 3 | median |
+| --- | --- | ---: | ---: | ---: | ---: |
+${runs[0]!.reads.map((_, k) => [
+  readRow(k, 'JSON.stringify', (r) => r.stringifyMs),
+  readRow(k, 'JSON.stringify + encode (reference)', (r) => r.stringifyEncMs),
+  readRow(k, '**read, unchanged**', (r) => r.unchangedMs),
+  readRow(k, '**read, all changed, stats being read (texts rendered on arrival)**', (r) => r.changedEagerMs),
+  readRow(k, 'read, all changed, no read in the last 5 s', (r) => r.changedMs),
+  readRow(k, 'from scratch + encode', (r) => r.scratchMs),
+  readRow(k, 'Prometheus text', (r) => r.promMs),
+].join('\n')).join('\n')}
+
+Ratio to the reference of the same run (\`JSON.stringify\` + encode):
+
+| workers × cores | | run 1 | run 2 | run 3 | median |
+| --- | --- | ---: | ---: | ---: | ---: |
+${runs[0]!.reads.map((_, k) => [
+  ratioRow(k, 'read, unchanged', (r) => r.unchangedMs),
+  ratioRow(k, 'read, all changed, stats being read', (r) => r.changedEagerMs),
+  ratioRow(k, 'read, all changed, no read in the last 5 s', (r) => r.changedMs),
+  ratioRow(k, 'from scratch + encode', (r) => r.scratchMs),
+].join('\n')).join('\n')}
+
+Document size: ${runs[0]!.reads.map((r) => `${r.workers} × ${r.cores}: ${r.bytes} bytes`).join(', ')}.
+
+### 2c. Worker reports in the primary
+
+Handling one report (validate, compare with the previous one, store) at ${runs[0]!.reads[big]!.workers} × ${runs[0]!.reads[big]!.cores}:
+${runs.map((m) => f(m.reads[big]!.reportUs, 2)).join(' / ')} µs (median **${f(reportUs, 2)} µs**); while the stats are being read, also
+rendering the worker's text: ${runs.map((m) => f(m.reads[big]!.reportEagerUs, 2)).join(' / ')} µs (median **${f(reportEagerUs, 2)} µs**). The whole message over real
+node:cluster IPC (two workers sending reports back to back; the primary's CPU per message, from
+\`process.cpuUsage\`, IPC read and deserialisation included): ${runs.map((m) => f(m.ipcUs, 2)).join(' / ')} µs (median **${f(ipcUs, 2)} µs**).
+A busy worker reports every 250 ms (and 50 ms after a change); an idle one sends nothing (a heartbeat
+equal to the last report is skipped). 512 busy workers: ≥ 2048 messages/s, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the
+primary's core (+ ${f((2048 * (reportEagerUs - reportUs)) / 1e4, 1)} % rendering their texts on arrival while the stats are being read). A read does not poll the workers
+(\`pollOnRead\` is off by default): a poll would add 512 messages to and from the workers per read,
+≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
+
+## 3. Before / after (one-off, recorded 2026-12-01, load 6.9–8.9)
+
+Measured once, not by this script: the previous emitter (commit ed758c3, compiled) and this one in the
+same process, 512 workers × 4 cores, every worker changed before each of 40 reads, the stats being
+read; three processes, medians (bytes of both checked equal):
+
+| | run 1 | run 2 | run 3 | ratio to JSON.stringify + encode |
+| --- | ---: | ---: | ---: | ---: |
+| previous read (worker objects → uWSGI writer → encode) | 7.34 ms | 6.60 ms | 6.76 ms | 3.96 |
+| this read (texts rendered on arrival, bytes joined) | 0.196 ms | 0.176 ms | 0.184 ms | 0.11 |
+| JSON.stringify + encode of the same document | 1.70 ms | 1.76 ms | 1.68 ms | 1 |
+
+Hook, the 2a cycle, three alternated processes each: added ns per request keep-alive previous
+134 / 138 / 131, this 103 / 106 / 113; new socket per request previous 183 / 189 / 190, this
+138 / 143 / 131 (the socket \`'close'\` listener is now only installed on a connection that pipelines).
 `;
   const out = new URL('../../bench/results/emitter.md', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });

@@ -2,8 +2,15 @@
  * node:cluster mode: the primary plays uWSGI's master. Workers (which call
  * `instrument()`) push their counters over IPC; the primary keeps the last
  * report of every worker and answers stats reads from that cache, so a
- * stats read never waits for a worker. A read also asks every worker for a
- * fresh report (at most every 50 ms), so the next read is fresher.
+ * stats read never waits for a worker. The heartbeat (250 ms) keeps that
+ * cache fresh; a read does not ask the workers for a report unless
+ * `pollOnRead` (one IPC message to and from every worker per read — at 512
+ * workers that costs the primary more than rendering the document). A read
+ * re-renders only the workers whose report changed since the previous read
+ * (a worker's text is a pure function of its slot; reports equal to the
+ * previous one change nothing); while the stats are being read (a read in
+ * the last 5 s), a changed worker's text is rendered as its report arrives,
+ * so a read only joins kept texts.
  *
  * Worker slots behave like uWSGI's worker table:
  * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
@@ -29,6 +36,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
+import { renderCores, renderHead, renderTail, renderWorker, workerSeparator } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
@@ -50,7 +58,7 @@ export interface ClusterStatsOptions {
   backlog?: number;
   /** Listen-queue sampling period in ms (default 1000; 0 disables). */
   queueSampleMs?: number;
-  /** Ask workers for a fresh report when the stats are read (default true). */
+  /** Also ask every worker for a fresh report when the stats are read, at most every 50 ms (default false: the 250 ms heartbeat keeps the stats fresh). */
   pollOnRead?: boolean;
   /** Called once if building the document fails (the stats keep being served). */
   onError?: (err: unknown) => void;
@@ -92,6 +100,24 @@ interface Slot {
   base: Totals;
   baseCores: CoreTotals | undefined;
   lastAvgRt: number;
+  /** Bumped on every change of what the slot's worker object shows; `coresVer` on every change of its cores. */
+  ver: number;
+  coresVer: number;
+  /** The slot's worker object and texts as of `ver` (a stats read re-renders only slots that changed). */
+  text: SlotText | undefined;
+}
+
+interface SlotText {
+  ver: number;
+  coresVer: number;
+  /** Idle-core count the object was built with (shown by slots that never reported). */
+  idleCores: number;
+  worker: EmitterWorker;
+  /** The worker's text as UTF-8 bytes, in either layout. */
+  pretty?: Buffer;
+  mini?: Buffer;
+  coresPretty?: string;
+  coresMini?: string;
 }
 
 const POLL: PollMessage = { tsgitop: 'poll' };
@@ -110,7 +136,97 @@ function newSlot(id: number): Slot {
     base: { requests: 0, exceptions: 0, tx: 0, runningTime: 0 },
     baseCores: undefined,
     lastAvgRt: 0,
+    ver: 0,
+    coresVer: 0,
+    text: undefined,
   };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameStrings(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Set a slot's report, marking the slot (and its cores) changed only when what it shows changed. */
+function setReport(s: Slot, r: WorkerReport | undefined): void {
+  const old = s.report;
+  s.report = r;
+  if (old === undefined || r === undefined) {
+    if (old !== r) {
+      s.ver++;
+      s.coresVer++;
+    }
+    return;
+  }
+  if (old.overflow !== r.overflow || old.maxCores !== r.maxCores || !sameNumbers(old.cores, r.cores) || !sameStrings(old.paths, r.paths)) {
+    s.ver++;
+    s.coresVer++;
+  } else if (
+    old.requests !== r.requests ||
+    old.exceptions !== r.exceptions ||
+    old.tx !== r.tx ||
+    old.runningTime !== r.runningTime ||
+    old.avgRt !== r.avgRt ||
+    old.inFlight !== r.inFlight ||
+    old.rss !== r.rss ||
+    old.vsz !== r.vsz
+  ) {
+    s.ver++;
+  }
+}
+
+/** The slot's current texts holder (a new one when the slot changed since the last read). */
+function slotText(s: Slot, idleCores: number): SlotText {
+  const t = s.text;
+  if (t !== undefined && t.ver === s.ver && t.idleCores === idleCores) return t;
+  const n: SlotText = { ver: s.ver, coresVer: s.coresVer, idleCores, worker: slotToWorker(s, idleCores) };
+  if (t !== undefined && t.coresVer === s.coresVer && t.idleCores === idleCores) {
+    if (t.coresPretty !== undefined) n.coresPretty = t.coresPretty;
+    if (t.coresMini !== undefined) n.coresMini = t.coresMini;
+  }
+  s.text = n;
+  return n;
+}
+
+/** While the stats were read in the last this many ms, a worker's text is rendered when its report arrives. */
+const READ_RECENT_MS = 5000;
+
+/**
+ * A worker's report arrived: store it, and when the stats are being read
+ * (`pretty` / `mini`: that layout was read recently) render the worker's
+ * text now, in this message's turn (a few µs), so that the next read only
+ * joins kept texts, however many workers changed since the previous one.
+ */
+function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
+  setReport(s, r);
+  if (pretty) slotJson(s, idleCores, false);
+  if (mini) slotJson(s, idleCores, true);
+}
+
+/**
+ * UTF-8 bytes of a text kept for long, in memory of their own: a small
+ * `Buffer.from()` is a slice of a shared 8 KiB pool, which one kept slice
+ * would keep alive whole.
+ */
+function ownBytes(text: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  b.write(text);
+  return b;
+}
+
+/** The slot's worker object as uWSGI-layout JSON bytes (kept until the slot changes: a read copies them, nothing more). */
+function slotJson(s: Slot, idleCores: number, minified: boolean): Buffer {
+  const t = slotText(s, idleCores);
+  if (minified) return (t.mini ??= ownBytes(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
+  return (t.pretty ??= ownBytes(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
 }
 
 /**
@@ -168,6 +284,11 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   if (!cluster.isPrimary) throw new EmitterError('EINVAL', 'createClusterStats() must run in the cluster primary (workers call instrument())');
   const slots: Slot[] = [];
   const byWorker = new Map<Worker, Slot>();
+  /** The workers' core count (the largest any report gave; the default until one reports). */
+  let knownCores = 0;
+  /** When the stats were last read as pretty / minified JSON (ms). */
+  let prettyReadAt = 0;
+  let miniReadAt = 0;
   const learnt = new Map<string, AppSocket>();
   const proto = opts.proto ?? 'http';
   for (let i = 1; i <= (opts.workers ?? 0); i++) slots.push(newSlot(i));
@@ -186,7 +307,8 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     slot.disconnected = false;
     slot.respawnCount++;
     slot.lastSpawn = Math.floor(Date.now() / 1000);
-    slot.report = undefined;
+    setReport(slot, undefined);
+    slot.ver++;
     byWorker.set(w, slot);
     return slot;
   };
@@ -197,6 +319,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   const onListening = (w: Worker, addr: Address): void => {
     const slot = assign(w);
     slot.accepting = true;
+    slot.ver++;
     if (opts.sockets) return;
     if (addr.addressType === -1 || addr.addressType === 'udp4' || addr.addressType === 'udp6') {
       if (addr.addressType === -1 && addr.address) learnt.set(`unix|${addr.address}`, { path: addr.address, proto });
@@ -212,6 +335,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     if (slot) {
       slot.disconnected = true;
       slot.accepting = false;
+      slot.ver++;
     }
   };
   const onExit = (w: Worker): void => {
@@ -230,7 +354,9 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
     slot.worker = undefined;
     slot.pid = 0;
-    slot.report = undefined;
+    setReport(slot, undefined);
+    slot.ver++;
+    slot.coresVer++;
     slot.accepting = false;
     slot.disconnected = false;
   };
@@ -238,7 +364,10 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     const r = parseReport(msg);
     if (!r) return;
     const slot = byWorker.get(w) ?? assign(w);
-    if (slot.worker === w) slot.report = r;
+    if (slot.worker !== w) return;
+    if (r.maxCores > knownCores && r.maxCores <= 4096) knownCores = r.maxCores;
+    const now = Date.now();
+    acceptReport(slot, r, knownCores || DEFAULT_MAX_CORES, now - prettyReadAt < READ_RECENT_MS, now - miniReadAt < READ_RECENT_MS);
   };
 
   // Workers forked before we were created.
@@ -247,6 +376,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   for (const w of existing) {
     const slot = assign(w);
     slot.accepting = (w as Worker & { state?: string }).state === 'listening';
+    slot.ver++;
   }
 
   cluster.on('fork', onFork);
@@ -273,25 +403,34 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 
   /** The workers' core count (from their reports; the default until one reports). */
-  let knownCores = 0;
-  const coreCount = (): number => {
-    for (const sl of slots) if (sl.report && sl.report.maxCores > knownCores && sl.report.maxCores <= 4096) knownCores = sl.report.maxCores;
-    return knownCores || DEFAULT_MAX_CORES;
-  };
+  const coreCount = (): number => knownCores || DEFAULT_MAX_CORES;
   const build = (): EmitterDocument => {
     const q = sampler.figures();
+    const cores = coreCount();
     return buildDocument({
       identity: processIdentity(),
       listenQueue: q.listenQueue,
       listenQueueErrors: q.listenQueueErrors,
       sockets: q.sockets,
-      workers: slots.map((s) => slotToWorker(s, coreCount())),
+      workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
-  const pollOnRead = opts.pollOnRead !== false;
-  const source = new DocumentSource(build, opts.onError, () => {
-    if (pollOnRead && Date.now() - lastPoll >= 50) poll();
-  });
+  const render = (minified: boolean): Buffer => {
+    const q = sampler.figures();
+    const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+    if (minified) miniReadAt = Date.now();
+    else prettyReadAt = Date.now();
+    return renderSlots(renderHead(head, minified), slots, coreCount(), minified);
+  };
+  const pollOnRead = opts.pollOnRead === true;
+  const source = new DocumentSource(
+    build,
+    opts.onError,
+    () => {
+      if (pollOnRead && Date.now() - lastPoll >= 50) poll();
+    },
+    render,
+  );
 
   const detach = (): void => {
     cluster.off('fork', onFork);
@@ -311,5 +450,23 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   };
 }
 
-/** @internal exported for the bench: build a document for synthetic slots. */
-export const __testing = { newSlot, slotToWorker };
+const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
+const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
+
+/** The document's bytes from its head and the slots (each slot re-rendered only if it changed since it was last rendered). */
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): Buffer {
+  const m = minified ? 1 : 0;
+  const parts: Buffer[] = new Array<Buffer>(slots.length * 2 + 2);
+  parts[0] = Buffer.from(head);
+  let k = 1;
+  for (let i = 0; i < slots.length; i++) {
+    if (i > 0) parts[k++] = SEPARATOR[m];
+    parts[k++] = slotJson(slots[i]!, idleCores, minified);
+  }
+  parts[k++] = TAIL[m];
+  parts.length = k;
+  return Buffer.concat(parts);
+}
+
+/** @internal exported for the bench and tests: documents for synthetic slots. */
+export const __testing = { newSlot, slotToWorker, setReport, acceptReport, renderSlots };

@@ -142,6 +142,11 @@ export class RequestCounters {
 
   /** A request ended (finished or aborted): account it and free its slot. */
   end(slot: number, o: RequestOutcome): void {
+    this.endWith(slot, o.rtMicros, o.txBytes, o.exception, o.writeError, o.readError);
+  }
+
+  /** {@link end} with the outcome as arguments (the instrumentation's path: no object per request). */
+  endWith(slot: number, rtMicros: number, txBytes: number, exception: boolean, writeError: boolean, readError: boolean): void {
     const busy = this.coreBusy;
     if (!(slot >= 0 && slot < this.maxCores) || busy[slot] === 0) return; // unknown or double end
     this.inFlight--;
@@ -153,18 +158,18 @@ export class RequestCounters {
       this.corePath[slot] = '';
       if (slot < this.hint) this.hint = slot;
     }
-    const rt = o.rtMicros > 0 ? Math.floor(o.rtMicros) : 0;
+    const rt = rtMicros > 0 ? Math.floor(rtMicros) : 0;
     this.runningTime += rt;
     this.avgRt = Math.floor((this.avgRt + rt) / 2);
     this.requests++;
     this.coreRequests[slot]!++;
-    if (o.txBytes > 0) this.tx += o.txBytes;
-    if (o.exception) {
+    if (txBytes > 0) this.tx += txBytes;
+    if (exception) {
       this.exceptions++;
       this.coreExceptions[slot]!++;
     }
-    if (o.writeError) this.coreWriteErrors[slot]!++;
-    if (o.readError) this.coreReadErrors[slot]!++;
+    if (writeError) this.coreWriteErrors[slot]!++;
+    if (readError) this.coreReadErrors[slot]!++;
     this.onChange?.();
   }
 

@@ -14,9 +14,11 @@
  *   as before), or the socket's `'close'`. Node emits the response's
  *   `'close'` after a completed response and when the client disconnects
  *   during it, but NOT for pipelined responses still queued behind the
- *   first on a socket that dies (Node 20); those are ended by the socket's
- *   `'close'` (one listener per connection, not per request), which ends
- *   every request still open on that socket. So whatever the client does
+ *   first on a socket that dies (Node 20); those — a response that has no
+ *   socket yet when its request is emitted — are ended by the socket's
+ *   `'close'` (one listener per connection, installed only on a connection
+ *   that pipelines), which ends every queued request still open on it; a
+ *   request whose socket closed before it was emitted ends at once. So whatever the client does
  *   (pipelining, abort, half-close, a server timeout) every started request
  *   frees its core slot and is counted once.
  * - tx: the socket's `bytesWritten` delta since the previous response on
@@ -103,6 +105,8 @@ interface ReqState {
   start: number;
   exception: boolean;
   ended: boolean;
+  /** Queued behind another response on its socket (in the socket's open list). */
+  queued: boolean;
   counters: RequestCounters;
   countStatus5xx: boolean;
   req: IncomingMessage;
@@ -112,10 +116,11 @@ const kState = Symbol('tsgitop.request');
 const kTxMark = Symbol('tsgitop.txMark');
 const kInstrumented = Symbol('tsgitop.instrumented');
 const kOpen = Symbol('tsgitop.open');
+const kWatched = Symbol('tsgitop.watched');
 
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-/** A socket we saw a request on: its tx watermark and the requests still open on it (in start order). */
-type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[] };
+/** A socket we saw a request on: its tx watermark, its queued requests still open (in start order), whether we listen to its 'close'. */
+type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
 
@@ -146,7 +151,7 @@ function endRequest(st: ReqState): void {
   let tx = 0;
   const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
   if (sock) {
-    const open = sock[kOpen];
+    const open = st.queued ? sock[kOpen] : undefined;
     if (open !== undefined) {
       // usually the first (responses end in order); a linear search otherwise
       if (open[0] === st) open.shift();
@@ -162,13 +167,7 @@ function endRequest(st: ReqState): void {
       sock[kTxMark] = bw;
     }
   }
-  st.counters.end(st.slot, {
-    rtMicros: rt,
-    txBytes: tx,
-    exception: st.exception || (st.countStatus5xx && res.statusCode >= 500),
-    writeError: !res.writableFinished,
-    readError: st.req.complete === false,
-  });
+  st.counters.endWith(st.slot, rt, tx, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
 }
 
 /** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
@@ -281,6 +280,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       start: now,
       exception: false,
       ended: false,
+      queued: false,
       counters,
       countStatus5xx,
       req,
@@ -288,15 +288,21 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     res[kState] = st;
     res.emit = responseEmit as typeof res.emit;
     if (sock) {
-      let open = sock[kOpen];
-      if (open === undefined) {
-        sock[kTxMark] = socketBytes(sock);
-        sock[kOpen] = open = [];
-        sock.on('close', socketClosed);
+      if (sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
+      if (sock.destroyed && sock.closed) {
+        // already dead (destroyed before the request was dispatched): 'close' was emitted, the response will get none
+        endRequest(st);
+      } else if (res.socket !== sock) {
+        // queued behind a response still being written (pipelining): Node gives it no 'close' if the socket dies
+        st.queued = true;
+        const open = sock[kOpen];
+        if (open === undefined) sock[kOpen] = [st];
+        else open.push(st);
+        if (sock[kWatched] !== true) {
+          sock[kWatched] = true;
+          sock.on('close', socketClosed);
+        }
       }
-      open.push(st);
-      // already dead (destroyed before the request was dispatched): 'close' may have been emitted
-      if (sock.destroyed && sock.closed) socketClosed.call(sock);
     }
   };
 

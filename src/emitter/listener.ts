@@ -232,6 +232,11 @@ async function bindUnix(server: Server, target: string, mode: number): Promise<{
   }
 }
 
+/** The source's JSON as bytes when it keeps them (no encoding per read), else as text. */
+function jsonOf(source: StatsSource, minified: boolean): string | Buffer {
+  return source.jsonBytes !== undefined ? source.jsonBytes(minified) : source.json(minified);
+}
+
 function httpHead(status: string, type: string, length: number): string {
   return `HTTP/1.0 ${status}\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`;
 }
@@ -353,15 +358,17 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     // answered at once: a raw client never waits for anything, so it never holds a slot
     discard(sock);
     source.onRead?.();
-    send(sock, source.json(minified));
+    send(sock, jsonOf(source, minified));
   };
   const serveHttp = (sock: Socket): void => {
     let head = '';
-    const answer = (status: string, type: string, body: string, withBody: boolean): void => {
-      const b = Buffer.from(body);
+    const answer = (status: string, type: string, body: string | Buffer, withBody: boolean): void => {
+      const head = httpHead(status, type, typeof body === 'string' ? Buffer.byteLength(body) : body.length);
       sock.removeListener('data', onHead);
       discard(sock);
-      send(sock, Buffer.concat([Buffer.from(httpHead(status, type, b.length)), withBody ? b : Buffer.alloc(0)]));
+      if (!withBody) send(sock, head);
+      else if (typeof body === 'string') send(sock, head + body); // one string: encoded once, as it is written
+      else send(sock, Buffer.concat([Buffer.from(head, 'latin1'), body]));
     };
     takeSlot(sock);
     const headTimer = setTimeout(() => {
@@ -397,7 +404,7 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
       if (prometheus && path === '/metrics') {
         answer('200 OK', 'text/plain; version=0.0.4; charset=utf-8', source.prometheus(), withBody);
       } else {
-        answer('200 OK', 'application/json', source.json(minified), withBody);
+        answer('200 OK', 'application/json', jsonOf(source, minified), withBody);
       }
     };
     sock.on('data', onHead);

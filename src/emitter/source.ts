@@ -15,6 +15,8 @@ export interface StatsSource {
   document(): EmitterDocument;
   /** The document as uWSGI-layout JSON text (never throws). */
   json(minified: boolean): string;
+  /** The same as UTF-8 bytes, when the source keeps them (the listener then writes them as they are). */
+  jsonBytes?(minified: boolean): Buffer;
   /** The document as Prometheus text (never throws). */
   prometheus(): string;
   /** Called when a client reads the stats (lets the source refresh its caches for the next read). */
@@ -23,13 +25,19 @@ export interface StatsSource {
 
 interface TurnCache {
   doc: EmitterDocument;
+  prom?: string;
+}
+
+interface TurnTexts {
   pretty?: string;
   mini?: string;
-  prom?: string;
+  prettyBytes?: Buffer;
+  miniBytes?: Buffer;
 }
 
 export class DocumentSource implements StatsSource {
   private cache: TurnCache | undefined;
+  private texts: TurnTexts | undefined;
   private lastGood: EmitterDocument | undefined;
   private reported = false;
 
@@ -37,6 +45,12 @@ export class DocumentSource implements StatsSource {
     private readonly build: () => EmitterDocument,
     private readonly onError?: (err: unknown) => void,
     private readonly readHook?: () => void,
+    /**
+     * Renders the JSON bytes straight from the server's state (e.g. from
+     * per-worker texts kept between reads), without building the document
+     * object first; must give the bytes of `renderDocument(build(), minified)`.
+     */
+    private readonly renderBytes?: (minified: boolean) => Buffer,
   ) {}
 
   private fail(err: unknown): void {
@@ -67,22 +81,63 @@ export class DocumentSource implements StatsSource {
   }
 
   json(minified: boolean): string {
-    const doc = this.document();
-    const c = this.cache;
-    const hit = minified ? c?.mini : c?.pretty;
+    const t = this.texts;
+    const hit = minified ? t?.mini : t?.pretty;
     if (hit !== undefined) return hit;
     let text: string;
-    try {
-      text = renderDocument(doc, minified);
-    } catch (err) {
-      this.fail(err);
-      text = renderDocument(fallbackDocument(), minified);
+    if (this.renderBytes !== undefined) text = this.jsonBytes(minified).toString();
+    else {
+      const doc = this.document();
+      try {
+        text = renderDocument(doc, minified);
+      } catch (err) {
+        this.fail(err);
+        text = renderDocument(fallbackDocument(), minified);
+      }
     }
-    if (c && c.doc === doc) {
-      if (minified) c.mini = text;
-      else c.pretty = text;
-    }
+    const c = this.turnTexts();
+    if (minified) c.mini = text;
+    else c.pretty = text;
     return text;
+  }
+
+  jsonBytes(minified: boolean): Buffer {
+    const t = this.texts;
+    const hit = minified ? t?.miniBytes : t?.prettyBytes;
+    if (hit !== undefined) return hit;
+    let bytes: Buffer | undefined;
+    if (this.renderBytes !== undefined) {
+      try {
+        bytes = this.renderBytes(minified);
+      } catch (err) {
+        this.fail(err); // fall through: the document's own rendering (or the last good one)
+      }
+    }
+    if (bytes === undefined) {
+      const doc = this.document();
+      try {
+        bytes = Buffer.from(renderDocument(doc, minified));
+      } catch (err) {
+        this.fail(err);
+        bytes = Buffer.from(renderDocument(fallbackDocument(), minified));
+      }
+    }
+    const c = this.turnTexts();
+    if (minified) c.miniBytes = bytes;
+    else c.prettyBytes = bytes;
+    return bytes;
+  }
+
+  /** This turn's rendered texts (cleared with the document at the next turn). */
+  private turnTexts(): TurnTexts {
+    if (this.texts === undefined) {
+      const texts: TurnTexts = {};
+      this.texts = texts;
+      setImmediate(() => {
+        if (this.texts === texts) this.texts = undefined;
+      });
+    }
+    return this.texts;
   }
 
   prometheus(): string {

@@ -8,11 +8,16 @@
  * The thresholds are the snapshot's (the CLI's --slow, --crash-loop, …).
  */
 import { Diagnoser, type DiagnosisOptions } from '../model/diagnosis.js';
-import type { Verdict } from '../model/types.js';
-import { buildFleetView, type FleetSnapshot, type FleetView } from './view.js';
+import type { Sample, Verdict, View } from '../model/types.js';
+import type { StatsDocument } from '../protocol/types.js';
+import { buildFleetView, targetView, type FleetSnapshot, type FleetView, type ReadTarget } from './view.js';
 
 interface TargetMemory {
   diagnoser: Diagnoser;
+  /** The samples of the last view built, and that view (drawn again as is while they are the same). */
+  cur?: Sample<StatsDocument> | undefined;
+  prev?: Sample<StatsDocument> | undefined;
+  view?: View | undefined;
   /** Time of the newest read fed (ms). */
   at: number;
   /** Its verdicts, most severe first. */
@@ -32,9 +37,19 @@ export class FleetDiagnosis {
     return this.#byLabel.size;
   }
 
-  /** The fleet view of `snap`, with each up target's worst verdict from its Diagnoser. */
+  /**
+   * The fleet view of `snap`, with each up target's worst verdict from its
+   * Diagnoser. A target whose reads are the same as at the last call keeps
+   * its view (a clock frame rebuilds no worker view); each new read is
+   * diagnosed once (no separate one-view diagnosis first).
+   */
   view(snap: FleetSnapshot): FleetView {
-    const view = buildFleetView(snap);
+    const viewOf = (t: ReadTarget): View => {
+      const m = this.#byLabel.get(t.target.label);
+      if (m?.view && m.cur === t.cur && m.prev === t.prev) return m.view;
+      return targetView(t);
+    };
+    const view = buildFleetView(snap, { viewOf, statefulVerdicts: true });
     const seen = new Set<string>();
     snap.targets.forEach((t, i) => {
       const label = t.target.label;
@@ -47,6 +62,9 @@ export class FleetDiagnosis {
         m = { diagnoser: new Diagnoser(snap.diagnosis ?? this.#opts), at: Number.NEGATIVE_INFINITY, verdicts: [] };
         this.#byLabel.set(label, m);
       }
+      m.cur = t.cur;
+      m.prev = t.prev;
+      m.view = row.view;
       if (t.cur.at > m.at) {
         m.verdicts = m.diagnoser.update(row.view);
         m.at = t.cur.at;

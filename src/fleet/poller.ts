@@ -17,6 +17,7 @@
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
 import { fetchStats } from '../protocol/reader.js';
+import type { CancelToken } from '../protocol/transport.js';
 import { fetchStubStatus, type FrontSample } from '../protocol/nginx.js';
 import { isStatsError } from '../protocol/errors.js';
 import { serializeStats } from '../protocol/parse.js';
@@ -48,7 +49,12 @@ export interface FleetPollerOptions {
   staleAfterMs?: number;
   /** See FleetTiming (default max(5 × intervalMs, 10 s)). */
   downAfterMs?: number;
-  /** Reads in flight at once across the fleet (default 256); more wait for a free slot. */
+  /**
+   * Reads in flight at once (default 256); more wait for a free slot. Two
+   * such pools: one for the targets that answered their last read, one for
+   * the others (never read, failing, hanging) — so however many targets
+   * hang until their deadline, the answering ones never wait behind them.
+   */
   maxConcurrent?: number;
   /** Record every completed read (sample or failure) under the target's label. */
   recorder?: Recorder;
@@ -60,18 +66,32 @@ export interface FleetPollerOptions {
   onRead?: ((target: Target, outcome: { sample: Sample<StatsDocument> } | { error: unknown }) => void) | undefined;
 }
 
-const defaultReader: TargetReader = async (target, o) => {
+/** The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable token. */
+async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken }): Promise<TargetRead> {
   if (target.front && target.address.kind === 'http') {
-    const f = await fetchStubStatus(target.address, { timeoutMs: o.timeoutMs, signal: o.signal });
-    return { front: f, at: f.at };
+    // Rare (a few fronts): a signal, as fetchStubStatus takes.
+    const ac = new AbortController();
+    o.cancel.onCancel = () => ac.abort();
+    try {
+      const f = await fetchStubStatus(target.address, { timeoutMs: o.timeoutMs, signal: ac.signal });
+      return { front: f, at: f.at };
+    } finally {
+      o.cancel.onCancel = undefined;
+    }
   }
-  const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, maxBytes: o.maxBytes, signal: o.signal });
-  return { doc: r.doc, at: r.at, raw: r.raw };
-};
+  // fetchStats' result ({ raw, doc, at }) is a TargetRead as it is.
+  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
+}
+
+interface Pool {
+  active: number;
+  queue: (() => void)[];
+}
 
 interface Slot {
   snap: TargetSnapshot;
-  abort: AbortController | undefined;
+  /** Cancels the read in flight (close()); reused from read to read. */
+  cancel: CancelToken;
   running: Promise<void> | undefined;
 }
 
@@ -83,13 +103,17 @@ export class FleetPoller {
   readonly #waitMs: number;
   readonly #maxConcurrent: number;
   readonly #recorder: Recorder | undefined;
-  readonly #read: TargetReader;
+  /** An injected reader (tests), else undefined: the default one. */
+  readonly #read: TargetReader | undefined;
   readonly #now: () => number;
   readonly #diagnosis: DiagnosisOptions | undefined;
   readonly #onRead: FleetPollerOptions['onRead'];
   readonly #slots: Slot[];
-  #active = 0;
-  #queue: (() => void)[] = [];
+  /** The read slots: [0] for targets that answered their last read, [1] for the others. */
+  readonly #pools: Pool[] = [
+    { active: 0, queue: [] },
+    { active: 0, queue: [] },
+  ];
   #ticks = 0;
   #closed = false;
 
@@ -103,10 +127,10 @@ export class FleetPoller {
     this.#diagnosis = o.diagnosis;
     this.#timing = resolveTiming({ intervalMs: o.intervalMs, staleAfterMs: o.staleAfterMs, downAfterMs: o.downAfterMs });
     this.#recorder = o.recorder;
-    this.#read = o.read ?? defaultReader;
+    this.#read = o.read;
     this.#now = o.now ?? Date.now;
     this.#onRead = o.onRead;
-    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, abort: undefined, running: undefined }));
+    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined }));
   }
 
   /** The thresholds in use. */
@@ -130,7 +154,7 @@ export class FleetPoller {
     for (const slot of this.#slots) {
       if (slot.running) continue;
       const healthy = (slot.snap.cur ?? slot.snap.front) !== undefined && slot.snap.error === undefined;
-      const p = this.#start(slot);
+      const p = this.#start(slot, this.#pools[healthy ? 0 : 1]!);
       if (first || healthy) waitFor.push(p);
     }
     if (waitFor.length > 0 && this.#waitMs > 0) {
@@ -159,45 +183,59 @@ export class FleetPoller {
   /** Abort every read in flight and wait until they have settled. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    const waiting = this.#queue;
-    this.#queue = [];
-    for (const w of waiting) w();
+    for (const pool of this.#pools) {
+      const waiting = pool.queue;
+      pool.queue = [];
+      for (const w of waiting) w();
+    }
     const running: Promise<void>[] = [];
     for (const s of this.#slots) {
-      s.abort?.abort();
+      s.cancel.cancelled = true;
+      s.cancel.onCancel?.();
       if (s.running) running.push(s.running);
     }
     await Promise.all(running);
   }
 
-  #start(slot: Slot): Promise<void> {
-    const ac = new AbortController();
-    slot.abort = ac;
+  #start(slot: Slot, pool: Pool): Promise<void> {
     slot.snap.inFlightSince = this.#now();
     const run = (async () => {
-      await this.#acquire();
+      await this.#acquire(pool);
       try {
         if (this.#closed) return;
         slot.snap.inFlightSince = this.#now();
         let r: TargetRead;
         try {
-          r = await this.#read(slot.snap.target, { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes, signal: ac.signal });
+          r = await this.#readOne(slot);
         } catch (e) {
-          if (this.#closed || ac.signal.aborted) return;
+          if (this.#closed) return;
           this.#failed(slot, e);
           return;
         }
         if (this.#closed) return;
         this.#succeeded(slot, r);
       } finally {
-        this.#release();
+        this.#release(pool);
         slot.snap.inFlightSince = undefined;
-        slot.abort = undefined;
         slot.running = undefined;
       }
     })();
     slot.running = run;
     return run;
+  }
+
+  /** One read of the slot's target: the default reader with the slot's token, or the injected one with a signal. */
+  #readOne(slot: Slot): Promise<TargetRead> {
+    const o = { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes };
+    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel });
+    const ac = new AbortController();
+    slot.cancel.onCancel = () => ac.abort();
+    const p = this.#read(slot.snap.target, { ...o, signal: ac.signal });
+    const clear = (): void => {
+      slot.cancel.onCancel = undefined;
+    };
+    p.then(clear, clear);
+    return p;
   }
 
   #succeeded(slot: Slot, r: TargetRead): void {
@@ -231,22 +269,22 @@ export class FleetPoller {
     this.#onRead?.(s.target, { error: e });
   }
 
-  #acquire(): Promise<void> {
-    if (this.#active < this.#maxConcurrent || this.#closed) {
-      this.#active++;
-      return Promise.resolve();
+  #acquire(pool: Pool): Promise<void> | undefined {
+    if (pool.active < this.#maxConcurrent || this.#closed) {
+      pool.active++;
+      return undefined;
     }
     return new Promise<void>((resolve) =>
-      this.#queue.push(() => {
-        this.#active++;
+      pool.queue.push(() => {
+        pool.active++;
         resolve();
       }),
     );
   }
 
-  #release(): void {
-    this.#active--;
-    const next = this.#queue.shift();
+  #release(pool: Pool): void {
+    pool.active--;
+    const next = pool.queue.shift();
     next?.();
   }
 }

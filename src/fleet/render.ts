@@ -6,7 +6,7 @@ import { columnById, fitColumns, lineWidth, sortRows, type Column, type Tone } f
 import { formatBytes, formatCount, formatDuration, formatMs, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { clipLines, DEFAULT_TEXT_WIDTH, formatLine, packFacts, titleLine, totalsLine } from '../render/text.js';
 import { clean, pad } from '../text/sanitize.js';
-import { shortLabels } from '../text/labels.js';
+import { shortLabel, shortLabels } from '../text/labels.js';
 import { fleetVerdictLines } from '../render/diagnosis.js';
 import type { FleetRow, FleetTotals, FleetView, TargetState } from './view.js';
 
@@ -18,8 +18,38 @@ export const TARGET_WIDTH = 16;
  * against the whole set (siblings stay distinct, middle ellipsis).
  */
 export function withShortLabels(rows: readonly FleetRow[], w = TARGET_WIDTH): FleetRow[] {
-  const short = shortLabels(rows.map((r) => r.label), w);
+  const short = fleetShortLabels(rows.map((r) => r.label), w);
   return rows.map((r, i) => ({ ...r, shown: short[i] }));
+}
+
+/** The last few shortLabels results (any width): the labels of a fleet do not change from frame to frame. */
+const shortCache: { w: number; labels: readonly string[]; short: string[] }[] = [];
+const SHORT_CACHE_SIZE = 8;
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * shortLabels (src/text/labels.ts), remembered: comparing each
+ * label against every other is quadratic (≈ 45 ms for 1,000 long paths),
+ * and a fleet frame asks it again with the same labels.
+ */
+export function fleetShortLabels(labels: readonly string[], w: number): string[] {
+  const hit = shortCache.find((c) => c.w === w && sameList(c.labels, labels));
+  if (hit) return hit.short;
+  const short = shortLabels(labels, w);
+  if (shortCache.length >= SHORT_CACHE_SIZE) shortCache.shift();
+  shortCache.push({ w, labels: [...labels], short });
+  return short;
+}
+
+/** One label of the fleet shortened against all of them (fleetShortLabels; see src/text/labels.ts shortLabel). */
+export function fleetShortLabel(label: string, all: readonly string[], w: number): string {
+  const i = all.indexOf(label);
+  return i < 0 ? shortLabel(label, all, w) : fleetShortLabels(all, w)[i]!;
 }
 
 const STATE_TEXT: Record<TargetState, string> = { up: 'up', stale: 'STALE', down: 'DOWN' };

@@ -152,10 +152,26 @@ function add(a: number | undefined, b: number | undefined): number | undefined {
   return (a ?? 0) + b;
 }
 
-function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis?: DiagnosisOptions): FleetRow {
+/** A target with at least one good read. */
+export type ReadTarget = TargetSnapshot & { cur: Sample<StatsDocument> };
+
+/** Options of {@link buildFleetView}. */
+export interface FleetViewOptions {
+  /** A target's view of its samples (a cache of them); default buildView over `cur` and `prev`. */
+  viewOf?: ((t: ReadTarget) => View) | undefined;
+  /** The caller sets the verdicts of the targets that are up (src/fleet/diagnosis.ts does): no one-view diagnosis here. */
+  statefulVerdicts?: boolean | undefined;
+}
+
+/** A target's view of its latest two good reads. */
+export function targetView(t: ReadTarget): View {
+  return buildView(t.cur, t.prev, { node: t.target.label });
+}
+
+function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis: DiagnosisOptions | undefined, opts: FleetViewOptions): FleetRow {
   if (t.target.front) return buildFrontRow(t, now, timing);
   const state = targetState(t, now, timing);
-  const view = t.cur ? buildView(t.cur, t.prev, { node: t.target.label }) : undefined;
+  const view = t.cur ? (opts.viewOf ?? targetView)(t as ReadTarget) : undefined;
   let error = t.error?.message;
   if (!error && state !== 'up') {
     if (t.inFlightSince !== undefined) error = t.cur ? `no answer for ${Math.round((now - t.inFlightSince) / 100) / 10} s` : 'no answer yet';
@@ -182,7 +198,7 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis
     oldestRequest: undefined,
     verdict: undefined,
   };
-  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view ? diagnoseOnce(view, diagnosis)[0] : undefined;
+  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view && opts.statefulVerdicts !== true ? diagnoseOnce(view, diagnosis)[0] : undefined;
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);
   return row;
@@ -280,7 +296,7 @@ export function fleetTotals(rows: readonly FleetRow[]): FleetTotals {
  * One row per target (in target order) and the fleet totals. Pure: the same
  * snapshot gives the same view.
  */
-export function buildFleetView(snapshot: FleetSnapshot): FleetView {
-  const rows = snapshot.targets.map((t) => buildRow(t, snapshot.at, snapshot.timing, snapshot.diagnosis));
+export function buildFleetView(snapshot: FleetSnapshot, opts: FleetViewOptions = {}): FleetView {
+  const rows = snapshot.targets.map((t) => buildRow(t, snapshot.at, snapshot.timing, snapshot.diagnosis, opts));
   return { kind: 'fleet', at: snapshot.at, intervalMs: snapshot.timing.intervalMs, rows, totals: fleetTotals(rows) };
 }

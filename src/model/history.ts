@@ -77,21 +77,17 @@ export class History {
     // Known keys first; new keys are only collected, so a huge document
     // (100k workers) never allocates more than maxKeys series.
     const fresh: ServerView['workers'] = [];
+    let seen = 0;
     for (const w of view.workers) {
       const s = this.#workers.get(w.key);
       if (!s) fresh.push(w);
-      else if (s.lastSeen !== tick) this.#record(s, w, tick); // a duplicate key counts once per tick
-    }
-    for (const [k, s] of this.#workers) {
-      if (s.lastSeen === tick) continue;
-      if (tick - s.lastSeen >= this.evictAfter) {
-        this.#workers.delete(k);
-        continue;
+      else if (s.lastSeen !== tick) {
+        this.#record(s, w, tick); // a duplicate key counts once per tick
+        seen++;
       }
-      s.rps.push(undefined);
-      s.avgRtMs.push(undefined);
-      s.rss.push(undefined);
     }
+    // Every tracked key seen this tick (the usual case): no gaps to fill, nothing to evict.
+    if (seen < this.#workers.size) this.#fillAbsent(tick);
     if (fresh.length === 0) return;
     // Make room for new keys by dropping the least recently seen absent ones.
     const over = this.#workers.size + fresh.length - this.maxKeys;
@@ -105,6 +101,20 @@ export class History {
       const s: WorkerSeries = { rps: new Ring(this.capacity), avgRtMs: new Ring(this.capacity), rss: new Ring(this.capacity), lastSeen: tick };
       this.#workers.set(w.key, s);
       this.#record(s, w, tick);
+    }
+  }
+
+  /** A gap in every series not seen at `tick`; series absent for evictAfter ticks are dropped. */
+  #fillAbsent(tick: number): void {
+    for (const [k, s] of this.#workers) {
+      if (s.lastSeen === tick) continue;
+      if (tick - s.lastSeen >= this.evictAfter) {
+        this.#workers.delete(k);
+        continue;
+      }
+      s.rps.push(undefined);
+      s.avgRtMs.push(undefined);
+      s.rss.push(undefined);
     }
   }
 

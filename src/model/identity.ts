@@ -17,6 +17,16 @@ import type { WorkerView } from './types.js';
  * unique; the same document always yields the same keys.
  */
 export function workerKeys(workers: readonly WorkerStats[]): string[] {
+  // The usual document (uWSGI's ids 1..N): positive, strictly increasing ids are their own keys, no slot or
+  // duplicate can arise — no Set, no Map.
+  let last = 0;
+  let plain = true;
+  for (let i = 0; i < workers.length && plain; i++) {
+    const id = finite(workers[i]!.id);
+    plain = id !== undefined && id > last;
+    if (plain) last = id!;
+  }
+  if (plain) return workers.map((w) => String(w.id));
   const claimed = new Set<string>();
   for (const w of workers) {
     const id = finite(w.id);

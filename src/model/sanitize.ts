@@ -49,15 +49,24 @@ export function wentUp(cur: unknown, prev: unknown): boolean {
  * A non-finite sum (overflow of absurd inputs) is `undefined`.
  */
 export function sumKnown(values: Iterable<number | undefined>): number | undefined {
-  let sum = 0;
-  let any = false;
-  for (const v of values) {
+  const s = new Sum();
+  for (const v of values) s.add(v);
+  return s.value();
+}
+
+/** The running form of {@link sumKnown}: `add` each value, then `value()` (one pass over many sums, no arrays). */
+export class Sum {
+  #sum = 0;
+  #any = false;
+  add(v: unknown): void {
     const c = counter(v);
-    if (c === undefined) continue;
-    sum += c;
-    any = true;
+    if (c === undefined) return;
+    this.#sum += c;
+    this.#any = true;
   }
-  return any && Number.isFinite(sum) ? sum : undefined;
+  value(): number | undefined {
+    return this.#any && Number.isFinite(this.#sum) ? this.#sum : undefined;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './identity.js';
-import { counter, finite, respawnsAfterFirst, sumKnown } from './sanitize.js';
+import { counter, finite, respawnsAfterFirst, Sum } from './sanitize.js';
 import type { EmperorView, HeaderView, InFlightView, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
 import { buildSockets, worstSocket } from './sockets.js';
@@ -83,19 +83,38 @@ function buildHeader(doc: StatsSnapshot, node: string, sockets: readonly SocketV
 export function inflightOf(views: readonly WorkerView[], atMs: number): InFlightView[] {
   const out: InFlightView[] = [];
   const nowS = atMs / 1000;
-  for (const w of views) {
+  const nowKnown = Number.isFinite(nowS);
+  for (let i = 0; i < views.length; i++) {
+    const w = views[i]!;
     // From the raw cores (what a CoreView's inRequest and raw.request are), so the lazy `cores` stay unbuilt.
-    const raw = Array.isArray(w.raw.cores) ? w.raw.cores : [];
-    for (const c of raw) {
+    const raw = w.raw.cores;
+    if (!Array.isArray(raw)) continue;
+    for (let j = 0; j < raw.length; j++) {
+      const c = raw[j]!;
       if (c.in_request !== true) continue;
       const r = c.request;
       const start = r?.start;
-      const age = start !== undefined && Number.isFinite(nowS) ? Math.max(0, nowS - start) : undefined;
+      const age = start !== undefined && nowKnown ? Math.max(0, nowS - start) : undefined;
       out.push({ workerKey: w.key, workerId: w.id, coreId: finite(c.id), pid: w.pid, method: r?.method, path: r?.path, start, age });
     }
   }
-  out.sort((a, b) => (a.start ?? Infinity) - (b.start ?? Infinity) || (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0));
+  out.sort(olderFirst);
   return out;
+}
+
+/** Oldest start first (unknown last), then worker id, then core id. */
+function olderFirst(a: InFlightView, b: InFlightView): number {
+  const sa = a.start === undefined ? Infinity : a.start;
+  const sb = b.start === undefined ? Infinity : b.start;
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  return (a.workerId ?? 0) - (b.workerId ?? 0) || (a.coreId ?? 0) - (b.coreId ?? 0);
+}
+
+/** Same length, same strings in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function buildServerView(
@@ -112,20 +131,31 @@ function buildServerView(
   const masterChanged = mp !== undefined && pmp !== undefined && mp !== pmp;
 
   const keys = workerKeys(workers);
-  let prevByKey: Map<string, WorkerStats> | undefined;
+  // The previous read of each worker: by index when both reads list the same keys in the same order (the
+  // usual case: no Map), else by key; `gone` = previous workers no longer listed.
+  let prevAt: (i: number) => WorkerStats | undefined = () => undefined;
+  const gone: { key: string; raw: WorkerStats }[] = [];
   if (prev) {
     const pw: WorkerStats[] = Array.isArray(prev.doc.workers) ? prev.doc.workers : [];
     const pk = workerKeys(pw);
-    prevByKey = new Map();
-    pw.forEach((w, i) => prevByKey!.set(pk[i]!, w));
+    if (sameList(keys, pk)) prevAt = (i) => pw[i];
+    else {
+      const prevByKey = new Map<string, WorkerStats>();
+      pw.forEach((w, i) => prevByKey.set(pk[i]!, w));
+      prevAt = (i) => prevByKey.get(keys[i]!);
+      const seen = new Set(keys);
+      for (const [k, raw] of prevByKey) if (!seen.has(k)) gone.push({ key: k, raw });
+    }
   }
 
-  const pairs: WorkerPair[] = workers.map((w, i) => {
-    const key = keys[i]!;
-    const p = prevByKey?.get(key);
-    return { view: buildWorker(key, w, p, seconds, masterChanged), prev: p };
-  });
-  const views = pairs.map((p) => p.view);
+  const views: WorkerView[] = new Array<WorkerView>(workers.length);
+  const pairs: WorkerPair[] = new Array<WorkerPair>(workers.length);
+  for (let i = 0; i < workers.length; i++) {
+    const p = prevAt(i);
+    const view = buildWorker(keys[i]!, workers[i]!, p, seconds, masterChanged);
+    views[i] = view;
+    pairs[i] = { view, prev: p };
+  }
   const inflight = inflightOf(views, cur.at);
   const totals = computeTotals(views, seconds !== undefined, inflight);
   const sockets = buildSockets(doc);
@@ -141,10 +171,7 @@ function buildServerView(
   }
 
   let events: ServerView['events'] = [];
-  if (prev && prevByKey) {
-    const seen = new Set(keys);
-    const gone: { key: string; raw: WorkerStats }[] = [];
-    for (const [k, raw] of prevByKey) if (!seen.has(k)) gone.push({ key: k, raw });
+  if (prev) {
     events = detectEvents(doc, prev.doc, pairs, gone, cur.at, lqThreshold, sockets, buildSockets(prev.doc));
   }
 
@@ -169,20 +196,34 @@ function buildServerView(
  * avgRt = requests-weighted mean of avg_rt over workers with requests > 0.
  */
 export function computeTotals(views: readonly WorkerView[], haveInterval: boolean, inflight: readonly InFlightView[] = []): Totals {
+  // One pass, no per-field arrays: every sum counts only known values (see Sum).
   let wsum = 0;
   let wreq = 0;
   let rtSum = 0;
   let rtReq = 0;
   let nowRt = 0;
   let nowReq = 0;
-  for (const v of views) {
-    const r = counter(v.raw.requests);
-    const a = counter(v.raw.avg_rt);
+  let busy = 0;
+  const requests = new Sum();
+  const rps = new Sum();
+  const exceptions = new Sum();
+  const excRate = new Sum();
+  const tx = new Sum();
+  const txRate = new Sum();
+  const rss = new Sum();
+  const vsz = new Sum();
+  const respawns = new Sum();
+  const harakiri = new Sum();
+  for (let i = 0; i < views.length; i++) {
+    const v = views[i]!;
+    const raw = v.raw;
+    const r = counter(raw.requests);
+    const a = counter(raw.avg_rt);
     if (r !== undefined && r > 0 && a !== undefined) {
       wsum += a * r;
       wreq += r;
     }
-    const rt = counter(v.raw.running_time);
+    const rt = counter(raw.running_time);
     if (r !== undefined && r > 0 && rt !== undefined) {
       rtSum += rt;
       rtReq += r;
@@ -192,6 +233,18 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
       nowRt += v.avgNow * v.rps;
       nowReq += v.rps;
     }
+    if (v.busy) busy++;
+    requests.add(r);
+    rps.add(v.rps);
+    exceptions.add(raw.exceptions);
+    excRate.add(v.excRate);
+    tx.add(raw.tx);
+    txRate.add(v.txRate);
+    rss.add(raw.rss);
+    vsz.add(raw.vsz);
+    // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
+    respawns.add(respawnsAfterFirst(raw.respawn_count));
+    harakiri.add(raw.harakiri_count);
   }
   const avg = wreq > 0 ? wsum / wreq : undefined;
   const mean = rtReq > 0 ? rtSum / rtReq : undefined;
@@ -200,22 +253,21 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
   for (const f of inflight) if (f.age !== undefined && (oldest === undefined || f.age > oldest)) oldest = f.age;
   return {
     workers: views.length,
-    busy: views.reduce((n, v) => n + (v.busy ? 1 : 0), 0),
-    requests: sumKnown(views.map((v) => v.raw.requests)),
-    rps: haveInterval ? sumKnown(views.map((v) => v.rps)) : undefined,
-    exceptions: sumKnown(views.map((v) => v.raw.exceptions)),
-    excRate: haveInterval ? sumKnown(views.map((v) => v.excRate)) : undefined,
-    tx: sumKnown(views.map((v) => v.raw.tx)),
-    txRate: haveInterval ? sumKnown(views.map((v) => v.txRate)) : undefined,
-    rss: sumKnown(views.map((v) => v.raw.rss)),
-    vsz: sumKnown(views.map((v) => v.raw.vsz)),
+    busy,
+    requests: requests.value(),
+    rps: haveInterval ? rps.value() : undefined,
+    exceptions: exceptions.value(),
+    excRate: haveInterval ? excRate.value() : undefined,
+    tx: tx.value(),
+    txRate: haveInterval ? txRate.value() : undefined,
+    rss: rss.value(),
+    vsz: vsz.value(),
     avgRt: avg !== undefined && Number.isFinite(avg) ? avg : undefined,
     avgNow: haveInterval && now !== undefined && Number.isFinite(now) ? now : undefined,
     avgMean: mean !== undefined && Number.isFinite(mean) ? mean : undefined,
     inFlight: inflight.length,
     oldestRequestAge: oldest,
-    // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
-    respawns: sumKnown(views.map((v) => respawnsAfterFirst(v.raw.respawn_count))),
-    harakiri: sumKnown(views.map((v) => v.raw.harakiri_count)),
+    respawns: respawns.value(),
+    harakiri: harakiri.value(),
   };
 }

@@ -2,7 +2,7 @@ import type { CoreStats, WorkerStats } from '../protocol/types.js';
 import { coreKeys } from './identity.js';
 import { counter, finite, rate, wentDown, wentUp } from './sanitize.js';
 import { statusClass } from './status.js';
-import type { CoreView, RespawnReason, WorkerView } from './types.js';
+import type { CoreView, RespawnReason, StatusClass, WorkerView } from './types.js';
 
 /**
  * Why a worker's counters cannot be compared with its previous read, or
@@ -128,6 +128,54 @@ export function buildCores(
 }
 
 /**
+ * A worker's view as a class: its fields are plain own data properties (one hidden class for every worker,
+ * fast to read), and its `cores` are built on first use by a prototype getter — only a view that shows this
+ * worker's cores pays for them (at 2048 workers × 8 cores that is 16k objects per read otherwise). An own
+ * accessor per object (a closure each) put every view in dictionary mode: ~1 KB per worker and slow reads.
+ */
+class WorkerViewObject implements WorkerView {
+  share: number | undefined = undefined;
+  declare respawnReason?: RespawnReason;
+  #cores: CoreView[] | undefined;
+  readonly #comparable: WorkerStats | undefined;
+  readonly #seconds: number | undefined;
+
+  constructor(
+    public key: string,
+    public raw: WorkerStats,
+    public id: number | undefined,
+    public pid: number | undefined,
+    public status: string,
+    public statusClass: StatusClass,
+    public busy: boolean,
+    public rps: number | undefined,
+    public txRate: number | undefined,
+    public excRate: number | undefined,
+    public respawned: boolean,
+    public respawns: number,
+    public spawned: boolean,
+    public reset: boolean,
+    public avgNow: number | undefined,
+    comparable: WorkerStats | undefined,
+    seconds: number | undefined,
+  ) {
+    this.#comparable = comparable;
+    this.#seconds = seconds;
+  }
+
+  /** The same array on every use. */
+  get cores(): CoreView[] {
+    return (this.#cores ??= buildCores(this.raw, this.#comparable, this.#seconds));
+  }
+}
+
+/** True when some core of `cores` is in a request. */
+function anyInRequest(cores: readonly CoreStats[]): boolean {
+  for (let i = 0; i < cores.length; i++) if (cores[i]!.in_request === true) return true;
+  return false;
+}
+
+/**
  * One worker's view (share is filled in later by the caller, once the total
  * is known). `prev` undefined → first read of this worker: rates undefined.
  */
@@ -143,32 +191,26 @@ export function buildWorker(
   const reset = prev !== undefined && (masterChanged || countersWentDown(w, prev));
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
-  const rawCores = Array.isArray(w.cores) ? w.cores : [];
-  let cores: CoreView[] | undefined;
   const status = typeof w.status === 'string' ? w.status : undefined;
-  const view: WorkerView = {
+  const view = new WorkerViewObject(
     key,
-    raw: w,
-    id: finite(w.id),
-    pid: finite(w.pid),
-    status: status ?? '',
-    statusClass: statusClass(status),
-    busy: status === 'busy' || rawCores.some((c) => c.in_request === true),
-    share: undefined,
-    rps: comparable ? rate(w.requests, comparable.requests, seconds) : undefined,
-    txRate: comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
-    excRate: comparable ? rate(w.exceptions, comparable.exceptions, seconds) : undefined,
-    respawned: reason !== undefined && !spawned,
-    respawns: prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' ? respawnsSince(w, prev, spawned) : 0,
+    w,
+    finite(w.id),
+    finite(w.pid),
+    status ?? '',
+    statusClass(status),
+    status === 'busy' || (Array.isArray(w.cores) && anyInRequest(w.cores)),
+    comparable ? rate(w.requests, comparable.requests, seconds) : undefined,
+    comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
+    comparable ? rate(w.exceptions, comparable.exceptions, seconds) : undefined,
+    reason !== undefined && !spawned,
+    prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' ? respawnsSince(w, prev, spawned) : 0,
     spawned,
     reset,
-    avgNow: avgNow(w, comparable),
-    // Built on first use: only a view that shows this worker's cores pays for them (at 2048 workers × 8
-    // cores that is 16k objects per read otherwise); the same array on every later use.
-    get cores(): CoreView[] {
-      return (cores ??= buildCores(w, comparable, seconds));
-    },
-  };
+    avgNow(w, comparable),
+    comparable,
+    seconds,
+  );
   if (reason !== undefined) view.respawnReason = reason;
   return view;
 }

@@ -6,7 +6,7 @@
  * shape failure is thrown as a `ShapeFail` for parse.ts to turn into the
  * public error. See parse.ts for the rules.
  */
-import { arr, checkDepth, extraOf, flag, inElem, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
+import { arr, checkDepth, eachElem, exactKeys, extraOf, flag, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
 import { reduceRequestVars } from './privacy.js';
 import type {
   AppStats,
@@ -21,7 +21,8 @@ import type {
   WorkerStats,
 } from './types.js';
 
-const CORE_KEYS = new Set([
+/** A core's known keys, in uWSGI's order (core/stats.c … master_utils.c: uwsgi_stats). */
+const CORE_ORDER = [
   'id',
   'requests',
   'static_requests',
@@ -32,16 +33,17 @@ const CORE_KEYS = new Set([
   'in_request',
   'vars',
   'req_info',
-]);
+] as const;
+const CORE_KEYS: ReadonlySet<string> = new Set(CORE_ORDER);
 
 /** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
 const NO_VARS = Object.freeze([]) as unknown as string[];
 
 function parseCore(o: Obj, p: string, d: number): CoreStats {
-  const rawVars = arr(o, 'vars', p);
+  const rawVars = arr(o['vars'], 'vars', p);
   if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
-  const rawInfo = opaqueObj(o, 'req_info', p, d);
-  const inRequest = flag(o, 'in_request', p);
+  const rawInfo = opaqueObj(o['req_info'], 'req_info', p, d);
+  const inRequest = flag(o['in_request'], 'in_request', p);
   let vars: string[] | undefined;
   let request: InFlightRequest | undefined;
   let reqInfo: CoreStats['req_info'];
@@ -65,38 +67,44 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
     if (reduced?.path !== undefined) request.path = reduced.path;
     if (start !== undefined && start > 0) request.start = start;
   }
-  return {
-    id: num(o, 'id', p),
-    requests: num(o, 'requests', p),
-    static_requests: num(o, 'static_requests', p),
-    routed_requests: num(o, 'routed_requests', p),
-    offloaded_requests: num(o, 'offloaded_requests', p),
-    write_errors: num(o, 'write_errors', p),
-    read_errors: num(o, 'read_errors', p),
-    in_request: inRequest,
-    vars,
-    req_info: reqInfo,
-    request,
-    extra: extraOf(o, CORE_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, CORE_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o['id'], 'id', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['static_requests'] = num(o['static_requests'], 'static_requests', p);
+  t['routed_requests'] = num(o['routed_requests'], 'routed_requests', p);
+  t['offloaded_requests'] = num(o['offloaded_requests'], 'offloaded_requests', p);
+  t['write_errors'] = num(o['write_errors'], 'write_errors', p);
+  t['read_errors'] = num(o['read_errors'], 'read_errors', p);
+  // Privacy: the raw vars and req_info are replaced here, in place too, before parseStats returns.
+  t['in_request'] = inRequest;
+  t['vars'] = vars;
+  t['req_info'] = reqInfo;
+  t['request'] = request;
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, CORE_KEYS, d);
+  return t as unknown as CoreStats;
 }
 
-const APP_KEYS = new Set(['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 'exceptions', 'chdir']);
+const APP_ORDER = ['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 'exceptions', 'chdir'] as const;
+const APP_KEYS: ReadonlySet<string> = new Set(APP_ORDER);
 
 function parseApp(o: Obj, p: string, d: number): AppStats {
-  return {
-    id: num(o, 'id', p),
-    modifier1: num(o, 'modifier1', p),
-    mountpoint: str(o, 'mountpoint', p),
-    startup_time: num(o, 'startup_time', p),
-    requests: num(o, 'requests', p),
-    exceptions: num(o, 'exceptions', p),
-    chdir: str(o, 'chdir', p),
-    extra: extraOf(o, APP_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, APP_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o['id'], 'id', p);
+  t['modifier1'] = num(o['modifier1'], 'modifier1', p);
+  t['mountpoint'] = str(o['mountpoint'], 'mountpoint', p);
+  t['startup_time'] = num(o['startup_time'], 'startup_time', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['exceptions'] = num(o['exceptions'], 'exceptions', p);
+  t['chdir'] = str(o['chdir'], 'chdir', p);
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, APP_KEYS, d);
+  return t as unknown as AppStats;
 }
 
-const WORKER_KEYS = new Set([
+const WORKER_ORDER = [
   'id',
   'pid',
   'accepting',
@@ -116,43 +124,46 @@ const WORKER_KEYS = new Set([
   'avg_rt',
   'apps',
   'cores',
-]);
+] as const;
+const WORKER_KEYS: ReadonlySet<string> = new Set(WORKER_ORDER);
 
 function parseWorker(o: Obj, p: string, d: number): WorkerStats {
-  return {
-    id: num(o, 'id', p),
-    pid: num(o, 'pid', p),
-    accepting: num(o, 'accepting', p),
-    requests: num(o, 'requests', p),
-    delta_requests: num(o, 'delta_requests', p),
-    exceptions: num(o, 'exceptions', p),
-    harakiri_count: num(o, 'harakiri_count', p),
-    signals: num(o, 'signals', p),
-    signal_queue: num(o, 'signal_queue', p),
-    status: str(o, 'status', p),
-    rss: num(o, 'rss', p),
-    vsz: num(o, 'vsz', p),
-    running_time: num(o, 'running_time', p),
-    last_spawn: num(o, 'last_spawn', p),
-    respawn_count: num(o, 'respawn_count', p),
-    tx: num(o, 'tx', p),
-    avg_rt: num(o, 'avg_rt', p),
-    apps: objArray(o, 'apps', p, d, parseApp),
-    cores: objArray(o, 'cores', p, d, parseCore),
-    extra: extraOf(o, WORKER_KEYS, d),
-  };
+  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  const inPlace = exactKeys(o, WORKER_ORDER);
+  const t: Obj = inPlace ? o : {};
+  t['id'] = num(o['id'], 'id', p);
+  t['pid'] = num(o['pid'], 'pid', p);
+  t['accepting'] = num(o['accepting'], 'accepting', p);
+  t['requests'] = num(o['requests'], 'requests', p);
+  t['delta_requests'] = num(o['delta_requests'], 'delta_requests', p);
+  t['exceptions'] = num(o['exceptions'], 'exceptions', p);
+  t['harakiri_count'] = num(o['harakiri_count'], 'harakiri_count', p);
+  t['signals'] = num(o['signals'], 'signals', p);
+  t['signal_queue'] = num(o['signal_queue'], 'signal_queue', p);
+  t['status'] = str(o['status'], 'status', p);
+  t['rss'] = num(o['rss'], 'rss', p);
+  t['vsz'] = num(o['vsz'], 'vsz', p);
+  t['running_time'] = num(o['running_time'], 'running_time', p);
+  t['last_spawn'] = num(o['last_spawn'], 'last_spawn', p);
+  t['respawn_count'] = num(o['respawn_count'], 'respawn_count', p);
+  t['tx'] = num(o['tx'], 'tx', p);
+  t['avg_rt'] = num(o['avg_rt'], 'avg_rt', p);
+  t['apps'] = objArray(o, 'apps', p, d, parseApp);
+  t['cores'] = objArray(o, 'cores', p, d, parseCore);
+  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, WORKER_KEYS, d);
+  return t as unknown as WorkerStats;
 }
 
 const SOCKET_KEYS = new Set(['name', 'proto', 'queue', 'max_queue', 'shared', 'can_offload']);
 
 function parseSocket(o: Obj, p: string, d: number): SocketStats {
   return {
-    name: str(o, 'name', p),
-    proto: str(o, 'proto', p),
-    queue: num(o, 'queue', p),
-    max_queue: num(o, 'max_queue', p),
-    shared: num(o, 'shared', p),
-    can_offload: num(o, 'can_offload', p),
+    name: str(o['name'], 'name', p),
+    proto: str(o['proto'], 'proto', p),
+    queue: num(o['queue'], 'queue', p),
+    max_queue: num(o['max_queue'], 'max_queue', p),
+    shared: num(o['shared'], 'shared', p),
+    can_offload: num(o['can_offload'], 'can_offload', p),
     extra: extraOf(o, SOCKET_KEYS, d),
   };
 }
@@ -179,19 +190,18 @@ const SERVER_KEYS = new Set([
 
 export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
   const p = '';
-  const out: WorkerStats[] = [];
-  for (let i = 0; i < workers.length; i++) out.push(inElem(workers, i, '.workers', 3, parseWorker));
+  const out = eachElem(workers, '.workers', 3, parseWorker);
   return {
     kind: 'server',
-    version: str(o, 'version', p),
-    listen_queue: num(o, 'listen_queue', p),
-    listen_queue_errors: num(o, 'listen_queue_errors', p),
-    signal_queue: num(o, 'signal_queue', p),
-    load: num(o, 'load', p),
-    pid: num(o, 'pid', p),
-    uid: num(o, 'uid', p),
-    gid: num(o, 'gid', p),
-    cwd: str(o, 'cwd', p),
+    version: str(o['version'], 'version', p),
+    listen_queue: num(o['listen_queue'], 'listen_queue', p),
+    listen_queue_errors: num(o['listen_queue_errors'], 'listen_queue_errors', p),
+    signal_queue: num(o['signal_queue'], 'signal_queue', p),
+    load: num(o['load'], 'load', p),
+    pid: num(o['pid'], 'pid', p),
+    uid: num(o['uid'], 'uid', p),
+    gid: num(o['gid'], 'gid', p),
+    cwd: str(o['cwd'], 'cwd', p),
     locks: objArray(o, 'locks', p, 1, keepObj),
     sockets: objArray(o, 'sockets', p, 1, parseSocket),
     workers: out,
@@ -202,18 +212,18 @@ export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
 const VASSAL_KEYS = new Set(['id', 'pid']);
 
 function parseVassal(o: Obj, p: string, d: number): VassalStats {
-  return { id: str(o, 'id', p), pid: num(o, 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
+  return { id: str(o['id'], 'id', p), pid: num(o['pid'], 'pid', p), extra: extraOf(o, VASSAL_KEYS, d) };
 }
 
 const BLACKLIST_KEYS = new Set(['id', 'throttle_level', 'attempt', 'first_attempt', 'last_attempt']);
 
 function parseBlacklist(o: Obj, p: string, d: number): BlacklistEntry {
   return {
-    id: str(o, 'id', p),
-    throttle_level: num(o, 'throttle_level', p),
-    attempt: num(o, 'attempt', p),
-    first_attempt: num(o, 'first_attempt', p),
-    last_attempt: num(o, 'last_attempt', p),
+    id: str(o['id'], 'id', p),
+    throttle_level: num(o['throttle_level'], 'throttle_level', p),
+    attempt: num(o['attempt'], 'attempt', p),
+    first_attempt: num(o['first_attempt'], 'first_attempt', p),
+    last_attempt: num(o['last_attempt'], 'last_attempt', p),
     extra: extraOf(o, BLACKLIST_KEYS, d),
   };
 }
@@ -222,7 +232,7 @@ const EMPEROR_KEYS = new Set(['version', 'pid', 'uid', 'gid', 'cwd', 'emperor', 
 
 export function parseEmperor(o: Obj): EmperorSnapshot {
   const p = '';
-  const dirs = arr(o, 'emperor', p);
+  const dirs = arr(o['emperor'], 'emperor', p);
   let emperor: string[] | undefined;
   if (dirs !== undefined) {
     emperor = [];
@@ -234,14 +244,14 @@ export function parseEmperor(o: Obj): EmperorSnapshot {
   }
   return {
     kind: 'emperor',
-    version: str(o, 'version', p),
-    pid: num(o, 'pid', p),
-    uid: num(o, 'uid', p),
-    gid: num(o, 'gid', p),
-    cwd: str(o, 'cwd', p),
+    version: str(o['version'], 'version', p),
+    pid: num(o['pid'], 'pid', p),
+    uid: num(o['uid'], 'uid', p),
+    gid: num(o['gid'], 'gid', p),
+    cwd: str(o['cwd'], 'cwd', p),
     emperor,
-    emperor_tyrant: flag(o, 'emperor_tyrant', p),
-    throttle_level: num(o, 'throttle_level', p),
+    emperor_tyrant: flag(o['emperor_tyrant'], 'emperor_tyrant', p),
+    throttle_level: num(o['throttle_level'], 'throttle_level', p),
     vassals: objArray(o, 'vassals', p, 1, parseVassal) ?? [],
     blacklist: objArray(o, 'blacklist', p, 1, parseBlacklist),
     extra: extraOf(o, EMPEROR_KEYS, 1),

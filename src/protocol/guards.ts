@@ -48,19 +48,29 @@ export function toStatsError(f: ShapeFail): StatsError {
   return new StatsError('BAD_SHAPE', `${path}: expected ${f.expected}, got ${typeName(f.got)}`, { path });
 }
 
-/** Run `each` on element i of list `key`, prefixing `.key[i]` to the path of a failure. */
-export function inElem<T>(list: unknown[], i: number, key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T {
-  const v = elem(list, i, key);
+/**
+ * Replace each element of `list` (JSON.parse's own array: nothing else holds it) by `each`'s result, in
+ * place — an element typed in place (see {@link exactKeys}) is not even written back. Each element must be
+ * an object; a failure's path gets `key[i]` prefixed on the way out (one try for the whole list).
+ */
+export function eachElem<T>(list: unknown[], key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] {
+  let i = 0;
   try {
-    return each(v, '', depth);
+    for (; i < list.length; i++) {
+      const v = list[i];
+      if (!isObj(v)) throw shapeError('', 'an object', v);
+      const t = each(v, '', depth);
+      if (t !== (v as unknown)) list[i] = t;
+    }
   } catch (e) {
     if (e instanceof ShapeFail) e.rel = `${key}[${i}]${e.rel}`;
     throw e;
   }
+  return list as T[];
 }
 
-export function num(o: Obj, k: string, path: string): number | undefined {
-  const v = o[k];
+/** A field's value `v` (read by the caller: `num(o['id'], 'id', p)`, a monomorphic load there) as a number. */
+export function num(v: unknown, k: string, path: string): number | undefined {
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v;
     throw shapeError(`${path}.${k}`, 'a finite number', v);
@@ -69,16 +79,14 @@ export function num(o: Obj, k: string, path: string): number | undefined {
   throw shapeError(`${path}.${k}`, 'a number', v);
 }
 
-export function str(o: Obj, k: string, path: string): string | undefined {
-  const v = o[k];
+export function str(v: unknown, k: string, path: string): string | undefined {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'a string', v);
 }
 
 /** Boolean, or a number read C-style (0 = false). */
-export function flag(o: Obj, k: string, path: string): boolean | undefined {
-  const v = o[k];
+export function flag(v: unknown, k: string, path: string): boolean | undefined {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'number') {
     if (Number.isFinite(v)) return v !== 0;
@@ -89,29 +97,20 @@ export function flag(o: Obj, k: string, path: string): boolean | undefined {
 }
 
 /** An array field (elements unchecked). */
-export function arr(o: Obj, k: string, path: string): unknown[] | undefined {
-  const v = o[k];
+export function arr(v: unknown, k: string, path: string): unknown[] | undefined {
   if (Array.isArray(v)) return v;
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'an array', v);
 }
 
 /** An opaque object field kept as-is (after the depth check). */
-export function opaqueObj(o: Obj, k: string, path: string, depth: number): Extra | undefined {
-  const v = o[k];
+export function opaqueObj(v: unknown, k: string, path: string, depth: number): Extra | undefined {
   if (isObj(v)) {
     checkDepth(v, depth);
     return v;
   }
   if (v === undefined || v === null) return undefined;
   throw shapeError(`${path}.${k}`, 'an object', v);
-}
-
-/** Each element of `list` must be an object; returns it for the element parser. */
-function elem(list: unknown[], i: number, path: string): Obj {
-  const v = list[i];
-  if (isObj(v)) return v;
-  throw shapeError(`${path}[${i}]`, 'an object', v);
 }
 
 function tooDeepError(): StatsError {
@@ -183,11 +182,25 @@ export function extraOf(o: Obj, known: ReadonlySet<string>, depth: number): Extr
   return extra ?? NO_EXTRA;
 }
 
+/** The array field `k` of `o`, its elements parsed in place by `each` (see {@link eachElem}). */
 export function objArray<T>(o: Obj, k: string, path: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] | undefined {
-  const list = arr(o, k, path);
-  if (list === undefined) return undefined;
-  const key = `.${k}`;
-  const out: T[] = [];
-  for (let i = 0; i < list.length; i++) out.push(inElem(list, i, key, depth + 2, each));
-  return out;
+  const list = arr(o[k], k, path);
+  return list === undefined ? undefined : eachElem(list, `.${k}`, depth + 2, each);
+}
+
+/**
+ * True when `o`'s enumerable keys are exactly `order`, in that order — what uWSGI sends. Such an object
+ * (fresh from JSON.parse, held by nothing else) is typed in place: its fields are checked and normalised
+ * where they are (null → undefined, 0/1 → boolean, request vars reduced) and it gets its `extra`, instead of
+ * being copied into a new object (at 2048 workers × 8 cores that copy was 16k objects and their garbage
+ * per read). Any other object (unknown keys, missing ones, another order) takes the copying path, which
+ * gives the same result.
+ */
+export function exactKeys(o: Obj, order: readonly string[]): boolean {
+  let i = 0;
+  for (const k in o) {
+    if (k !== order[i]) return false;
+    i++;
+  }
+  return i === order.length;
 }

@@ -212,12 +212,18 @@ function readThroughUwsgi(
   return child;
 }
 
+let readBuf: Buffer | undefined;
+/** The one buffer every socket read lands in (see readSocket). */
+function sharedReadBuffer(): Buffer {
+  return (readBuf ??= Buffer.allocUnsafeSlow(64 * 1024));
+}
+
 /** Connect, read to EOF, return everything received (possibly zero bytes). */
 function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const targets = connectTargets(addr);
-    const sink = new ByteSink(o.maxBytes);
-    const readBuffer = Buffer.allocUnsafe(64 * 1024);
+    const sink = new ByteSink(o.maxBytes, undefined, addr.display);
+    const readBuffer = sharedReadBuffer();
     let total = 0;
     let socket: net.Socket | undefined;
     let child: ChildProcess | undefined;
@@ -232,15 +238,18 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
     const deadline = new Deadline(
       o,
       () => finish(timeoutError(addr, o.timeoutMs, total)),
-      () => finish(abortError(addr, o.signal as AbortSignal)),
+      () => finish(abortError(addr, o.signal?.aborted ? o.signal : undefined)),
     );
 
     const attempt = (index: number): void => {
       let s: net.Socket;
       try {
-        // Reads land in one reused 64 KiB buffer and are copied into the sink:
-        // no per-chunk Buffer is allocated, so a big document leaves no
-        // garbage chunks behind for the GC to find later (their RSS was 1× the document).
+        // Reads land in one 64 KiB buffer shared by every read of this process
+        // and are copied into the sink at once (the callback runs right after
+        // each read, so concurrent reads never see each other's bytes): no
+        // per-chunk Buffer and no per-read one, so a big document leaves no
+        // garbage chunks behind (their RSS was 1× the document) and a fleet of
+        // 1,000 small ones no 64 MiB a second of buffers for the GC.
         s = net.createConnection({
           ...(targets[index] as net.NetConnectOpts),
           onread: {
@@ -264,9 +273,12 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
       let connected = false;
       // Events of a socket we gave up on (an earlier target) are ignored.
       const current = (): boolean => socket === s && !deadline.settled;
-      s.on('connect', () => {
-        connected = true;
-      });
+      // Only an abstract name has another form to try after a refusal at connect.
+      if (targets.length > 1) {
+        s.once('connect', () => {
+          connected = true;
+        });
+      }
       s.on('end', () => {
         if (current()) finish(undefined, sink.take());
       });
@@ -304,6 +316,7 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
 async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
   const o = resolveOptions(opts);
   if (o.signal?.aborted) throw abortError(addr, o.signal);
+  if (o.cancel?.cancelled) throw abortError(addr, undefined);
   // node:http and node:https load only for an HTTP address (the one-shot dump of a socket stays light).
   const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o);
   if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
@@ -337,6 +350,8 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
   return raw;
 }
 
+let parseModule: typeof import('./parse.js') | undefined;
+
 /**
  * Read and parse one stats document.
  *
@@ -347,8 +362,9 @@ export async function readRaw(addr: Address, opts?: ReadOptions): Promise<Buffer
  */
 export async function fetchStats(addr: Address, opts?: ReadOptions): Promise<FetchResult> {
   const raw = await readBody(addr, opts);
-  // Loaded on first use: the one-shot dump (readRaw) never parses.
-  const { parseStats } = await import('./parse.js');
+  // Loaded on first use: the one-shot dump (readRaw) never parses. Kept after that (a dynamic
+  // import of a loaded module still costs a trip through the module loader, per read).
+  const parseStats = (parseModule ??= await import('./parse.js')).parseStats;
   let doc: StatsDocument;
   try {
     doc = parseStats(raw);

@@ -27,12 +27,28 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Abort the read; the promise then rejects with `signal.reason` (see reader.ts). */
   signal?: AbortSignal;
+  /** A cheaper way to abort, for many reads at once (a fleet): see {@link CancelToken}. */
+  cancel?: CancelToken;
+}
+
+/**
+ * What a fleet uses instead of an AbortController per read (whose signal and
+ * listeners cost more than the rest of a small read's bookkeeping): one
+ * reusable token per target. While a read runs it sets `onCancel`; the owner
+ * cancels by setting `cancelled` and calling `onCancel` (the read then
+ * rejects with an Error "aborted"). A read given a cancelled token rejects
+ * at once.
+ */
+export interface CancelToken {
+  cancelled: boolean;
+  onCancel: (() => void) | undefined;
 }
 
 export interface ResolvedOptions {
   timeoutMs: number;
   maxBytes: number;
   signal: AbortSignal | undefined;
+  cancel: CancelToken | undefined;
 }
 
 /** setTimeout cannot wait longer than this (larger values fire at once). */
@@ -48,7 +64,7 @@ export function resolveOptions(opts: ReadOptions | undefined): ResolvedOptions {
   if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) {
     throw new RangeError(`maxBytes must be a non-negative number, got ${String(maxBytes)}`);
   }
-  return { timeoutMs, maxBytes, signal: opts?.signal };
+  return { timeoutMs, maxBytes, signal: opts?.signal, cancel: opts?.cancel };
 }
 
 /** `5000` → `5 s`, `1500` → `1.5 s`, `300` → `300 ms`. */
@@ -90,15 +106,17 @@ const SINK_JUMP = 64 * 1024 * 1024;
 /**
  * The bytes of one answer, collected into one buffer instead of a list of
  * chunks joined at the end (chunks + their concatenation = 2× the
- * document, plus the garbage chunks until a GC). It starts at 64 KiB (or
- * the announced length); the first time it is outgrown it jumps straight to
+ * document, plus the garbage chunks until a GC). Its buffer is made when the
+ * first bytes arrive, of the start size: 64 KiB, the announced length, or
+ * see below (small ones come from Node's shared pool); the first time it is outgrown it jumps straight to
  * the size cap (at most 64 MiB; beyond that it doubles): the memory is
  * uninitialised and only the pages actually written count in RSS, so a
  * read holds the document about once and leaves no trail of outgrown
  * buffers.
  *
- * Without an announced length it starts at 1.25× the last answer's size (in
- * this process) when that is more than 64 KiB and at most 4 MiB: a monitor reading the same
+ * Without an announced length it starts at 1.25× the last answer's size of
+ * the same source (the reader passes the address), or else of any source in
+ * this process when that is more than 64 KiB, at most 4 MiB: a monitor reading the same
  * target every second then makes one right-sized buffer per read instead of
  * jumping to the cap each time — a 16 MiB ArrayBuffer per read, untouched or
  * not, counts as external memory and made V8 run a full GC on every read
@@ -113,16 +131,46 @@ let lastLength = 0;
  * read is small beside parsing them.
  */
 const HINT_MAX = 4 * 1024 * 1024;
+/** The start size without a better guess. */
+const SINK_START = 64 * 1024;
+/** Below this Buffer.allocUnsafe takes its bytes from Node's shared pool (no new ArrayBuffer). */
+const POOL_BELOW = Buffer.poolSize >>> 1;
+
+/**
+ * The last answer's size per source (an address), for a fleet whose targets
+ * send documents of different sizes: each read starts from its own target's
+ * last size (a 4 KiB answer then costs a 5 KiB buffer, not 64 KiB, and a
+ * 100 KiB one no jump to the cap). Bounded: cleared when it holds more
+ * than MAX_KEYS sources.
+ */
+const lastByKey = new Map<string, number>();
+const MAX_KEYS = 8192;
+
+/** The start size of a sink for an answer whose last one (from the same source, or any) was `last` bytes. */
+function startSize(last: number | undefined, floor: number): number {
+  if (last === undefined || last > HINT_MAX) return SINK_START;
+  return Math.max(floor, Math.ceil(last * 1.25));
+}
 
 export class ByteSink {
-  #buf: Buffer;
+  #buf: Buffer | undefined;
   #len = 0;
   readonly #max: number;
+  readonly #hint: number;
+  readonly #key: string | undefined;
 
-  /** @param hint expected size (e.g. a Content-Length), @param max the size cap */
-  constructor(max: number, hint = lastLength <= HINT_MAX ? Math.max(64 * 1024, Math.ceil(lastLength * 1.25)) : 64 * 1024) {
+  /**
+   * @param max the size cap
+   * @param hint expected size (e.g. a Content-Length)
+   * @param key the source (an address): the start size is that source's last answer size, when known
+   *
+   * Nothing is allocated until the first byte arrives.
+   */
+  constructor(max: number, hint?: number, key?: string) {
     this.#max = max;
-    this.#buf = Buffer.allocUnsafeSlow(Math.max(0, Math.min(hint, max)));
+    this.#key = key;
+    const known = key === undefined ? undefined : lastByKey.get(key);
+    this.#hint = hint ?? (known !== undefined ? startSize(known, 256) : startSize(lastLength, SINK_START));
   }
 
   get length(): number {
@@ -133,7 +181,10 @@ export class ByteSink {
   push(chunk: Uint8Array): boolean {
     const need = this.#len + chunk.length;
     if (need > this.#max) return false;
-    if (need > this.#buf.length) {
+    if (this.#buf === undefined) {
+      const size = Math.max(0, Math.min(Math.max(this.#hint, need), this.#max));
+      this.#buf = size < POOL_BELOW ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
+    } else if (need > this.#buf.length) {
       const grown = Buffer.allocUnsafeSlow(Math.min(this.#max, Math.max(need, this.#buf.length * 2, SINK_JUMP)));
       this.#buf.copy(grown, 0, 0, this.#len);
       this.#buf = grown;
@@ -146,16 +197,21 @@ export class ByteSink {
   /** The bytes so far (a view, not a copy). */
   take(): Buffer {
     lastLength = this.#len;
-    return this.#buf.subarray(0, this.#len);
+    if (this.#key !== undefined) {
+      if (lastByKey.size >= MAX_KEYS && !lastByKey.has(this.#key)) lastByKey.clear();
+      lastByKey.set(this.#key, this.#len);
+    }
+    return this.#buf === undefined ? Buffer.alloc(0) : this.#buf.subarray(0, this.#len);
   }
 }
 
 /**
  * What an aborted read rejects with: `signal.reason` as is — except the
- * TimeoutError of `AbortSignal.timeout()`, which becomes StatsError TIMEOUT.
+ * TimeoutError of `AbortSignal.timeout()`, which becomes StatsError TIMEOUT
+ * (no signal: a CancelToken was cancelled; an Error "aborted").
  */
-export function abortError(addr: Address, signal: AbortSignal): unknown {
-  const reason: unknown = signal.reason;
+export function abortError(addr: Address, signal: AbortSignal | undefined): unknown {
+  const reason: unknown = signal?.reason;
   if (reason instanceof Error && reason.name === 'TimeoutError') {
     return new StatsError('TIMEOUT', `no complete answer from ${addr.display} before the caller's deadline`, { cause: reason });
   }
@@ -234,6 +290,7 @@ export class Deadline {
   private timer: NodeJS.Timeout | undefined;
   private readonly onAbort: (() => void) | undefined;
   private readonly signal: AbortSignal | undefined;
+  private readonly cancel: CancelToken | undefined;
   private done = false;
 
   /**
@@ -253,6 +310,12 @@ export class Deadline {
       };
       this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
+    this.cancel = o.cancel;
+    if (this.cancel) {
+      this.cancel.onCancel = () => {
+        if (!this.done) onAbortSignal();
+      };
+    }
   }
 
   get settled(): boolean {
@@ -266,6 +329,7 @@ export class Deadline {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.cancel) this.cancel.onCancel = undefined;
     return true;
   }
 }

@@ -4,7 +4,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClusterStats } from '../../src/emitter/index.js';
+import { createClusterStats, renderDocument } from '../../src/emitter/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
 import { alive, get, killClusterWorkers, rawHttpGet, readAll, tempDir, waitFor } from './helpers.js';
@@ -141,6 +141,9 @@ test('node:cluster: exact counts over raw unix, TCP and HTTP; respawned worker k
   for (let i = 0; i < 10; i++) await get(appPort, '/');
   let lastSeen: unknown;
   await waitFor(async () => { const d = server(parseStats(await readAll({ path: statsPath }))); lastSeen = d.workers.map((w) => [w.id, w.pid, w.requests, w.delta_requests, w.status]); return total(d) === SENT + 1 + 10; }, "the 10 new requests (+1: the aborted /hold counts, like uWSGI)", 3000).catch((e: unknown) => { throw new Error(`${String(e)} ${JSON.stringify(lastSeen)} victimReq=${victimReq}`); });
+  // after respawns, busy/idle flips and new counts, the per-worker texts kept between reads give the bytes a fresh rendering gives
+  assert.equal(stats.json(), renderDocument(stats.document()));
+  assert.equal(stats.json(true), renderDocument(stats.document(), true));
 });
 
 test('a slot without a live worker is "cheap"; a worker added beyond `workers` gets a new slot', async (t) => {

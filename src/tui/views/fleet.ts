@@ -19,6 +19,7 @@ import type { Layout } from '../layout.js';
 import { Memo } from '../memo.js';
 import { replayStatusText } from '../replay-marker.js';
 import { clean, clip, cut, formatAge, formatEvery, width } from '../text.js';
+import { fleetShortLabel } from '../../fleet/render.js';
 import { shortLabel } from '../../text/labels.js';
 import type { Style } from '../theme.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
@@ -63,6 +64,8 @@ export class FleetTableView implements View<FleetUiState> {
   readonly session: FleetSession;
   state: FleetUiState;
   readonly #a: FleetViewArg;
+  /** The targets' labels (one array for the whole session: the short-label cache compares it cheaply). */
+  readonly #labels: readonly string[];
   #shell!: ShellApi;
   /** The view on display (paused: the one of the pause). */
   #shown: FleetView | undefined;
@@ -74,6 +77,7 @@ export class FleetTableView implements View<FleetUiState> {
 
   constructor(a: FleetViewArg) {
     this.#a = a;
+    this.#labels = a.targets.map((t) => t.label);
     this.session = a.session;
     this.state = { sortId: normaliseFleetSort(a.sortBy), reverse: a.reverse === true, filter: '', filterEditing: false, paused: false, selected: undefined, selectedIndex: 0, top: 0 };
     this.keys = bind(fleetKeyMap(a.session.replay !== undefined), this.#actions());
@@ -111,7 +115,7 @@ export class FleetTableView implements View<FleetUiState> {
       feed,
       addressLabel: feed.addressLabel ?? target.address.display,
       // The header's node: the label shortened against its siblings (they often share a long prefix).
-      node: shortLabel(target.label, this.#a.targets.map((t) => t.label), NODE_WIDTH),
+      node: fleetShortLabel(target.label, this.#labels, NODE_WIDTH),
       intervalMs: this.session.intervalMs,
       fastMs: 100,
       replay: feed.replay,
@@ -249,10 +253,9 @@ export class FleetTableView implements View<FleetUiState> {
     if (msg !== undefined) add(msg, 'title');
     const row: FleetRow | undefined = t ? t.rows.find((r) => r.label === st.selected) : undefined;
     if (row) {
-      const labels = this.#a.targets.map((x) => x.label);
       // Short (against the siblings) when an error follows, so the error keeps the room.
       const room = row.error !== undefined ? 24 : Math.max(16, Math.floor(cols / 2));
-      const name = shortLabel(row.label, labels, room);
+      const name = fleetShortLabel(row.label, this.#labels, room);
       add(`${name}${row.label !== row.address ? ` ${shortLabel(row.address, [], Math.max(8, room - width(name) - 1))}` : ''}`, 'label');
       if (row.error !== undefined) {
         const style = row.state === 'up' ? 'warn' : 'bad';

@@ -1,0 +1,120 @@
+// The cluster primary keeps each worker's JSON text between stats reads and
+// re-renders only the slots that changed: the bytes must always equal a fresh
+// rendering of the whole document, and an unchanged slot must not be rebuilt.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Worker } from 'node:cluster';
+import { __testing } from '../../src/emitter/cluster.js';
+import { buildDocument } from '../../src/emitter/builder.js';
+import { renderDocument, renderHead } from '../../src/emitter/render.js';
+import type { WorkerReport } from '../../src/emitter/ipc.js';
+
+const { newSlot, slotToWorker, setReport, renderSlots } = __testing;
+type Slot = ReturnType<typeof newSlot>;
+const IDENTITY = { pid: 42, uid: 1000, gid: 1000, cwd: '/srv/"app"' };
+const SOCKETS = [{ name: '127.0.0.1:8080', proto: 'http', queue: 3, max_queue: 511, shared: 0, can_offload: 0 }];
+
+function report(requests: number, cores: number[], paths?: string[]): WorkerReport {
+  const r: WorkerReport = {
+    requests, exceptions: 1, tx: 100 * requests, runningTime: 7 * requests, avgRt: 7, inFlight: cores[4] ? 1 : 0,
+    rss: 1000, vsz: 2000, maxCores: cores.length / 5, overflow: false, cores,
+  };
+  if (paths) r.paths = paths;
+  return r;
+}
+
+function slots(n: number): Slot[] {
+  const out: Slot[] = [];
+  for (let i = 1; i <= n; i++) {
+    const s = newSlot(i);
+    s.worker = {} as Worker;
+    s.pid = 100 + i;
+    s.accepting = true;
+    s.respawnCount = 1;
+    s.lastSpawn = 1_795_424_737;
+    setReport(s, report(i, [i, 0, 0, 0, 0, 1, 0, 0, 0, 0]));
+    out.push(s);
+  }
+  return out;
+}
+
+function fresh(ss: Slot[], minified: boolean): string {
+  return renderDocument(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: ss.map((s) => slotToWorker(s, 2)) }), minified);
+}
+
+function cached(ss: Slot[], minified: boolean): string {
+  const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), minified);
+  return renderSlots(head, ss, 2, minified).toString();
+}
+
+function same(ss: Slot[], what: string): void {
+  for (const m of [false, true]) assert.equal(cached(ss, m), fresh(ss, m), `${what} (${m ? 'minified' : 'pretty'})`);
+}
+
+test('slot texts kept between reads equal a fresh rendering through every kind of change', () => {
+  const ss = slots(4);
+  same(ss, 'first read');
+  same(ss, 'second read, nothing changed');
+  setReport(ss[1]!, report(50, [40, 0, 0, 0, 1_795_424_800, 10, 0, 1, 0, 0]));
+  same(ss, 'counters and cores of slot 2 changed');
+  setReport(ss[2]!, { ...ss[2]!.report!, rss: 5555 });
+  same(ss, 'only rss of slot 3 changed (cores text reused)');
+  setReport(ss[0]!, report(1, [1, 0, 0, 0, 1_795_424_801, 1, 0, 0, 0, 0], ['GET', '/a', '', '']));
+  same(ss, 'request paths appear');
+  setReport(ss[0]!, report(1, [1, 0, 0, 0, 1_795_424_801, 1, 0, 0, 0, 0], ['GET', '/b', '', '']));
+  same(ss, 'only a path changed');
+  // a worker exits: what the primary does on 'exit' (base totals, no report, no worker)
+  const s4 = ss[3]!;
+  s4.base.requests += s4.report!.requests;
+  s4.baseCores = new Map([[0, [4, 0, 0, 0, 0]]]);
+  s4.worker = undefined;
+  setReport(s4, undefined);
+  s4.ver++;
+  s4.coresVer++;
+  same(ss, 'slot 4 cheap, with base cores');
+  s4.worker = {} as Worker;
+  s4.respawnCount++;
+  s4.ver++;
+  setReport(s4, report(2, [2, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+  same(ss, 'slot 4 respawned and reporting');
+  ss[2]!.disconnected = true;
+  ss[2]!.ver++;
+  same(ss, 'slot 3 paused');
+  const idle = newSlot(5);
+  ss.push(idle);
+  same(ss, 'a slot that never reported');
+});
+
+test('a report equal to the previous one changes nothing; a changed slot is rebuilt, the others are not', () => {
+  const ss = slots(3);
+  cached(ss, false);
+  const texts = ss.map((s) => s.text);
+  const vers = ss.map((s) => s.ver);
+  for (const s of ss) setReport(s, { ...s.report!, cores: [...s.report!.cores] }); // equal content, new objects (as every IPC message is)
+  assert.deepEqual(ss.map((s) => s.ver), vers, 'equal reports do not mark a slot changed');
+  cached(ss, false);
+  assert.ok(ss.every((s, i) => s.text === texts[i]), 'no slot rebuilt');
+  setReport(ss[1]!, { ...ss[1]!.report!, requests: 99 });
+  cached(ss, false);
+  assert.equal(ss[0]!.text, texts[0]);
+  assert.equal(ss[2]!.text, texts[2]);
+  assert.notEqual(ss[1]!.text, texts[1], 'the changed slot was rebuilt');
+  assert.equal(ss[1]!.text!.coresPretty, texts[1]!.coresPretty, 'its unchanged cores text was reused');
+  same(ss, 'after the partial rebuild');
+});
+
+test('while the stats are being read, a report renders its worker text on arrival; the read then renders nothing', () => {
+  const ss = slots(3);
+  cached(ss, false);
+  __testing.acceptReport(ss[1]!, report(77, [70, 0, 0, 0, 1_795_424_900, 7, 0, 0, 0, 0]), 2, true, false);
+  const t = ss[1]!.text!;
+  assert.equal(t.ver, ss[1]!.ver, 'rendered for the new report');
+  assert.ok(t.pretty !== undefined && t.pretty.includes('"requests":77'), 'pretty text rendered on arrival');
+  assert.equal(t.mini, undefined, 'minified not read recently: not rendered');
+  cached(ss, false);
+  assert.equal(ss[1]!.text, t, 'the read reused the text rendered on arrival');
+  same(ss, 'after a report rendered on arrival');
+  __testing.acceptReport(ss[2]!, report(5, [5, 1, 0, 0, 0, 0, 0, 0, 0, 0]), 2, false, false);
+  assert.equal(ss[2]!.text!.ver === ss[2]!.ver, false, 'not read recently: nothing rendered on arrival');
+  same(ss, 'after a report stored only');
+});
