@@ -74,8 +74,8 @@ export interface Styled {
   closes: string[];
 }
 
-/** Escape blessed's tag braces in plain text. */
-function escBraces(s: string): string {
+/** Escape blessed's tag braces in plain text (most text holds none: no regex then). */
+export function escBraces(s: string): string {
   if (s.indexOf('{') < 0 && s.indexOf('}') < 0) return s;
   return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
 }

@@ -334,12 +334,11 @@ export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
   return columnAtX(model.columns, x);
 }
 
-/** Text with blessed's tag braces escaped. */
-export function escText(s: string): string {
-  // Most cells hold no brace: skip the regex and its callback (one call per cell per frame).
-  if (s.indexOf('{') < 0 && s.indexOf('}') < 0) return s;
-  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
-}
+/** Text with blessed's tag braces escaped (fastbox.ts's escBraces). */
+export { escBraces as escText } from './fastbox.js';
+
+/** Columns as the layout of a line reads them. */
+type LaidColumns = readonly { width: number; align: 'left' | 'right' }[];
 
 /**
  * Cells laid out over columns (each padded to its width and alignment,
@@ -348,27 +347,13 @@ export function escText(s: string): string {
  * `base`; plain text has its tag braces escaped. Shared by the worker table
  * and the fleet table.
  */
-export function layCells(
-  cols: readonly { width: number; align: 'left' | 'right' }[],
-  cells: readonly Cell[],
-  width: number,
-  theme: Theme,
-  base: Style,
-  separator?: Style,
-): { text: string; used: number } {
+export function layCells(cols: LaidColumns, cells: readonly Cell[], width: number, theme: Theme, base: Style, separator?: Style): { text: string; used: number } {
   const laid = layRuns(cols, cells, width, theme, base, separator);
   return { text: styledToTagged(laid.line), used: laid.used };
 }
 
 /** {@link layCells} as styled runs (one per cell and per separator): the same cells, no tags to parse. */
-export function layRuns(
-  cols: readonly { width: number; align: 'left' | 'right' }[],
-  cells: readonly Cell[],
-  width: number,
-  theme: Theme,
-  base: Style,
-  separator?: Style,
-): { line: Styled; used: number } {
+export function layRuns(cols: LaidColumns, cells: readonly Cell[], width: number, theme: Theme, base: Style, separator?: Style): { line: Styled; used: number } {
   const line: Styled = { texts: [], opens: [], closes: [] };
   const run = (text: string, style: Style): void => {
     line.texts.push(text);
