@@ -264,9 +264,10 @@ function readCost(workers: number, cores: number): ReadCost {
   const identity = processIdentity();
   const sockets = [{ name: '127.0.0.1:8080', proto: 'http', queue: 0, max_queue: 511, shared: 0, can_offload: 0 }];
   const docOf = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map((s) => __testing.slotToWorker(s, cores)) });
+  const memo = {};
   const read = (): Buffer => {
     const head = buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: [] });
-    return __testing.renderSlots(renderHead(head, false), slots, cores, false);
+    return __testing.renderSlots(renderHead(head, false), slots, cores, false, memo);
   };
   const doc = docOf();
   const text = read();
@@ -543,7 +544,7 @@ keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(ho
 What a read costs the primary's event loop: the document's head from this turn's figures, then each
 worker's kept JSON text, re-rendered only for workers whose report changed since the previous read,
 joined (cluster.ts \`render\`; synthetic slots, the uWSGI pretty layout). *unchanged*: no worker
-reported anything new since the previous read; *all changed*: every worker's counters and cores
+reported anything new since the previous read (the previous read's bytes are served again); *all changed*: every worker's counters and cores
 changed (a busy cluster read at 1 Hz) — either with nobody reading in the last 5 s (every text is
 rendered by the read) or while the stats are being read (each text was rendered when its report
 arrived, see 2c); *from scratch*: worker objects and the whole text rebuilt
@@ -584,8 +585,9 @@ ${runs.map((m) => f(m.reads[big]!.reportUs, 2)).join(' / ')} µs (median **${f(r
 rendering the worker's text: ${runs.map((m) => f(m.reads[big]!.reportEagerUs, 2)).join(' / ')} µs (median **${f(reportEagerUs, 2)} µs**). The whole message over real
 node:cluster IPC (two workers sending reports back to back; the primary's CPU per message, from
 \`process.cpuUsage\`, IPC read and deserialisation included): ${runs.map((m) => f(m.ipcUs, 2)).join(' / ')} µs (median **${f(ipcUs, 2)} µs**).
-Workers report every 250 ms (and 50 ms after a change): at 512 workers that is ≥ 2048 messages/s,
-≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the primary's core, whatever the stats reads. A read does not poll the workers
+A busy worker reports every 250 ms (and 50 ms after a change); an idle one sends nothing (a heartbeat
+equal to the last report is skipped). 512 busy workers: ≥ 2048 messages/s, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the
+primary's core (+ ${f((2048 * (reportEagerUs - reportUs)) / 1e4, 1)} % rendering their texts on arrival while the stats are being read). A read does not poll the workers
 (\`pollOnRead\` is off by default): a poll would add 512 messages to and from the workers per read,
 ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
 
