@@ -506,7 +506,9 @@ ${results.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${(results.B[i] ?? 0).
 
 - Throughput: median of per-round B/A = **${f(ratio)}** → overhead **${pct(1 - ratio)}** (median A ${mA.toFixed(0)} vs B ${mB.toFixed(0)} req/s).
 - Worker CPU per request: B/A = **${f(cB / cA)}** → **${pct(cB / cA - 1)}**.
-- Hook cost: see section 2 (in-process, three runs).
+- Hook cost: see section 2a (in-process, three runs). This section cannot resolve a few per cent on a
+  loaded shared machine: an A/A check (B's workers without the emitter, otherwise identical) made on
+  2026-12-01 at load 6–9 gave B/A 0.86 / 0.99 / 1.15 and worker CPU B/A 0.99–1.05.
 
 Primary event-loop delay during B runs (stats reads + worker reports + listen-queue sampling, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms
@@ -586,6 +588,22 @@ Workers report every 250 ms (and 50 ms after a change): at 512 workers that is �
 ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the primary's core, whatever the stats reads. A read does not poll the workers
 (\`pollOnRead\` is off by default): a poll would add 512 messages to and from the workers per read,
 ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
+
+## 3. Before / after (one-off, recorded 2026-12-01, load 6.9–8.9)
+
+Measured once, not by this script: the previous emitter (commit ed758c3, compiled) and this one in the
+same process, 512 workers × 4 cores, every worker changed before each of 40 reads, the stats being
+read; three processes, medians (bytes of both checked equal):
+
+| | run 1 | run 2 | run 3 | ratio to JSON.stringify + encode |
+| --- | ---: | ---: | ---: | ---: |
+| previous read (worker objects → uWSGI writer → encode) | 7.34 ms | 6.60 ms | 6.76 ms | 3.96 |
+| this read (texts rendered on arrival, bytes joined) | 0.196 ms | 0.176 ms | 0.184 ms | 0.11 |
+| JSON.stringify + encode of the same document | 1.70 ms | 1.76 ms | 1.68 ms | 1 |
+
+Hook, the 2a cycle, three alternated processes each: added ns per request keep-alive previous
+134 / 138 / 131, this 103 / 106 / 113; new socket per request previous 183 / 189 / 190, this
+138 / 143 / 131 (the socket \`'close'\` listener is now only installed on a connection that pipelines).
 `;
   const out = new URL('../../bench/results/emitter.md', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });

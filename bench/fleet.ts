@@ -1,5 +1,11 @@
 /**
- * Fleet refresh benchmark: how long one fleet refresh takes with 50 targets —
+ * Fleet refresh benchmark (issue 13, point 6). First 1,000 targets at 1 Hz:
+ * unix-socket stats servers in a child process, the fleet (poller tick,
+ * per-target verdicts, the TUI table's visible rows) beside the floor (the
+ * minimal reader: connect + read + JSON.parse of all of them) and beside the
+ * same fleet with 50 dead and 50 hanging targets among them; three runs,
+ * medians of refresh time and of CPU (% of a core). Then the older part:
+ * how long one fleet refresh takes with 50 targets —
  * 49 small, fast stats servers on 127.0.0.1 serving a real uWSGI document
  * (fixtures/uwsgi/idle-4p.json) and 1 that accepts and never answers.
  *
@@ -14,7 +20,7 @@
  * One refresh = tick() (reads) + buildFleetView + renderFleetText (200
  * columns). Writes bench/results/fleet.md.
  *
- *   node dist/bench/fleet.js [--quick]
+ *   node dist/bench/fleet.js [--quick] [--big-only] [--runs 3] [--seconds 30] [--warm 5]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -353,13 +359,13 @@ function argNum(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then closed): connections are refused. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** `n` distinct ports on 127.0.0.1 that nothing listens on (all bound at once, then closed): connections are refused. */
+async function closedPorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => net.createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
 }
 
 function fdLimit(): string {
@@ -405,8 +411,7 @@ async function main(): Promise<void> {
   const bigText = bigPaths.slice();
   const bigAll = parseTargets(bigText.join('\n'), 'bench');
   // 900 answering, 25 dead unix sockets (no such file), 25 dead TCP ports (refused), 50 hanging; spread through the list.
-  const deadPorts: number[] = [];
-  for (let i = 0; i < BIG_BAD / 2; i++) deadPorts.push(await closedPort());
+  const deadPorts = await closedPorts(BIG_BAD / 2);
   const bad: string[] = [
     ...Array.from({ length: BIG_BAD / 2 }, (_, i) => join(dir, `dead${i}.sock`)),
     ...deadPorts.map((p) => `127.0.0.1:${p}`),
@@ -483,7 +488,7 @@ Scenarios, side by side in one process and one run, each refreshing once a secon
 ${names.map((n) => `- **${n.name}**: ${n.note}`).join('\n')}
 
 One fleet refresh = \`FleetPoller.tick()\` (starts a read of every target, returns when the fresh reads are in; per-target timeout ${TIMEOUT_MS / 1000} s,
-at most 256 reads in flight) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + the fleet view's table
+at most 256 reads in flight for the targets that answered last time and 256 for the others) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + the fleet view's table
 (\`buildFleetTable\`: labels shortened against each other, columns fitted to ${TUI_COLS} cells; then the title, the ${TUI_ROWS} visible rows and the totals as tagged text —
 what the TUI formats; blessed's own drawing is not included). The targets have no labels: each is its socket path, as with \`tsgitop PATH …\`. The floor's refresh = all its reads, concurrently. Times in ms, median / p95 over ${seconds} refreshes after
 ${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of this process (\`process.cpuUsage\`) in the scenario's
@@ -504,7 +509,11 @@ ${perRun.map((r) => `| ${r.k + 1} | ${fmt(r.refresh)} ms | ${fmt(r.floor)} ms | 
 **With ${BIG_BAD} dead and ${BIG_BAD} hanging targets among them: ${fmt(mixedMed)} ms** per refresh (×${M((r) => r.mixed / r.refresh).toFixed(2)} the all-answering fleet; ${cpuMixedMed.toFixed(2)} % of a core):
 the bad targets are read in the background and never waited for after the first refresh (${fmt(median(bigRuns.map((run) => run[iMixed]!.first)))} ms median, which waits at most one interval for targets never read).
 Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.
-`;
+${M((r) => r.floor) >= 100 || M((r) => r.cpuFloor) >= 5 ? `
+The floor itself — no validation, no model, no screen — ${M((r) => r.floor) >= 100 ? `takes ${fmt(M((r) => r.floor))} ms` : ''}${M((r) => r.floor) >= 100 && M((r) => r.cpuFloor) >= 5 ? ' and ' : ''}${M((r) => r.cpuFloor) >= 5 ? `costs ${M((r) => r.cpuFloor).toFixed(2)} % of a core` : ''} here:
+on this shared machine connecting to and reading ${BIG} sockets a second is at or beyond the absolute thresholds by itself; what tsgitop adds is the ratio
+to the floor in the same run.
+` : ''}`;
 
     if (!bigOnly) md += await smallSection(fast, withHang, slow, refreshes);
     const outDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));

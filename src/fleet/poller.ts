@@ -79,8 +79,8 @@ async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: num
       o.cancel.onCancel = undefined;
     }
   }
-  const r = await fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
-  return { doc: r.doc, at: r.at, raw: r.raw };
+  // fetchStats' result ({ raw, doc, at }) is a TargetRead as it is.
+  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
 }
 
 interface Pool {
