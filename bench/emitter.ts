@@ -584,8 +584,9 @@ ${runs.map((m) => f(m.reads[big]!.reportUs, 2)).join(' / ')} µs (median **${f(r
 rendering the worker's text: ${runs.map((m) => f(m.reads[big]!.reportEagerUs, 2)).join(' / ')} µs (median **${f(reportEagerUs, 2)} µs**). The whole message over real
 node:cluster IPC (two workers sending reports back to back; the primary's CPU per message, from
 \`process.cpuUsage\`, IPC read and deserialisation included): ${runs.map((m) => f(m.ipcUs, 2)).join(' / ')} µs (median **${f(ipcUs, 2)} µs**).
-Workers report every 250 ms (and 50 ms after a change): at 512 workers that is ≥ 2048 messages/s,
-≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the primary's core, whatever the stats reads. A read does not poll the workers
+A busy worker reports every 250 ms (and 50 ms after a change); an idle one sends nothing (a heartbeat
+equal to the last report is skipped). 512 busy workers: ≥ 2048 messages/s, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the
+primary's core (+ ${f((2048 * (reportEagerUs - reportUs)) / 1e4, 1)} % rendering their texts on arrival while the stats are being read). A read does not poll the workers
 (\`pollOnRead\` is off by default): a poll would add 512 messages to and from the workers per read,
 ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
 

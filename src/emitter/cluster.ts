@@ -211,11 +211,22 @@ function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boole
   if (mini) slotJson(s, idleCores, true);
 }
 
+/**
+ * UTF-8 bytes of a text kept for long, in memory of their own: a small
+ * `Buffer.from()` is a slice of a shared 8 KiB pool, which one kept slice
+ * would keep alive whole.
+ */
+function ownBytes(text: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  b.write(text);
+  return b;
+}
+
 /** The slot's worker object as uWSGI-layout JSON bytes (kept until the slot changes: a read copies them, nothing more). */
 function slotJson(s: Slot, idleCores: number, minified: boolean): Buffer {
   const t = slotText(s, idleCores);
-  if (minified) return (t.mini ??= Buffer.from(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
-  return (t.pretty ??= Buffer.from(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
+  if (minified) return (t.mini ??= ownBytes(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
+  return (t.pretty ??= ownBytes(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
 }
 
 /**

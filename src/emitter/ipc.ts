@@ -2,7 +2,9 @@
  * Worker → primary reporting over node:cluster's IPC channel.
  *
  * A worker pushes a compact report of its counters:
- * - on a heartbeat every `intervalMs` (default 250 ms),
+ * - on a heartbeat every `intervalMs` (default 250 ms) — skipped when the
+ *   report would equal the last one sent (an idle worker sends nothing, so
+ *   hundreds of idle workers cost the primary nothing),
  * - `debounceMs` (default 50 ms) after a request starts or ends, so
  *   busy/idle and counts reach the primary quickly without one message per
  *   request (at most 1000/debounceMs change reports per second),
@@ -61,6 +63,18 @@ export function buildReport(counters: RequestCounters, mem: { rss: number; vsz: 
   return m;
 }
 
+function sameArray<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Do two reports carry the same figures? */
+export function sameReport(a: ReportMessage, b: ReportMessage): boolean {
+  return sameArray(a.n, b.n) && sameArray(a.c, b.c) && sameArray(a.p, b.p);
+}
+
 /** Validate a message from a worker; undefined if it is not a well-formed report. */
 export function parseReport(msg: unknown): WorkerReport | undefined {
   if (typeof msg !== 'object' || msg === null) return undefined;
@@ -109,12 +123,16 @@ class WorkerReporter {
   private debounce: NodeJS.Timeout | undefined;
   private sending = false;
   private pending = false;
+  /** A report that must be sent even if unchanged (a poll) waits behind the one in flight. */
+  private pendingForce = false;
   private closed = false;
   private readonly debounceMs: number;
   private mem = { rss: 0, vsz: 0 };
   private memAt = 0;
+  /** The last report sent (heartbeats equal to it are skipped). */
+  private last: ReportMessage | undefined;
   private readonly onMessage = (msg: unknown): void => {
-    if (typeof msg === 'object' && msg !== null && (msg as PollMessage).tsgitop === 'poll') this.send();
+    if (typeof msg === 'object' && msg !== null && (msg as PollMessage).tsgitop === 'poll') this.send(true);
   };
   private readonly onChange = (): void => {
     if (this.debounce === undefined && !this.closed) {
@@ -129,8 +147,10 @@ class WorkerReporter {
   private readonly sent = (): void => {
     this.sending = false;
     if (this.pending && !this.closed) {
+      const force = this.pendingForce;
       this.pending = false;
-      this.send();
+      this.pendingForce = false;
+      this.send(force);
     }
   };
 
@@ -139,21 +159,22 @@ class WorkerReporter {
     opts: WorkerReporterOptions,
   ) {
     this.debounceMs = Math.max(1, opts.debounceMs ?? 50);
-    this.heartbeat = setInterval(() => this.send(), Math.max(10, opts.intervalMs ?? 250));
+    this.heartbeat = setInterval(() => this.send(false), Math.max(10, opts.intervalMs ?? 250));
     this.heartbeat.unref();
     counters.onChange = this.onChange;
     process.on('message', this.onMessage);
     this.send();
   }
 
-  send(): void {
+  /** @param force send even if the report equals the last one sent (the primary asked) */
+  send(force = true): void {
     if (this.closed) return;
     if (this.sending) {
       this.pending = true;
+      if (force) this.pendingForce = true;
       return;
     }
     if (typeof process.send !== 'function' || !process.connected) return;
-    this.sending = true;
     try {
       const now = Date.now();
       if (now - this.memAt >= 200) {
@@ -161,7 +182,11 @@ class WorkerReporter {
         this.mem = readMemory();
         this.memAt = now;
       }
-      process.send(buildReport(this.counters, this.mem), undefined, {}, this.sent);
+      const m = buildReport(this.counters, this.mem);
+      if (!force && this.last !== undefined && sameReport(m, this.last)) return;
+      this.sending = true;
+      this.last = m;
+      process.send(m, undefined, {}, this.sent);
     } catch {
       this.sending = false;
     }

@@ -1,0 +1,49 @@
+// A worker's heartbeat is skipped when its report would equal the last one
+// sent: idle workers cost the cluster primary no IPC. A change is still
+// reported, and a poll is still answered (even when nothing changed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import cluster, { type Address, type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { createClusterStats } from '../../src/emitter/index.js';
+import type { ReportMessage } from '../../src/emitter/ipc.js';
+import { get, killClusterWorkers, waitFor } from './helpers.js';
+
+const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
+
+test('cluster worker: no report equal to the previous one unless polled; changes and polls are reported', async (t) => {
+  const stats = await createClusterStats({ queueSampleMs: 0 });
+  cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const reports: { at: number; key: string }[] = [];
+  const onMessage = (_w: Worker, msg: unknown): void => {
+    const m = msg as Partial<ReportMessage>;
+    if (m?.tsgitop === 'report') reports.push({ at: performance.now(), key: JSON.stringify([m.n, m.c, m.p]) });
+  };
+  cluster.on('message', onMessage);
+  t.after(async () => {
+    cluster.off('message', onMessage);
+    await killClusterWorkers();
+    await stats.close();
+  });
+  // the fixture reports with a 100 ms heartbeat and a 10 ms debounce
+  const w = cluster.fork();
+  const port = await new Promise<number>((resolve) => w.once('listening', (a: Address) => resolve(a.port)));
+  await get(port, '/');
+  await waitFor(() => stats.document().workers[0]?.requests === 1, 'the request reported');
+
+  // measure over ~12 heartbeat periods of an idle worker: every report must differ from the one before it
+  const from = reports.length;
+  const t0 = performance.now();
+  await waitFor(() => performance.now() - t0 >= 1200, 'an idle window of 12 heartbeats', 5000, 100);
+  const window = reports.slice(from - 1);
+  const repeats = window.filter((r, i) => i > 0 && r.key === window[i - 1]!.key).length;
+  assert.equal(repeats, 0, `${repeats} of ${window.length - 1} reports in the idle window repeated the previous one`);
+
+  // a change is reported
+  await get(port, '/');
+  await waitFor(() => stats.document().workers[0]?.requests === 2, 'the second request reported');
+  // a poll is answered even when nothing changed
+  const asked = performance.now();
+  stats.poll();
+  await waitFor(() => reports.some((r) => r.at > asked), 'a reply to the poll', 5000);
+});
