@@ -207,8 +207,12 @@ const READ_RECENT_MS = 5000;
  */
 function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
   setReport(s, r);
-  if (pretty) slotJson(s, idleCores, false);
-  if (mini) slotJson(s, idleCores, true);
+  try {
+    if (pretty) slotJson(s, idleCores, false);
+    if (mini) slotJson(s, idleCores, true);
+  } catch {
+    // never throw into the app's cluster 'message' event: the read renders it again and reports a failure
+  }
 }
 
 /**

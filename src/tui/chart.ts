@@ -26,7 +26,8 @@
  * about 17 ms instead of about 120 ms.
  */
 import { createRequire } from 'node:module';
-import blessed from 'blessed';
+import type blessed from 'blessed';
+import { newBox } from './widgets.js';
 import { formatCount, formatRate } from '../format.js';
 import { lineSeries, niceScale, type LineSeries } from './series.js';
 import { clip, pad } from './text.js';
@@ -193,7 +194,7 @@ export class ThroughputChart {
     }
     this.#layout = layout;
     if (!this.#title) {
-      this.#title = blessed.box({ parent: this.#screen, tags: true, wrap: false, height: 1 } as blessed.Widgets.BoxOptions);
+      this.#title = newBox({ parent: this.#screen, tags: true, wrap: false, height: 1 } as blessed.Widgets.BoxOptions);
     }
     const t = this.#title;
     t.top = layout.title.top;

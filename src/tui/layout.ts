@@ -113,10 +113,14 @@ export function computeLayout(cols: number, rows: number, headerLines: number, w
   };
 }
 
-/** Put a box at a row, with a height and a width (and a left edge). */
-export function place(el: { top: unknown; left: unknown; height: unknown; width: unknown }, top: number, height: number, width: number, left = 0): void {
+/** Put a box at a row, with a height and a width (and a left edge); blessed's setters are not called for what did not move. */
+export function place(el: { top: unknown; left: unknown; height: unknown; width: unknown; position?: unknown }, top: number, height: number, width: number, left = 0): void {
+  const p = el.position as { top?: unknown; left?: unknown; height?: unknown; width?: unknown } | undefined;
+  const h = Math.max(0, height);
+  const w = Math.max(0, width);
+  if (p && p.top === top && p.left === left && p.height === h && p.width === w) return;
   el.top = top;
   el.left = left;
-  el.height = Math.max(0, height);
-  el.width = Math.max(0, width);
+  el.height = h;
+  el.width = w;
 }

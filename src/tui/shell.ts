@@ -12,7 +12,7 @@
  * SIGTERM (143), SIGHUP (129), SIGINT (130), an output error (129), or an
  * internal error (1, one line printed after the terminal is restored).
  */
-import blessed from 'blessed';
+import type blessed from 'blessed';
 import { dispatch, type ActionContext, type Outcome, type PushRequest, type Reaction } from './actions.js';
 import { keyName } from './keys.js';
 import { computeLayout, place, type Layout } from './layout.js';
@@ -36,6 +36,7 @@ import {
 } from './terminal.js';
 import { headerText, packHeader, type HeaderItem } from './header.js';
 import { openView } from './views/registry.js';
+import { setLines, type Styled } from './fastbox.js';
 import type { AnyView, ShellApi, ShellOptions, ShellTable, TableSpec, View } from './view.js';
 
 export type { AnyView, RenderInfo, ShellApi, ShellOptions, ShellTable, TableSpec, TerminalOptions, View } from './view.js';
@@ -465,7 +466,7 @@ class Shell implements ShellApi {
     const count = t.info.keys.length;
     const top = scrollTop(idx, v.state.top, room, count);
     if (top !== v.state.top) v.state = { ...v.state, top };
-    const lines: string[] = [];
+    const lines: (string | Styled)[] = [];
     for (let i = top; i < Math.min(count, top + room); i++) lines.push(spec.line(i, i === idx, L.cols));
     if (count === 0) {
       lines.push(this.theme.paint(clip(spec.empty, L.cols), 'dim'));
@@ -473,11 +474,20 @@ class Shell implements ShellApi {
       // Scroll position in the last visible line's right edge.
       const more = `${top + 1}-${Math.min(count, top + room)}/${count}`;
       const last = lines.length - 1;
-      if (last >= 0 && L.cols > more.length + 10) lines[last] = spec.line(top + last, top + last === idx, L.cols - more.length - 1) + ' ' + this.theme.paint(more, 'dim');
+      if (last >= 0 && L.cols > more.length + 10) lines[last] = withMark(spec.line(top + last, top + last === idx, L.cols - more.length - 1), more, this.theme);
     }
     if (L.tableHeight >= 2) lines.push(...trailer);
-    this.body.setContent(lines.join('\n'));
+    setLines(this.body, lines);
   }
+}
+
+/** A row with the scroll position after it (a space, then the position dimmed). */
+function withMark(line: string | Styled, more: string, theme: Theme): string | Styled {
+  if (typeof line === 'string') return line + ' ' + theme.paint(more, 'dim');
+  line.texts.push(' ', more);
+  line.opens.push('', theme.open('dim'));
+  line.closes.push('', theme.close('dim'));
+  return line;
 }
 
 /** Header items packed into at most `maxLines` lines of `cols` cells, tagged. */

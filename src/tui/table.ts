@@ -25,6 +25,7 @@ import { statusClass } from '../model/status.js';
 import { matchesFilter, type CoresMode } from './state.js';
 import { clean, cut, pad } from './text.js';
 import type { Style, Theme } from './theme.js';
+import { styledToTagged, type Styled } from './fastbox.js';
 
 /** A core shown as a table row, with its worker for context. */
 export interface CoreRow {
@@ -276,6 +277,31 @@ export function taggedLine(model: TableModel, cells: readonly Cell[], width: num
   return selected ? theme.open('selected') + out + theme.close('selected') : out;
 }
 
+/**
+ * A row as styled runs (no tags built or parsed: fastbox.ts draws them), of
+ * exactly `width` cells; the cells and colours of {@link taggedLine}'s text,
+ * except that a selected row stays inverse across every cell (the tagged
+ * text loses it after a bold cell, a blessed tag-stack quirk).
+ */
+export function styledLine(model: TableModel, cells: readonly Cell[], width: number, theme: Theme, selected: boolean, base: Style = 'plain'): Styled {
+  const laid = layRuns(model.columns, cells, width, theme, base);
+  const line = laid.line;
+  if (laid.used < width) {
+    line.texts.push(' '.repeat(width - laid.used));
+    line.opens.push('');
+    line.closes.push('');
+  }
+  if (selected) {
+    const open = theme.open('selected');
+    const close = theme.close('selected');
+    for (let k = 0; k < line.texts.length; k++) {
+      line.opens[k] = open + line.opens[k]!;
+      line.closes[k] = line.closes[k]! + close;
+    }
+  }
+  return line;
+}
+
 /** The header line of the table, with the sort column marked ▲/▼ (and highlighted). */
 export function headerLine(model: TableModel, width: number, theme: Theme): string {
   const { text, used } = layTitles(model.columns, model.sortId, model.reverse, width, theme);
@@ -308,12 +334,11 @@ export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
   return columnAtX(model.columns, x);
 }
 
-/** Text with blessed's tag braces escaped. */
-export function escText(s: string): string {
-  // Most cells hold no brace: skip the regex and its callback (one call per cell per frame).
-  if (s.indexOf('{') < 0 && s.indexOf('}') < 0) return s;
-  return s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
-}
+/** Text with blessed's tag braces escaped (fastbox.ts's escBraces). */
+export { escBraces as escText } from './fastbox.js';
+
+/** Columns as the layout of a line reads them. */
+type LaidColumns = readonly { width: number; align: 'left' | 'right' }[];
 
 /**
  * Cells laid out over columns (each padded to its width and alignment,
@@ -322,29 +347,31 @@ export function escText(s: string): string {
  * `base`; plain text has its tag braces escaped. Shared by the worker table
  * and the fleet table.
  */
-export function layCells(
-  cols: readonly { width: number; align: 'left' | 'right' }[],
-  cells: readonly Cell[],
-  width: number,
-  theme: Theme,
-  base: Style,
-  separator?: Style,
-): { text: string; used: number } {
-  let out = '';
+export function layCells(cols: LaidColumns, cells: readonly Cell[], width: number, theme: Theme, base: Style, separator?: Style): { text: string; used: number } {
+  const laid = layRuns(cols, cells, width, theme, base, separator);
+  return { text: styledToTagged(laid.line), used: laid.used };
+}
+
+/** {@link layCells} as styled runs (one per cell and per separator): the same cells, no tags to parse. */
+export function layRuns(cols: LaidColumns, cells: readonly Cell[], width: number, theme: Theme, base: Style, separator?: Style): { line: Styled; used: number } {
+  const line: Styled = { texts: [], opens: [], closes: [] };
+  const run = (text: string, style: Style): void => {
+    line.texts.push(text);
+    line.opens.push(style === 'plain' ? '' : theme.open(style));
+    line.closes.push(style === 'plain' ? '' : theme.close(style));
+  };
   let used = 0;
   for (let i = 0; i < cols.length && used < width; i++) {
     const c = cols[i]!;
     if (i > 0) {
-      out += separator ? theme.paint(SEPARATOR, separator) : SEPARATOR;
+      run(SEPARATOR, separator ?? 'plain');
       used += SEPARATOR.length;
       if (used >= width) break;
     }
     const w = Math.min(c.width, width - used);
-    const text = cut(pad(cells[i]?.text ?? '', c.width, c.align), w);
     const cell = cells[i];
-    const style = cell && cell.style !== 'plain' ? cell.style : base;
-    out += style === 'plain' ? escText(text) : theme.paint(text, style);
+    run(cut(pad(cell?.text ?? '', c.width, c.align), w), cell && cell.style !== 'plain' ? cell.style : base);
     used += w;
   }
-  return { text: out, used };
+  return { line, used };
 }

@@ -5,10 +5,13 @@
  * and the one-line fatal error written after the terminal is restored.
  * Nothing here knows about stats, tables or keys.
  */
-import blessed from 'blessed';
+import type blessed from 'blessed';
+import { newBox, newScreen } from './widgets.js';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fastAttrs, type AttrElement } from './attrcache.js';
+import { fastBox } from './fastbox.js';
+import { fastDraw } from './fastdraw.js';
 import { asciify, utf8Locale } from './caps.js';
 import { oneLine } from './text.js';
 
@@ -48,8 +51,10 @@ export function openScreen(spec: ScreenSpec): blessed.Widgets.Screen {
   };
   const term = spec.terminal ?? (custom ? 'xterm-256color' : undefined);
   if (term !== undefined) opts.terminal = term;
-  const screen = blessed.screen(opts);
+  const screen = newScreen(opts);
   (screen as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
+  // The same bytes as blessed's draw, without a string per cell (fastdraw.ts).
+  fastDraw(screen);
   if (spec.ascii ?? !utf8Locale(process.env)) {
     // Every byte the screen writes goes through _owrite: box drawing, braille, marks → ASCII.
     const program = screen.program as unknown as { _owrite: (text: string) => unknown; write: (text: string) => unknown };
@@ -61,8 +66,9 @@ export function openScreen(spec: ScreenSpec): blessed.Widgets.Screen {
 
 /** A tagged, unwrapped box (one line high unless `extra` says otherwise) with the attribute cache on. */
 export function lineBox(screen: blessed.Widgets.Screen, extra: Record<string, unknown> = {}): Box {
-  const b = blessed.box({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
-  fastAttrs(b as unknown as AttrElement);
+  const b = newBox({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: '100%', height: 1, ...extra } as blessed.Widgets.BoxOptions);
+  // Tagged one-line boxes draw through compiled lines (fastbox.ts); the bordered help overlay keeps blessed's path.
+  if (!fastBox(b)) fastAttrs(b as unknown as AttrElement);
   return b;
 }
 

@@ -7,6 +7,7 @@ import type blessed from 'blessed';
 import type { Readable, Writable } from 'node:stream';
 import type { Bound, TableInfo } from './actions.js';
 import type { HeaderItem } from './header.js';
+import type { Styled } from './fastbox.js';
 import type { Layout, PaneWant } from './layout.js';
 import type { Box } from './terminal.js';
 import type { Theme } from './theme.js';
@@ -60,8 +61,8 @@ export interface TableSpec {
   head(): string;
   /** Everything the title line depends on. */
   headKey: string;
-  /** One row as tagged text of exactly `width` cells. */
-  line(index: number, selected: boolean, width: number): string;
+  /** One row of exactly `width` cells: tagged text, or styled runs (fastbox.ts; no tags to build or parse). */
+  line(index: number, selected: boolean, width: number): string | Styled;
   /** What the body says with no table yet. */
   placeholder: string;
   /** What the body says when the table has no rows. */

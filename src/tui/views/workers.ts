@@ -22,7 +22,7 @@ import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding
 import { eventLines } from '../panes.js';
 import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
 import { statusLine, type StatusInput } from '../status.js';
-import { buildTable, columnAt, headerLine, rowCells, taggedLine, type RowRef, type TableModel } from '../table.js';
+import { buildTable, columnAt, headerLine, rowCells, styledLine, type RowRef, type TableModel } from '../table.js';
 import { clean, formatEvery } from '../text.js';
 import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
@@ -408,7 +408,7 @@ export class WorkersView extends PageView implements View<UiState> {
       head: () => headerLine(t!, L.cols, shell.theme),
       line: (i, selected, width) => {
         const row = t!.rows[i]!;
-        return taggedLine(t!, rowCells(t!, row, ctx, totals, f.hints), width, shell.theme, selected, baseStyle(row));
+        return styledLine(t!, rowCells(t!, row, ctx, totals, f.hints), width, shell.theme, selected, baseStyle(row));
       },
       placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
       empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
