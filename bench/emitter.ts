@@ -264,9 +264,10 @@ function readCost(workers: number, cores: number): ReadCost {
   const identity = processIdentity();
   const sockets = [{ name: '127.0.0.1:8080', proto: 'http', queue: 0, max_queue: 511, shared: 0, can_offload: 0 }];
   const docOf = () => buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: slots.map((s) => __testing.slotToWorker(s, cores)) });
+  const memo = {};
   const read = (): Buffer => {
     const head = buildDocument({ identity, listenQueue: 0, listenQueueErrors: 0, sockets, workers: [] });
-    return __testing.renderSlots(renderHead(head, false), slots, cores, false);
+    return __testing.renderSlots(renderHead(head, false), slots, cores, false, memo);
   };
   const doc = docOf();
   const text = read();
@@ -543,7 +544,7 @@ keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(ho
 What a read costs the primary's event loop: the document's head from this turn's figures, then each
 worker's kept JSON text, re-rendered only for workers whose report changed since the previous read,
 joined (cluster.ts \`render\`; synthetic slots, the uWSGI pretty layout). *unchanged*: no worker
-reported anything new since the previous read; *all changed*: every worker's counters and cores
+reported anything new since the previous read (the previous read's bytes are served again); *all changed*: every worker's counters and cores
 changed (a busy cluster read at 1 Hz) — either with nobody reading in the last 5 s (every text is
 rendered by the read) or while the stats are being read (each text was rendered when its report
 arrived, see 2c); *from scratch*: worker objects and the whole text rebuilt

@@ -207,8 +207,12 @@ const READ_RECENT_MS = 5000;
  */
 function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
   setReport(s, r);
-  if (pretty) slotJson(s, idleCores, false);
-  if (mini) slotJson(s, idleCores, true);
+  try {
+    if (pretty) slotJson(s, idleCores, false);
+    if (mini) slotJson(s, idleCores, true);
+  } catch {
+    // never throw into the app's cluster 'message' event: the read renders it again and reports a failure
+  }
 }
 
 /**
@@ -415,12 +419,13 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
+  const memos = [{}, {}] as [{ last?: DocMemo }, { last?: DocMemo }];
   const render = (minified: boolean): Buffer => {
     const q = sampler.figures();
     const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
     if (minified) miniReadAt = Date.now();
     else prettyReadAt = Date.now();
-    return renderSlots(renderHead(head, minified), slots, coreCount(), minified);
+    return renderSlots(renderHead(head, minified), slots, coreCount(), minified, memos[minified ? 1 : 0]);
   };
   const pollOnRead = opts.pollOnRead === true;
   const source = new DocumentSource(
@@ -453,8 +458,26 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
 const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
 const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
 
-/** The document's bytes from its head and the slots (each slot re-rendered only if it changed since it was last rendered). */
-function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean): Buffer {
+/** The last document a read produced, in one layout, and what it was made of. */
+interface DocMemo {
+  head: string;
+  idleCores: number;
+  vers: number[];
+  bytes: Buffer;
+}
+
+/**
+ * The document's bytes from its head and the slots (each slot re-rendered
+ * only if it changed since it was last rendered). With `memo`: the previous
+ * read's bytes again when neither the head nor any slot changed since.
+ */
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean, memo?: { last?: DocMemo }): Buffer {
+  const last = memo?.last;
+  if (last !== undefined && last.head === head && last.idleCores === idleCores && last.vers.length === slots.length) {
+    let same = true;
+    for (let i = 0; i < slots.length && same; i++) same = slots[i]!.ver === last.vers[i];
+    if (same) return last.bytes;
+  }
   const m = minified ? 1 : 0;
   const parts: Buffer[] = new Array<Buffer>(slots.length * 2 + 2);
   parts[0] = Buffer.from(head);
@@ -465,7 +488,9 @@ function renderSlots(head: string, slots: readonly Slot[], idleCores: number, mi
   }
   parts[k++] = TAIL[m];
   parts.length = k;
-  return Buffer.concat(parts);
+  const bytes = Buffer.concat(parts);
+  if (memo !== undefined) memo.last = { head, idleCores, vers: slots.map((s) => s.ver), bytes };
+  return bytes;
 }
 
 /** @internal exported for the bench and tests: documents for synthetic slots. */

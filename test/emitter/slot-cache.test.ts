@@ -118,3 +118,20 @@ test('while the stats are being read, a report renders its worker text on arriva
   assert.equal(ss[2]!.text!.ver === ss[2]!.ver, false, 'not read recently: nothing rendered on arrival');
   same(ss, 'after a report stored only');
 });
+
+test('a read with nothing changed gives the previous bytes; any change (a slot, the head) gives fresh ones', () => {
+  const ss = slots(3);
+  const memo: Parameters<typeof renderSlots>[4] = {};
+  const head = (q: number): string => renderHead(buildDocument({ identity: IDENTITY, listenQueue: q, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), false);
+  const a = renderSlots(head(3), ss, 2, false, memo);
+  assert.equal(renderSlots(head(3), ss, 2, false, memo), a, 'unchanged: the same bytes object');
+  setReport(ss[2]!, { ...ss[2]!.report!, requests: 1234 });
+  const b = renderSlots(head(3), ss, 2, false, memo);
+  assert.notEqual(b, a);
+  assert.equal(b.toString(), fresh(ss, false), 'a changed slot: fresh bytes');
+  const c = renderSlots(head(4), ss, 2, false, memo);
+  assert.notEqual(c, b);
+  assert.ok(c.toString().includes('"listen_queue":4'), 'a changed head: fresh bytes');
+  ss.push(newSlot(4));
+  assert.ok(renderSlots(head(4), ss, 2, false, memo).toString().includes('"id":4'), 'a new slot: fresh bytes');
+});
