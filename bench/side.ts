@@ -14,15 +14,26 @@
  * document, `tsgitop S1 … SN` (the fleet view) beside the floor reading all
  * N each second (one line per target); results in bench/results/side-fleet.md.
  *
- *   node dist/bench/side.js [--runs 3] [--first 20] [--warm 30] [--steady 30] [--workers 64] [--threads 2] [--targets 1]
+ * With `--uwsgi` (single target) the server is a real uWSGI 2.0 of W
+ * processes × T threads (Debian uwsgi-core + uwsgi-plugin-python3) on a unix
+ * stats socket, under light load (a keep-alive client here sends
+ * `--rps` requests per second to its app), as the issue measured it.
+ *
+ * CPU is the sum of the per-thread `schedstat` run times (ns; V8's GC and
+ * compiler threads included), read at the window's edges; /proc/PID/stat
+ * ticks (10 ms) were too coarse for the floor's few ms per second.
+ *
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]]
  */
 import { createServer } from 'node:net';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent, get } from 'node:http';
 import { rng, synthDocument } from './synth.js';
+import { startUwsgi, uwsgiAvailable, type UwsgiInstance } from '../test/helpers/uwsgi.js';
 import { quantiles } from './stats.js';
 
 function arg(name: string, def: number): number {
@@ -30,9 +41,11 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 const runs = arg('--runs', 3);
-const firstS = arg('--first', 20);
+const firstS = arg('--first', 60);
 const warmS = arg('--warm', 30);
-const steadyS = arg('--steady', 30);
+const steadyS = arg('--steady', 60);
+const realUwsgi = process.argv.includes('--uwsgi');
+const loadRps = arg('--rps', 20);
 const workers = arg('--workers', 64);
 const threads = arg('--threads', 2);
 const nTargets = arg('--targets', 1);
@@ -61,18 +74,53 @@ const handler = (c: import('node:net').Socket): void => {
   c.end(doc);
   c.on('error', () => {});
 };
-const servers = socks.map(() => createServer(handler));
+const servers = realUwsgi ? [] : socks.map(() => createServer(handler));
 await Promise.all(servers.map((srv, i) => new Promise<void>((r) => srv.listen(socks[i], r))));
+let uwsgi: UwsgiInstance | undefined;
+let loadTimer: NodeJS.Timeout | undefined;
+let served = 0;
+let uwsgiVersion = '';
+if (realUwsgi) {
+  if (isFleet) throw new Error('bench side: --uwsgi is for one target');
+  const avail = uwsgiAvailable();
+  if (!avail.ok) {
+    console.error(`bench side: ${avail.reason}`);
+    process.exit(1);
+  }
+  uwsgiVersion = `uWSGI ${avail.version}`;
+  uwsgi = await startUwsgi({ processes: workers, threads, stats: 'unix', readyTimeoutMs: 120_000, memoryReport: true });
+  socks[0] = uwsgi.statsAddress;
+  // Light load: a steady trickle of requests on a few keep-alive connections.
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const port = uwsgi.httpPort;
+  loadTimer = setInterval(() => {
+    get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => served++);
+    }).on('error', () => {});
+  }, Math.max(1, Math.round(1000 / loadRps)));
+}
 
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
 
+/** CPU seconds of every live thread of `pid` (schedstat, ns); /proc/PID/stat ticks when schedstat is missing. */
+function cpuSeconds(pid: number): number {
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e9;
+  } catch {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  }
+}
+
 function stat(pid: number): { ticks: number; rss: number; hwm: number } {
-  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { ticks: Number(f[11]) + Number(f[12]), rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { ticks: cpuSeconds(pid), rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
 async function startIn(session: string, cmd: string): Promise<number> {
@@ -115,8 +163,8 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc }> {
     await sleep(steadyS * 1000);
     const end = { floor: stat(pids.floor), mon: stat(pids.mon) };
     const out = (n: 'floor' | 'mon'): Proc => ({
-      first: (t1[n] - t0[n]) / CLK_TCK,
-      steady: (end[n].ticks - t2[n]) / CLK_TCK,
+      first: t1[n] - t0[n],
+      steady: end[n].ticks - t2[n],
       rss: end[n].rss,
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
@@ -141,6 +189,8 @@ try {
   }
 } finally {
   for (const srv of servers) srv.close();
+  if (loadTimer) clearInterval(loadTimer);
+  await uwsgi?.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -154,19 +204,23 @@ const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}\` (also \`npm run bench -- side\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
-  `Shared with five other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
+  `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
   '',
   isFleet
     ? `Both in tmux ${COLS}x${ROWS}, started together, reading the same ${nTargets} unix sockets at 1 Hz (the fleet view: \`tsgitop S1 … S${nTargets}\`; the floor writes one line per target), each serving a **synthetic** uWSGI-shaped document`
-    : `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
-  `(bench/synth.ts) of ${workers} workers × ${threads} threads, ${(synthDocument(workers, threads, 1, rng(1)).length / 1024).toFixed(0)} KiB, one text per second served to both, counters advancing — not a real uWSGI`,
-  '(64 real workers were impractical on this shared machine in the time). The floor (bench/floor.ts): connect, read to EOF,',
+    : realUwsgi
+      ? `Both in tmux ${COLS}x${ROWS}, started together, reading the stats unix socket of a **real uWSGI** (${uwsgiVersion}) of ${workers} processes × ${threads} threads at 1 Hz,`
+      : `Both in tmux ${COLS}x${ROWS}, started together, reading the same unix socket at 1 Hz: a **synthetic** uWSGI-shaped document`,
+  realUwsgi
+    ? `under light load: ${loadRps} requests per second to its app on 4 keep-alive connections (${served} served in the whole bench), --memory-report on.`
+    : `(bench/synth.ts) of ${workers} workers × ${threads} threads, ${(synthDocument(workers, threads, 1, rng(1)).length / 1024).toFixed(0)} KiB, one text per second served to both, counters of every worker advancing every second (a busier server than the issue's lightly loaded one: every row changes on every read).`,
+  'The floor (bench/floor.ts): connect, read to EOF,',
   isFleet ? '`JSON.parse` of each, one line per target after cursor-home. The monitor: `bin/tsgitop -f 1 S1 … SN` (the fleet view).' : '`JSON.parse`, one line per worker after cursor-home. The monitor: `bin/tsgitop -f 1 SOCKET`.',
-  `CPU = utime+stime (/proc/PID/stat, CLK_TCK ${CLK_TCK}). "first" = the first ${firstS} s from the process start (start-up included);`,
-  `"steady" = ${steadyS} s after ${warmS} s. Shorter windows than the issue's 60 s (time-boxed); three runs, medians of the per-run ratios.`,
+  `CPU = the run time of every thread of the process (the sum of /proc/PID/task/*/schedstat, ns: V8's GC and compiler threads included). "first" = the first ${firstS} s from the process start (start-up included);`,
+  `"steady" = ${steadyS} s from ${Math.max(firstS, warmS)} s after the start. ${runs} runs, the order of the two starts alternating; medians of the per-run ratios.`,
   '',
   '| run | floor first | monitor first | ratio | floor steady | monitor steady | ratio | floor RSS (peak) | monitor RSS (peak) | Δ RSS |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -181,7 +235,7 @@ const lines = [
   screensOk ? 'Both screens showed their tables at the end of every run.' : 'WARNING: a screen did not show its table at the end of a run.',
   '',
 ];
-const outFile = fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : 'side'}.md`, import.meta.url));
+const outFile = fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}.md`, import.meta.url));
 writeFileSync(outFile, lines.join('\n'));
 console.log(lines.join('\n'));
 process.exit(screensOk ? 0 : 1);

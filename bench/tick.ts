@@ -70,8 +70,10 @@ interface Result {
   /** JSON.parse of the same text alone (reference), interleaved with `parse`. */
   json: number[];
   tick: number[];
+  /** CPU time of each tick (process.cpuUsage, all threads), ms: what the tick costs, whatever else the machine runs. */
+  cpu: number[];
   /** Per round: median tick and median JSON.parse (the target rows have three rounds). */
-  rounds: { tick: number; json: number }[];
+  rounds: { tick: number; json: number; cpu: number }[];
   /** Heap kept by one parsed snapshot + its view, bytes (measured at 10,000 workers only). */
   kept?: number;
   xterm: number[];
@@ -79,6 +81,12 @@ interface Result {
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/** CPU time of this process so far (user + system, all threads), ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Heap bytes kept by one parsed snapshot and its view of `text` (needs --expose-gc; undefined without). */
 function keptBytes(text: Buffer, prevText: Buffer): number | undefined {
@@ -97,7 +105,7 @@ function keptBytes(text: Buffer, prevText: Buffer): number | undefined {
 }
 
 async function run(workers: number, cols: number, rows: number, chart: boolean, iters: number): Promise<Result> {
-  const rounds: { tick: number; json: number }[] = [];
+  const rounds: { tick: number; json: number; cpu: number }[] = [];
   const nRounds = TARGETS.has(`${cols}:${workers}`) && !chart ? ROUNDS : 1;
   let last: Result | undefined;
   const rand = rng(workers * 31 + cols);
@@ -107,7 +115,7 @@ async function run(workers: number, cols: number, rows: number, chart: boolean, 
   for (let t = 0; t < iters + warm; t++) docs.push(Buffer.from(synthDocument(workers, CORES, t + 1, rand), 'utf8'));
   for (let k = 0; k < nRounds; k++) {
     last = await runOnce(docs, warm, workers, cols, rows, chart);
-    rounds.push({ tick: quantiles(last.tick).median, json: quantiles(last.json).median });
+    rounds.push({ tick: quantiles(last.tick).median, json: quantiles(last.json).median, cpu: quantiles(last.cpu).median });
   }
   const r = { ...last!, rounds };
   if (workers >= 10_000 && !chart && cols === 200) r.kept = keptBytes(docs[1]!, docs[0]!);
@@ -169,6 +177,9 @@ async function runOnce(docs: Buffer[], warm: number, workers: number, cols: numb
   inp.setRawMode = () => {};
 
   const tick: number[] = [];
+  const cpu: number[] = [];
+  let c0 = 0;
+  let c1 = 0;
   const xt: number[] = [];
   let t = 0;
   let t0 = 0;
@@ -181,6 +192,7 @@ async function runOnce(docs: Buffer[], warm: number, workers: number, cols: numb
       // Not timed: let the terminal finish the previous frame first.
       await waitDrain();
       t0 = performance.now();
+      c0 = cpuMs();
       const doc = parseStats(docs[t]!);
       return { doc, at: 1_000_000 + t * 1000 };
     },
@@ -196,11 +208,13 @@ async function runOnce(docs: Buffer[], warm: number, workers: number, cols: numb
       rendered(info) {
         if (info.reason !== 'sample') return;
         t1 = performance.now();
+        c1 = cpuMs();
         const i = t++;
         const x0 = performance.now();
         void waitDrain().then(() => {
           if (i >= warm) {
             tick.push(t1 - t0);
+            cpu.push(c1 - c0);
             xt.push(performance.now() - x0);
           }
           frameDone?.();
@@ -222,7 +236,7 @@ async function runOnce(docs: Buffer[], warm: number, workers: number, cols: numb
   inp.write('\x03');
   await done;
   term.dispose();
-  return { workers, cols, rows, chart, iters: tick.length, bytes: docs[0]!.length, parse, build, json, tick, rounds: [], xterm: xt, outBytes: Math.round(outBytes / docs.length) };
+  return { workers, cols, rows, chart, iters: tick.length, bytes: docs[0]!.length, parse, build, json, tick, cpu, rounds: [], xterm: xt, outBytes: Math.round(outBytes / docs.length) };
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -239,6 +253,7 @@ function medOf(xs: number[]): number {
 }
 const tickMedian = (r: Result): number => (r.rounds.length ? medOf(r.rounds.map((x) => x.tick)) : quantiles(r.tick).median);
 const jsonMedian = (r: Result): number => (r.rounds.length ? medOf(r.rounds.map((x) => x.json)) : quantiles(r.json).median);
+const cpuMedian = (r: Result): number => (r.rounds.length ? medOf(r.rounds.map((x) => x.cpu)) : quantiles(r.cpu).median);
 
 const loadAtStart = os.loadavg();
 const results: Result[] = [];
@@ -248,7 +263,7 @@ for (const [cols, rows, chart] of TERMS) {
     const iters = quick ? 10 : w <= 64 ? 200 : w <= 512 ? 60 : w <= 2048 ? 25 : 8;
     const r = await run(w, cols, rows, chart, iters);
     results.push(r);
-    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tickMedian(r))} ms, p95 ${f(quantiles(r.tick).p95)} ms (parse ${f(quantiles(r.parse).median)}, buildView ${f(quantiles(r.build).median)}, JSON.parse alone ${f(jsonMedian(r))}, xterm ${f(quantiles(r.xterm).median)})${r.rounds.length > 1 ? ` rounds ${r.rounds.map((x) => f(x.tick)).join(' / ')}` : ''}${r.kept !== undefined ? `, kept ${(r.kept / r.bytes).toFixed(2)}x the document` : ''}`);
+    console.log(`${cols}x${rows}${chart ? ' +chart' : ''} ${w} workers: tick median ${f(tickMedian(r))} ms, p95 ${f(quantiles(r.tick).p95)} ms (parse ${f(quantiles(r.parse).median)}, buildView ${f(quantiles(r.build).median)}, JSON.parse alone ${f(jsonMedian(r))}, tick CPU ${f(cpuMedian(r))}, xterm ${f(quantiles(r.xterm).median)})${r.rounds.length > 1 ? ` rounds ${r.rounds.map((x) => f(x.tick)).join(' / ')}` : ''}${r.kept !== undefined ? `, kept ${(r.kept / r.bytes).toFixed(2)}x the document` : ''}`);
   }
 }
 
@@ -273,9 +288,12 @@ const lines = [
   'generation collection lands in whichever of the two parses fills the space; so at 2048+ workers "parse" can read',
   'below "JSON.parse": parseStats is JSON.parse plus a walk that types uWSGI\'s objects in place (no copy), so the',
   'two cost nearly the same and the split of their shared GC decides the order.',
+  '"tick CPU" = the CPU time (user + system, every thread of the process: GC helpers included) from the start of',
+  'parsing to the frame written, median (of the round medians for ³ rows): on this shared 2-core machine the wall',
+  'time also counts the waits for a core that other work holds; the CPU time is what the tick itself costs.',
   '',
-  '| terminal | workers | JSON size | iters | parse | buildView | tick (total) | JSON.parse (ref) | ratio | xterm | bytes/frame |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| terminal | workers | JSON size | iters | parse | buildView | tick (total) | tick CPU | JSON.parse (ref) | ratio | xterm | bytes/frame |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => {
     const s = (xs: number[]): string => {
       const q = quantiles(xs);
@@ -283,7 +301,7 @@ const lines = [
     };
     const multi = r.rounds.length > 1;
     const tk = multi ? `${f(tickMedian(r))}³ [${r.rounds.map((x) => f(x.tick)).join(', ')}]` : s(r.tick);
-    return `| ${r.cols}x${r.rows}${r.chart ? ' + chart' : ''} | ${r.workers} | ${(r.bytes / 1024).toFixed(0)} KiB | ${r.iters} | ${s(r.parse)} | ${s(r.build)} | **${tk}** | ${f(jsonMedian(r))} | ${(tickMedian(r) / jsonMedian(r)).toFixed(2)}× | ${s(r.xterm)} | ${r.outBytes} |`;
+    return `| ${r.cols}x${r.rows}${r.chart ? ' + chart' : ''} | ${r.workers} | ${(r.bytes / 1024).toFixed(0)} KiB | ${r.iters} | ${s(r.parse)} | ${s(r.build)} | **${tk}** | ${f(cpuMedian(r))} | ${f(jsonMedian(r))} | ${(tickMedian(r) / jsonMedian(r)).toFixed(2)}× | ${s(r.xterm)} | ${r.outBytes} |`;
   }),
   '',
   'Targets of issue 13 (point 5), 200x50: ' +
@@ -292,8 +310,8 @@ const lines = [
       const a = at(2048);
       const b = at(10_000);
       const out: string[] = [];
-      if (a) out.push(`2048 workers × 8 cores < 20 ms median: ${f(tickMedian(a))} ms (${(tickMedian(a) / jsonMedian(a)).toFixed(2)}× JSON.parse of the same text) — ${tickMedian(a) < 20 ? 'met' : 'NOT met'}.`);
-      if (b) out.push(`10,000 workers < 150 ms: ${f(tickMedian(b))} ms (${(tickMedian(b) / jsonMedian(b)).toFixed(2)}× JSON.parse) — ${tickMedian(b) < 150 ? 'met' : 'NOT met'}.`);
+      if (a) out.push(`2048 workers × 8 cores < 20 ms median: ${f(tickMedian(a))} ms (${(tickMedian(a) / jsonMedian(a)).toFixed(2)}× JSON.parse of the same text; CPU time ${f(cpuMedian(a))} ms) — ${tickMedian(a) < 20 ? 'met' : 'NOT met'}${tickMedian(a) >= 20 && cpuMedian(a) < 20 ? ' in wall time (met in CPU time)' : ''}.`);
+      if (b) out.push(`10,000 workers < 150 ms: ${f(tickMedian(b))} ms (${(tickMedian(b) / jsonMedian(b)).toFixed(2)}× JSON.parse; CPU time ${f(cpuMedian(b))} ms) — ${tickMedian(b) < 150 ? 'met' : 'NOT met'}${tickMedian(b) >= 150 && cpuMedian(b) < 150 ? ' in wall time (met in CPU time)' : ''}.`);
       if (b?.kept !== undefined) out.push(`Memory kept by one parsed snapshot and its view at 10,000 workers: ${(b.kept / 1048576).toFixed(1)} MiB for a ${(b.bytes / 1048576).toFixed(1)} MiB document = ${(b.kept / b.bytes).toFixed(2)}× (target ≤ 4×) — ${b.kept <= 4 * b.bytes ? 'met' : 'NOT met'} (heapUsed after gc, with and without them).`);
       return out.join(' ');
     })(),

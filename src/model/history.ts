@@ -1,14 +1,14 @@
-import { Ring } from './ring.js';
+import { NumRing, Ring } from './ring.js';
 import { counter } from './sanitize.js';
 import type { ServerView } from './types.js';
 
 /** Per-worker series; entries are `undefined` for ticks without a known value (gaps). */
 export interface WorkerSeries {
-  rps: Ring<number | undefined>;
+  rps: NumRing;
   /** avg_rt in milliseconds. */
-  avgRtMs: Ring<number | undefined>;
+  avgRtMs: NumRing;
   /** Resident set size, bytes. */
-  rss: Ring<number | undefined>;
+  rss: NumRing;
   /** Tick number (History.ticks) at which the key was last present. */
   lastSeen: number;
 }
@@ -98,7 +98,7 @@ export class History {
     for (const w of fresh) {
       if (this.#workers.size >= this.maxKeys) break;
       if (this.#workers.has(w.key)) continue;
-      const s: WorkerSeries = { rps: new Ring(this.capacity), avgRtMs: new Ring(this.capacity), rss: new Ring(this.capacity), lastSeen: tick };
+      const s: WorkerSeries = { rps: new NumRing(this.capacity), avgRtMs: new NumRing(this.capacity), rss: new NumRing(this.capacity), lastSeen: tick };
       this.#workers.set(w.key, s);
       this.#record(s, w, tick);
     }

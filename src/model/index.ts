@@ -9,7 +9,7 @@ export { workerKeys, coreKeys, workerNumber } from './identity.js';
 export { detectEvents, connectionEvent, DEFAULT_LQ_THRESHOLD, type WorkerPair } from './events.js';
 export { statusClass, isNotableClass } from './status.js';
 export { counter, finite, rate, wentDown, wentUp, sumKnown } from './sanitize.js';
-export { Ring } from './ring.js';
+export { NumRing, Ring } from './ring.js';
 export { History, type HistoryOptions, type WorkerSeries, type TotalsSeries } from './history.js';
 export { countersWentDown, isSpawn, avgNow } from './workers.js';
 export { buildSockets, socketView, worstSocket, queueText } from './sockets.js';

@@ -58,3 +58,69 @@ export class Ring<T> {
     for (let i = 0; i < this.#len; i++) yield this.#buf[(this.#start + i) % this.capacity] as T;
   }
 }
+
+/**
+ * A {@link Ring} of numbers with gaps (`undefined`), stored unboxed in a Float64Array (a gap is NaN, which
+ * no series holds: they keep only finite values). History keeps three of these per worker and pushes into
+ * them on every read: a boxed number per push into a long-lived array was an allocation and a write
+ * barrier per worker and series on every read.
+ */
+export class NumRing {
+  readonly #buf: Float64Array;
+  #start = 0;
+  #len = 0;
+
+  /** @param capacity whole number ≥ 1 (throws RangeError otherwise). */
+  constructor(readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) {
+      throw new RangeError(`Ring capacity must be a whole number >= 1, got ${capacity}`);
+    }
+    this.#buf = new Float64Array(capacity);
+  }
+
+  /** Number of entries held (≤ capacity). */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** Append `v` (a non-finite number is stored as a gap), dropping the oldest entry when full. */
+  push(v: number | undefined): void {
+    const i = (this.#start + this.#len) % this.capacity;
+    this.#buf[i] = v === undefined || !Number.isFinite(v) ? NaN : v;
+    if (this.#len < this.capacity) this.#len++;
+    else this.#start = (this.#start + 1) % this.capacity;
+  }
+
+  #get(k: number): number | undefined {
+    const v = this.#buf[k]!;
+    return Number.isNaN(v) ? undefined : v;
+  }
+
+  /** The i-th entry, 0 = oldest; undefined when out of range or a gap. */
+  at(i: number): number | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#len) return undefined;
+    return this.#get((this.#start + i) % this.capacity);
+  }
+
+  /** The newest entry, or undefined when empty or a gap. */
+  last(): number | undefined {
+    return this.#len === 0 ? undefined : this.#get((this.#start + this.#len - 1) % this.capacity);
+  }
+
+  /** Entries oldest → newest (a fresh array; gaps are undefined). */
+  toArray(): (number | undefined)[] {
+    const out = new Array<number | undefined>(this.#len);
+    for (let i = 0; i < this.#len; i++) out[i] = this.#get((this.#start + i) % this.capacity);
+    return out;
+  }
+
+  /** Forget every entry (capacity unchanged). */
+  clear(): void {
+    this.#start = 0;
+    this.#len = 0;
+  }
+
+  *[Symbol.iterator](): Iterator<number | undefined> {
+    for (let i = 0; i < this.#len; i++) yield this.#get((this.#start + i) % this.capacity);
+  }
+}

@@ -337,6 +337,21 @@ export function columnAt(model: TableModel, x: number): AnyColumn | undefined {
 /** Text with blessed's tag braces escaped (fastbox.ts's escBraces). */
 export { escBraces as escText } from './fastbox.js';
 
+/** Printable ASCII without a backslash: one cell per character, no escape to keep whole. */
+const SIMPLE = /^[\x20-\x5b\x5d-\x7e]*$/;
+
+/**
+ * A cell's text padded to its column width and cut to the `w` cells left on
+ * the line: `cut(pad(text, cw, align), w)`, without the sanitizer's passes
+ * for the common case (short printable ASCII: ~720 cells a frame).
+ */
+export function padCut(text: string, cw: number, align: 'left' | 'right', w: number): string {
+  if (w <= 0 || cw <= 0 || text.length > cw || !SIMPLE.test(text)) return cut(pad(text, cw, align), w);
+  const fill = cw - text.length;
+  const padded = fill === 0 ? text : align === 'right' ? ' '.repeat(fill) + text : text + ' '.repeat(fill);
+  return w >= cw ? padded : padded.slice(0, w);
+}
+
 /** Columns as the layout of a line reads them. */
 type LaidColumns = readonly { width: number; align: 'left' | 'right' }[];
 
@@ -370,7 +385,7 @@ export function layRuns(cols: LaidColumns, cells: readonly Cell[], width: number
     }
     const w = Math.min(c.width, width - used);
     const cell = cells[i];
-    run(cut(pad(cell?.text ?? '', c.width, c.align), w), cell && cell.style !== 'plain' ? cell.style : base);
+    run(padCut(cell?.text ?? '', c.width, c.align, w), cell && cell.style !== 'plain' ? cell.style : base);
     used += w;
   }
   return { line, used };

@@ -4,8 +4,8 @@ import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import fc from 'fast-check';
 import { fastBox, setLines, styledToTagged } from '../../src/tui/fastbox.js';
-import { styledLine, taggedLine } from '../../src/tui/table.js';
-import { clean } from '../../src/tui/text.js';
+import { padCut, styledLine, taggedLine } from '../../src/tui/table.js';
+import { clean, cut, pad } from '../../src/tui/text.js';
 import { makeTheme, type Style } from '../../src/tui/theme.js';
 
 /** A headless blessed screen (PassThrough streams). */
@@ -153,4 +153,14 @@ test('a styled table row draws the cells of its tagged text (and a selected one 
   screens[1]!.render();
   const lines = (screens[1] as unknown as { lines: Cells }).lines;
   for (let x = 0; x < 30; x++) assert.ok(((lines[0]![x]![0] >> 18) & 8) !== 0, `cell ${x} of a selected row is not inverse`);
+});
+
+test('padCut is cut(pad(…)) (its fast path for short plain ASCII included)', () => {
+  const text = fc.string({ unit: fc.constantFrom('a', 'Z', '1', ' ', '\\', 'x', '{', '…', 'é', '日', '\x1b', '.'), maxLength: 14 });
+  fc.assert(
+    fc.property(text, fc.integer({ min: 0, max: 12 }), fc.constantFrom<'left' | 'right'>('left', 'right'), fc.integer({ min: -1, max: 14 }), (t, cw, align, w) => {
+      assert.equal(padCut(t, cw, align, w), cut(pad(t, cw, align), w));
+    }),
+    { numRuns: 3000 },
+  );
 });
