@@ -12,8 +12,34 @@ const load = createRequire(import.meta.url);
 
 type Ctor<O, T> = new (o: O) => T;
 
+type Compile = (this: unknown, info: unknown, key: string, str: unknown) => unknown;
+let lazyCaps = false;
+
+/**
+ * blessed turns every string capability of the terminfo entry (~400) into a
+ * JavaScript function (new Function) when a screen opens — ~12 ms of each
+ * start, for the dozen the monitor ever uses. Compile each on its first call
+ * instead: the same function, built by blessed's own compiler, later.
+ */
+function compileCapsLazily(): void {
+  if (lazyCaps) return;
+  lazyCaps = true;
+  const Tput = load('blessed/lib/tput') as { prototype: { _compile: Compile } };
+  const compile = Tput.prototype._compile;
+  Tput.prototype._compile = function (this: unknown, info: unknown, key: string, str: unknown): unknown {
+    if (typeof str !== 'string' || str === '' || key === 'init_file' || key === 'reset_file') return compile.call(this, info, key, str);
+    const tput = this;
+    let real: ((this: unknown, params: unknown) => unknown) | undefined;
+    return function (this: unknown, params: unknown): unknown {
+      real ??= compile.call(tput, info, key, str) as (this: unknown, params: unknown) => unknown;
+      return real.call(this, params);
+    };
+  };
+}
+
 /** A blessed screen (blessed.screen). */
 export function newScreen(o: blessed.Widgets.IScreenOptions): blessed.Widgets.Screen {
+  compileCapsLazily();
   const Screen = load('blessed/lib/widgets/screen') as Ctor<blessed.Widgets.IScreenOptions, blessed.Widgets.Screen>;
   return new Screen(o);
 }
