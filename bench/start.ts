@@ -57,7 +57,7 @@ async function timeToFirstScreen(command: string): Promise<number> {
 async function main(): Promise<void> {
   if (spawnSync('tmux', ['-V']).status !== 0) throw new Error('tmux is not installed');
   const runs = arg('--runs', 5);
-  const bundle = statSync(join(ROOT, 'dist/src/cli/oneshot.bundle.js')).mtimeMs;
+  const bundle = statSync(join(ROOT, 'dist/src/cli/oneshot.bundle.cjs')).mtimeMs;
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-start-'));
   const sock = join(dir, 'stats.sock');
   const srv = createServer((c) => {
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const load1 = loadavg()[0]!;
-  if (statSync(join(ROOT, 'dist/src/cli/oneshot.bundle.js')).mtimeMs !== bundle) throw new Error('npm start rebuilt dist/ although it was current');
+  if (statSync(join(ROOT, 'dist/src/cli/oneshot.bundle.cjs')).mtimeMs !== bundle) throw new Error('npm start rebuilt dist/ although it was current');
   const md = [
     '# Start-up benchmark',
     '',

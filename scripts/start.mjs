@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the demo (tsgitop demo), built first only when needed — when
 // dist/ is missing or a source (src/**, tsconfig.json) is newer than the last
-// complete build (its last output, dist/src/cli/oneshot.bundle.js). The check
+// complete build (its last output, dist/src/cli/oneshot.bundle.cjs). The check
 // stats ~150 files (a few ms); after `npm ci` (which builds, see package.json
 // "postprepare") the monitor starts at once. Arguments pass through to
 // `tsgitop demo` (npm start -- -w 8).
@@ -22,7 +22,7 @@ function newest(path) {
 
 function builtAt() {
   try {
-    return statSync(join(root, 'dist/src/cli/oneshot.bundle.js')).mtimeMs;
+    return statSync(join(root, 'dist/src/cli/oneshot.bundle.cjs')).mtimeMs;
   } catch {
     return -1;
   }

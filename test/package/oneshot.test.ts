@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,24 +70,29 @@ test('the fast path reaches no commander, blessed, model or TUI module (static a
   for (const f of files) assert.doesNotMatch(f, /^(model|tui|fleet|record|render|emitter)\/|^cli\/main\.js$|columns|format/, `fast path reaches ${f}`);
   for (const b of bare) assert.match(b, /^node:/, `fast path imports the package ${b}`);
   // The one-file bundle bin/tsgitop loads (scripts/bundle-oneshot.mjs) holds exactly these modules, and is current.
-  const bundle = readFileSync(join(DIST_CLI, 'oneshot.bundle.js'), 'utf8');
+  const bundle = readFileSync(join(DIST_CLI, 'oneshot.bundle.cjs'), 'utf8');
   const listed = JSON.parse(/const __sources = (\[.*\]);/.exec(bundle)![1]!) as string[];
   assert.deepEqual([...listed].sort(), [...files].sort());
 });
 
-test('bin/tsgitop runs the bundle, and falls back to the modules when a module is newer than the bundle', async () => {
-  const bundleUrl = new URL('../../src/cli/oneshot.bundle.js', import.meta.url).href;
-  const m = (await import(bundleUrl)) as { stale: boolean; oneShotArgs: unknown };
+test('bin/tsgitop runs the bundle, and falls back to the modules when a module is newer than the bundle', () => {
+  const bundle = fileURLToPath(new URL('../../src/cli/oneshot.bundle.cjs', import.meta.url));
+  // The bundle is CommonJS (bin/tsgitop require()s it): its staleness as a fresh process computes it at load.
+  const load = (): { stale: boolean; oneShotArgs: string } =>
+    JSON.parse(execFileSync(process.execPath, ['-e', `const m = require(${JSON.stringify(bundle)}); console.log(JSON.stringify({ stale: m.stale, oneShotArgs: typeof m.oneShotArgs }))`], { encoding: 'utf8' })) as {
+      stale: boolean;
+      oneShotArgs: string;
+    };
+  const m = load();
   assert.equal(m.stale, false, 'the build wrote the bundle after tsc');
-  assert.equal(typeof m.oneShotArgs, 'function');
+  assert.equal(m.oneShotArgs, 'function');
   // A module compiled after the bundle (tsc alone) makes it stale; the mtime is put back afterwards.
   const reader = fileURLToPath(new URL('../../src/protocol/reader.js', import.meta.url));
   const before = statSync(reader);
-  const built = statSync(fileURLToPath(bundleUrl)).mtime;
+  const built = statSync(bundle).mtime;
   try {
     utimesSync(reader, before.atime, new Date(built.getTime() + 10_000));
-    const again = (await import(`${bundleUrl}?stale-check`)) as { stale: boolean };
-    assert.equal(again.stale, true);
+    assert.equal(load().stale, true);
   } finally {
     utimesSync(reader, before.atime, before.mtime);
   }
