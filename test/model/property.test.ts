@@ -182,6 +182,8 @@ test('property: evolving reads (matched workers/cores) never give a negative/NaN
 test('property: renderers and helpers accept any view (no throw, JSON-safe, width respected)', () => {
   fc.assert(
     fc.property(docArb, docArb, fc.integer({ min: 1, max: 220 }), fc.boolean(), (prevDoc, curDoc, width, showCores) => {
+      // A server's own strings (a status "NaN", a version "Infinity") are shown as they are: only numbers are checked here.
+      fc.pre(!/NaN|Infinity|undefined/.test(JSON.stringify([prevDoc, curDoc])));
       const v = buildView({ doc: curDoc, at: 2000 }, { doc: prevDoc, at: 1000 }) as ServerView;
       const text = renderText(v, { width, showCores, sortBy: 'rps', reverse: true });
       for (const line of text.split('\n')) assert.ok(line.length <= width);
