@@ -7,13 +7,12 @@
  *
  *   node dist/bench/rss.js [--seconds 600] [--every 10] [--workers 64] [--threads 2]
  */
-import { createServer } from 'node:net';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rng, synthDocument } from './synth.js';
+import { needTmux, startInTmux, synthServers } from './tmux.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -25,44 +24,18 @@ const workers = arg('--workers', 64);
 const threads = arg('--threads', 2);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-if (spawnSync('tmux', ['-V']).status !== 0) {
-  console.error('bench rss: tmux is needed (apt-get install -y tmux)');
-  process.exit(1);
-}
+needTmux('rss');
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-rss-'));
 const sock = join(dir, 'stats.sock');
-const rand = rng(7);
-let docSecond = -1;
-let doc = '';
-const srv = createServer((c) => {
-  const s = Math.floor(Date.now() / 1000);
-  if (s !== docSecond) {
-    docSecond = s;
-    doc = synthDocument(workers, threads, s % 100_000, rand);
-  }
-  c.end(doc);
-  c.on('error', () => {});
-});
-await new Promise<void>((r) => srv.listen(sock, r));
+const [srv] = await synthServers([sock], workers, threads);
 
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
 const names = { floor: `tsgitop-rss-floor-${process.pid}`, mon: `tsgitop-rss-mon-${process.pid}` };
 const cmds = { floor: `node ${floor} --interval 1000 ${sock}`, mon: `node ${bin} -f 1 ${sock}` };
 
-async function start(n: 'floor' | 'mon'): Promise<number> {
-  const pidFile = join(dir, `${n}.pid`);
-  execFileSync('tmux', ['new-session', '-d', '-s', names[n], '-x', '160', '-y', '50', `echo $$ > ${pidFile}; exec ${cmds[n]}`]);
-  for (let i = 0; i < 200; i++) {
-    try {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid) return pid;
-    } catch {
-      /* not yet */
-    }
-    await sleep(10);
-  }
-  throw new Error(`${n} did not start`);
+function start(n: 'floor' | 'mon'): Promise<number> {
+  return startInTmux(dir, names[n], cmds[n], 160, 50);
 }
 
 function rssMB(pid: number): number {
@@ -96,7 +69,7 @@ try {
   }
 } finally {
   for (const n of ['floor', 'mon'] as const) spawnSync('tmux', ['kill-session', '-t', names[n]]);
-  srv.close();
+  srv!.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -25,9 +25,8 @@
  *
  *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]]
  */
-import { createServer } from 'node:net';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +34,8 @@ import { Agent, get } from 'node:http';
 import { rng, synthDocument } from './synth.js';
 import { startUwsgi, uwsgiAvailable, type UwsgiInstance } from '../test/helpers/uwsgi.js';
 import { quantiles } from './stats.js';
+import { cpuSeconds } from './proc.js';
+import { needTmux, startInTmux, synthServers } from './tmux.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
@@ -52,30 +53,13 @@ const nTargets = arg('--targets', 1);
 const isFleet = nTargets > 1;
 const COLS = 160;
 const ROWS = 50;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-if (spawnSync('tmux', ['-V']).status !== 0) {
-  console.error('bench side: tmux is needed (apt-get install -y tmux)');
-  process.exit(1);
-}
+needTmux('side');
 
 const dir = mkdtempSync(join(tmpdir(), 'tsgitop-side-'));
 const socks = Array.from({ length: nTargets }, (_, i) => join(dir, `stats${i}.sock`));
-const rand = rng(7);
-let docSecond = -1;
-let doc = '';
-const handler = (c: import('node:net').Socket): void => {
-  const s = Math.floor(Date.now() / 1000);
-  if (s !== docSecond) {
-    docSecond = s;
-    doc = synthDocument(workers, threads, s % 100_000, rand);
-  }
-  c.end(doc);
-  c.on('error', () => {});
-};
-const servers = realUwsgi ? [] : socks.map(() => createServer(handler));
-await Promise.all(servers.map((srv, i) => new Promise<void>((r) => srv.listen(socks[i], r))));
+const servers = realUwsgi ? [] : await synthServers(socks, workers, threads);
 let uwsgi: UwsgiInstance | undefined;
 let loadTimer: NodeJS.Timeout | undefined;
 let served = 0;
@@ -104,38 +88,14 @@ if (realUwsgi) {
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
 
-/** CPU seconds of every live thread of `pid` (schedstat, ns); /proc/PID/stat ticks when schedstat is missing. */
-function cpuSeconds(pid: number): number {
-  try {
-    let ns = 0;
-    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
-    return ns / 1e9;
-  } catch {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  }
-}
-
 function stat(pid: number): { ticks: number; rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { ticks: cpuSeconds(pid), rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-async function startIn(session: string, cmd: string): Promise<number> {
-  const pidFile = join(dir, `${session}.pid`);
-  execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', String(COLS), '-y', String(ROWS), `echo $$ > ${pidFile}; exec ${cmd}`]);
-  for (let i = 0; i < 200; i++) {
-    try {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid) return pid;
-    } catch {
-      /* not yet */
-    }
-    await sleep(10);
-  }
-  throw new Error(`${session} did not start`);
+function startIn(session: string, cmd: string): Promise<number> {
+  return startInTmux(dir, session, cmd, COLS, ROWS);
 }
 
 interface Proc {
