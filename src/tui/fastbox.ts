@@ -122,7 +122,7 @@ interface RowCache {
   text: string[];
   start: number[];
   open: (string | undefined)[];
-  cells: Compiled[];
+  cells: (Compiled | undefined)[];
 }
 
 function stacksKey(s: TagStacks | undefined): string | undefined {
@@ -252,7 +252,7 @@ function charOf(code: number): string {
 function lineCells(el: El, cache: RowCache, lines: readonly (string | Styled)[], k: number, attr: number, dattr: number, open: TagStacks | undefined): Compiled {
   const text = lines[k]!;
   if (typeof text !== 'string') {
-    cache.cells[k] = undefined as unknown as Compiled;
+    cache.cells[k] = undefined;
     return styledCells(el, text, attr, dattr, open);
   }
   const openKey = stacksKey(open);
@@ -266,20 +266,22 @@ function lineCells(el: El, cache: RowCache, lines: readonly (string | Styled)[],
   return cells;
 }
 
-/** The attribute a run opened by `open` (tags) draws with, from `start`: cached per element, start and default. */
-const openCache = new WeakMap<object, Map<string, number>>();
+/**
+ * The attribute a run opened by `open` (tags) draws with, from the box's default attribute (styled lines are only
+ * drawn this way from it, see styledCells): cached per element, for its current default attribute.
+ */
+const openCache = new WeakMap<object, { dattr: number; attrs: Map<string, number> }>();
 
-function attrOfOpen(el: El, open: string, start: number, dattr: number): number {
-  if (open === '') return start;
-  let m = openCache.get(el);
-  if (!m) openCache.set(el, (m = new Map()));
-  const key = `${start}|${dattr}|${open}`;
-  let a = m.get(key);
+function attrOfOpen(el: El, open: string, dattr: number): number {
+  if (open === '') return dattr;
+  let c = openCache.get(el);
+  if (!c || c.dattr !== dattr) openCache.set(el, (c = { dattr, attrs: new Map() }));
+  let a = c.attrs.get(open);
   if (a === undefined) {
-    const c = compileLine(el, open + ' ', start, dattr);
-    a = c.attr[c.attr.length - 1]!;
-    if (m.size > 1024) m.clear();
-    m.set(key, a);
+    const line = compileLine(el, open + ' ', dattr, dattr);
+    a = line.attr[line.attr.length - 1]!;
+    if (c.attrs.size > 1024) c.attrs.clear();
+    c.attrs.set(open, a);
   }
   return a;
 }
@@ -297,7 +299,7 @@ function styledCells(el: El, l: Styled, start: number, dattr: number, open: TagS
   for (let k = 0; k < l.texts.length; k++) {
     const t = l.texts[k]!;
     if (t === '') continue;
-    out.push(blessedUnicode(t), attrOfOpen(el, l.opens[k]!, start, dattr));
+    out.push(blessedUnicode(t), attrOfOpen(el, l.opens[k]!, dattr));
   }
   return { text: out.text, at: out.at, attr: out.attr, end: start, zero: false, open: undefined };
 }
