@@ -313,7 +313,12 @@ function sgrOf(el: El, param: string, on: boolean): string | null {
   const key = (on ? '+' : '-') + param;
   let v = m.get(key);
   if (v === undefined) {
-    v = el.screen.program._attr(param, on) ?? null;
+    // blessed's _attr throws on a comma list with an unknown name ("{bold,nope}"); a tag it cannot read is text.
+    try {
+      v = el.screen.program._attr(param, on) ?? null;
+    } catch {
+      v = null;
+    }
     m.set(key, v);
   }
   return v;

@@ -40,20 +40,24 @@ function both(
   const opts = { tags: true, wrap: false, top: 1, left: 2, width: box.width, height: box.height, ...(box.style ? { style: box.style } : {}) };
   const a = blessed.box({ parent: s1, ...opts });
   const b = blessed.box({ parent: s2, ...opts });
-  assert.equal(fastBox(b), true);
-  const stock: string[][] = [];
-  const fast: string[][] = [];
-  for (const c of contents) {
-    a.setContent(c);
-    b.setContent(c);
-    s1.render();
-    s2.render();
-    stock.push(region(s1, 0, 12, 60));
-    fast.push(region(s2, 0, 12, 60));
+  try {
+    assert.equal(fastBox(b), true);
+    const stock: string[][] = [];
+    const fast: string[][] = [];
+    for (const c of contents) {
+      a.setContent(c);
+      b.setContent(c);
+      s1.render();
+      s2.render();
+      stock.push(region(s1, 0, 12, 60));
+      fast.push(region(s2, 0, 12, 60));
+    }
+    return { stock, fast };
+  } finally {
+    // Destroyed even when a render throws, so one failing case cannot leave a box behind for the next (or the shrinker).
+    a.destroy();
+    b.destroy();
   }
-  a.destroy();
-  b.destroy();
-  return { stock, fast };
 }
 
 const theme = makeTheme(true);
@@ -85,11 +89,41 @@ test('fastBox matches stock blessed on random tagged content', (t) => {
   const screens: [blessed.Widgets.Screen, blessed.Widgets.Screen] = [headless(t), headless(t)];
   fc.assert(
     fc.property(fc.array(content, { minLength: 1, maxLength: 4 }), dims, fc.boolean(), (contents, d, styled) => {
+      // Stock blessed throws on a comma list of tag names with an unknown one ("{bold,nope}", CI seed -1076602182):
+      // nothing to compare with there; the test below says what fastBox does instead.
+      fc.pre(!contents.some(stockThrows));
       const { stock, fast } = both(screens, contents, { ...d, ...(styled ? { style: { fg: 'yellow', bg: 'blue' } } : {}) });
       assert.deepEqual(fast, stock);
     }),
     { numRuns: 400 },
   );
+});
+
+/** Whether stock blessed's tag parser throws on this content. */
+function stockThrows(content: string): boolean {
+  for (const m of content.matchAll(/\{\/?([\w\-,;!#]*)\}/g)) {
+    const param = m[1]!.replace(/-/g, ' ');
+    if (!/[,;]/.test(param)) continue;
+    try {
+      stockProgram._attr(param, !m[0].startsWith('{/'));
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+const stockProgram = blessed.program({ input: new PassThrough() as never, output: new PassThrough() as never, terminal: 'xterm-256color' }) as unknown as {
+  _attr(param: string, val?: boolean): string | null;
+};
+
+test('fastBox draws a tag list stock blessed throws on ("{bold,nope}") as the text it is, and keeps going', (t) => {
+  assert.ok(stockThrows('x{bold,nope}y'), 'stock blessed throws on it (else this test proves nothing)');
+  const s = headless(t);
+  const b = blessed.box({ parent: s, tags: true, wrap: false, top: 0, left: 0, width: 20, height: 1 });
+  fastBox(b);
+  b.setContent('x{bold,nope}y{/a,b}z');
+  s.render();
+  assert.equal((s as unknown as { lines: Cells }).lines[0]!.slice(0, 20).map((c) => c[1]).join('').trimEnd(), 'x{bold,nope}y{/a,b}z');
 });
 
 test('fastBox leaves boxes it does not cover alone', (t) => {
