@@ -279,9 +279,15 @@ function readCost(workers: number, cores: number): ReadCost {
     const rs = rounds[i % 2]!;
     for (let k = 0; k < slots.length; k++) __testing.setReport(slots[k]!, rs[k]!);
   };
+  // what the primary does as reports arrive: store, queue; the queue renders after the turn (untimed: not the read)
+  const queue = new __testing.RenderQueue(() => [true, false], () => cores, false);
   const applyRoundEager = (i: number): void => {
     const rs = rounds[i % 2]!;
-    for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, rs[k]!, cores, true, false);
+    for (let k = 0; k < slots.length; k++) {
+      __testing.setReport(slots[k]!, rs[k]!);
+      queue.add(slots[k]!);
+    }
+    queue.drain();
   };
   const reps = workers >= 512 ? 41 : 101;
   const res: ReadCost = {
@@ -318,7 +324,11 @@ function readCost(workers: number, cores: number): ReadCost {
   res.reportEagerUs =
     (timeEach(
       () => {
-        for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, parseReport(msgs[k])!, cores, true, false);
+        for (let k = 0; k < slots.length; k++) {
+          __testing.setReport(slots[k]!, parseReport(msgs[k])!);
+          queue.add(slots[k]!);
+        }
+        queue.drain();
       },
       21,
       () => prev.forEach((r, k) => __testing.setReport(slots[k]!, r)),

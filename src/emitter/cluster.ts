@@ -5,12 +5,15 @@
  * stats read never waits for a worker. The heartbeat (250 ms) keeps that
  * cache fresh; a read does not ask the workers for a report unless
  * `pollOnRead` (one IPC message to and from every worker per read — at 512
- * workers that costs the primary more than rendering the document). A read
- * re-renders only the workers whose report changed since the previous read
+ * workers that costs the primary more than rendering the document). Each
+ * worker's JSON text is kept as bytes and re-rendered when its slot changes
  * (a worker's text is a pure function of its slot; reports equal to the
- * previous one change nothing); while the stats are being read (a read in
- * the last 5 s), a changed worker's text is rendered as its report arrives,
- * so a read only joins kept texts.
+ * previous one change nothing), off the read path: a changed slot is queued
+ * and rendered at the end of the event-loop turn its change arrived in, in
+ * slices of at most {@link SLICE_MS}, for every layout a listener serves (and
+ * a layout only read through `json()` while it was read in the last 5 s). So
+ * a read — the first one after start or after a long pause included — only
+ * joins kept bytes.
  *
  * Worker slots behave like uWSGI's worker table:
  * - `id` is a 1-based slot. A forked worker takes the lowest free slot, so a
@@ -35,6 +38,7 @@
  *   disconnects.
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
+import { performance } from 'node:perf_hooks';
 import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
 import { renderCores, renderHead, renderTail, renderWorker, workerSeparator } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
@@ -105,15 +109,19 @@ interface Slot {
   coresVer: number;
   /** The slot's worker object and texts as of `ver` (a stats read re-renders only slots that changed). */
   text: SlotText | undefined;
+  /** In the render queue. */
+  queued: boolean;
+  /** Memory the slot's texts are written into, per layout (pretty, minified): reused from one text to the next. */
+  store: [Buffer | undefined, Buffer | undefined];
 }
 
 interface SlotText {
   ver: number;
   coresVer: number;
-  /** Idle-core count the object was built with (shown by slots that never reported). */
+  /** Idle-core count the object was built with (shown by slots that never reported and have no base cores; -1 when not used). */
   idleCores: number;
   worker: EmitterWorker;
-  /** The worker's text as UTF-8 bytes, in either layout. */
+  /** The worker's text as UTF-8 bytes, in either layout (views of the slot's `store`, valid while this is the slot's text). */
   pretty?: Buffer;
   mini?: Buffer;
   coresPretty?: string;
@@ -139,6 +147,8 @@ function newSlot(id: number): Slot {
     ver: 0,
     coresVer: 0,
     text: undefined,
+    queued: false,
+    store: [undefined, undefined],
   };
 }
 
@@ -184,10 +194,11 @@ function setReport(s: Slot, r: WorkerReport | undefined): void {
 }
 
 /** The slot's current texts holder (a new one when the slot changed since the last read). */
-function slotText(s: Slot, idleCores: number): SlotText {
+function slotText(s: Slot, cores: number): SlotText {
+  const idleCores = usesIdleCores(s) ? cores : -1;
   const t = s.text;
   if (t !== undefined && t.ver === s.ver && t.idleCores === idleCores) return t;
-  const n: SlotText = { ver: s.ver, coresVer: s.coresVer, idleCores, worker: slotToWorker(s, idleCores) };
+  const n: SlotText = { ver: s.ver, coresVer: s.coresVer, idleCores, worker: slotToWorker(s, cores) };
   if (t !== undefined && t.coresVer === s.coresVer && t.idleCores === idleCores) {
     if (t.coresPretty !== undefined) n.coresPretty = t.coresPretty;
     if (t.coresMini !== undefined) n.coresMini = t.coresMini;
@@ -196,41 +207,116 @@ function slotText(s: Slot, idleCores: number): SlotText {
   return n;
 }
 
-/** While the stats were read in the last this many ms, a worker's text is rendered when its report arrives. */
-const READ_RECENT_MS = 5000;
-
-/**
- * A worker's report arrived: store it, and when the stats are being read
- * (`pretty` / `mini`: that layout was read recently) render the worker's
- * text now, in this message's turn (a few µs), so that the next read only
- * joins kept texts, however many workers changed since the previous one.
- */
-function acceptReport(s: Slot, r: WorkerReport, idleCores: number, pretty: boolean, mini: boolean): void {
-  setReport(s, r);
-  try {
-    if (pretty) slotJson(s, idleCores, false);
-    if (mini) slotJson(s, idleCores, true);
-  } catch {
-    // never throw into the app's cluster 'message' event: the read renders it again and reports a failure
-  }
+/** Does the slot's text depend on the workers' core count (a slot that never reported lists that many idle cores)? */
+function usesIdleCores(s: Slot): boolean {
+  return s.report === undefined && s.baseCores === undefined;
 }
 
+/** While a layout no listener serves was read (`json()`) in the last this many ms, changed slots are rendered in it too. */
+const READ_RECENT_MS = 5000;
+/** The render queue works at most this long per event-loop turn (then yields; the rest follows in the next turn). */
+const SLICE_MS = 0.5;
+
 /**
- * UTF-8 bytes of a text kept for long, in memory of their own: a small
- * `Buffer.from()` is a slice of a shared 8 KiB pool, which one kept slice
- * would keep alive whole.
+ * Text into the slot's own memory for the layout (grown when too small, by
+ * half again): no allocation per text, and no shared pool kept alive by a
+ * small slice. The previous text's view is overwritten, which is fine: only
+ * the slot's current {@link SlotText} is ever read, and a read copies it.
  */
-function ownBytes(text: string): Buffer {
-  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  b.write(text);
-  return b;
+function intoStore(s: Slot, m: 0 | 1, text: string): Buffer {
+  const n = Buffer.byteLength(text);
+  let b = s.store[m];
+  if (b === undefined || b.length < n) {
+    b = Buffer.allocUnsafeSlow(n + (n >> 1));
+    s.store[m] = b;
+  }
+  b.write(text, 0);
+  return b.subarray(0, n);
 }
 
 /** The slot's worker object as uWSGI-layout JSON bytes (kept until the slot changes: a read copies them, nothing more). */
 function slotJson(s: Slot, idleCores: number, minified: boolean): Buffer {
   const t = slotText(s, idleCores);
-  if (minified) return (t.mini ??= ownBytes(renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
-  return (t.pretty ??= ownBytes(renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
+  if (minified) return (t.mini ??= intoStore(s, 1, renderWorker(t.worker, true, (t.coresMini ??= renderCores(t.worker.cores, true)))));
+  return (t.pretty ??= intoStore(s, 0, renderWorker(t.worker, false, (t.coresPretty ??= renderCores(t.worker.cores, false)))));
+}
+
+/**
+ * Slots whose text must be rendered again, rendered after the turn their
+ * change arrived in (so several changes in one turn cost one rendering),
+ * off any read, at most {@link SLICE_MS} per turn.
+ */
+class RenderQueue {
+  private queue: Slot[] = [];
+  private head = 0;
+  private timer: NodeJS.Immediate | undefined;
+  private closed = false;
+  private readonly run = (): void => {
+    this.timer = undefined;
+    this.drain(SLICE_MS);
+  };
+
+  /**
+   * @param layouts which layouts to render now: [pretty, minified] (none: the slot is left for a read)
+   * @param cores the workers' core count (idle cores of slots that never reported)
+   */
+  constructor(
+    private readonly layouts: () => readonly [boolean, boolean],
+    private readonly cores: () => number,
+    private readonly schedule = true,
+  ) {}
+
+  /** The slot changed: render it soon. */
+  add(s: Slot): void {
+    if (s.queued || this.closed) return;
+    s.queued = true;
+    this.queue.push(s);
+    if (this.schedule && this.timer === undefined) {
+      this.timer = setImmediate(this.run);
+      this.timer.unref();
+    }
+  }
+
+  /** Slots waiting. */
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Render queued slots for at most `budgetMs` (Infinity: all); the rest is left for the next turn. Never throws. */
+  drain(budgetMs = Infinity): void {
+    const [pretty, mini] = this.layouts();
+    const cores = this.cores();
+    const t0 = budgetMs === Infinity ? 0 : performance.now();
+    const q = this.queue;
+    let i = this.head;
+    while (i < q.length) {
+      const s = q[i++]!;
+      s.queued = false;
+      try {
+        if (pretty) slotJson(s, cores, false);
+        if (mini) slotJson(s, cores, true);
+      } catch {
+        // never throw from here: a read renders the slot again and reports the failure
+      }
+      if ((i & 7) === 0 && budgetMs !== Infinity && performance.now() - t0 >= budgetMs) break;
+    }
+    if (i >= q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else {
+      this.head = i;
+      if (this.schedule && this.timer === undefined && !this.closed) {
+        this.timer = setImmediate(this.run);
+        this.timer.unref();
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer !== undefined) clearImmediate(this.timer);
+    this.timer = undefined;
+  }
 }
 
 /**
@@ -295,7 +381,21 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   let miniReadAt = 0;
   const learnt = new Map<string, AppSocket>();
   const proto = opts.proto ?? 'http';
-  for (let i = 1; i <= (opts.workers ?? 0); i++) slots.push(newSlot(i));
+  /** The workers' core count (from their reports; the default until one reports). */
+  const coreCount = (): number => knownCores || DEFAULT_MAX_CORES;
+  // the layouts the listeners serve are rendered as slots change; one only read through json() while it is being read
+  const listens = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  const servesPretty = listens.some((l) => l.minified !== true);
+  const servesMini = listens.some((l) => l.minified === true);
+  const queue = new RenderQueue(() => {
+    const now = Date.now();
+    return [servesPretty || now - prettyReadAt < READ_RECENT_MS, servesMini || now - miniReadAt < READ_RECENT_MS];
+  }, coreCount);
+  for (let i = 1; i <= (opts.workers ?? 0); i++) {
+    const s = newSlot(i);
+    slots.push(s);
+    queue.add(s);
+  }
 
   const assign = (w: Worker): Slot => {
     let slot = byWorker.get(w);
@@ -314,6 +414,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     setReport(slot, undefined);
     slot.ver++;
     byWorker.set(w, slot);
+    queue.add(slot);
     return slot;
   };
 
@@ -324,6 +425,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     const slot = assign(w);
     slot.accepting = true;
     slot.ver++;
+    queue.add(slot);
     if (opts.sockets) return;
     if (addr.addressType === -1 || addr.addressType === 'udp4' || addr.addressType === 'udp6') {
       if (addr.addressType === -1 && addr.address) learnt.set(`unix|${addr.address}`, { path: addr.address, proto });
@@ -340,6 +442,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       slot.disconnected = true;
       slot.accepting = false;
       slot.ver++;
+      queue.add(slot);
     }
   };
   const onExit = (w: Worker): void => {
@@ -363,15 +466,22 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     slot.coresVer++;
     slot.accepting = false;
     slot.disconnected = false;
+    queue.add(slot);
   };
   const onMessage = (w: Worker, msg: unknown): void => {
     const r = parseReport(msg);
     if (!r) return;
     const slot = byWorker.get(w) ?? assign(w);
     if (slot.worker !== w) return;
-    if (r.maxCores > knownCores && r.maxCores <= 4096) knownCores = r.maxCores;
-    const now = Date.now();
-    acceptReport(slot, r, knownCores || DEFAULT_MAX_CORES, now - prettyReadAt < READ_RECENT_MS, now - miniReadAt < READ_RECENT_MS);
+    if (r.maxCores > knownCores && r.maxCores <= 4096) {
+      const before = coreCount();
+      knownCores = r.maxCores;
+      // slots that never reported list the workers' core count of idle cores
+      if (coreCount() !== before) for (const s of slots) if (usesIdleCores(s)) queue.add(s);
+    }
+    const ver = slot.ver;
+    setReport(slot, r);
+    if (slot.ver !== ver) queue.add(slot);
   };
 
   // Workers forked before we were created.
@@ -406,8 +516,6 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
   };
 
-  /** The workers' core count (from their reports; the default until one reports). */
-  const coreCount = (): number => knownCores || DEFAULT_MAX_CORES;
   const build = (): EmitterDocument => {
     const q = sampler.figures();
     const cores = coreCount();
@@ -444,16 +552,28 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     cluster.off('exit', onExit);
     cluster.off('message', onMessage);
     sampler.close();
+    queue.close();
   };
 
   const server = await serveSource(source, opts.listen, { stop: detach });
-  return {
+  const stats: ClusterStats = {
     ...server,
     slots: () =>
       slots.map((s) => ({ id: s.id, pid: s.worker ? s.pid : 0, respawnCount: s.respawnCount, lastSpawn: s.lastSpawn, clusterWorkerId: s.worker?.id })),
     poll,
   };
+  unrenderedOf.set(stats, (minified) => slots.filter((s) => !isRendered(s, coreCount(), minified)).length);
+  return stats;
 }
+
+/** Is the slot's current text rendered in the layout (a read would only copy it)? */
+function isRendered(s: Slot, cores: number, minified: boolean): boolean {
+  const t = s.text;
+  return t !== undefined && t.ver === s.ver && t.idleCores === (usesIdleCores(s) ? cores : -1) && (minified ? t.mini : t.pretty) !== undefined;
+}
+
+/** For tests: how many slots of a cluster stats server a read would have to render (not just copy). */
+const unrenderedOf = new WeakMap<ClusterStats, (minified: boolean) => number>();
 
 const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
 const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
@@ -494,4 +614,12 @@ function renderSlots(head: string, slots: readonly Slot[], idleCores: number, mi
 }
 
 /** @internal exported for the bench and tests: documents for synthetic slots. */
-export const __testing = { newSlot, slotToWorker, setReport, acceptReport, renderSlots };
+export const __testing = {
+  newSlot,
+  slotToWorker,
+  setReport,
+  renderSlots,
+  RenderQueue,
+  isRendered,
+  unrendered: (stats: ClusterStats, minified = false): number => unrenderedOf.get(stats)?.(minified) ?? -1,
+};
