@@ -264,6 +264,8 @@ class RenderQueue {
     private readonly layouts: () => readonly [boolean, boolean],
     private readonly cores: () => number,
     private readonly schedule = true,
+    /** Called when a drain emptied the queue. */
+    private readonly idle?: () => void,
   ) {}
 
   /** The slot changed: render it soon. */
@@ -303,6 +305,11 @@ class RenderQueue {
     if (i >= q.length) {
       this.queue = [];
       this.head = 0;
+      try {
+        this.idle?.();
+      } catch {
+        // best effort
+      }
     } else {
       this.head = i;
       if (this.schedule && this.timer === undefined && !this.closed) {
@@ -387,10 +394,28 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   const listens = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
   const servesPretty = listens.some((l) => l.minified !== true);
   const servesMini = listens.some((l) => l.minified === true);
-  const queue = new RenderQueue(() => {
-    const now = Date.now();
-    return [servesPretty || now - prettyReadAt < READ_RECENT_MS, servesMini || now - miniReadAt < READ_RECENT_MS];
-  }, coreCount);
+  const reads: [ReadState, ReadState] = [{}, {}];
+  const queue = new RenderQueue(
+    () => {
+      const now = Date.now();
+      return [servesPretty || now - prettyReadAt < READ_RECENT_MS, servesMini || now - miniReadAt < READ_RECENT_MS];
+    },
+    coreCount,
+    true,
+    // the queue caught up: before the first read of a served layout, its memory (later reads prepare it for the
+    // next one) and, once, a dry run of the read so that its code is compiled (a first call costs more than the work)
+    () => {
+      for (const m of [0, 1] as const) {
+        if (!(m === 0 ? servesPretty : servesMini) || reads[m].last !== undefined) continue;
+        if (!warmed[m] && slots.length > 0) {
+          warmed[m] = true;
+          renderSlots(renderHead(headDocument(), m === 1), slots, coreCount(), m === 1);
+        }
+        prepareSpare(reads[m], keptSize(slots, m === 1) + 4096);
+      }
+    },
+  );
+  const warmed = [false, false];
   for (let i = 1; i <= (opts.workers ?? 0); i++) {
     const s = newSlot(i);
     slots.push(s);
@@ -501,6 +526,12 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
 
   const getSockets = (): AppSocket[] => opts.sockets ?? [...learnt.values()];
   const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000);
+  /** The document without its workers (the head of a read), from the last listen-queue sample. */
+  function headDocument(): EmitterDocument {
+    const q = sampler.figures();
+    return buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+  }
+  void sampler.refresh(); // the first sample (and the /proc reader's first use) before the first read
 
   let lastPoll = 0;
   const poll = (): void => {
@@ -527,13 +558,15 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       workers: slots.map((s) => slotText(s, cores).worker),
     });
   };
-  const memos = [{}, {}] as [{ last?: DocMemo }, { last?: DocMemo }];
   const render = (minified: boolean): Buffer => {
-    const q = sampler.figures();
-    const head = buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [] });
+    const head = headDocument();
     if (minified) miniReadAt = Date.now();
     else prettyReadAt = Date.now();
-    return renderSlots(renderHead(head, minified), slots, coreCount(), minified, memos[minified ? 1 : 0]);
+    const state = reads[minified ? 1 : 0];
+    const bytes = renderSlots(renderHead(head, minified), slots, coreCount(), minified, state);
+    // the next read's memory, after this turn
+    if (state.spare === undefined) setImmediate(() => prepareSpare(state, bytes.length)).unref();
+    return bytes;
   };
   const pollOnRead = opts.pollOnRead === true;
   const source = new DocumentSource(
@@ -586,12 +619,44 @@ interface DocMemo {
   bytes: Buffer;
 }
 
+/** What reads of one layout keep between them. */
+interface ReadState {
+  last?: DocMemo;
+  /**
+   * Memory for the next read's document, allocated and touched off the read
+   * path (a fresh buffer of a few hundred KiB costs its first writer a page
+   * fault per 4 KiB — as much as the copy itself).
+   */
+  spare?: Buffer;
+}
+
+/** Give `state` a spare buffer of at least `size` bytes (plus a margin), its pages touched. */
+function prepareSpare(state: ReadState, size: number): void {
+  if (state.spare !== undefined && state.spare.length >= size) return;
+  const b = Buffer.allocUnsafeSlow(size + (size >> 3) + 4096);
+  b.fill(0);
+  state.spare = b;
+}
+
+/** Bytes the slots' kept texts of a layout take (for a spare buffer before the first read). */
+function keptSize(slots: readonly Slot[], minified: boolean): number {
+  let n = 0;
+  for (const s of slots) {
+    const b = minified ? s.text?.mini : s.text?.pretty;
+    n += b !== undefined ? b.length + 2 : 0;
+  }
+  return n;
+}
+
 /**
  * The document's bytes from its head and the slots (each slot re-rendered
  * only if it changed since it was last rendered). With `memo`: the previous
  * read's bytes again when neither the head nor any slot changed since.
+ * The kept bytes are copied into one buffer by a loop of `set`s (Buffer.concat
+ * costs three times as much for a thousand parts) — the memo's spare buffer
+ * when it is large enough.
  */
-function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean, memo?: { last?: DocMemo }): Buffer {
+function renderSlots(head: string, slots: readonly Slot[], idleCores: number, minified: boolean, memo?: ReadState): Buffer {
   const last = memo?.last;
   if (last !== undefined && last.head === head && last.idleCores === idleCores && last.vers.length === slots.length) {
     let same = true;
@@ -599,17 +664,40 @@ function renderSlots(head: string, slots: readonly Slot[], idleCores: number, mi
     if (same) return last.bytes;
   }
   const m = minified ? 1 : 0;
-  const parts: Buffer[] = new Array<Buffer>(slots.length * 2 + 2);
-  parts[0] = Buffer.from(head);
-  let k = 1;
+  const sep = SEPARATOR[m];
+  const tail = TAIL[m];
+  const texts = new Array<Buffer>(slots.length);
+  const vers = new Array<number>(slots.length);
+  let n = Buffer.byteLength(head) + tail.length + (slots.length > 0 ? (slots.length - 1) * sep.length : 0);
   for (let i = 0; i < slots.length; i++) {
-    if (i > 0) parts[k++] = SEPARATOR[m];
-    parts[k++] = slotJson(slots[i]!, idleCores, minified);
+    const s = slots[i]!;
+    // slotJson's cache check inline (reads are rare: this loop seldom runs optimised). The same version
+    // implies the same report/base presence, so idleCores is -1 exactly when the count is not used.
+    const t = s.text;
+    let b = t !== undefined && t.ver === s.ver && (t.idleCores < 0 || t.idleCores === idleCores) ? (minified ? t.mini : t.pretty) : undefined;
+    if (b === undefined) b = slotJson(s, idleCores, minified);
+    texts[i] = b;
+    vers[i] = s.ver;
+    n += b.length;
   }
-  parts[k++] = TAIL[m];
-  parts.length = k;
-  const bytes = Buffer.concat(parts);
-  if (memo !== undefined) memo.last = { head, idleCores, vers: slots.map((s) => s.ver), bytes };
+  const spare = memo?.spare;
+  let bytes: Buffer;
+  if (spare !== undefined && spare.length >= n) {
+    bytes = spare.subarray(0, n);
+    memo!.spare = undefined;
+  } else bytes = Buffer.allocUnsafe(n);
+  let o = bytes.write(head, 0);
+  for (let i = 0; i < texts.length; i++) {
+    if (i > 0) {
+      bytes.set(sep, o);
+      o += sep.length;
+    }
+    const b = texts[i]!;
+    bytes.set(b, o);
+    o += b.length;
+  }
+  bytes.set(tail, o);
+  if (memo !== undefined) memo.last = { head, idleCores, vers, bytes };
   return bytes;
 }
 

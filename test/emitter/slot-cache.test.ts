@@ -177,3 +177,23 @@ test('a read with nothing changed gives the previous bytes; any change (a slot, 
   ss.push(newSlot(4));
   assert.ok(renderSlots(head(4), ss, 2, false, memo).toString().includes('"id":4'), 'a new slot: fresh bytes');
 });
+
+test("a read fills the spare buffer prepared for it (garbage in it is overwritten), and only once", () => {
+  const ss = slots(5);
+  const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), false);
+  const spare = Buffer.alloc(1 << 16, 0x41);
+  const state: Parameters<typeof renderSlots>[4] = { spare };
+  const a = renderSlots(head, ss, 2, false, state);
+  assert.equal(a.buffer, spare.buffer, 'the spare memory was used');
+  assert.equal(state!.spare, undefined, 'and handed out');
+  assert.equal(a.toString(), fresh(ss, false));
+  setReport(ss[0]!, { ...ss[0]!.report!, requests: 4242 });
+  const b = renderSlots(head, ss, 2, false, state);
+  assert.notEqual(b.buffer, spare.buffer, 'no spare: fresh memory');
+  assert.equal(b.toString(), fresh(ss, false));
+  assert.equal(a.toString().includes('4242'), false, 'the earlier read is untouched');
+  const small: Parameters<typeof renderSlots>[4] = { spare: Buffer.alloc(16) };
+  const headMini = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), true);
+  assert.equal(renderSlots(headMini, ss, 2, true, small).toString(), fresh(ss, true), 'a spare too small is not used');
+  assert.equal(small!.spare!.length, 16);
+});
