@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuTicks, readStats } from './proc.js';
+import { cpuSeconds, readStats } from './proc.js';
 import { createClusterStats, instrument, RequestCounters } from '../src/emitter/index.js';
 import { __testing } from '../src/emitter/cluster.js';
 import { buildDocument, processIdentity } from '../src/emitter/builder.js';
@@ -56,7 +56,17 @@ if (cluster.isWorker && process.env.BENCH_MODE === 'ipc') {
     res.setHeader('Content-Type', 'text/plain');
     res.end('hello world\n');
   });
-  if (process.env.BENCH_MODE === 'emitter') instrument(server);
+  let inst = process.env.BENCH_MODE === 'emitter' ? instrument(server) : undefined;
+  // B's workers: the hooks (and the reporter) on or off between runs, in the same processes
+  process.on('message', (m: { bench?: string; on?: boolean }) => {
+    if (m?.bench !== 'hook') return;
+    if (m.on === true && inst === undefined) inst = instrument(server);
+    else if (m.on !== true && inst !== undefined) {
+      inst.close();
+      inst = undefined;
+    }
+    process.send!({ bench: 'hook-ack' });
+  });
   server.listen(Number(process.env.BENCH_PORT), '127.0.0.1');
 } else if (process.argv[2] === '--loadgen') {
   // ------------------------------------------------------ node load generator
@@ -387,8 +397,14 @@ interface RealPath {
   /** Each read of the steady window, ms (median, max). */
   steadyReadMedMs: number;
   steadyReadMaxMs: number;
+  /** CPU time of the first read, the read after the pause, and the largest of the steady reads, ms. */
+  firstCpuMs: number;
+  afterPauseCpuMs: number;
+  steadyReadCpuMaxMs: number;
   /** The primary's CPU over the steady window, % of one core (reports handled + rendered, reads, the stand-in feed's own loop). */
   steadyCpuPct: number;
+  /** The same window after the stats server closed (the feed's messages reach no listener): the feed's own cost. */
+  baselineCpuPct: number;
   /** Event-loop delay during the steady window (1 ms resolution): p99 and max, ms. */
   steadyLoopP99Ms: number;
   steadyLoopMaxMs: number;
@@ -415,13 +431,18 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   const path = join(dir, 'stats.sock');
   // time every read where the listener asks the source for the document's bytes
   const reads: number[] = [];
+  /** The same reads' CPU time (process.cpuUsage, µs resolution): wall time minus the time the process was not scheduled. */
+  const readsCpu: number[] = [];
   const orig = DocumentSource.prototype.jsonBytes;
   DocumentSource.prototype.jsonBytes = function (this: DocumentSource, minified: boolean): Buffer {
+    const c = process.cpuUsage();
     const t = performance.now();
     try {
       return orig.call(this, minified);
     } finally {
       reads.push(performance.now() - t);
+      const u = process.cpuUsage(c);
+      readsCpu.push((u.user + u.system) / 1000);
     }
   };
   const stats = await createClusterStats({ listen: { path } }); // the default listen-queue sampling (every second, and on a read)
@@ -443,7 +464,8 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   }
   await settle();
   const bytes = await readStats(path);
-  const firstMs = reads[reads.length - 1]!;
+  const firstAt = reads.length - 1;
+  const firstMs = reads[firstAt]!;
   // every worker reports a change (over 250 ms, as heartbeats come), then nobody reads for pauseS
   for (let i = 0; i < workers; i++) {
     cluster.emit('message', ws[i], msgs[1]![i]);
@@ -451,41 +473,49 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   }
   await new Promise((r) => setTimeout(r, pauseS * 1000));
   assert((await readStats(path)) > bytes / 2);
-  const afterPauseMs = reads[reads.length - 1]!;
+  const pauseAt = reads.length - 1;
+  const afterPauseMs = reads[pauseAt]!;
   // steady: every worker reports a change every 250 ms (a tick every 10 ms sends the next 1/25 of them); a read each second
-  const steadyFrom = reads.length;
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  const u0 = process.cpuUsage();
-  const t0 = performance.now();
-  let sent = 0;
-  let next = 0;
-  let round = 0;
-  const per = Math.ceil(workers / 25);
-  const feed = setInterval(() => {
-    for (let k = 0; k < per; k++) {
-      cluster.emit('message', ws[next], msgs[round % 3]![next]);
-      sent++;
-      if (++next === workers) {
-        next = 0;
-        round++;
+  const window = async (read: boolean): Promise<{ cpuPct: number; elapsed: number; sent: number; p99: number; max: number }> => {
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const u0 = process.cpuUsage();
+    const t0 = performance.now();
+    let sent = 0;
+    let next = 0;
+    let round = 0;
+    const per = Math.ceil(workers / 25);
+    const feed = setInterval(() => {
+      for (let k = 0; k < per; k++) {
+        cluster.emit('message', ws[next], msgs[round % 3]![next]);
+        sent++;
+        if (++next === workers) {
+          next = 0;
+          round++;
+        }
       }
-    }
-  }, 10);
-  const reader = setInterval(() => void readStats(path), 1000);
-  await new Promise((r) => setTimeout(r, steadyS * 1000 + 50));
-  clearInterval(feed);
-  clearInterval(reader);
-  const u = process.cpuUsage(u0);
-  const elapsed = (performance.now() - t0) / 1000;
-  loop.disable();
+    }, 10);
+    const reader = read ? setInterval(() => void readStats(path), 1000) : undefined;
+    await new Promise((r) => setTimeout(r, steadyS * 1000 + 50));
+    clearInterval(feed);
+    clearInterval(reader);
+    const u = process.cpuUsage(u0);
+    const elapsed = (performance.now() - t0) / 1000;
+    loop.disable();
+    return { cpuPct: ((u.user + u.system) / 1e6 / elapsed) * 100, elapsed, sent, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+  };
+  const steadyFrom = reads.length;
+  const on = await window(true);
   await settle();
   await readStats(path);
   const steady = reads.slice(steadyFrom, reads.length - 1);
+  const steadyCpu = readsCpu.slice(steadyFrom, readsCpu.length - 1);
   DocumentSource.prototype.jsonBytes = orig;
   for (const w of ws) cluster.emit('exit', w, 0, null);
   await stats.close();
   rmSync(dir, { recursive: true, force: true });
+  // the same window with nothing listening to the messages: the stand-in feed's own cost (and the loop-delay timer's)
+  const off = await window(false);
   return {
     workers,
     cores,
@@ -493,13 +523,17 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
     firstMs,
     afterPauseMs,
     pauseS,
-    steadyS: elapsed,
-    steadyReportsPerS: sent / elapsed,
+    steadyS: on.elapsed,
+    steadyReportsPerS: on.sent / on.elapsed,
     steadyReadMedMs: median(steady),
     steadyReadMaxMs: Math.max(...steady),
-    steadyCpuPct: ((u.user + u.system) / 1e6 / elapsed) * 100,
-    steadyLoopP99Ms: loop.percentile(99) / 1e6,
-    steadyLoopMaxMs: loop.max / 1e6,
+    steadyReadCpuMaxMs: Math.max(...steadyCpu),
+    firstCpuMs: readsCpu[firstAt]!,
+    afterPauseCpuMs: readsCpu[pauseAt]!,
+    steadyCpuPct: on.cpuPct,
+    baselineCpuPct: off.cpuPct,
+    steadyLoopP99Ms: on.p99,
+    steadyLoopMaxMs: on.max,
   };
 }
 
@@ -521,9 +555,18 @@ async function micro(): Promise<void> {
     hooks: hookCost(false),
     hooksFresh: hookCost(true),
     reads: [readCost(64, 4), readCost(512, 4)],
-    ipcUs: await ipcCost(false),
-    ipcRenderUs: await ipcCost(true),
+    ipcUs: 0,
+    ipcRenderUs: 0,
   };
+  // alternated, three of each (the first of a process warms its code for the rest)
+  const plain: number[] = [];
+  const rendered: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    plain.push(await ipcCost(false));
+    rendered.push(await ipcCost(true));
+  }
+  out.ipcUs = median(plain);
+  out.ipcRenderUs = median(rendered);
   process.stdout.write(JSON.stringify(out) + '\n');
   process.exit(0);
 }
@@ -571,15 +614,38 @@ async function main(): Promise<void> {
   });
 
   const pidsOf = (mode: string): number[] => [...modeOf].filter(([w, m]) => m === mode && !w.isDead()).map(([w]) => w.process.pid ?? 0);
-  type Side = 'A' | 'A2' | 'B';
-  const SIDES: Record<Side, { port: number; mode: string }> = { A: { port: portA, mode: 'plain' }, A2: { port: portA2, mode: 'plain2' }, B: { port: portB, mode: 'emitter' } };
-  const results: { rps: Record<Side, number[]>; cpu: Record<Side, number[]>; ratioB: number[]; ratioA2: number[]; cpuRatioB: number[]; cpuRatioA2: number[] } = {
-    rps: { A: [], A2: [], B: [] },
-    cpu: { A: [], A2: [], B: [] },
-    ratioB: [],
-    ratioA2: [],
-    cpuRatioB: [],
-    cpuRatioA2: [],
+  type Side = 'A' | 'A2' | 'B' | 'B0';
+  const SIDES: Record<Side, { port: number; mode: string }> = {
+    A: { port: portA, mode: 'plain' },
+    A2: { port: portA2, mode: 'plain2' },
+    B: { port: portB, mode: 'emitter' },
+    B0: { port: portB, mode: 'emitter' },
+  };
+  /** Turn the hooks of B's workers on or off (and wait until every worker did). */
+  const setHooks = (on: boolean): Promise<void> => {
+    const ws = [...modeOf].filter(([w, m]) => m === 'emitter' && !w.isDead()).map(([w]) => w);
+    return new Promise((resolve) => {
+      let n = 0;
+      const onMsg = (w: Worker, m: unknown): void => {
+        if (modeOf.get(w) === 'emitter' && (m as { bench?: string })?.bench === 'hook-ack' && ++n === ws.length) {
+          cluster.off('message', onMsg);
+          resolve();
+        }
+      };
+      cluster.on('message', onMsg);
+      for (const w of ws) w.send({ bench: 'hook', on });
+    });
+  };
+  const results = {
+    rps: { A: [], A2: [], B: [], B0: [] } as Record<Side, number[]>,
+    cpu: { A: [], A2: [], B: [], B0: [] } as Record<Side, number[]>,
+    ratioB: [] as number[],
+    ratioA2: [] as number[],
+    ratioHook: [] as number[],
+    cpuRatioB: [] as number[],
+    cpuRatioA2: [] as number[],
+    cpuRatioHook: [] as number[],
+    cpuRatioB0: [] as number[],
   };
   // one histogram per run: a histogram disabled and re-enabled would count the gap as one huge delay
   const delays: { max: number; p99: number; mean: number }[] = [];
@@ -587,25 +653,30 @@ async function main(): Promise<void> {
   let msgSeconds = 0;
   let msgCount = 0;
   const load0 = loadavg()[0] ?? 0;
-  process.stderr.write(`bench: ${useWrk ? 'wrk' : 'node load generator'}, ${rounds}×A/A'/B × ${seconds}s, ${conns} connections\n`);
-  // warm-up all three
+  process.stderr.write(`bench: ${useWrk ? 'wrk' : 'node load generator'}, ${rounds}×A/A'/B/B0 × ${seconds}s, ${conns} connections\n`);
+  // warm-up all
   for (const side of ['A', 'A2', 'B'] as const) await runLoad(SIDES[side].port, 1, conns, useWrk);
-  const orders: Side[][] = [['A', 'A2', 'B'], ['B', 'A', 'A2'], ['A2', 'B', 'A'], ['A', 'B', 'A2'], ['A2', 'A', 'B'], ['B', 'A2', 'A']];
+  await setHooks(false);
+  await runLoad(portB, 1, conns, useWrk);
+  // a Latin square and its mirror: each side in each position equally often
+  const square: Side[][] = [['A', 'A2', 'B', 'B0'], ['A2', 'B0', 'A', 'B'], ['B', 'A', 'B0', 'A2'], ['B0', 'B', 'A2', 'A']];
+  const orders = [...square, ...square.map((o) => [...o].reverse())];
   for (let r = 0; r < rounds; r++) {
-    const round: Record<Side, number> = { A: 0, A2: 0, B: 0 };
-    const cpuRound: Record<Side, number> = { A: 0, A2: 0, B: 0 };
+    const round: Record<Side, number> = { A: 0, A2: 0, B: 0, B0: 0 };
+    const cpuRound: Record<Side, number> = { A: 0, A2: 0, B: 0, B0: 0 };
     for (const side of orders[r % orders.length]!) {
+      if (side === 'B' || side === 'B0') await setHooks(side === 'B');
       // every run alike in the primary (the monitor reading the stats once a second, the loop-delay histogram):
       // the sides differ only in the workers' code
       const loopDelay = monitorEventLoopDelay({ resolution: 1 });
       loopDelay.enable();
       const reader = setInterval(() => void readStats(statsPath).then((n) => (statsBytes = n)), 1000);
       const pids = pidsOf(SIDES[side].mode);
-      const c0 = pids.reduce((a, p) => a + cpuTicks(p), 0);
+      const c0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
       const m0 = reportMsgs;
       const t0 = performance.now();
       const res = await runLoad(SIDES[side].port, seconds, conns, useWrk);
-      const c1 = pids.reduce((a, p) => a + cpuTicks(p), 0);
+      const c1 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
       clearInterval(reader);
       loopDelay.disable();
       if (side === 'B') {
@@ -613,7 +684,7 @@ async function main(): Promise<void> {
         msgSeconds += (performance.now() - t0) / 1000;
         msgCount += reportMsgs - m0;
       }
-      const cpuUs = res.requests > 0 ? (((c1 - c0) / CLK_TCK) * 1e6) / res.requests : 0;
+      const cpuUs = res.requests > 0 ? ((c1 - c0) * 1e6) / res.requests : 0;
       results.rps[side].push(res.rps);
       results.cpu[side].push(cpuUs);
       round[side] = res.rps;
@@ -622,9 +693,13 @@ async function main(): Promise<void> {
     }
     results.ratioB.push(round.B / round.A);
     results.ratioA2.push(round.A2 / round.A);
+    results.ratioHook.push(round.B / round.B0);
     results.cpuRatioB.push(cpuRound.B / cpuRound.A);
     results.cpuRatioA2.push(cpuRound.A2 / cpuRound.A);
+    results.cpuRatioHook.push(cpuRound.B / cpuRound.B0);
+    results.cpuRatioB0.push(cpuRound.B0 / cpuRound.A);
   }
+  await setHooks(true);
   const load1 = loadavg()[0] ?? 0;
   // sanity: the emitter counted B's requests
   stats.poll();
@@ -689,22 +764,26 @@ Date: ${new Date().toISOString()}
 ## 1. App throughput with vs without the emitter, and an A/A control
 
 One cluster primary, three apps of ${WORKERS} workers each on 127.0.0.1 (hello world, 12-byte body), forked
-interleaved: A = plain, A′ = plain again (identical to A: the A/A control, what noise alone gives),
-B = \`instrument(server)\` in every worker (reporting to \`createClusterStats()\` in the primary). Every run,
-whichever app it loads, has the same primary around it (a monitor reading the stats socket once a
-second, the event-loop delay histogram): the apps differ only in their workers' code. Load:
-${useWrk ? `\`wrk -t1 -c${conns} -d${seconds}s\`` : `Node keep-alive generator (child process), ${conns} connections, ${seconds}s`} per run, ${rounds} rounds, the order of the three
-rotating through all six permutations, after a 1 s warm-up of each. Worker CPU per request is read
-from /proc/<pid>/stat (utime+stime) of that app's workers around each run.
+interleaved: A = plain, A′ = plain again (identical to A: the A/A control, what noise and process
+placement alone give), B = \`instrument(server)\` in every worker (reporting to \`createClusterStats()\` in
+the primary), B₀ = B's own worker processes with the hooks and the reporter turned off
+(\`close()\`) for the run — so B/B₀ compares the same processes with and without the emitter. Every
+run, whichever app it loads, has the same primary around it (a monitor reading the stats socket once a
+second, the event-loop delay histogram). Load: ${useWrk ? `\`wrk -t1 -c${conns} -d${seconds}s\`` : `Node keep-alive generator (child process), ${conns} connections, ${seconds}s`} per run,
+${rounds} rounds, the order of the four following a Latin square and its mirror, after a 1 s warm-up of
+each. Worker CPU per request: the run time of every thread of that app's workers (/proc/<pid>/task/*/schedstat,
+ns) around each run.
 
-| round | A req/s | A′ req/s | B req/s | A′/A | B/A | A CPU µs/req | A′ CPU µs/req | B CPU µs/req | CPU A′/A | CPU B/A |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${results.rps.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${results.rps.A2[i]!.toFixed(0)} | ${results.rps.B[i]!.toFixed(0)} | ${f(results.ratioA2[i]!)} | ${f(results.ratioB[i]!)} | ${f(results.cpu.A[i]!, 1)} | ${f(results.cpu.A2[i]!, 1)} | ${f(results.cpu.B[i]!, 1)} | ${f(results.cpuRatioA2[i]!)} | ${f(results.cpuRatioB[i]!)} |`).join('\n')}
-| **median** | **${mA.toFixed(0)}** | **${mA2.toFixed(0)}** | **${mB.toFixed(0)}** | **${f(ratioA2)}** | **${f(ratio)}** | **${f(cA, 1)}** | **${f(cA2, 1)}** | **${f(cB, 1)}** | **${f(cpuRatioA2)}** | **${f(cpuRatio)}** |
+| round | A req/s | A′ req/s | B req/s | B₀ req/s | A CPU µs/req | A′ | B | B₀ | CPU A′/A | CPU B/A | CPU B₀/A | **CPU B/B₀** |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${results.rps.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${results.rps.A2[i]!.toFixed(0)} | ${results.rps.B[i]!.toFixed(0)} | ${results.rps.B0[i]!.toFixed(0)} | ${f(results.cpu.A[i]!, 1)} | ${f(results.cpu.A2[i]!, 1)} | ${f(results.cpu.B[i]!, 1)} | ${f(results.cpu.B0[i]!, 1)} | ${f(results.cpuRatioA2[i]!)} | ${f(results.cpuRatioB[i]!)} | ${f(results.cpuRatioB0[i]!)} | ${f(results.cpuRatioHook[i]!)} |`).join('\n')}
+| **median** | **${mA.toFixed(0)}** | **${mA2.toFixed(0)}** | **${mB.toFixed(0)}** | **${median(results.rps.B0).toFixed(0)}** | **${f(cA, 1)}** | **${f(cA2, 1)}** | **${f(cB, 1)}** | **${f(median(results.cpu.B0), 1)}** | **${f(cpuRatioA2)}** | **${f(cpuRatio)}** | **${f(median(results.cpuRatioB0))}** | **${f(median(results.cpuRatioHook))}** |
 
-- Throughput, median of per-round ratios: B/A **${f(ratio)}** (${pct(ratio - 1)}), A′/A **${f(ratioA2)}** (${pct(ratioA2 - 1)}: noise alone).
-- Worker CPU per request, median of per-round ratios: B/A **${f(cpuRatio)}** (${pct(cpuRatio - 1)}), A′/A **${f(cpuRatioA2)}** (${pct(cpuRatioA2 - 1)}: noise alone);
-  per-round spread of A′/A ${f(Math.min(...results.cpuRatioA2))}…${f(Math.max(...results.cpuRatioA2))}, of B/A ${f(Math.min(...results.cpuRatioB))}…${f(Math.max(...results.cpuRatioB))}.
+Medians of per-round ratios:
+- Worker CPU per request: **B/B₀ ${f(median(results.cpuRatioHook))}** (${pct(median(results.cpuRatioHook) - 1)}: the emitter, same processes); B/A ${f(cpuRatio)} (${pct(cpuRatio - 1)});
+  A′/A ${f(cpuRatioA2)} (${pct(cpuRatioA2 - 1)}: noise alone); B₀/A ${f(median(results.cpuRatioB0))} (${pct(median(results.cpuRatioB0) - 1)}: B's processes without the emitter — what the
+  choice of processes alone gives). Spread over the rounds: A′/A ${f(Math.min(...results.cpuRatioA2))}…${f(Math.max(...results.cpuRatioA2))}, B/B₀ ${f(Math.min(...results.cpuRatioHook))}…${f(Math.max(...results.cpuRatioHook))}.
+- Throughput: B/B₀ ${f(median(results.ratioHook))}, B/A ${f(ratio)}, A′/A ${f(ratioA2)}.
 - What B's workers do besides serving: the hooks (section 2a, ${f(hookNs, 0)} ns a request) and their reports to the primary:
   **${f(msgsPerWorker, 1)} report messages per second per busy worker** (measured in the primary during B's runs).
 
@@ -754,7 +833,12 @@ ${realRow('**first read after start**, ms', (r) => r.firstMs)}
 ${realRow('**first read after a pause**, ms', (r) => r.afterPauseMs)}
 ${realRow('**steady reads**, median ms', (r) => r.steadyReadMedMs)}
 ${realRow('**steady reads**, max ms', (r) => r.steadyReadMaxMs)}
+${realRow('CPU time (\`process.cpuUsage\`) of the first read, ms', (r) => r.firstCpuMs)}
+${realRow('CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
+${realRow('CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
 ${realRow('steady: primary CPU, % of a core', (r) => r.steadyCpuPct, 2)}
+${realRow('the same window, stats server closed (the feed alone), % of a core', (r) => r.baselineCpuPct, 2)}
+${realRow('**steady: the emitter\'s share of the primary (difference), % of a core**', (r) => r.steadyCpuPct - r.baselineCpuPct, 2)}
 ${realRow('steady: event-loop delay p99, ms', (r) => r.steadyLoopP99Ms, 2)}
 ${realRow('steady: event-loop delay max, ms', (r) => r.steadyLoopMaxMs, 2)}
 
