@@ -27,7 +27,12 @@
  * - **`in_request` / `emperor_tyrant`** accept booleans and numbers (0 =
  *   false, any other finite number = true, as in C).
  * - Every known field is present on the result objects, possibly with the
- *   value `undefined` (uniform object shapes keep V8 fast at 2048 workers).
+ *   value `undefined` (uniform object shapes keep V8 fast at 2048 workers) —
+ *   except two that are only there when they have a value: `extra` on a
+ *   worker, app or core, and a core's `request`. JSON.parse's objects have no
+ *   spare room, so a property added to each of 16k cores per read meant a new
+ *   property store per core (measured: ~2 ms of CPU per read at 2048 × 8,
+ *   most of it the young-generation GC copying those stores).
  * - Unknown keys go to `extra` with their names exactly as sent (including
  *   `__proto__`, stored as an own property, never as a prototype).
  * - **Nesting deeper than {@link MAX_DEPTH} levels is rejected as NOT_JSON.**
