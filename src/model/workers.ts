@@ -140,9 +140,11 @@ function coreViews(w: WorkerStats, prevReq: Float64Array | undefined, off: numbe
  */
 export function prevCoreRequests(cores: readonly CoreStats[], prev: WorkerStats, out: Float64Array, off: number): void {
   const prevCores = Array.isArray(prev.cores) ? prev.cores : undefined;
-  const match = prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
+  // The usual read (same cores in the same order): by index, no matcher made.
+  const same = prevCores !== undefined && sameCoreOrder(cores, prevCores);
+  const match = !same && prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
   for (let i = 0; i < cores.length; i++) {
-    const p = match?.(i);
+    const p = same ? prevCores[i] : match?.(i);
     const r = p ? counter(p.requests) : undefined;
     out[off + i] = r === undefined ? NaN : r;
   }
@@ -263,19 +265,22 @@ export function buildWorker(
  * same order, as uWSGI always does.
  */
 function matchCores(cores: readonly CoreStats[], prev: readonly CoreStats[]): (i: number) => CoreStats | undefined {
-  if (cores.length === prev.length) {
-    let same = true;
-    let last = -Infinity;
-    for (let i = 0; i < cores.length && same; i++) {
-      const id = finite(cores[i]!.id);
-      same = id !== undefined && id > last && id === finite(prev[i]!.id);
-      if (id !== undefined) last = id;
-    }
-    if (same) return (i) => prev[i];
-  }
+  if (sameCoreOrder(cores, prev)) return (i) => prev[i];
   const keys = coreKeys(cores);
   const pk = coreKeys(prev);
   const byKey = new Map<string, CoreStats>();
   prev.forEach((c, i) => byKey.set(pk[i]!, c));
   return (i) => byKey.get(keys[i]!);
+}
+
+/** Both reads list the same distinct ids in the same (increasing) order — as uWSGI always does. */
+function sameCoreOrder(cores: readonly CoreStats[], prev: readonly CoreStats[]): boolean {
+  if (cores.length !== prev.length) return false;
+  let last = -Infinity;
+  for (let i = 0; i < cores.length; i++) {
+    const id = finite(cores[i]!.id);
+    if (id === undefined || id <= last || id !== finite(prev[i]!.id)) return false;
+    last = id;
+  }
+  return true;
 }
