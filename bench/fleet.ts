@@ -3,8 +3,10 @@
  * unix-socket stats servers in a child process, the fleet (poller tick,
  * per-target verdicts, the TUI table's visible rows) beside the floor (the
  * minimal reader: connect + read + JSON.parse of all of them) and beside the
- * same fleet with 50 dead and 50 hanging targets among them; three runs,
- * medians of refresh time and of CPU (% of a core). Then the older part:
+ * same fleet with 50 dead and 50 hanging targets among them; then the same
+ * fleet and floor over 1,000 servers whose document changes on every read
+ * (counters advancing), where an unchanged answer's shortcut never applies;
+ * three runs, medians of refresh time and of CPU (% of a core). Then the older part:
  * how long one fleet refresh takes with 50 targets —
  * 49 small, fast stats servers on 127.0.0.1 serving a real uWSGI document
  * (fixtures/uwsgi/idle-4p.json) and 1 that accepts and never answers.
@@ -101,6 +103,20 @@ async function serve(): Promise<void> {
     await listenPath(s, p);
     bigPaths.push(p);
   }
+  // The same number of servers whose document changes on every read: counters advancing (advancing()).
+  const changingPaths: string[] = [];
+  const next = advancing(doc);
+  for (let i = 0; i < BIG; i++) {
+    let n = 0;
+    const s = net.createServer((sock) => {
+      sock.on('error', () => {});
+      sock.end(next(++n));
+    });
+    servers.push(s);
+    const p = join(dir, `c${i}.sock`);
+    await listenPath(s, p);
+    changingPaths.push(p);
+  }
   for (let i = 0; i < BIG_BAD; i++) {
     const s = net.createServer((sock) => {
       held.add(sock);
@@ -112,7 +128,7 @@ async function serve(): Promise<void> {
     await listenPath(s, p);
     hangPaths.push(p);
   }
-  process.stdout.write(JSON.stringify({ ports, slowPorts, hangPort, dir, bigPaths, hangPaths }) + '\n');
+  process.stdout.write(JSON.stringify({ ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths }) + '\n');
   // Run until the parent closes our stdin.
   process.stdin.resume();
   process.stdin.on('end', () => {
@@ -121,6 +137,33 @@ async function serve(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
+}
+
+/**
+ * The document `doc` at its n-th read by a busy server: every worker's, core's and app's `requests`
+ * grows by 3 per read, `tx` by 4096 and `running_time` by 30 ms (the rest as captured). Every read
+ * of a server gets new bytes of the same length class, so nothing can be reused from the last read.
+ */
+function advancing(doc: Buffer): (n: number) => Buffer {
+  const text = doc.toString('utf8');
+  const parts: string[] = [];
+  const bases: number[] = [];
+  const steps: number[] = [];
+  let last = 0;
+  for (const m of text.matchAll(/"(requests|tx|running_time)": ?(\d+)/g)) {
+    const at = m.index + m[0].length - m[2]!.length;
+    parts.push(text.slice(last, at));
+    bases.push(Number(m[2]));
+    steps.push(m[1] === 'requests' ? 3 : m[1] === 'tx' ? 4096 : 30_000);
+    last = at + m[2]!.length;
+  }
+  const tail = text.slice(last);
+  if (parts.length === 0) throw new Error('no counters to advance in the fixture');
+  return (n) => {
+    let out = '';
+    for (let i = 0; i < parts.length; i++) out += parts[i]! + String(bases[i]! + n * steps[i]!);
+    return Buffer.from(out + tail);
+  };
 }
 
 // ---- parent: the measurement
@@ -200,10 +243,10 @@ function bigFleet(name: string, note: string, targets: Target[]): BigScenario {
   };
 }
 
-function bigFloor(paths: string[]): BigScenario {
+function bigFloor(paths: string[], name = `floor ${paths.length}`): BigScenario {
   return {
-    name: `floor ${paths.length}`,
-    note: 'the minimal reader: connect + read to EOF + JSON.parse of every target at once, nothing else',
+    name,
+    note: `the minimal reader: connect + read to EOF + JSON.parse of every target at once, nothing else${name.endsWith('changing') ? ' (the changing servers)' : ''}`,
     async refresh() {
       const t0 = performance.now();
       const ok = await Promise.all(paths.map(floorRead));
@@ -395,13 +438,14 @@ async function main(): Promise<void> {
     });
     child.once('exit', (code) => reject(new Error(`server child exited with ${String(code)}`)));
   });
-  const { ports, slowPorts, hangPort, dir, bigPaths, hangPaths } = JSON.parse(line) as {
+  const { ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths } = JSON.parse(line) as {
     ports: number[];
     slowPorts: number[];
     hangPort: number;
     dir: string;
     bigPaths: string[];
     hangPaths: string[];
+    changingPaths: string[];
   };
   const list = (ps: number[], prefix: string): string => ps.map((p, i) => `${prefix}${String(i + 1).padStart(2, '0')} = 127.0.0.1:${p}`).join('\n');
   const fast = parseTargets(list(ports, 's'), 'bench');
@@ -420,6 +464,7 @@ async function main(): Promise<void> {
   const mixed = bigText.slice(0, BIG - 2 * BIG_BAD);
   bad.forEach((b, i) => mixed.splice(Math.floor(((i + 0.5) * mixed.length) / bad.length) + i, 0, b));
   const bigMixed = parseTargets(mixed.join('\n'), 'bench');
+  const bigChanging = parseTargets(changingPaths.join('\n'), 'bench');
 
   const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const cpuModel = os.cpus()[0]?.model ?? '?';
@@ -439,6 +484,8 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
         bigFleet(`fleet ${BIG}`, `${BIG} answering servers`, bigAll),
         bigFloor(bigPaths),
         bigFleet(`fleet ${BIG}, ${2 * BIG_BAD} bad`, `${BIG - 2 * BIG_BAD} answering + ${BIG_BAD / 2} dead unix (no file) + ${BIG_BAD / 2} dead TCP (refused) + ${BIG_BAD} hanging (accept, never answer)`, bigMixed),
+        bigFleet(`fleet ${BIG}, changing`, `${BIG} answering servers whose document changes on every read (counters advancing): every answer is parsed and every view built`, bigChanging),
+        bigFloor(changingPaths, `floor ${BIG}, changing`),
       ];
       // The order alternates between runs.
       if (k % 2 === 1) scs.reverse();
@@ -453,11 +500,15 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     const iFleet = idx(`fleet ${BIG}`);
     const iFloor = idx(`floor ${BIG}`);
     const iMixed = idx(`fleet ${BIG}, ${2 * BIG_BAD} bad`);
+    const iChanging = idx(`fleet ${BIG}, changing`);
+    const iFloorChanging = idx(`floor ${BIG}, changing`);
     const pct = (r: BigResult): number => r.cpuMs / r.windows / 10;
     const perRun = bigRuns.map((run, k) => {
       const f = run[iFleet]!;
       const fl = run[iFloor]!;
       const m = run[iMixed]!;
+      const c = run[iChanging]!;
+      const cf = run[iFloorChanging]!;
       return {
         k,
         refresh: median(f.total),
@@ -466,6 +517,10 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
         cpu: pct(f),
         cpuFloor: pct(fl),
         cpuMixed: pct(m),
+        changing: median(c.total),
+        floorChanging: median(cf.total),
+        cpuChanging: pct(c),
+        cpuFloorChanging: pct(cf),
       };
     });
     const M = (f: (r: (typeof perRun)[number]) => number): number => median(perRun.map(f));
@@ -473,6 +528,9 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     const mixedMed = M((r) => r.mixed);
     const cpuMed = M((r) => r.cpu);
     const cpuMixedMed = M((r) => r.cpuMixed);
+    const changingMed = M((r) => r.changing);
+    const cpuChangingMed = M((r) => r.cpuChanging);
+    const slotMs = Math.round(1000 / names.length);
     const rowsBig = bigRuns.flatMap((run, k) =>
       names.map((n, i) => {
         const r = run[i]!;
@@ -483,31 +541,40 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
 ## 1,000 targets at 1 Hz (issue 13, point 6)
 
 Targets: ${BIG} stats servers on **unix sockets in a temp dir** in a child process (one descriptor each, no ports), each answering every connection
-with the real uWSGI 2.0.21 document \`fixtures/uwsgi/idle-4p.json\` (${readFileSync(FIXTURE).length} bytes, 4 workers), plus ${BIG_BAD} that accept and never answer.
-Scenarios, side by side in one process and one run, each refreshing once a second, taking turns ${Math.round(1000 / 3)} ms apart (the order alternates between runs):
+with the real uWSGI 2.0.21 document \`fixtures/uwsgi/idle-4p.json\` (${readFileSync(FIXTURE).length} bytes, 4 workers), plus ${BIG_BAD} that accept and never answer,
+plus ${BIG} more whose document changes on every read (every \`requests\` counter + 3, \`tx\` + 4096, \`running_time\` + 30 ms per read).
+Scenarios, side by side in one process and one run, each refreshing once a second, taking turns ${slotMs} ms apart (the order alternates between runs):
 ${names.map((n) => `- **${n.name}**: ${n.note}`).join('\n')}
+
+The issue's scenario is the first: idle servers answer the same bytes read after read (an idle uWSGI does too: its counters,
+pids and queues stand still), and tsgitop does not parse, validate or model again what did not change since the last read —
+an answer byte for byte the same as the target's last one is its last document, read at the new time (rates 0 over the new interval,
+ages, states, verdicts and events as a full parse would give them: test/fleet/retime.test.ts, test/fleet/same-bytes.test.ts).
+The floor parses every answer. The **changing** pair shows the other extreme, where every answer is new and the shortcut never applies.
 
 One fleet refresh = \`FleetPoller.tick()\` (starts a read of every target, returns when the fresh reads are in; per-target timeout ${TIMEOUT_MS / 1000} s,
 at most 256 reads in flight for the targets that answered last time and 256 for the others) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + the fleet view's table
 (\`buildFleetTable\`: labels shortened against each other, columns fitted to ${TUI_COLS} cells; then the title, the ${TUI_ROWS} visible rows and the totals as tagged text —
 what the TUI formats; blessed's own drawing is not included). The targets have no labels: each is its socket path, as with \`tsgitop PATH …\`. The floor's refresh = all its reads, concurrently. Times in ms, median / p95 over ${seconds} refreshes after
-${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of this process (\`process.cpuUsage\`) in the scenario's
-${Math.round(1000 / 3)} ms slot of every second (its refresh and the reads it left running), summed over ${seconds} s and divided by ${seconds} s: % of one core at 1 Hz.
+${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of this process (\`process.cpuUsage\`, all its threads: GC and JIT included) in the scenario's
+${slotMs} ms slot of every second (its refresh and the reads it left running), summed over ${seconds} s and divided by ${seconds} s: % of one core at 1 Hz.
 
 | run | scenario | up (last) | first | **refresh** | max | reads (tick) | model | render | **CPU, % of a core** |
 |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rowsBig.join('\n')}
 
-Per run, fleet ${BIG} against the floor in the same run:
+Per run, each fleet against its floor in the same run:
 
-| run | fleet refresh | floor refresh | ratio | fleet CPU | floor CPU | ratio | fleet with ${2 * BIG_BAD} bad: refresh | CPU |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-${perRun.map((r) => `| ${r.k + 1} | ${fmt(r.refresh)} ms | ${fmt(r.floor)} ms | ${(r.refresh / r.floor).toFixed(2)}× | ${r.cpu.toFixed(2)} % | ${r.cpuFloor.toFixed(2)} % | ${(r.cpu / r.cpuFloor).toFixed(2)}× | ${fmt(r.mixed)} ms | ${r.cpuMixed.toFixed(2)} % |`).join('\n')}
+| run | fleet refresh | floor | ratio | fleet CPU | floor CPU | ratio | 100 bad: refresh | CPU | changing: refresh | floor | ratio | changing: CPU | floor CPU | ratio |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+${perRun.map((r) => `| ${r.k + 1} | ${fmt(r.refresh)} ms | ${fmt(r.floor)} ms | ${(r.refresh / r.floor).toFixed(2)}× | ${r.cpu.toFixed(2)} % | ${r.cpuFloor.toFixed(2)} % | ${(r.cpu / r.cpuFloor).toFixed(2)}× | ${fmt(r.mixed)} ms | ${r.cpuMixed.toFixed(2)} % | ${fmt(r.changing)} ms | ${fmt(r.floorChanging)} ms | ${(r.changing / r.floorChanging).toFixed(2)}× | ${r.cpuChanging.toFixed(2)} % | ${r.cpuFloorChanging.toFixed(2)} % | ${(r.cpuChanging / r.cpuFloorChanging).toFixed(2)}× |`).join('\n')}
 
-**Medians of ${runs} runs: one refresh of ${BIG} targets ${fmt(refreshMed)} ms** (target < 100 ms: ${refreshMed < 100 ? 'met' : 'NOT met'}; the floor ${fmt(M((r) => r.floor))} ms, ×${M((r) => r.refresh / r.floor).toFixed(2)});
+**Medians of ${runs} runs, the issue's scenario (idle servers): one refresh of ${BIG} targets ${fmt(refreshMed)} ms** (target < 100 ms: ${refreshMed < 100 ? 'met' : 'NOT met'}; the floor ${fmt(M((r) => r.floor))} ms, ×${M((r) => r.refresh / r.floor).toFixed(2)});
 **CPU ${cpuMed.toFixed(2)} % of a core at 1 Hz** (target < 5 %: ${cpuMed < 5 ? 'met' : 'NOT met'}; the floor ${M((r) => r.cpuFloor).toFixed(2)} %, ×${M((r) => r.cpu / r.cpuFloor).toFixed(2)}).
 **With ${BIG_BAD} dead and ${BIG_BAD} hanging targets among them: ${fmt(mixedMed)} ms** per refresh (×${M((r) => r.mixed / r.refresh).toFixed(2)} the all-answering fleet; ${cpuMixedMed.toFixed(2)} % of a core):
 the bad targets are read in the background and never waited for after the first refresh (${fmt(median(bigRuns.map((run) => run[iMixed]!.first)))} ms median, which waits at most one interval for targets never read).
+**Every document changing on every read: ${fmt(changingMed)} ms** per refresh (the floor ${fmt(M((r) => r.floorChanging))} ms, ×${M((r) => r.changing / r.floorChanging).toFixed(2)}),
+**${cpuChangingMed.toFixed(2)} % of a core** (${cpuChangingMed < 5 ? 'under' : 'over'} the 5 %; the floor ${M((r) => r.cpuFloorChanging).toFixed(2)} %, ×${M((r) => r.cpuChanging / r.cpuFloorChanging).toFixed(2)}).
 Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.
 ${M((r) => r.floor) >= 100 || M((r) => r.cpuFloor) >= 5 ? `
 The floor itself — no validation, no model, no screen — ${M((r) => r.floor) >= 100 ? `takes ${fmt(M((r) => r.floor))} ms` : ''}${M((r) => r.floor) >= 100 && M((r) => r.cpuFloor) >= 5 ? ' and ' : ''}${M((r) => r.cpuFloor) >= 5 ? `costs ${M((r) => r.cpuFloor).toFixed(2)} % of a core` : ''} here:

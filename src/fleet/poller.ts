@@ -16,7 +16,7 @@
  */
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
-import { fetchStats } from '../protocol/reader.js';
+import { fetchStats, type FetchResult } from '../protocol/reader.js';
 import type { CancelToken } from '../protocol/transport.js';
 import { fetchStubStatus, type FrontSample } from '../protocol/nginx.js';
 import { isStatsError } from '../protocol/errors.js';
@@ -66,8 +66,15 @@ export interface FleetPollerOptions {
   onRead?: ((target: Target, outcome: { sample: Sample<StatsDocument> } | { error: unknown }) => void) | undefined;
 }
 
-/** The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable token. */
-async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken }): Promise<TargetRead> {
+/**
+ * The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable
+ * token. `last` is the target's last good answer: an answer byte for byte the same is not parsed again.
+ */
+async function defaultRead(
+  target: Target,
+  o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken },
+  last: FetchResult | undefined,
+): Promise<TargetRead> {
   if (target.front && target.address.kind === 'http') {
     // Rare (a few fronts): a signal, as fetchStubStatus takes.
     const ac = new AbortController();
@@ -80,7 +87,7 @@ async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: num
     }
   }
   // fetchStats' result ({ raw, doc, at }) is a TargetRead as it is.
-  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
+  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel }, last);
 }
 
 interface Pool {
@@ -93,6 +100,14 @@ interface Slot {
   /** Cancels the read in flight (close()); reused from read to read. */
   cancel: CancelToken;
   running: Promise<void> | undefined;
+  /**
+   * The last good answer's bytes and document (default reader): an answer byte for byte the same is
+   * not parsed again — its document is this one, read at the new time (the same document a parse
+   * would give, so rates, ages, states, verdicts and events are those of a full parse).
+   */
+  last: FetchResult | undefined;
+  /** The recorded (reduced) text of `last.doc` (the same document is not serialized again). */
+  recorded: { doc: StatsDocument; text: string } | undefined;
 }
 
 export class FleetPoller {
@@ -130,7 +145,7 @@ export class FleetPoller {
     this.#read = o.read;
     this.#now = o.now ?? Date.now;
     this.#onRead = o.onRead;
-    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined }));
+    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined, last: undefined, recorded: undefined }));
   }
 
   /** The thresholds in use. */
@@ -227,7 +242,7 @@ export class FleetPoller {
   /** One read of the slot's target: the default reader with the slot's token, or the injected one with a signal. */
   #readOne(slot: Slot): Promise<TargetRead> {
     const o = { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes };
-    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel });
+    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel }, slot.last);
     const ac = new AbortController();
     slot.cancel.onCancel = () => ac.abort();
     const p = this.#read(slot.snap.target, { ...o, signal: ac.signal });
@@ -254,7 +269,12 @@ export class FleetPoller {
     s.error = undefined;
     s.failingSince = undefined;
     s.reads++;
-    if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, serializeStats(r.doc)); // reduced: no request secrets
+    if (!this.#read && Buffer.isBuffer(r.raw) && slot.last?.doc !== r.doc) slot.last = { raw: r.raw, doc: r.doc, at: r.at };
+    if (this.#recorder && r.raw) {
+      // Reduced: no request secrets. An unchanged document is serialized once.
+      if (slot.recorded?.doc !== r.doc) slot.recorded = { doc: r.doc, text: serializeStats(r.doc) };
+      this.#recorder.record(s.target.label, r.at, slot.recorded.text);
+    }
     this.#onRead?.(s.target, { sample: s.cur });
   }
 

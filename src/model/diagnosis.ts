@@ -87,7 +87,9 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   for (const k of view.sockets) {
     if (k.full) out.push(verdict('queue_full', `queue full: ${k.name || 'socket'} ${queueText(k)}`, { socket: k.name }));
   }
-  const slow = view.inflight.filter((f) => f.age !== undefined && f.age > o.slowSeconds);
+  // The list of requests in flight only when the oldest one is slow (the view builds it on first use).
+  const oldest = view.totals.oldestRequestAge;
+  const slow = oldest !== undefined && oldest > o.slowSeconds ? view.inflight.filter((f) => f.age !== undefined && f.age > o.slowSeconds) : [];
   if (slow.length > 0) {
     const f = slow[0]!; // oldest first
     const more = slow.length > 1 ? ` (+${slow.length - 1} more over ${o.slowSeconds}s)` : '';

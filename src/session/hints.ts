@@ -27,18 +27,12 @@ export function rowHints(view: ServerView, history: History | undefined, nowMs: 
     }
     const s = history?.worker(w.key);
     if (!s) continue;
-    const n = s.rss.length;
-    let first: number | undefined;
-    let last: number | undefined;
-    let known = 0;
-    for (let i = Math.max(0, n - RSS_WINDOW); i < n; i++) {
-      const v = s.rss.at(i);
-      if (v === undefined || v <= 0) continue;
-      if (first === undefined) first = v;
-      last = v;
-      known++;
-    }
-    if (first !== undefined && last !== undefined && known >= RSS_MIN_POINTS && last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES) {
+    // The window's oldest and newest known RSS, then (only for a worker that grew) how many are known:
+    // a few reads per worker instead of the whole window (2048 workers × 60 reads on every frame).
+    const first = s.rss.firstAbove(0, RSS_WINDOW);
+    if (first === undefined) continue;
+    const last = s.rss.firstAbove(0, RSS_WINDOW, true)!;
+    if (last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES && s.rss.countAbove(0, RSS_WINDOW, RSS_MIN_POINTS) >= RSS_MIN_POINTS) {
       rssGrowing.add(w.key);
     }
   }
