@@ -901,6 +901,20 @@ heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy wo
 ~20 reports/s, plus heartbeats): ≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of the core
 for the messages alone. A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
 add 512 messages to and from the workers per read, ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
+
+## 3. Before / after this round (issue 13 point 7)
+
+Before (this file as of 2026-12-01 20:04 UTC, \`node dist/bench/emitter.js\` at commit 8148f9c, load 2.7–5.5; a
+different run, so compare the ratios): a worker's text was rendered when its report arrived only while the
+stats were being read (a read in the last 5 s); otherwise the read rendered every changed worker —
+at 512 × 4 the first read after 5 s without reads took **2.14 ms (1.13× \`JSON.stringify\` + encode)**, a read
+while a monitor read regularly 0.21 ms (synthetic slots, measured in a tight loop: hot code, no page faults), and
+the real primary's very first read was not measured. A busy worker reported 50 ms after every change (up to
+~20 messages a second). Now: the render queue keeps every served layout's texts current whether or not
+anyone reads (2b, 2c: first read after start and after a pause well under 1 ms in the real primary), a read
+copies the kept bytes with a \`set\` loop into memory prepared after the previous read (Buffer.concat of
+1,000 parts and a fresh 800 KB buffer's page faults were most of a read in the real primary), and a busy
+worker sends one report per heartbeat (section 1: ${f(msgsPerWorker, 1)}/s).
 `;
   const out = new URL('../../bench/results/emitter.md', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });
