@@ -110,31 +110,17 @@ interface ReqState {
   counters: RequestCounters;
   countStatus5xx: boolean;
   req: IncomingMessage;
-  /** The request's socket and what we keep about it (undefined without a socket). */
-  sock: Socket | null;
-  ss: SocketState | undefined;
-}
-
-/** What we keep about a socket we saw a request on. */
-interface SocketState {
-  /** Its `bytesWritten` when the previous response on it ended (the tx watermark). */
-  mark: number;
-  /** Its queued (pipelined) requests still open, in start order. */
-  open: ReqState[] | undefined;
 }
 
 const kState = Symbol('tsgitop.request');
+const kTxMark = Symbol('tsgitop.txMark');
 const kInstrumented = Symbol('tsgitop.instrumented');
+const kOpen = Symbol('tsgitop.open');
+const kWatched = Symbol('tsgitop.watched');
 
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-/**
- * Per-socket state, beside the socket rather than on it: a property added to
- * node's sockets made node's own HTTP code measurably slower (about 2 % of a
- * hello-world request's instructions, under valgrind: objects of one more
- * shape flowing through its hot paths); a WeakMap lookup per request is
- * cheaper.
- */
-const socketStates = new WeakMap<Socket, SocketState>();
+/** A socket we saw a request on: its tx watermark, its queued requests still open (in start order), whether we listen to its 'close'. */
+type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
 
@@ -146,7 +132,7 @@ export function getProcessCounters(maxCores = DEFAULT_MAX_CORES): RequestCounter
 
 const timeOrigin = performance.timeOrigin;
 
-function socketBytes(sock: Socket | null | undefined): number {
+function socketBytes(sock: MarkedSocket | null | undefined): number {
   if (!sock) return 0;
   try {
     const b = sock.bytesWritten;
@@ -163,10 +149,9 @@ function endRequest(st: ReqState): void {
   const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
   let tx = 0;
-  const sock = st.sock;
-  const ss = st.ss;
-  if (sock !== null && ss !== undefined) {
-    const open = st.queued ? ss.open : undefined;
+  const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
+  if (sock) {
+    const open = st.queued ? sock[kOpen] : undefined;
     if (open !== undefined) {
       // usually the first (responses end in order); a linear search otherwise
       if (open[0] === st) open.shift();
@@ -176,17 +161,18 @@ function endRequest(st: ReqState): void {
       }
     }
     const bw = socketBytes(sock);
-    if (bw > ss.mark) {
-      tx = bw - ss.mark;
-      ss.mark = bw;
+    const mark = sock[kTxMark] ?? 0;
+    if (bw > mark) {
+      tx = bw - mark;
+      sock[kTxMark] = bw;
     }
   }
   st.counters.endWith(st.slot, rt, tx, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
 }
 
 /** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
-function socketClosed(this: Socket): void {
-  const open = socketStates.get(this)?.open;
+function socketClosed(this: MarkedSocket): void {
+  const open = this[kOpen];
   if (open === undefined || open.length === 0) return;
   for (const st of open.splice(0)) {
     try {
@@ -283,15 +269,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   const start = (req: IncomingMessage, res: StatefulRes): void => {
     if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
-    const sock = (req.socket ?? res.socket) as Socket | null;
-    let ss: SocketState | undefined;
-    if (sock) {
-      ss = socketStates.get(sock);
-      if (ss === undefined) {
-        ss = { mark: socketBytes(sock), open: undefined };
-        socketStates.set(sock, ss);
-      }
-    }
+    const sock = req.socket as MarkedSocket | null;
     const st: ReqState = {
       emit: res.emit as (...args: unknown[]) => boolean,
       res,
@@ -306,23 +284,24 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       counters,
       countStatus5xx,
       req,
-      sock,
-      ss,
     };
     res[kState] = st;
     res.emit = responseEmit as typeof res.emit;
-    if (sock && ss !== undefined) {
+    if (sock) {
+      if (sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
       if (sock.destroyed && sock.closed) {
         // already dead (destroyed before the request was dispatched): 'close' was emitted, the response will get none
         endRequest(st);
       } else if (res.socket !== sock) {
         // queued behind a response still being written (pipelining): Node gives it no 'close' if the socket dies
         st.queued = true;
-        if (ss.open === undefined) {
-          // the first time this socket pipelines: from now on its 'close' ends what is still queued on it
-          ss.open = [st];
+        const open = sock[kOpen];
+        if (open === undefined) sock[kOpen] = [st];
+        else open.push(st);
+        if (sock[kWatched] !== true) {
+          sock[kWatched] = true;
           sock.on('close', socketClosed);
-        } else ss.open.push(st);
+        }
       }
     }
   };
