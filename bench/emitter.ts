@@ -787,6 +787,20 @@ Medians of per-round ratios:
 - What B's workers do besides serving: the hooks (section 2a, ${f(hookNs, 0)} ns a request) and their reports to the primary:
   **${f(msgsPerWorker, 1)} report messages per second per busy worker** (measured in the primary during B's runs).
 
+**Where a worker spends it** (one-off, 2026-12-01 22:00–22:35 UTC, not run by this script): the instructions a
+single-process hello-world server executes per request, counted by valgrind (\`valgrind --tool=callgrind node
+[--single-threaded] server.mjs plain|inst\`, a keep-alive client in another process; (instructions after 20,000
+requests − after 5,000) / 15,000, so start-up and most JIT compilation cancel out). Plain: 60.3k / 62.8k
+(multi-threaded), 60.5k (single-threaded); instrumented: 63.7k / 63.6k (multi-threaded), 62.9k / 64.2k
+(single-threaded) — **+2.5k to +3.7k instructions a request, +4 to +6 %**, in line with B/B₀ above and far more
+than the in-process cycle of 2a (which does not write a response through a real socket). The difference spread
+over: the two \`performance.now()\` reads (~1k under valgrind, whose clock path is slower than the vDSO),
+megamorphic keyed loads in V8 (+0.5k), \`apply\` forwarding of events (+0.2k), the socket's \`bytesWritten\`
+(+0.3k), and the JIT-compiled code of the hooks and of node's own HTTP code (+1.5k). Tried and not kept: events
+forwarded without \`apply\` (no change), per-socket state in a WeakMap instead of properties on node's sockets
+(no change beyond the run-to-run noise of ±0.7k, and a WeakMap insert per new connection), per-response state
+in a WeakMap with a \`'close'\` listener instead of an own \`emit\` (+45k: far worse).
+
 Primary event-loop delay during B runs (stats reads + worker reports, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms
 (a 1 ms-resolution timer; on a shared, loaded machine the max includes time the process was not scheduled).
@@ -813,7 +827,8 @@ instrumented server, 15 alternated batches of 50 000 cycles; ns per cycle.
 | **new socket per request, added** | ${runs.map((m) => (m.hooksFresh.instNs - m.hooksFresh.plainNs).toFixed(0)).join(' | ')} | **${hookFreshNs.toFixed(0)}** |
 
 Share of a plain hello-world request's worker CPU (${f(cA, 1)} µs, section 1, same run):
-keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %).
+keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %) — for this synthetic
+cycle only: serving real requests the hooks cost more (section 1: B/B₀, and the valgrind count there).
 
 ### 2b. A stats read in the real cluster primary, ${runs[0]!.real.workers} workers × ${runs[0]!.real.cores} cores
 
