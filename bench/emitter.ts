@@ -401,6 +401,7 @@ interface RealPath {
   firstCpuMs: number;
   afterPauseCpuMs: number;
   steadyReadCpuMaxMs: number;
+  steadyReadCpuMedMs: number;
   /** The primary's CPU over the steady window, % of one core (reports handled + rendered, reads, the stand-in feed's own loop). */
   steadyCpuPct: number;
   /** The same window after the stats server closed (the feed's messages reach no listener): the feed's own cost. */
@@ -431,7 +432,11 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   const path = join(dir, 'stats.sock');
   // time every read where the listener asks the source for the document's bytes
   const reads: number[] = [];
-  /** The same reads' CPU time (process.cpuUsage, µs resolution): wall time minus the time the process was not scheduled. */
+  /**
+   * The same reads' CPU time (process.cpuUsage, µs): leaves out the time another process held the core, but
+   * counts what our own background threads (compiler, GC helpers) ran meanwhile — the main thread's own time
+   * is not readable at this resolution in Node 20 (schedstat moves in scheduler ticks).
+   */
   const readsCpu: number[] = [];
   const orig = DocumentSource.prototype.jsonBytes;
   DocumentSource.prototype.jsonBytes = function (this: DocumentSource, minified: boolean): Buffer {
@@ -528,6 +533,7 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
     steadyReadMedMs: median(steady),
     steadyReadMaxMs: Math.max(...steady),
     steadyReadCpuMaxMs: Math.max(...steadyCpu),
+    steadyReadCpuMedMs: median(steadyCpu),
     firstCpuMs: readsCpu[firstAt]!,
     afterPauseCpuMs: readsCpu[pauseAt]!,
     steadyCpuPct: on.cpuPct,
@@ -835,7 +841,9 @@ cycle only: serving real requests the hooks cost more (section 1: B/B₀, and th
 \`createClusterStats()\` with a unix-socket listener in a fresh process, ${runs[0]!.real.workers} stand-in workers (node:cluster's own
 \`fork\` / \`listening\` / \`message\` events emitted with stand-in Worker objects, the report messages
 as they come out of IPC); each read's cost is the time the listener's call for the document's bytes
-takes (\`DocumentSource.jsonBytes\`, timed around the real call), a client reading the socket to EOF.
+takes (\`DocumentSource.jsonBytes\`, timed around the real call), a client reading the socket to EOF: wall
+time, and the process's CPU time over the same interval (\`process.cpuUsage\`: leaves out the time other
+processes held the core, but adds whatever our own compiler and GC threads ran meanwhile).
 *First read*: the process's very first (cold code), right after every worker started and reported.
 *After a pause*: every worker reported a change, then nobody read for ${runs[0]!.real.pauseS} s. *Steady*: every worker
 reports a change every 250 ms (${f(med3((m) => m.real.steadyReportsPerS), 0)} reports/s) for ${f(med3((m) => m.real.steadyS), 1)} s while a monitor reads once a second;
@@ -848,9 +856,10 @@ ${realRow('**first read after start**, ms', (r) => r.firstMs)}
 ${realRow('**first read after a pause**, ms', (r) => r.afterPauseMs)}
 ${realRow('**steady reads**, median ms', (r) => r.steadyReadMedMs)}
 ${realRow('**steady reads**, max ms', (r) => r.steadyReadMaxMs)}
-${realRow('CPU time (\`process.cpuUsage\`) of the first read, ms', (r) => r.firstCpuMs)}
-${realRow('CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
-${realRow('CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
+${realRow('process CPU time of the first read, ms', (r) => r.firstCpuMs)}
+${realRow('process CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
+${realRow('process CPU time of the steady reads, median ms', (r) => r.steadyReadCpuMedMs)}
+${realRow('process CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
 ${realRow('steady: primary CPU, % of a core', (r) => r.steadyCpuPct, 2)}
 ${realRow('the same window, stats server closed (the feed alone), % of a core', (r) => r.baselineCpuPct, 2)}
 ${realRow('**steady: the emitter\'s share of the primary (difference), % of a core**', (r) => r.steadyCpuPct - r.baselineCpuPct, 2)}
@@ -910,11 +919,15 @@ CPU per message from \`process.cpuUsage\`, IPC read and deserialisation included
 worker's text rendered by the render queue) ${runs.map((m) => f(m.ipcRenderUs, 2)).join(' / ')} µs (median **${f(ipcRenderUs, 2)} µs**).
 
 A busy worker sends one report per 250 ms heartbeat (${f(msgsPerWorker, 1)}/s measured in section 1; a change after a quiet
-heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy workers: ≈ 2048 messages/s,
-≈ **${f((2048 * ipcRenderUs) / 1e4, 1)} % of the primary's core** with the texts rendered as they change
-(${f((2048 * ipcUs) / 1e4, 1)} % without). Before this change a busy worker also reported 50 ms after every change (up to
-~20 reports/s, plus heartbeats): ≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of the core
-for the messages alone. A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
+heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy workers: ≈ 2048 messages/s. The
+primary's CPU for them: the IPC transport, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of a core (2048 × the message cost without a listener;
+with a listener the measured cost per message came out lower, ${f(ipcRenderUs, 2)} µs — the render queue's \`setImmediate\`
+changes how many messages one loop iteration picks up — so it is not used here), plus the handling, rendering and
+reads measured in 2b (the emitter's share, ${f(med3((m) => m.real.steadyCpuPct - m.real.baselineCpuPct), 1)} %, garbage collection included): **≈ ${f((2048 * ipcUs) / 1e4 + med3((m) => m.real.steadyCpuPct - m.real.baselineCpuPct), 1)} % of a core**.
+Before this change a busy worker also reported 50 ms after every change (up to ~20 reports/s, plus heartbeats):
+≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of a core for the IPC transport alone, plus as many
+renderings while the stats were being read (≈ ${f((10240 * (reportEagerUs - reportUs)) / 1e4, 0)} %).
+A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
 add 512 messages to and from the workers per read, ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
 
 ## 3. Before / after this round (issue 13 point 7)
