@@ -17,6 +17,35 @@ export const RSS_GROWTH_MIN_BYTES = 4 * 1024 * 1024;
 export const RSS_WINDOW = 60;
 export const RSS_MIN_POINTS = 5;
 
+/** A read's RSS: a positive number, else unknown. */
+function known(v: number | undefined): v is number {
+  return v !== undefined && v > 0;
+}
+
+/**
+ * Whether the newest known RSS in the last RSS_WINDOW reads exceeds the oldest known one by RSS_GROWTH_RATIO and
+ * RSS_GROWTH_MIN_BYTES, with at least RSS_MIN_POINTS known values. Read from both ends of the window (the oldest
+ * and newest known values, and known values counted only up to RSS_MIN_POINTS): a few reads per worker per
+ * frame instead of the whole window.
+ */
+export function rssGrows(rss: { readonly length: number; at(i: number): number | undefined }): boolean {
+  const n = rss.length;
+  const from = Math.max(0, n - RSS_WINDOW);
+  let i = from;
+  let first: number | undefined;
+  for (; i < n && first === undefined; i++) if (known(rss.at(i))) first = rss.at(i);
+  if (first === undefined) return false;
+  let last: number | undefined;
+  let count = 0;
+  for (let j = n - 1; j >= from && count < RSS_MIN_POINTS; j--) {
+    const v = rss.at(j);
+    if (!known(v)) continue;
+    last ??= v;
+    count++;
+  }
+  return last !== undefined && count >= RSS_MIN_POINTS && last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES;
+}
+
 export function rowHints(view: ServerView, history: History | undefined, nowMs: number): RowHints {
   const recentSpawn = new Set<string>();
   const rssGrowing = new Set<string>();
@@ -27,20 +56,7 @@ export function rowHints(view: ServerView, history: History | undefined, nowMs: 
     }
     const s = history?.worker(w.key);
     if (!s) continue;
-    const n = s.rss.length;
-    let first: number | undefined;
-    let last: number | undefined;
-    let known = 0;
-    for (let i = Math.max(0, n - RSS_WINDOW); i < n; i++) {
-      const v = s.rss.at(i);
-      if (v === undefined || v <= 0) continue;
-      if (first === undefined) first = v;
-      last = v;
-      known++;
-    }
-    if (first !== undefined && last !== undefined && known >= RSS_MIN_POINTS && last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES) {
-      rssGrowing.add(w.key);
-    }
+    if (rssGrows(s.rss)) rssGrowing.add(w.key);
   }
   return { recentSpawn, rssGrowing };
 }
