@@ -2,7 +2,7 @@ import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from 
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './identity.js';
 import { counter, finite, respawnsAfterFirst, Sum } from './sanitize.js';
-import type { EmperorView, HeaderView, InFlightView, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
+import type { EmperorView, HeaderView, InFlightView, ModelEvent, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
 import { buildSockets, worstSocket } from './sockets.js';
 import { buildEmperor } from './emperor.js';
@@ -176,9 +176,22 @@ function buildServerView(
 
   const views: WorkerView[] = new Array<WorkerView>(workers.length);
   const pairs: WorkerPair[] = new Array<WorkerPair>(workers.length);
+  // One array for the previous requests of every core (what the lazy core rates keep of the previous read).
+  let coreBuf: Float64Array | undefined;
+  if (prev) {
+    let n = 0;
+    for (let i = 0; i < workers.length; i++) {
+      const c = workers[i]!.cores;
+      if (Array.isArray(c)) n += c.length;
+    }
+    coreBuf = new Float64Array(n);
+  }
+  let coreOff = 0;
   for (let i = 0; i < workers.length; i++) {
     const p = prevAt(i);
-    const view = buildWorker(keys[i]!, workers[i]!, p, seconds, masterChanged);
+    const w = workers[i]!;
+    const view = buildWorker(keys[i]!, w, p, seconds, masterChanged, coreBuf, coreOff);
+    if (Array.isArray(w.cores)) coreOff += w.cores.length;
     views[i] = view;
     pairs[i] = { view, prev: p };
   }
@@ -201,22 +214,36 @@ function buildServerView(
     events = detectEvents(doc, prev.doc, pairs, gone, cur.at, lqThreshold, sockets, buildSockets(prev.doc));
   }
 
-  // The list of requests in flight is built on first use (the in-flight pane, --json, a slow request):
-  // at 2048 workers × 8 cores an object per busy core on every read otherwise. An own accessor, so a
-  // spread or JSON.stringify of the view still has it; assigning a list replaces it.
+  return serverView(cur.at, seconds, buildHeader(doc, node, sockets), views, totals, events, sockets);
+}
+
+/**
+ * The ServerView object. Its list of requests in flight is built on first use (the in-flight pane, --json,
+ * a slow request): at 2048 workers × 8 cores an object per busy core on every read otherwise. An own
+ * accessor, so a spread or JSON.stringify of the view still has it; assigning a list replaces it. Made here,
+ * away from buildServerView's closures: a closure keeps its whole scope, and the previous document with it.
+ */
+function serverView(
+  at: number,
+  interval: number | undefined,
+  header: HeaderView,
+  workers: WorkerView[],
+  totals: Totals,
+  events: ModelEvent[],
+  sockets: SocketView[],
+): ServerView {
   let inflight: InFlightView[] | undefined;
-  const at = cur.at;
   return {
     kind: 'server',
     at,
-    interval: seconds,
-    header: buildHeader(doc, node, sockets),
-    workers: views,
+    interval,
+    header,
+    workers,
     totals,
     events,
     sockets,
     get inflight(): InFlightView[] {
-      return (inflight ??= inflightOf(views, at));
+      return (inflight ??= inflightOf(workers, at));
     },
     set inflight(list: InFlightView[]) {
       inflight = list;
