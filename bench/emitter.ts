@@ -26,13 +26,14 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CLK_TCK, cpuTicks, readStats } from './proc.js';
+import { cpuSeconds, readStats } from './proc.js';
 import { createClusterStats, instrument, RequestCounters } from '../src/emitter/index.js';
 import { __testing } from '../src/emitter/cluster.js';
 import { buildDocument, processIdentity } from '../src/emitter/builder.js';
 import { buildReport, parseReport, type WorkerReport } from '../src/emitter/ipc.js';
 import { renderDocument, renderHead } from '../src/emitter/render.js';
 import { renderPrometheus } from '../src/emitter/prometheus.js';
+import { DocumentSource } from '../src/emitter/source.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const WORKERS = 4;
@@ -55,7 +56,17 @@ if (cluster.isWorker && process.env.BENCH_MODE === 'ipc') {
     res.setHeader('Content-Type', 'text/plain');
     res.end('hello world\n');
   });
-  if (process.env.BENCH_MODE === 'emitter') instrument(server);
+  let inst = process.env.BENCH_MODE === 'emitter' ? instrument(server) : undefined;
+  // B's workers: the hooks (and the reporter) on or off between runs, in the same processes
+  process.on('message', (m: { bench?: string; on?: boolean }) => {
+    if (m?.bench !== 'hook') return;
+    if (m.on === true && inst === undefined) inst = instrument(server);
+    else if (m.on !== true && inst !== undefined) {
+      inst.close();
+      inst = undefined;
+    }
+    process.send!({ bench: 'hook-ack' });
+  });
   server.listen(Number(process.env.BENCH_PORT), '127.0.0.1');
 } else if (process.argv[2] === '--loadgen') {
   // ------------------------------------------------------ node load generator
@@ -279,9 +290,15 @@ function readCost(workers: number, cores: number): ReadCost {
     const rs = rounds[i % 2]!;
     for (let k = 0; k < slots.length; k++) __testing.setReport(slots[k]!, rs[k]!);
   };
+  // what the primary does as reports arrive: store, queue; the queue renders after the turn (untimed: not the read)
+  const queue = new __testing.RenderQueue(() => [true, false], () => cores, false);
   const applyRoundEager = (i: number): void => {
     const rs = rounds[i % 2]!;
-    for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, rs[k]!, cores, true, false);
+    for (let k = 0; k < slots.length; k++) {
+      __testing.setReport(slots[k]!, rs[k]!);
+      queue.add(slots[k]!);
+    }
+    queue.drain();
   };
   const reps = workers >= 512 ? 41 : 101;
   const res: ReadCost = {
@@ -318,7 +335,11 @@ function readCost(workers: number, cores: number): ReadCost {
   res.reportEagerUs =
     (timeEach(
       () => {
-        for (let k = 0; k < slots.length; k++) __testing.acceptReport(slots[k]!, parseReport(msgs[k])!, cores, true, false);
+        for (let k = 0; k < slots.length; k++) {
+          __testing.setReport(slots[k]!, parseReport(msgs[k])!);
+          queue.add(slots[k]!);
+        }
+        queue.drain();
       },
       21,
       () => prev.forEach((r, k) => __testing.setReport(slots[k]!, r)),
@@ -326,10 +347,14 @@ function readCost(workers: number, cores: number): ReadCost {
   return res;
 }
 
-/** Primary CPU per worker report over real node:cluster IPC (two workers sending back to back), µs. */
-async function ipcCost(): Promise<number> {
+/**
+ * Primary CPU per worker report over real node:cluster IPC (two workers sending back to back), µs.
+ * `listen`: with a stats listener, so each changed worker's text is rendered too (the render queue).
+ */
+async function ipcCost(listen: boolean): Promise<number> {
   const per = 3000;
-  const stats = await createClusterStats({ queueSampleMs: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-'));
+  const stats = await createClusterStats({ queueSampleMs: 0, ...(listen ? { listen: { path: join(dir, 'stats.sock') } } : {}) });
   cluster.setupPrimary({ exec: SELF, args: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ws = [0, 1].map(() => cluster.fork({ BENCH_MODE: 'ipc', BENCH_REPORTS: String(per) }));
   await Promise.all(ws.map((w) => new Promise((r) => w.once('message', r)))); // 'ready': listening for 'go'
@@ -352,7 +377,164 @@ async function ipcCost(): Promise<number> {
   const us = await done;
   for (const w of ws) w.process.kill('SIGKILL');
   await stats.close();
+  rmSync(dir, { recursive: true, force: true });
   return us;
+}
+
+/** What the real cluster primary (createClusterStats with a unix-socket listener) spends on reads and reports, 512 stand-in workers. */
+interface RealPath {
+  workers: number;
+  cores: number;
+  bytes: number;
+  /** The first read of the process (cold), after 512 workers started and reported, ms. */
+  firstMs: number;
+  /** The first read after every worker reported a change and nobody read for `pauseS` seconds, ms. */
+  afterPauseMs: number;
+  pauseS: number;
+  /** Steady state: every worker reports a change every 250 ms (2048 reports/s), a monitor reads once a second. */
+  steadyS: number;
+  steadyReportsPerS: number;
+  /** Each read of the steady window, ms (median, max). */
+  steadyReadMedMs: number;
+  steadyReadMaxMs: number;
+  /** CPU time of the first read, the read after the pause, and the largest of the steady reads, ms. */
+  firstCpuMs: number;
+  afterPauseCpuMs: number;
+  steadyReadCpuMaxMs: number;
+  /** The primary's CPU over the steady window, % of one core (reports handled + rendered, reads, the stand-in feed's own loop). */
+  steadyCpuPct: number;
+  /** The same window after the stats server closed (the feed's messages reach no listener): the feed's own cost. */
+  baselineCpuPct: number;
+  /** Event-loop delay during the steady window (1 ms resolution): p99 and max, ms. */
+  steadyLoopP99Ms: number;
+  steadyLoopMaxMs: number;
+}
+
+function standInWorker(id: number): Worker {
+  return { id, process: { pid: 60_000 + id }, isDead: () => false, isConnected: () => true, send: () => true } as unknown as Worker;
+}
+
+/** A report message as a busy worker sends it (as it arrives after IPC: plain arrays), `round` changing its figures. */
+function reportMessage(i: number, cores: number, round: number): unknown {
+  const c = new RequestCounters(cores);
+  for (let k = 0; k <= (i + round) % 7; k++) c.endWith(c.begin(1_795_424_800), 100 + round, 200, false, false, false);
+  c.begin(1_795_424_800 + round);
+  const m = buildReport(c, { rss: 50_000_000 + round * 4096, vsz: 1_000_000_000 });
+  m.n[0]! += i * 1000 + round;
+  return JSON.parse(JSON.stringify(m)) as unknown;
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+async function realPath(workers: number, cores: number, pauseS: number, steadyS: number): Promise<RealPath> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-'));
+  const path = join(dir, 'stats.sock');
+  // time every read where the listener asks the source for the document's bytes
+  const reads: number[] = [];
+  /** The same reads' CPU time (process.cpuUsage, µs resolution): wall time minus the time the process was not scheduled. */
+  const readsCpu: number[] = [];
+  const orig = DocumentSource.prototype.jsonBytes;
+  DocumentSource.prototype.jsonBytes = function (this: DocumentSource, minified: boolean): Buffer {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    try {
+      return orig.call(this, minified);
+    } finally {
+      reads.push(performance.now() - t);
+      const u = process.cpuUsage(c);
+      readsCpu.push((u.user + u.system) / 1000);
+    }
+  };
+  const stats = await createClusterStats({ listen: { path } }); // the default listen-queue sampling (every second, and on a read)
+  const ws = Array.from({ length: workers }, (_, i) => standInWorker(i + 1));
+  const msgs = [0, 1, 2].map((round) => ws.map((_, i) => reportMessage(i + 1, cores, round)));
+  const settle = async (): Promise<void> => {
+    const end = Date.now() + 10_000;
+    while (__testing.unrendered(stats) !== 0) {
+      if (Date.now() > end) throw new Error('bench: the render queue did not catch up');
+      await turn();
+    }
+  };
+  // start: the workers fork, listen and report, 32 per turn (as IPC events arrive)
+  for (let i = 0; i < workers; i++) {
+    cluster.emit('fork', ws[i]);
+    cluster.emit('listening', ws[i], { addressType: 4, address: '127.0.0.1', port: 8080 });
+    cluster.emit('message', ws[i], msgs[0]![i]);
+    if (i % 32 === 31) await turn();
+  }
+  await settle();
+  const bytes = await readStats(path);
+  const firstAt = reads.length - 1;
+  const firstMs = reads[firstAt]!;
+  // every worker reports a change (over 250 ms, as heartbeats come), then nobody reads for pauseS
+  for (let i = 0; i < workers; i++) {
+    cluster.emit('message', ws[i], msgs[1]![i]);
+    if (i % 8 === 7) await new Promise((r) => setTimeout(r, 4));
+  }
+  await new Promise((r) => setTimeout(r, pauseS * 1000));
+  assert((await readStats(path)) > bytes / 2);
+  const pauseAt = reads.length - 1;
+  const afterPauseMs = reads[pauseAt]!;
+  // steady: every worker reports a change every 250 ms (a tick every 10 ms sends the next 1/25 of them); a read each second
+  const window = async (read: boolean): Promise<{ cpuPct: number; elapsed: number; sent: number; p99: number; max: number }> => {
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const u0 = process.cpuUsage();
+    const t0 = performance.now();
+    let sent = 0;
+    let next = 0;
+    let round = 0;
+    const per = Math.ceil(workers / 25);
+    const feed = setInterval(() => {
+      for (let k = 0; k < per; k++) {
+        cluster.emit('message', ws[next], msgs[round % 3]![next]);
+        sent++;
+        if (++next === workers) {
+          next = 0;
+          round++;
+        }
+      }
+    }, 10);
+    const reader = read ? setInterval(() => void readStats(path), 1000) : undefined;
+    await new Promise((r) => setTimeout(r, steadyS * 1000 + 50));
+    clearInterval(feed);
+    clearInterval(reader);
+    const u = process.cpuUsage(u0);
+    const elapsed = (performance.now() - t0) / 1000;
+    loop.disable();
+    return { cpuPct: ((u.user + u.system) / 1e6 / elapsed) * 100, elapsed, sent, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+  };
+  const steadyFrom = reads.length;
+  const on = await window(true);
+  await settle();
+  await readStats(path);
+  const steady = reads.slice(steadyFrom, reads.length - 1);
+  const steadyCpu = readsCpu.slice(steadyFrom, readsCpu.length - 1);
+  DocumentSource.prototype.jsonBytes = orig;
+  for (const w of ws) cluster.emit('exit', w, 0, null);
+  await stats.close();
+  rmSync(dir, { recursive: true, force: true });
+  // the same window with nothing listening to the messages: the stand-in feed's own cost (and the loop-delay timer's)
+  const off = await window(false);
+  return {
+    workers,
+    cores,
+    bytes,
+    firstMs,
+    afterPauseMs,
+    pauseS,
+    steadyS: on.elapsed,
+    steadyReportsPerS: on.sent / on.elapsed,
+    steadyReadMedMs: median(steady),
+    steadyReadMaxMs: Math.max(...steady),
+    steadyReadCpuMaxMs: Math.max(...steadyCpu),
+    firstCpuMs: readsCpu[firstAt]!,
+    afterPauseCpuMs: readsCpu[pauseAt]!,
+    steadyCpuPct: on.cpuPct,
+    baselineCpuPct: off.cpuPct,
+    steadyLoopP99Ms: on.p99,
+    steadyLoopMaxMs: on.max,
+  };
 }
 
 interface Micro {
@@ -360,11 +542,31 @@ interface Micro {
   hooksFresh: { plainNs: number; instNs: number };
   reads: ReadCost[];
   ipcUs: number;
+  ipcRenderUs: number;
+  real: RealPath;
 }
 
 /** One child process's in-process figures (printed as JSON). */
 async function micro(): Promise<void> {
-  const out: Micro = { hooks: hookCost(false), hooksFresh: hookCost(true), reads: [readCost(64, 4), readCost(512, 4)], ipcUs: await ipcCost() };
+  // the real primary first: its first read is this process's first read (cold code)
+  const real = await realPath(512, 4, process.argv.includes('--quick') ? 1 : 5.5, process.argv.includes('--quick') ? 3 : 10);
+  const out: Micro = {
+    real,
+    hooks: hookCost(false),
+    hooksFresh: hookCost(true),
+    reads: [readCost(64, 4), readCost(512, 4)],
+    ipcUs: 0,
+    ipcRenderUs: 0,
+  };
+  // alternated, three of each (the first of a process warms its code for the rest)
+  const plain: number[] = [];
+  const rendered: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    plain.push(await ipcCost(false));
+    rendered.push(await ipcCost(true));
+  }
+  out.ipcUs = median(plain);
+  out.ipcRenderUs = median(rendered);
   process.stdout.write(JSON.stringify(out) + '\n');
   process.exit(0);
 }
@@ -388,58 +590,116 @@ async function main(): Promise<void> {
   const useWrk = hasWrk();
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-'));
   const statsPath = join(dir, 'stats.sock');
-  const [portA, portB] = [await freePort(), await freePort()];
+  const [portA, portA2, portB] = [await freePort(), await freePort(), await freePort()];
 
   const stats = await createClusterStats({ listen: { path: statsPath } });
   cluster.setupPrimary({ exec: SELF, args: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const listening = new Promise<void>((resolve) => {
     let n = 0;
     cluster.on('listening', () => {
-      if (++n === 2 * WORKERS) resolve();
+      if (++n === 3 * WORKERS) resolve();
     });
   });
   const modeOf = new Map<Worker, string>();
-  for (let i = 0; i < WORKERS; i++) modeOf.set(cluster.fork({ BENCH_MODE: 'plain', BENCH_PORT: String(portA) }), 'plain');
-  for (let i = 0; i < WORKERS; i++) modeOf.set(cluster.fork({ BENCH_MODE: 'emitter', BENCH_PORT: String(portB) }), 'emitter');
+  // forked interleaved (A, A', B, A, A', B, ...) so that no side gets all the early or late pids/cores
+  for (let i = 0; i < WORKERS; i++) {
+    modeOf.set(cluster.fork({ BENCH_MODE: 'plain', BENCH_PORT: String(portA) }), 'plain');
+    modeOf.set(cluster.fork({ BENCH_MODE: 'plain', BENCH_PORT: String(portA2) }), 'plain2');
+    modeOf.set(cluster.fork({ BENCH_MODE: 'emitter', BENCH_PORT: String(portB) }), 'emitter');
+  }
   await listening;
+  let reportMsgs = 0;
+  cluster.on('message', (w: Worker, m: unknown) => {
+    if (modeOf.get(w) === 'emitter' && (m as { tsgitop?: string })?.tsgitop === 'report') reportMsgs++;
+  });
 
   const pidsOf = (mode: string): number[] => [...modeOf].filter(([w, m]) => m === mode && !w.isDead()).map(([w]) => w.process.pid ?? 0);
-  const results: { A: number[]; B: number[]; cpuA: number[]; cpuB: number[]; ratio: number[] } = { A: [], B: [], cpuA: [], cpuB: [], ratio: [] };
-  // one histogram per B run: a histogram disabled and re-enabled would count the gap as one huge delay
+  type Side = 'A' | 'A2' | 'B' | 'B0';
+  const SIDES: Record<Side, { port: number; mode: string }> = {
+    A: { port: portA, mode: 'plain' },
+    A2: { port: portA2, mode: 'plain2' },
+    B: { port: portB, mode: 'emitter' },
+    B0: { port: portB, mode: 'emitter' },
+  };
+  /** Turn the hooks of B's workers on or off (and wait until every worker did). */
+  const setHooks = (on: boolean): Promise<void> => {
+    const ws = [...modeOf].filter(([w, m]) => m === 'emitter' && !w.isDead()).map(([w]) => w);
+    return new Promise((resolve) => {
+      let n = 0;
+      const onMsg = (w: Worker, m: unknown): void => {
+        if (modeOf.get(w) === 'emitter' && (m as { bench?: string })?.bench === 'hook-ack' && ++n === ws.length) {
+          cluster.off('message', onMsg);
+          resolve();
+        }
+      };
+      cluster.on('message', onMsg);
+      for (const w of ws) w.send({ bench: 'hook', on });
+    });
+  };
+  const results = {
+    rps: { A: [], A2: [], B: [], B0: [] } as Record<Side, number[]>,
+    cpu: { A: [], A2: [], B: [], B0: [] } as Record<Side, number[]>,
+    ratioB: [] as number[],
+    ratioA2: [] as number[],
+    ratioHook: [] as number[],
+    cpuRatioB: [] as number[],
+    cpuRatioA2: [] as number[],
+    cpuRatioHook: [] as number[],
+    cpuRatioB0: [] as number[],
+  };
+  // one histogram per run: a histogram disabled and re-enabled would count the gap as one huge delay
   const delays: { max: number; p99: number; mean: number }[] = [];
-  let loopDelay = monitorEventLoopDelay({ resolution: 1 });
   let statsBytes = 0;
+  let msgSeconds = 0;
+  let msgCount = 0;
   const load0 = loadavg()[0] ?? 0;
-  process.stderr.write(`bench: ${useWrk ? 'wrk' : 'node load generator'}, ${rounds}×A/B × ${seconds}s, ${conns} connections\n`);
-  // warm-up both
-  await runLoad(portA, 1, conns, useWrk);
+  process.stderr.write(`bench: ${useWrk ? 'wrk' : 'node load generator'}, ${rounds}×A/A'/B/B0 × ${seconds}s, ${conns} connections\n`);
+  // warm-up all
+  for (const side of ['A', 'A2', 'B'] as const) await runLoad(SIDES[side].port, 1, conns, useWrk);
+  await setHooks(false);
   await runLoad(portB, 1, conns, useWrk);
+  // a Latin square and its mirror: each side in each position equally often
+  const square: Side[][] = [['A', 'A2', 'B', 'B0'], ['A2', 'B0', 'A', 'B'], ['B', 'A', 'B0', 'A2'], ['B0', 'B', 'A2', 'A']];
+  const orders = [...square, ...square.map((o) => [...o].reverse())];
   for (let r = 0; r < rounds; r++) {
-    const pair: Record<'A' | 'B', number> = { A: 0, B: 0 };
-    for (const side of r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
-      let reader: NodeJS.Timeout | undefined;
+    const round: Record<Side, number> = { A: 0, A2: 0, B: 0, B0: 0 };
+    const cpuRound: Record<Side, number> = { A: 0, A2: 0, B: 0, B0: 0 };
+    for (const side of orders[r % orders.length]!) {
+      if (side === 'B' || side === 'B0') await setHooks(side === 'B');
+      // every run alike in the primary (the monitor reading the stats once a second, the loop-delay histogram):
+      // the sides differ only in the workers' code
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
+      const reader = setInterval(() => void readStats(statsPath).then((n) => (statsBytes = n)), 1000);
+      const pids = pidsOf(SIDES[side].mode);
+      const c0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+      const m0 = reportMsgs;
+      const t0 = performance.now();
+      const res = await runLoad(SIDES[side].port, seconds, conns, useWrk);
+      const c1 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+      clearInterval(reader);
+      loopDelay.disable();
       if (side === 'B') {
-        loopDelay = monitorEventLoopDelay({ resolution: 1 });
-        loopDelay.enable();
-        reader = setInterval(() => void readStats(statsPath).then((n) => (statsBytes = n)), 1000);
-      }
-      const pids = pidsOf(side === 'A' ? 'plain' : 'emitter');
-      const c0 = pids.reduce((a, p) => a + cpuTicks(p), 0);
-      const res = await runLoad(side === 'A' ? portA : portB, seconds, conns, useWrk);
-      const c1 = pids.reduce((a, p) => a + cpuTicks(p), 0);
-      if (reader) clearInterval(reader);
-      if (side === 'B') {
-        loopDelay.disable();
         delays.push({ max: loopDelay.max / 1e6, p99: loopDelay.percentile(99) / 1e6, mean: loopDelay.mean / 1e6 });
+        msgSeconds += (performance.now() - t0) / 1000;
+        msgCount += reportMsgs - m0;
       }
-      results[side].push(res.rps);
-      const cpuUs = res.requests > 0 ? (((c1 - c0) / CLK_TCK) * 1e6) / res.requests : 0;
-      (side === 'A' ? results.cpuA : results.cpuB).push(cpuUs);
-      pair[side] = res.rps;
+      const cpuUs = res.requests > 0 ? ((c1 - c0) * 1e6) / res.requests : 0;
+      results.rps[side].push(res.rps);
+      results.cpu[side].push(cpuUs);
+      round[side] = res.rps;
+      cpuRound[side] = cpuUs;
       process.stderr.write(`  ${side} ${res.rps.toFixed(0)} req/s, ${cpuUs.toFixed(1)} worker-CPU µs/req\n`);
     }
-    results.ratio.push(pair.B / pair.A);
+    results.ratioB.push(round.B / round.A);
+    results.ratioA2.push(round.A2 / round.A);
+    results.ratioHook.push(round.B / round.B0);
+    results.cpuRatioB.push(cpuRound.B / cpuRound.A);
+    results.cpuRatioA2.push(cpuRound.A2 / cpuRound.A);
+    results.cpuRatioHook.push(cpuRound.B / cpuRound.B0);
+    results.cpuRatioB0.push(cpuRound.B0 / cpuRound.A);
   }
+  await setHooks(true);
   const load1 = loadavg()[0] ?? 0;
   // sanity: the emitter counted B's requests
   stats.poll();
@@ -456,11 +716,16 @@ async function main(): Promise<void> {
   const loadM1 = loadavg()[0] ?? 0;
   const med3 = (fn: (m: Micro) => number): number => median(runs.map(fn));
 
-  const mA = median(results.A);
-  const mB = median(results.B);
-  const ratio = median(results.ratio);
-  const cA = median(results.cpuA);
-  const cB = median(results.cpuB);
+  const mA = median(results.rps.A);
+  const mA2 = median(results.rps.A2);
+  const mB = median(results.rps.B);
+  const ratio = median(results.ratioB);
+  const ratioA2 = median(results.ratioA2);
+  const cA = median(results.cpu.A);
+  const cA2 = median(results.cpu.A2);
+  const cB = median(results.cpu.B);
+  const cpuRatio = median(results.cpuRatioB);
+  const cpuRatioA2 = median(results.cpuRatioA2);
   const hookNs = med3((m) => m.hooks.instNs - m.hooks.plainNs);
   const hookFreshNs = med3((m) => m.hooksFresh.instNs - m.hooksFresh.plainNs);
   const hooks = { plainNs: med3((m) => m.hooks.plainNs), instNs: med3((m) => m.hooks.instNs) };
@@ -469,10 +734,14 @@ async function main(): Promise<void> {
     `| ${runs[0]!.reads[k]!.workers} × ${runs[0]!.reads[k]!.cores} | ${label} | ${runs.map((m) => f(fn(m.reads[k]!), d)).join(' | ')} | **${f(med3((m) => fn(m.reads[k]!)), d)}** |`;
   const ratioRow = (k: number, label: string, fn: (r: ReadCost) => number): string =>
     `| ${runs[0]!.reads[k]!.workers} × ${runs[0]!.reads[k]!.cores} | ${label} | ${runs.map((m) => f(fn(m.reads[k]!) / m.reads[k]!.stringifyEncMs, 2)).join(' | ')} | **${f(med3((m) => fn(m.reads[k]!) / m.reads[k]!.stringifyEncMs), 2)}** |`;
+  const realRow = (label: string, fn: (r: RealPath) => number, d = 3): string =>
+    `| ${label} | ${runs.map((m) => f(fn(m.real), d)).join(' | ')} | **${f(med3((m) => fn(m.real)), d)}** |`;
   const big = runs[0]!.reads.length - 1;
   const ipcUs = med3((m) => m.ipcUs);
+  const ipcRenderUs = med3((m) => m.ipcRenderUs);
   const reportUs = med3((m) => m.reads[big]!.reportUs);
   const reportEagerUs = med3((m) => m.reads[big]!.reportEagerUs);
+  const msgsPerWorker = msgSeconds > 0 ? msgCount / msgSeconds / WORKERS : 0;
   const cpu = cpus()[0]?.model ?? 'unknown';
   const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
   let kernel = '';
@@ -492,26 +761,33 @@ Load average (1 min) at start / end of the throughput runs: ${load0.toFixed(2)} 
 (other jobs share this machine: absolute numbers are noisy, compare the side-by-side ratios).
 Date: ${new Date().toISOString()}
 
-## 1. App throughput with vs without the emitter
+## 1. App throughput with vs without the emitter, and an A/A control
 
-One cluster primary, two apps of ${WORKERS} workers each on 127.0.0.1 (hello world, 12-byte body):
-A = plain, B = \`instrument(server)\` in every worker + \`createClusterStats()\` in the primary, with a
-monitor reading the stats socket once a second during B's runs. Load: ${useWrk ? `\`wrk -t1 -c${conns} -d${seconds}s\`` : `Node keep-alive generator (child process), ${conns} connections, ${seconds}s`} per run,
-${rounds} rounds alternating A B / B A after a 1 s warm-up of each. Worker CPU per request is read from
-/proc/<pid>/stat (utime+stime) of that side's workers around each run.
+One cluster primary, three apps of ${WORKERS} workers each on 127.0.0.1 (hello world, 12-byte body), forked
+interleaved: A = plain, A′ = plain again (identical to A: the A/A control, what noise and process
+placement alone give), B = \`instrument(server)\` in every worker (reporting to \`createClusterStats()\` in
+the primary), B₀ = B's own worker processes with the hooks and the reporter turned off
+(\`close()\`) for the run — so B/B₀ compares the same processes with and without the emitter. Every
+run, whichever app it loads, has the same primary around it (a monitor reading the stats socket once a
+second, the event-loop delay histogram). Load: ${useWrk ? `\`wrk -t1 -c${conns} -d${seconds}s\`` : `Node keep-alive generator (child process), ${conns} connections, ${seconds}s`} per run,
+${rounds} rounds, the order of the four following a Latin square and its mirror, after a 1 s warm-up of
+each. Worker CPU per request: the run time of every thread of that app's workers (/proc/<pid>/task/*/schedstat,
+ns) around each run.
 
-| round | A plain req/s | B emitter req/s | B/A | A CPU µs/req | B CPU µs/req |
-| ---: | ---: | ---: | ---: | ---: | ---: |
-${results.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${(results.B[i] ?? 0).toFixed(0)} | ${f(results.ratio[i] ?? 0)} | ${f(results.cpuA[i] ?? 0, 1)} | ${f(results.cpuB[i] ?? 0, 1)} |`).join('\n')}
-| **median** | **${mA.toFixed(0)}** | **${mB.toFixed(0)}** | **${f(ratio)}** | **${f(cA, 1)}** | **${f(cB, 1)}** |
+| round | A req/s | A′ req/s | B req/s | B₀ req/s | A CPU µs/req | A′ | B | B₀ | CPU A′/A | CPU B/A | CPU B₀/A | **CPU B/B₀** |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${results.rps.A.map((a, i) => `| ${i + 1} | ${a.toFixed(0)} | ${results.rps.A2[i]!.toFixed(0)} | ${results.rps.B[i]!.toFixed(0)} | ${results.rps.B0[i]!.toFixed(0)} | ${f(results.cpu.A[i]!, 1)} | ${f(results.cpu.A2[i]!, 1)} | ${f(results.cpu.B[i]!, 1)} | ${f(results.cpu.B0[i]!, 1)} | ${f(results.cpuRatioA2[i]!)} | ${f(results.cpuRatioB[i]!)} | ${f(results.cpuRatioB0[i]!)} | ${f(results.cpuRatioHook[i]!)} |`).join('\n')}
+| **median** | **${mA.toFixed(0)}** | **${mA2.toFixed(0)}** | **${mB.toFixed(0)}** | **${median(results.rps.B0).toFixed(0)}** | **${f(cA, 1)}** | **${f(cA2, 1)}** | **${f(cB, 1)}** | **${f(median(results.cpu.B0), 1)}** | **${f(cpuRatioA2)}** | **${f(cpuRatio)}** | **${f(median(results.cpuRatioB0))}** | **${f(median(results.cpuRatioHook))}** |
 
-- Throughput: median of per-round B/A = **${f(ratio)}** → overhead **${pct(1 - ratio)}** (median A ${mA.toFixed(0)} vs B ${mB.toFixed(0)} req/s).
-- Worker CPU per request: B/A = **${f(cB / cA)}** → **${pct(cB / cA - 1)}**.
-- Hook cost: see section 2a (in-process, three runs). This section cannot resolve a few per cent on a
-  loaded shared machine: an A/A check (B's workers without the emitter, otherwise identical) made on
-  2026-12-01 at load 6–9 gave B/A 0.86 / 0.99 / 1.15 and worker CPU B/A 0.99–1.05.
+Medians of per-round ratios:
+- Worker CPU per request: **B/B₀ ${f(median(results.cpuRatioHook))}** (${pct(median(results.cpuRatioHook) - 1)}: the emitter, same processes); B/A ${f(cpuRatio)} (${pct(cpuRatio - 1)});
+  A′/A ${f(cpuRatioA2)} (${pct(cpuRatioA2 - 1)}: noise alone); B₀/A ${f(median(results.cpuRatioB0))} (${pct(median(results.cpuRatioB0) - 1)}: B's processes without the emitter — what the
+  choice of processes alone gives). Spread over the rounds: A′/A ${f(Math.min(...results.cpuRatioA2))}…${f(Math.max(...results.cpuRatioA2))}, B/B₀ ${f(Math.min(...results.cpuRatioHook))}…${f(Math.max(...results.cpuRatioHook))}.
+- Throughput: B/B₀ ${f(median(results.ratioHook))}, B/A ${f(ratio)}, A′/A ${f(ratioA2)}.
+- What B's workers do besides serving: the hooks (section 2a, ${f(hookNs, 0)} ns a request) and their reports to the primary:
+  **${f(msgsPerWorker, 1)} report messages per second per busy worker** (measured in the primary during B's runs).
 
-Primary event-loop delay during B runs (stats reads + worker reports + listen-queue sampling, on a loaded machine):
+Primary event-loop delay during B runs (stats reads + worker reports, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms
 (a 1 ms-resolution timer; on a shared, loaded machine the max includes time the process was not scheduled).
 Stats document read by the monitor: ${statsBytes} bytes. Requests counted by the emitter for B: ${counted}.
@@ -539,19 +815,49 @@ instrumented server, 15 alternated batches of 50 000 cycles; ns per cycle.
 Share of a plain hello-world request's worker CPU (${f(cA, 1)} µs, section 1, same run):
 keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %).
 
-### 2b. A stats read in the cluster primary
+### 2b. A stats read in the real cluster primary, ${runs[0]!.real.workers} workers × ${runs[0]!.real.cores} cores
 
-What a read costs the primary's event loop: the document's head from this turn's figures, then each
-worker's kept JSON text, re-rendered only for workers whose report changed since the previous read,
-joined (cluster.ts \`render\`; synthetic slots, the uWSGI pretty layout). *unchanged*: no worker
-reported anything new since the previous read (the previous read's bytes are served again); *all changed*: every worker's counters and cores
-changed (a busy cluster read at 1 Hz) — either with nobody reading in the last 5 s (every text is
-rendered by the read) or while the stats are being read (each text was rendered when its report
-arrived, see 2c); *from scratch*: worker objects and the whole text rebuilt
-(\`renderDocument\`, then encoded). A read's result is the bytes written to the socket (the kept
-texts are kept encoded, so a read copies them into one buffer, nothing more). Reference:
-\`JSON.stringify\` of the same document followed by its UTF-8 encoding (what writing any text to a
-socket costs), same process. ms per read:
+\`createClusterStats()\` with a unix-socket listener in a fresh process, ${runs[0]!.real.workers} stand-in workers (node:cluster's own
+\`fork\` / \`listening\` / \`message\` events emitted with stand-in Worker objects, the report messages
+as they come out of IPC); each read's cost is the time the listener's call for the document's bytes
+takes (\`DocumentSource.jsonBytes\`, timed around the real call), a client reading the socket to EOF.
+*First read*: the process's very first (cold code), right after every worker started and reported.
+*After a pause*: every worker reported a change, then nobody read for ${runs[0]!.real.pauseS} s. *Steady*: every worker
+reports a change every 250 ms (${f(med3((m) => m.real.steadyReportsPerS), 0)} reports/s) for ${f(med3((m) => m.real.steadyS), 1)} s while a monitor reads once a second;
+the primary's CPU over that window (reports handled and rendered, reads, and the stand-in feed's own
+loop — IPC transport not included, see 2d). Document: ${runs[0]!.real.bytes} bytes.
+
+| | run 1 | run 2 | run 3 | median |
+| --- | ---: | ---: | ---: | ---: |
+${realRow('**first read after start**, ms', (r) => r.firstMs)}
+${realRow('**first read after a pause**, ms', (r) => r.afterPauseMs)}
+${realRow('**steady reads**, median ms', (r) => r.steadyReadMedMs)}
+${realRow('**steady reads**, max ms', (r) => r.steadyReadMaxMs)}
+${realRow('CPU time (\`process.cpuUsage\`) of the first read, ms', (r) => r.firstCpuMs)}
+${realRow('CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
+${realRow('CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
+${realRow('steady: primary CPU, % of a core', (r) => r.steadyCpuPct, 2)}
+${realRow('the same window, stats server closed (the feed alone), % of a core', (r) => r.baselineCpuPct, 2)}
+${realRow('**steady: the emitter\'s share of the primary (difference), % of a core**', (r) => r.steadyCpuPct - r.baselineCpuPct, 2)}
+${realRow('steady: event-loop delay p99, ms', (r) => r.steadyLoopP99Ms, 2)}
+${realRow('steady: event-loop delay max, ms', (r) => r.steadyLoopMaxMs, 2)}
+
+Reference in the same processes (2c): \`JSON.stringify\` + encode of the ${runs[0]!.reads[big]!.workers} × ${runs[0]!.reads[big]!.cores} document
+${runs.map((m) => f(m.reads[big]!.stringifyEncMs)).join(' / ')} ms: the first read after start is **${f(med3((m) => m.real.firstMs / m.reads[big]!.stringifyEncMs), 2)}×** it, the first after a pause
+**${f(med3((m) => m.real.afterPauseMs / m.reads[big]!.stringifyEncMs), 2)}×** (medians of per-run ratios). Target < 1 ms.
+
+### 2c. The read's parts, synthetic slots
+
+The same work as 2b's reads on synthetic slots (cluster.ts \`renderSlots\`: the head from this turn's
+figures, each worker's kept bytes — re-rendered only if the slot changed and the render queue has
+not rendered it yet — copied into one buffer; the uWSGI pretty layout). *unchanged*: nothing changed
+since the previous read (its bytes are served again). *all changed*: every worker's counters and cores
+changed since the previous read, the render queue having run after the reports arrived (what a
+listener's layout always gets). *all changed, rendered by the read*: the same with no rendering before the read
+(what the read cost when texts were rendered lazily — the first read after a pause before this change; now
+only a layout no listener serves, read through \`json()\` for the first time in 5 s). *from scratch*:
+worker objects and the whole text rebuilt (\`renderDocument\`, then encoded). Reference: \`JSON.stringify\`
+of the same document followed by its UTF-8 encoding, same process. ms per read:
 
 | workers × cores | | run 1 | run 2 | run 3 | median |
 | --- | --- | ---: | ---: | ---: | ---: |
@@ -559,8 +865,8 @@ ${runs[0]!.reads.map((_, k) => [
   readRow(k, 'JSON.stringify', (r) => r.stringifyMs),
   readRow(k, 'JSON.stringify + encode (reference)', (r) => r.stringifyEncMs),
   readRow(k, '**read, unchanged**', (r) => r.unchangedMs),
-  readRow(k, '**read, all changed, stats being read (texts rendered on arrival)**', (r) => r.changedEagerMs),
-  readRow(k, 'read, all changed, no read in the last 5 s', (r) => r.changedMs),
+  readRow(k, '**read, all changed (render queue ran)**', (r) => r.changedEagerMs),
+  readRow(k, 'read, all changed, rendered by the read', (r) => r.changedMs),
   readRow(k, 'from scratch + encode', (r) => r.scratchMs),
   readRow(k, 'Prometheus text', (r) => r.promMs),
 ].join('\n')).join('\n')}
@@ -571,41 +877,30 @@ Ratio to the reference of the same run (\`JSON.stringify\` + encode):
 | --- | --- | ---: | ---: | ---: | ---: |
 ${runs[0]!.reads.map((_, k) => [
   ratioRow(k, 'read, unchanged', (r) => r.unchangedMs),
-  ratioRow(k, 'read, all changed, stats being read', (r) => r.changedEagerMs),
-  ratioRow(k, 'read, all changed, no read in the last 5 s', (r) => r.changedMs),
+  ratioRow(k, 'read, all changed (render queue ran)', (r) => r.changedEagerMs),
+  ratioRow(k, 'read, all changed, rendered by the read', (r) => r.changedMs),
   ratioRow(k, 'from scratch + encode', (r) => r.scratchMs),
 ].join('\n')).join('\n')}
 
 Document size: ${runs[0]!.reads.map((r) => `${r.workers} × ${r.cores}: ${r.bytes} bytes`).join(', ')}.
 
-### 2c. Worker reports in the primary
+### 2d. Worker reports in the primary
 
 Handling one report (validate, compare with the previous one, store) at ${runs[0]!.reads[big]!.workers} × ${runs[0]!.reads[big]!.cores}:
-${runs.map((m) => f(m.reads[big]!.reportUs, 2)).join(' / ')} µs (median **${f(reportUs, 2)} µs**); while the stats are being read, also
-rendering the worker's text: ${runs.map((m) => f(m.reads[big]!.reportEagerUs, 2)).join(' / ')} µs (median **${f(reportEagerUs, 2)} µs**). The whole message over real
-node:cluster IPC (two workers sending reports back to back; the primary's CPU per message, from
-\`process.cpuUsage\`, IPC read and deserialisation included): ${runs.map((m) => f(m.ipcUs, 2)).join(' / ')} µs (median **${f(ipcUs, 2)} µs**).
-A busy worker reports every 250 ms (and 50 ms after a change); an idle one sends nothing (a heartbeat
-equal to the last report is skipped). 512 busy workers: ≥ 2048 messages/s, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of the
-primary's core (+ ${f((2048 * (reportEagerUs - reportUs)) / 1e4, 1)} % rendering their texts on arrival while the stats are being read). A read does not poll the workers
-(\`pollOnRead\` is off by default): a poll would add 512 messages to and from the workers per read,
-≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
+${runs.map((m) => f(m.reads[big]!.reportUs, 2)).join(' / ')} µs (median **${f(reportUs, 2)} µs**); with rendering the worker's text
+by the render queue (what a listener's layout gets): ${runs.map((m) => f(m.reads[big]!.reportEagerUs, 2)).join(' / ')} µs (median **${f(reportEagerUs, 2)} µs**).
+The whole message over real node:cluster IPC (two workers sending reports back to back; the primary's
+CPU per message from \`process.cpuUsage\`, IPC read and deserialisation included): without a listener
+(nothing rendered) ${runs.map((m) => f(m.ipcUs, 2)).join(' / ')} µs (median **${f(ipcUs, 2)} µs**); with a listener (each changed
+worker's text rendered by the render queue) ${runs.map((m) => f(m.ipcRenderUs, 2)).join(' / ')} µs (median **${f(ipcRenderUs, 2)} µs**).
 
-## 3. Before / after (one-off, recorded 2026-12-01, load 6.9–8.9)
-
-Measured once, not by this script: the previous emitter (commit ed758c3, compiled) and this one in the
-same process, 512 workers × 4 cores, every worker changed before each of 40 reads, the stats being
-read; three processes, medians (bytes of both checked equal):
-
-| | run 1 | run 2 | run 3 | ratio to JSON.stringify + encode |
-| --- | ---: | ---: | ---: | ---: |
-| previous read (worker objects → uWSGI writer → encode) | 7.34 ms | 6.60 ms | 6.76 ms | 3.96 |
-| this read (texts rendered on arrival, bytes joined) | 0.196 ms | 0.176 ms | 0.184 ms | 0.11 |
-| JSON.stringify + encode of the same document | 1.70 ms | 1.76 ms | 1.68 ms | 1 |
-
-Hook, the 2a cycle, three alternated processes each: added ns per request keep-alive previous
-134 / 138 / 131, this 103 / 106 / 113; new socket per request previous 183 / 189 / 190, this
-138 / 143 / 131 (the socket \`'close'\` listener is now only installed on a connection that pipelines).
+A busy worker sends one report per 250 ms heartbeat (${f(msgsPerWorker, 1)}/s measured in section 1; a change after a quiet
+heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy workers: ≈ 2048 messages/s,
+≈ **${f((2048 * ipcRenderUs) / 1e4, 1)} % of the primary's core** with the texts rendered as they change
+(${f((2048 * ipcUs) / 1e4, 1)} % without). Before this change a busy worker also reported 50 ms after every change (up to
+~20 reports/s, plus heartbeats): ≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of the core
+for the messages alone. A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
+add 512 messages to and from the workers per read, ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
 `;
   const out = new URL('../../bench/results/emitter.md', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });

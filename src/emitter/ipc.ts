@@ -5,9 +5,12 @@
  * - on a heartbeat every `intervalMs` (default 250 ms) — skipped when the
  *   report would equal the last one sent (an idle worker sends nothing, so
  *   hundreds of idle workers cost the primary nothing),
- * - `debounceMs` (default 50 ms) after a request starts or ends, so
- *   busy/idle and counts reach the primary quickly without one message per
- *   request (at most 1000/debounceMs change reports per second),
+ * - `debounceMs` (default 50 ms) after the first request that starts or
+ *   ends after a quiet heartbeat (one that found nothing new to send), so a
+ *   worker that wakes up shows busy quickly; while it stays busy its
+ *   changes ride the heartbeat (a busy worker sends one report per
+ *   `intervalMs`, not one per `debounceMs`: at hundreds of workers those
+ *   messages are most of the primary's work),
  * - immediately when the primary asks (`{ tsgitop: 'poll' }`).
  * At most one message is in flight; reports produced meanwhile coalesce
  * into one, so a slow primary never makes a worker queue memory.
@@ -131,11 +134,13 @@ class WorkerReporter {
   private memAt = 0;
   /** The last report sent (heartbeats equal to it are skipped). */
   private last: ReportMessage | undefined;
+  /** The last heartbeat found nothing new (or none ran yet): the next change is reported after `debounceMs`, not at the next heartbeat. */
+  private quiet = true;
   private readonly onMessage = (msg: unknown): void => {
     if (typeof msg === 'object' && msg !== null && (msg as PollMessage).tsgitop === 'poll') this.send(true);
   };
   private readonly onChange = (): void => {
-    if (this.debounce === undefined && !this.closed) {
+    if (this.quiet && this.debounce === undefined && !this.closed) {
       this.debounce = setTimeout(this.flush, this.debounceMs);
       this.debounce.unref();
     }
@@ -159,22 +164,27 @@ class WorkerReporter {
     opts: WorkerReporterOptions,
   ) {
     this.debounceMs = Math.max(1, opts.debounceMs ?? 50);
-    this.heartbeat = setInterval(() => this.send(false), Math.max(10, opts.intervalMs ?? 250));
+    this.heartbeat = setInterval(() => {
+      if (!this.send(false)) this.quiet = true;
+    }, Math.max(10, opts.intervalMs ?? 250));
     this.heartbeat.unref();
     counters.onChange = this.onChange;
     process.on('message', this.onMessage);
     this.send();
   }
 
-  /** @param force send even if the report equals the last one sent (the primary asked) */
-  send(force = true): void {
-    if (this.closed) return;
+  /**
+   * @param force send even if the report equals the last one sent (the primary asked)
+   * @returns false when there was nothing new to send (a skipped heartbeat)
+   */
+  send(force = true): boolean {
+    if (this.closed) return true;
     if (this.sending) {
       this.pending = true;
       if (force) this.pendingForce = true;
-      return;
+      return true;
     }
-    if (typeof process.send !== 'function' || !process.connected) return;
+    if (typeof process.send !== 'function' || !process.connected) return true;
     try {
       const now = Date.now();
       if (now - this.memAt >= 200) {
@@ -183,13 +193,15 @@ class WorkerReporter {
         this.memAt = now;
       }
       const m = buildReport(this.counters, this.mem);
-      if (!force && this.last !== undefined && sameReport(m, this.last)) return;
+      if (!force && this.last !== undefined && sameReport(m, this.last)) return false;
       this.sending = true;
       this.last = m;
+      this.quiet = false;
       process.send(m, undefined, {}, this.sent);
     } catch {
       this.sending = false;
     }
+    return true;
   }
 
   /**

@@ -56,6 +56,8 @@ export class ListenQueueSampler {
   private sampledAt = 0;
   private errors = 0;
   private inflight: Promise<void> | undefined;
+  /** A refresh is scheduled for the next turn. */
+  private kicked = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -95,9 +97,19 @@ export class ListenQueueSampler {
     return this.inflight;
   }
 
-  /** Current figures from the last sample; schedules a refresh if it is older than `maxAgeMs`. */
+  /**
+   * Current figures from the last sample; schedules a refresh (after this
+   * turn: starting the /proc reads is not the caller's cost) if the sample is
+   * older than `maxAgeMs`.
+   */
   figures(maxAgeMs = 250): QueueFigures {
-    if (Date.now() - this.sampledAt > maxAgeMs) void this.refresh();
+    if (Date.now() - this.sampledAt > maxAgeMs && this.inflight === undefined && !this.kicked) {
+      this.kicked = true;
+      setImmediate(() => {
+        this.kicked = false;
+        void this.refresh();
+      }).unref();
+    }
     const sockets: EmitterSocket[] = [];
     let total = 0;
     for (const s of this.getSockets()) {

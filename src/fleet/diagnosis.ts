@@ -10,6 +10,7 @@
 import { Diagnoser, type DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample, Verdict, View } from '../model/types.js';
 import type { StatsDocument } from '../protocol/types.js';
+import { retimedView } from './retime.js';
 import { buildFleetView, targetView, type FleetSnapshot, type FleetView, type ReadTarget } from './view.js';
 
 interface TargetMemory {
@@ -40,13 +41,20 @@ export class FleetDiagnosis {
   /**
    * The fleet view of `snap`, with each up target's worst verdict from its
    * Diagnoser. A target whose reads are the same as at the last call keeps
-   * its view (a clock frame rebuilds no worker view); each new read is
-   * diagnosed once (no separate one-view diagnosis first).
+   * its view (a clock frame rebuilds no worker view); one whose new read is
+   * the same document as before gets its last view at the new times
+   * (src/fleet/retime.ts); each new read is diagnosed once (no separate
+   * one-view diagnosis first).
    */
   view(snap: FleetSnapshot): FleetView {
     const viewOf = (t: ReadTarget): View => {
       const m = this.#byLabel.get(t.target.label);
-      if (m?.view && m.cur === t.cur && m.prev === t.prev) return m.view;
+      if (m?.view && m.cur) {
+        if (m.cur === t.cur && m.prev === t.prev) return m.view;
+        // An unchanged answer read again (the same document on both sides): the last view at the new times.
+        const again = retimedView(m.view, m.cur, m.prev, t.cur, t.prev);
+        if (again) return again;
+      }
       return targetView(t);
     };
     const view = buildFleetView(snap, { viewOf, statefulVerdicts: true });

@@ -14,9 +14,10 @@
  * target delays at most the one tick in which it stops answering, by at most
  * `waitMs`.
  */
+import { readFileSync } from 'node:fs';
 import type { DiagnosisOptions } from '../model/diagnosis.js';
 import type { Sample } from '../model/types.js';
-import { fetchStats } from '../protocol/reader.js';
+import { fetchStats, type FetchResult } from '../protocol/reader.js';
 import type { CancelToken } from '../protocol/transport.js';
 import { fetchStubStatus, type FrontSample } from '../protocol/nginx.js';
 import { isStatsError } from '../protocol/errors.js';
@@ -50,7 +51,8 @@ export interface FleetPollerOptions {
   /** See FleetTiming (default max(5 × intervalMs, 10 s)). */
   downAfterMs?: number;
   /**
-   * Reads in flight at once (default 256); more wait for a free slot. Two
+   * Reads in flight at once (default {@link defaultMaxConcurrent}: a quarter
+   * of the open-files limit, 256 to 4096); more wait for a free slot. Two
    * such pools: one for the targets that answered their last read, one for
    * the others (never read, failing, hanging) — so however many targets
    * hang until their deadline, the answering ones never wait behind them.
@@ -66,8 +68,15 @@ export interface FleetPollerOptions {
   onRead?: ((target: Target, outcome: { sample: Sample<StatsDocument> } | { error: unknown }) => void) | undefined;
 }
 
-/** The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable token. */
-async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken }): Promise<TargetRead> {
+/**
+ * The default reader: fetchStats (an nginx front: its stub_status), aborted through the slot's reusable
+ * token. `last` is the target's last good answer: an answer byte for byte the same is not parsed again.
+ */
+async function defaultRead(
+  target: Target,
+  o: { timeoutMs: number; maxBytes: number | undefined; cancel: CancelToken },
+  last: FetchResult | undefined,
+): Promise<TargetRead> {
   if (target.front && target.address.kind === 'http') {
     // Rare (a few fronts): a signal, as fetchStubStatus takes.
     const ac = new AbortController();
@@ -80,7 +89,30 @@ async function defaultRead(target: Target, o: { timeoutMs: number; maxBytes: num
     }
   }
   // fetchStats' result ({ raw, doc, at }) is a TargetRead as it is.
-  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel });
+  return fetchStats(target.address, { timeoutMs: o.timeoutMs, ...(o.maxBytes !== undefined ? { maxBytes: o.maxBytes } : {}), cancel: o.cancel }, last);
+}
+
+let fdLimit: number | undefined;
+
+/**
+ * The default reads in flight per pool: a quarter of this process's open-files limit (Node raises the
+ * soft limit to the hard one at start; Linux /proc/self/limits), at least 256 and at most 4096 — so the
+ * two pools together hold at most half the descriptors. All of a fleet's reads at once cost the least:
+ * at 1,000 targets, 256 at a time made the reads trickle (each answer starting the next read, a few per
+ * event-loop turn) and cost 1.6× the CPU of starting all 1,000 together (bench/fleet). Where the limit
+ * cannot be read: 256.
+ */
+export function defaultMaxConcurrent(): number {
+  if (fdLimit === undefined) {
+    fdLimit = 1024;
+    try {
+      const m = /^Max open files\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+      if (m) fdLimit = m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]) || 1024;
+    } catch {
+      /* not Linux: the 256 floor */
+    }
+  }
+  return Math.max(256, Math.min(4096, Math.floor(fdLimit / 4)));
 }
 
 interface Pool {
@@ -93,6 +125,14 @@ interface Slot {
   /** Cancels the read in flight (close()); reused from read to read. */
   cancel: CancelToken;
   running: Promise<void> | undefined;
+  /**
+   * The last good answer's bytes and document (default reader): an answer byte for byte the same is
+   * not parsed again — its document is this one, read at the new time (the same document a parse
+   * would give, so rates, ages, states, verdicts and events are those of a full parse).
+   */
+  last: FetchResult | undefined;
+  /** The recorded (reduced) text of `last.doc` (the same document is not serialized again). */
+  recorded: { doc: StatsDocument; text: string } | undefined;
 }
 
 export class FleetPoller {
@@ -123,14 +163,14 @@ export class FleetPoller {
     this.#timeoutMs = o.timeoutMs ?? 5000;
     this.#maxBytes = o.maxBytes;
     this.#waitMs = Math.max(0, o.waitMs ?? Math.min(this.#timeoutMs, o.intervalMs));
-    this.#maxConcurrent = Math.max(1, Math.floor(o.maxConcurrent ?? 256));
+    this.#maxConcurrent = Math.max(1, Math.floor(o.maxConcurrent ?? defaultMaxConcurrent()));
     this.#diagnosis = o.diagnosis;
     this.#timing = resolveTiming({ intervalMs: o.intervalMs, staleAfterMs: o.staleAfterMs, downAfterMs: o.downAfterMs });
     this.#recorder = o.recorder;
     this.#read = o.read;
     this.#now = o.now ?? Date.now;
     this.#onRead = o.onRead;
-    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined }));
+    this.#slots = this.targets.map((target) => ({ snap: { target, reads: 0 }, cancel: { cancelled: false, onCancel: undefined }, running: undefined, last: undefined, recorded: undefined }));
   }
 
   /** The thresholds in use. */
@@ -227,7 +267,7 @@ export class FleetPoller {
   /** One read of the slot's target: the default reader with the slot's token, or the injected one with a signal. */
   #readOne(slot: Slot): Promise<TargetRead> {
     const o = { timeoutMs: this.#timeoutMs, maxBytes: this.#maxBytes };
-    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel });
+    if (!this.#read) return defaultRead(slot.snap.target, { ...o, cancel: slot.cancel }, slot.last);
     const ac = new AbortController();
     slot.cancel.onCancel = () => ac.abort();
     const p = this.#read(slot.snap.target, { ...o, signal: ac.signal });
@@ -254,7 +294,12 @@ export class FleetPoller {
     s.error = undefined;
     s.failingSince = undefined;
     s.reads++;
-    if (this.#recorder && r.raw) this.#recorder.record(s.target.label, r.at, serializeStats(r.doc)); // reduced: no request secrets
+    if (!this.#read && Buffer.isBuffer(r.raw) && slot.last?.doc !== r.doc) slot.last = { raw: r.raw, doc: r.doc, at: r.at };
+    if (this.#recorder && r.raw) {
+      // Reduced: no request secrets. An unchanged document is serialized once.
+      if (slot.recorded?.doc !== r.doc) slot.recorded = { doc: r.doc, text: serializeStats(r.doc) };
+      this.#recorder.record(s.target.label, r.at, slot.recorded.text);
+    }
     this.#onRead?.(s.target, { sample: s.cur });
   }
 

@@ -125,30 +125,32 @@ export function detectEvents(
   }
 
   const fresh: WorkerView[] = [];
-  for (const { view: v, prev: p } of pairs) {
+  for (let i = 0; i < pairs.length; i++) {
+    const v = pairs[i]!.view;
+    const p = pairs[i]!.prev;
     if (!p) {
       fresh.push(v);
       continue;
     }
-    const name = who(v);
+    // The worker's name only when an event is told (not a string per worker per read).
     if ((v.respawned || v.spawned) && v.respawnReason !== 'master') {
-      const e = respawnEvent(v, p, name, at);
+      const e = respawnEvent(v, p, who(v), at);
       if (e) out.push(e);
     }
     if (wentUp(v.raw.harakiri_count, p.harakiri_count)) {
       out.push(
-        withWorker({ at, kind: 'harakiri', message: `${name} harakiri (count ${p.harakiri_count} -> ${v.raw.harakiri_count})` }, v),
+        withWorker({ at, kind: 'harakiri', message: `${who(v)} harakiri (count ${p.harakiri_count} -> ${v.raw.harakiri_count})` }, v),
       );
     }
     const pc = statusClass(typeof p.status === 'string' ? p.status : undefined);
     if (pc !== v.statusClass && (isNotableClass(pc) || isNotableClass(v.statusClass))) {
       const from = typeof p.status === 'string' ? p.status : '?';
-      out.push(withWorker({ at, kind: 'status', message: `${name} ${from} -> ${v.status || '?'}` }, v));
+      out.push(withWorker({ at, kind: 'status', message: `${who(v)} ${from} -> ${v.status || '?'}` }, v));
     }
     const acc = finite(v.raw.accepting);
     const pacc = finite(p.accepting);
     if (acc !== undefined && pacc !== undefined && (acc > 0) !== (pacc > 0)) {
-      out.push(withWorker({ at, kind: 'status', message: `${name} ${acc > 0 ? 'accepting again' : 'stopped accepting'}` }, v));
+      out.push(withWorker({ at, kind: 'status', message: `${who(v)} ${acc > 0 ? 'accepting again' : 'stopped accepting'}` }, v));
     }
   }
   for (const v of fresh) {

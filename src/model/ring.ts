@@ -107,6 +107,32 @@ export class NumRing {
     return this.#len === 0 ? undefined : this.#get((this.#start + this.#len - 1) % this.capacity);
   }
 
+  /**
+   * Among the newest `window` entries, the oldest value above `min` (`fromNewest` false) or the newest one
+   * (`fromNewest` true), or undefined when there is none. Reads the buffer directly and stops at the first
+   * match: a series with values is answered in one or two reads, whatever the window.
+   */
+  firstAbove(min: number, window: number, fromNewest = false): number | undefined {
+    const n = Math.min(this.#len, Math.max(0, Math.floor(window)));
+    const cap = this.capacity;
+    const first = this.#start + this.#len - n; // index (unwrapped) of the oldest entry in the window
+    for (let k = 0; k < n; k++) {
+      const v = this.#buf[(fromNewest ? first + n - 1 - k : first + k) % cap]!;
+      if (v > min) return v; // a gap (NaN) is never above
+    }
+    return undefined;
+  }
+
+  /** How many of the newest `window` entries are above `min`, counting no further than `limit`. */
+  countAbove(min: number, window: number, limit = Infinity): number {
+    const n = Math.min(this.#len, Math.max(0, Math.floor(window)));
+    const cap = this.capacity;
+    const first = this.#start + this.#len - n;
+    let c = 0;
+    for (let k = 0; k < n && c < limit; k++) if (this.#buf[(first + k) % cap]! > min) c++;
+    return c;
+  }
+
   /** Entries oldest → newest (a fresh array; gaps are undefined). */
   toArray(): (number | undefined)[] {
     const out = new Array<number | undefined>(this.#len);

@@ -2,7 +2,7 @@ import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from 
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './identity.js';
 import { counter, finite, respawnsAfterFirst, Sum } from './sanitize.js';
-import type { EmperorView, HeaderView, InFlightView, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
+import type { EmperorView, HeaderView, InFlightView, ModelEvent, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
 import { buildSockets, worstSocket } from './sockets.js';
 import { buildEmperor } from './emperor.js';
@@ -102,6 +102,32 @@ export function inflightOf(views: readonly WorkerView[], atMs: number): InFlight
   return out;
 }
 
+/**
+ * How many cores are in a request and the age of the oldest request (seconds at `atMs`): what the totals
+ * and the slow-request verdict need on every read, from the raw cores in one pass — without the list of
+ * {@link inflightOf}, which a view builds only when something reads it (the in-flight pane, --json).
+ */
+export function inflightSummary(views: readonly WorkerView[], atMs: number): { count: number; oldest: number | undefined } {
+  const nowS = atMs / 1000;
+  const nowKnown = Number.isFinite(nowS);
+  let count = 0;
+  let oldest: number | undefined;
+  for (let i = 0; i < views.length; i++) {
+    const raw = views[i]!.raw.cores;
+    if (!Array.isArray(raw)) continue;
+    for (let j = 0; j < raw.length; j++) {
+      const c = raw[j]!;
+      if (c.in_request !== true) continue;
+      count++;
+      const start = c.request?.start;
+      if (start === undefined || !nowKnown) continue;
+      const age = Math.max(0, nowS - start);
+      if (oldest === undefined || age > oldest) oldest = age;
+    }
+  }
+  return { count, oldest };
+}
+
 /** Oldest start first (unknown last), then worker id, then core id. */
 function olderFirst(a: InFlightView, b: InFlightView): number {
   const sa = a.start === undefined ? Infinity : a.start;
@@ -150,18 +176,32 @@ function buildServerView(
 
   const views: WorkerView[] = new Array<WorkerView>(workers.length);
   const pairs: WorkerPair[] = new Array<WorkerPair>(workers.length);
+  // One array for the previous requests of every core (what the lazy core rates keep of the previous read).
+  let coreBuf: Float64Array | undefined;
+  if (prev) {
+    let n = 0;
+    for (let i = 0; i < workers.length; i++) {
+      const c = workers[i]!.cores;
+      if (Array.isArray(c)) n += c.length;
+    }
+    coreBuf = new Float64Array(n);
+  }
+  let coreOff = 0;
   for (let i = 0; i < workers.length; i++) {
     const p = prevAt(i);
-    const view = buildWorker(keys[i]!, workers[i]!, p, seconds, masterChanged);
+    const w = workers[i]!;
+    const view = buildWorker(keys[i]!, w, p, seconds, masterChanged, coreBuf, coreOff);
+    if (Array.isArray(w.cores)) coreOff += w.cores.length;
     views[i] = view;
     pairs[i] = { view, prev: p };
   }
-  const inflight = inflightOf(views, cur.at);
-  const totals = computeTotals(views, seconds !== undefined, inflight);
+  const busy = inflightSummary(views, cur.at);
+  const totals = totalsOf(views, seconds !== undefined, busy.count, busy.oldest);
   const sockets = buildSockets(doc);
   const total = totals.requests;
   if (total !== undefined && total > 0) {
-    for (const v of views) {
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i]!;
       const r = counter(v.raw.requests);
       if (r !== undefined) {
         const s = (r / total) * 100;
@@ -175,16 +215,40 @@ function buildServerView(
     events = detectEvents(doc, prev.doc, pairs, gone, cur.at, lqThreshold, sockets, buildSockets(prev.doc));
   }
 
+  return serverView(cur.at, seconds, buildHeader(doc, node, sockets), views, totals, events, sockets);
+}
+
+/**
+ * The ServerView object. Its list of requests in flight is built on first use (the in-flight pane, --json,
+ * a slow request): at 2048 workers × 8 cores an object per busy core on every read otherwise. An own
+ * accessor, so a spread or JSON.stringify of the view still has it; assigning a list replaces it. Made here,
+ * away from buildServerView's closures: a closure keeps its whole scope, and the previous document with it.
+ */
+function serverView(
+  at: number,
+  interval: number | undefined,
+  header: HeaderView,
+  workers: WorkerView[],
+  totals: Totals,
+  events: ModelEvent[],
+  sockets: SocketView[],
+): ServerView {
+  let inflight: InFlightView[] | undefined;
   return {
     kind: 'server',
-    at: cur.at,
-    interval: seconds,
-    header: buildHeader(doc, node, sockets),
-    workers: views,
+    at,
+    interval,
+    header,
+    workers,
     totals,
     events,
     sockets,
-    inflight,
+    get inflight(): InFlightView[] {
+      return (inflight ??= inflightOf(workers, at));
+    },
+    set inflight(list: InFlightView[]) {
+      inflight = list;
+    },
     diagnosis: [],
   };
 }
@@ -196,6 +260,13 @@ function buildServerView(
  * avgRt = requests-weighted mean of avg_rt over workers with requests > 0.
  */
 export function computeTotals(views: readonly WorkerView[], haveInterval: boolean, inflight: readonly InFlightView[] = []): Totals {
+  let oldest: number | undefined;
+  for (const f of inflight) if (f.age !== undefined && (oldest === undefined || f.age > oldest)) oldest = f.age;
+  return totalsOf(views, haveInterval, inflight.length, oldest);
+}
+
+/** {@link computeTotals} given the in-flight count and the oldest request's age. */
+function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight: number, oldestRequestAge: number | undefined): Totals {
   // One pass, no per-field arrays: every sum counts only known values (see Sum).
   let wsum = 0;
   let wreq = 0;
@@ -249,8 +320,6 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
   const avg = wreq > 0 ? wsum / wreq : undefined;
   const mean = rtReq > 0 ? rtSum / rtReq : undefined;
   const now = nowReq > 0 ? nowRt / nowReq : undefined;
-  let oldest: number | undefined;
-  for (const f of inflight) if (f.age !== undefined && (oldest === undefined || f.age > oldest)) oldest = f.age;
   return {
     workers: views.length,
     busy,
@@ -265,8 +334,8 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
     avgRt: avg !== undefined && Number.isFinite(avg) ? avg : undefined,
     avgNow: haveInterval && now !== undefined && Number.isFinite(now) ? now : undefined,
     avgMean: mean !== undefined && Number.isFinite(mean) ? mean : undefined,
-    inFlight: inflight.length,
-    oldestRequestAge: oldest,
+    inFlight,
+    oldestRequestAge,
     respawns: respawns.value(),
     harakiri: harakiri.value(),
   };

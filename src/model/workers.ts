@@ -111,20 +111,57 @@ export function buildCores(
 ): CoreView[] {
   const cores = Array.isArray(w.cores) ? w.cores : [];
   if (cores.length === 0) return [];
-  const prevCores = prev && Array.isArray(prev.cores) ? prev.cores : undefined;
-  const match = prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
+  let prevReq: Float64Array | undefined;
+  if (prev) prevCoreRequests(cores, prev, (prevReq = new Float64Array(cores.length)), 0);
+  return coreViews(w, prevReq, 0, seconds);
+}
+
+/** The views of `w`'s cores, given the previous requests of its cores in `prevReq` from `off` (see prevCoreRequests). */
+function coreViews(w: WorkerStats, prevReq: Float64Array | undefined, off: number, seconds: number | undefined): CoreView[] {
+  const cores = Array.isArray(w.cores) ? w.cores : [];
   const workerId = finite(w.id);
   return cores.map((c, i) => {
-    const p = match?.(i);
+    const p = prevReq ? prevReq[off + i]! : NaN;
     return {
       workerId,
       id: finite(c.id),
       raw: c,
       requests: counter(c.requests),
-      rps: p ? rate(c.requests, p.requests, seconds) : undefined,
+      rps: Number.isNaN(p) ? undefined : rate(c.requests, p, seconds),
       inRequest: c.in_request === true,
     };
   });
+}
+
+/**
+ * The previous read's `requests` of each core of `cores` (matched as {@link buildCores} does), into `out`
+ * from `off`: NaN where there is no comparable previous core. What the lazy core rates need of the previous
+ * document — so a view does not keep that whole document alive until its cores are looked at.
+ */
+export function prevCoreRequests(cores: readonly CoreStats[], prev: WorkerStats, out: Float64Array, off: number): void {
+  const prevCores = Array.isArray(prev.cores) ? prev.cores : undefined;
+  const n = cores.length;
+  if (prevCores !== undefined && prevCores.length === n) {
+    // The usual read (the same ids in the same increasing order, see sameCoreOrder): by index, checked and
+    // copied in one pass, no matcher made.
+    let last = -Infinity;
+    let i = 0;
+    for (; i < n; i++) {
+      const pc = prevCores[i]!;
+      const id = finite(cores[i]!.id);
+      if (id === undefined || id <= last || id !== finite(pc.id)) break;
+      last = id;
+      const r = counter(pc.requests);
+      out[off + i] = r === undefined ? NaN : r;
+    }
+    if (i === n) return;
+  }
+  const match = prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
+  for (let i = 0; i < n; i++) {
+    const p = match?.(i);
+    const r = p ? counter(p.requests) : undefined;
+    out[off + i] = r === undefined ? NaN : r;
+  }
 }
 
 /**
@@ -132,12 +169,17 @@ export function buildCores(
  * fast to read), and its `cores` are built on first use by a prototype getter — only a view that shows this
  * worker's cores pays for them (at 2048 workers × 8 cores that is 16k objects per read otherwise). An own
  * accessor per object (a closure each) put every view in dictionary mode: ~1 KB per worker and slow reads.
+ * For the core rates it keeps only the previous requests of its cores (a slice of one array per read), not
+ * the previous document: that document is then garbage as soon as the new view is built (it used to live
+ * one read longer, and the young-generation GC copied it once more).
  */
 class WorkerViewObject implements WorkerView {
   share: number | undefined = undefined;
   declare respawnReason?: RespawnReason;
   #cores: CoreView[] | undefined;
-  readonly #comparable: WorkerStats | undefined;
+  /** Previous requests of this worker's cores from `#off` (NaN: none); undefined: no comparable previous read. */
+  readonly #prevReq: Float64Array | undefined;
+  readonly #off: number;
   readonly #seconds: number | undefined;
 
   constructor(
@@ -156,16 +198,18 @@ class WorkerViewObject implements WorkerView {
     public spawned: boolean,
     public reset: boolean,
     public avgNow: number | undefined,
-    comparable: WorkerStats | undefined,
+    prevReq: Float64Array | undefined,
+    off: number,
     seconds: number | undefined,
   ) {
-    this.#comparable = comparable;
+    this.#prevReq = prevReq;
+    this.#off = off;
     this.#seconds = seconds;
   }
 
   /** The same array on every use. */
   get cores(): CoreView[] {
-    return (this.#cores ??= buildCores(this.raw, this.#comparable, this.#seconds));
+    return (this.#cores ??= coreViews(this.raw, this.#prevReq, this.#off, this.#seconds));
   }
 }
 
@@ -178,6 +222,8 @@ function anyInRequest(cores: readonly CoreStats[]): boolean {
 /**
  * One worker's view (share is filled in later by the caller, once the total
  * is known). `prev` undefined → first read of this worker: rates undefined.
+ * `coreBuf`/`coreOff`: where to keep the previous requests of its cores (a
+ * caller building many views shares one array; else one is made here).
  */
 export function buildWorker(
   key: string,
@@ -185,6 +231,8 @@ export function buildWorker(
   prev: WorkerStats | undefined,
   seconds: number | undefined,
   masterChanged: boolean,
+  coreBuf?: Float64Array,
+  coreOff = 0,
 ): WorkerView {
   const reason = prev ? resetReason(w, prev, masterChanged) : undefined;
   // Rates whenever the counters did not go down (a respawn keeps them); a master restart or a real reset → unknown.
@@ -192,6 +240,15 @@ export function buildWorker(
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
   const status = typeof w.status === 'string' ? w.status : undefined;
+  let prevReq: Float64Array | undefined;
+  if (comparable !== undefined && Array.isArray(w.cores) && w.cores.length > 0) {
+    if (coreBuf === undefined || coreOff + w.cores.length > coreBuf.length) {
+      coreBuf = new Float64Array(w.cores.length);
+      coreOff = 0;
+    }
+    prevCoreRequests(w.cores, comparable, coreBuf, coreOff);
+    prevReq = coreBuf;
+  }
   const view = new WorkerViewObject(
     key,
     w,
@@ -208,7 +265,8 @@ export function buildWorker(
     spawned,
     reset,
     avgNow(w, comparable),
-    comparable,
+    prevReq,
+    coreOff,
     seconds,
   );
   if (reason !== undefined) view.respawnReason = reason;
@@ -221,19 +279,22 @@ export function buildWorker(
  * same order, as uWSGI always does.
  */
 function matchCores(cores: readonly CoreStats[], prev: readonly CoreStats[]): (i: number) => CoreStats | undefined {
-  if (cores.length === prev.length) {
-    let same = true;
-    let last = -Infinity;
-    for (let i = 0; i < cores.length && same; i++) {
-      const id = finite(cores[i]!.id);
-      same = id !== undefined && id > last && id === finite(prev[i]!.id);
-      if (id !== undefined) last = id;
-    }
-    if (same) return (i) => prev[i];
-  }
+  if (sameCoreOrder(cores, prev)) return (i) => prev[i];
   const keys = coreKeys(cores);
   const pk = coreKeys(prev);
   const byKey = new Map<string, CoreStats>();
   prev.forEach((c, i) => byKey.set(pk[i]!, c));
   return (i) => byKey.get(keys[i]!);
+}
+
+/** Both reads list the same distinct ids in the same (increasing) order — as uWSGI always does. */
+function sameCoreOrder(cores: readonly CoreStats[], prev: readonly CoreStats[]): boolean {
+  if (cores.length !== prev.length) return false;
+  let last = -Infinity;
+  for (let i = 0; i < cores.length; i++) {
+    const id = finite(cores[i]!.id);
+    if (id === undefined || id <= last || id !== finite(prev[i]!.id)) return false;
+    last = id;
+  }
+  return true;
 }

@@ -36,6 +36,11 @@ const CORE_ORDER = [
 ] as const;
 const CORE_KEYS: ReadonlySet<string> = new Set(CORE_ORDER);
 
+/** `extra` on a copied worker, app or core: only when it has unknown keys (like one typed in place). */
+function addExtra(t: Obj, extra: Extra): void {
+  if (extra !== NO_EXTRA) t['extra'] = extra;
+}
+
 /** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
 const NO_VARS = Object.freeze([]) as unknown as string[];
 
@@ -81,8 +86,10 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
   t['in_request'] = inRequest;
   t['vars'] = vars;
   t['req_info'] = reqInfo;
-  t['request'] = request;
-  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, CORE_KEYS, d);
+  // Added only when there is one (JSON.parse's objects have no room for another property: each added one
+  // cost a property store allocated per core, 16k per read at 2048 workers × 8 cores).
+  if (request !== undefined) t['request'] = request;
+  if (!inPlace) addExtra(t, extraOf(o, CORE_KEYS, d));
   return t as unknown as CoreStats;
 }
 
@@ -100,7 +107,7 @@ function parseApp(o: Obj, p: string, d: number): AppStats {
   t['requests'] = num(o['requests'], 'requests', p);
   t['exceptions'] = num(o['exceptions'], 'exceptions', p);
   t['chdir'] = str(o['chdir'], 'chdir', p);
-  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, APP_KEYS, d);
+  if (!inPlace) addExtra(t, extraOf(o, APP_KEYS, d));
   return t as unknown as AppStats;
 }
 
@@ -150,7 +157,7 @@ function parseWorker(o: Obj, p: string, d: number): WorkerStats {
   t['avg_rt'] = num(o['avg_rt'], 'avg_rt', p);
   t['apps'] = objArray(o, 'apps', p, d, parseApp);
   t['cores'] = objArray(o, 'cores', p, d, parseCore);
-  t['extra'] = inPlace ? NO_EXTRA : extraOf(o, WORKER_KEYS, d);
+  if (!inPlace) addExtra(t, extraOf(o, WORKER_KEYS, d));
   return t as unknown as WorkerStats;
 }
 

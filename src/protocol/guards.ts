@@ -191,7 +191,8 @@ export function objArray<T>(o: Obj, k: string, path: string, depth: number, each
 /**
  * True when `o`'s enumerable keys are exactly `order`, in that order — what uWSGI sends. Such an object
  * (fresh from JSON.parse, held by nothing else) is typed in place: its fields are checked and normalised
- * where they are (null → undefined, 0/1 → boolean, request vars reduced) and it gets its `extra`, instead of
+ * where they are (null → undefined, 0/1 → boolean, request vars reduced; nothing added but a core's
+ * `request`), instead of
  * being copied into a new object (at 2048 workers × 8 cores that copy was 16k objects and their garbage
  * per read). Any other object (unknown keys, missing ones, another order) takes the copying path, which
  * gives the same result.

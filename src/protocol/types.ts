@@ -5,7 +5,10 @@
  * peer that does not know it) is `undefined` — "unknown" — never 0.
  * A field present with the wrong JSON type is a parse error (see errors.ts).
  * Every object keeps the fields we do not model in `extra`, so the raw dump
- * loses nothing.
+ * loses nothing. A worker, app or core has `extra` only when it has such
+ * fields, and a core has `request` only when it is in a request: what uWSGI
+ * sends is typed in place on JSON.parse's own objects (parse.ts), and adding
+ * a property to 16k of them per read cost a property store each.
  */
 
 export type Extra = Record<string, unknown>;
@@ -30,9 +33,10 @@ export interface CoreStats {
   vars?: string[];
   /** Reduced like `vars`: only `request_start` (unix seconds) is kept. */
   req_info?: Extra;
-  /** The in-flight request of this core, typed (undefined when the core is not in a request). */
+  /** The in-flight request of this core, typed (absent when the core is not in a request). */
   request?: InFlightRequest;
-  extra: Extra;
+  /** The unknown keys, as sent; absent when there are none (the usual object: nothing added to it). */
+  extra?: Extra;
 }
 
 /** What is kept of a request a core is serving now: method, path (no query), start time. */
@@ -53,7 +57,8 @@ export interface AppStats {
   requests?: number;
   exceptions?: number;
   chdir?: string;
-  extra: Extra;
+  /** The unknown keys, as sent; absent when there are none (the usual object: nothing added to it). */
+  extra?: Extra;
 }
 
 export interface WorkerStats {
@@ -83,7 +88,8 @@ export interface WorkerStats {
   avg_rt?: number;
   apps?: AppStats[];
   cores?: CoreStats[];
-  extra: Extra;
+  /** The unknown keys, as sent; absent when there are none (the usual object: nothing added to it). */
+  extra?: Extra;
 }
 
 export interface SocketStats {

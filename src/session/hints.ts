@@ -17,46 +17,26 @@ export const RSS_GROWTH_MIN_BYTES = 4 * 1024 * 1024;
 export const RSS_WINDOW = 60;
 export const RSS_MIN_POINTS = 5;
 
-/** A read's RSS: a positive number, else unknown. */
-function known(v: number | undefined): v is number {
-  return v !== undefined && v > 0;
-}
-
-/**
- * Whether the newest known RSS in the last RSS_WINDOW reads exceeds the oldest known one by RSS_GROWTH_RATIO and
- * RSS_GROWTH_MIN_BYTES, with at least RSS_MIN_POINTS known values. Read from both ends of the window (the oldest
- * and newest known values, and known values counted only up to RSS_MIN_POINTS): a few reads per worker per
- * frame instead of the whole window.
- */
-export function rssGrows(rss: { readonly length: number; at(i: number): number | undefined }): boolean {
-  const n = rss.length;
-  const from = Math.max(0, n - RSS_WINDOW);
-  let i = from;
-  let first: number | undefined;
-  for (; i < n && first === undefined; i++) if (known(rss.at(i))) first = rss.at(i);
-  if (first === undefined) return false;
-  let last: number | undefined;
-  let count = 0;
-  for (let j = n - 1; j >= from && count < RSS_MIN_POINTS; j--) {
-    const v = rss.at(j);
-    if (!known(v)) continue;
-    last ??= v;
-    count++;
-  }
-  return last !== undefined && count >= RSS_MIN_POINTS && last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES;
-}
-
 export function rowHints(view: ServerView, history: History | undefined, nowMs: number): RowHints {
   const recentSpawn = new Set<string>();
   const rssGrowing = new Set<string>();
-  for (const w of view.workers) {
+  const ws = view.workers;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
     const ls = w.raw.last_spawn;
     if (w.respawned || (typeof ls === 'number' && ls > 0 && nowMs - ls * 1000 >= 0 && nowMs - ls * 1000 < RECENT_SPAWN_MS)) {
       recentSpawn.add(w.key);
     }
     const s = history?.worker(w.key);
     if (!s) continue;
-    if (rssGrows(s.rss)) rssGrowing.add(w.key);
+    // The window's oldest and newest known RSS, then (only for a worker that grew) how many are known:
+    // a few reads per worker instead of the whole window (2048 workers × 60 reads on every frame).
+    const first = s.rss.firstAbove(0, RSS_WINDOW);
+    if (first === undefined) continue;
+    const last = s.rss.firstAbove(0, RSS_WINDOW, true)!;
+    if (last > first * RSS_GROWTH_RATIO && last - first >= RSS_GROWTH_MIN_BYTES && s.rss.countAbove(0, RSS_WINDOW, RSS_MIN_POINTS) >= RSS_MIN_POINTS) {
+      rssGrowing.add(w.key);
+    }
   }
   return { recentSpawn, rssGrowing };
 }

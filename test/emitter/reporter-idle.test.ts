@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import cluster, { type Address, type Worker } from 'node:cluster';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createClusterStats } from '../../src/emitter/index.js';
 import type { ReportMessage } from '../../src/emitter/ipc.js';
@@ -46,4 +47,49 @@ test('cluster worker: no report equal to the previous one unless polled; changes
   const asked = performance.now();
   stats.poll();
   await waitFor(() => reports.some((r) => r.at > asked), 'a reply to the poll', 5000);
+});
+
+test('cluster worker: a busy worker reports once per heartbeat, not once per debounce; waking up is reported after the debounce', async (t) => {
+  const stats = await createClusterStats({ queueSampleMs: 0 });
+  cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const reports: number[] = [];
+  const onMessage = (_w: Worker, msg: unknown): void => {
+    if ((msg as Partial<ReportMessage>)?.tsgitop === 'report') reports.push(performance.now());
+  };
+  cluster.on('message', onMessage);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  t.after(async () => {
+    cluster.off('message', onMessage);
+    agent.destroy();
+    await killClusterWorkers();
+    await stats.close();
+  });
+  // the fixture reports with a 100 ms heartbeat and a 10 ms debounce
+  const w = cluster.fork();
+  const port = await new Promise<number>((resolve) => w.once('listening', (a: Address) => resolve(a.port)));
+  await get(port, '/', agent);
+  await waitFor(() => stats.document().workers[0]?.requests === 1, 'the first request reported');
+  // quiet: wait for a heartbeat period with no report
+  await waitFor(() => reports.length > 0 && performance.now() - reports[reports.length - 1]! > 250, 'a quiet worker', 5000, 10);
+
+  // waking up: reported after the debounce, well before the next heartbeat could carry it
+  const woke = performance.now();
+  await get(port, '/', agent);
+  await waitFor(() => reports.some((r) => r > woke), 'the wake-up report', 5000, 1);
+
+  // busy for 1.2 s (requests back to back on 4 connections): about one report per 100 ms heartbeat
+  const from = reports.length;
+  const t0 = performance.now();
+  let served = 0;
+  const loop = async (): Promise<void> => {
+    while (performance.now() - t0 < 1200) {
+      await get(port, '/', agent);
+      served++;
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  const sent = reports.length - from;
+  assert.ok(served > 50, `only ${served} requests served: not busy enough to tell`);
+  // 12 heartbeats (+ a wake-up report and scheduling slack); a report per 10 ms debounce would be ~100
+  assert.ok(sent <= 20, `${sent} reports in 1.2 s of ${served} requests (expected about 12)`);
 });

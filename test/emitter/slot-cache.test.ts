@@ -42,9 +42,13 @@ function fresh(ss: Slot[], minified: boolean): string {
   return renderDocument(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: ss.map((s) => slotToWorker(s, 2)) }), minified);
 }
 
-function cached(ss: Slot[], minified: boolean): string {
+function cachedBytes(ss: Slot[], minified: boolean): Buffer {
   const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), minified);
-  return renderSlots(head, ss, 2, minified).toString();
+  return renderSlots(head, ss, 2, minified);
+}
+
+function cached(ss: Slot[], minified: boolean): string {
+  return cachedBytes(ss, minified).toString();
 }
 
 function same(ss: Slot[], what: string): void {
@@ -103,20 +107,58 @@ test('a report equal to the previous one changes nothing; a changed slot is rebu
   same(ss, 'after the partial rebuild');
 });
 
-test('while the stats are being read, a report renders its worker text on arrival; the read then renders nothing', () => {
+test('a changed slot is rendered by the render queue, off the read: the read then only copies it', () => {
   const ss = slots(3);
   cached(ss, false);
-  __testing.acceptReport(ss[1]!, report(77, [70, 0, 0, 0, 1_795_424_900, 7, 0, 0, 0, 0]), 2, true, false);
+  const q = new __testing.RenderQueue(() => [true, false], () => 2, false);
+  setReport(ss[1]!, report(77, [70, 0, 0, 0, 1_795_424_900, 7, 0, 0, 0, 0]));
+  q.add(ss[1]!);
+  q.add(ss[1]!);
+  assert.equal(q.size, 1, 'a slot is queued once however often it changes');
+  assert.equal(__testing.isRendered(ss[1]!, 2, false), false);
+  q.drain();
+  assert.equal(q.size, 0);
   const t = ss[1]!.text!;
   assert.equal(t.ver, ss[1]!.ver, 'rendered for the new report');
-  assert.ok(t.pretty !== undefined && t.pretty.includes('"requests":77'), 'pretty text rendered on arrival');
-  assert.equal(t.mini, undefined, 'minified not read recently: not rendered');
-  cached(ss, false);
-  assert.equal(ss[1]!.text, t, 'the read reused the text rendered on arrival');
-  same(ss, 'after a report rendered on arrival');
-  __testing.acceptReport(ss[2]!, report(5, [5, 1, 0, 0, 0, 0, 0, 0, 0, 0]), 2, false, false);
-  assert.equal(ss[2]!.text!.ver === ss[2]!.ver, false, 'not read recently: nothing rendered on arrival');
+  assert.ok(t.pretty !== undefined && t.pretty.includes('"requests":77'), 'pretty text rendered by the queue');
+  assert.equal(t.mini, undefined, 'minified not served: not rendered');
+  const before = cachedBytes(ss, false);
+  const beforeText = before.toString();
+  assert.equal(ss[1]!.text, t, 'the read reused the text the queue rendered');
+  same(ss, 'after a slot rendered by the queue');
+  // the slot's memory is reused for its next text: a previous read's bytes must not change with it
+  setReport(ss[1]!, report(123456789, [70, 0, 0, 0, 0, 8, 0, 0, 0, 0], ['GET', '/a/much/longer/path/than/before', '', '']));
+  q.add(ss[1]!);
+  q.drain();
+  assert.ok(ss[1]!.text!.pretty!.includes('"requests":123456789'));
+  assert.equal(cached(ss, false), fresh(ss, false), 'after the slot was re-rendered into its own memory');
+  assert.equal(before.toString(), beforeText, "an earlier read's bytes are untouched");
+  // a layout nobody serves is left for a read
+  const none = new __testing.RenderQueue(() => [false, false], () => 2, false);
+  setReport(ss[2]!, report(5, [5, 1, 0, 0, 0, 0, 0, 0, 0, 0]));
+  none.add(ss[2]!);
+  none.drain();
+  assert.equal(__testing.isRendered(ss[2]!, 2, false), false, 'not served: nothing rendered');
   same(ss, 'after a report stored only');
+});
+
+test('the render queue works in slices: a budget stops it, the rest stays queued, and it never throws', () => {
+  const ss = slots(40);
+  const q = new __testing.RenderQueue(() => [true, true], () => 2, false);
+  for (const s of ss) {
+    setReport(s, { ...s.report!, requests: s.report!.requests + 1000 });
+    q.add(s);
+  }
+  q.drain(0); // a spent budget: one group of eight, then it yields
+  assert.equal(q.size, 32);
+  assert.ok(ss.slice(0, 8).every((s) => __testing.isRendered(s, 2, false) && __testing.isRendered(s, 2, true)), 'the first slots rendered in both layouts');
+  assert.ok(ss.slice(8).every((s) => !__testing.isRendered(s, 2, false)), 'the rest waits');
+  // a slot whose rendering throws is skipped, not fatal
+  (ss[20] as { report: unknown }).report = { ...ss[20]!.report!, cores: null };
+  ss[20]!.ver++;
+  q.drain();
+  assert.equal(q.size, 0);
+  assert.ok(ss.every((s, i) => i === 20 || __testing.isRendered(s, 2, false)));
 });
 
 test('a read with nothing changed gives the previous bytes; any change (a slot, the head) gives fresh ones', () => {
@@ -134,4 +176,24 @@ test('a read with nothing changed gives the previous bytes; any change (a slot, 
   assert.ok(c.toString().includes('"listen_queue":4'), 'a changed head: fresh bytes');
   ss.push(newSlot(4));
   assert.ok(renderSlots(head(4), ss, 2, false, memo).toString().includes('"id":4'), 'a new slot: fresh bytes');
+});
+
+test("a read fills the spare buffer prepared for it (garbage in it is overwritten), and only once", () => {
+  const ss = slots(5);
+  const head = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), false);
+  const spare = Buffer.alloc(1 << 16, 0x41);
+  const state: Parameters<typeof renderSlots>[4] = { spare };
+  const a = renderSlots(head, ss, 2, false, state);
+  assert.equal(a.buffer, spare.buffer, 'the spare memory was used');
+  assert.equal(state!.spare, undefined, 'and handed out');
+  assert.equal(a.toString(), fresh(ss, false));
+  setReport(ss[0]!, { ...ss[0]!.report!, requests: 4242 });
+  const b = renderSlots(head, ss, 2, false, state);
+  assert.notEqual(b.buffer, spare.buffer, 'no spare: fresh memory');
+  assert.equal(b.toString(), fresh(ss, false));
+  assert.equal(a.toString().includes('4242'), false, 'the earlier read is untouched');
+  const small: Parameters<typeof renderSlots>[4] = { spare: Buffer.alloc(16) };
+  const headMini = renderHead(buildDocument({ identity: IDENTITY, listenQueue: 3, listenQueueErrors: 0, sockets: SOCKETS, workers: [] }), true);
+  assert.equal(renderSlots(headMini, ss, 2, true, small).toString(), fresh(ss, true), 'a spare too small is not used');
+  assert.equal(small!.spare!.length, 16);
 });

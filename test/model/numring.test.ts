@@ -29,3 +29,43 @@ test('NumRing behaves as Ring<number | undefined>: gaps, wrap-around, at/last/to
   assert.deepEqual(a.toArray(), []);
   assert.throws(() => new NumRing(0), RangeError);
 });
+
+test('NumRing firstAbove / countAbove: the window scan of the RSS colour hint, against a plain scan', () => {
+  // The reference: what hints.ts computed before (every entry of the window through at()).
+  const ref = (r: NumRing, min: number, window: number, fromNewest: boolean): number | undefined => {
+    const n = r.length;
+    const from = Math.max(0, n - window);
+    const known: number[] = [];
+    for (let i = from; i < n; i++) {
+      const v = r.at(i);
+      if (v !== undefined && v > min) known.push(v);
+    }
+    return fromNewest ? known[known.length - 1] : known[0];
+  };
+  const refCount = (r: NumRing, min: number, window: number, limit: number): number => {
+    let c = 0;
+    for (let i = Math.max(0, r.length - window); i < r.length; i++) {
+      const v = r.at(i);
+      if (v !== undefined && v > min) c++;
+    }
+    return Math.min(c, limit);
+  };
+  let x = 12345;
+  const rand = (): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (const cap of [1, 2, 5, 7]) {
+    const r = new NumRing(cap);
+    for (let step = 0; step < 40; step++) {
+      const p = rand();
+      r.push(p < 0.25 ? undefined : p < 0.35 ? 0 : p < 0.4 ? -3 : Math.round(p * 100));
+      for (const window of [0, 1, 2, 3, cap, cap + 4, 2.5]) {
+        for (const fromNewest of [false, true]) {
+          assert.equal(r.firstAbove(0, window, fromNewest), ref(r, 0, Math.floor(window), fromNewest), `cap ${cap} step ${step} window ${window} ${fromNewest}`);
+        }
+        for (const limit of [1, 3, Infinity]) assert.equal(r.countAbove(0, window, limit), refCount(r, 0, Math.floor(window), limit));
+      }
+    }
+  }
+  const empty = new NumRing(4);
+  assert.equal(empty.firstAbove(0, 10), undefined);
+  assert.equal(empty.countAbove(0, 10), 0);
+});

@@ -96,6 +96,27 @@ test('an unknown key (even "extra" or "request") takes the copying path and land
   assert.equal(d.workers[0]!.cores![0]!.request, undefined);
 });
 
+test('nothing is added to what uWSGI sent: no extra without unknown keys, request only on a core in a request (both paths)', () => {
+  const w = worker(1);
+  for (const d of [parseStats(JSON.stringify({ workers: [w] })), parseStats(JSON.stringify({ workers: [reversed(w)] }))] as StatsSnapshot[]) {
+    const pw = d.workers[0]!;
+    const [busy, idle] = pw.cores!;
+    const coreKeys = ['id', 'requests', 'static_requests', 'routed_requests', 'offloaded_requests', 'write_errors', 'read_errors', 'in_request', 'vars', 'req_info'];
+    assert.deepStrictEqual(Object.keys(idle!), coreKeys);
+    assert.deepStrictEqual(Object.keys(busy!), [...coreKeys, 'request']);
+    assert.equal('extra' in pw, false);
+    assert.equal('extra' in pw.apps![0]!, false);
+    assert.equal(pw.cores!.length, 2);
+  }
+  // An unknown key still lands in extra, on exactly the object that had it.
+  const x = worker(1);
+  (x['cores'] as Record<string, unknown>[])[1]!['future'] = 3;
+  const d = parseStats(JSON.stringify({ workers: [x] })) as StatsSnapshot;
+  assert.deepStrictEqual(d.workers[0]!.cores![1]!.extra, { future: 3 });
+  assert.equal('extra' in d.workers[0]!.cores![0]!, false);
+  assert.equal('extra' in d.workers[0]!, false);
+});
+
 test('a wrong type in an in-place object is still an error with its JSON path', () => {
   const w = worker(1);
   (w['cores'] as Record<string, unknown>[])[1]!['requests'] = '7';
