@@ -171,6 +171,8 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
     el.content = '';
   };
   el.parseContent = () => false;
+  // What each screen row got from this box last time (see the skip below).
+  const drawn: Drawn = { gen: -1, xi: -1, xl: -1, yi: -1, lines: [], cells: [], fills: [] };
   el.render = function (this: El): unknown {
     this._emit('prerender');
     const coords = this._getCoords(true);
@@ -186,6 +188,12 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
     }
     const screenLines = this.screen.lines;
     const dattr = this.sattr(this.style);
+    // A row drawn last time from the same cells into the same line array keeps them while nothing else wrote
+    // there since: no region cleared or filled, no resize (both bump the screen's generation), no other
+    // element over this box, and the box where it was.
+    const gen = screenGen(this.screen);
+    const canSkip = drawn.gen === gen && drawn.xi === coords.xi && drawn.xl === coords.xl && drawn.yi === coords.yi && !overlapped(this, coords);
+    if (!canSkip) drawn.lines.length = 0;
     let attr = dattr;
     let open: TagStacks | undefined;
     let k = 0; // the content line drawn next
@@ -210,6 +218,14 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
       const chars = cells ? cells.text : '';
       const n = chars.length;
       const fill = cells ? cells.end : attr;
+      const r = y - coords.yi;
+      if (canSkip && drawn.lines[r] === line && drawn.cells[r] === cells && drawn.fills[r] === fill) {
+        attr = fill;
+        continue;
+      }
+      drawn.lines[r] = line;
+      drawn.cells[r] = cells;
+      drawn.fills[r] = fill;
       let run = 0;
       let a = cells && cells.at.length ? cells.attr[0]! : fill;
       let nextAt = cells && cells.at.length > 1 ? cells.at[1]! : Infinity;
@@ -240,10 +256,70 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
       // Rows past the content: nothing of theirs is kept.
       for (const a of [cache.text, cache.styled, cache.start, cache.open, cache.cells]) if (a.length > lines.length) a.length = lines.length;
     }
+    drawn.gen = gen;
+    drawn.xi = coords.xi;
+    drawn.xl = coords.xl;
+    drawn.yi = coords.yi;
     this._emit('render', [coords]);
     return coords;
   };
   return true;
+}
+
+/** Per screen row of a fastBox: the line array, cells and fill attribute it drew there, and when. */
+interface Drawn {
+  /** The screen's generation after the last render. */
+  gen: number;
+  xi: number;
+  xl: number;
+  yi: number;
+  lines: unknown[];
+  cells: (Compiled | undefined)[];
+  fills: number[];
+}
+
+/** Each screen's generation: bumped whenever blessed clears or fills a region or reallocates its buffer. */
+const generations = new WeakMap<object, { gen: number }>();
+
+function screenGen(screen: object): number {
+  let g = generations.get(screen);
+  if (!g) {
+    const state = { gen: 0 };
+    g = state;
+    generations.set(screen, g);
+    const sc = screen as Record<string, unknown>;
+    for (const name of ['clearRegion', 'fillRegion', 'alloc', 'realloc']) {
+      const orig = sc[name];
+      if (typeof orig !== 'function') continue;
+      sc[name] = function (this: unknown, ...args: unknown[]): unknown {
+        state.gen++;
+        return (orig as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+  }
+  return g.gen;
+}
+
+interface Node {
+  children?: Node[];
+  hidden?: boolean;
+  detached?: boolean;
+  lpos?: { xi: number; xl: number; yi: number; yl: number };
+}
+
+/** Whether any other shown element's last drawn area meets this box's. */
+function overlapped(self: El, c: { xi: number; xl: number; yi: number; yl: number }): boolean {
+  const walk = (nodes: Node[] | undefined): boolean => {
+    if (!nodes) return false;
+    for (const n of nodes) {
+      if (n.hidden || n.detached) continue;
+      const p = n.lpos;
+      if (n !== (self as unknown) && p && p.xi < c.xl && c.xi < p.xl && p.yi < c.yl && c.yi < p.yl) return true;
+      if (walk(n.children)) return true;
+    }
+    return false;
+  };
+  return walk((self.screen as unknown as Node).children);
 }
 
 /** One-character strings by code unit, made once (indexing a two-byte string makes a new one each time). */
