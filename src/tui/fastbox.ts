@@ -120,6 +120,8 @@ export interface Compiled {
 /** Per-element state: each row's line text, start attribute, open tags and cells from the last render. */
 interface RowCache {
   text: string[];
+  /** The styled line row k was compiled from (undefined: tagged text). */
+  styled: (Styled | undefined)[];
   start: number[];
   open: (string | undefined)[];
   cells: (Compiled | undefined)[];
@@ -149,7 +151,7 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
   const o = el.options;
   if (el.border || el.tpadding || o.scrollable || o.align || o.valign || o.shrink || o.wrap !== false || o.tags !== true || el.style.transparent) return false;
   el._fastBox = true;
-  const cache: RowCache = { text: [], start: [], open: [], cells: [] };
+  const cache: RowCache = { text: [], styled: [], start: [], open: [], cells: [] };
   let lines: readonly (string | Styled)[] = [''];
   // The content string `lines` were split from; undefined while lines given by setLines are on show.
   let linesOf: string | undefined = '';
@@ -234,7 +236,10 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
       }
       attr = fill;
     }
-    if (cache.text.length > lines.length) cache.text.length = lines.length;
+    if (cache.cells.length > lines.length) {
+      // Rows past the content: nothing of theirs is kept.
+      for (const a of [cache.text, cache.styled, cache.start, cache.open, cache.cells]) if (a.length > lines.length) a.length = lines.length;
+    }
     this._emit('render', [coords]);
     return coords;
   };
@@ -252,13 +257,23 @@ function charOf(code: number): string {
 function lineCells(el: El, cache: RowCache, lines: readonly (string | Styled)[], k: number, attr: number, dattr: number, open: TagStacks | undefined): Compiled {
   const text = lines[k]!;
   if (typeof text !== 'string') {
-    cache.cells[k] = undefined;
-    return styledCells(el, text, attr, dattr, open);
+    // The same styled line object as last time (table.ts's LineMemo keeps a row's line while its cells are the
+    // same; styled lines are never changed once drawn), from the same attribute with no tags open: the same cells.
+    const hit = cache.cells[k];
+    if (hit && cache.styled[k] === text && cache.start[k] === attr && open === undefined) return hit;
+    const cells = styledCells(el, text, attr, dattr, open);
+    cache.styled[k] = text;
+    cache.start[k] = attr;
+    cache.open[k] = undefined;
+    // Tags left open by the line above: not kept (rare; compiled as tagged text then).
+    cache.cells[k] = open === undefined ? cells : undefined;
+    return cells;
   }
   const openKey = stacksKey(open);
   const hit = cache.cells[k];
-  if (hit && cache.text[k] === text && cache.start[k] === attr && cache.open[k] === openKey) return hit;
+  if (hit && cache.styled[k] === undefined && cache.text[k] === text && cache.start[k] === attr && cache.open[k] === openKey) return hit;
   const cells = compileLine(el, text, attr, dattr, open);
+  cache.styled[k] = undefined;
   cache.text[k] = text;
   cache.start[k] = attr;
   cache.open[k] = openKey;
