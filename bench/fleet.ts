@@ -56,13 +56,28 @@ const FIXTURE = fileURLToPath(new URL('../../fixtures/uwsgi/idle-4p.json', impor
 
 // ---- child: the servers
 
-async function serve(): Promise<void> {
+/** Processes serving the 1,000-target servers (each server i in process i mod SERVER_PROCS): more than one, as 1,000 uWSGI masters would be, so a loaded machine starves them less. */
+const SERVER_PROCS = 4;
+
+/** What one server process serves: the small part's ports (process 0 only) and its share of the big fleet's sockets, as [index, path]. */
+interface Served {
+  ports: number[];
+  slowPorts: number[];
+  hangPort: number;
+  big: [number, string][];
+  changing: [number, string][];
+  hang: [number, string][];
+}
+
+/** Server process `part` of `parts` (`--serve PART PARTS DIR`): its share of the servers, in DIR. */
+async function serve(part: number, parts: number, dir: string): Promise<void> {
   const doc = readFileSync(FIXTURE);
   const ports: number[] = [];
   const servers: net.Server[] = [];
   const listen = (s: net.Server): Promise<number> =>
     new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
-  for (let i = 0; i < FAST; i++) {
+  const small = part === 0 ? FAST : 0;
+  for (let i = 0; i < small; i++) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       sock.end(doc);
@@ -72,7 +87,7 @@ async function serve(): Promise<void> {
   }
   // The same, answering LATENCY_MS after the connection (a stand-in for a network round trip).
   const slowPorts: number[] = [];
-  for (let i = 0; i < FAST; i++) {
+  for (let i = 0; i < small; i++) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       setTimeout(() => sock.end(doc), LATENCY_MS);
@@ -87,13 +102,12 @@ async function serve(): Promise<void> {
     sock.on('close', () => held.delete(sock));
   });
   servers.push(hang);
-  const hangPort = await listen(hang);
+  const hangPort = part === 0 ? await listen(hang) : 0;
   // The 1,000-target fleet: unix sockets in a temp dir (a descriptor each, not a port each).
-  const dir = mkdtempSync(join(os.tmpdir(), 'tsgitop-fleet-'));
-  const bigPaths: string[] = [];
-  const hangPaths: string[] = [];
+  const bigPaths: [number, string][] = [];
+  const hangPaths: [number, string][] = [];
   const listenPath = (s: net.Server, p: string): Promise<void> => new Promise((resolve) => s.listen(p, () => resolve()));
-  for (let i = 0; i < BIG; i++) {
+  for (let i = part; i < BIG; i += parts) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       sock.end(doc);
@@ -101,12 +115,12 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `s${i}.sock`);
     await listenPath(s, p);
-    bigPaths.push(p);
+    bigPaths.push([i, p]);
   }
   // The same number of servers whose document changes on every read: counters advancing (advancing()).
-  const changingPaths: string[] = [];
+  const changingPaths: [number, string][] = [];
   const next = advancing(doc);
-  for (let i = 0; i < BIG; i++) {
+  for (let i = part; i < BIG; i += parts) {
     let n = 0;
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
@@ -115,9 +129,9 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `c${i}.sock`);
     await listenPath(s, p);
-    changingPaths.push(p);
+    changingPaths.push([i, p]);
   }
-  for (let i = 0; i < BIG_BAD; i++) {
+  for (let i = part; i < BIG_BAD; i += parts) {
     const s = net.createServer((sock) => {
       held.add(sock);
       sock.on('error', () => {});
@@ -126,15 +140,15 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `hang${i}.sock`);
     await listenPath(s, p);
-    hangPaths.push(p);
+    hangPaths.push([i, p]);
   }
-  process.stdout.write(JSON.stringify({ ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths }) + '\n');
+  const served: Served = { ports, slowPorts, hangPort, big: bigPaths, changing: changingPaths, hang: hangPaths };
+  process.stdout.write(JSON.stringify(served) + '\n');
   // Run until the parent closes our stdin.
   process.stdin.resume();
   process.stdin.on('end', () => {
     for (const s of held) s.destroy();
     for (const s of servers) s.close();
-    rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }
@@ -200,9 +214,12 @@ interface BigResult {
   tick: number[];
   model: number[];
   render: number[];
-  /** CPU ms of the process in this scenario's windows (its refresh and what it left running), after the warm-up. */
+  /** CPU ms of the scenario's own process over the measured seconds (all its threads). */
   cpuMs: number;
+  /** Measured seconds. */
   windows: number;
+  /** The scenario process's RSS at the end, MB. */
+  rssMB: number;
   first: number;
   up: number;
   of: number;
@@ -246,7 +263,7 @@ function bigFleet(name: string, note: string, targets: Target[]): BigScenario {
 function bigFloor(paths: string[], name = `floor ${paths.length}`): BigScenario {
   return {
     name,
-    note: `the minimal reader: connect + read to EOF + JSON.parse of every target at once, nothing else${name.endsWith('changing') ? ' (the changing servers)' : ''}`,
+    note: 'the minimal reader: connect + read to EOF + JSON.parse of every target at once, nothing else',
     async refresh() {
       const t0 = performance.now();
       const ok = await Promise.all(paths.map(floorRead));
@@ -256,42 +273,94 @@ function bigFloor(paths: string[], name = `floor ${paths.length}`): BigScenario 
   };
 }
 
-const sleepUntil = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - performance.now())));
+/** What a scenario's process is told: its scenario, its place in the turn, the schedule. */
+interface BigSpec {
+  name: string;
+  note: string;
+  kind: 'fleet' | 'floor';
+  /** The targets, one a line (a fleet's targets file; the floor's socket paths). */
+  lines: string[];
+}
+
+/** Wall-clock ms since the epoch with sub-ms precision, the same clock in every process. */
+const wallNow = (): number => performance.timeOrigin + performance.now();
+const sleepUntilWall = (t: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, t - wallNow())));
 
 /**
- * Each scenario refreshes once a second; within a second they take turns,
- * 1000/N ms apart. A scenario's CPU is the process's CPU in its slot (its
- * refresh and whatever it left running until the next one starts).
+ * A scenario's own process (`--scenario`): reads its BigSpec and place from stdin, sets up, says
+ * "ready", waits for "go T0", then refreshes once a second at T0 + (second × N + k) × slot, and
+ * finally writes its BigResult. Its CPU is this whole process's (all threads: GC and JIT included)
+ * from its first measured refresh to the end of the last measured second: another scenario's
+ * garbage or compiling is never counted in it.
  */
-async function measureBig(scs: BigScenario[], warmS: number, seconds: number): Promise<BigResult[]> {
-  const slot = 1000 / scs.length;
-  const out: BigResult[] = scs.map(() => ({ total: [], tick: [], model: [], render: [], cpuMs: 0, windows: 0, first: NaN, up: 0, of: 0 }));
-  const t0 = performance.now();
-  for (let sec = 0; sec < warmS + seconds; sec++) {
-    for (let k = 0; k < scs.length; k++) {
-      const start = t0 + (sec * scs.length + k) * slot;
-      await sleepUntil(start);
-      const c0 = process.cpuUsage();
-      const a = performance.now();
-      const r = await scs[k]!.refresh();
-      const total = performance.now() - a;
-      await sleepUntil(start + slot);
-      const c = process.cpuUsage(c0);
-      const o = out[k]!;
-      if (sec === 0) o.first = total;
-      o.up = r.up;
-      o.of = r.of;
-      if (sec >= warmS) {
-        o.total.push(total);
-        o.tick.push(r.tick);
-        o.model.push(r.model);
-        o.render.push(r.render);
-        o.cpuMs += (c.user + c.system) / 1000;
-        o.windows++;
-      }
+async function scenarioChild(): Promise<void> {
+  const rl = createInterface({ input: process.stdin });
+  const lines = rl[Symbol.asyncIterator]();
+  const first = await lines.next();
+  const { spec, k, n, warm, seconds } = JSON.parse(String(first.value)) as { spec: BigSpec; k: number; n: number; warm: number; seconds: number };
+  const sc = spec.kind === 'fleet' ? bigFleet(spec.name, spec.note, parseTargets(spec.lines.join('\n'), 'bench')) : bigFloor(spec.lines, spec.name);
+  process.stdout.write('ready\n');
+  const go = await lines.next();
+  const t0 = Number(/^go (\S+)$/.exec(String(go.value))?.[1]);
+  if (!Number.isFinite(t0)) throw new Error(`scenario ${spec.name}: expected "go T0", got ${String(go.value)}`);
+  const slot = 1000 / n;
+  const o: BigResult = { total: [], tick: [], model: [], render: [], cpuMs: 0, windows: 0, first: NaN, up: 0, of: 0, rssMB: 0 };
+  let c0: NodeJS.CpuUsage | undefined;
+  for (let sec = 0; sec < warm + seconds; sec++) {
+    await sleepUntilWall(t0 + (sec * n + k) * slot);
+    if (sec === warm) c0 = process.cpuUsage();
+    const a = performance.now();
+    const r = await sc.refresh();
+    const total = performance.now() - a;
+    if (sec === 0) o.first = total;
+    o.up = r.up;
+    o.of = r.of;
+    if (sec >= warm) {
+      o.total.push(total);
+      o.tick.push(r.tick);
+      o.model.push(r.model);
+      o.render.push(r.render);
     }
   }
-  return out;
+  await sleepUntilWall(t0 + ((warm + seconds) * n + k) * slot);
+  const c = process.cpuUsage(c0);
+  o.cpuMs = (c.user + c.system) / 1000;
+  o.windows = seconds;
+  o.rssMB = process.memoryUsage().rss / 1048576;
+  await sc.close();
+  process.stdout.write(JSON.stringify(o) + '\n');
+  rl.close();
+}
+
+/**
+ * One run: each scenario in its own process, all at once; each refreshes once a second, taking turns
+ * 1000/N ms apart (so they share the machine's conditions). Returns their results in `specs` order.
+ */
+async function measureBig(specs: BigSpec[], warm: number, seconds: number): Promise<BigResult[]> {
+  const self = fileURLToPath(import.meta.url);
+  const kids = specs.map((spec, k) => {
+    const c = spawn(process.execPath, [self, '--scenario'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const out = createInterface({ input: c.stdout! })[Symbol.asyncIterator]();
+    c.stdin!.write(JSON.stringify({ spec, k, n: specs.length, warm, seconds }) + '\n');
+    const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    return { c, out, exited, spec };
+  });
+  const line = async (kid: (typeof kids)[number]): Promise<string> => {
+    const r = await Promise.race([kid.out.next(), kid.exited.then(() => ({ done: true, value: undefined }))]);
+    if (r.done) throw new Error(`scenario ${kid.spec.name}: its process ended early`);
+    return String(r.value);
+  };
+  for (const kid of kids) if ((await line(kid)) !== 'ready') throw new Error(`scenario ${kid.spec.name}: not ready`);
+  const t0 = wallNow() + 500;
+  for (const kid of kids) kid.c.stdin!.write(`go ${t0}\n`);
+  const results: BigResult[] = [];
+  // JSON has no NaN (a floor's model and render times): null back to NaN.
+  for (const kid of kids) results.push(JSON.parse(await line(kid), (_k, v: unknown) => (v === null ? NaN : v)) as BigResult);
+  for (const kid of kids) {
+    kid.c.stdin!.end();
+    await kid.exited;
+  }
+  return results;
 }
 
 const median = (xs: number[]): number => quantiles(xs).median;
@@ -421,7 +490,9 @@ function fdLimit(): string {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--serve')) return serve();
+  const si = process.argv.indexOf('--serve');
+  if (si >= 0) return serve(Number(process.argv[si + 1]), Number(process.argv[si + 2]), process.argv[si + 3]!);
+  if (process.argv.includes('--scenario')) return scenarioChild();
   const quick = process.argv.includes('--quick');
   const bigOnly = process.argv.includes('--big-only');
   const refreshes = quick ? 20 : 80;
@@ -429,31 +500,34 @@ async function main(): Promise<void> {
   const seconds = argNum('--seconds', quick ? 10 : 30);
   const warmS = argNum('--warm', 5);
 
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`server child exited with ${String(code)}`)));
-  });
-  const { ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths } = JSON.parse(line) as {
-    ports: number[];
-    slowPorts: number[];
-    hangPort: number;
-    dir: string;
-    bigPaths: string[];
-    hangPaths: string[];
-    changingPaths: string[];
-  };
+  const dir = mkdtempSync(join(os.tmpdir(), 'tsgitop-fleet-'));
+  const children = Array.from({ length: SERVER_PROCS }, (_, part) =>
+    spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', String(part), String(SERVER_PROCS), dir], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  const parts = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<Served>((resolve, reject) => {
+          const rl = createInterface({ input: child.stdout! });
+          rl.once('line', (l) => {
+            rl.close();
+            resolve(JSON.parse(l) as Served);
+          });
+          child.once('exit', (code) => reject(new Error(`server child exited with ${String(code)}`)));
+        }),
+    ),
+  );
+  const { ports, slowPorts, hangPort } = parts[0]!;
+  const merged = (pick: (p: Served) => [number, string][]): string[] => parts.flatMap(pick).sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  const bigPaths = merged((p) => p.big);
+  const changingPaths = merged((p) => p.changing);
+  const hangPaths = merged((p) => p.hang);
   const list = (ps: number[], prefix: string): string => ps.map((p, i) => `${prefix}${String(i + 1).padStart(2, '0')} = 127.0.0.1:${p}`).join('\n');
   const fast = parseTargets(list(ports, 's'), 'bench');
   const withHang = parseTargets(`${list(ports, 's')}\nhang = 127.0.0.1:${hangPort}`, 'bench');
   const slow = parseTargets(list(slowPorts, 'l'), 'bench');
   // No labels: each target is its address, as with \`tsgitop ADDR …\` (the fleet shortens them against each other).
   const bigText = bigPaths.slice();
-  const bigAll = parseTargets(bigText.join('\n'), 'bench');
   // 900 answering, 25 dead unix sockets (no such file), 25 dead TCP ports (refused), 50 hanging; spread through the list.
   const deadPorts = await closedPorts(BIG_BAD / 2);
   const bad: string[] = [
@@ -463,8 +537,6 @@ async function main(): Promise<void> {
   ];
   const mixed = bigText.slice(0, BIG - 2 * BIG_BAD);
   bad.forEach((b, i) => mixed.splice(Math.floor(((i + 0.5) * mixed.length) / bad.length) + i, 0, b));
-  const bigMixed = parseTargets(mixed.join('\n'), 'bench');
-  const bigChanging = parseTargets(changingPaths.join('\n'), 'bench');
 
   const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const cpuModel = os.cpus()[0]?.model ?? '?';
@@ -480,19 +552,23 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     const bigRuns: BigResult[][] = [];
     let names: { name: string; note: string }[] = [];
     for (let k = 0; k < runs; k++) {
-      const scs = [
-        bigFleet(`fleet ${BIG}`, `${BIG} answering servers`, bigAll),
-        bigFloor(bigPaths),
-        bigFleet(`fleet ${BIG}, ${2 * BIG_BAD} bad`, `${BIG - 2 * BIG_BAD} answering + ${BIG_BAD / 2} dead unix (no file) + ${BIG_BAD / 2} dead TCP (refused) + ${BIG_BAD} hanging (accept, never answer)`, bigMixed),
-        bigFleet(`fleet ${BIG}, changing`, `${BIG} answering servers whose document changes on every read (counters advancing): every answer is parsed and every view built`, bigChanging),
-        bigFloor(changingPaths, `floor ${BIG}, changing`),
+      const specs: BigSpec[] = [
+        { name: `fleet ${BIG}`, note: `${BIG} answering servers (idle: the same answer every time)`, kind: 'fleet', lines: bigText },
+        { name: `floor ${BIG}`, note: 'the minimal reader: connect + read to EOF + JSON.parse of every target at once, nothing else', kind: 'floor', lines: bigPaths },
+        {
+          name: `fleet ${BIG}, ${2 * BIG_BAD} bad`,
+          note: `${BIG - 2 * BIG_BAD} answering + ${BIG_BAD / 2} dead unix (no file) + ${BIG_BAD / 2} dead TCP (refused) + ${BIG_BAD} hanging (accept, never answer)`,
+          kind: 'fleet',
+          lines: mixed,
+        },
+        { name: `fleet ${BIG}, changing`, note: `${BIG} answering servers whose document changes on every read (counters advancing): every answer is parsed and every view built`, kind: 'fleet', lines: changingPaths },
+        { name: `floor ${BIG}, changing`, note: 'the minimal reader over the changing servers', kind: 'floor', lines: changingPaths },
       ];
       // The order alternates between runs.
-      if (k % 2 === 1) scs.reverse();
-      const res = await measureBig(scs, warmS, seconds);
-      for (const sc of scs) await sc.close();
-      const byName = new Map(scs.map((sc, i) => [sc.name, res[i]!]));
-      if (k === 0) names = [...byName.keys()].sort().map((n) => ({ name: n, note: scs.find((s) => s.name === n)!.note }));
+      if (k % 2 === 1) specs.reverse();
+      const res = await measureBig(specs, warmS, seconds);
+      const byName = new Map(specs.map((sc, i) => [sc.name, res[i]!]));
+      if (k === 0) names = [...byName.keys()].sort().map((n) => ({ name: n, note: specs.find((s) => s.name === n)!.note }));
       bigRuns.push(names.map((n) => byName.get(n.name)!));
       process.stderr.write(`bench/fleet: 1000-target run ${k + 1}/${runs} done\n`);
     }
@@ -534,16 +610,16 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     const rowsBig = bigRuns.flatMap((run, k) =>
       names.map((n, i) => {
         const r = run[i]!;
-        return `| ${k + 1} | ${n.name} | ${r.up}/${r.of} | ${fmt(r.first)} | **${cell(r.total)}** | ${fmt(quantiles(r.total).max)} | ${cell(r.tick)} | ${cell(r.model)} | ${cell(r.render)} | **${pct(r).toFixed(2)} %** |`;
+        return `| ${k + 1} | ${n.name} | ${r.up}/${r.of} | ${fmt(r.first)} | **${cell(r.total)}** | ${fmt(quantiles(r.total).max)} | ${cell(r.tick)} | ${cell(r.model)} | ${cell(r.render)} | **${pct(r).toFixed(2)} %** | ${r.rssMB.toFixed(0)} |`;
       }),
     );
     md += `
 ## 1,000 targets at 1 Hz (issue 13, point 6)
 
-Targets: ${BIG} stats servers on **unix sockets in a temp dir** in a child process (one descriptor each, no ports), each answering every connection
+Targets: ${BIG} stats servers on **unix sockets in a temp dir** in ${SERVER_PROCS} child processes (server i in process i mod ${SERVER_PROCS}; one descriptor each, no ports), each answering every connection
 with the real uWSGI 2.0.21 document \`fixtures/uwsgi/idle-4p.json\` (${readFileSync(FIXTURE).length} bytes, 4 workers), plus ${BIG_BAD} that accept and never answer,
 plus ${BIG} more whose document changes on every read (every \`requests\` counter + 3, \`tx\` + 4096, \`running_time\` + 30 ms per read).
-Scenarios, side by side in one process and one run, each refreshing once a second, taking turns ${slotMs} ms apart (the order alternates between runs):
+Scenarios, side by side in one run, **each in its own process** (started together, the same modules loaded), each refreshing once a second, taking turns ${slotMs} ms apart (the order alternates between runs):
 ${names.map((n) => `- **${n.name}**: ${n.note}`).join('\n')}
 
 The issue's scenario is the first: idle servers answer the same bytes read after read (an idle uWSGI does too: its counters,
@@ -556,11 +632,12 @@ One fleet refresh = \`FleetPoller.tick()\` (starts a read of every target, retur
 at most 256 reads in flight for the targets that answered last time and 256 for the others) + \`FleetDiagnosis.view\` (the rows and each target's verdict, as the TUI's session does) + the fleet view's table
 (\`buildFleetTable\`: labels shortened against each other, columns fitted to ${TUI_COLS} cells; then the title, the ${TUI_ROWS} visible rows and the totals as tagged text —
 what the TUI formats; blessed's own drawing is not included). The targets have no labels: each is its socket path, as with \`tsgitop PATH …\`. The floor's refresh = all its reads, concurrently. Times in ms, median / p95 over ${seconds} refreshes after
-${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of this process (\`process.cpuUsage\`, all its threads: GC and JIT included) in the scenario's
-${slotMs} ms slot of every second (its refresh and the reads it left running), summed over ${seconds} s and divided by ${seconds} s: % of one core at 1 Hz.
+${warmS} s of warm-up; "first" = the very first refresh. **CPU** = user + system CPU time of the scenario's whole process (\`process.cpuUsage\`: all its threads, GC and JIT included)
+over the ${seconds} measured seconds, divided by ${seconds} s: % of one core at 1 Hz — its refreshes, the reads they left running and everything else the process does; no other scenario's
+garbage or compiling is counted in it. RSS = the scenario process's resident memory at the end.
 
-| run | scenario | up (last) | first | **refresh** | max | reads (tick) | model | render | **CPU, % of a core** |
-|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| run | scenario | up (last) | first | **refresh** | max | reads (tick) | model | render | **CPU, % of a core** | RSS MB |
+|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rowsBig.join('\n')}
 
 Per run, each fleet against its floor in the same run:
@@ -588,8 +665,11 @@ to the floor in the same run.
     writeFileSync(`${outDir}fleet.md`, md);
     process.stdout.write(md);
   } finally {
-    child.stdin!.end();
-    await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    for (const child of children) {
+      child.stdin!.end();
+      await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -78,11 +78,19 @@ export function formatAge(s: number): string {
 export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
   const o = { ...DEFAULT_DIAGNOSIS, ...opts };
   const out: Verdict[] = [];
-  const live = view.workers.filter((w) => w.statusClass !== 'cheap');
-  const busy = live.filter((w) => w.busy).length;
+  // Counted in one indexed pass (no arrays per read; no iterator objects in any tier).
+  let live = 0;
+  let busy = 0;
+  const ws = view.workers;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    if (w.statusClass === 'cheap') continue;
+    live++;
+    if (w.busy) busy++;
+  }
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
-  if (live.length > 0 && busy === live.length && waiting > 0) {
-    out.push(verdict('saturated', `saturated: all ${live.length} workers busy, ${waiting} waiting in the listen queue`));
+  if (live > 0 && busy === live && waiting > 0) {
+    out.push(verdict('saturated', `saturated: all ${live} workers busy, ${waiting} waiting in the listen queue`));
   }
   for (const k of view.sockets) {
     if (k.full) out.push(verdict('queue_full', `queue full: ${k.name || 'socket'} ${queueText(k)}`, { socket: k.name }));
@@ -100,7 +108,10 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   const exc = view.totals.excRate;
   if (exc !== undefined && exc > o.errorRate) {
     let top: WorkerView | undefined;
-    for (const w of view.workers) if (w.excRate !== undefined && w.excRate > 0 && (!top || w.excRate > (top.excRate ?? 0))) top = w;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      if (w.excRate !== undefined && w.excRate > 0 && (!top || w.excRate > (top.excRate ?? 0))) top = w;
+    }
     const v = verdict('error_burst', `error burst: ${exc.toFixed(1)} exceptions/s${top ? ` (most: ${who(top)})` : ''}`);
     if (top) {
       v.workerKey = top.key;
@@ -205,7 +216,9 @@ export class Diagnoser {
     const bucket = windowMs / BUCKETS;
     const memMs = o.memWindowSeconds * 1000;
     const step = memMs / BUCKETS;
-    for (const w of view.workers) {
+    const ws = view.workers;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
         m = { respawns: [], respawnSum: 0, rss: [], lastSeen: at };

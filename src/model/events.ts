@@ -125,7 +125,9 @@ export function detectEvents(
   }
 
   const fresh: WorkerView[] = [];
-  for (const { view: v, prev: p } of pairs) {
+  for (let i = 0; i < pairs.length; i++) {
+    const v = pairs[i]!.view;
+    const p = pairs[i]!.prev;
     if (!p) {
       fresh.push(v);
       continue;

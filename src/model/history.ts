@@ -78,7 +78,9 @@ export class History {
     // (100k workers) never allocates more than maxKeys series.
     const fresh: ServerView['workers'] = [];
     let seen = 0;
-    for (const w of view.workers) {
+    const ws = view.workers;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
       const s = this.#workers.get(w.key);
       if (!s) fresh.push(w);
       else if (s.lastSeen !== tick) {

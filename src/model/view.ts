@@ -200,7 +200,8 @@ function buildServerView(
   const sockets = buildSockets(doc);
   const total = totals.requests;
   if (total !== undefined && total > 0) {
-    for (const v of views) {
+    for (let i = 0; i < views.length; i++) {
+      const v = views[i]!;
       const r = counter(v.raw.requests);
       if (r !== undefined) {
         const s = (r / total) * 100;

@@ -140,11 +140,25 @@ function coreViews(w: WorkerStats, prevReq: Float64Array | undefined, off: numbe
  */
 export function prevCoreRequests(cores: readonly CoreStats[], prev: WorkerStats, out: Float64Array, off: number): void {
   const prevCores = Array.isArray(prev.cores) ? prev.cores : undefined;
-  // The usual read (same cores in the same order): by index, no matcher made.
-  const same = prevCores !== undefined && sameCoreOrder(cores, prevCores);
-  const match = !same && prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
-  for (let i = 0; i < cores.length; i++) {
-    const p = same ? prevCores[i] : match?.(i);
+  const n = cores.length;
+  if (prevCores !== undefined && prevCores.length === n) {
+    // The usual read (the same ids in the same increasing order, see sameCoreOrder): by index, checked and
+    // copied in one pass, no matcher made.
+    let last = -Infinity;
+    let i = 0;
+    for (; i < n; i++) {
+      const pc = prevCores[i]!;
+      const id = finite(cores[i]!.id);
+      if (id === undefined || id <= last || id !== finite(pc.id)) break;
+      last = id;
+      const r = counter(pc.requests);
+      out[off + i] = r === undefined ? NaN : r;
+    }
+    if (i === n) return;
+  }
+  const match = prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
+  for (let i = 0; i < n; i++) {
+    const p = match?.(i);
     const r = p ? counter(p.requests) : undefined;
     out[off + i] = r === undefined ? NaN : r;
   }

@@ -20,7 +20,9 @@ export const RSS_MIN_POINTS = 5;
 export function rowHints(view: ServerView, history: History | undefined, nowMs: number): RowHints {
   const recentSpawn = new Set<string>();
   const rssGrowing = new Set<string>();
-  for (const w of view.workers) {
+  const ws = view.workers;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
     const ls = w.raw.last_spawn;
     if (w.respawned || (typeof ls === 'number' && ls > 0 && nowMs - ls * 1000 >= 0 && nowMs - ls * 1000 < RECENT_SPAWN_MS)) {
       recentSpawn.add(w.key);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FleetPoller, type TargetReader } from '../../src/fleet/poller.js';
+import { readFileSync } from 'node:fs';
+import { parseStats } from '../../src/protocol/parse.js';
+import { defaultMaxConcurrent, FleetPoller, type TargetReader } from '../../src/fleet/poller.js';
 import { parseTargets } from '../../src/fleet/targets.js';
 import { buildFleetView } from '../../src/fleet/view.js';
 
@@ -53,4 +55,38 @@ test('fleet poller: more hanging targets than read slots never hold up the answe
     'every answering target was read again in this tick',
   );
   assert.ok(took < 500, `the second tick took ${took.toFixed(0)} ms (waited for slots held by hanging targets?)`);
+});
+
+// 1,000 targets are read all at once by default (256 at a time made the reads trickle and cost 1.6x the CPU):
+// the default is a quarter of the open-files limit, 256..4096.
+test('fleet poller: by default a quarter of the open-files limit (256..4096) of reads start together', { timeout: 30_000 }, async (t) => {
+  const limit = defaultMaxConcurrent();
+  assert.ok(limit >= 256 && limit <= 4096, `default ${limit}`);
+  const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
+  if (m) assert.equal(limit, Math.max(256, Math.min(4096, Math.floor(Number(m[1]) / 4))));
+  const N = Math.min(limit + 10, 1100);
+  const targets = parseTargets(Array.from({ length: N }, (_, i) => `t${i} = /tmp/t${i}.sock`).join('\n'), 'targets');
+  let inFlight = 0;
+  let most = 0;
+  const release: (() => void)[] = [];
+  const read: TargetReader = () =>
+    new Promise((resolve) => {
+      most = Math.max(most, ++inFlight);
+      release.push(() => {
+        inFlight--;
+        resolve({ doc: parseStats('{"workers": []}'), at: Date.now() });
+      });
+    });
+  const poller = new FleetPoller({ targets, intervalMs: 1000, timeoutMs: 5000, waitMs: 0, read });
+  t.after(() => poller.close());
+  await poller.tick(); // starts the reads, waits for none (waitMs 0)
+  assert.equal(most, Math.min(N, limit), 'as many reads in flight as the default allows, at once');
+  // Answer them all; those that waited for a slot start as slots free up, and every target is read.
+  const deadline = performance.now() + 10_000;
+  while (release.length > 0) {
+    assert.ok(performance.now() < deadline, 'reads still pending');
+    release.splice(0).forEach((r) => r());
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.equal(poller.snapshot().targets.filter((x) => x.reads === 1).length, N);
 });

@@ -48,6 +48,8 @@ test('lazy core rates equal buildCores over the previous worker: same ids, reord
     [[0, 1], [5, 5], [0, 1, 2], [6, 9, 1]],
     [[0, 1], [50, 5], [0, 1], [6, 9]], // core 0 went down: no rate for it
     [[], [], [0], [7]],
+    [[0, 1, 2], [1, 2, 3], [0, 1, 5], [4, 5, 6]], // the same order up to the last core, then another id
+    [[0, 0], [1, 2], [0, 0], [3, 5]], // duplicate ids: matched by key (0, 0~2), not by index
   ];
   for (const [pid, preq, cid, creq] of cases) {
     const pw = worker({ id: 1, requests: 100, cores: pid.map((id, i) => core({ id, requests: preq[i]! })) });
