@@ -12,25 +12,16 @@ test('server and response events reach their listeners with the arguments they w
   const note = (k: string, n: number): void => {
     (seen[k] ??= []).push(n);
   };
+  /** A listener noting how many arguments it was called with. */
+  const counting = (k: string) =>
+    function (): void {
+      // eslint-disable-next-line prefer-rest-params
+      note(k, arguments.length);
+    };
   const server = http.createServer(function (this: unknown, _req, res) {
     // eslint-disable-next-line prefer-rest-params
     note('request', arguments.length);
-    res.on('finish', function () {
-      // eslint-disable-next-line prefer-rest-params
-      note('finish', arguments.length);
-    });
-    res.on('close', function () {
-      // eslint-disable-next-line prefer-rest-params
-      note('close', arguments.length);
-    });
-    res.on('x0', function () {
-      // eslint-disable-next-line prefer-rest-params
-      note('x0', arguments.length);
-    });
-    res.on('x1', function () {
-      // eslint-disable-next-line prefer-rest-params
-      note('x1', arguments.length);
-    });
+    for (const e of ['finish', 'close', 'x0', 'x1']) res.on(e, counting(e));
     res.on('x3', function (a: number, b: number, c: number) {
       // eslint-disable-next-line prefer-rest-params
       note('x3', arguments.length);
@@ -41,18 +32,7 @@ test('server and response events reach their listeners with the arguments they w
     res.emit('x3', 1, 2, 3);
     res.end('ok');
   });
-  server.on('connection', function () {
-    // eslint-disable-next-line prefer-rest-params
-    note('connection', arguments.length);
-  });
-  server.on('s0', function () {
-    // eslint-disable-next-line prefer-rest-params
-    note('s0', arguments.length);
-  });
-  server.on('s4', function () {
-    // eslint-disable-next-line prefer-rest-params
-    note('s4', arguments.length);
-  });
+  for (const e of ['connection', 's0', 's4']) server.on(e, counting(e));
   const counters = new RequestCounters(4);
   const inst = instrument(server, { counters, cluster: false });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
