@@ -401,6 +401,7 @@ interface RealPath {
   firstCpuMs: number;
   afterPauseCpuMs: number;
   steadyReadCpuMaxMs: number;
+  steadyReadCpuMedMs: number;
   /** The primary's CPU over the steady window, % of one core (reports handled + rendered, reads, the stand-in feed's own loop). */
   steadyCpuPct: number;
   /** The same window after the stats server closed (the feed's messages reach no listener): the feed's own cost. */
@@ -431,7 +432,11 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   const path = join(dir, 'stats.sock');
   // time every read where the listener asks the source for the document's bytes
   const reads: number[] = [];
-  /** The same reads' CPU time (process.cpuUsage, µs resolution): wall time minus the time the process was not scheduled. */
+  /**
+   * The same reads' CPU time (process.cpuUsage, µs): leaves out the time another process held the core, but
+   * counts what our own background threads (compiler, GC helpers) ran meanwhile — the main thread's own time
+   * is not readable at this resolution in Node 20 (schedstat moves in scheduler ticks).
+   */
   const readsCpu: number[] = [];
   const orig = DocumentSource.prototype.jsonBytes;
   DocumentSource.prototype.jsonBytes = function (this: DocumentSource, minified: boolean): Buffer {
@@ -528,6 +533,7 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
     steadyReadMedMs: median(steady),
     steadyReadMaxMs: Math.max(...steady),
     steadyReadCpuMaxMs: Math.max(...steadyCpu),
+    steadyReadCpuMedMs: median(steadyCpu),
     firstCpuMs: readsCpu[firstAt]!,
     afterPauseCpuMs: readsCpu[pauseAt]!,
     steadyCpuPct: on.cpuPct,
@@ -787,6 +793,20 @@ Medians of per-round ratios:
 - What B's workers do besides serving: the hooks (section 2a, ${f(hookNs, 0)} ns a request) and their reports to the primary:
   **${f(msgsPerWorker, 1)} report messages per second per busy worker** (measured in the primary during B's runs).
 
+**Where a worker spends it** (one-off, 2026-12-01 22:00–22:35 UTC, not run by this script): the instructions a
+single-process hello-world server executes per request, counted by valgrind (\`valgrind --tool=callgrind node
+[--single-threaded] server.mjs plain|inst\`, a keep-alive client in another process; (instructions after 20,000
+requests − after 5,000) / 15,000, so start-up and most JIT compilation cancel out). Plain: 60.3k / 62.8k
+(multi-threaded), 60.5k (single-threaded); instrumented: 63.7k / 63.6k (multi-threaded), 62.9k / 64.2k
+(single-threaded) — **+2.5k to +3.7k instructions a request, +4 to +6 %**, in line with B/B₀ above and far more
+than the in-process cycle of 2a (which does not write a response through a real socket). The difference spread
+over: the two \`performance.now()\` reads (~1k under valgrind, whose clock path is slower than the vDSO),
+megamorphic keyed loads in V8 (+0.5k), \`apply\` forwarding of events (+0.2k), the socket's \`bytesWritten\`
+(+0.3k), and the JIT-compiled code of the hooks and of node's own HTTP code (+1.5k). Tried and not kept: events
+forwarded without \`apply\` (no change), per-socket state in a WeakMap instead of properties on node's sockets
+(no change beyond the run-to-run noise of ±0.7k, and a WeakMap insert per new connection), per-response state
+in a WeakMap with a \`'close'\` listener instead of an own \`emit\` (+45k: far worse).
+
 Primary event-loop delay during B runs (stats reads + worker reports, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms
 (a 1 ms-resolution timer; on a shared, loaded machine the max includes time the process was not scheduled).
@@ -813,14 +833,17 @@ instrumented server, 15 alternated batches of 50 000 cycles; ns per cycle.
 | **new socket per request, added** | ${runs.map((m) => (m.hooksFresh.instNs - m.hooksFresh.plainNs).toFixed(0)).join(' | ')} | **${hookFreshNs.toFixed(0)}** |
 
 Share of a plain hello-world request's worker CPU (${f(cA, 1)} µs, section 1, same run):
-keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %).
+keep-alive **${pct(hookNs / 1000 / cA)}**, one request per connection **${pct(hookFreshNs / 1000 / cA)}** (target < 1 %) — for this synthetic
+cycle only: serving real requests the hooks cost more (section 1: B/B₀, and the valgrind count there).
 
 ### 2b. A stats read in the real cluster primary, ${runs[0]!.real.workers} workers × ${runs[0]!.real.cores} cores
 
 \`createClusterStats()\` with a unix-socket listener in a fresh process, ${runs[0]!.real.workers} stand-in workers (node:cluster's own
 \`fork\` / \`listening\` / \`message\` events emitted with stand-in Worker objects, the report messages
 as they come out of IPC); each read's cost is the time the listener's call for the document's bytes
-takes (\`DocumentSource.jsonBytes\`, timed around the real call), a client reading the socket to EOF.
+takes (\`DocumentSource.jsonBytes\`, timed around the real call), a client reading the socket to EOF: wall
+time, and the process's CPU time over the same interval (\`process.cpuUsage\`: leaves out the time other
+processes held the core, but adds whatever our own compiler and GC threads ran meanwhile).
 *First read*: the process's very first (cold code), right after every worker started and reported.
 *After a pause*: every worker reported a change, then nobody read for ${runs[0]!.real.pauseS} s. *Steady*: every worker
 reports a change every 250 ms (${f(med3((m) => m.real.steadyReportsPerS), 0)} reports/s) for ${f(med3((m) => m.real.steadyS), 1)} s while a monitor reads once a second;
@@ -833,9 +856,10 @@ ${realRow('**first read after start**, ms', (r) => r.firstMs)}
 ${realRow('**first read after a pause**, ms', (r) => r.afterPauseMs)}
 ${realRow('**steady reads**, median ms', (r) => r.steadyReadMedMs)}
 ${realRow('**steady reads**, max ms', (r) => r.steadyReadMaxMs)}
-${realRow('CPU time (\`process.cpuUsage\`) of the first read, ms', (r) => r.firstCpuMs)}
-${realRow('CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
-${realRow('CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
+${realRow('process CPU time of the first read, ms', (r) => r.firstCpuMs)}
+${realRow('process CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
+${realRow('process CPU time of the steady reads, median ms', (r) => r.steadyReadCpuMedMs)}
+${realRow('process CPU time of the steady reads, max ms', (r) => r.steadyReadCpuMaxMs)}
 ${realRow('steady: primary CPU, % of a core', (r) => r.steadyCpuPct, 2)}
 ${realRow('the same window, stats server closed (the feed alone), % of a core', (r) => r.baselineCpuPct, 2)}
 ${realRow('**steady: the emitter\'s share of the primary (difference), % of a core**', (r) => r.steadyCpuPct - r.baselineCpuPct, 2)}
@@ -895,12 +919,30 @@ CPU per message from \`process.cpuUsage\`, IPC read and deserialisation included
 worker's text rendered by the render queue) ${runs.map((m) => f(m.ipcRenderUs, 2)).join(' / ')} µs (median **${f(ipcRenderUs, 2)} µs**).
 
 A busy worker sends one report per 250 ms heartbeat (${f(msgsPerWorker, 1)}/s measured in section 1; a change after a quiet
-heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy workers: ≈ 2048 messages/s,
-≈ **${f((2048 * ipcRenderUs) / 1e4, 1)} % of the primary's core** with the texts rendered as they change
-(${f((2048 * ipcUs) / 1e4, 1)} % without). Before this change a busy worker also reported 50 ms after every change (up to
-~20 reports/s, plus heartbeats): ≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of the core
-for the messages alone. A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
+heartbeat is reported 50 ms after it; an idle worker sends nothing). 512 busy workers: ≈ 2048 messages/s. The
+primary's CPU for them: the IPC transport, ≈ ${f((2048 * ipcUs) / 1e4, 1)} % of a core (2048 × the message cost without a listener;
+with a listener the measured cost per message came out lower, ${f(ipcRenderUs, 2)} µs — the render queue's \`setImmediate\`
+changes how many messages one loop iteration picks up — so it is not used here), plus the handling, rendering and
+reads measured in 2b (the emitter's share, ${f(med3((m) => m.real.steadyCpuPct - m.real.baselineCpuPct), 1)} %, garbage collection included): **≈ ${f((2048 * ipcUs) / 1e4 + med3((m) => m.real.steadyCpuPct - m.real.baselineCpuPct), 1)} % of a core**.
+Before this change a busy worker also reported 50 ms after every change (up to ~20 reports/s, plus heartbeats):
+≈ 10,000 messages/s at 512 busy workers, ≈ ${f((10240 * ipcUs) / 1e4, 0)} % of a core for the IPC transport alone, plus as many
+renderings while the stats were being read (≈ ${f((10240 * (reportEagerUs - reportUs)) / 1e4, 0)} %).
+A read does not poll the workers (\`pollOnRead\` is off by default): a poll would
 add 512 messages to and from the workers per read, ≈ ${f((512 * ipcUs) / 1000, 1)} ms of the primary's event loop for the replies alone.
+
+## 3. Before / after this round (issue 13 point 7)
+
+Before (this file as of 2026-12-01 20:04 UTC, \`node dist/bench/emitter.js\` at commit 8148f9c, load 2.7–5.5; a
+different run, so compare the ratios): a worker's text was rendered when its report arrived only while the
+stats were being read (a read in the last 5 s); otherwise the read rendered every changed worker —
+at 512 × 4 the first read after 5 s without reads took **2.14 ms (1.13× \`JSON.stringify\` + encode)**, a read
+while a monitor read regularly 0.21 ms (synthetic slots, measured in a tight loop: hot code, no page faults), and
+the real primary's very first read was not measured. A busy worker reported 50 ms after every change (up to
+~20 messages a second). Now: the render queue keeps every served layout's texts current whether or not
+anyone reads (2b, 2c: first read after start and after a pause well under 1 ms in the real primary), a read
+copies the kept bytes with a \`set\` loop into memory prepared after the previous read (Buffer.concat of
+1,000 parts and a fresh 800 KB buffer's page faults were most of a read in the real primary), and a busy
+worker sends one report per heartbeat (section 1: ${f(msgsPerWorker, 1)}/s).
 `;
   const out = new URL('../../bench/results/emitter.md', import.meta.url);
   mkdirSync(new URL('.', out), { recursive: true });

@@ -56,13 +56,28 @@ const FIXTURE = fileURLToPath(new URL('../../fixtures/uwsgi/idle-4p.json', impor
 
 // ---- child: the servers
 
-async function serve(): Promise<void> {
+/** Processes serving the 1,000-target servers (each server i in process i mod SERVER_PROCS): more than one, as 1,000 uWSGI masters would be, so a loaded machine starves them less. */
+const SERVER_PROCS = 4;
+
+/** What one server process serves: the small part's ports (process 0 only) and its share of the big fleet's sockets, as [index, path]. */
+interface Served {
+  ports: number[];
+  slowPorts: number[];
+  hangPort: number;
+  big: [number, string][];
+  changing: [number, string][];
+  hang: [number, string][];
+}
+
+/** Server process `part` of `parts` (`--serve PART PARTS DIR`): its share of the servers, in DIR. */
+async function serve(part: number, parts: number, dir: string): Promise<void> {
   const doc = readFileSync(FIXTURE);
   const ports: number[] = [];
   const servers: net.Server[] = [];
   const listen = (s: net.Server): Promise<number> =>
     new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as net.AddressInfo).port)));
-  for (let i = 0; i < FAST; i++) {
+  const small = part === 0 ? FAST : 0;
+  for (let i = 0; i < small; i++) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       sock.end(doc);
@@ -72,7 +87,7 @@ async function serve(): Promise<void> {
   }
   // The same, answering LATENCY_MS after the connection (a stand-in for a network round trip).
   const slowPorts: number[] = [];
-  for (let i = 0; i < FAST; i++) {
+  for (let i = 0; i < small; i++) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       setTimeout(() => sock.end(doc), LATENCY_MS);
@@ -87,13 +102,12 @@ async function serve(): Promise<void> {
     sock.on('close', () => held.delete(sock));
   });
   servers.push(hang);
-  const hangPort = await listen(hang);
+  const hangPort = part === 0 ? await listen(hang) : 0;
   // The 1,000-target fleet: unix sockets in a temp dir (a descriptor each, not a port each).
-  const dir = mkdtempSync(join(os.tmpdir(), 'tsgitop-fleet-'));
-  const bigPaths: string[] = [];
-  const hangPaths: string[] = [];
+  const bigPaths: [number, string][] = [];
+  const hangPaths: [number, string][] = [];
   const listenPath = (s: net.Server, p: string): Promise<void> => new Promise((resolve) => s.listen(p, () => resolve()));
-  for (let i = 0; i < BIG; i++) {
+  for (let i = part; i < BIG; i += parts) {
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
       sock.end(doc);
@@ -101,12 +115,12 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `s${i}.sock`);
     await listenPath(s, p);
-    bigPaths.push(p);
+    bigPaths.push([i, p]);
   }
   // The same number of servers whose document changes on every read: counters advancing (advancing()).
-  const changingPaths: string[] = [];
+  const changingPaths: [number, string][] = [];
   const next = advancing(doc);
-  for (let i = 0; i < BIG; i++) {
+  for (let i = part; i < BIG; i += parts) {
     let n = 0;
     const s = net.createServer((sock) => {
       sock.on('error', () => {});
@@ -115,9 +129,9 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `c${i}.sock`);
     await listenPath(s, p);
-    changingPaths.push(p);
+    changingPaths.push([i, p]);
   }
-  for (let i = 0; i < BIG_BAD; i++) {
+  for (let i = part; i < BIG_BAD; i += parts) {
     const s = net.createServer((sock) => {
       held.add(sock);
       sock.on('error', () => {});
@@ -126,15 +140,15 @@ async function serve(): Promise<void> {
     servers.push(s);
     const p = join(dir, `hang${i}.sock`);
     await listenPath(s, p);
-    hangPaths.push(p);
+    hangPaths.push([i, p]);
   }
-  process.stdout.write(JSON.stringify({ ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths }) + '\n');
+  const served: Served = { ports, slowPorts, hangPort, big: bigPaths, changing: changingPaths, hang: hangPaths };
+  process.stdout.write(JSON.stringify(served) + '\n');
   // Run until the parent closes our stdin.
   process.stdin.resume();
   process.stdin.on('end', () => {
     for (const s of held) s.destroy();
     for (const s of servers) s.close();
-    rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }
@@ -476,7 +490,8 @@ function fdLimit(): string {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--serve')) return serve();
+  const si = process.argv.indexOf('--serve');
+  if (si >= 0) return serve(Number(process.argv[si + 1]), Number(process.argv[si + 2]), process.argv[si + 3]!);
   if (process.argv.includes('--scenario')) return scenarioChild();
   const quick = process.argv.includes('--quick');
   const bigOnly = process.argv.includes('--big-only');
@@ -485,24 +500,28 @@ async function main(): Promise<void> {
   const seconds = argNum('--seconds', quick ? 10 : 30);
   const warmS = argNum('--warm', 5);
 
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`server child exited with ${String(code)}`)));
-  });
-  const { ports, slowPorts, hangPort, dir, bigPaths, hangPaths, changingPaths } = JSON.parse(line) as {
-    ports: number[];
-    slowPorts: number[];
-    hangPort: number;
-    dir: string;
-    bigPaths: string[];
-    hangPaths: string[];
-    changingPaths: string[];
-  };
+  const dir = mkdtempSync(join(os.tmpdir(), 'tsgitop-fleet-'));
+  const children = Array.from({ length: SERVER_PROCS }, (_, part) =>
+    spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', String(part), String(SERVER_PROCS), dir], { stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
+  const parts = await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<Served>((resolve, reject) => {
+          const rl = createInterface({ input: child.stdout! });
+          rl.once('line', (l) => {
+            rl.close();
+            resolve(JSON.parse(l) as Served);
+          });
+          child.once('exit', (code) => reject(new Error(`server child exited with ${String(code)}`)));
+        }),
+    ),
+  );
+  const { ports, slowPorts, hangPort } = parts[0]!;
+  const merged = (pick: (p: Served) => [number, string][]): string[] => parts.flatMap(pick).sort((a, b) => a[0] - b[0]).map(([, path]) => path);
+  const bigPaths = merged((p) => p.big);
+  const changingPaths = merged((p) => p.changing);
+  const hangPaths = merged((p) => p.hang);
   const list = (ps: number[], prefix: string): string => ps.map((p, i) => `${prefix}${String(i + 1).padStart(2, '0')} = 127.0.0.1:${p}`).join('\n');
   const fast = parseTargets(list(ports, 's'), 'bench');
   const withHang = parseTargets(`${list(ports, 's')}\nhang = 127.0.0.1:${hangPort}`, 'bench');
@@ -597,7 +616,7 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     md += `
 ## 1,000 targets at 1 Hz (issue 13, point 6)
 
-Targets: ${BIG} stats servers on **unix sockets in a temp dir** in a child process (one descriptor each, no ports), each answering every connection
+Targets: ${BIG} stats servers on **unix sockets in a temp dir** in ${SERVER_PROCS} child processes (server i in process i mod ${SERVER_PROCS}; one descriptor each, no ports), each answering every connection
 with the real uWSGI 2.0.21 document \`fixtures/uwsgi/idle-4p.json\` (${readFileSync(FIXTURE).length} bytes, 4 workers), plus ${BIG_BAD} that accept and never answer,
 plus ${BIG} more whose document changes on every read (every \`requests\` counter + 3, \`tx\` + 4096, \`running_time\` + 30 ms per read).
 Scenarios, side by side in one run, **each in its own process** (started together, the same modules loaded), each refreshing once a second, taking turns ${slotMs} ms apart (the order alternates between runs):
@@ -646,8 +665,11 @@ to the floor in the same run.
     writeFileSync(`${outDir}fleet.md`, md);
     process.stdout.write(md);
   } finally {
-    child.stdin!.end();
-    await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    for (const child of children) {
+      child.stdin!.end();
+      await new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+    }
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -23,7 +23,10 @@
  * compiler threads included), read at the window's edges; /proc/PID/stat
  * ticks (10 ms) were too coarse for the floor's few ms per second.
  *
- *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]]
+ * With `--with-turbofan` a third process runs beside them: the monitor with
+ * V8's optimizing compiler kept on (TSGITOP_V8_OPT=1, see src/cli/jit.ts).
+ *
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,6 +53,8 @@ const loadRps = arg('--rps', 20);
 const workers = arg('--workers', 64);
 const threads = arg('--threads', 2);
 const nTargets = arg('--targets', 1);
+/** Also run the monitor with TurboFan kept on (TSGITOP_V8_OPT=1, src/cli/jit.ts) beside the two, measured alike. */
+const withTurbofan = process.argv.includes('--with-turbofan');
 const isFleet = nTargets > 1;
 const COLS = 160;
 const ROWS = 50;
@@ -106,37 +111,45 @@ interface Proc {
   screen: string;
 }
 
-async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc }> {
-  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}` };
+type Who = 'floor' | 'mon' | 'opt';
+
+async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc }> {
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}` };
   // Started together; the order alternates between runs.
-  const order = k % 2 === 0 ? (['floor', 'mon'] as const) : (['mon', 'floor'] as const);
-  const cmds = { floor: `node ${floor} --interval 1000 ${socks.join(' ')}`, mon: `node ${bin} -f 1 ${socks.join(' ')}` };
-  const pids = { floor: 0, mon: 0 };
+  const pair: Who[] = k % 2 === 0 ? ['floor', 'mon'] : ['mon', 'floor'];
+  const order: Who[] = withTurbofan ? [...pair, 'opt'] : pair;
+  const cmds = {
+    floor: `node ${floor} --interval 1000 ${socks.join(' ')}`,
+    mon: `node ${bin} -f 1 ${socks.join(' ')}`,
+    opt: `env TSGITOP_V8_OPT=1 node ${bin} -f 1 ${socks.join(' ')}`,
+  };
+  const pids = { floor: 0, mon: 0, opt: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
     // Ticks at the start: the shell's exec of node happens right after the pid is written.
-    const t0 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    const ticks = (): Record<Who, number> => ({ floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks, opt: withTurbofan ? stat(pids.opt).ticks : 0 });
+    const t0 = ticks();
     await sleep(firstS * 1000);
-    const t1 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    const t1 = ticks();
     await sleep(Math.max(0, warmS - firstS) * 1000);
-    const t2 = { floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks };
+    const t2 = ticks();
     await sleep(steadyS * 1000);
-    const end = { floor: stat(pids.floor), mon: stat(pids.mon) };
-    const out = (n: 'floor' | 'mon'): Proc => ({
+    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon) };
+    const out = (n: Who): Proc => ({
       first: t1[n] - t0[n],
       steady: end[n].ticks - t2[n],
       rss: end[n].rss,
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
     });
-    return { floor: out('floor'), mon: out('mon') };
+    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}) };
   } finally {
     for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
   }
 }
 
 const loadStart = loadavg();
-const results: { floor: Proc; mon: Proc }[] = [];
+const results: { floor: Proc; mon: Proc; opt?: Proc }[] = [];
 try {
   for (let k = 0; k < runs; k++) {
     const r = await oneRun(k);
@@ -144,7 +157,8 @@ try {
     console.log(
       `run ${k + 1}: first ${firstS} s CPU floor ${r.floor.first.toFixed(2)} s, monitor ${r.mon.first.toFixed(2)} s (${(r.mon.first / r.floor.first).toFixed(2)}×); ` +
         `steady ${steadyS} s floor ${r.floor.steady.toFixed(2)} s, monitor ${r.mon.steady.toFixed(2)} s (${(r.mon.steady / r.floor.steady).toFixed(2)}×); ` +
-        `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB`,
+        `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB` +
+        (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : ''),
     );
   }
 } finally {
@@ -164,7 +178,7 @@ const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
@@ -192,6 +206,21 @@ const lines = [
   `**Medians: first ${firstS} s ${firstRatio.toFixed(2)}× the floor, steady ${steadyRatio.toFixed(2)}× the floor** (target ≤ 2×: first ${firstRatio <= 2 ? 'met' : 'NOT met'}, steady ${steadyRatio <= 2 ? 'met' : 'NOT met'});`,
   `**RSS: monitor − floor = ${mb(rssDelta)} MB** (target ≤ 10 MB: ${rssDelta <= 10 * 1048576 ? 'met' : 'NOT met'}).`,
   '',
+  ...(withTurbofan
+    ? [
+        `**With TurboFan kept on** (a third process beside the two, \`TSGITOP_V8_OPT=1\`: the monitor before src/cli/jit.ts turned V8's optimizing compiler off for small documents), same runs:`,
+        '',
+        '| run | first | ratio to the floor | steady | ratio to the floor | RSS | Δ RSS to the floor |',
+        '|---:|---:|---:|---:|---:|---:|---:|',
+        ...results.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.opt!.first.toFixed(2)} s | ${(r.opt!.first / r.floor.first).toFixed(2)}× | ${r.opt!.steady.toFixed(2)} s | ${(r.opt!.steady / r.floor.steady).toFixed(2)}× | ${mb(r.opt!.rss)} MB | ${mb(r.opt!.rss - r.floor.rss)} MB |`,
+        ),
+        '',
+        `Medians with TurboFan: first ${med(results.map((r) => r.opt!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.opt!.steady / r.floor.steady)).toFixed(2)}×, RSS monitor − floor ${mb(med(results.map((r) => r.opt!.rss - r.floor.rss)))} MB.`,
+        '',
+      ]
+    : []),
   screensOk ? 'Both screens showed their tables at the end of every run.' : 'WARNING: a screen did not show its table at the end of a run.',
   '',
 ];

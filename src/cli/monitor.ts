@@ -1,6 +1,7 @@
 /** The interactive monitor: wires the protocol reader into the TUI. */
 import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
+import { limitJit } from './jit.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
 import type { DiagnosisOptions } from '../model/diagnosis.js';
@@ -20,8 +21,9 @@ export interface MonitorCliOptions extends CommonOptions {
 }
 
 export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Promise<number> {
+  const jit = limitJit();
   const { runMonitor } = await import('../tui/app.js');
-  const read = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes });
+  const read = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, onRead: (bytes) => jit.read(bytes) });
   const front = opts.front;
   return runMonitor({
     // The monitor passes an abort signal: the read in flight stops when it exits.

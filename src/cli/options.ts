@@ -143,6 +143,7 @@ export const ENVIRONMENT: readonly { name: string; description: string }[] = [
   { name: 'TERM', description: 'unset or dumb: no full-screen monitor; tsgitop prints batch text instead, with one line on stderr saying why (--replay needs the monitor and exits 2).' },
   { name: 'LC_ALL, LC_CTYPE, LANG', description: 'the first one set and non-empty decides the character set: not UTF-8 (LANG=C, POSIX, ISO-8859-1) draws ASCII only. None set: UTF-8.' },
   { name: 'TSGITOP_DEBUG', description: 'set to 1: a fatal monitor error also prints its stack trace.' },
+  { name: 'TSGITOP_V8_OPT', description: "set to 1: the monitor keeps V8's optimizing compiler on for small documents too (by default it is off until a document of 256 KiB or more: less CPU on start-up and less memory, the same steady CPU)." },
 ];
 
 export const EXIT_STATUS: readonly { code: string; description: string }[] = [

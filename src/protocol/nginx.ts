@@ -20,7 +20,6 @@
 import type { Address } from './address.js';
 import { parseAddress } from './address.js';
 import { StatsError } from './errors.js';
-import { readHttp } from './http.js';
 import { resolveOptions, type ReadOptions } from './transport.js';
 
 export interface StubStatus {
@@ -91,6 +90,8 @@ export function parseFrontAddress(input: string): Extract<Address, { kind: 'http
  * HTTP_STATUS, TOO_LARGE, …) and BAD_SHAPE from {@link parseStubStatus}, prefixed with the address.
  */
 export async function fetchStubStatus(addr: Extract<Address, { kind: 'http' }>, opts?: ReadOptions): Promise<FrontSample> {
+  // node:http and node:https load on the first read (parsing a --front address needs neither: the monitor's start).
+  const { readHttp } = await import('./http.js');
   const body = await readHttp(addr, resolveOptions({ maxBytes: FRONT_MAX_BYTES, ...opts }));
   let text: string;
   try {

@@ -221,10 +221,10 @@ function sharedReadBuffer(): Buffer {
 }
 
 /** Connect, read to EOF, return everything received (possibly zero bytes). */
-function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
+function readSocket(addr: SocketAddress, o: ResolvedOptions, expect?: Buffer): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const targets = connectTargets(addr);
-    const sink = new ByteSink(o.maxBytes, undefined, addr.display);
+    const sink = new ByteSink(o.maxBytes, undefined, addr.display, expect);
     const readBuffer = sharedReadBuffer();
     let total = 0;
     let socket: net.Socket | undefined;
@@ -319,12 +319,12 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions): Promise<Buffer> {
 }
 
 /** Transport only: the bytes of one answer. Rejects TRUNCATED when nothing at all arrived. */
-async function readBody(addr: Address, opts: ReadOptions | undefined): Promise<Buffer> {
+async function readBody(addr: Address, opts: ReadOptions | undefined, expect?: Buffer): Promise<Buffer> {
   const o = resolveOptions(opts);
   if (o.signal?.aborted) throw abortError(addr, o.signal);
   if (o.cancel?.cancelled) throw abortError(addr, undefined);
   // node:http and node:https load only for an HTTP address (the one-shot dump of a socket stays light).
-  const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o);
+  const raw = addr.kind === 'http' ? await (await import('./http.js')).readHttp(addr, o) : await readSocket(addr, o, expect);
   if (raw.length === 0) throw truncatedError(addr, raw, 'empty');
   return raw;
 }
@@ -370,7 +370,7 @@ let parseModule: typeof import('./parse.js') | undefined;
  *   parse but is an unfinished JSON document is TRUNCATED, not NOT_JSON.
  */
 export async function fetchStats(addr: Address, opts?: ReadOptions, previous?: FetchResult): Promise<FetchResult> {
-  const raw = await readBody(addr, opts);
+  const raw = await readBody(addr, opts, previous?.raw);
   // The same bytes as `previous` (an idle server answers the same document again): its document and
   // bytes as they are, read at the new time — no decode, parse or validation, no new objects to collect.
   if (previous !== undefined && raw.equals(previous.raw)) return { raw: previous.raw, doc: previous.doc, at: Date.now() };

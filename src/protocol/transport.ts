@@ -158,17 +158,23 @@ export class ByteSink {
   readonly #max: number;
   readonly #hint: number;
   readonly #key: string | undefined;
+  /** The bytes the answer is expected to be, while every byte so far matched them (nothing copied). */
+  #expect: Buffer | undefined;
 
   /**
    * @param max the size cap
    * @param hint expected size (e.g. a Content-Length)
    * @param key the source (an address): the start size is that source's last answer size, when known
+   * @param expect the source's last answer: while the bytes match it nothing is allocated or copied, and
+   *   an answer that is all of it is taken as `expect` itself (an idle server's answer read again costs a
+   *   comparison, no buffer); at the first byte that differs, what matched is copied and collecting goes on
    *
    * Nothing is allocated until the first byte arrives.
    */
-  constructor(max: number, hint?: number, key?: string) {
+  constructor(max: number, hint?: number, key?: string, expect?: Buffer) {
     this.#max = max;
     this.#key = key;
+    this.#expect = expect;
     const known = key === undefined ? undefined : lastByKey.get(key);
     this.#hint = hint ?? (known !== undefined ? startSize(known, 256) : startSize(lastLength, SINK_START));
   }
@@ -181,6 +187,19 @@ export class ByteSink {
   push(chunk: Uint8Array): boolean {
     const need = this.#len + chunk.length;
     if (need > this.#max) return false;
+    const e = this.#expect;
+    if (e !== undefined) {
+      if (need <= e.length && e.compare(chunk, 0, chunk.length, this.#len, need) === 0) {
+        this.#len = need;
+        return true;
+      }
+      // The first difference: from here on, a buffer of its own holding what matched and the rest.
+      this.#expect = undefined;
+      const matched = this.#len;
+      this.#len = 0;
+      if (matched > 0) this.push(e.subarray(0, matched));
+      return this.push(chunk);
+    }
     if (this.#buf === undefined) {
       const size = Math.max(0, Math.min(Math.max(this.#hint, need), this.#max));
       this.#buf = size < POOL_BELOW ? Buffer.allocUnsafe(size) : Buffer.allocUnsafeSlow(size);
@@ -194,13 +213,15 @@ export class ByteSink {
     return true;
   }
 
-  /** The bytes so far (a view, not a copy). */
+  /** The bytes so far (a view, not a copy; `expect` itself when they are all of it). */
   take(): Buffer {
     lastLength = this.#len;
     if (this.#key !== undefined) {
       if (lastByKey.size >= MAX_KEYS && !lastByKey.has(this.#key)) lastByKey.clear();
       lastByKey.set(this.#key, this.#len);
     }
+    const e = this.#expect;
+    if (e !== undefined) return this.#len === e.length ? e : e.subarray(0, this.#len);
     return this.#buf === undefined ? Buffer.alloc(0) : this.#buf.subarray(0, this.#len);
   }
 }

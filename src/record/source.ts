@@ -19,6 +19,8 @@ export interface RecordingSourceOptions {
   label?: string;
   /** Clock for the time of a failed read (default Date.now). */
   now?: () => number;
+  /** Told the size in bytes of every document read. */
+  onRead?: (bytes: number) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export function recordingSource(
     const ro: ReadOptions = { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal };
     try {
       const r = await fetchStats(addr, ro);
+      opts.onRead?.(r.raw.length);
       recorder?.record(label, r.at, serializeStats(r.doc)); // the reduced document: no request secrets on disk
       return { doc: r.doc, at: r.at };
     } catch (e) {

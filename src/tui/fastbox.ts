@@ -120,6 +120,8 @@ export interface Compiled {
 /** Per-element state: each row's line text, start attribute, open tags and cells from the last render. */
 interface RowCache {
   text: string[];
+  /** The styled line row k was compiled from (undefined: tagged text). */
+  styled: (Styled | undefined)[];
   start: number[];
   open: (string | undefined)[];
   cells: (Compiled | undefined)[];
@@ -149,7 +151,7 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
   const o = el.options;
   if (el.border || el.tpadding || o.scrollable || o.align || o.valign || o.shrink || o.wrap !== false || o.tags !== true || el.style.transparent) return false;
   el._fastBox = true;
-  const cache: RowCache = { text: [], start: [], open: [], cells: [] };
+  const cache: RowCache = { text: [], styled: [], start: [], open: [], cells: [] };
   let lines: readonly (string | Styled)[] = [''];
   // The content string `lines` were split from; undefined while lines given by setLines are on show.
   let linesOf: string | undefined = '';
@@ -169,6 +171,8 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
     el.content = '';
   };
   el.parseContent = () => false;
+  // What each screen row got from this box last time (see the skip below).
+  const drawn: Drawn = { gen: -1, xi: -1, xl: -1, yi: -1, lines: [], cells: [], fills: [] };
   el.render = function (this: El): unknown {
     this._emit('prerender');
     const coords = this._getCoords(true);
@@ -184,6 +188,12 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
     }
     const screenLines = this.screen.lines;
     const dattr = this.sattr(this.style);
+    // A row drawn last time from the same cells into the same line array keeps them while nothing else wrote
+    // there since: no region cleared or filled, no resize (both bump the screen's generation), no other
+    // element over this box, and the box where it was.
+    const gen = screenGen(this.screen);
+    const canSkip = drawn.gen === gen && drawn.xi === coords.xi && drawn.xl === coords.xl && drawn.yi === coords.yi && !overlapped(this, coords);
+    if (!canSkip) drawn.lines.length = 0;
     let attr = dattr;
     let open: TagStacks | undefined;
     let k = 0; // the content line drawn next
@@ -208,6 +218,14 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
       const chars = cells ? cells.text : '';
       const n = chars.length;
       const fill = cells ? cells.end : attr;
+      const r = y - coords.yi;
+      if (canSkip && drawn.lines[r] === line && drawn.cells[r] === cells && drawn.fills[r] === fill) {
+        attr = fill;
+        continue;
+      }
+      drawn.lines[r] = line;
+      drawn.cells[r] = cells;
+      drawn.fills[r] = fill;
       let run = 0;
       let a = cells && cells.at.length ? cells.attr[0]! : fill;
       let nextAt = cells && cells.at.length > 1 ? cells.at[1]! : Infinity;
@@ -234,11 +252,74 @@ export function fastBox(box: blessed.Widgets.BoxElement): boolean {
       }
       attr = fill;
     }
-    if (cache.text.length > lines.length) cache.text.length = lines.length;
+    if (cache.cells.length > lines.length) {
+      // Rows past the content: nothing of theirs is kept.
+      for (const a of [cache.text, cache.styled, cache.start, cache.open, cache.cells]) if (a.length > lines.length) a.length = lines.length;
+    }
+    drawn.gen = gen;
+    drawn.xi = coords.xi;
+    drawn.xl = coords.xl;
+    drawn.yi = coords.yi;
     this._emit('render', [coords]);
     return coords;
   };
   return true;
+}
+
+/** Per screen row of a fastBox: the line array, cells and fill attribute it drew there, and when. */
+interface Drawn {
+  /** The screen's generation after the last render. */
+  gen: number;
+  xi: number;
+  xl: number;
+  yi: number;
+  lines: unknown[];
+  cells: (Compiled | undefined)[];
+  fills: number[];
+}
+
+/** Each screen's generation: bumped whenever blessed clears or fills a region or reallocates its buffer. */
+const generations = new WeakMap<object, { gen: number }>();
+
+function screenGen(screen: object): number {
+  let g = generations.get(screen);
+  if (!g) {
+    const state = { gen: 0 };
+    g = state;
+    generations.set(screen, g);
+    const sc = screen as Record<string, unknown>;
+    for (const name of ['clearRegion', 'fillRegion', 'alloc', 'realloc']) {
+      const orig = sc[name];
+      if (typeof orig !== 'function') continue;
+      sc[name] = function (this: unknown, ...args: unknown[]): unknown {
+        state.gen++;
+        return (orig as (...a: unknown[]) => unknown).apply(this, args);
+      };
+    }
+  }
+  return g.gen;
+}
+
+interface Node {
+  children?: Node[];
+  hidden?: boolean;
+  detached?: boolean;
+  lpos?: { xi: number; xl: number; yi: number; yl: number };
+}
+
+/** Whether any other shown element's last drawn area meets this box's. */
+function overlapped(self: El, c: { xi: number; xl: number; yi: number; yl: number }): boolean {
+  const walk = (nodes: Node[] | undefined): boolean => {
+    if (!nodes) return false;
+    for (const n of nodes) {
+      if (n.hidden || n.detached) continue;
+      const p = n.lpos;
+      if (n !== (self as unknown) && p && p.xi < c.xl && c.xi < p.xl && p.yi < c.yl && c.yi < p.yl) return true;
+      if (walk(n.children)) return true;
+    }
+    return false;
+  };
+  return walk((self.screen as unknown as Node).children);
 }
 
 /** One-character strings by code unit, made once (indexing a two-byte string makes a new one each time). */
@@ -252,13 +333,23 @@ function charOf(code: number): string {
 function lineCells(el: El, cache: RowCache, lines: readonly (string | Styled)[], k: number, attr: number, dattr: number, open: TagStacks | undefined): Compiled {
   const text = lines[k]!;
   if (typeof text !== 'string') {
-    cache.cells[k] = undefined;
-    return styledCells(el, text, attr, dattr, open);
+    // The same styled line object as last time (table.ts's LineMemo keeps a row's line while its cells are the
+    // same; styled lines are never changed once drawn), from the same attribute with no tags open: the same cells.
+    const hit = cache.cells[k];
+    if (hit && cache.styled[k] === text && cache.start[k] === attr && open === undefined) return hit;
+    const cells = styledCells(el, text, attr, dattr, open);
+    cache.styled[k] = text;
+    cache.start[k] = attr;
+    cache.open[k] = undefined;
+    // Tags left open by the line above: not kept (rare; compiled as tagged text then).
+    cache.cells[k] = open === undefined ? cells : undefined;
+    return cells;
   }
   const openKey = stacksKey(open);
   const hit = cache.cells[k];
-  if (hit && cache.text[k] === text && cache.start[k] === attr && cache.open[k] === openKey) return hit;
+  if (hit && cache.styled[k] === undefined && cache.text[k] === text && cache.start[k] === attr && cache.open[k] === openKey) return hit;
   const cells = compileLine(el, text, attr, dattr, open);
+  cache.styled[k] = undefined;
   cache.text[k] = text;
   cache.start[k] = attr;
   cache.open[k] = openKey;

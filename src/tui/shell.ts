@@ -484,10 +484,8 @@ class Shell implements ShellApi {
 /** A row with the scroll position after it (a space, then the position dimmed). */
 function withMark(line: string | Styled, more: string, theme: Theme): string | Styled {
   if (typeof line === 'string') return line + ' ' + theme.paint(more, 'dim');
-  line.texts.push(' ', more);
-  line.opens.push('', theme.open('dim'));
-  line.closes.push('', theme.close('dim'));
-  return line;
+  // A new line: the row's own may be kept and drawn again as it is (LineMemo).
+  return { texts: [...line.texts, ' ', more], opens: [...line.opens, '', theme.open('dim')], closes: [...line.closes, '', theme.close('dim')] };
 }
 
 /** Header items packed into at most `maxLines` lines of `cols` cells, tagged. */

@@ -302,6 +302,52 @@ export function styledLine(model: TableModel, cells: readonly Cell[], width: num
   return line;
 }
 
+/**
+ * Each row's styled line from the previous frame, handed back while the
+ * row's cells (text and style), width, selection and base style are the
+ * same: no line is laid out again for a row that did not change, and
+ * fastbox.ts, given the very line object it drew last time, compiles
+ * nothing for it either. `frame(columnsKey)` starts a frame: lines not asked
+ * for in the previous frame are dropped, and all of them when the columns
+ * changed (another layout of the same cells).
+ */
+export class LineMemo {
+  #prev = new Map<string, MemoLine>();
+  #next = new Map<string, MemoLine>();
+  #columns: string | undefined;
+
+  frame(columnsKey: string): void {
+    this.#prev = columnsKey === this.#columns ? this.#next : new Map();
+    this.#next = new Map();
+    this.#columns = columnsKey;
+  }
+
+  line(key: string, cells: readonly Cell[], width: number, selected: boolean, base: Style, build: () => Styled): Styled {
+    const k = `${width}|${key}`;
+    const hit = this.#prev.get(k) ?? this.#next.get(k);
+    if (hit && hit.selected === selected && hit.base === base && sameCells(hit.cells, cells)) {
+      this.#next.set(k, hit);
+      return hit.line;
+    }
+    const line = build();
+    this.#next.set(k, { cells, selected, base, line });
+    return line;
+  }
+}
+
+interface MemoLine {
+  cells: readonly Cell[];
+  selected: boolean;
+  base: Style;
+  line: Styled;
+}
+
+function sameCells(a: readonly Cell[], b: readonly Cell[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.text !== b[i]!.text || a[i]!.style !== b[i]!.style) return false;
+  return true;
+}
+
 /** The header line of the table, with the sort column marked ▲/▼ (and highlighted). */
 export function headerLine(model: TableModel, width: number, theme: Theme): string {
   const { text, used } = layTitles(model.columns, model.sortId, model.reverse, width, theme);

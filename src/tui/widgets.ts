@@ -38,10 +38,32 @@ function compileCapsLazily(): void {
 }
 
 /** A blessed screen (blessed.screen). */
-export function newScreen(o: blessed.Widgets.IScreenOptions): blessed.Widgets.Screen {
+export function newScreen(o: blessed.Widgets.IScreenOptions, env: NodeJS.ProcessEnv = process.env): blessed.Widgets.Screen {
   compileCapsLazily();
   const Screen = load('blessed/lib/widgets/screen') as Ctor<blessed.Widgets.IScreenOptions, blessed.Widgets.Screen>;
-  return new Screen(o);
+  // Inside tmux, blessed's Program runs `tmux -V` synchronously (execFileSync) at every start, only to know whether
+  // tmux is 2 or later (where it passes all-motion mouse mode through). Every tmux of the last ten years is: the
+  // screen is made with TMUX unset, then told it runs in tmux, of the version tmux itself exports (3.2+), else 2 —
+  // blessed's own answer when `tmux -V` fails. ~10 ms less CPU per start, and no child process.
+  const tmux = env.TMUX;
+  if (tmux === undefined) return new Screen(o);
+  delete env.TMUX;
+  let screen: blessed.Widgets.Screen;
+  try {
+    screen = new Screen(o);
+  } finally {
+    env.TMUX = tmux;
+  }
+  const program = screen.program as unknown as { tmux: boolean; tmuxVersion: number };
+  program.tmux = true;
+  program.tmuxVersion = tmuxVersionOf(env);
+  return screen;
+}
+
+/** The tmux version from the environment tmux (3.2 and later) gives its panes (TERM_PROGRAM_VERSION), else 2. */
+export function tmuxVersionOf(env: NodeJS.ProcessEnv): number {
+  const v = env.TERM_PROGRAM === 'tmux' ? /^(\d+(?:\.\d+)?)/.exec(env.TERM_PROGRAM_VERSION ?? '') : null;
+  return v ? Number(v[1]) : 2;
 }
 
 /** A blessed box (blessed.box). */

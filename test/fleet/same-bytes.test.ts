@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { fetchStats } from '../../src/protocol/reader.js';
+import { ByteSink } from '../../src/protocol/transport.js';
 import { parseAddress } from '../../src/protocol/address.js';
 import { parseStats, serializeStats } from '../../src/protocol/parse.js';
 import { FleetPoller } from '../../src/fleet/poller.js';
@@ -73,6 +74,43 @@ function oneDigitOff(b: Buffer): Buffer {
   assert.notDeepEqual(out, b);
   return out;
 }
+
+test('ByteSink with the last answer expected: the bytes collected are always exactly those pushed, however they are cut; all of it is the expected buffer itself', () => {
+  const expect = Buffer.from(ONE);
+  const variants: [string, Buffer][] = [
+    ['the same', Buffer.from(ONE)],
+    ['first byte differs', Buffer.concat([Buffer.from('['), ONE.subarray(1)])],
+    ['one digit differs', oneDigitOff(ONE)],
+    ['last byte differs', Buffer.concat([ONE.subarray(0, -1), Buffer.from('!')])],
+    ['a prefix of it', ONE.subarray(0, 1000)],
+    ['it and more', Buffer.concat([ONE, Buffer.from('\n{}')])],
+    ['another document', TWO],
+    ['empty', Buffer.alloc(0)],
+  ];
+  // Cut into pieces: whole; at fixed sizes; at the byte where variants start to differ.
+  const cuts = (n: number): number[][] => [[n], [1, n - 1], [7, 100, 993, n - 1100], Array.from({ length: Math.ceil(n / 512) }, (_, i) => Math.min(512, n - i * 512))];
+  let checked = 0;
+  for (const [name, bytes] of variants) {
+    for (const sizes of cuts(bytes.length)) {
+      const sink = new ByteSink(1 << 20, undefined, undefined, expect);
+      let at = 0;
+      for (const size of sizes) {
+        if (size <= 0 || at >= bytes.length) continue;
+        assert.ok(sink.push(bytes.subarray(at, at + size)), `${name}: pushed`);
+        at += size;
+      }
+      if (at < bytes.length) assert.ok(sink.push(bytes.subarray(at)));
+      const got = sink.take();
+      assert.deepEqual(got, bytes, `${name}, cut ${sizes.join('+')}`);
+      assert.equal(got === expect, name === 'the same', `${name}: the expected buffer itself only when it is all of it`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 30);
+  // The size cap still holds while matching.
+  const capped = new ByteSink(100, undefined, undefined, expect);
+  assert.equal(capped.push(expect.subarray(0, 101)), false);
+});
 
 test('fetchStats with previous: the same bytes give the previous document object at a new time; other bytes are parsed', async (t) => {
   const path = join(tempDir(t), 's.sock');

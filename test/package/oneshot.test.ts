@@ -143,3 +143,16 @@ test('fast path and full CLI: the same bytes, stderr and exit code for every out
     if (args[1] === good && args.length === 2) assert.ok(fast.stdout.equals(DOC), 'the document byte for byte');
   }
 });
+
+test('both bundles are pure ASCII (V8 then keeps their source at one byte a character), and text outside ASCII survives', () => {
+  for (const name of ['oneshot.bundle.cjs', 'main.bundle.js']) {
+    const bytes = readFileSync(join(DIST_CLI, name));
+    const at = bytes.findIndex((b) => b > 0x7f);
+    assert.equal(at, -1, `${name}: byte ${at} is not ASCII`);
+  }
+  // The help text has an em dash: the bundle (bin/tsgitop) prints what the modules print.
+  const viaBundle = execFileSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' });
+  const viaModules = execFileSync(process.execPath, ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(DIST_CLI, 'main.js'))}); process.exitCode = await main(['node', 'tsgitop', '--help']);`], { encoding: 'utf8' });
+  assert.match(viaBundle, /—/);
+  assert.equal(viaBundle, viaModules);
+});

@@ -22,7 +22,7 @@ import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding
 import { eventLines } from '../panes.js';
 import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
 import { statusLine, type StatusInput } from '../status.js';
-import { buildTable, columnAt, headerLine, rowCells, styledLine, type RowRef, type TableModel } from '../table.js';
+import { LineMemo, buildTable, columnAt, headerLine, rowCells, styledLine, type RowRef, type TableModel } from '../table.js';
 import { clean, formatEvery } from '../text.js';
 import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
@@ -338,6 +338,8 @@ export class WorkersView extends PageView implements View<UiState> {
   #memo = new Memo<TableModel | undefined>();
   #footer = new Memo<{ key: string; label: string }[]>();
   #width = 80;
+  /** Each row's line from the last frame, reused while its cells are the same. */
+  #lines = new LineMemo();
 
   constructor(page: MonitorPage) {
     super(page);
@@ -402,13 +404,18 @@ export class WorkersView extends PageView implements View<UiState> {
     const totals = v?.kind === 'server' ? v.totals : undefined;
     const ctx = { now };
     const st = this.state;
+    const headKey = t ? titlesKey(t) : '';
+    const memo = this.#lines;
+    memo.frame(`${headKey}|${shell.theme.color}`);
     shell.drawTable(this, L, {
       table: this.table(L.cols),
-      headKey: t ? titlesKey(t) : '',
+      headKey,
       head: () => headerLine(t!, L.cols, shell.theme),
       line: (i, selected, width) => {
         const row = t!.rows[i]!;
-        return styledLine(t!, rowCells(t!, row, ctx, totals, f.hints), width, shell.theme, selected, baseStyle(row));
+        const cells = rowCells(t!, row, ctx, totals, f.hints);
+        const base = baseStyle(row);
+        return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base));
       },
       placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
       empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
