@@ -1,19 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import fc from 'fast-check';
 import { fastAttrs, lineAttrs, type AttrElement } from '../../src/tui/attrcache.js';
+import { headlessScreen } from '../helpers/headless.js';
 
 /** A headless blessed screen (PassThrough streams) with two boxes: one stock, one with fastAttrs. */
 function setup(t: { after(fn: () => void): void }): { stock: AttrElement; fast: AttrElement; box: blessed.Widgets.BoxElement } {
-  const input = new PassThrough() as unknown as NodeJS.ReadableStream & { setRawMode?: unknown };
-  const output = new PassThrough() as unknown as NodeJS.WritableStream & { columns: number; rows: number };
-  output.columns = 120;
-  output.rows = 20;
-  (output as unknown as PassThrough).resume();
-  const screen = blessed.screen({ input: input as never, output: output as never, terminal: 'xterm-256color', warnings: false });
-  t.after(() => screen.destroy());
+  const screen = headlessScreen(t, 120, 20);
   const stock = blessed.box({ parent: screen, tags: true, wrap: false, width: 100, height: 10 });
   const box = blessed.box({ parent: screen, tags: true, wrap: false, width: 100, height: 10 });
   fastAttrs(box as unknown as AttrElement);

@@ -4,19 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import { fastBox } from '../../src/tui/fastbox.js';
+import { headlessScreen } from '../helpers/headless.js';
 
-function headless(t: { after(fn: () => void): void }): blessed.Widgets.Screen {
-  const output = new PassThrough() as unknown as NodeJS.WritableStream & { columns: number; rows: number };
-  output.columns = 30;
-  output.rows = 6;
-  (output as unknown as PassThrough).resume();
-  const screen = blessed.screen({ input: new PassThrough() as never, output: output as never, terminal: 'xterm-256color', warnings: false });
-  t.after(() => screen.destroy());
-  return screen;
-}
+const headless = (t: { after(fn: () => void): void }): blessed.Widgets.Screen => headlessScreen(t, 30, 6);
 
 const text = (s: blessed.Widgets.Screen, y: number): string =>
   (s as unknown as { lines: [number, string][][] }).lines[y]!.map((c) => c[1]).join('').trimEnd();

@@ -1,24 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import fc from 'fast-check';
+import { headlessScreen, headlessStreams } from '../helpers/headless.js';
 import { fastBox, setLines, styledToTagged } from '../../src/tui/fastbox.js';
 import { padCut, styledLine, taggedLine } from '../../src/tui/table.js';
 import { clean, cut, pad } from '../../src/tui/text.js';
 import { makeTheme, type Style } from '../../src/tui/theme.js';
 
-/** A headless blessed screen (PassThrough streams). */
-function headless(t: { after(fn: () => void): void }, cols = 60, rows = 12): blessed.Widgets.Screen {
-  const input = new PassThrough() as unknown as NodeJS.ReadableStream;
-  const output = new PassThrough() as unknown as NodeJS.WritableStream & { columns: number; rows: number };
-  output.columns = cols;
-  output.rows = rows;
-  (output as unknown as PassThrough).resume();
-  const screen = blessed.screen({ input: input as never, output: output as never, terminal: 'xterm-256color', warnings: false });
-  t.after(() => screen.destroy());
-  return screen;
-}
+const headless = headlessScreen;
 
 type Cells = [number, string][][];
 
@@ -112,7 +102,7 @@ function stockThrows(content: string): boolean {
   }
   return false;
 }
-const stockProgram = blessed.program({ input: new PassThrough() as never, output: new PassThrough() as never, terminal: 'xterm-256color' }) as unknown as {
+const stockProgram = blessed.program({ ...headlessStreams(80, 24), terminal: 'xterm-256color' }) as unknown as {
   _attr(param: string, val?: boolean): string | null;
 };
 

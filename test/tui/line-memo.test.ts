@@ -1,11 +1,11 @@
 /** src/tui/table.ts LineMemo and fastbox.ts's reuse of a styled line object: unchanged rows cost nothing, changed rows are new. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import blessed from 'blessed';
 import { LineMemo, type Cell } from '../../src/tui/table.js';
 import { fastBox, setLines, type Styled } from '../../src/tui/fastbox.js';
 import { makeTheme } from '../../src/tui/theme.js';
+import { headlessScreen } from '../helpers/headless.js';
 
 const theme = makeTheme(true);
 const cells = (...t: string[]): Cell[] => t.map((text) => ({ text, style: 'plain' }));
@@ -44,13 +44,7 @@ test('LineMemo: the same cells give the same line object; any difference builds 
 });
 
 test('fastBox draws a styled line object again from its cache only where it would draw the same cells', (t) => {
-  const input = new PassThrough() as unknown as NodeJS.ReadableStream;
-  const output = new PassThrough() as unknown as NodeJS.WritableStream & { columns: number; rows: number };
-  output.columns = 30;
-  output.rows = 4;
-  (output as unknown as PassThrough).resume();
-  const screen = blessed.screen({ input: input as never, output: output as never, terminal: 'xterm-256color', warnings: false });
-  t.after(() => screen.destroy());
+  const screen = headlessScreen(t, 30, 4);
   const box = blessed.box({ parent: screen, tags: true, wrap: false, top: 0, left: 0, width: 30, height: 3 });
   fastBox(box);
   const row: Styled = { texts: ['abc', ' ', 'def'], opens: ['', '', theme.open('bad')], closes: ['', '', theme.close('bad')] };

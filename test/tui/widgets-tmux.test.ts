@@ -4,12 +4,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import blessed from 'blessed';
 import { newScreen, tmuxVersionOf } from '../../src/tui/widgets.js';
+import { headlessStreams } from '../helpers/headless.js';
 
 test('tmuxVersionOf: TERM_PROGRAM_VERSION of tmux, else 2', () => {
   assert.equal(tmuxVersionOf({ TERM_PROGRAM: 'tmux', TERM_PROGRAM_VERSION: '3.3a' }), 3.3);
@@ -38,13 +38,7 @@ test('newScreen in tmux runs no `tmux -V` (stock blessed does), keeps TMUX, and 
   process.env.PATH = `${dir}:${saved.PATH ?? ''}`;
   process.env.TERM_PROGRAM = 'tmux';
   process.env.TERM_PROGRAM_VERSION = '3.3a';
-  const streams = (): { input: never; output: never } => {
-    const output = new PassThrough() as unknown as NodeJS.WritableStream & { columns: number; rows: number };
-    output.columns = 40;
-    output.rows = 10;
-    (output as unknown as PassThrough).resume();
-    return { input: new PassThrough() as never, output: output as never };
-  };
+  const streams = (): { input: never; output: never } => headlessStreams(40, 10);
   const stock = blessed.screen({ ...streams(), terminal: 'xterm-256color', warnings: false });
   screens.push(stock);
   assert.equal(existsSync(marker), true, 'stock blessed runs tmux -V (else this test proves nothing)');
