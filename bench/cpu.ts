@@ -16,17 +16,14 @@ import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rng, synthDocument } from './synth.js';
+import { numArg } from './args.js';
+import { CLK_TCK } from './proc.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const seconds = arg('--seconds', 60);
-const workers = arg('--workers', 64);
-const frequency = arg('--frequency', 1);
+const seconds = numArg('--seconds', 60);
+const workers = numArg('--workers', 64);
+const frequency = numArg('--frequency', 1);
 /** Reads before the window opens (start-up and JIT warm-up are not steady state). */
-const warmup = arg('--warmup', 3);
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const warmup = numArg('--warmup', 3);
 
 if (spawnSync('tmux', ['-V']).status !== 0) {
   console.error('bench cpu: tmux is needed (apt-get install -y tmux)');

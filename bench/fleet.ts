@@ -41,6 +41,7 @@ import type { FleetView } from '../src/fleet/view.js';
 import { renderFleetText } from '../src/fleet/render.js';
 import { quantiles } from './stats.js';
 import { fetchStats } from '../src/protocol/reader.js';
+import { numArg } from './args.js';
 
 const FAST = 49;
 const INTERVAL_MS = 250;
@@ -466,10 +467,6 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
-function argNum(name: string, def: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
 
 /** `n` distinct ports on 127.0.0.1 that nothing listens on (all bound at once, then closed): connections are refused. */
 async function closedPorts(n: number): Promise<number[]> {
@@ -496,9 +493,9 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const bigOnly = process.argv.includes('--big-only');
   const refreshes = quick ? 20 : 80;
-  const runs = argNum('--runs', quick ? 1 : 3);
-  const seconds = argNum('--seconds', quick ? 10 : 30);
-  const warmS = argNum('--warm', 5);
+  const runs = numArg('--runs', quick ? 1 : 3);
+  const seconds = numArg('--seconds', quick ? 10 : 30);
+  const warmS = numArg('--warm', 5);
 
   const dir = mkdtempSync(join(os.tmpdir(), 'tsgitop-fleet-'));
   const children = Array.from({ length: SERVER_PROCS }, (_, part) =>

@@ -25,10 +25,6 @@ const BIN = join(ROOT, 'bin/tsgitop');
 const DOC = readFileSync(join(ROOT, 'fixtures/uwsgi/load-4p4t.json'));
 const TARGET = 1.3;
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 // For each run of each command: [wall ms, cpu ms, exit code]. Alternates the commands.
 const RUNNER = `
@@ -45,6 +41,7 @@ for i in range(n):
         out[k].append([wall * 1000, (ru.ru_utime + ru.ru_stime) * 1000, os.waitstatus_to_exitcode(status)])
 print(json.dumps(out))
 `;
+import { numArg } from './args.js';
 
 function runRound(cmds: string[][], n: number): Promise<[number, number, number][][]> {
   return new Promise((resolve, reject) => {
@@ -64,8 +61,8 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const runs = arg('--runs', 15);
-  const rounds = arg('--rounds', 3);
+  const runs = numArg('--runs', 15);
+  const rounds = numArg('--rounds', 3);
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-oneshot-'));
   const sock = join(dir, 'stats.sock');
   const srv = createServer((c) => {

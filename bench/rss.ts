@@ -13,15 +13,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { needTmux, startInTmux, synthServers } from './tmux.js';
+import { numArg } from './args.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const seconds = arg('--seconds', 600);
-const every = arg('--every', 10);
-const workers = arg('--workers', 64);
-const threads = arg('--threads', 2);
+const seconds = numArg('--seconds', 600);
+const every = numArg('--every', 10);
+const workers = numArg('--workers', 64);
+const threads = numArg('--threads', 2);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 needTmux('rss');

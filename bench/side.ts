@@ -39,20 +39,17 @@ import { startUwsgi, uwsgiAvailable, type UwsgiInstance } from '../test/helpers/
 import { quantiles } from './stats.js';
 import { cpuSeconds } from './proc.js';
 import { needTmux, startInTmux, synthServers } from './tmux.js';
+import { numArg } from './args.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-}
-const runs = arg('--runs', 3);
-const firstS = arg('--first', 60);
-const warmS = arg('--warm', 30);
-const steadyS = arg('--steady', 60);
+const runs = numArg('--runs', 3);
+const firstS = numArg('--first', 60);
+const warmS = numArg('--warm', 30);
+const steadyS = numArg('--steady', 60);
 const realUwsgi = process.argv.includes('--uwsgi');
-const loadRps = arg('--rps', 20);
-const workers = arg('--workers', 64);
-const threads = arg('--threads', 2);
-const nTargets = arg('--targets', 1);
+const loadRps = numArg('--rps', 20);
+const workers = numArg('--workers', 64);
+const threads = numArg('--threads', 2);
+const nTargets = numArg('--targets', 1);
 /** Also run the monitor with TurboFan kept on (TSGITOP_V8_OPT=1, src/cli/jit.ts) beside the two, measured alike. */
 const withTurbofan = process.argv.includes('--with-turbofan');
 const isFleet = nTargets > 1;

@@ -19,15 +19,12 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numArg } from './args.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = readFileSync(join(ROOT, 'fixtures/uwsgi/idle-4p.json'));
 const ROW = /^\s*\d+\s+\S+\s+\d{2,}\s+\d+/m; // WID  %  PID  REQ …
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +53,7 @@ async function timeToFirstScreen(command: string): Promise<number> {
 
 async function main(): Promise<void> {
   if (spawnSync('tmux', ['-V']).status !== 0) throw new Error('tmux is not installed');
-  const runs = arg('--runs', 5);
+  const runs = numArg('--runs', 5);
   const bundle = statSync(join(ROOT, 'dist/src/cli/oneshot.bundle.cjs')).mtimeMs;
   const dir = mkdtempSync(join(tmpdir(), 'tsgitop-bench-start-'));
   const sock = join(dir, 'stats.sock');
