@@ -136,9 +136,9 @@ type StatefulRes = ServerResponse & { [kState]?: ReqState };
  * are counted or not to be counted; stored as `-1 - mark` while a counted
  * response ended on it since — it is then in its server's {@link TxCollector}),
  * its queued requests still open (in start order), whether we listen to its
- * 'close'; and node's response being written on it.
+ * 'close'.
  */
-type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean; _httpMessage?: unknown };
+type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
 
@@ -171,16 +171,17 @@ const TX_BATCH = 256;
  * listed socket's `bytesWritten` since its watermark. Reading
  * `bytesWritten` (a native accessor behind two getters) was most of what
  * the instrumentation cost per keep-alive request; now it is read once per
- * connection per read of the counters. What a read sees is what it saw
- * before, the bytes of every counted response that ended before it, with
- * one difference: a socket that is writing a later response when the
- * counters are read (node's `_httpMessage` set) is left for a later read,
- * so its bytes so far are not counted early — its earlier responses' bytes
- * then show at the first read after it finished (or closed).
+ * connection per read of the counters. A read sees what it saw before, the
+ * bytes of every counted response that ended before it, with one
+ * difference: on a connection that ended a counted response since the
+ * previous read and is writing a later one at the moment of the read, the
+ * later response's bytes written so far are counted by this read instead
+ * of at its end (early, never twice: at most one response's first bytes
+ * per such connection). Waiting for such a connection to be idle instead
+ * would hide its finished responses' bytes for as long as it stays busy.
  */
 class TxCollector {
   private sockets: MarkedSocket[] = [];
-  private limit = TX_BATCH;
   constructor(private readonly counters: RequestCounters) {}
 
   /** A counted response ended on `sock`. */
@@ -188,7 +189,7 @@ class TxCollector {
     const mark = sock[kTxMark] ?? 0;
     if (mark < 0) return; // already listed
     sock[kTxMark] = -1 - mark;
-    if (this.sockets.push(sock) >= this.limit) void this.counters.tx; // collects (nobody read for a while)
+    if (this.sockets.push(sock) >= TX_BATCH) void this.counters.tx; // collects (nobody read for a while)
   }
 
   /** The bytes written on the listed sockets since their watermarks (the counters' tx source). */
@@ -197,13 +198,8 @@ class TxCollector {
     const n = list.length;
     if (n === 0) return 0;
     let bytes = 0;
-    let kept = 0;
     for (let i = 0; i < n; i++) {
       const sock = list[i]!;
-      if (!sock.destroyed && sock._httpMessage) {
-        list[kept++] = sock; // a response is being written on it
-        continue;
-      }
       const mark = -1 - sock[kTxMark]!;
       const bw = socketBytes(sock);
       if (bw > mark) {
@@ -211,8 +207,7 @@ class TxCollector {
         sock[kTxMark] = bw;
       } else sock[kTxMark] = mark;
     }
-    list.length = kept;
-    this.limit = Math.max(TX_BATCH, 2 * kept);
+    list.length = 0;
     return bytes;
   };
 }
