@@ -298,3 +298,36 @@ function sameCoreOrder(cores: readonly CoreStats[], prev: readonly CoreStats[]):
   }
   return true;
 }
+
+/**
+ * Whether two views of a worker show the same in every worker column but
+ * the share: each own field of the view and of its document (`raw`) that
+ * holds a plain value (number, string, boolean, null, undefined) is the same
+ * in both, with the same set of fields. Nested values (the cores, the apps,
+ * unknown objects) are not compared: no worker column reads them (the
+ * derived fields that do, such as `busy`, are compared instead). The share
+ * is left to the caller: it moves with every other worker's requests, so
+ * the caller compares what it shows of it. test/tui/row-skip.test.ts holds
+ * every worker column to this. The monitor draws a row again only when this
+ * is false (src/tui/views/workers.ts).
+ */
+export function sameWorkerFields(a: WorkerView, b: WorkerView): boolean {
+  return a === b || (samePlainFields(a as unknown as Record<string, unknown>, b as unknown as Record<string, unknown>, 'share') && samePlainFields(a.raw as Record<string, unknown>, b.raw as Record<string, unknown>));
+}
+
+function samePlainFields(a: Record<string, unknown>, b: Record<string, unknown>, skip?: string): boolean {
+  // for…in: own enumerable fields (parsed JSON and the view class have no enumerable inherited ones).
+  let n = 0;
+  for (const k in a) {
+    n++;
+    if (!Object.hasOwn(b, k)) return false;
+    if (k === skip) continue;
+    const x = a[k];
+    const y = b[k];
+    if (x !== null && typeof x === 'object') {
+      if (y === null || typeof y !== 'object') return false;
+    } else if (x !== y) return false;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
