@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ALL_WORKER_COLUMNS, WORKER_COLUMNS, type RowHints } from '../../src/columns.js';
-import { buildWorker, sameWorkerFields } from '../../src/model/workers.js';
+import { SAME_WORKER_FIELDS, buildWorker, sameWorkerFields } from '../../src/model/workers.js';
 import type { WorkerView } from '../../src/model/types.js';
 import type { CoreStats, WorkerStats } from '../../src/protocol/types.js';
 import { LineMemo, type Cell } from '../../src/tui/table.js';
@@ -40,17 +40,11 @@ const rawArb: fc.Arbitrary<WorkerStats> = fc.record(
     avg_rt: num,
     cores: opt(fc.array(coreArb, { maxLength: 3 })),
     apps: opt(fc.array(fc.record({ id: fc.integer({ min: 0, max: 2 }), requests: num }), { maxLength: 2 })),
+    extra: fc.dictionary(fc.constantFrom('requests', 'status', 'x'), num),
   },
   { requiredKeys: [] },
 ) as fc.Arbitrary<WorkerStats>;
 
-/** `w` with its nested values (cores, apps) replaced: what sameWorkerFields does not look at. */
-const nestedOnly = (w: WorkerStats, cores: CoreStats[], apps: unknown[]): WorkerStats => {
-  const out = { ...w } as Record<string, unknown>;
-  if ('cores' in w) out.cores = cores;
-  if ('apps' in w) out.apps = apps;
-  return out as unknown as WorkerStats;
-};
 
 const view = (w: WorkerStats, prev: WorkerStats | undefined, share: number | undefined): WorkerView => {
   const v = buildWorker('1', w, prev, 1, false);
@@ -58,23 +52,40 @@ const view = (w: WorkerStats, prev: WorkerStats | undefined, share: number | und
   return v;
 };
 
+const nestedArb = fc.record({
+  cores: fc.array(coreArb, { maxLength: 3 }),
+  apps: fc.array(fc.record({ id: fc.integer(), requests: num }), { maxLength: 2 }),
+  extra: fc.dictionary(fc.constantFrom('requests', 'status', 'rss', 'x'), fc.oneof(num, fc.string({ maxLength: 3 }))),
+});
 const hintsArb: fc.Arbitrary<RowHints> = fc.record({ recentSpawn: opt(fc.constant(new Set(['1']))), rssGrowing: opt(fc.constant(new Set(['1']))) }, { requiredKeys: [] });
 
-test('sameWorkerFields: every plain field of the view and of its document, and the set of fields; not nested values', () => {
-  const w = worker({ requests: 5, cores: [core({ requests: 5 })] });
-  const a = view(w, undefined, 50);
-  assert.equal(sameWorkerFields(a, view({ ...w }, undefined, 50)), true, 'a copy');
-  assert.equal(sameWorkerFields(a, view({ ...w, cores: [core({ requests: 9 })], apps: [] }, undefined, 50)), true, 'only nested values differ');
-  assert.equal(sameWorkerFields(a, view({ ...w, requests: 6 }, undefined, 50)), false, 'a counter');
-  assert.equal(sameWorkerFields(a, view({ ...w, status: 'busy' }, undefined, 50)), false, 'the status');
-  assert.equal(sameWorkerFields(a, view(w, undefined, 51)), true, 'the share is the caller\'s to compare');
-  assert.equal(sameWorkerFields(a, view({ ...w, rss: undefined }, undefined, 50)), false, 'a field become undefined');
-  const { vsz: _, ...noVsz } = w;
-  assert.equal(sameWorkerFields(a, view(noVsz as WorkerStats, undefined, 50)), false, 'a field gone');
-  assert.equal(sameWorkerFields(a, view({ ...w, killed: 1 } as WorkerStats, undefined, 50)), false, 'a field added');
-  assert.equal(sameWorkerFields(a, view({ ...w, cores: 3 } as unknown as WorkerStats, undefined, 50)), false, 'a nested value become plain');
-  assert.equal(sameWorkerFields(view({ ...w, rss: Number.NaN }, undefined, 50), view({ ...w, rss: Number.NaN }, undefined, 50)), false, 'NaN is never the same (drawn again)');
+test('sameWorkerFields compares every field SAME_WORKER_FIELDS marks, of the view and of its document, and no other', () => {
+  const w = worker({ requests: 5, status: 'idle', cores: [core({ requests: 5 })], extra: { x: 1 } });
+  const prev = worker({ requests: 3, cores: [core({ requests: 3 })] });
+  const a = view(w, prev, 50);
+  assert.equal(sameWorkerFields(a, view({ ...w }, prev, 50)), true, 'a copy');
+  assert.equal(sameWorkerFields(a, view({ ...w, cores: [core({ requests: 5, static_requests: 9 })], apps: [], extra: { y: 2 } }, prev, 50)), true, 'only nested values differ');
+  assert.equal(sameWorkerFields(a, view(w, prev, 51)), true, "the share is the caller's to compare");
+  const other = (v: unknown): unknown => (typeof v === 'number' ? v + 1 : typeof v === 'string' ? `${v}x` : typeof v === 'boolean' ? !v : 1);
+  for (const [k, compared] of Object.entries(SAME_WORKER_FIELDS.raw)) {
+    const b = view({ ...w, [k]: other((w as Record<string, unknown>)[k]) } as WorkerStats, prev, 50);
+    if (compared) assert.equal(sameWorkerFields(a, b), false, `document field ${k}`);
+  }
+  for (const [k, compared] of Object.entries(SAME_WORKER_FIELDS.view)) {
+    if (!compared) continue;
+    const b = view({ ...w }, prev, 50) as unknown as Record<string, unknown>;
+    b[k] = other(b[k]);
+    assert.equal(sameWorkerFields(a, b as unknown as WorkerView), false, `view field ${k}`);
+  }
+  assert.equal(sameWorkerFields(view({ ...w, rss: Number.NaN }, prev, 50), view({ ...w, rss: Number.NaN }, prev, 50)), false, 'NaN is never the same (drawn again)');
 });
+
+/** Every field of a view and of its document that SAME_WORKER_FIELDS leaves out, given other values (nested, or the share). */
+const leftOut = (w: WorkerStats, nested: { cores: CoreStats[]; apps: unknown[]; extra: Record<string, unknown> }): WorkerStats => {
+  const out = { ...w } as Record<string, unknown>;
+  for (const [k, compared] of Object.entries(SAME_WORKER_FIELDS.raw)) if (!compared) out[k] = (nested as Record<string, unknown>)[k];
+  return out as unknown as WorkerStats;
+};
 
 const SHARE = ALL_WORKER_COLUMNS.find((c) => c.id === 'share')!;
 
@@ -82,9 +93,9 @@ test('no worker column reads what sameWorkerFields leaves out (nested values; th
   const cols = ALL_WORKER_COLUMNS;
   const shareArb = opt(fc.oneof(fc.double({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })));
   fc.assert(
-    fc.property(rawArb, opt(rawArb), fc.array(coreArb, { maxLength: 3 }), fc.array(fc.record({ id: fc.integer(), requests: num }), { maxLength: 2 }), shareArb, shareArb, hintsArb, fc.integer({ min: 0, max: 2 ** 41 }), (w, prev, cores, apps, shareA, shareB, hints, now) => {
+    fc.property(rawArb, opt(rawArb), nestedArb, shareArb, shareArb, hintsArb, fc.integer({ min: 0, max: 2 ** 41 }), (w, prev, nested, shareA, shareB, hints, now) => {
       const a = view(w, prev, shareA);
-      const b = view(nestedOnly(w, cores, apps), prev, shareB);
+      const b = view(leftOut(w, nested), prev, shareB);
       fc.pre(sameWorkerFields(a, b) && SHARE.format(a, { now }) === SHARE.format(b, { now }));
       for (const c of cols) {
         assert.equal(c.format(b, { now }), c.format(a, { now }), `${c.id}: cell`);
