@@ -18,6 +18,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { sameProgram, stripComments } from './strip-comments.mjs';
 
 const root = fileURLToPath(new URL('../dist/src/', import.meta.url));
 
@@ -153,6 +154,21 @@ function load(id) {
   for (const d of deps) load(d);
 }
 
+// Without comments, leading blanks and empty lines (scripts/strip-comments.mjs): V8 keeps the source in memory.
+// TypeScript (a build dependency) parses it; checked to be the same program, else the build fails.
+let ts;
+try {
+  ts = require('typescript');
+} catch {
+  ts = undefined;
+}
+function minify(text, out) {
+  if (!ts) return text;
+  const lean = stripComments(ts, text);
+  if (!sameProgram(ts, text, lean)) throw new Error(`bundle-oneshot: ${out}: the bundle without comments is not the same program`);
+  return lean;
+}
+
 for (const b of BUNDLES) {
   PACKAGES = b.packages;
   mods = new Map();
@@ -202,7 +218,7 @@ for (const b of BUNDLES) {
   // value in strings, regular expressions, template literals and identifiers, and nothing in comments). V8 keeps
   // a script's source in memory for as long as it runs, one byte per character when every character fits in one,
   // else two: 0.75 MB less for the monitor's bundle.
-  const ascii = parts.join('\n').replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const ascii = minify(parts.join('\n'), b.out).replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   writeFileSync(join(root, b.out), ascii);
   process.stderr.write(`bundle-oneshot: ${order.length} modules → ${relative(process.cwd(), join(root, b.out))}\n`);
 }
