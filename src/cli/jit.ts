@@ -17,10 +17,15 @@
  * V8 lets the old generation grow by at least 8 MB past what the last full GC
  * left alive before it collects again (its minimum growing step): the
  * monitor's RSS sawed between ~live and live + 8 MB, a full GC every ~40 s.
- * `--optimize-for-size` makes V8 grow the heap conservatively (a step of
- * 2 MB, a factor ≤ 1.3): a full GC of this small heap (a few ms) every ~10 s
- * instead, and ~6–7 MB less resident (bench/results/side-uwsgi.md, side.md).
- * It also keeps a few of V8's caches small (the number-to-string cache).
+ * `--optimize-for-size` makes V8 grow the heap conservatively (a minimum
+ * step of 2 MB instead of 8) and `--heap-growing-percent=50` sets the step to
+ * half of what the last full GC left alive (~4 MB here): a full GC of this
+ * small heap every ~20 s instead of ~40 s, and ~4–5 MB less resident. Each
+ * full GC costs a few ms: with V8's conservative factor of 1.3 (a step of
+ * ~2.5 MB, a full GC every ~10 s) the monitor was ~6 MB lighter still but
+ * took 11–26 % more CPU; at 50 % it was 5–7 % (bench/results/side-uwsgi.md,
+ * rss.md). `--optimize-for-size` also keeps a few of V8's caches small (the
+ * number-to-string cache).
  *
  * Both are V8 flags changed at run time, read by V8 when it next decides
  * (a promotion, a heap limit after a GC): Node 20 and 22 apply them; Node
@@ -30,17 +35,22 @@
  * optimized code makes several times cheaper, and where a full GC of the
  * larger heap costs more) turns both back to V8's defaults for good.
  * TSGITOP_V8_OPT=1 keeps TurboFan on from the start, TSGITOP_V8_SIZE=0
- * V8's default heap growth (to compare).
+ * V8's default heap growth (to compare: bench/side.ts --with-default-heap).
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** A document of at least this many bytes turns TurboFan back on (and V8's default heap growth). */
 export const OPTIMIZE_FROM_BYTES = 256 * 1024;
 
+/** While documents are small: V8's conservative heap growth, each step at least half the heap that the last full GC left alive. */
+export const SMALL_HEAP_FLAGS = '--optimize-for-size --heap-growing-percent=50';
+/** V8's defaults again (a growing percent of 0 is V8's "not set"). */
+export const DEFAULT_HEAP_FLAGS = '--no-optimize-for-size --heap-growing-percent=0';
+
 export interface JitPolicy {
   /** Whether TurboFan is off now. */
   readonly limited: boolean;
-  /** Whether the heap grows in small steps now (`--optimize-for-size`). */
+  /** Whether the heap grows in small steps now (SMALL_HEAP_FLAGS). */
   readonly compact: boolean;
   /** Tell the policy the size in bytes of a document read. */
   read(bytes: number): void;
@@ -55,7 +65,7 @@ export function limitJit(setFlags: (flags: string) => void = setFlagsFromString,
   let limited = env.TSGITOP_V8_OPT !== '1';
   let compact = env.TSGITOP_V8_SIZE !== '0';
   if (limited) setFlags('--no-turbofan');
-  if (compact) setFlags('--optimize-for-size');
+  if (compact) setFlags(SMALL_HEAP_FLAGS);
   return {
     get limited() {
       return limited;
@@ -66,7 +76,7 @@ export function limitJit(setFlags: (flags: string) => void = setFlagsFromString,
     read(bytes) {
       if (bytes < OPTIMIZE_FROM_BYTES) return;
       if (limited) setFlags('--turbofan');
-      if (compact) setFlags('--no-optimize-for-size');
+      if (compact) setFlags(DEFAULT_HEAP_FLAGS);
       limited = false;
       compact = false;
     },

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { OPTIMIZE_FROM_BYTES, limitJit } from '../../src/cli/jit.js';
+import { DEFAULT_HEAP_FLAGS, OPTIMIZE_FROM_BYTES, SMALL_HEAP_FLAGS, limitJit } from '../../src/cli/jit.js';
 
 test('jit policy: TurboFan off and small heap steps at the start, V8 defaults back for good at the first big document; TSGITOP_V8_OPT=1 / TSGITOP_V8_SIZE=0 leave each alone', () => {
   const set: string[] = [];
@@ -23,14 +23,16 @@ test('jit policy: TurboFan off and small heap steps at the start, V8 defaults ba
   jit.read(10);
   assert.equal(jit.limited, false);
   assert.equal(jit.compact, false);
-  assert.deepEqual(set, ['--no-turbofan', '--optimize-for-size', '--turbofan', '--no-optimize-for-size']);
+  assert.deepEqual(set, ['--no-turbofan', SMALL_HEAP_FLAGS, '--turbofan', DEFAULT_HEAP_FLAGS]);
+  assert.equal(SMALL_HEAP_FLAGS, '--optimize-for-size --heap-growing-percent=50');
+  assert.equal(DEFAULT_HEAP_FLAGS, '--no-optimize-for-size --heap-growing-percent=0');
 
   const flags: string[] = [];
   const optOut = limitJit((f) => flags.push(f), { TSGITOP_V8_OPT: '1' });
   optOut.read(10);
   optOut.read(OPTIMIZE_FROM_BYTES);
   assert.equal(optOut.limited, false);
-  assert.deepEqual(flags, ['--optimize-for-size', '--no-optimize-for-size']);
+  assert.deepEqual(flags, [SMALL_HEAP_FLAGS, DEFAULT_HEAP_FLAGS]);
 
   const sizeFlags: string[] = [];
   const sizeOut = limitJit((f) => sizeFlags.push(f), { TSGITOP_V8_SIZE: '0' });
