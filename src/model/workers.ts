@@ -298,3 +298,107 @@ function sameCoreOrder(cores: readonly CoreStats[], prev: readonly CoreStats[]):
   }
   return true;
 }
+
+/**
+ * Whether two views of a worker show the same in every worker column but
+ * the share: every plain field (number, string, boolean) of the view and of
+ * its document (`raw`) is the same in both — the fields
+ * {@link SAME_WORKER_FIELDS} marks true. Nested values (the cores, the apps,
+ * unknown fields) are not compared: no worker column reads them (the derived
+ * fields that do, such as `busy`, are compared instead). The share is left
+ * to the caller: it moves with every other worker's requests, so the caller
+ * compares what it shows of it. test/tui/row-skip.test.ts holds this
+ * function to the table and every worker column to what it compares. The
+ * monitor draws a row again only when this is false
+ * (src/tui/views/workers.ts). Written out field by field: one named load
+ * each, far cheaper than a generic walk over the keys.
+ */
+export function sameWorkerFields(a: WorkerView, b: WorkerView): boolean {
+  if (a === b) return true;
+  const x = a.raw;
+  const y = b.raw;
+  return (
+    a.key === b.key &&
+    a.id === b.id &&
+    a.pid === b.pid &&
+    a.status === b.status &&
+    a.statusClass === b.statusClass &&
+    a.busy === b.busy &&
+    a.rps === b.rps &&
+    a.txRate === b.txRate &&
+    a.excRate === b.excRate &&
+    a.respawned === b.respawned &&
+    a.respawns === b.respawns &&
+    a.spawned === b.spawned &&
+    a.reset === b.reset &&
+    a.avgNow === b.avgNow &&
+    a.respawnReason === b.respawnReason &&
+    x.id === y.id &&
+    x.pid === y.pid &&
+    x.accepting === y.accepting &&
+    x.requests === y.requests &&
+    x.delta_requests === y.delta_requests &&
+    x.exceptions === y.exceptions &&
+    x.harakiri_count === y.harakiri_count &&
+    x.signals === y.signals &&
+    x.signal_queue === y.signal_queue &&
+    x.status === y.status &&
+    x.rss === y.rss &&
+    x.vsz === y.vsz &&
+    x.running_time === y.running_time &&
+    x.last_spawn === y.last_spawn &&
+    x.respawn_count === y.respawn_count &&
+    x.tx === y.tx &&
+    x.avg_rt === y.avg_rt
+  );
+}
+
+/**
+ * Which fields of a worker view and of its document {@link sameWorkerFields}
+ * compares (true) and which it leaves out (false). A field added to either
+ * type stops the build here until it is placed.
+ */
+export const SAME_WORKER_FIELDS: { view: Record<keyof WorkerView, boolean>; raw: Record<keyof WorkerStats, boolean> } = {
+  view: {
+    key: true,
+    raw: false,
+    id: true,
+    pid: true,
+    status: true,
+    statusClass: true,
+    busy: true,
+    share: false,
+    rps: true,
+    txRate: true,
+    excRate: true,
+    respawned: true,
+    respawns: true,
+    spawned: true,
+    reset: true,
+    avgNow: true,
+    respawnReason: true,
+    cores: false,
+  },
+  raw: {
+    id: true,
+    pid: true,
+    accepting: true,
+    requests: true,
+    delta_requests: true,
+    exceptions: true,
+    harakiri_count: true,
+    signals: true,
+    signal_queue: true,
+    status: true,
+    rss: true,
+    vsz: true,
+    running_time: true,
+    last_spawn: true,
+    respawn_count: true,
+    tx: true,
+    avg_rt: true,
+    apps: false,
+    cores: false,
+    extra: false,
+  },
+};

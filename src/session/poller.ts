@@ -29,6 +29,13 @@ export class Poller<T> {
   readonly #o: PollerOptions<T>;
   readonly #clock: () => number;
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * One controller for the poller's life, made at the first read: only stop()
+   * aborts, and every read takes its listener off the signal as it settles
+   * (protocol/transport.ts Deadline), so nothing piles up on it. A controller
+   * and signal per read cost more than the rest of a small read's
+   * bookkeeping (issue 13).
+   */
   #abort: AbortController | undefined;
   #running = false;
   #stopped = false;
@@ -108,8 +115,7 @@ export class Poller<T> {
     this.#running = true;
     this.#reads++;
     this.#lastStart = this.#clock();
-    const ac = new AbortController();
-    this.#abort = ac;
+    const ac = (this.#abort ??= new AbortController());
     let p: Promise<T>;
     try {
       p = Promise.resolve(this.#o.read(ac.signal));
@@ -120,7 +126,6 @@ export class Poller<T> {
       (v) => {
         if (this.#stopped) return;
         this.#running = false;
-        this.#abort = undefined;
         this.#failures = 0;
         this.#schedule(Math.max(0, this.#lastStart + this.#o.intervalMs() - this.#clock()));
         this.#o.onSuccess(v);
@@ -128,7 +133,6 @@ export class Poller<T> {
       (e: unknown) => {
         if (this.#stopped) return;
         this.#running = false;
-        this.#abort = undefined;
         this.#failures++;
         const delay = backoffDelay(this.#failures, this.#o.backoffInitialMs ?? 500, this.#o.backoffMaxMs ?? 10_000);
         this.#schedule(delay);

@@ -307,13 +307,16 @@ export function styledLine(model: TableModel, cells: readonly Cell[], width: num
  * row's cells (text and style), width, selection and base style are the
  * same: no line is laid out again for a row that did not change, and
  * fastbox.ts, given the very line object it drew last time, compiles
- * nothing for it either. `frame(columnsKey)` starts a frame: lines not asked
- * for in the previous frame are dropped, and all of them when the columns
- * changed (another layout of the same cells).
+ * nothing for it either. A row can also be handed back before its cells are
+ * made ({@link LineMemo.kept}): when what the cells are made of — its
+ * `source` — is the same as last time's, by the caller's own test.
+ * `frame(columnsKey)` starts a frame: lines not asked for in the previous
+ * frame are dropped, and all of them when the columns changed (another
+ * layout of the same cells).
  */
-export class LineMemo {
-  #prev = new Map<string, MemoLine>();
-  #next = new Map<string, MemoLine>();
+export class LineMemo<S = unknown> {
+  #prev = new Map<string, MemoLine<S>>();
+  #next = new Map<string, MemoLine<S>>();
   #columns: string | undefined;
 
   frame(columnsKey: string): void {
@@ -322,24 +325,38 @@ export class LineMemo {
     this.#columns = columnsKey;
   }
 
-  line(key: string, cells: readonly Cell[], width: number, selected: boolean, base: Style, build: () => Styled): Styled {
+  /** The row's line of the last frame when `same(its source, source)`; it then keeps `source` (the newer). */
+  kept(key: string, width: number, selected: boolean, base: Style, source: S, same: (was: S, now: S) => boolean): Styled | undefined {
+    const k = `${width}|${key}`;
+    const hit = this.#prev.get(k) ?? this.#next.get(k);
+    if (!hit || hit.source === undefined || hit.selected !== selected || hit.base !== base || !same(hit.source, source)) return undefined;
+    hit.source = source;
+    this.#next.set(k, hit);
+    return hit.line;
+  }
+
+  /** The row's line for these cells: the last frame's when they are the same, else `build()`'s. `source`: see {@link kept}. */
+  line(key: string, cells: readonly Cell[], width: number, selected: boolean, base: Style, build: () => Styled, source?: S): Styled {
     const k = `${width}|${key}`;
     const hit = this.#prev.get(k) ?? this.#next.get(k);
     if (hit && hit.selected === selected && hit.base === base && sameCells(hit.cells, cells)) {
+      hit.source = source;
       this.#next.set(k, hit);
       return hit.line;
     }
     const line = build();
-    this.#next.set(k, { cells, selected, base, line });
+    this.#next.set(k, { cells, selected, base, line, source });
     return line;
   }
 }
 
-interface MemoLine {
+interface MemoLine<S> {
   cells: readonly Cell[];
   selected: boolean;
   base: Style;
   line: Styled;
+  /** What the cells were made of (undefined: the row cannot be kept before its cells are made). */
+  source: S | undefined;
 }
 
 function sameCells(a: readonly Cell[], b: readonly Cell[]): boolean {

@@ -161,10 +161,14 @@ export class ControlledSource {
   readonly read = (signal?: AbortSignal): Promise<Sample<StatsDocument>> => {
     this.calls++;
     const d = deferred<Sample<StatsDocument>>();
-    signal?.addEventListener('abort', () => {
+    // As a real read does: the listener goes when the read ends (the poller keeps one signal for all reads).
+    const onAbort = (): void => {
       this.aborted++;
       d.reject(new Error('aborted'));
-    });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const off = (): void => signal?.removeEventListener('abort', onAbort);
+    d.promise.then(off, off);
     this.#pending.push(d);
     this.#ev.emit('read');
     return d.promise;

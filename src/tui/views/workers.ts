@@ -11,7 +11,8 @@
  * where it was.
  */
 import { PANE_MIN_ROWS, place, type Layout, type PaneWant } from '../layout.js';
-import type { View as ModelView, Verdict } from '../../model/types.js';
+import type { View as ModelView, Totals, Verdict, WorkerView } from '../../model/types.js';
+import { sameWorkerFields } from '../../model/workers.js';
 import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
 import { MonitorSession } from '../../session/monitor.js';
 import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay-controls.js';
@@ -27,7 +28,7 @@ import { clean, formatEvery } from '../text.js';
 import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { Memo } from '../memo.js';
-import { columnById } from '../../columns.js';
+import { columnById, type RowHints } from '../../columns.js';
 import type { DiagnosisOptions } from '../../model/diagnosis.js';
 import { diagnosisItem } from '../diagnosis.js';
 
@@ -339,7 +340,7 @@ export class WorkersView extends PageView implements View<UiState> {
   #footer = new Memo<{ key: string; label: string }[]>();
   #width = 80;
   /** Each row's line from the last frame, reused while its cells are the same. */
-  #lines = new LineMemo();
+  #lines = new LineMemo<WorkerRowSource>();
 
   constructor(page: MonitorPage) {
     super(page);
@@ -407,15 +408,24 @@ export class WorkersView extends PageView implements View<UiState> {
     const headKey = t ? titlesKey(t) : '';
     const memo = this.#lines;
     memo.frame(`${headKey}|${shell.theme.color}`);
+    const day = localDay(now);
+    const hints = f.hints;
     shell.drawTable(this, L, {
       table: this.table(L.cols),
       headKey,
       head: () => headerLine(t!, L.cols, shell.theme),
       line: (i, selected, width) => {
         const row = t!.rows[i]!;
-        const cells = rowCells(t!, row, ctx, totals, f.hints);
         const base = baseStyle(row);
-        return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base));
+        // A worker row whose view, day and hints are those of its line last frame keeps that line: no cell is made.
+        let source: WorkerRowSource | undefined;
+        if (row.kind === 'worker') {
+          source = { view: row.worker, share: SHARE.format(row.worker, ctx), day, spawn: hints.recentSpawn?.has(row.key) === true, rssGrowing: hints.rssGrowing?.has(row.key) === true };
+          const kept = memo.kept(row.key, width, selected, base, source, sameWorkerRow);
+          if (kept) return kept;
+        }
+        const cells = rowCells(t!, row, ctx, totals, hints);
+        return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base), source);
       },
       placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
       empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
@@ -479,6 +489,37 @@ function titlesKey(t: TableModel): string {
   let k = `${t.kind}|${t.sortId ?? ''}|${t.reverse}`;
   for (const c of t.columns) k += `|${c.id}:${c.title}:${c.width}:${c.align}`;
   return k;
+}
+
+/**
+ * What a worker row's cells are made of: its view, the local day of the
+ * frame's time (the clock columns show HH:MM:SS for today, else the date;
+ * no worker column reads the time otherwise) and its row hints.
+ */
+interface WorkerRowSource {
+  view: WorkerView;
+  /** The share as its column shows it (the view's share moves with every other worker's requests). */
+  share: string;
+  day: number;
+  spawn: boolean;
+  rssGrowing: boolean;
+}
+
+/** The share column (its cell is part of a worker row's source). */
+const SHARE = columnById<WorkerView, Totals>('share')!;
+
+/** Every row hint, as WorkerRowSource holds it (a hint added to RowHints stops the build here until it is added there). */
+const ROW_HINTS_HELD: Record<keyof RowHints, keyof WorkerRowSource> = { recentSpawn: 'spawn', rssGrowing: 'rssGrowing' };
+void ROW_HINTS_HELD;
+
+function sameWorkerRow(a: WorkerRowSource, b: WorkerRowSource): boolean {
+  return a.share === b.share && a.day === b.day && a.spawn === b.spawn && a.rssGrowing === b.rssGrowing && sameWorkerFields(a.view, b.view);
+}
+
+/** The local calendar day of a time (ms), as one number. */
+export function localDay(ms: number): number {
+  const d = new Date(ms);
+  return d.getFullYear() * 10000 + d.getMonth() * 100 + d.getDate();
 }
 
 function baseStyle(row: RowRef): 'plain' | 'totals' {
