@@ -19,11 +19,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, readStats } from './proc.js';
@@ -402,6 +402,9 @@ interface RealPath {
   afterPauseCpuMs: number;
   steadyReadCpuMaxMs: number;
   steadyReadCpuMedMs: number;
+  /** Steady reads over 1 ms, and all steady reads. */
+  steadyReadsOver1: number;
+  steadyReads: number;
   /** The primary's CPU over the steady window, % of one core (reports handled + rendered, reads, the stand-in feed's own loop). */
   steadyCpuPct: number;
   /** The same window after the stats server closed (the feed's messages reach no listener): the feed's own cost. */
@@ -438,15 +441,44 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
    * is not readable at this resolution in Node 20 (schedstat moves in scheduler ticks).
    */
   const readsCpu: number[] = [];
+  /**
+   * BENCH_READ_TRACE=1: the run_delay of the main thread (/proc/<pid>/task/<pid>/schedstat, time runnable but
+   * not running) before and after each read, ms — indicative only: under heavy load its delta was seen to exceed
+   * the read's wall time (the kernel accounts it at switches).
+   */
+  const readsWait: number[] = [];
+  const trace = process.env.BENCH_READ_TRACE === '1';
+  let schedFd = -1;
+  if (trace) try {
+    schedFd = openSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'r');
+  } catch {
+    // not Linux
+  }
+  const schedBuf = Buffer.alloc(128);
+  const runDelayNs = (): number => Number(schedBuf.toString('latin1', 0, readSync(schedFd, schedBuf, 0, 128, 0)).split(' ')[1]);
+  /** BENCH_READ_TRACE=1: each read's start and end (performance.now) and the collections (main-thread pauses) seen. */
+  const readsAt: Array<[number, number]> = [];
+  const gcs: Array<{ start: number; ms: number; kind: number }> = [];
+  const gcObs = trace
+    ? new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
+      })
+    : undefined;
+  gcObs?.observe({ entryTypes: ['gc'] });
   const orig = DocumentSource.prototype.jsonBytes;
   DocumentSource.prototype.jsonBytes = function (this: DocumentSource, minified: boolean): Buffer {
+    const w = schedFd >= 0 ? runDelayNs() : 0;
     const c = process.cpuUsage();
     const t = performance.now();
     try {
       return orig.call(this, minified);
     } finally {
-      reads.push(performance.now() - t);
+      const t1 = performance.now();
       const u = process.cpuUsage(c);
+      if (schedFd >= 0) readsWait.push((runDelayNs() - w) / 1e6);
+      if (trace) process.stderr.write(`(read ${readsAt.length} done)\n`); // ordered with --trace-opt output under stdbuf -o0
+      readsAt.push([t, t1]);
+      reads.push(t1 - t);
       readsCpu.push((u.user + u.system) / 1000);
     }
   };
@@ -515,6 +547,16 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
   await readStats(path);
   const steady = reads.slice(steadyFrom, reads.length - 1);
   const steadyCpu = readsCpu.slice(steadyFrom, readsCpu.length - 1);
+  if (gcObs !== undefined) {
+    // each read with the collections that overlapped it (kind: 1 minor, 2 major, 4 incremental, 8 weak callbacks)
+    gcObs.disconnect();
+    readsAt.forEach(([a, b], i) => {
+      const over = gcs.filter((g) => g.start < b && g.start + g.ms > a).map((g) => `gc kind ${g.kind} ${g.ms.toFixed(3)} ms at +${(g.start - a).toFixed(3)}`);
+      process.stderr.write(
+        `read ${i} at ${a.toFixed(1)} ms: ${(b - a).toFixed(3)} ms, process CPU ${readsCpu[i]!.toFixed(3)} ms, main thread's run_delay +${(readsWait[i] ?? NaN).toFixed(3)} ms ${over.join('; ')}\n`,
+      );
+    });
+  }
   DocumentSource.prototype.jsonBytes = orig;
   for (const w of ws) cluster.emit('exit', w, 0, null);
   await stats.close();
@@ -534,6 +576,8 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
     steadyReadMaxMs: Math.max(...steady),
     steadyReadCpuMaxMs: Math.max(...steadyCpu),
     steadyReadCpuMedMs: median(steadyCpu),
+    steadyReadsOver1: steady.filter((ms) => ms > 1).length,
+    steadyReads: steady.length,
     firstCpuMs: readsCpu[firstAt]!,
     afterPauseCpuMs: readsCpu[pauseAt]!,
     steadyCpuPct: on.cpuPct,
@@ -856,6 +900,7 @@ ${realRow('**first read after start**, ms', (r) => r.firstMs)}
 ${realRow('**first read after a pause**, ms', (r) => r.afterPauseMs)}
 ${realRow('**steady reads**, median ms', (r) => r.steadyReadMedMs)}
 ${realRow('**steady reads**, max ms', (r) => r.steadyReadMaxMs)}
+${realRow('steady reads over 1 ms (of ' + String(runs[0]!.real.steadyReads) + ')', (r) => r.steadyReadsOver1, 0)}
 ${realRow('process CPU time of the first read, ms', (r) => r.firstCpuMs)}
 ${realRow('process CPU time of the first read after a pause, ms', (r) => r.afterPauseCpuMs)}
 ${realRow('process CPU time of the steady reads, median ms', (r) => r.steadyReadCpuMedMs)}

@@ -147,7 +147,8 @@ export function buildTable(inp: TableInput): TableModel {
     };
   }
   const workers = inp.workers ?? [];
-  const matched = workers.filter((w) => workerMatches(inp.filter, w));
+  // No filter (the usual case): every worker, without a field list made per worker per read.
+  const matched = inp.filter.trim() === '' ? workers : workers.filter((w) => workerMatches(inp.filter, w));
   if (inp.cores === 'merged') {
     const columns = fitColumns(MERGED_CORE_COLUMNS, inp.width);
     const coreRows: CoreRow[] = [];
