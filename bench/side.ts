@@ -25,8 +25,10 @@
  *
  * With `--with-turbofan` a third process runs beside them: the monitor with
  * V8's optimizing compiler kept on (TSGITOP_V8_OPT=1, see src/cli/jit.ts).
+ * With `--with-default-heap` another runs beside them: the monitor with V8's
+ * default heap growth (TSGITOP_V8_SIZE=0, src/cli/jit.ts), measured alike.
  *
- *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan]
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +54,8 @@ const threads = numArg('--threads', 2);
 const nTargets = numArg('--targets', 1);
 /** Also run the monitor with TurboFan kept on (TSGITOP_V8_OPT=1, src/cli/jit.ts) beside the two, measured alike. */
 const withTurbofan = process.argv.includes('--with-turbofan');
+/** Also run the monitor with V8's default heap growth (TSGITOP_V8_SIZE=0, src/cli/jit.ts) beside them, measured alike. */
+const withDefaultHeap = process.argv.includes('--with-default-heap');
 const isFleet = nTargets > 1;
 const COLS = 160;
 const ROWS = 50;
@@ -108,30 +112,36 @@ interface Proc {
   screen: string;
 }
 
-type Who = 'floor' | 'mon' | 'opt';
+type Who = 'floor' | 'mon' | 'opt' | 'heap';
 
-async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc }> {
-  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}` };
+async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; heap?: Proc }> {
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}` };
   // Started together; the order alternates between runs.
   const pair: Who[] = k % 2 === 0 ? ['floor', 'mon'] : ['mon', 'floor'];
-  const order: Who[] = withTurbofan ? [...pair, 'opt'] : pair;
+  const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : [])];
   const cmds = {
     floor: `node ${floor} --interval 1000 ${socks.join(' ')}`,
     mon: `node ${bin} -f 1 ${socks.join(' ')}`,
     opt: `env TSGITOP_V8_OPT=1 node ${bin} -f 1 ${socks.join(' ')}`,
+    heap: `env TSGITOP_V8_SIZE=0 node ${bin} -f 1 ${socks.join(' ')}`,
   };
-  const pids = { floor: 0, mon: 0, opt: 0 };
+  const pids = { floor: 0, mon: 0, opt: 0, heap: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
     // Ticks at the start: the shell's exec of node happens right after the pid is written.
-    const ticks = (): Record<Who, number> => ({ floor: stat(pids.floor).ticks, mon: stat(pids.mon).ticks, opt: withTurbofan ? stat(pids.opt).ticks : 0 });
+    const ticks = (): Record<Who, number> => ({
+      floor: stat(pids.floor).ticks,
+      mon: stat(pids.mon).ticks,
+      opt: withTurbofan ? stat(pids.opt).ticks : 0,
+      heap: withDefaultHeap ? stat(pids.heap).ticks : 0,
+    });
     const t0 = ticks();
     await sleep(firstS * 1000);
     const t1 = ticks();
     await sleep(Math.max(0, warmS - firstS) * 1000);
     const t2 = ticks();
     await sleep(steadyS * 1000);
-    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon) };
+    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon), heap: withDefaultHeap ? stat(pids.heap) : stat(pids.mon) };
     const out = (n: Who): Proc => ({
       first: t1[n] - t0[n],
       steady: end[n].ticks - t2[n],
@@ -139,14 +149,14 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc }
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
     });
-    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}) };
+    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}), ...(withDefaultHeap ? { heap: out('heap') } : {}) };
   } finally {
     for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
   }
 }
 
 const loadStart = loadavg();
-const results: { floor: Proc; mon: Proc; opt?: Proc }[] = [];
+const results: { floor: Proc; mon: Proc; opt?: Proc; heap?: Proc }[] = [];
 try {
   for (let k = 0; k < runs; k++) {
     const r = await oneRun(k);
@@ -155,7 +165,8 @@ try {
       `run ${k + 1}: first ${firstS} s CPU floor ${r.floor.first.toFixed(2)} s, monitor ${r.mon.first.toFixed(2)} s (${(r.mon.first / r.floor.first).toFixed(2)}×); ` +
         `steady ${steadyS} s floor ${r.floor.steady.toFixed(2)} s, monitor ${r.mon.steady.toFixed(2)} s (${(r.mon.steady / r.floor.steady).toFixed(2)}×); ` +
         `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB` +
-        (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : ''),
+        (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : '') +
+        (r.heap ? `; default heap growth: first ${(r.heap.first / r.floor.first).toFixed(2)}×, steady ${(r.heap.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.heap.rss / 1048576).toFixed(1)} MB` : ''),
     );
   }
 } finally {
@@ -170,12 +181,12 @@ const mb = (b: number): string => (b / 1048576).toFixed(1);
 const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
 const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
 const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
-const screensOk = results.every((r) => (isFleet ? /TARGET/.test(r.mon.screen) : /WID/.test(r.mon.screen)) && /busy|idle/.test(r.floor.screen));
+const screensOk = results.every((r) => [r.mon, r.opt, r.heap].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen));
 const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
@@ -215,6 +226,22 @@ const lines = [
         ),
         '',
         `Medians with TurboFan: first ${med(results.map((r) => r.opt!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.opt!.steady / r.floor.steady)).toFixed(2)}×, RSS monitor − floor ${mb(med(results.map((r) => r.opt!.rss - r.floor.rss)))} MB.`,
+        '',
+      ]
+    : []),
+  ...(withDefaultHeap
+    ? [
+        `**With V8's default heap growth** (another process beside them, \`TSGITOP_V8_SIZE=0\`: the monitor before src/cli/jit.ts let V8 grow the heap in small steps for small documents), same runs:`,
+        '',
+        '| run | first | ratio to the floor | steady | ratio to the floor | RSS (peak) | Δ RSS to the floor | monitor/default: first CPU | steady CPU | RSS |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...results.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.heap!.first.toFixed(2)} s | ${(r.heap!.first / r.floor.first).toFixed(2)}× | ${r.heap!.steady.toFixed(2)} s | ${(r.heap!.steady / r.floor.steady).toFixed(2)}× | ${mb(r.heap!.rss)} MB (${mb(r.heap!.hwm)}) | ${mb(r.heap!.rss - r.floor.rss)} MB | ${(r.mon.first / r.heap!.first).toFixed(2)}× | ${(r.mon.steady / r.heap!.steady).toFixed(2)}× | ${mb(r.mon.rss - r.heap!.rss)} MB |`,
+        ),
+        '',
+        `Medians with V8's default heap growth: first ${med(results.map((r) => r.heap!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.heap!.steady / r.floor.steady)).toFixed(2)}×, RSS monitor − floor ${mb(med(results.map((r) => r.heap!.rss - r.floor.rss)))} MB; ` +
+          `the monitor against it: first CPU ${med(results.map((r) => r.mon.first / r.heap!.first)).toFixed(2)}×, steady CPU ${med(results.map((r) => r.mon.steady / r.heap!.steady)).toFixed(2)}×, RSS ${mb(med(results.map((r) => r.mon.rss - r.heap!.rss)))} MB.`,
         '',
       ]
     : []),

@@ -7,27 +7,42 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { OPTIMIZE_FROM_BYTES, limitJit } from '../../src/cli/jit.js';
+import { DEFAULT_HEAP_FLAGS, OPTIMIZE_FROM_BYTES, SMALL_HEAP_FLAGS, limitJit } from '../../src/cli/jit.js';
 
-test('jit policy: TurboFan off at the start, back on for good at the first big document; TSGITOP_V8_OPT=1 leaves it alone', () => {
+test('jit policy: TurboFan off and small heap steps at the start, V8 defaults back for good at the first big document; TSGITOP_V8_OPT=1 / TSGITOP_V8_SIZE=0 leave each alone', () => {
   const set: string[] = [];
   const jit = limitJit((f) => set.push(f), {});
   assert.equal(jit.limited, true);
+  assert.equal(jit.compact, true);
   jit.read(OPTIMIZE_FROM_BYTES - 1);
   jit.read(10);
   assert.equal(jit.limited, true);
+  assert.equal(jit.compact, true);
   jit.read(OPTIMIZE_FROM_BYTES);
   jit.read(OPTIMIZE_FROM_BYTES * 4);
   jit.read(10);
   assert.equal(jit.limited, false);
-  assert.deepEqual(set, ['--no-turbofan', '--turbofan']);
+  assert.equal(jit.compact, false);
+  assert.deepEqual(set, ['--no-turbofan', SMALL_HEAP_FLAGS, '--turbofan', DEFAULT_HEAP_FLAGS]);
+  assert.equal(SMALL_HEAP_FLAGS, '--optimize-for-size --heap-growing-percent=50');
+  assert.equal(DEFAULT_HEAP_FLAGS, '--no-optimize-for-size --heap-growing-percent=0');
 
   const flags: string[] = [];
   const optOut = limitJit((f) => flags.push(f), { TSGITOP_V8_OPT: '1' });
   optOut.read(10);
   optOut.read(OPTIMIZE_FROM_BYTES);
   assert.equal(optOut.limited, false);
-  assert.deepEqual(flags, []);
+  assert.deepEqual(flags, [SMALL_HEAP_FLAGS, DEFAULT_HEAP_FLAGS]);
+
+  const sizeFlags: string[] = [];
+  const sizeOut = limitJit((f) => sizeFlags.push(f), { TSGITOP_V8_SIZE: '0' });
+  assert.equal(sizeOut.compact, false);
+  sizeOut.read(OPTIMIZE_FROM_BYTES);
+  assert.deepEqual(sizeFlags, ['--no-turbofan', '--turbofan']);
+
+  const both: string[] = [];
+  limitJit((f) => both.push(f), { TSGITOP_V8_OPT: '1', TSGITOP_V8_SIZE: '0' }).read(OPTIMIZE_FROM_BYTES);
+  assert.deepEqual(both, []);
 });
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -65,4 +80,47 @@ test('jit policy in V8: a hot function stays unoptimized while documents are sma
   const { small, big } = JSON.parse(r.stdout.trim()) as Record<'small' | 'big', { optimized: boolean; rounds: number }>;
   assert.equal(small.optimized, false, `without TurboFan, still not optimized after ${small.rounds} rounds`);
   assert.equal(big.optimized, true, `TurboFan back on: optimized after ${big.rounds} rounds`);
+});
+
+test('heap policy in V8: the old generation grows in small steps while documents are small, in V8\'s default steps after a big one or with TSGITOP_V8_SIZE=0', { skip: major >= 24 ? `Node ${major} freezes V8 flags after start-up (the policy changes nothing there)` : false }, () => {
+  const jit = fileURLToPath(new URL('../../src/cli/jit.js', import.meta.url));
+  // The monitor's pattern, compressed: each "tick" makes short-lived garbage and a batch that lives until the tick
+  // after next (so it survives two scavenges and is promoted), over a live base. The new space is pinned to the
+  // 1 MB the monitor keeps at 1 Hz (a tight loop would otherwise grow it and nothing would be promoted).
+  // The peak old-space size over the second half of 1,000 ticks is what the RSS follows.
+  const script = `
+    const { limitJit } = await import(${JSON.stringify(jit)});
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    const jit = limitJit();
+    if (process.env.BIG === '1') jit.read(${OPTIMIZE_FROM_BYTES});
+    const old = () => getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_size;
+    const base = [];
+    for (let i = 0; i < 60000; i++) base.push({ i, s: 'b' + i });
+    let keep = [], prevKeep = [], peak = 0, sink = 0;
+    const n = 1000;
+    for (let t = 0; t < n; t++) {
+      for (let i = 0; i < 8000; i++) sink += [i, t].length;
+      prevKeep = keep;
+      keep = [];
+      for (let i = 0; i < 1500; i++) keep.push({ a: t, b: i, c: [i, t] });
+      if (t > n / 2) peak = Math.max(peak, old());
+    }
+    console.log(JSON.stringify({ compact: jit.compact, peak, kept: base.length + prevKeep.length + (sink > 0) }));`;
+  const run = (env: NodeJS.ProcessEnv): { compact: boolean; peak: number } => {
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, TSGITOP_V8_OPT: '', TSGITOP_V8_SIZE: '', BIG: '', ...env },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim()) as { compact: boolean; peak: number };
+  };
+  const small = run({});
+  const big = run({ BIG: '1' });
+  const off = run({ TSGITOP_V8_SIZE: '0' });
+  assert.deepEqual([small.compact, big.compact, off.compact], [true, false, false]);
+  const mb = (b: number): string => (b / 1048576).toFixed(1);
+  const peaks = `old space peaks: small steps ${mb(small.peak)} MB, after a big document ${mb(big.peak)} MB, TSGITOP_V8_SIZE=0 ${mb(off.peak)} MB`;
+  assert.ok(small.peak + 4 * 1048576 <= off.peak, peaks);
+  assert.ok(small.peak + 4 * 1048576 <= big.peak, peaks);
 });
