@@ -21,13 +21,19 @@
  *   request whose socket closed before it was emitted ends at once. So whatever the client does
  *   (pipelining, abort, half-close, a server timeout) every started request
  *   frees its core slot and is counted once.
- * - tx: the socket's `bytesWritten` delta since the previous response on
- *   the same socket (watermark kept on the socket). That counts what was
- *   handed to the socket: status line + headers + body (+ chunked framing),
- *   the same bytes uWSGI counts (headers_size + response_size), for the
- *   cost of two property reads per request; keep-alive and pipelining
- *   are attributed in order, as Node writes pipelined responses in order.
- *   For TLS it is the plaintext bytes.
+ * - tx: the socket's `bytesWritten` since the bytes already counted on it
+ *   (watermark kept on the socket). That counts what was handed to the
+ *   socket: status line + headers + body (+ chunked framing), the same
+ *   bytes uWSGI counts (headers_size + response_size); keep-alive and
+ *   pipelining are covered, as Node writes a socket's responses in order.
+ *   For TLS it is the plaintext bytes. It is read when the counters are
+ *   read (a snapshot, `counters.tx`), once per connection that ended a
+ *   response since, not once per response (see {@link TxCollector}).
+ *   Bytes a socket carries after it leaves HTTP (`'upgrade'`, `'connect'`)
+ *   or that node writes outside a counted response after a `'clientError'`
+ *   or `'dropRequest'` are not counted; a 400 node writes for a request
+ *   without Host, or a 417, can be counted with that connection's responses
+ *   (as before: they lie between two counted responses' watermarks).
  * - exceptions (at most one per request): a synchronous throw from a
  *   request handler (when nothing handles it and the process is about to
  *   die, the request is ended and reported at once — in a cluster worker
@@ -108,6 +114,8 @@ interface ReqState {
   /** Queued behind another response on its socket (in the socket's open list). */
   queued: boolean;
   counters: RequestCounters;
+  /** Where the bytes of the request's response are counted. */
+  tx: TxCollector;
   countStatus5xx: boolean;
   req: IncomingMessage;
 }
@@ -119,7 +127,13 @@ const kOpen = Symbol('tsgitop.open');
 const kWatched = Symbol('tsgitop.watched');
 
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-/** A socket we saw a request on: its tx watermark, its queued requests still open (in start order), whether we listen to its 'close'. */
+/**
+ * A socket we saw a request on: its tx watermark (bytes written on it that
+ * are counted or not to be counted; stored as `-1 - mark` while a counted
+ * response ended on it since — it is then in its server's {@link TxCollector}),
+ * its queued requests still open (in start order), whether we listen to its
+ * 'close'.
+ */
 type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
@@ -142,13 +156,64 @@ function socketBytes(sock: MarkedSocket | null | undefined): number {
   }
 }
 
+/** Sockets collected at once when no read of the counters came first (bounds what the collector keeps). */
+const TX_BATCH = 256;
+
+/**
+ * The bytes of a server's responses, counted per connection and when the
+ * counters are read instead of once per response: a response that ends only
+ * marks its socket (the first since the last read puts it in a list); a read
+ * of `tx` (every snapshot: a report to the primary, a stats read) adds each
+ * listed socket's `bytesWritten` since its watermark. Reading
+ * `bytesWritten` (a native accessor behind two getters) was most of what
+ * the instrumentation cost per keep-alive request; now it is read once per
+ * connection per read of the counters. A read sees what it saw before, the
+ * bytes of every counted response that ended before it, with one
+ * difference: on a connection that ended a counted response since the
+ * previous read and is writing a later one at the moment of the read, the
+ * later response's bytes written so far are counted by this read instead
+ * of at its end (early, never twice: at most one response's first bytes
+ * per such connection). Waiting for such a connection to be idle instead
+ * would hide its finished responses' bytes for as long as it stays busy.
+ */
+class TxCollector {
+  private sockets: MarkedSocket[] = [];
+  constructor(private readonly counters: RequestCounters) {}
+
+  /** A counted response ended on `sock`. */
+  ended(sock: MarkedSocket): void {
+    const mark = sock[kTxMark] ?? 0;
+    if (mark < 0) return; // already listed
+    sock[kTxMark] = -1 - mark;
+    if (this.sockets.push(sock) >= TX_BATCH) void this.counters.tx; // collects (nobody read for a while)
+  }
+
+  /** The bytes written on the listed sockets since their watermarks (the counters' tx source). */
+  readonly collect = (): number => {
+    const list = this.sockets;
+    const n = list.length;
+    if (n === 0) return 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const sock = list[i]!;
+      const mark = -1 - sock[kTxMark]!;
+      const bw = socketBytes(sock);
+      if (bw > mark) {
+        bytes += bw - mark;
+        sock[kTxMark] = bw;
+      } else sock[kTxMark] = mark;
+    }
+    list.length = 0;
+    return bytes;
+  };
+}
+
 /** Account the end of a request, once (the response or its socket closed). */
 function endRequest(st: ReqState): void {
   if (st.ended) return;
   st.ended = true;
   const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
-  let tx = 0;
   const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
   if (sock) {
     const open = st.queued ? sock[kOpen] : undefined;
@@ -160,14 +225,9 @@ function endRequest(st: ReqState): void {
         if (i >= 0) open.splice(i, 1);
       }
     }
-    const bw = socketBytes(sock);
-    const mark = sock[kTxMark] ?? 0;
-    if (bw > mark) {
-      tx = bw - mark;
-      sock[kTxMark] = bw;
-    }
+    st.tx.ended(sock);
   }
-  st.counters.endWith(st.slot, rt, tx, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
+  st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
 }
 
 /** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
@@ -266,6 +326,9 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   s[kInstrumented] = true;
 
   const origEmit = server.emit as (...args: unknown[]) => boolean;
+  const tx = new TxCollector(counters);
+  // stays registered after close(): requests in flight then still end into it
+  counters.addTxSource(tx.collect);
   const start = (req: IncomingMessage, res: StatefulRes): void => {
     if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
@@ -282,6 +345,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       ended: false,
       queued: false,
       counters,
+      tx,
       countStatus5xx,
       req,
     };
@@ -311,6 +375,11 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
+      if (event === 'upgrade' || event === 'connect' || event === 'clientError' || event === 'dropRequest') {
+        // the socket leaves HTTP or gets an answer outside a counted response: count its
+        // responses' bytes now, before anything else is written on it
+        void counters.tx;
+      }
       return origEmit.apply(this, args);
     }
     const res = args[2] as StatefulRes;
