@@ -68,14 +68,8 @@ export class RequestCounters {
   requests = 0;
   /** Finished requests counted as exceptions. */
   exceptions = 0;
-  /** Bytes sent (including what the {@link addTxSource} sources have not handed in yet). */
-  get tx(): number {
-    this.collectTx();
-    return this.txCounted;
-  }
-  private txCounted = 0;
-  /** Sources of bytes sent that are counted when read (see {@link addTxSource}). */
-  private readonly txSources: Array<() => number> = [];
+  /** Bytes sent. */
+  tx = 0;
   /** Sum of response times, µs. */
   runningTime = 0;
   /** uWSGI's running average response time, µs. */
@@ -169,7 +163,7 @@ export class RequestCounters {
     this.avgRt = Math.floor((this.avgRt + rt) / 2);
     this.requests++;
     this.coreRequests[slot]!++;
-    if (txBytes > 0) this.txCounted += txBytes;
+    if (txBytes > 0) this.tx += txBytes;
     if (exception) {
       this.exceptions++;
       this.coreExceptions[slot]!++;
@@ -177,33 +171,6 @@ export class RequestCounters {
     if (writeError) this.coreWriteErrors[slot]!++;
     if (readError) this.coreReadErrors[slot]!++;
     this.onChange?.();
-  }
-
-  /**
-   * Add a source of bytes sent that is asked for them only when `tx` is
-   * read (a snapshot included) rather than once per request. It returns the
-   * bytes sent since it was last asked (0 if none) and must not throw. It
-   * must count a finished request's bytes by the first read after the
-   * request ended, so that every read still sees the bytes of every request
-   * ended before it (what makes this lazy and not late).
-   * @returns remove (the source is asked a last time first)
-   */
-  addTxSource(source: () => number): () => void {
-    this.txSources.push(source);
-    return () => {
-      const i = this.txSources.indexOf(source);
-      if (i < 0) return;
-      this.collectTx();
-      this.txSources.splice(i, 1);
-    };
-  }
-
-  private collectTx(): void {
-    const sources = this.txSources;
-    for (let i = 0; i < sources.length; i++) {
-      const n = sources[i]!();
-      if (n > 0) this.txCounted += n;
-    }
   }
 
   /** Is the slot currently serving a request? */

@@ -7,10 +7,6 @@
  *   is wrapped, so the request is seen before any app listener runs, and a
  *   handler that throws synchronously is counted as an exception (the error
  *   is re-thrown unchanged, so the app's own error behaviour is kept).
- * - the response objects: the server's response class (node's
- *   `ServerResponse` option) is replaced by a subclass whose instances
- *   carry the instrumentation's own properties from construction, so that
- *   node's response objects keep one shape (see `useFixedShapeResponses`).
  * - end, exactly once, at the first of: the response's `'close'` event
  *   (seen by giving the response an own `emit` that peeks at the event
  *   name and calls the original — one property store per request, and no
@@ -25,19 +21,13 @@
  *   request whose socket closed before it was emitted ends at once. So whatever the client does
  *   (pipelining, abort, half-close, a server timeout) every started request
  *   frees its core slot and is counted once.
- * - tx: the socket's `bytesWritten` since the bytes already counted on it
- *   (watermark kept on the socket). That counts what was handed to the
- *   socket: status line + headers + body (+ chunked framing), the same
- *   bytes uWSGI counts (headers_size + response_size); keep-alive and
- *   pipelining are covered, as Node writes a socket's responses in order.
- *   For TLS it is the plaintext bytes. It is read when the counters are
- *   read (a snapshot, `counters.tx`), once per connection that ended a
- *   response since, not once per response (see {@link TxCollector}).
- *   Bytes a socket carries after it leaves HTTP (`'upgrade'`, `'connect'`)
- *   or that node writes outside a counted response after a `'clientError'`
- *   or `'dropRequest'` are not counted; a 400 node writes for a request
- *   without Host, or a 417, can be counted with that connection's responses
- *   (as before: they lie between two counted responses' watermarks).
+ * - tx: the socket's `bytesWritten` delta since the previous response on
+ *   the same socket (watermark kept on the socket). That counts what was
+ *   handed to the socket: status line + headers + body (+ chunked framing),
+ *   the same bytes uWSGI counts (headers_size + response_size), for the
+ *   cost of two property reads per request; keep-alive and pipelining
+ *   are attributed in order, as Node writes pipelined responses in order.
+ *   For TLS it is the plaintext bytes.
  * - exceptions (at most one per request): a synchronous throw from a
  *   request handler (when nothing handles it and the process is about to
  *   die, the request is ended and reported at once — in a cluster worker
@@ -118,8 +108,6 @@ interface ReqState {
   /** Queued behind another response on its socket (in the socket's open list). */
   queued: boolean;
   counters: RequestCounters;
-  /** Where the bytes of the request's response are counted. */
-  tx: TxCollector;
   countStatus5xx: boolean;
   req: IncomingMessage;
 }
@@ -131,13 +119,7 @@ const kOpen = Symbol('tsgitop.open');
 const kWatched = Symbol('tsgitop.watched');
 
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-/**
- * A socket we saw a request on: its tx watermark (bytes written on it that
- * are counted or not to be counted; stored as `-1 - mark` while a counted
- * response ended on it since — it is then in its server's {@link TxCollector}),
- * its queued requests still open (in start order), whether we listen to its
- * 'close'.
- */
+/** A socket we saw a request on: its tx watermark, its queued requests still open (in start order), whether we listen to its 'close'. */
 type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
@@ -160,64 +142,13 @@ function socketBytes(sock: MarkedSocket | null | undefined): number {
   }
 }
 
-/** Sockets collected at once when no read of the counters came first (bounds what the collector keeps). */
-const TX_BATCH = 256;
-
-/**
- * The bytes of a server's responses, counted per connection and when the
- * counters are read instead of once per response: a response that ends only
- * marks its socket (the first since the last read puts it in a list); a read
- * of `tx` (every snapshot: a report to the primary, a stats read) adds each
- * listed socket's `bytesWritten` since its watermark. Reading
- * `bytesWritten` (a native accessor behind two getters) was most of what
- * the instrumentation cost per keep-alive request; now it is read once per
- * connection per read of the counters. A read sees what it saw before, the
- * bytes of every counted response that ended before it, with one
- * difference: on a connection that ended a counted response since the
- * previous read and is writing a later one at the moment of the read, the
- * later response's bytes written so far are counted by this read instead
- * of at its end (early, never twice: at most one response's first bytes
- * per such connection). Waiting for such a connection to be idle instead
- * would hide its finished responses' bytes for as long as it stays busy.
- */
-class TxCollector {
-  private sockets: MarkedSocket[] = [];
-  constructor(private readonly counters: RequestCounters) {}
-
-  /** A counted response ended on `sock`. */
-  ended(sock: MarkedSocket): void {
-    const mark = sock[kTxMark] ?? 0;
-    if (mark < 0) return; // already listed
-    sock[kTxMark] = -1 - mark;
-    if (this.sockets.push(sock) >= TX_BATCH) void this.counters.tx; // collects (nobody read for a while)
-  }
-
-  /** The bytes written on the listed sockets since their watermarks (the counters' tx source). */
-  readonly collect = (): number => {
-    const list = this.sockets;
-    const n = list.length;
-    if (n === 0) return 0;
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const sock = list[i]!;
-      const mark = -1 - sock[kTxMark]!;
-      const bw = socketBytes(sock);
-      if (bw > mark) {
-        bytes += bw - mark;
-        sock[kTxMark] = bw;
-      } else sock[kTxMark] = mark;
-    }
-    list.length = 0;
-    return bytes;
-  };
-}
-
 /** Account the end of a request, once (the response or its socket closed). */
 function endRequest(st: ReqState): void {
   if (st.ended) return;
   st.ended = true;
   const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
+  let tx = 0;
   const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
   if (sock) {
     const open = st.queued ? sock[kOpen] : undefined;
@@ -229,9 +160,14 @@ function endRequest(st: ReqState): void {
         if (i >= 0) open.splice(i, 1);
       }
     }
-    st.tx.ended(sock);
+    const bw = socketBytes(sock);
+    const mark = sock[kTxMark] ?? 0;
+    if (bw > mark) {
+      tx = bw - mark;
+      sock[kTxMark] = bw;
+    }
   }
-  st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
+  st.counters.endWith(st.slot, rt, tx, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
 }
 
 /** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
@@ -296,47 +232,6 @@ function isHttp2Server(server: object): boolean {
   return name === 'Http2Server' || name === 'Http2SecureServer';
 }
 
-/** The server's own property holding the class node:http constructs each response with (its `ServerResponse` option), if found. */
-function responseClassKey(server: object): symbol | undefined {
-  for (const key of Object.getOwnPropertySymbols(server)) {
-    if (key.description === 'ServerResponse' && typeof (server as Record<symbol, unknown>)[key] === 'function') return key;
-  }
-  return undefined;
-}
-
-/**
- * Have the server construct its responses with the two own properties the
- * instrumentation sets on a request's start (its state and `emit`) already
- * in place, so that setting them is a plain store: no hidden-class
- * transition of node's response objects per request, and every response of
- * the server keeps one shape whether the request was seen yet or not (node's
- * own code that handles responses stays monomorphic). Node keeps the class
- * of `createServer({ ServerResponse })` (default `http.ServerResponse`) in a
- * symbol-keyed property of the server; this replaces it with a subclass.
- * When the property is not there (another Node version), the properties are
- * simply added on start, as on any response the instrumentation sees.
- * @returns undo (restores the server's class unless someone replaced it since)
- */
-function useFixedShapeResponses(server: AnyServer): () => void {
-  const key = responseClassKey(server);
-  if (key === undefined) return () => {};
-  const holder = server as unknown as Record<symbol, unknown>;
-  const Base = holder[key] as new (req: IncomingMessage, options?: object) => ServerResponse;
-  class FixedShapeResponse extends Base {
-    constructor(req: IncomingMessage, options?: object) {
-      super(req, options);
-      (this as StatefulRes)[kState] = undefined;
-      // an own `emit` from the start, equal to the inherited one
-      // eslint-disable-next-line no-self-assign
-      this.emit = this.emit;
-    }
-  }
-  holder[key] = FixedShapeResponse;
-  return () => {
-    if (holder[key] === FixedShapeResponse) holder[key] = Base;
-  };
-}
-
 /**
  * Instrument an HTTP(S) server: count requests, in-flight requests, bytes
  * sent, exceptions, response times and per-slot (core) activity.
@@ -369,12 +264,8 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     );
   }
   s[kInstrumented] = true;
-  const restoreResponseClass = useFixedShapeResponses(server);
 
   const origEmit = server.emit as (...args: unknown[]) => boolean;
-  const tx = new TxCollector(counters);
-  // stays registered after close(): requests in flight then still end into it
-  counters.addTxSource(tx.collect);
   const start = (req: IncomingMessage, res: StatefulRes): void => {
     if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
@@ -391,7 +282,6 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       ended: false,
       queued: false,
       counters,
-      tx,
       countStatus5xx,
       req,
     };
@@ -421,11 +311,6 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
     if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
-      if (event === 'upgrade' || event === 'connect' || event === 'clientError' || event === 'dropRequest') {
-        // the socket leaves HTTP or gets an answer outside a counted response: count its
-        // responses' bytes now, before anything else is written on it
-        void counters.tx;
-      }
       return origEmit.apply(this, args);
     }
     const res = args[2] as StatefulRes;
@@ -472,7 +357,6 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       if (closed) return;
       closed = true;
       if (server.emit === (patchedEmit as typeof server.emit)) server.emit = origEmit as typeof server.emit;
-      restoreResponseClass();
       s[kInstrumented] = false;
       release?.();
     },

@@ -145,29 +145,3 @@ test('maxCores must be a sane integer', () => {
   assert.throws(() => new RequestCounters(0), RangeError);
   assert.throws(() => new RequestCounters(1.5), RangeError);
 });
-
-test('a tx source is asked when tx is read (a snapshot included), its bytes added once; removing it asks it a last time', () => {
-  const c = new RequestCounters(2);
-  let pending = 0;
-  let asked = 0;
-  const remove = c.addTxSource(() => {
-    asked++;
-    const n = pending;
-    pending = 0;
-    return n;
-  });
-  c.end(c.begin(1), ok(5, { txBytes: 100 }));
-  pending = 40;
-  assert.equal(asked, 0, 'not asked per request');
-  assert.equal(c.tx, 140);
-  assert.equal(asked, 1);
-  pending = 2;
-  assert.equal(c.snapshot().tx, 142);
-  assert.equal(c.tx, 142, 'nothing counted twice');
-  pending = 7;
-  remove();
-  pending = 1000;
-  assert.equal(c.tx, 149, 'asked a last time on removal, then never');
-  remove();
-  assert.equal(c.tx, 149);
-});
