@@ -165,8 +165,8 @@ const TX_BATCH = 256;
  * marks its socket (the first since the last read puts it in a list); a read
  * of `tx` (every snapshot: a report to the primary, a stats read) adds each
  * listed socket's `bytesWritten` since its watermark. Reading
- * `bytesWritten` (a native accessor behind two getters) was most of what
- * the instrumentation cost per keep-alive request; now it is read once per
+ * `bytesWritten` (a native accessor behind two getters) was about half of what
+ * the instrumentation cost per keep-alive request (valgrind, bench/results/emitter.md 4a); now it is read once per
  * connection per read of the counters. A read sees what it saw before, the
  * bytes of every counted response that ended before it, with one
  * difference: on a connection that ended a counted response since the
