@@ -169,6 +169,17 @@ export function formatId(n: number | undefined | null, width?: number): string {
 }
 
 /**
+ * The local calendar day of a time (ms since epoch) as one number (NaN for
+ * an invalid time): what decides whether {@link formatClock} shows a time of
+ * day or a date — and so the only way a worker column depends on the time of
+ * the frame (src/tui/views/workers.ts keeps a row while its day is the same).
+ */
+export function localDay(ms: number): number {
+  const d = new Date(ms);
+  return d.getFullYear() * 10000 + d.getMonth() * 100 + d.getDate();
+}
+
+/**
  * Unix seconds as local wall-clock time: `HH:MM:SS` when on the same local
  * calendar day as `nowMs` (ms since epoch — passed in, never read), else
  * `MM-DD HH:MM`. 0 (uWSGI's "never") is unknown.
@@ -177,13 +188,8 @@ export function formatClock(unixSec: number | undefined | null, nowMs: number): 
   if (!ok(unixSec) || unixSec === 0) return UNKNOWN;
   const d = new Date(unixSec * 1000);
   if (Number.isNaN(d.getTime())) return UNKNOWN;
-  const n = new Date(nowMs);
   const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-  const today =
-    !Number.isNaN(n.getTime()) &&
-    n.getFullYear() === d.getFullYear() &&
-    n.getMonth() === d.getMonth() &&
-    n.getDate() === d.getDate();
+  const today = localDay(nowMs) === localDay(d.getTime()); // NaN (an invalid now) is never today
   return today ? `${hm}:${pad2(d.getSeconds())}` : `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
 }
 

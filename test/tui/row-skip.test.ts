@@ -14,7 +14,7 @@ import type { WorkerView } from '../../src/model/types.js';
 import type { CoreStats, WorkerStats } from '../../src/protocol/types.js';
 import { LineMemo, type Cell } from '../../src/tui/table.js';
 import type { Styled } from '../../src/tui/fastbox.js';
-import { localDay } from '../../src/tui/views/workers.js';
+import { localDay } from '../../src/format.js';
 import { core, worker } from '../model/factory.js';
 import { startHarness } from './harness.js';
 import { sample, synthDoc, T0, type SynthOptions } from './synth.js';

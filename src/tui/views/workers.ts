@@ -29,6 +29,7 @@ import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { Memo } from '../memo.js';
 import { columnById, type RowHints } from '../../columns.js';
+import { localDay } from '../../format.js';
 import type { DiagnosisOptions } from '../../model/diagnosis.js';
 import { diagnosisItem } from '../diagnosis.js';
 
@@ -514,12 +515,6 @@ void ROW_HINTS_HELD;
 
 function sameWorkerRow(a: WorkerRowSource, b: WorkerRowSource): boolean {
   return a.share === b.share && a.day === b.day && a.spawn === b.spawn && a.rssGrowing === b.rssGrowing && sameWorkerFields(a.view, b.view);
-}
-
-/** The local calendar day of a time (ms), as one number. */
-export function localDay(ms: number): number {
-  const d = new Date(ms);
-  return d.getFullYear() * 10000 + d.getMonth() * 100 + d.getDate();
 }
 
 function baseStyle(row: RowRef): 'plain' | 'totals' {
