@@ -50,7 +50,6 @@
  * its query string of each in-flight request (dropped when it ends).
  */
 import cluster from 'node:cluster';
-import http from 'node:http';
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -107,17 +106,15 @@ export interface Instrumentation {
 type AnyServer = HttpServer | HttpsServer;
 
 interface ReqState {
-  /** The response's emit before we wrapped it (own-emit mode only; undefined when the shared emit sees it). */
-  emit: ((...args: unknown[]) => boolean) | undefined;
+  /** The response's emit before we wrapped it. */
+  emit: (...args: unknown[]) => boolean;
   res: StatefulRes;
-  /** The state of the request's socket (undefined: a request without one, own-emit mode). */
-  ss: SockState | undefined;
   countResponseErrors: boolean;
   slot: number;
   start: number;
   exception: boolean;
   ended: boolean;
-  /** Queued behind another response on its socket (ended by the socket's 'close' if it dies first). */
+  /** Queued behind another response on its socket (in the socket's open list). */
   queued: boolean;
   counters: RequestCounters;
   /** Where the bytes of the request's response are counted. */
@@ -126,31 +123,21 @@ interface ReqState {
   req: IncomingMessage;
 }
 
-/**
- * What we keep on a socket we saw a request on (one object, added once per
- * connection: node's sockets change hidden class once, not per request).
- */
-interface SockState {
-  sock: MarkedSocket;
-  /** tx watermark: bytes written on it that are counted or not to be counted. */
-  mark: number;
-  /** In its server's {@link TxCollector} list (a counted response ended on it since the last collection). */
-  listed: boolean;
-  /** The request being served on it (the usual case: one at a time), if not ended. */
-  cur: ReqState | undefined;
-  /** Further open requests on it (pipelined, or started while `cur` was open), in start order. */
-  more: ReqState[] | undefined;
-  /** We listen to its 'close' (to end queued requests node gives no 'close'). */
-  watched: boolean;
-}
-
 const kState = Symbol('tsgitop.request');
-const kSock = Symbol('tsgitop.socket');
+const kTxMark = Symbol('tsgitop.txMark');
 const kInstrumented = Symbol('tsgitop.instrumented');
+const kOpen = Symbol('tsgitop.open');
+const kWatched = Symbol('tsgitop.watched');
 
-/** A response: in own-emit mode it carries its state (and its own `emit`); otherwise nothing of ours. */
 type StatefulRes = ServerResponse & { [kState]?: ReqState };
-type MarkedSocket = Socket & { [kSock]?: SockState };
+/**
+ * A socket we saw a request on: its tx watermark (bytes written on it that
+ * are counted or not to be counted; stored as `-1 - mark` while a counted
+ * response ended on it since — it is then in its server's {@link TxCollector}),
+ * its queued requests still open (in start order), whether we listen to its
+ * 'close'.
+ */
+type MarkedSocket = Socket & { [kTxMark]?: number; [kOpen]?: ReqState[]; [kWatched]?: boolean };
 
 let processCounters: RequestCounters | undefined;
 
@@ -193,7 +180,7 @@ const TX_BATCH = 256;
  * would hide its finished responses' bytes for as long as it stays busy.
  */
 class TxCollector {
-  private sockets: SockState[] = [];
+  private sockets: MarkedSocket[] = [];
   /** Requests started and not ended yet. */
   open = 0;
   /** The instrumentation was closed: unregister once {@link open} is 0. */
@@ -216,11 +203,12 @@ class TxCollector {
     un?.();
   }
 
-  /** A counted response ended on the socket of `ss`. */
-  ended(ss: SockState): void {
-    if (ss.listed) return;
-    ss.listed = true;
-    if (this.sockets.push(ss) >= TX_BATCH) void this.counters.tx; // collects (nobody read for a while)
+  /** A counted response ended on `sock`. */
+  ended(sock: MarkedSocket): void {
+    const mark = sock[kTxMark] ?? 0;
+    if (mark < 0) return; // already listed
+    sock[kTxMark] = -1 - mark;
+    if (this.sockets.push(sock) >= TX_BATCH) void this.counters.tx; // collects (nobody read for a while)
   }
 
   /** The bytes written on the listed sockets since their watermarks (the counters' tx source). */
@@ -230,30 +218,17 @@ class TxCollector {
     if (n === 0) return 0;
     let bytes = 0;
     for (let i = 0; i < n; i++) {
-      const ss = list[i]!;
-      const bw = socketBytes(ss.sock);
-      if (bw > ss.mark) {
-        bytes += bw - ss.mark;
-        ss.mark = bw;
-      }
-      ss.listed = false;
+      const sock = list[i]!;
+      const mark = -1 - sock[kTxMark]!;
+      const bw = socketBytes(sock);
+      if (bw > mark) {
+        bytes += bw - mark;
+        sock[kTxMark] = bw;
+      } else sock[kTxMark] = mark;
     }
     list.length = 0;
     return bytes;
   };
-}
-
-/** The open request a response belongs to (undefined: not ours, or ended). */
-function stateOf(res: StatefulRes): ReqState | undefined {
-  const own = res[kState];
-  if (own !== undefined) return own;
-  const ss = (res.req?.socket as MarkedSocket | null | undefined)?.[kSock];
-  if (ss === undefined) return undefined;
-  const cur = ss.cur;
-  if (cur !== undefined && cur.res === res) return cur;
-  const more = ss.more;
-  if (more !== undefined) for (let i = 0; i < more.length; i++) if (more[i]!.res === res) return more[i];
-  return undefined;
 }
 
 /** Account the end of a request, once (the response or its socket closed). */
@@ -262,33 +237,29 @@ function endRequest(st: ReqState): void {
   st.ended = true;
   const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
-  const ss = st.ss;
+  const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
   const tx = st.tx;
-  if (ss !== undefined) {
-    if (ss.cur === st) ss.cur = undefined;
-    else {
-      const more = ss.more;
-      if (more !== undefined) {
-        // usually the first (responses end in order); a linear search otherwise
-        if (more[0] === st) more.shift();
-        else {
-          const i = more.indexOf(st);
-          if (i >= 0) more.splice(i, 1);
-        }
+  if (sock) {
+    const open = st.queued ? sock[kOpen] : undefined;
+    if (open !== undefined) {
+      // usually the first (responses end in order); a linear search otherwise
+      if (open[0] === st) open.shift();
+      else {
+        const i = open.indexOf(st);
+        if (i >= 0) open.splice(i, 1);
       }
     }
-    tx.ended(ss);
+    tx.ended(sock);
   }
   st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
   if (--tx.open === 0 && tx.closed) tx.release(); // the closed server's last request: its bytes are in, stop being a source
 }
 
-/** A socket closed: end every queued request still open on it (pipelined responses queued on a dead socket get no 'close'). */
+/** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
 function socketClosed(this: MarkedSocket): void {
-  const more = this[kSock]?.more;
-  if (more === undefined || more.length === 0) return;
-  for (const st of more.slice()) {
-    if (!st.queued) continue;
+  const open = this[kOpen];
+  if (open === undefined || open.length === 0) return;
+  for (const st of open.splice(0)) {
     try {
       endRequest(st);
     } catch {
@@ -297,66 +268,20 @@ function socketClosed(this: MarkedSocket): void {
   }
 }
 
-/** What a response event means for its request (an open one). */
-function onResponseEvent(st: ReqState, event: string | symbol): void {
-  if (event === 'close') {
-    try {
-      endRequest(st);
-    } catch {
-      // accounting must never break the app
-    }
-  } else if (event === 'error' && st.countResponseErrors) st.exception = true;
-}
-
-/** A response's own `emit` (own-emit mode: shared function; `this` is the response). */
+/** The response's own `emit` (shared function; `this` is the response). */
 function responseEmit(this: StatefulRes, event: string | symbol): boolean {
   const st = this[kState]!;
-  if (!st.ended) onResponseEvent(st, event);
-  // eslint-disable-next-line prefer-rest-params
-  return st.emit!.apply(this, arguments as unknown as unknown[]);
-}
-
-/**
- * The shared `emit` on node's `ServerResponse.prototype` (installed while
- * any instrumentation is open): the responses of instrumented servers are
- * seen without a property or an own `emit` stored on each of them (which
- * gave every response a second hidden class). Only `'close'` and `'error'`
- * look anything up; every event goes on to the emit it replaced, unchanged.
- */
-function sharedResponseEmit(this: StatefulRes, event: string | symbol): boolean {
-  if (event === 'close' || event === 'error') {
-    const st = stateOf(this);
-    if (st !== undefined && !st.ended) onResponseEvent(st, event);
+  if (!st.ended) {
+    if (event === 'close') {
+      try {
+        endRequest(st);
+      } catch {
+        // accounting must never break the app
+      }
+    } else if (event === 'error' && st.countResponseErrors) st.exception = true;
   }
   // eslint-disable-next-line prefer-rest-params
-  return (sharedUnder ?? responseSuper.emit).apply(this, arguments as unknown as unknown[]);
-}
-
-const responseProto = http.ServerResponse.prototype as unknown as { emit: (...args: unknown[]) => boolean };
-/** What ServerResponse.prototype inherits emit from (looked up per call: a later patch of it is kept). */
-const responseSuper = Object.getPrototypeOf(responseProto) as { emit: (...args: unknown[]) => boolean };
-/** An own `emit` of ServerResponse.prototype that was there before ours (someone else's), or undefined. */
-let sharedUnder: ((...args: unknown[]) => boolean) | undefined;
-let sharedUsers = 0;
-
-let sharedInstalled = false;
-
-function acquireSharedEmit(): void {
-  sharedUsers++;
-  if (sharedInstalled) return;
-  sharedInstalled = true;
-  sharedUnder = Object.prototype.hasOwnProperty.call(responseProto, 'emit') ? responseProto.emit : undefined;
-  responseProto.emit = sharedResponseEmit as (...args: unknown[]) => boolean;
-}
-
-function releaseSharedEmit(): void {
-  if (--sharedUsers > 0) return;
-  sharedUsers = 0;
-  if (responseProto.emit !== (sharedResponseEmit as unknown)) return; // someone patched on top: ours stays under theirs, passing through
-  if (sharedUnder !== undefined) responseProto.emit = sharedUnder;
-  else delete (responseProto as { emit?: unknown }).emit;
-  sharedUnder = undefined;
-  sharedInstalled = false;
+  return st.emit.apply(this, arguments as unknown as unknown[]);
 }
 
 /**
@@ -426,25 +351,16 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   s[kInstrumented] = true;
 
   const origEmit = server.emit as (...args: unknown[]) => boolean;
-  acquireSharedEmit();
   // registers itself as a tx source of the counters; after close() it stays until the server's last open request ended
   const tx = new TxCollector(counters);
   let closed = false;
   const start = (req: IncomingMessage, res: StatefulRes): void => {
-    const sock = req.socket as MarkedSocket | null;
-    let ss = sock ? sock[kSock] : undefined;
-    if (stateOf(res) !== undefined) return; // re-emitted (e.g. checkContinue → request)
+    if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
-    if (sock && ss === undefined) {
-      ss = { sock, mark: socketBytes(sock), listed: false, cur: undefined, more: undefined, watched: false };
-      sock[kSock] = ss;
-    }
-    // the shared emit sees the response if it is node's (or inherits its emit) and has a socket to be found by
-    const own = ss === undefined || res.emit !== (sharedResponseEmit as unknown);
+    const sock = req.socket as MarkedSocket | null;
     const st: ReqState = {
-      emit: own ? (res.emit as (...args: unknown[]) => boolean) : undefined,
+      emit: res.emit as (...args: unknown[]) => boolean,
       res,
-      ss,
       countResponseErrors,
       slot: requestPaths
         ? counters.begin(Math.floor((timeOrigin + now) / 1000), (req.method ?? '').slice(0, MAX_PATH_CHARS), pathOnly(req.url))
@@ -458,31 +374,23 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       countStatus5xx,
       req,
     };
+    res[kState] = st;
+    res.emit = responseEmit as typeof res.emit;
     tx.open++;
-    if (own) {
-      res[kState] = st;
-      res.emit = responseEmit as typeof res.emit;
-    }
-    if (ss !== undefined) {
-      const cur = ss.cur;
-      if (cur === undefined) ss.cur = st;
-      else if (ss.more === undefined) ss.more = [st];
-      else ss.more.push(st);
-      if (sock!.destroyed && sock!.closed) {
+    if (sock) {
+      if (sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
+      if (sock.destroyed && sock.closed) {
         // already dead (destroyed before the request was dispatched): 'close' was emitted, the response will get none
         endRequest(st);
       } else if (res.socket !== sock) {
         // queued behind a response still being written (pipelining): Node gives it no 'close' if the socket dies
         st.queued = true;
-        if (ss.cur === st) {
-          // (kept with the other queued ones: the socket's 'close' ends those)
-          ss.cur = undefined;
-          if (ss.more === undefined) ss.more = [st];
-          else ss.more.push(st);
-        }
-        if (!ss.watched) {
-          ss.watched = true;
-          sock!.on('close', socketClosed);
+        const open = sock[kOpen];
+        if (open === undefined) sock[kOpen] = [st];
+        else open.push(st);
+        if (sock[kWatched] !== true) {
+          sock[kWatched] = true;
+          sock.on('close', socketClosed);
         }
       }
     }
@@ -511,7 +419,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     try {
       return origEmit.apply(this, args);
     } catch (err) {
-      const st = stateOf(res);
+      const st = res[kState];
       if (st && !st.ended) {
         st.exception = true;
         if (throwIsFatal()) {
@@ -537,7 +445,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   return {
     counters,
     recordException(res: ServerResponse): void {
-      const st = stateOf(res as StatefulRes);
+      const st = (res as StatefulRes)[kState];
       if (st && !st.ended) st.exception = true;
     },
     close(): void {
@@ -547,7 +455,6 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       s[kInstrumented] = false;
       release?.();
       tx.close();
-      releaseSharedEmit();
     },
   };
 }
