@@ -280,6 +280,12 @@ function responseEmit(this: StatefulRes, event: string | symbol): boolean {
       }
     } else if (event === 'error' && st.countResponseErrors) st.exception = true;
   }
+  // a response's own events carry no argument ('prefinish', 'finish', 'close') or one ('error'): called with
+  // exactly the arguments given, without forwarding `arguments` (a varargs builtin call per event)
+  const n = arguments.length;
+  if (n === 1) return st.emit.call(this, event);
+  // eslint-disable-next-line prefer-rest-params
+  if (n === 2) return st.emit.call(this, event, arguments[1]);
   // eslint-disable-next-line prefer-rest-params
   return st.emit.apply(this, arguments as unknown as unknown[]);
 }
@@ -415,9 +421,11 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     } catch {
       // accounting must never break the app
     }
-    if (!countThrows) return origEmit.apply(this, args);
+    // 'request' & co. carry (req, res): called with exactly those, without forwarding `arguments`
+    const exact = args.length === 3;
+    if (!countThrows) return exact ? origEmit.call(this, event, args[1], res) : origEmit.apply(this, args);
     try {
-      return origEmit.apply(this, args);
+      return exact ? origEmit.call(this, event, args[1], res) : origEmit.apply(this, args);
     } catch (err) {
       const st = res[kState];
       if (st && !st.ended) {
