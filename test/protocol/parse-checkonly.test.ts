@@ -151,7 +151,7 @@ test('null in any scalar field of a uWSGI-shaped object is undefined (present, n
   }
 });
 
-test('finite values whose sum overflows are accepted (the one finiteness test of a sum is only a shortcut)', () => {
+test('huge finite values (whose sum would overflow) are accepted in place', () => {
   const w = structuredClone(WORKER) as unknown as Rec;
   w['rss'] = 1e308;
   w['vsz'] = 1e308;
