@@ -102,6 +102,43 @@ const CONFIGS: [string, string[]][] = [
   ['optimizing (V8 defaults: the monitor above 256 KiB)', []],
 ];
 
+/**
+ * Instructions per read under valgrind (callgrind), which the machine's load does not change: documents made
+ * and kept as in `count`, minus the same process making the documents only. Skipped when valgrind is absent.
+ */
+function instructions(self: string): string[] {
+  const cases: [string, string[], number, number][] = [
+    ['interpreter', ['--no-turbofan'], 64, quick ? 40 : 200],
+    ['optimizing', [], 512, quick ? 6 : 30],
+  ];
+  const ir = (flags: string[], w: number, mode: string, n: number): number => {
+    const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, ...flags, self, '--count', String(w), mode, String(n)], { encoding: 'utf8' });
+    const m = /Collected : (\d+)/.exec(r.stderr ?? '');
+    if (r.status !== 0 || !m) throw new Error(`valgrind: ${r.error?.message ?? r.stderr?.slice(-300)}`);
+    return Number(m[1]);
+  };
+  const out = [
+    '### Instructions per read (valgrind --tool=callgrind: every thread, GC included; the load does not change them)',
+    '',
+    '| V8 | workers | reads | JSON.parse (ref) | parseStats | walk | ratio |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  try {
+    for (const [name, flags, w, n] of cases) {
+      const base = ir(flags, w, 'none', n);
+      const ref = (ir(flags, w, 'ref', n) - base) / n;
+      const ours = (ir(flags, w, 'ours', n) - base) / n;
+      const M = (x: number): string => `${(x / 1e6).toFixed(2)} M`;
+      out.push(`| ${name} | ${w} | ${n} | ${M(ref)} | ${M(ours)} | ${M(ours - ref)} | ${(ours / ref).toFixed(2)}× |`);
+      console.log(`instructions ${name} ${w} workers: JSON.parse ${M(ref)}, parseStats ${M(ours)} per read`);
+    }
+  } catch (e) {
+    out.push('', `(not measured: ${(e as Error).message.split('\n')[0]})`);
+  }
+  out.push('');
+  return out;
+}
+
 function parent(): void {
   const self = fileURLToPath(import.meta.url);
   const loadAtStart = os.loadavg();
@@ -129,6 +166,7 @@ function parent(): void {
       '',
     );
   }
+  sections.push(...instructions(self));
   const cpu = (os.cpus()[0]?.model ?? '?').replace(/\s+/g, ' ');
   const lines = [
     '# Parse cost benchmark',
@@ -153,6 +191,23 @@ function parent(): void {
   console.log(`wrote ${out}`);
 }
 
+/** In a child under valgrind: `n` reads of one size, by `mode` (none = only the documents made; ref; ours). */
+function count(workers: number, mode: string, n: number): void {
+  const rand = rng(workers * 7 + 1);
+  const docs: Buffer[] = [];
+  for (let t = 0; t < 8; t++) docs.push(Buffer.from(synthDocument(workers, 8, t + 100, rand), 'utf8'));
+  let prev: unknown;
+  let cur: unknown;
+  for (let i = 0; i < n; i++) {
+    prev = cur;
+    const b = docs[i % docs.length]!;
+    cur = mode === 'ref' ? JSON.parse(b.toString('latin1')) : mode === 'ours' ? parseStats(b) : b.length;
+  }
+  void prev;
+}
+
 const ci = process.argv.indexOf('--child');
+const cc = process.argv.indexOf('--count');
 if (ci >= 0) child(Number(process.argv[ci + 1]));
+else if (cc >= 0) count(Number(process.argv[cc + 1]), process.argv[cc + 2]!, Number(process.argv[cc + 3]));
 else parent();
