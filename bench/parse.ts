@@ -18,7 +18,7 @@
  * src/cli/jit.ts) and `optimizing` (V8's defaults, as it runs above). Writes
  * bench/results/parse.md.
  *
- *   node --expose-gc dist/bench/parse.js [--quick]
+ *   node --expose-gc dist/bench/parse.js [--quick] [--only-instructions]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -143,7 +143,7 @@ function parent(): void {
   const self = fileURLToPath(import.meta.url);
   const loadAtStart = os.loadavg();
   const sections: string[] = [];
-  for (const [name, flags] of CONFIGS) {
+  for (const [name, flags] of process.argv.includes('--only-instructions') ? [] : CONFIGS) {
     const rows: Row[] = [];
     for (const w of SIZES) {
       const r = spawnSync(process.execPath, ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', ...flags, self, '--child', String(w), ...(quick ? ['--quick'] : [])], {
@@ -185,7 +185,7 @@ function parent(): void {
     '',
     ...sections,
   ];
-  const out = fileURLToPath(new URL('../../bench/results/parse.md', import.meta.url));
+  const out = fileURLToPath(new URL(`../../bench/results/parse${process.argv.includes('--only-instructions') ? '-instructions' : ''}.md`, import.meta.url));
   mkdirSync(fileURLToPath(new URL('../../bench/results/', import.meta.url)), { recursive: true });
   writeFileSync(out, lines.join('\n') + '\n');
   console.log(`wrote ${out}`);
