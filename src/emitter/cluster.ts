@@ -403,17 +403,18 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     coreCount,
     true,
     // the queue caught up: before the first read of a served layout, its memory (later reads prepare it for the
-    // next one); and, one per catch-up until WARM_RUNS are done, a dry run of the read, so that V8 optimizes the
-    // read's loops here rather than during the 8th or so read (where its concurrent compile took the core from
-    // the read on a busy machine) and every later read runs optimized code
+    // next one); after it, one per catch-up until WARM_RUNS are done, a dry run of the read, so that V8 optimizes
+    // the read's loops between the first reads rather than during the 8th or so (where its concurrent compile
+    // took the core from the read on a busy machine) and every later read runs optimized code. Not before the
+    // first read: a compile started by dry runs right after start could as well meet the first read.
     () => {
       for (const m of [0, 1] as const) {
         if (!(m === 0 ? servesPretty : servesMini)) continue;
-        if (warmLeft[m] > 0 && slots.length > 0) {
+        if (reads[m].last === undefined) prepareSpare(reads[m], keptSize(slots, m === 1) + 4096);
+        else if (warmLeft[m] > 0 && slots.length > 0) {
           warmLeft[m]--;
           dryRun(m === 1);
         }
-        if (reads[m].last === undefined) prepareSpare(reads[m], keptSize(slots, m === 1) + 4096);
       }
     },
   );
@@ -618,6 +619,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     poll,
   };
   unrenderedOf.set(stats, (minified) => slots.filter((s) => !isRendered(s, coreCount(), minified)).length);
+  warmLeftOf.set(stats, () => [warmLeft[0], warmLeft[1]]);
   return stats;
 }
 
@@ -629,13 +631,15 @@ function isRendered(s: Slot, cores: number, minified: boolean): boolean {
 
 /** For tests: how many slots of a cluster stats server a read would have to render (not just copy). */
 const unrenderedOf = new WeakMap<ClusterStats, (minified: boolean) => number>();
+/** For tests: the dry runs of the read still to do, per layout (pretty, minified). */
+const warmLeftOf = new WeakMap<ClusterStats, () => [number, number]>();
 
 const SEPARATOR = [Buffer.from(workerSeparator(false)), Buffer.from(workerSeparator(true))] as const;
 const TAIL = [Buffer.from(renderTail(false)), Buffer.from(renderTail(true))] as const;
 
 /**
- * Dry runs of a layout's read after start (see createClusterStats): V8 (Node 20) optimized the read's loops
- * at 512 workers during the 7th to 9th call.
+ * Dry runs of a layout's read after its first read (see createClusterStats): V8 (Node 20) optimized the read's
+ * loops at 512 workers during the 7th to 9th call.
  */
 const WARM_RUNS = 12;
 
@@ -738,4 +742,6 @@ export const __testing = {
   RenderQueue,
   isRendered,
   unrendered: (stats: ClusterStats, minified = false): number => unrenderedOf.get(stats)?.(minified) ?? -1,
+  warmLeft: (stats: ClusterStats): [number, number] | undefined => warmLeftOf.get(stats)?.(),
+  WARM_RUNS,
 };
