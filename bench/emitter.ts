@@ -98,6 +98,9 @@ if (cluster.isWorker && process.env.BENCH_MODE === 'ipc') {
   });
 } else if (process.argv[2] === '--micro') {
   void micro();
+} else if (process.argv[2] === '--real') {
+  // 2b alone (one child's worth: a stats read in the real primary, 512 workers × 4 cores), as JSON on stdout
+  void realPath(512, 4, 5.5, Number(process.argv[3] ?? 10)).then((r) => process.stdout.write(JSON.stringify(r) + '\n'));
 } else {
   void main();
 }

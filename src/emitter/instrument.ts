@@ -96,7 +96,10 @@ export interface Instrumentation {
   readonly counters: RequestCounters;
   /** Count the request this response belongs to as an exception (at most once), e.g. from an async error handler. */
   recordException(res: ServerResponse): void;
-  /** Stop instrumenting the server (in-flight requests are still accounted when they end). Idempotent. */
+  /**
+   * Stop instrumenting the server (in-flight requests are still accounted when they end; then nothing of this
+   * instrumentation stays on the counters). Idempotent.
+   */
   close(): void;
 }
 
@@ -178,7 +181,27 @@ const TX_BATCH = 256;
  */
 class TxCollector {
   private sockets: MarkedSocket[] = [];
-  constructor(private readonly counters: RequestCounters) {}
+  /** Requests started and not ended yet. */
+  open = 0;
+  /** The instrumentation was closed: unregister once {@link open} is 0. */
+  closed = false;
+  private unregister: (() => void) | undefined;
+  constructor(private readonly counters: RequestCounters) {
+    this.unregister = counters.addTxSource(this.collect);
+  }
+
+  /** The instrumentation closed: stop being a tx source of the counters once no request of it is open. */
+  close(): void {
+    this.closed = true;
+    if (this.open === 0) this.release();
+  }
+
+  /** Unregister from the counters (asked a last time first: nothing is lost). */
+  release(): void {
+    const un = this.unregister;
+    this.unregister = undefined;
+    un?.();
+  }
 
   /** A counted response ended on `sock`. */
   ended(sock: MarkedSocket): void {
@@ -215,6 +238,7 @@ function endRequest(st: ReqState): void {
   const res = st.res;
   const rt = (performance.now() - st.start) * 1000;
   const sock = (st.req.socket ?? res.socket) as MarkedSocket | null;
+  const tx = st.tx;
   if (sock) {
     const open = st.queued ? sock[kOpen] : undefined;
     if (open !== undefined) {
@@ -225,9 +249,10 @@ function endRequest(st: ReqState): void {
         if (i >= 0) open.splice(i, 1);
       }
     }
-    st.tx.ended(sock);
+    tx.ended(sock);
   }
   st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
+  if (--tx.open === 0 && tx.closed) tx.release(); // the closed server's last request: its bytes are in, stop being a source
 }
 
 /** A socket closed: end every request still open on it (pipelined responses queued on a dead socket get no 'close'). */
@@ -255,6 +280,12 @@ function responseEmit(this: StatefulRes, event: string | symbol): boolean {
       }
     } else if (event === 'error' && st.countResponseErrors) st.exception = true;
   }
+  // a response's own events carry no argument ('prefinish', 'finish', 'close') or one ('error'): called with
+  // exactly the arguments given, without forwarding `arguments` (a varargs builtin call per event)
+  const n = arguments.length;
+  if (n === 1) return st.emit.call(this, event);
+  // eslint-disable-next-line prefer-rest-params
+  if (n === 2) return st.emit.call(this, event, arguments[1]);
   // eslint-disable-next-line prefer-rest-params
   return st.emit.apply(this, arguments as unknown as unknown[]);
 }
@@ -326,9 +357,9 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   s[kInstrumented] = true;
 
   const origEmit = server.emit as (...args: unknown[]) => boolean;
+  // registers itself as a tx source of the counters; after close() it stays until the server's last open request ended
   const tx = new TxCollector(counters);
-  // stays registered after close(): requests in flight then still end into it
-  counters.addTxSource(tx.collect);
+  let closed = false;
   const start = (req: IncomingMessage, res: StatefulRes): void => {
     if (res[kState] !== undefined) return; // re-emitted (e.g. checkContinue → request)
     const now = performance.now();
@@ -351,6 +382,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     };
     res[kState] = st;
     res.emit = responseEmit as typeof res.emit;
+    tx.open++;
     if (sock) {
       if (sock[kTxMark] === undefined) sock[kTxMark] = socketBytes(sock);
       if (sock.destroyed && sock.closed) {
@@ -374,7 +406,8 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
   const patchedEmit = function (this: AnyServer, event: string | symbol): boolean {
     // eslint-disable-next-line prefer-rest-params
     const args = arguments as unknown as unknown[];
-    if (event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') {
+    if ((event !== 'request' && event !== 'checkContinue' && event !== 'checkExpectation') || closed) {
+      // (closed: close() could not unwrap because another wrapper sits on top of ours; pass everything through)
       if (event === 'upgrade' || event === 'connect' || event === 'clientError' || event === 'dropRequest') {
         // the socket leaves HTTP or gets an answer outside a counted response: count its
         // responses' bytes now, before anything else is written on it
@@ -388,9 +421,11 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     } catch {
       // accounting must never break the app
     }
-    if (!countThrows) return origEmit.apply(this, args);
+    // 'request' & co. carry (req, res): called with exactly those, without forwarding `arguments`
+    const exact = args.length === 3;
+    if (!countThrows) return exact ? origEmit.call(this, event, args[1], res) : origEmit.apply(this, args);
     try {
-      return origEmit.apply(this, args);
+      return exact ? origEmit.call(this, event, args[1], res) : origEmit.apply(this, args);
     } catch (err) {
       const st = res[kState];
       if (st && !st.ended) {
@@ -415,7 +450,6 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
     (opts.cluster !== false && cluster.isWorker && typeof process.send === 'function' && counters === processCounters);
   const release = reportToCluster ? acquireWorkerReporter(counters, opts.report) : undefined;
 
-  let closed = false;
   return {
     counters,
     recordException(res: ServerResponse): void {
@@ -428,6 +462,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       if (server.emit === (patchedEmit as typeof server.emit)) server.emit = origEmit as typeof server.emit;
       s[kInstrumented] = false;
       release?.();
+      tx.close();
     },
   };
 }

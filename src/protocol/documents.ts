@@ -6,7 +6,7 @@
  * shape failure is thrown as a `ShapeFail` for parse.ts to turn into the
  * public error. See parse.ts for the rules.
  */
-import { arr, checkDepth, eachElem, exactKeys, extraOf, flag, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
+import { arr, checkDepth, eachElem, exactKeys, extraOf, flag, isObj, NO_EXTRA, num, objArray, opaqueObj, shapeError, str, type Obj } from './guards.js';
 import { reduceRequestVars } from './privacy.js';
 import type {
   AppStats,
@@ -44,7 +44,19 @@ function addExtra(t: Obj, extra: Extra): void {
 /** The reduced `vars` of a core that sent none: shared and frozen (nothing writes to `vars`). */
 const NO_VARS = Object.freeze([]) as unknown as string[];
 
-function parseCore(o: Obj, p: string, d: number): CoreStats {
+// A core's request fields as they are stored, checked and reduced by coreRequest and written by
+// writeRequest: held here between the two calls (no record allocated per core; nothing else runs between).
+let rqIn: boolean | undefined;
+let rqVars: string[] | undefined;
+let rqInfo: CoreStats['req_info'];
+let rqRequest: InFlightRequest | undefined;
+
+/**
+ * The request part of a core, checked and reduced (privacy): `in_request` as a boolean, `vars` reduced to
+ * method and path, `req_info` to `request_start`, and the typed `request` when the core is in one — left
+ * in rqIn, rqVars, rqInfo and rqRequest for {@link writeRequest}.
+ */
+function coreRequest(o: Obj, p: string, d: number): void {
   const rawVars = arr(o['vars'], 'vars', p);
   if (rawVars !== undefined) checkDepth(rawVars, d); // dropped below, but a too-deep document is refused wherever it nests
   const rawInfo = opaqueObj(o['req_info'], 'req_info', p, d);
@@ -72,7 +84,80 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
     if (reduced?.path !== undefined) request.path = reduced.path;
     if (start !== undefined && start > 0) request.start = start;
   }
-  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  rqIn = inRequest;
+  rqVars = vars;
+  rqInfo = reqInfo;
+  rqRequest = request;
+}
+
+/**
+ * Write the request fields {@link coreRequest} left to `t` (`o` itself when typed in place). Privacy: the
+ * raw vars and req_info are replaced here, in place too, before parseStats returns. `request` is added
+ * only when there is one (JSON.parse's objects have no room for another property: each added one cost a
+ * property store allocated per core, 16k per read at 2048 workers × 8 cores).
+ */
+function writeRequest(t: Obj): void {
+  t['in_request'] = rqIn;
+  t['vars'] = rqVars;
+  t['req_info'] = rqInfo;
+  if (rqRequest !== undefined) t['request'] = rqRequest;
+  rqVars = rqInfo = rqRequest = undefined; // hold nothing of this document
+}
+
+/** True if the object `v` has no own enumerable key (`{}`: an idle core's req_info). */
+function isEmptyObj(v: Obj): boolean {
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k)) return false;
+  return true;
+}
+
+function parseCore(o: Obj, p: string, d: number): CoreStats {
+  if (exactKeys(o, CORE_ORDER)) {
+    // uWSGI's own core, typed in place. The counters are only checked, never written back: a typeof and
+    // `v - v === 0` each (false only for ±Infinity, the one non-finite number JSON.parse gives, for an
+    // overflowing literal such as 1e999; one test of their sum was as cheap, but in V8's interpreter, where
+    // the monitor of a small document runs, each partial sum beyond a small integer allocated a number).
+    // A null among them, or any other type, goes the long way, which says what is wrong.
+    const a = o['id'];
+    const b = o['requests'];
+    const c = o['static_requests'];
+    const e = o['routed_requests'];
+    const f = o['offloaded_requests'];
+    const g = o['write_errors'];
+    const h = o['read_errors'];
+    if (
+      typeof a === 'number' &&
+      a - a === 0 &&
+      typeof b === 'number' &&
+      b - b === 0 &&
+      typeof c === 'number' &&
+      c - c === 0 &&
+      typeof e === 'number' &&
+      e - e === 0 &&
+      typeof f === 'number' &&
+      f - f === 0 &&
+      typeof g === 'number' &&
+      g - g === 0 &&
+      typeof h === 'number' &&
+      h - h === 0
+    ) {
+      const vars = o['vars'];
+      const info = o['req_info'];
+      if (o['in_request'] === 0 && Array.isArray(vars) && vars.length === 0 && isObj(info) && isEmptyObj(info)) {
+        // An idle core (the usual one): its three request fields, and nothing else, are written.
+        o['in_request'] = false;
+        o['vars'] = NO_VARS;
+        o['req_info'] = NO_EXTRA;
+      } else {
+        coreRequest(o, p, d);
+        writeRequest(o);
+      }
+      return o as unknown as CoreStats;
+    }
+  }
+  // Any other core (unknown keys, missing ones, another order, a null or a wrong type): every field read,
+  // checked and normalised into a copy with the same fields in the same order — or in place when its keys
+  // are uWSGI's (then only a null or a wrong type brought it here).
+  coreRequest(o, p, d); // first, as always: a document with several faults names the same one
   const inPlace = exactKeys(o, CORE_ORDER);
   const t: Obj = inPlace ? o : {};
   t['id'] = num(o['id'], 'id', p);
@@ -82,13 +167,7 @@ function parseCore(o: Obj, p: string, d: number): CoreStats {
   t['offloaded_requests'] = num(o['offloaded_requests'], 'offloaded_requests', p);
   t['write_errors'] = num(o['write_errors'], 'write_errors', p);
   t['read_errors'] = num(o['read_errors'], 'read_errors', p);
-  // Privacy: the raw vars and req_info are replaced here, in place too, before parseStats returns.
-  t['in_request'] = inRequest;
-  t['vars'] = vars;
-  t['req_info'] = reqInfo;
-  // Added only when there is one (JSON.parse's objects have no room for another property: each added one
-  // cost a property store allocated per core, 16k per read at 2048 workers × 8 cores).
-  if (request !== undefined) t['request'] = request;
+  writeRequest(t);
   if (!inPlace) addExtra(t, extraOf(o, CORE_KEYS, d));
   return t as unknown as CoreStats;
 }
@@ -97,7 +176,30 @@ const APP_ORDER = ['id', 'modifier1', 'mountpoint', 'startup_time', 'requests', 
 const APP_KEYS: ReadonlySet<string> = new Set(APP_ORDER);
 
 function parseApp(o: Obj, p: string, d: number): AppStats {
-  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  if (exactKeys(o, APP_ORDER)) {
+    // uWSGI's own app: only checked, nothing written (see parseCore).
+    const a = o['id'];
+    const b = o['modifier1'];
+    const c = o['startup_time'];
+    const e = o['requests'];
+    const f = o['exceptions'];
+    if (
+      typeof a === 'number' &&
+      a - a === 0 &&
+      typeof b === 'number' &&
+      b - b === 0 &&
+      typeof o['mountpoint'] === 'string' &&
+      typeof c === 'number' &&
+      c - c === 0 &&
+      typeof e === 'number' &&
+      e - e === 0 &&
+      typeof f === 'number' &&
+      f - f === 0 &&
+      typeof o['chdir'] === 'string'
+    )
+      return o as unknown as AppStats;
+  }
+  // Any other app: read, checked and normalised field by field (see parseCore).
   const inPlace = exactKeys(o, APP_ORDER);
   const t: Obj = inPlace ? o : {};
   t['id'] = num(o['id'], 'id', p);
@@ -134,8 +236,70 @@ const WORKER_ORDER = [
 ] as const;
 const WORKER_KEYS: ReadonlySet<string> = new Set(WORKER_ORDER);
 
+/** True when a worker's scalar fields (all but apps and cores) are what uWSGI sends: finite numbers and a status string. */
+function workerScalarsOk(o: Obj): boolean {
+  const a = o['id'];
+  const b = o['pid'];
+  const c = o['accepting'];
+  const e = o['requests'];
+  const f = o['delta_requests'];
+  const g = o['exceptions'];
+  const h = o['harakiri_count'];
+  const i = o['signals'];
+  const j = o['signal_queue'];
+  const k = o['rss'];
+  const l = o['vsz'];
+  const m = o['running_time'];
+  const n = o['last_spawn'];
+  const q = o['respawn_count'];
+  const r = o['tx'];
+  const s = o['avg_rt'];
+  return (
+    typeof a === 'number' &&
+    a - a === 0 &&
+    typeof b === 'number' &&
+    b - b === 0 &&
+    typeof c === 'number' &&
+    c - c === 0 &&
+    typeof e === 'number' &&
+    e - e === 0 &&
+    typeof f === 'number' &&
+    f - f === 0 &&
+    typeof g === 'number' &&
+    g - g === 0 &&
+    typeof h === 'number' &&
+    h - h === 0 &&
+    typeof i === 'number' &&
+    i - i === 0 &&
+    typeof j === 'number' &&
+    j - j === 0 &&
+    typeof o['status'] === 'string' &&
+    typeof k === 'number' &&
+    k - k === 0 &&
+    typeof l === 'number' &&
+    l - l === 0 &&
+    typeof m === 'number' &&
+    m - m === 0 &&
+    typeof n === 'number' &&
+    n - n === 0 &&
+    typeof q === 'number' &&
+    q - q === 0 &&
+    typeof r === 'number' &&
+    r - r === 0 &&
+    typeof s === 'number' &&
+    s - s === 0
+  );
+}
+
 function parseWorker(o: Obj, p: string, d: number): WorkerStats {
-  // Typed in place when the keys are exactly uWSGI's (see exactKeys), else copied: same fields, same order.
+  if (exactKeys(o, WORKER_ORDER) && workerScalarsOk(o)) {
+    // uWSGI's own worker: its scalars only checked, nothing written; its apps and cores done in place.
+    // (Each array is JSON.parse's own, its elements typed or replaced in it; a null one becomes undefined.)
+    if (objArray(o, 'apps', p, d, parseApp) === undefined) o['apps'] = undefined;
+    if (objArray(o, 'cores', p, d, parseCore) === undefined) o['cores'] = undefined;
+    return o as unknown as WorkerStats;
+  }
+  // Any other worker: read, checked and normalised field by field (see parseCore).
   const inPlace = exactKeys(o, WORKER_ORDER);
   const t: Obj = inPlace ? o : {};
   t['id'] = num(o['id'], 'id', p);
