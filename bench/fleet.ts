@@ -42,7 +42,6 @@ import { renderFleetText } from '../src/fleet/render.js';
 import { quantiles } from './stats.js';
 import { fetchStats } from '../src/protocol/reader.js';
 import { numArg } from './args.js';
-import { fleetHeap } from '../src/cli/fleet.js';
 
 const FAST = 49;
 const INTERVAL_MS = 250;
@@ -324,8 +323,6 @@ async function scenarioChild(): Promise<void> {
   const lines = rl[Symbol.asyncIterator]();
   const first = await lines.next();
   const { spec, k, n, warm, seconds } = JSON.parse(String(first.value)) as { spec: BigSpec; k: number; n: number; warm: number; seconds: number };
-  // A fleet scenario's process runs with the fleet view's heap policy, as `tsgitop A B …` does (src/cli/fleet.ts).
-  if (spec.kind === 'fleet') fleetHeap();
   const sc =
     spec.kind === 'fleet' ? bigFleet(spec.name, spec.note, parseTargets(spec.lines.join('\n'), 'bench')) : spec.kind === 'transport' ? bigTransport(spec.lines, spec.name) : bigFloor(spec.lines, spec.name);
   process.stdout.write('ready\n');
