@@ -231,9 +231,7 @@ const lines = [
     : []),
   ...(withDefaultHeap
     ? [
-        isFleet
-          ? `**With V8's default heap growth** (another process beside them, \`TSGITOP_V8_SIZE=0\`: the fleet view without its heap step, src/cli/fleet.ts FLEET_HEAP_FLAGS), same runs (in the columns "monitor/default", the fleet view with its step against it):`
-          : `**With V8's default heap growth** (another process beside them, \`TSGITOP_V8_SIZE=0\`: the monitor before src/cli/jit.ts let V8 grow the heap in small steps for small documents), same runs:`,
+        `**With V8's default heap growth** (another process beside them, \`TSGITOP_V8_SIZE=0\`: the monitor before src/cli/jit.ts let V8 grow the heap in small steps for small documents), same runs:`,
         '',
         '| run | first | ratio to the floor | steady | ratio to the floor | RSS (peak) | Δ RSS to the floor | monitor/default: first CPU | steady CPU | RSS |',
         '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
