@@ -852,7 +852,7 @@ megamorphic keyed loads in V8 (+0.5k), \`apply\` forwarding of events (+0.2k), t
 (+0.3k), and the JIT-compiled code of the hooks and of node's own HTTP code (+1.5k). Tried and not kept: events
 forwarded without \`apply\` (no change), per-socket state in a WeakMap instead of properties on node's sockets
 (no change beyond the run-to-run noise of ±0.7k, and a WeakMap insert per new connection), per-response state
-in a WeakMap with a \`'close'\` listener instead of an own \`emit\` (+45k: far worse). Later (section 4a of this file, 2026-12-02): single runs like these differ by up to 2k with V8's random seed alone; over pinned seeds these hooks cost +1.8k of ~49k instructions a request (median, +3.7 %), and +0.9k (+1.8 %) once tx is collected per connection when read (landed; 4a).
+in a WeakMap with a \`'close'\` listener instead of an own \`emit\` (+45k: far worse). Later (section 4a of this file, 2026-12-02): single runs like these differ by up to 2k with V8's random seed alone; over pinned seeds these hooks cost +1.8k of ~49k instructions a request (median, +3.7 %), and +0.9k (+1.8 %) once tx is collected per connection when read (landed; 4a) — but section 5a found that figure to be a young-generation lottery: outside garbage collection the hooks cost ≈ +2.5k (≈ +5 %) on every seed.
 
 Primary event-loop delay during B runs (stats reads + worker reports, on a loaded machine):
 per-run max ${delays.map((d) => f(d.max, 1)).join(' / ')} ms; median p99 ${f(median(delays.map((d) => d.p99)), 2)} ms; median mean ${f(median(delays.map((d) => d.mean)), 3)} ms

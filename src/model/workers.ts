@@ -141,27 +141,20 @@ function coreViews(w: WorkerStats, prevReq: Float64Array | undefined, off: numbe
 export function prevCoreRequests(cores: readonly CoreStats[], prev: WorkerStats, out: Float64Array, off: number): void {
   const prevCores = Array.isArray(prev.cores) ? prev.cores : undefined;
   const n = cores.length;
-  if (prevCores !== undefined && prevCores.length === n) {
-    // The usual read (the same ids in the same increasing order, see sameCoreOrder): by index, checked and
-    // copied in one pass, no matcher made.
-    let last = -Infinity;
-    let i = 0;
-    for (; i < n; i++) {
-      const pc = prevCores[i]!;
-      const id = finite(cores[i]!.id);
-      if (id === undefined || id <= last || id !== finite(pc.id)) break;
-      last = id;
-      const r = counter(pc.requests);
-      out[off + i] = r === undefined ? NaN : r;
-    }
-    if (i === n) return;
+  if (prevCores !== undefined && sameCoreOrder(cores, prevCores)) {
+    // The usual read (the same ids in the same increasing order): by index, no map made.
+    for (let i = 0; i < n; i++) out[off + i] = requestsOf(prevCores[i]);
+    return;
   }
-  const match = prevCores && prevCores.length > 0 ? matchCores(cores, prevCores) : undefined;
-  for (let i = 0; i < n; i++) {
-    const p = match?.(i);
-    const r = p ? counter(p.requests) : undefined;
-    out[off + i] = r === undefined ? NaN : r;
-  }
+  const byKey = prevCores !== undefined && prevCores.length > 0 ? coresByKey(prevCores) : undefined;
+  const keys = byKey ? coreKeys(cores) : undefined;
+  for (let i = 0; i < n; i++) out[off + i] = requestsOf(byKey?.get(keys![i]!));
+}
+
+/** A core's `requests` as a counter, NaN for none (no core, or not a counter). */
+function requestsOf(c: CoreStats | undefined): number {
+  const r = c ? counter(c.requests) : undefined;
+  return r === undefined ? NaN : r;
 }
 
 /**
@@ -273,18 +266,12 @@ export function buildWorker(
   return view;
 }
 
-/**
- * For each current core index, its previous read (same core key). Fast path
- * (no allocation per core): both reads list the same distinct ids in the
- * same order, as uWSGI always does.
- */
-function matchCores(cores: readonly CoreStats[], prev: readonly CoreStats[]): (i: number) => CoreStats | undefined {
-  if (sameCoreOrder(cores, prev)) return (i) => prev[i];
-  const keys = coreKeys(cores);
+/** The previous read's cores by their key (the cores of the two reads are not listed alike). */
+function coresByKey(prev: readonly CoreStats[]): Map<string, CoreStats> {
   const pk = coreKeys(prev);
   const byKey = new Map<string, CoreStats>();
   prev.forEach((c, i) => byKey.set(pk[i]!, c));
-  return (i) => byKey.get(keys[i]!);
+  return byKey;
 }
 
 /** Both reads list the same distinct ids in the same (increasing) order — as uWSGI always does. */

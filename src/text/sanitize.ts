@@ -84,9 +84,56 @@ function units(s: string): Unit[] {
   return out;
 }
 
+/** `cells` of the code points met so far (a status line meets the same few every frame). */
+const cellCache = new Map<string, number>();
+
+function cachedCells(ch: string): number {
+  let w = cellCache.get(ch);
+  if (w === undefined) {
+    w = cells(ch);
+    if (cellCache.size >= 4096) cellCache.clear();
+    cellCache.set(ch, w);
+  }
+  return w;
+}
+
+/**
+ * The width of a cleaned string without making its units: the sum of its
+ * code points' cells. The same as the sum of its units' widths — a visible
+ * escape's width is its length, and each of its characters is printable
+ * ASCII (one cell); a zero-width character adds 0 wherever it sticks; a
+ * cleaned string has no control and no lone surrogate.
+ */
+function cleanedWidth(s: string): number {
+  let w = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x300) {
+      w++;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        w += cachedCells(s.slice(i, i + 2));
+        i++;
+        continue;
+      }
+    }
+    w += cachedCells(s[i]!);
+  }
+  return w;
+}
+
 /** Display width of `s` in terminal cells (of its cleaned form). */
 export function width(s: string): number {
   if (PLAIN.test(s)) return s.length;
+  return cleanedWidth(clean(s));
+}
+
+/** `width` by the units, as clipping counts them: what the test holds `width` to. @internal */
+export function widthByUnits(s: string): number {
   let w = 0;
   for (const u of units(clean(s))) w += u.w;
   return w;
@@ -99,10 +146,9 @@ export function clip(s: string, w: number): string {
     if (s.length <= w) return s;
     return w === 1 ? '…' : s.slice(0, w - 1) + '…';
   }
-  const us = units(clean(s));
-  let total = 0;
-  for (const u of us) total += u.w;
-  if (total <= w) return us.map((u) => u.text).join('');
+  const c = clean(s);
+  if (cleanedWidth(c) <= w) return c; // fits: no unit needs making
+  const us = units(c);
   let out = '';
   let used = 0;
   for (const u of us) {
@@ -120,10 +166,9 @@ export function clipLeft(s: string, w: number): string {
     if (s.length <= w) return s;
     return w === 1 ? '…' : '…' + s.slice(s.length - (w - 1));
   }
-  const us = units(clean(s));
-  let total = 0;
-  for (const u of us) total += u.w;
-  if (total <= w) return us.map((u) => u.text).join('');
+  const c = clean(s);
+  if (cleanedWidth(c) <= w) return c;
+  const us = units(c);
   let out = '';
   let used = 0;
   for (let i = us.length - 1; i >= 0; i--) {
@@ -199,9 +244,11 @@ export function forUnitScreen(s: string): string {
 export function cut(s: string, w: number): string {
   if (w <= 0) return '';
   if (PLAIN_NO_ESCAPE.test(s)) return s.length <= w ? s : s.slice(0, w);
+  const c = clean(s);
+  if (cleanedWidth(c) <= w) return c;
   let out = '';
   let used = 0;
-  for (const u of units(clean(s))) {
+  for (const u of units(c)) {
     if (used + u.w > w) break;
     out += u.text;
     used += u.w;

@@ -328,31 +328,31 @@ export class LineMemo<S = unknown> {
 
   /** The row's line of the last frame when `same(its source, source)`; it then keeps `source` (the newer). */
   kept(key: string, width: number, selected: boolean, base: Style, source: S, same: (was: S, now: S) => boolean): Styled | undefined {
-    const k = `${width}|${key}`;
-    const hit = this.#prev.get(k) ?? this.#next.get(k);
-    if (!hit || hit.source === undefined || hit.selected !== selected || hit.base !== base || !same(hit.source, source)) return undefined;
+    const hit = this.#prev.get(key) ?? this.#next.get(key);
+    if (!hit || hit.source === undefined || hit.width !== width || hit.selected !== selected || hit.base !== base || !same(hit.source, source)) return undefined;
     hit.source = source;
-    this.#next.set(k, hit);
+    this.#next.set(key, hit);
     return hit.line;
   }
 
   /** The row's line for these cells: the last frame's when they are the same, else `build()`'s. `source`: see {@link kept}. */
   line(key: string, cells: readonly Cell[], width: number, selected: boolean, base: Style, build: () => Styled, source?: S): Styled {
-    const k = `${width}|${key}`;
-    const hit = this.#prev.get(k) ?? this.#next.get(k);
-    if (hit && hit.selected === selected && hit.base === base && sameCells(hit.cells, cells)) {
+    const hit = this.#prev.get(key) ?? this.#next.get(key);
+    if (hit && hit.width === width && hit.selected === selected && hit.base === base && sameCells(hit.cells, cells)) {
       hit.source = source;
-      this.#next.set(k, hit);
+      this.#next.set(key, hit);
       return hit.line;
     }
     const line = build();
-    this.#next.set(k, { cells, selected, base, line, source });
+    this.#next.set(key, { cells, width, selected, base, line, source });
     return line;
   }
 }
 
 interface MemoLine<S> {
   cells: readonly Cell[];
+  /** The width the line was laid out at: a row key holds one line, of the width it was last drawn at. */
+  width: number;
   selected: boolean;
   base: Style;
   line: Styled;

@@ -41,21 +41,22 @@ test('the previous document is not kept alive by the new view (its cores still g
 });
 
 test('lazy core rates equal buildCores over the previous worker: same ids, reordered ids, a new core, a reset core, no previous', () => {
-  const cases: [number[], number[], number[], number[]][] = [
-    // prev ids, prev requests, cur ids, cur requests
-    [[0, 1, 2], [1, 2, 3], [0, 1, 2], [11, 22, 3]],
-    [[0, 1, 2], [1, 2, 3], [2, 0, 1], [13, 21, 32]],
-    [[0, 1], [5, 5], [0, 1, 2], [6, 9, 1]],
-    [[0, 1], [50, 5], [0, 1], [6, 9]], // core 0 went down: no rate for it
-    [[], [], [0], [7]],
-    [[0, 1, 2], [1, 2, 3], [0, 1, 5], [4, 5, 6]], // the same order up to the last core, then another id
-    [[0, 0], [1, 2], [0, 0], [3, 5]], // duplicate ids: matched by key (0, 0~2), not by index
+  const cases: [number[], number[], number[], number[], (number | undefined)[]][] = [
+    // prev ids, prev requests, cur ids, cur requests, the rates over the 2 s between them (worked out by hand)
+    [[0, 1, 2], [1, 2, 3], [0, 1, 2], [11, 22, 3], [5, 10, 0]],
+    [[0, 1, 2], [1, 2, 3], [2, 0, 1], [13, 21, 32], [5, 10, 15]], // each core against the previous core of its id
+    [[0, 1], [5, 5], [0, 1, 2], [6, 9, 1], [0.5, 2, undefined]],
+    [[0, 1], [50, 5], [0, 1], [6, 9], [undefined, 2]], // core 0 went down: no rate for it
+    [[], [], [0], [7], [undefined]],
+    [[0, 1, 2], [1, 2, 3], [0, 1, 5], [4, 5, 6], [1.5, 1.5, undefined]], // the same order up to the last core, then another id
+    [[0, 0], [1, 2], [0, 0], [3, 5], [1, 1.5]], // duplicate ids: matched by key (0, 0~2), not by index
   ];
-  for (const [pid, preq, cid, creq] of cases) {
+  for (const [pid, preq, cid, creq, rates] of cases) {
     const pw = worker({ id: 1, requests: 100, cores: pid.map((id, i) => core({ id, requests: preq[i]! })) });
     const cw = worker({ id: 1, requests: 200, cores: cid.map((id, i) => core({ id, requests: creq[i]! })) });
     const v = buildView(sample(server({ workers: [worker({ id: 2 }), cw] }), 4000), sample(server({ workers: [worker({ id: 2 }), pw] }), 2000)) as ServerView;
     const want = buildCores(cw, pw, 2).map((c) => c.rps);
+    assert.deepEqual(want, rates, JSON.stringify([pid, preq, cid, creq]));
     assert.deepEqual(v.workers[1]!.cores.map((c) => c.rps), want, JSON.stringify([pid, preq, cid, creq]));
     // by key (the worker lists differ): the same
     const byKey = buildView(sample(server({ workers: [cw] }), 4000), sample(server({ workers: [worker({ id: 7 }), pw] }), 2000)) as ServerView;

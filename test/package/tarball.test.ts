@@ -33,7 +33,7 @@ function packList(): Set<string> {
   // Compiled files of sources deleted since (tsc never removes them) are left out: prepack rebuilds dist/ from scratch.
   const stale = (f: string): boolean => {
     const m = /^dist\/(src\/.+?)\.(?:js|js\.map|d\.ts)$/.exec(f);
-    return m !== null && !existsSync(join(ROOT, `${m[1]}.ts`)) && !f.endsWith('.bundle.js');
+    return m !== null && !existsSync(join(ROOT, `${m[1]}.ts`)) && !/\.bundle(?:\.vm)?\.js$/.test(f);
   };
   return new Set(info.files.map((f) => f.path).filter((f) => !stale(f)));
 }
