@@ -1,4 +1,6 @@
 /** Test helpers for the emitter suite: temp dirs, raw clients, polling, uWSGI. */
+import type { Worker } from 'node:cluster';
+import type { ReportMessage } from '../../src/emitter/ipc.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -176,4 +178,16 @@ export async function killClusterWorkers(): Promise<void> {
         }),
     ),
   );
+}
+
+/** A stand-in node:cluster Worker (this process plays the primary; nothing is forked). */
+export function standInWorker(id: number, pidBase = 50_000): Worker {
+  return { id, process: { pid: pidBase + id }, isDead: () => false, isConnected: () => true, send: () => true } as unknown as Worker;
+}
+
+/** A worker's report as it comes out of IPC: `requests` on the worker and its `cores` cores (core 0 busy). */
+export function reportOf(requests: number, cores = 4): ReportMessage {
+  const c: number[] = [];
+  for (let k = 0; k < cores; k++) c.push(requests + k, 0, 0, 0, k === 0 ? 1_795_424_800 : 0);
+  return { tsgitop: 'report', v: 1, n: [requests, 0, 10 * requests, 7 * requests, 7, 1, 1000, 2000, cores, 0], c };
 }

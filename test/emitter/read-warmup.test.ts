@@ -15,20 +15,9 @@ import { join } from 'node:path';
 import { createClusterStats } from '../../src/emitter/index.js';
 import { __testing, type ClusterStats } from '../../src/emitter/cluster.js';
 import { renderDocument } from '../../src/emitter/render.js';
-import type { ReportMessage } from '../../src/emitter/ipc.js';
-import { readAll, tempDir, waitFor } from './helpers.js';
+import { readAll, reportOf, standInWorker, tempDir, waitFor } from './helpers.js';
 
-const CORES = 4;
 
-function fakeWorker(id: number): Worker {
-  return { id, process: { pid: 60_000 + id }, isDead: () => false, isConnected: () => true, send: () => true } as unknown as Worker;
-}
-
-function message(requests: number): ReportMessage {
-  const c: number[] = [];
-  for (let k = 0; k < CORES; k++) c.push(requests + k, 0, 0, 0, k === 0 ? 1_795_424_800 : 0);
-  return { tsgitop: 'report', v: 1, n: [requests, 0, 10 * requests, 7 * requests, 7, 1, 1000, 2000, CORES, 0], c };
-}
 
 function stop(stats: ClusterStats, ws: Worker[]): Promise<void> {
   for (const w of ws) cluster.emit('exit', w, 0, null);
@@ -41,10 +30,10 @@ test('after the first read, the read is rehearsed WARM_RUNS times as the render 
   const stats = await createClusterStats({ listen: { path: pretty }, queueSampleMs: 0 });
   const ws: Worker[] = [];
   for (let i = 1; i <= 32; i++) {
-    const w = fakeWorker(i);
+    const w = standInWorker(i, 60_000);
     cluster.emit('fork', w);
     cluster.emit('listening', w, { addressType: 4, address: '127.0.0.1', port: 1 });
-    cluster.emit('message', w, message(i));
+    cluster.emit('message', w, reportOf(i));
     ws.push(w);
   }
   t.after(() => stop(stats, ws));
@@ -53,7 +42,7 @@ test('after the first read, the read is rehearsed WARM_RUNS times as the render 
   const rounds = async (from: number, to: number, until: () => boolean): Promise<void> => {
     // rounds of reports, each caught up by the render queue (one dry run per catch-up after the first read)
     for (let round = from; round <= to && !until(); round++) {
-      for (const w of ws) cluster.emit('message', w, message(round * 1000 + w.id));
+      for (const w of ws) cluster.emit('message', w, reportOf(round * 1000 + w.id));
       await waitFor(() => __testing.unrendered(stats, false) === 0, `round ${round} rendered`, 5000, 1);
       await new Promise((r) => setImmediate(r));
     }
@@ -70,7 +59,7 @@ test('after the first read, the read is rehearsed WARM_RUNS times as the render 
   assert.equal(doc.workers.length, 32);
   assert.equal(bytes, renderDocument(doc), 'the read after the dry runs: a fresh rendering, byte for byte');
   // and later reads too, after changes
-  for (const w of ws) cluster.emit('message', w, message(999_000 + w.id));
+  for (const w of ws) cluster.emit('message', w, reportOf(999_000 + w.id));
   await waitFor(() => __testing.unrendered(stats, false) === 0, 'the last round rendered', 5000, 1);
   const again = (await readAll({ path: pretty })).toString();
   assert.equal(again, renderDocument(stats.document()));

@@ -13,28 +13,17 @@ import { join } from 'node:path';
 import { createClusterStats } from '../../src/emitter/index.js';
 import { __testing, type ClusterStats } from '../../src/emitter/cluster.js';
 import { renderDocument } from '../../src/emitter/render.js';
-import type { ReportMessage } from '../../src/emitter/ipc.js';
-import { readAll, tempDir, waitFor } from './helpers.js';
+import { readAll, reportOf, standInWorker, tempDir, waitFor } from './helpers.js';
 
-const CORES = 4;
 
-function fakeWorker(id: number): Worker {
-  return { id, process: { pid: 50_000 + id }, isDead: () => false, isConnected: () => true, send: () => true } as unknown as Worker;
-}
-
-function message(requests: number): ReportMessage {
-  const c: number[] = [];
-  for (let k = 0; k < CORES; k++) c.push(requests + k, 0, 0, 0, k === 0 ? 1_795_424_800 : 0);
-  return { tsgitop: 'report', v: 1, n: [requests, 0, 10 * requests, 7 * requests, 7, 1, 1000, 2000, CORES, 0], c };
-}
 
 function startWorkers(n: number): Worker[] {
   const ws: Worker[] = [];
   for (let i = 1; i <= n; i++) {
-    const w = fakeWorker(i);
+    const w = standInWorker(i);
     cluster.emit('fork', w);
     cluster.emit('listening', w, { addressType: 4, address: '127.0.0.1', port: 1 });
-    cluster.emit('message', w, message(i));
+    cluster.emit('message', w, reportOf(i));
     ws.push(w);
   }
   return ws;
@@ -63,7 +52,7 @@ test('listeners served: every worker text is rendered after the turn of its chan
   assert.equal((await readAll({ path: mini })).toString(), renderDocument(doc, true));
 
   // every worker reports a change; nobody reads: the texts are rendered all the same
-  for (let i = 0; i < ws.length; i++) cluster.emit('message', ws[i]!, message(1000 + i));
+  for (let i = 0; i < ws.length; i++) cluster.emit('message', ws[i]!, reportOf(1000 + i));
   assert.equal(__testing.unrendered(stats, false), 64);
   await waitFor(() => __testing.unrendered(stats, false) === 0 && __testing.unrendered(stats, true) === 0, 'the changed texts rendered without a read', 5000, 1);
   const after = JSON.parse((await readAll({ path: pretty })).toString()) as { workers: { requests: number }[] };
@@ -85,7 +74,7 @@ test('no listener: nothing is rendered until json() reads; while it is being rea
   assert.equal(JSON.parse(stats.json()).workers.length, 16);
   assert.equal(__testing.unrendered(stats, false), 0, 'the read rendered them');
   assert.equal(__testing.unrendered(stats, true), 16, 'the minified layout was not read: still nothing');
-  cluster.emit('message', ws[3]!, message(777));
+  cluster.emit('message', ws[3]!, reportOf(777));
   await waitFor(() => __testing.unrendered(stats, false) === 0, 'the change rendered while the stats are being read', 5000, 1);
   assert.equal(__testing.unrendered(stats, true), 16);
   assert.equal(JSON.parse(stats.json()).workers[3].requests, 777);
