@@ -203,6 +203,17 @@ function floorRead(path: string): Promise<boolean> {
   });
 }
 
+/** The transport alone: connect and read to EOF (the bytes counted, then dropped); no decoding, no parse. */
+function transportRead(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const s = net.connect(path);
+    s.on('data', (c: Buffer) => (n += c.length));
+    s.on('error', () => resolve(false));
+    s.on('end', () => resolve(n > 0));
+  });
+}
+
 interface BigScenario {
   name: string;
   note: string;
@@ -274,11 +285,24 @@ function bigFloor(paths: string[], name = `floor ${paths.length}`): BigScenario 
   };
 }
 
+function bigTransport(paths: string[], name = `transport ${paths.length}`): BigScenario {
+  return {
+    name,
+    note: 'the transport alone: connect + read to EOF of every target at once (the bytes counted and dropped), no decoding, no JSON.parse',
+    async refresh() {
+      const t0 = performance.now();
+      const ok = await Promise.all(paths.map(transportRead));
+      return { tick: performance.now() - t0, model: NaN, render: NaN, up: ok.filter(Boolean).length, of: paths.length };
+    },
+    close: async () => {},
+  };
+}
+
 /** What a scenario's process is told: its scenario, its place in the turn, the schedule. */
 interface BigSpec {
   name: string;
   note: string;
-  kind: 'fleet' | 'floor';
+  kind: 'fleet' | 'floor' | 'transport';
   /** The targets, one a line (a fleet's targets file; the floor's socket paths). */
   lines: string[];
 }
@@ -299,7 +323,8 @@ async function scenarioChild(): Promise<void> {
   const lines = rl[Symbol.asyncIterator]();
   const first = await lines.next();
   const { spec, k, n, warm, seconds } = JSON.parse(String(first.value)) as { spec: BigSpec; k: number; n: number; warm: number; seconds: number };
-  const sc = spec.kind === 'fleet' ? bigFleet(spec.name, spec.note, parseTargets(spec.lines.join('\n'), 'bench')) : bigFloor(spec.lines, spec.name);
+  const sc =
+    spec.kind === 'fleet' ? bigFleet(spec.name, spec.note, parseTargets(spec.lines.join('\n'), 'bench')) : spec.kind === 'transport' ? bigTransport(spec.lines, spec.name) : bigFloor(spec.lines, spec.name);
   process.stdout.write('ready\n');
   const go = await lines.next();
   const t0 = Number(/^go (\S+)$/.exec(String(go.value))?.[1]);
@@ -560,6 +585,12 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
         },
         { name: `fleet ${BIG}, changing`, note: `${BIG} answering servers whose document changes on every read (counters advancing): every answer is parsed and every view built`, kind: 'fleet', lines: changingPaths },
         { name: `floor ${BIG}, changing`, note: 'the minimal reader over the changing servers', kind: 'floor', lines: changingPaths },
+        {
+          name: `transport ${BIG}`,
+          note: 'the transport alone, under every reader above: connect + read to EOF of the idle servers (bytes counted and dropped), no decoding, no JSON.parse',
+          kind: 'transport',
+          lines: bigPaths,
+        },
       ];
       // The order alternates between runs.
       if (k % 2 === 1) specs.reverse();
@@ -575,6 +606,7 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
     const iMixed = idx(`fleet ${BIG}, ${2 * BIG_BAD} bad`);
     const iChanging = idx(`fleet ${BIG}, changing`);
     const iFloorChanging = idx(`floor ${BIG}, changing`);
+    const iTransport = idx(`transport ${BIG}`);
     const pct = (r: BigResult): number => r.cpuMs / r.windows / 10;
     const perRun = bigRuns.map((run, k) => {
       const f = run[iFleet]!;
@@ -594,6 +626,7 @@ Machine: nproc ${sh('nproc', [])}, ${cpuModel}, node ${process.version}, ${os.pl
         floorChanging: median(cf.total),
         cpuChanging: pct(c),
         cpuFloorChanging: pct(cf),
+        cpuTransport: pct(run[iTransport]!),
       };
     });
     const M = (f: (r: (typeof perRun)[number]) => number): number => median(perRun.map(f));
@@ -649,6 +682,10 @@ ${perRun.map((r) => `| ${r.k + 1} | ${fmt(r.refresh)} ms | ${fmt(r.floor)} ms | 
 the bad targets are read in the background and never waited for after the first refresh (${fmt(median(bigRuns.map((run) => run[iMixed]!.first)))} ms median, which waits at most one interval for targets never read).
 **Every document changing on every read: ${fmt(changingMed)} ms** per refresh (the floor ${fmt(M((r) => r.floorChanging))} ms, ×${M((r) => r.changing / r.floorChanging).toFixed(2)}),
 **${cpuChangingMed.toFixed(2)} % of a core** (${cpuChangingMed < 5 ? 'under' : 'over'} the 5 %; the floor ${M((r) => r.cpuFloorChanging).toFixed(2)} %, ×${M((r) => r.cpuChanging / r.cpuFloorChanging).toFixed(2)}).
+**The transport alone** (connect + read to EOF of the same ${BIG} idle servers, nothing decoded or parsed) **costs ${M((r) => r.cpuTransport).toFixed(2)} % of a core**
+(per run: ${perRun.map((r) => `${r.cpuTransport.toFixed(2)} %`).join(', ')}): the fleet's CPU is ×${M((r) => r.cpu / r.cpuTransport).toFixed(2)} of it and the floor's ×${M((r) => r.cpuFloor / r.cpuTransport).toFixed(2)};
+what tsgitop adds over the transport (comparing, retiming, verdicts, the table) is ${M((r) => r.cpu - r.cpuTransport).toFixed(2)} % of a core, ${fmt((M((r) => r.cpu - r.cpuTransport) * 10 * 1000) / BIG)} µs per target per refresh
+(the floor's JSON.parse and buffers over the transport: ${M((r) => r.cpuFloor - r.cpuTransport).toFixed(2)} %).${M((r) => r.cpuTransport) >= 5 ? ` The transport alone is over the 5 %: no Node reader that connects to ${BIG} sockets a second meets the absolute target on this machine.` : ''}
 Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}.
 ${M((r) => r.floor) >= 100 || M((r) => r.cpuFloor) >= 5 ? `
 The floor itself — no validation, no model, no screen — ${M((r) => r.floor) >= 100 ? `takes ${fmt(M((r) => r.floor))} ms` : ''}${M((r) => r.floor) >= 100 && M((r) => r.cpuFloor) >= 5 ? ' and ' : ''}${M((r) => r.cpuFloor) >= 5 ? `costs ${M((r) => r.cpuFloor).toFixed(2)} % of a core` : ''} here:
