@@ -214,7 +214,12 @@ export interface Cell {
 
 /** Cells of one row: each column's format and colour rule. */
 function toneCells<R>(r: R, cols: readonly Column<R, Totals>[], ctx: RenderContext, hints: RowHints): Cell[] {
-  return cols.map((c) => ({ text: clean(c.format(r, ctx)), style: c.tone ? c.tone(r, hints) : 'plain' }));
+  return cols.map((c) => toneCell(r, c, ctx, hints));
+}
+
+/** One cell of a row: its column's text (cleaned) and tone. */
+export function toneCell<R>(r: R, c: Column<R, Totals>, ctx: RenderContext, hints: RowHints): Cell {
+  return { text: clean(c.format(r, ctx)), style: c.tone ? c.tone(r, hints) : 'plain' };
 }
 
 const CORE_BY_ID = new Map(CORE_COLUMNS.map((c) => [c.id, c]));
@@ -328,11 +333,26 @@ export class LineMemo<S = unknown> {
 
   /** The row's line of the last frame when `same(its source, source)`; it then keeps `source` (the newer). */
   kept(key: string, width: number, selected: boolean, base: Style, source: S, same: (was: S, now: S) => boolean): Styled | undefined {
-    const hit = this.#prev.get(key) ?? this.#next.get(key);
-    if (!hit || hit.source === undefined || hit.width !== width || hit.selected !== selected || hit.base !== base || !same(hit.source, source)) return undefined;
+    const hit = this.#match(key, width, selected, base, source, same);
+    if (!hit) return undefined;
     hit.source = source;
     this.#next.set(key, hit);
     return hit.line;
+  }
+
+  /**
+   * The cells of the row's line last frame when `same(its source, source)` holds, as {@link kept} decides,
+   * but nothing is kept: the caller makes this frame's cells from them (a row of which only one cell changed)
+   * and hands them to {@link line}.
+   */
+  cellsIf(key: string, width: number, selected: boolean, base: Style, source: S, same: (was: S, now: S) => boolean): readonly Cell[] | undefined {
+    return this.#match(key, width, selected, base, source, same)?.cells;
+  }
+
+  #match(key: string, width: number, selected: boolean, base: Style, source: S, same: (was: S, now: S) => boolean): MemoLine<S> | undefined {
+    const hit = this.#prev.get(key) ?? this.#next.get(key);
+    if (!hit || hit.source === undefined || hit.width !== width || hit.selected !== selected || hit.base !== base || !same(hit.source, source)) return undefined;
+    return hit;
   }
 
   /** The row's line for these cells: the last frame's when they are the same, else `build()`'s. `source`: see {@link kept}. */

@@ -12,7 +12,8 @@ import { ALL_WORKER_COLUMNS, WORKER_COLUMNS, type RowHints } from '../../src/col
 import { SAME_WORKER_FIELDS, buildWorker, sameWorkerFields } from '../../src/model/workers.js';
 import type { WorkerView } from '../../src/model/types.js';
 import type { CoreStats, WorkerStats } from '../../src/protocol/types.js';
-import { LineMemo, type Cell } from '../../src/tui/table.js';
+import { LineMemo, buildTable, rowCells, type Cell } from '../../src/tui/table.js';
+import { sameWorkerRowButShare, withShare, type WorkerRowSource } from '../../src/tui/views/workers.js';
 import type { Styled } from '../../src/tui/fastbox.js';
 import { localDay } from '../../src/format.js';
 import { core, worker } from '../model/factory.js';
@@ -183,4 +184,54 @@ test('the monitor makes no cell of a worker row that shows the same, and every c
   await h.feed(sample(synthDoc(1, { ...o, requests: (i, tick) => (i + 1) * 10 * tick + i + (i === 2 ? 1 : 0) }), T0 + 6000));
   assert.match(row('3'), /\s33\s.*\sidle\s/);
   assert.match(row('1'), /^\s+1\s+9\.3\s/, 'worker 1: 10 of 107 requests');
+});
+
+test('a row of which only the share moved: last frame\'s cells with the share\'s made again are the cells of the row made anew', () => {
+  const shareArb = opt(fc.oneof(fc.double({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 })));
+  fc.assert(
+    fc.property(rawArb, opt(rawArb), shareArb, shareArb, hintsArb, fc.integer({ min: 0, max: 2 ** 41 }), fc.integer({ min: 40, max: 200 }), (w, prev, shareA, shareB, hints, now, width) => {
+      const a = view(w, prev, shareA);
+      const b = view(w, prev, shareB);
+      const ctx = { now };
+      const source = (v: WorkerView): WorkerRowSource => ({ view: v, share: SHARE.format(v, ctx), day: localDay(now), spawn: false, rssGrowing: false });
+      fc.pre(sameWorkerRowButShare(source(a), source(b))); // NaN fields compare unequal (never wrongly the same)
+      const table = (v: WorkerView) => buildTable({ workers: [v], width, cores: 'hidden', unused: true, totals: false, filter: '', sortId: 'wid', coreSortId: 'wid', reverse: false });
+      const [ta, tb] = [table(a), table(b)];
+      const cellsA = rowCells(ta, ta.rows[0]!, ctx, undefined, hints);
+      const cellsB = rowCells(tb, tb.rows[0]!, ctx, undefined, hints);
+      assert.deepEqual(withShare(tb, cellsA, b, ctx, hints), cellsB);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the monitor makes only the share\'s cell of a row whose share alone moved, and shows the new share', async (t) => {
+  const made = new Map<string, string[]>();
+  const restore: (() => void)[] = [];
+  for (const id of ['req', 'share']) {
+    const col = WORKER_COLUMNS.find((c) => c.id === id)!;
+    const format = col.format;
+    (col as { format: typeof format }).format = (r, ctx) => {
+      made.set(id, [...(made.get(id) ?? []), r.key]);
+      return format(r, ctx);
+    };
+    restore.push(() => ((col as { format: typeof format }).format = format));
+  }
+  t.after(() => restore.forEach((f) => f()));
+  const h = startHarness({ cols: 120, rows: 24 });
+  t.after(async () => {
+    await h.quit();
+  });
+  // Worker 2 serves nothing after the first read; the others do: only its share moves (50 of 240, then 50 of 320).
+  const o: SynthOptions = { workers: 4, cores: 2, status: () => 'idle', requests: (i, tick) => (i === 1 ? 50 : 10 + 10 * tick * (i + 1)) };
+  await h.feed(sample(synthDoc(1, o), T0 + 1000));
+  await h.feed(sample(synthDoc(2, o), T0 + 2000));
+  const row = (id: string): string => h.lines().find((l) => new RegExp(`^\\s+${id}\\s`).test(l)) ?? '';
+  assert.match(row('2'), /^\s+2\s+20\.8\s/);
+  made.clear();
+  await h.feed(sample(synthDoc(3, o), T0 + 3000));
+  assert.ok(!(made.get('req') ?? []).includes('2'), `worker 2's other cells are last frame's (req made for ${made.get('req')})`);
+  assert.ok((made.get('share') ?? []).includes('2'), 'its share is made again');
+  assert.deepEqual([...new Set(made.get('req'))].sort(), ['1', '3', '4'], 'the rows that served requests are made anew');
+  assert.match(row('2'), /^\s+2\s+15\.6\s/, 'worker 2: 50 of 320 requests');
 });

@@ -23,12 +23,12 @@ import { footerHints, keyMapFor, replayDirection, type ActionId, type KeyBinding
 import { eventLines } from '../panes.js';
 import { initialState, nextCoresMode, tickRenders, type UiState } from '../state.js';
 import { statusLine, type StatusInput } from '../status.js';
-import { LineMemo, buildTable, columnAt, headerLine, rowCells, styledLine, type RowRef, type TableModel } from '../table.js';
+import { LineMemo, buildTable, columnAt, headerLine, rowCells, styledLine, toneCell, type Cell, type RowRef, type TableModel } from '../table.js';
 import { clean, formatEvery } from '../text.js';
 import type { Box } from '../terminal.js';
 import type { ShellApi, ShellTable, View } from '../view.js';
 import { Memo } from '../memo.js';
-import { columnById, type RowHints } from '../../columns.js';
+import { columnById, type RenderContext, type RowHints } from '../../columns.js';
 import { localDay } from '../../format.js';
 import type { DiagnosisOptions } from '../../model/diagnosis.js';
 import { diagnosisItem } from '../diagnosis.js';
@@ -424,6 +424,13 @@ export class WorkersView extends PageView implements View<UiState> {
           source = { view: row.worker, share: SHARE.format(row.worker, ctx), day, spawn: hints.recentSpawn?.has(row.key) === true, rssGrowing: hints.rssGrowing?.has(row.key) === true };
           const kept = memo.kept(row.key, width, selected, base, source, sameWorkerRow);
           if (kept) return kept;
+          // Only its share shows another value (it moves with every other worker's requests): last frame's cells,
+          // the share's made again.
+          const was = memo.cellsIf(row.key, width, selected, base, source, sameWorkerRowButShare);
+          if (was) {
+            const cells = withShare(t!, was, row.worker, ctx, hints);
+            return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base), source);
+          }
         }
         const cells = rowCells(t!, row, ctx, totals, hints);
         return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base), source);
@@ -497,7 +504,7 @@ function titlesKey(t: TableModel): string {
  * frame's time (the clock columns show HH:MM:SS for today, else the date;
  * no worker column reads the time otherwise) and its row hints.
  */
-interface WorkerRowSource {
+export interface WorkerRowSource {
   view: WorkerView;
   /** The share as its column shows it (the view's share moves with every other worker's requests). */
   share: string;
@@ -514,7 +521,21 @@ const ROW_HINTS_HELD: Record<keyof RowHints, keyof WorkerRowSource> = { recentSp
 void ROW_HINTS_HELD;
 
 function sameWorkerRow(a: WorkerRowSource, b: WorkerRowSource): boolean {
-  return a.share === b.share && a.day === b.day && a.spawn === b.spawn && a.rssGrowing === b.rssGrowing && sameWorkerFields(a.view, b.view);
+  return a.share === b.share && sameWorkerRowButShare(a, b);
+}
+
+/** A worker row's source is the same but (maybe) for its share: every cell of the row but the share's is the same. */
+export function sameWorkerRowButShare(a: WorkerRowSource, b: WorkerRowSource): boolean {
+  return a.day === b.day && a.spawn === b.spawn && a.rssGrowing === b.rssGrowing && sameWorkerFields(a.view, b.view);
+}
+
+/** `cells` (a worker row's, made from the same source but for its share) with the share's cell made again for `w`. */
+export function withShare(t: TableModel, cells: readonly Cell[], w: WorkerView, ctx: RenderContext, hints: RowHints): readonly Cell[] {
+  const at = t.columns.findIndex((c) => c.id === SHARE.id);
+  if (at < 0) return cells;
+  const out = cells.slice();
+  out[at] = toneCell(w, t.columns[at] as typeof SHARE, ctx, hints);
+  return out;
 }
 
 function baseStyle(row: RowRef): 'plain' | 'totals' {
