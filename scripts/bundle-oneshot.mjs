@@ -209,6 +209,21 @@ function minify(text, out) {
   return lean;
 }
 
+/**
+ * The head of the main bundle in either form, given the expression of its own URL (`self`) and how `stale` is
+ * declared: packages required from it, module URLs, and the stale check.
+ */
+function urlHead(self, declareStale) {
+  return [
+    `const __require = createRequire(${self});`,
+    `const __url = (id) => new URL('../' + id, ${self}).href;`,
+    '// A module compiled after this bundle (tsc alone, without this step) makes it stale: bin/tsgitop then loads the modules.',
+    `const __sources = ${JSON.stringify(order)};`,
+    `const __built = statSync(new URL(${self})).mtimeMs;`,
+    `${declareStale} stale = __sources.some((id) => { try { return statSync(new URL('../' + id, ${self})).mtimeMs > __built; } catch { return true; } });`,
+  ];
+}
+
 for (const b of BUNDLES) {
   PACKAGES = b.packages;
   mods = new Map();
@@ -227,16 +242,7 @@ for (const b of BUNDLES) {
         'const __built = statSync(__filename).mtimeMs;',
         "exports.stale = __sources.some((id) => { try { return statSync(__join(__dirname, '..', id)).mtimeMs > __built; } catch { return true; } });",
       ]
-    : [
-        "import { createRequire } from 'node:module';",
-        "import { statSync } from 'node:fs';",
-        'const __require = createRequire(import.meta.url);',
-        "const __url = (id) => new URL('../' + id, import.meta.url).href;",
-        '// A module compiled after this bundle (tsc alone, without this step) makes it stale: bin/tsgitop then loads the modules.',
-        `const __sources = ${JSON.stringify(order)};`,
-        'const __built = statSync(new URL(import.meta.url)).mtimeMs;',
-        "export const stale = __sources.some((id) => { try { return statSync(new URL('../' + id, import.meta.url)).mtimeMs > __built; } catch { return true; } });",
-      ];
+    : ["import { createRequire } from 'node:module';", "import { statSync } from 'node:fs';", ...urlHead('import.meta.url', 'export const')];
   const own = CORE ? order.filter((id) => CORE.has(id)) : order;
   const rest = CORE ? order.filter((id) => !CORE.has(id)) : [];
   const defs = (ids) => ['const __defs = {', ...ids.map((id) => `${JSON.stringify(id)}: () => {\n${mods.get(id)}\n},`), '};', 'const __done = new Map();'];
@@ -296,11 +302,7 @@ for (const b of BUNDLES) {
       "'use strict';",
       "const { createRequire } = require('node:module');",
       "const { statSync } = require('node:fs');",
-      'const __require = createRequire(__self);',
-      "const __url = (id) => new URL('../' + id, __self).href;",
-      `const __sources = ${JSON.stringify(order)};`,
-      'const __built = statSync(new URL(__self)).mtimeMs;',
-      "const stale = __sources.some((id) => { try { return statSync(new URL('../' + id, __self)).mtimeMs > __built; } catch { return true; } });",
+      ...urlHead('__self', 'const'),
       'const __rest = () => __importRest().then((r) => (r.__bind(__load), r));',
       ...body.map((l) => l.replace(/^export function __load\(/, 'function __load(')),
       `return { stale, __load, ${b.exports.map((e) => `${e}: __entry.${e}`).join(', ')} };`,

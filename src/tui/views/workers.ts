@@ -418,22 +418,24 @@ export class WorkersView extends PageView implements View<UiState> {
       line: (i, selected, width) => {
         const row = t!.rows[i]!;
         const base = baseStyle(row);
-        // A worker row whose view, day and hints are those of its line last frame keeps that line: no cell is made.
         let source: WorkerRowSource | undefined;
+        let cells: readonly Cell[] | undefined;
         if (row.kind === 'worker') {
           source = { view: row.worker, share: SHARE.format(row.worker, ctx), day, spawn: hints.recentSpawn?.has(row.key) === true, rssGrowing: hints.rssGrowing?.has(row.key) === true };
-          const kept = memo.kept(row.key, width, selected, base, source, sameWorkerRow);
-          if (kept) return kept;
-          // Only its share shows another value (it moves with every other worker's requests): last frame's cells,
-          // the share's made again.
+          // A worker row whose view, day and hints are those of its line last frame (its fields compared once)…
           const was = memo.cellsIf(row.key, width, selected, base, source, sameWorkerRowButShare);
           if (was) {
-            const cells = withShare(t!, was, row.worker, ctx, hints);
-            return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base), source);
+            // …and whose share shows the same keeps that line: no cell is made (the same entry, just matched).
+            const kept = memo.kept(row.key, width, selected, base, source, sameShare);
+            if (kept) return kept;
+            // Only its share shows another value (it moves with every other worker's requests): the share's cell is
+            // made again.
+            cells = withShare(t!, was, row.worker, ctx, hints);
           }
         }
-        const cells = rowCells(t!, row, ctx, totals, hints);
-        return memo.line(row.key, cells, width, selected, base, () => styledLine(t!, cells, width, shell.theme, selected, base), source);
+        cells ??= rowCells(t!, row, ctx, totals, hints);
+        const made = cells;
+        return memo.line(row.key, made, width, selected, base, () => styledLine(t!, made, width, shell.theme, selected, base), source);
       },
       placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
       empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
@@ -520,8 +522,9 @@ const SHARE = columnById<WorkerView, Totals>('share')!;
 const ROW_HINTS_HELD: Record<keyof RowHints, keyof WorkerRowSource> = { recentSpawn: 'spawn', rssGrowing: 'rssGrowing' };
 void ROW_HINTS_HELD;
 
-function sameWorkerRow(a: WorkerRowSource, b: WorkerRowSource): boolean {
-  return a.share === b.share && sameWorkerRowButShare(a, b);
+/** The share as shown is the same (the rest of the source compared already, by {@link sameWorkerRowButShare}). */
+function sameShare(a: WorkerRowSource, b: WorkerRowSource): boolean {
+  return a.share === b.share;
 }
 
 /** A worker row's source is the same but (maybe) for its share: every cell of the row but the share's is the same. */
