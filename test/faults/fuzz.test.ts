@@ -197,7 +197,8 @@ function mutate(json: unknown, ms: Mutation[]): unknown {
         else set(n, [n.value]);
         break;
       case 4: // numbers: negate / scale / fraction
-        if (typeof n.value === 'number') set(n, [-n.value, n.value * 1e300, n.value + 0.5, n.value - 1][Math.abs(Math.round(n.value)) % 4]);
+        // (an infinite number picks the first: Infinity % 4 is NaN, which picked nothing and left an undefined value)
+        if (typeof n.value === 'number') set(n, [-n.value, n.value * 1e300, n.value + 0.5, n.value - 1][Number.isFinite(n.value) ? Math.abs(Math.round(n.value)) % 4 : 0]);
         else set(n, structuredClone(value));
         break;
       case 5: // copy a sibling's value (same ids, same pids)
