@@ -4,7 +4,11 @@
  * A worker pushes a compact report of its counters:
  * - on a heartbeat every `intervalMs` (default 250 ms) — skipped when the
  *   report would equal the last one sent (an idle worker sends nothing, so
- *   hundreds of idle workers cost the primary nothing),
+ *   hundreds of idle workers cost the primary nothing); a report whose only
+ *   news is rss or vsz waits until a second has passed since the last one
+ *   sent (an idle process's rss moves by a page now and then: without this
+ *   an idle worker reported every heartbeat; uWSGI itself measures rss only
+ *   when a request ends),
  * - `debounceMs` (default 50 ms) after the first request that starts or
  *   ends after a quiet heartbeat (one that found nothing new to send), so a
  *   worker that wakes up shows busy quickly; while it stays busy its
@@ -78,6 +82,25 @@ export function sameReport(a: ReportMessage, b: ReportMessage): boolean {
   return sameArray(a.n, b.n) && sameArray(a.c, b.c) && sameArray(a.p, b.p);
 }
 
+/** A report whose only news is rss/vsz waits this long after the last one sent, ms. */
+const MEMORY_ONLY_MS = 1000;
+
+/** Positions of rss and vsz in a report's numbers. */
+const RSS = 6;
+const VSZ = 7;
+
+/** Do two reports differ in nothing but rss and vsz? (false when they are the same) */
+export function onlyMemoryMoved(a: ReportMessage, b: ReportMessage): boolean {
+  if (a.n.length !== b.n.length || !sameArray(a.c, b.c) || !sameArray(a.p, b.p)) return false;
+  let memory = false;
+  for (let i = 0; i < a.n.length; i++) {
+    if (a.n[i] === b.n[i]) continue;
+    if (i !== RSS && i !== VSZ) return false;
+    memory = true;
+  }
+  return memory;
+}
+
 /** Validate a message from a worker; undefined if it is not a well-formed report. */
 export function parseReport(msg: unknown): WorkerReport | undefined {
   if (typeof msg !== 'object' || msg === null) return undefined;
@@ -134,6 +157,8 @@ class WorkerReporter {
   private memAt = 0;
   /** The last report sent (heartbeats equal to it are skipped). */
   private last: ReportMessage | undefined;
+  /** When it was sent (Date.now()). */
+  private lastAt = 0;
   /** The last heartbeat found nothing new (or none ran yet): the next change is reported after `debounceMs`, not at the next heartbeat. */
   private quiet = true;
   private readonly onMessage = (msg: unknown): void => {
@@ -193,9 +218,13 @@ class WorkerReporter {
         this.memAt = now;
       }
       const m = buildReport(this.counters, this.mem);
-      if (!force && this.last !== undefined && sameReport(m, this.last)) return false;
+      if (!force && this.last !== undefined) {
+        if (sameReport(m, this.last)) return false;
+        if (now - this.lastAt < MEMORY_ONLY_MS && onlyMemoryMoved(m, this.last)) return false;
+      }
       this.sending = true;
       this.last = m;
+      this.lastAt = now;
       this.quiet = false;
       process.send(m, undefined, {}, this.sent);
     } catch {

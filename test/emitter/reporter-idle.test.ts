@@ -93,3 +93,36 @@ test('cluster worker: a busy worker reports once per heartbeat, not once per deb
   // 12 heartbeats (+ a wake-up report and scheduling slack); a report per 10 ms debounce would be ~100
   assert.ok(sent <= 20, `${sent} reports in 1.2 s of ${served} requests (expected about 12)`);
 });
+
+test('cluster worker: an idle worker whose rss keeps moving reports it at most about once a second, not every heartbeat', async (t) => {
+  const stats = await createClusterStats({ queueSampleMs: 0 });
+  cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const reports: { at: number; n: number[] }[] = [];
+  const onMessage = (_w: Worker, msg: unknown): void => {
+    const m = msg as Partial<ReportMessage>;
+    if (m?.tsgitop === 'report' && Array.isArray(m.n)) reports.push({ at: performance.now(), n: m.n });
+  };
+  cluster.on('message', onMessage);
+  t.after(async () => {
+    cluster.off('message', onMessage);
+    await killClusterWorkers();
+    await stats.close();
+  });
+  // the fixture reports with a 100 ms heartbeat and reads its memory at most every 200 ms; its rss moves all the time
+  const w = cluster.fork({ FIXTURE_MEMORY_CHURN: '1' });
+  const port = await new Promise<number>((resolve) => w.once('listening', (a: Address) => resolve(a.port)));
+  await get(port, '/');
+  await waitFor(() => stats.document().workers[0]?.requests === 1, 'the request reported');
+
+  const from = reports.length;
+  const t0 = performance.now();
+  await waitFor(() => performance.now() - t0 >= 2500, 'an idle window of 2.5 s', 10_000, 100);
+  const window = reports.slice(from);
+  const RSS = 6;
+  const moved = window.filter((r, i) => (i === 0 ? reports[from - 1] : window[i - 1])!.n[RSS] !== r.n[RSS]).length;
+  // the memory is still reported (the rss moved in every window of 1 s)…
+  assert.ok(moved >= 1, `no rss change reported in 2.5 s of an rss that kept moving (${window.length} reports)`);
+  // …but not at every 200 ms reading (12 or so reports): at most one a second, plus scheduling slack
+  assert.ok(window.length <= 4, `${window.length} reports in 2.5 s of an idle worker whose only news was its rss`);
+  for (const r of window) assert.equal(r.n[0], 1, 'the requests did not move while idle');
+});
