@@ -27,8 +27,11 @@
  * V8's optimizing compiler kept on (TSGITOP_V8_OPT=1, see src/cli/jit.ts).
  * With `--with-default-heap` another runs beside them: the monitor with V8's
  * default heap growth (TSGITOP_V8_SIZE=0, src/cli/jit.ts), measured alike.
+ * With `--with-datapath` another: the monitor without its screen
+ * (bench/datapath.ts: the same source, session and V8 policy, frames kept and
+ * not drawn), to split the monitor's cost into reading into a model and drawing.
  *
- *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap]
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap] [--with-datapath]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +59,13 @@ const nTargets = numArg('--targets', 1);
 const withTurbofan = process.argv.includes('--with-turbofan');
 /** Also run the monitor with V8's default heap growth (TSGITOP_V8_SIZE=0, src/cli/jit.ts) beside them, measured alike. */
 const withDefaultHeap = process.argv.includes('--with-default-heap');
+/** Also run the monitor without its screen (bench/datapath.ts) beside them, measured alike (single target only). */
+const withDatapath = process.argv.includes('--with-datapath');
 const isFleet = nTargets > 1;
+if (isFleet && withDatapath) {
+  console.error('bench side: --with-datapath is for one target');
+  process.exit(1);
+}
 const COLS = 160;
 const ROWS = 50;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -93,6 +102,7 @@ if (realUwsgi) {
 
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
+const datapath = fileURLToPath(new URL('./datapath.js', import.meta.url));
 
 function stat(pid: number): { ticks: number; rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -112,20 +122,21 @@ interface Proc {
   screen: string;
 }
 
-type Who = 'floor' | 'mon' | 'opt' | 'heap';
+type Who = 'floor' | 'mon' | 'opt' | 'heap' | 'data';
 
-async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; heap?: Proc }> {
-  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}` };
+async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; heap?: Proc; data?: Proc }> {
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}`, data: `tsgitop-data-${process.pid}-${k}` };
   // Started together; the order alternates between runs.
   const pair: Who[] = k % 2 === 0 ? ['floor', 'mon'] : ['mon', 'floor'];
-  const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : [])];
+  const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : []), ...(withDatapath ? (['data'] as const) : [])];
   const cmds = {
     floor: `node ${floor} --interval 1000 ${socks.join(' ')}`,
     mon: `node ${bin} -f 1 ${socks.join(' ')}`,
     opt: `env TSGITOP_V8_OPT=1 node ${bin} -f 1 ${socks.join(' ')}`,
     heap: `env TSGITOP_V8_SIZE=0 node ${bin} -f 1 ${socks.join(' ')}`,
+    data: `node ${datapath} --interval 1000 ${socks[0]}`,
   };
-  const pids = { floor: 0, mon: 0, opt: 0, heap: 0 };
+  const pids = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
     // Ticks at the start: the shell's exec of node happens right after the pid is written.
@@ -134,6 +145,7 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; 
       mon: stat(pids.mon).ticks,
       opt: withTurbofan ? stat(pids.opt).ticks : 0,
       heap: withDefaultHeap ? stat(pids.heap).ticks : 0,
+      data: withDatapath ? stat(pids.data).ticks : 0,
     });
     const t0 = ticks();
     await sleep(firstS * 1000);
@@ -141,7 +153,7 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; 
     await sleep(Math.max(0, warmS - firstS) * 1000);
     const t2 = ticks();
     await sleep(steadyS * 1000);
-    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon), heap: withDefaultHeap ? stat(pids.heap) : stat(pids.mon) };
+    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon), heap: withDefaultHeap ? stat(pids.heap) : stat(pids.mon), data: withDatapath ? stat(pids.data) : stat(pids.mon) };
     const out = (n: Who): Proc => ({
       first: t1[n] - t0[n],
       steady: end[n].ticks - t2[n],
@@ -149,14 +161,14 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; 
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
     });
-    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}), ...(withDefaultHeap ? { heap: out('heap') } : {}) };
+    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}), ...(withDefaultHeap ? { heap: out('heap') } : {}), ...(withDatapath ? { data: out('data') } : {}) };
   } finally {
     for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
   }
 }
 
 const loadStart = loadavg();
-const results: { floor: Proc; mon: Proc; opt?: Proc; heap?: Proc }[] = [];
+const results: { floor: Proc; mon: Proc; opt?: Proc; heap?: Proc; data?: Proc }[] = [];
 try {
   for (let k = 0; k < runs; k++) {
     const r = await oneRun(k);
@@ -166,7 +178,8 @@ try {
         `steady ${steadyS} s floor ${r.floor.steady.toFixed(2)} s, monitor ${r.mon.steady.toFixed(2)} s (${(r.mon.steady / r.floor.steady).toFixed(2)}×); ` +
         `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB` +
         (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : '') +
-        (r.heap ? `; default heap growth: first ${(r.heap.first / r.floor.first).toFixed(2)}×, steady ${(r.heap.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.heap.rss / 1048576).toFixed(1)} MB` : ''),
+        (r.heap ? `; default heap growth: first ${(r.heap.first / r.floor.first).toFixed(2)}×, steady ${(r.heap.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.heap.rss / 1048576).toFixed(1)} MB` : '') +
+        (r.data ? `; without the screen: first ${(r.data.first / r.floor.first).toFixed(2)}×, steady ${(r.data.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.data.rss / 1048576).toFixed(1)} MB` : ''),
     );
   }
 } finally {
@@ -181,12 +194,14 @@ const mb = (b: number): string => (b / 1048576).toFixed(1);
 const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
 const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
 const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
-const screensOk = results.every((r) => [r.mon, r.opt, r.heap].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen));
+const screensOk = results.every(
+  (r) => [r.mon, r.opt, r.heap].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen) && (!r.data || /datapath: [1-9]\d* frames, [1-9]/.test(r.data.screen)),
+);
 const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}${withDatapath ? ' --with-datapath' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
@@ -242,6 +257,21 @@ const lines = [
         '',
         `Medians with V8's default heap growth: first ${med(results.map((r) => r.heap!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.heap!.steady / r.floor.steady)).toFixed(2)}×, RSS monitor − floor ${mb(med(results.map((r) => r.heap!.rss - r.floor.rss)))} MB; ` +
           `the monitor against it: first CPU ${med(results.map((r) => r.mon.first / r.heap!.first)).toFixed(2)}×, steady CPU ${med(results.map((r) => r.mon.steady / r.heap!.steady)).toFixed(2)}×, RSS ${mb(med(results.map((r) => r.mon.rss - r.heap!.rss)))} MB.`,
+        '',
+      ]
+    : []),
+  ...(withDatapath
+    ? [
+        `**The monitor without its screen** (another process beside them, bench/datapath.ts: the same V8 policy, source — reading, parsing, validation — and session — model, events, history, diagnosis — with each frame kept and not drawn; modules, not the bundle, so its first window is not comparable), same runs:`,
+        '',
+        '| run | steady | ratio to the floor | share of the monitor\'s steady CPU | RSS | Δ RSS to the floor |',
+        '|---:|---:|---:|---:|---:|---:|',
+        ...results.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.data!.steady.toFixed(2)} s | ${(r.data!.steady / r.floor.steady).toFixed(2)}× | ${((100 * r.data!.steady) / r.mon.steady).toFixed(0)} % | ${mb(r.data!.rss)} MB | ${mb(r.data!.rss - r.floor.rss)} MB |`,
+        ),
+        '',
+        `Medians without the screen: steady ${med(results.map((r) => r.data!.steady / r.floor.steady)).toFixed(2)}× the floor, ${med(results.map((r) => (100 * r.data!.steady) / r.mon.steady)).toFixed(0)} % of the monitor's steady CPU (the rest is drawing: rows, blessed's screen, the terminal).`,
         '',
       ]
     : []),
