@@ -359,9 +359,10 @@ const SERVER_KEYS = new Set([
   'workers',
 ]);
 
-export function parseServer(o: Obj, workers: unknown[]): StatsSnapshot {
+/** `done[i]` true: `workers[i]` is already a parsed worker (of an earlier document: see parseStatsSince). */
+export function parseServer(o: Obj, workers: unknown[], done?: readonly boolean[]): StatsSnapshot {
   const p = '';
-  const out = eachElem(workers, '.workers', 3, parseWorker);
+  const out = eachElem(workers, '.workers', 3, parseWorker, done);
   return {
     kind: 'server',
     version: str(o['version'], 'version', p),

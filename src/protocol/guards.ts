@@ -51,12 +51,14 @@ export function toStatsError(f: ShapeFail): StatsError {
 /**
  * Replace each element of `list` (JSON.parse's own array: nothing else holds it) by `each`'s result, in
  * place — an element typed in place (see {@link exactKeys}) is not even written back. Each element must be
- * an object; a failure's path gets `key[i]` prefixed on the way out (one try for the whole list).
+ * an object; a failure's path gets `key[i]` prefixed on the way out (one try for the whole list). An
+ * element whose `done[i]` is true is left as it is: it is already `each`'s result.
  */
-export function eachElem<T>(list: unknown[], key: string, depth: number, each: (e: Obj, p: string, d: number) => T): T[] {
+export function eachElem<T>(list: unknown[], key: string, depth: number, each: (e: Obj, p: string, d: number) => T, done?: readonly boolean[]): T[] {
   let i = 0;
   try {
     for (; i < list.length; i++) {
+      if (done !== undefined && done[i] === true) continue; // already an element of a parsed document (see parseStatsSince)
       const v = list[i];
       if (!isObj(v)) throw shapeError('', 'an object', v);
       const t = each(v, '', depth);

@@ -55,7 +55,7 @@ import { isAscii } from 'node:buffer';
 import { StatsError } from './errors.js';
 import { isObj, ShapeFail, shapeError, toStatsError, type Obj } from './guards.js';
 import { parseEmperor, parseServer } from './documents.js';
-import type { StatsDocument } from './types.js';
+import type { StatsDocument, WorkerStats } from './types.js';
 
 // The modules of the parser, re-exported so `./parse.js` stays the one import for callers.
 export { MAX_DEPTH } from './guards.js';
@@ -168,4 +168,103 @@ export function parseStats(input: string | Uint8Array): StatsDocument {
   throw new StatsError('BAD_SHAPE', '$.workers: missing (not a uWSGI stats document: no "workers" or "vassals")', {
     path: '$.workers',
   });
+}
+
+/** Documents of up to this many bytes are parsed worker by worker by {@link parseStatsSince}; a bigger one whole. */
+export const BY_WORKER_MAX_BYTES = 256 * 1024;
+
+// uWSGI writes its stats with tabs and newlines (core/stats.c): the workers array is the root's last member,
+// `\n\t"workers":[` … `\n\t]`, its elements `\n\t\t{` … `\n\t\t}` separated by commas (JSON.stringify's
+// tab indentation, as peers write it, differs only by a space: `"workers": [`).
+const WORKERS_OPEN = Buffer.from('\n\t"workers":[', 'latin1');
+const WORKERS_OPEN_SPACED = Buffer.from('\n\t"workers": [', 'latin1');
+const WORKERS_CLOSE = Buffer.from('\n\t]', 'latin1');
+const NEXT_WORKER = Buffer.from(',\n\t\t{', 'latin1');
+
+/** What a document parsed by {@link parseStatsSince} keeps for the next one: each worker's text and its parsed worker. */
+interface WorkerTexts {
+  bytes: Uint8Array;
+  /** Worker k's text is bytes[from[k], to[k]) (whitespace around it included, its comma not). */
+  from: number[];
+  to: number[];
+  workers: WorkerStats[];
+}
+const textsOf = new WeakMap<StatsDocument, WorkerTexts>();
+
+/**
+ * A JSON string no server can put in its document (random per process): it stands for the workers array while
+ * the rest of the document is parsed, and where JSON.parse leaves it shows that the array is the root's `workers`.
+ */
+const HOLE = `tsgitop-workers-${Math.random().toString(36).slice(2)}-${Date.now().toString(36)}`;
+const HOLE_JSON = JSON.stringify(HOLE);
+
+/**
+ * {@link parseStats} of a uWSGI document, worker by worker: a worker whose text is byte for byte its text in
+ * `prev` (a document this function parsed) is `prev`'s parsed worker — the same object: treat both documents as
+ * read-only —, and only the other workers are decoded, parsed and validated. Under light load most workers did
+ * not change since the last read (issue 13: only what changed should cost anything).
+ *
+ * The same document as parseStats gives, or undefined when this way does not apply (then call parseStats): not
+ * uWSGI's layout, over {@link BY_WORKER_MAX_BYTES}, an Emperor, or any fault at all (parseStats then reports it
+ * as it always does). Why the result is parseStats's: the array's text is cut at each `,\n\t\t{` (a raw newline
+ * cannot be inside a JSON string, so every cut is between two values), and it is used only when each piece
+ * parses on its own as one object and the rest of the document, with a string in the array's place, parses as
+ * an object whose `workers` is that string (the last `workers` key of the root, as JSON.parse takes it): JSON's
+ * grammar then gives the whole document the array of those objects there.
+ */
+export function parseStatsSince(bytes: Uint8Array, prev?: StatsDocument): StatsDocument | undefined {
+  if (bytes.length > BY_WORKER_MAX_BYTES || bytes[0] !== 0x7b) return undefined;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let open = buf.indexOf(WORKERS_OPEN);
+  let first = open + WORKERS_OPEN.length; // after the '['
+  if (open < 0) {
+    open = buf.indexOf(WORKERS_OPEN_SPACED);
+    if (open < 0) return undefined;
+    first = open + WORKERS_OPEN_SPACED.length;
+  }
+  const close = buf.lastIndexOf(WORKERS_CLOSE); // the newline before the ']'
+  if (close < first) return undefined;
+  const from: number[] = [];
+  const to: number[] = [];
+  for (let at = first; ; ) {
+    const next = buf.indexOf(NEXT_WORKER, at);
+    from.push(at);
+    if (next < 0 || next >= close) {
+      to.push(close);
+      break;
+    }
+    to.push(next);
+    at = next + 1;
+  }
+  if (from.length === 1 && buf.subarray(first, close).every((c) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return undefined;
+  try {
+    const root: unknown = JSON.parse(decode(buf.subarray(0, first - 1)) + HOLE_JSON + decode(buf.subarray(close + WORKERS_CLOSE.length)));
+    if (!isObj(root) || root['workers'] !== HOLE || root['vassals'] !== undefined) return undefined;
+    const last = prev !== undefined ? textsOf.get(prev) : undefined;
+    const n = from.length;
+    const workers: unknown[] = new Array<unknown>(n);
+    const done: boolean[] = new Array<boolean>(n).fill(false);
+    for (let k = 0; k < n; k++) {
+      const a = from[k]!;
+      const b = to[k]!;
+      if (last !== undefined && k < last.from.length) {
+        const pa = last.from[k]!;
+        const pb = last.to[k]!;
+        if (pb - pa === b - a && buf.compare(last.bytes, pa, pb, a, b) === 0) {
+          workers[k] = last.workers[k];
+          done[k] = true;
+          continue;
+        }
+      }
+      const w: unknown = JSON.parse(decode(buf.subarray(a, b)));
+      if (!isObj(w)) return undefined;
+      workers[k] = w;
+    }
+    root['workers'] = workers;
+    const doc = parseServer(root, workers, done);
+    textsOf.set(doc, { bytes: buf, from, to, workers: doc.workers as WorkerStats[] });
+    return doc;
+  } catch {
+    return undefined;
+  }
 }

@@ -363,7 +363,8 @@ let parseModule: typeof import('./parse.js') | undefined;
  *
  * @param previous an earlier result of this address: when the answer is byte for byte its `raw`, the
  *   result is `previous`'s bytes and document (the same objects: treat them as read-only) with the new
- *   time, without parsing again — the same document a parse would give, at the cost of one comparison.
+ *   time, without parsing again — the same document a parse would give, at the cost of one comparison;
+ *   else the workers whose text is byte for byte their text in `previous` are `previous`'s (the same objects).
  * @returns the raw bytes, the validated document and the completion time.
  * @throws StatsError as {@link readRaw}, plus NOT_JSON and BAD_SHAPE (whose
  *   `.path` is the JSON path of the offending value). An answer that fails to
@@ -376,10 +377,12 @@ export async function fetchStats(addr: Address, opts?: ReadOptions, previous?: F
   if (previous !== undefined && raw.equals(previous.raw)) return { raw: previous.raw, doc: previous.doc, at: Date.now() };
   // Loaded on first use: the one-shot dump (readRaw) never parses. Kept after that (a dynamic
   // import of a loaded module still costs a trip through the module loader, per read).
-  const parseStats = (parseModule ??= await import('./parse.js')).parseStats;
+  const parse = (parseModule ??= await import('./parse.js'));
   let doc: StatsDocument;
   try {
-    doc = parseStats(raw);
+    // A uWSGI document worker by worker, the workers whose text did not change since `previous` taken from it
+    // (parseStatsSince: the same document); anything else, or any fault, the whole way.
+    doc = parse.parseStatsSince(raw, previous?.doc) ?? parse.parseStats(raw);
   } catch (e) {
     if (!(e instanceof StatsError)) throw e;
     if (e.code === 'NOT_JSON') {

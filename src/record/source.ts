@@ -5,7 +5,7 @@
  */
 import type { Sample } from '../model/types.js';
 import type { Address } from '../protocol/address.js';
-import { fetchStats, type ReadOptions } from '../protocol/reader.js';
+import { fetchStats, type FetchResult, type ReadOptions } from '../protocol/reader.js';
 import type { StatsDocument } from '../protocol/types.js';
 import { serializeStats } from '../protocol/parse.js';
 import type { Recorder } from './recorder.js';
@@ -35,10 +35,13 @@ export function recordingSource(
 ): (signal?: AbortSignal) => Promise<Sample<StatsDocument>> {
   const label = opts.label ?? addr.display;
   const now = opts.now ?? Date.now;
+  // The last good read: a worker whose text did not change since is not parsed again (fetchStats).
+  let last: FetchResult | undefined;
   return async (signal?: AbortSignal) => {
     const ro: ReadOptions = { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal };
     try {
-      const r = await fetchStats(addr, ro);
+      const r = await fetchStats(addr, ro, last);
+      last = r;
       opts.onRead?.(r.raw.length);
       recorder?.record(label, r.at, serializeStats(r.doc)); // the reduced document: no request secrets on disk
       return { doc: r.doc, at: r.at };
