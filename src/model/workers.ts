@@ -227,9 +227,12 @@ export function buildWorker(
   coreBuf?: Float64Array,
   coreOff = 0,
 ): WorkerView {
-  const reason = prev ? resetReason(w, prev, masterChanged) : undefined;
+  // The same object as last read (its text did not change: src/protocol/parse.ts parseStatsSince): nothing went
+  // up or down, no reset, no respawn — the checks' answers, without asking them.
+  const same = w === prev && !masterChanged;
+  const reason = prev && !same ? resetReason(w, prev, masterChanged) : undefined;
   // Rates whenever the counters did not go down (a respawn keeps them); a master restart or a real reset → unknown.
-  const reset = prev !== undefined && (masterChanged || countersWentDown(w, prev));
+  const reset = prev !== undefined && !same && (masterChanged || countersWentDown(w, prev));
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
   const status = typeof w.status === 'string' ? w.status : undefined;
@@ -257,7 +260,7 @@ export function buildWorker(
     prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' ? respawnsSince(w, prev, spawned) : 0,
     spawned,
     reset,
-    avgNow(w, comparable),
+    same ? undefined : avgNow(w, comparable),
     prevReq,
     coreOff,
     seconds,
@@ -320,23 +323,25 @@ export function sameWorkerFields(a: WorkerView, b: WorkerView): boolean {
     a.reset === b.reset &&
     a.avgNow === b.avgNow &&
     a.respawnReason === b.respawnReason &&
-    x.id === y.id &&
-    x.pid === y.pid &&
-    x.accepting === y.accepting &&
-    x.requests === y.requests &&
-    x.delta_requests === y.delta_requests &&
-    x.exceptions === y.exceptions &&
-    x.harakiri_count === y.harakiri_count &&
-    x.signals === y.signals &&
-    x.signal_queue === y.signal_queue &&
-    x.status === y.status &&
-    x.rss === y.rss &&
-    x.vsz === y.vsz &&
-    x.running_time === y.running_time &&
-    x.last_spawn === y.last_spawn &&
-    x.respawn_count === y.respawn_count &&
-    x.tx === y.tx &&
-    x.avg_rt === y.avg_rt
+    // the same document object: a worker whose text did not change (src/protocol/parse.ts parseStatsSince)
+    (x === y ||
+      (x.id === y.id &&
+      x.pid === y.pid &&
+      x.accepting === y.accepting &&
+      x.requests === y.requests &&
+      x.delta_requests === y.delta_requests &&
+      x.exceptions === y.exceptions &&
+      x.harakiri_count === y.harakiri_count &&
+      x.signals === y.signals &&
+      x.signal_queue === y.signal_queue &&
+      x.status === y.status &&
+      x.rss === y.rss &&
+      x.vsz === y.vsz &&
+      x.running_time === y.running_time &&
+      x.last_spawn === y.last_spawn &&
+      x.respawn_count === y.respawn_count &&
+      x.tx === y.tx &&
+      x.avg_rt === y.avg_rt))
   );
 }
 

@@ -153,6 +153,23 @@ test('property: buildView never throws and never yields a negative/NaN/infinite 
   );
 });
 
+test('property: workers that are the last read\'s objects (their text did not change) give the view equal copies give', () => {
+  // src/protocol/parse.ts parseStatsSince hands the model the last read's worker objects for unchanged workers;
+  // buildWorker then skips its reset and respawn checks (src/model/workers.ts): the view must not differ.
+  const shown = (v: ServerView): unknown => structuredClone({ ...v, inflight: v.inflight, workers: v.workers.map((w) => ({ ...w, cores: w.cores })) });
+  fc.assert(
+    fc.property(docArb, atArb, atArb, fc.boolean(), (prevDoc, prevAt, curAt, newMaster) => {
+      const cur: StatsSnapshot = { ...prevDoc, pid: newMaster ? (prevDoc.pid ?? 0) + 1 : prevDoc.pid, workers: prevDoc.workers };
+      const copy: StatsSnapshot = structuredClone(cur);
+      const prev = { doc: prevDoc, at: prevAt };
+      const a = buildView({ doc: cur, at: curAt }, prev) as ServerView;
+      const b = buildView({ doc: copy, at: curAt }, prev) as ServerView;
+      assert.deepEqual(shown(a), shown(b));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('property: evolving reads (matched workers/cores) never give a negative/NaN/infinite rate', () => {
   fc.assert(
     fc.property(
