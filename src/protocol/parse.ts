@@ -187,7 +187,8 @@ interface WorkerTexts {
   /** Worker k's text is bytes[from[k], to[k]) (whitespace around it included, its comma not). */
   from: number[];
   to: number[];
-  workers: WorkerStats[];
+  /** Worker k parsed from that text; undefined when the document was parsed whole (the cut then not proven). */
+  workers: WorkerStats[] | undefined;
 }
 const textsOf = new WeakMap<StatsDocument, WorkerTexts>();
 
@@ -206,7 +207,8 @@ const HOLE_JSON = JSON.stringify(HOLE);
  *
  * The same document as parseStats gives, or undefined when this way does not apply (then call parseStats): not
  * uWSGI's layout, over {@link BY_WORKER_MAX_BYTES}, an Emperor, or any fault at all (parseStats then reports it
- * as it always does). Why the result is parseStats's: the array's text is cut at each `,\n\t\t{` (a raw newline
+ * as it always does). When fewer than half of the workers are unchanged it is parseStats itself (and throws as
+ * it does), `prev`'s texts kept as the reference for the next read. Why the result is parseStats's: the array's text is cut at each `,\n\t\t{` (a raw newline
  * cannot be inside a JSON string, so every cut is between two values), and it is used only when each piece
  * parses on its own as one object and the rest of the document, with a string in the array's place, parses as
  * an object whose `workers` is that string (the last `workers` key of the root, as JSON.parse takes it): JSON's
@@ -237,26 +239,40 @@ export function parseStatsSince(bytes: Uint8Array, prev?: StatsDocument): StatsD
     at = next + 1;
   }
   if (from.length === 1 && buf.subarray(first, close).every((c) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return undefined;
+  // Which workers' text is byte for byte their text in the last document parsed this way (native comparisons).
+  const last = prev !== undefined ? textsOf.get(prev) : undefined;
+  const n = from.length;
+  const done: boolean[] = new Array<boolean>(n).fill(false);
+  let same = 0;
+  if (last !== undefined) {
+    for (let k = 0; k < n && k < last.from.length; k++) {
+      const pa = last.from[k]!;
+      const pb = last.to[k]!;
+      if (pb - pa === to[k]! - from[k]! && buf.compare(last.bytes, pa, pb, from[k]!, to[k]!) === 0) {
+        done[k] = true;
+        same++;
+      }
+    }
+    if (same * 2 < n) {
+      // Most workers changed (a busy server): one JSON.parse of the whole is cheaper than one per worker. Its texts
+      // are kept without workers (the cut is not proven by a whole parse): when the server calms down, the next
+      // read is parsed worker by worker again, each worker anew, and the one after reuses.
+      const doc = parseStats(bytes);
+      textsOf.set(doc, { bytes: buf, from, to, workers: undefined });
+      return doc;
+    }
+    if (last.workers === undefined) done.fill(false);
+  }
   try {
     const root: unknown = JSON.parse(decode(buf.subarray(0, first - 1)) + HOLE_JSON + decode(buf.subarray(close + WORKERS_CLOSE.length)));
     if (!isObj(root) || root['workers'] !== HOLE || root['vassals'] !== undefined) return undefined;
-    const last = prev !== undefined ? textsOf.get(prev) : undefined;
-    const n = from.length;
     const workers: unknown[] = new Array<unknown>(n);
-    const done: boolean[] = new Array<boolean>(n).fill(false);
     for (let k = 0; k < n; k++) {
-      const a = from[k]!;
-      const b = to[k]!;
-      if (last !== undefined && k < last.from.length) {
-        const pa = last.from[k]!;
-        const pb = last.to[k]!;
-        if (pb - pa === b - a && buf.compare(last.bytes, pa, pb, a, b) === 0) {
-          workers[k] = last.workers[k];
-          done[k] = true;
-          continue;
-        }
+      if (done[k]) {
+        workers[k] = last!.workers![k];
+        continue;
       }
-      const w: unknown = JSON.parse(decode(buf.subarray(a, b)));
+      const w: unknown = JSON.parse(decode(buf.subarray(from[k]!, to[k]!)));
       if (!isObj(w)) return undefined;
       workers[k] = w;
     }
