@@ -23,6 +23,9 @@ export interface RecordingSourceOptions {
   onRead?: (bytes: number) => void;
 }
 
+/** No bytes: the last read passed to fetchStats without its bytes (see recordingSource). */
+const NO_BYTES = Buffer.alloc(0);
+
 /**
  * A `(signal?) => Promise<Sample>` for MonitorOptions.source (or batch mode)
  * that records every read into `recorder` (if given). A read cancelled
@@ -35,13 +38,15 @@ export function recordingSource(
 ): (signal?: AbortSignal) => Promise<Sample<StatsDocument>> {
   const label = opts.label ?? addr.display;
   const now = opts.now ?? Date.now;
-  // The last good read: a worker whose text did not change since is not parsed again (fetchStats).
+  // The last good read's document: a worker whose text did not change since is not parsed again (fetchStats).
   let last: FetchResult | undefined;
   return async (signal?: AbortSignal) => {
     const ro: ReadOptions = { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, signal };
     try {
       const r = await fetchStats(addr, ro, last);
-      last = r;
+      // Its document only: the parser keeps what it compares with of the bytes (src/protocol/parse.ts), and bytes
+      // held for a second outlive young-generation collections (resident memory until a full one).
+      last = { raw: NO_BYTES, doc: r.doc, at: r.at };
       opts.onRead?.(r.raw.length);
       recorder?.record(label, r.at, serializeStats(r.doc)); // the reduced document: no request secrets on disk
       return { doc: r.doc, at: r.at };

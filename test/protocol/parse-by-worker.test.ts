@@ -221,6 +221,13 @@ test('layouts that only look like uWSGI\'s are parsed whole, to what parseStats 
     if (inc !== undefined) assert.deepEqual(inc, full, name);
     assert.equal(inc, undefined, `${name}: parsed whole`);
   }
+  // invalid UTF-8 inside a worker: left to parseStats, whose message counts the bytes of the whole document
+  const good = Buffer.from(uwsgiText({ version: 'x', workers: [worker(1, 1), { ...worker(2, 2), status: 'idle\u00e9' }] }));
+  const bad = Buffer.from(good);
+  bad[good.indexOf(Buffer.from('\u00e9')) + 1] = 0x41; // a lead byte without its continuation
+  assert.equal(parseStatsSince(bad), undefined);
+  assert.throws(() => parseStats(bad), /invalid UTF-8 at byte \d{3}/);
+  assert.deepEqual(parseStatsSince(good), parseStats(good));
   // over the size limit: whole
   const many = { workers: Array.from({ length: Math.ceil(BY_WORKER_MAX_BYTES / w1.length) + 1 }, (_, i) => worker(i + 1, i)) };
   const big = Buffer.from(uwsgiText(many));
@@ -251,4 +258,21 @@ test('fetchStats with the last result: unchanged workers are the last read\'s ob
   // the same answer again: the same document
   const third = await fetchStats(addr, undefined, second);
   assert.equal(third.doc, second.doc);
+});
+
+test('a document used twice as the last one: the second time nothing is reused (its texts went to the next), and the result is still parseStats\'s', () => {
+  const doc = (ws: Rec[]): Buffer => Buffer.from(uwsgiText({ version: '2.0.21', pid: 1, workers: ws }));
+  const ws = [worker(1, 1), worker(2, 2), worker(3, 3)];
+  const d1 = server(parseStatsSince(doc(ws))!);
+  const b2 = doc([ws[0]!, worker(2, 5), ws[2]!]);
+  const d2 = server(parseStatsSince(b2, d1)!);
+  assert.deepEqual(d2.workers.map((w, k) => w === d1.workers[k]), [true, false, true]);
+  const b3 = doc([ws[0]!, ws[1]!, worker(3, 9)]);
+  const again = server(parseStatsSince(b3, d1)!);
+  assert.deepEqual(again, parseStats(b3));
+  assert.deepEqual(again.workers.map((w, k) => w === d1.workers[k] || w === d2.workers[k]), [false, false, false]);
+  // the chain goes on from d2
+  const b4 = doc([ws[0]!, worker(2, 5), worker(3, 10)]);
+  const d4 = server(parseStatsSince(b4, d2)!);
+  assert.deepEqual(d4, parseStats(b4));
 });
