@@ -268,7 +268,8 @@ export function parseStatsSince(bytes: Uint8Array, prev?: StatsDocument): StatsD
     const done: boolean[] = new Array<boolean>(n).fill(false);
     let same = 0;
     if (last !== undefined) {
-      for (let k = 0; k < n && k < last.from.length; k++) {
+      // (no further once over half of them changed: the answer is then the whole way)
+      for (let k = 0; k < n && k < last.from.length && (k - same) * 2 <= n; k++) {
         const pa = last.from[k]!;
         const pb = last.to[k]!;
         if (pb - pa === to[k]! - from[k]! && buf.compare(last.bytes, pa, pb, from[k]!, to[k]!) === 0) {
