@@ -14,8 +14,9 @@
 // binary; the reliability suite (test/faults), the tmux runs (test/e2e) and
 // the package checks (test/package) are never in it. The rule reads the
 // files, so a new test lands in the right lane by itself.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
@@ -85,5 +86,25 @@ if (files.length === 0) {
 // handle open (--test-force-exit), and a test with no timeout of its own is
 // failed after 10 minutes (--test-timeout): a broken test fails the run, it
 // never hangs CI.
-const r = spawnSync(process.execPath, ['--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+// A second reporter lists the files that reported a test: a file that reported none fails the run.
+const reportDir = mkdtempSync(join(tmpdir(), 'tsgitop-tests-'));
+const listed = join(reportDir, 'files');
+const reporter = new URL('./test-files-reporter.mjs', import.meta.url).pathname;
+const r = spawnSync(
+  process.execPath,
+  ['--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  { stdio: 'inherit', env: { ...process.env, TSGITOP_TEST_FILES_REPORT: listed } },
+);
+let reported;
+try {
+  reported = new Set(readFileSync(listed, 'utf8').split('\n'));
+} catch {
+  reported = new Set();
+}
+rmSync(reportDir, { recursive: true, force: true });
+const silent = files.filter((f) => !reported.has(f));
+if (silent.length > 0) {
+  console.error(`run-tests: ${silent.length} test file(s) reported no test (their tests did not run): ${silent.map((f) => f.slice(root.length)).join(', ')}`);
+  process.exit(r.status || 1);
+}
 process.exit(r.status ?? 1);
