@@ -90,9 +90,13 @@ if (files.length === 0) {
 const reportDir = mkdtempSync(join(tmpdir(), 'tsgitop-tests-'));
 const listed = join(reportDir, 'files');
 const reporter = new URL('./test-files-reporter.mjs', import.meta.url).pathname;
+// Node 22 and 24's --test-force-exit sometimes ends a file's process before its later tests ran, silently
+// (test/protocol/parse.test.js alone: 16 of its 50 tests reported in one run of three, "fail 0"; never without the
+// flag): there it is left out, and a leaked handle would then hang the file until the test timeout.
+const forceExit = Number(process.versions.node.split('.')[0]) < 22 ? ['--test-force-exit'] : [];
 const r = spawnSync(
   process.execPath,
-  ['--test', '--test-force-exit', '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  ['--test', ...forceExit, '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
   { stdio: 'inherit', env: { ...process.env, TSGITOP_TEST_FILES_REPORT: listed } },
 );
 let reported;
