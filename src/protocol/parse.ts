@@ -183,7 +183,7 @@ const NEXT_WORKER = Buffer.from(',\n\t\t{', 'latin1');
 
 /** What a document parsed by {@link parseStatsSince} keeps for the next one: each worker's text and its parsed worker. */
 interface WorkerTexts {
-  /** A copy of the document's bytes (from `from[0]` on), in a buffer handed from document to document (see keep). */
+  /** A copy of the document's bytes (the buffer may be longer), handed from document to document (see keep). */
   bytes: Buffer;
   /** Worker k's text is bytes[from[k], to[k]) (whitespace around it included, its comma not). */
   from: number[];
@@ -259,7 +259,6 @@ export function parseStatsSince(bytes: Uint8Array, prev?: StatsDocument): StatsD
     to.push(next);
     at = next + 1;
   }
-  if (from.length === 1 && buf.subarray(first, close).every((c) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return undefined;
   let whole = false;
   try {
     // Which workers' text is byte for byte their text in the last document parsed this way (native comparisons).
