@@ -38,6 +38,7 @@ import { headerText, packHeader, type HeaderItem } from './header.js';
 import { openView } from './views/registry.js';
 import { setLines, type Styled } from './fastbox.js';
 import type { AnyView, ShellApi, ShellOptions, ShellTable, TableSpec, View } from './view.js';
+import { Ticker } from './ticker.js';
 
 export type { AnyView, RenderInfo, ShellApi, ShellOptions, ShellTable, TableSpec, TerminalOptions, View } from './view.js';
 
@@ -54,6 +55,8 @@ export function restoreTerminal(): void {
 }
 
 const TICK_MS = 1000;
+/** How long after a drawn frame the first tick comes (src/tui/ticker.ts): more than a read's jitter at the 1 s cadence. */
+const TICK_SLACK_MS = 250;
 const MESSAGE_MS = 3000;
 const RENDER_ERROR_MS = 10_000;
 
@@ -87,7 +90,7 @@ class Shell implements ShellApi {
   #message: { text: string; until: number } | undefined;
   #renderError: { text: string; at: number } | undefined;
   #frame = 0;
-  #ticker: NodeJS.Timeout | undefined;
+  #ticker: Ticker | undefined;
   #finished = false;
   #restored = false;
   #handlers: Handlers = [];
@@ -126,7 +129,8 @@ class Shell implements ShellApi {
     (this.#o.output ?? process.stdout).on('error', this.#outErr);
     if (this.#o.processHandlers !== false) installProcessHandlers(this.#handlers, (code, fatal) => this.finish(code, fatal), () => this.#suspend());
     this.#push(first);
-    this.#ticker = setInterval(() => this.guard('tick', () => this.#tick()), TICK_MS);
+    this.#ticker = new Ticker(() => this.guard('tick', () => this.#tick()), { tickMs: TICK_MS, slackMs: TICK_SLACK_MS });
+    this.#ticker.start();
   }
 
   // ------------------------------------------------------------ ShellApi
@@ -176,7 +180,7 @@ class Shell implements ShellApi {
     if (this.#finished) return;
     this.#finished = true;
     active.delete(this.#restore);
-    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker?.stop();
     this.#ticker = undefined;
     for (const v of [...this.#stack].reverse()) {
       try {
@@ -237,7 +241,7 @@ class Shell implements ShellApi {
 
   #tick(): void {
     const v = this.#top;
-    if (v?.tick()) this.#draw('tick');
+    if (v?.tick()) this.#draw('tick', true);
   }
 
   /** Ctrl-Z: give the terminal back, stop the process (SIGTSTP); SIGCONT redraws. */
@@ -372,7 +376,8 @@ class Shell implements ShellApi {
 
   // ------------------------------------------------------------ drawing
 
-  #draw(reason: string): void {
+  /** Draw the top view; `byTicker`: the shell's ticker asked (any other frame pushes the next tick back). */
+  #draw(reason: string, byTicker = false): void {
     const v = this.#top;
     if (this.#finished || this.#restored || !v) return;
     let error: string | undefined;
@@ -396,6 +401,8 @@ class Shell implements ShellApi {
       this.#renderError = { text: error, at: this.#now() };
     }
     this.#frame++;
+    // A frame drawn: no tick is due before a second (and its slack) has passed without another.
+    if (!byTicker) this.#ticker?.drew();
     try {
       this.#o.rendered?.(error === undefined ? { screen: v.screen, frame: this.#frame, reason } : { screen: v.screen, frame: this.#frame, reason, error });
     } catch {
