@@ -43,18 +43,18 @@ test('demo: after a crash, the respawned worker gets its share of the load', { t
   const worker = Object.values(cluster.workers ?? {}).find((w) => w?.process.pid === victim.pid);
   assert.ok(worker, `cluster worker with pid ${victim.pid}`);
   worker.send({ demo: 'crash' });
+  // The victim's slot in a fresh read.
+  const slot = async (): Promise<StatsSnapshot['workers'][number] | undefined> => (await snapshot(demo.statsAddress)).workers.find((x) => x.id === victim.id);
   // The slot comes back with a new pid.
   const respawned = await until('the respawn', 15_000, async () => {
-    const d = await snapshot(demo.statsAddress);
-    const w = d.workers.find((x) => x.id === victim.id);
+    const w = await slot();
     return w && w.pid !== victim.pid && (w.pid ?? 0) > 0 && (w.respawn_count ?? 0) > (victim.respawn_count ?? 0) ? w : undefined;
   });
   // The window starts once the new worker has served a request (it listens, and the load reaches it) — not after a
   // fixed wait, which a loaded CI machine can outlast (a run gave the new worker 26 requests against a mean of 75).
   const served = respawned.requests ?? 0;
   await until('the respawned worker serving', 15_000, async () => {
-    const d = await snapshot(demo.statsAddress);
-    const w = d.workers.find((x) => x.id === victim.id);
+    const w = await slot();
     return w && w.pid === respawned.pid && (w.requests ?? 0) > served ? w : undefined;
   });
   const a = await snapshot(demo.statsAddress);
