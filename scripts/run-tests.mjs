@@ -18,6 +18,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { readReport } from './test-files-reporter.mjs';
 
 const root = new URL('../dist/test/', import.meta.url).pathname;
 function walk(dir) {
@@ -82,33 +83,36 @@ if (files.length === 0) {
   console.error('run-tests: no test files found under dist/test (did the build run?)');
   process.exit(1);
 }
-// On Node 20 a test file whose tests are all done exits even if a failed test
-// left a handle open (--test-force-exit; not on Node 22 and 24, see below),
-// and a test with no timeout of its own is failed after 10 minutes
-// (--test-timeout): a broken test fails the run, it never hangs CI.
-// A second reporter lists the files that reported a test: a file that reported none fails the run.
+// A test with no timeout of its own is failed after 10 minutes (--test-timeout): a broken test fails the run, it
+// never hangs CI. No --test-force-exit, on any Node: it sometimes ended a file's process before its later tests ran,
+// silently ("fail 0") — on Node 22 and 24 (test/protocol/parse.test.js: 16 of its 50 tests in one run of three) and
+// on Node 20 (the same file's last 3 tests, once). Without it a leaked handle hangs its file until the test timeout.
+// A second reporter lists the files that reported a test and each test queued and reported: a file that reported
+// none, or a test queued and never reported (a file cut short), fails the run.
 const reportDir = mkdtempSync(join(tmpdir(), 'tsgitop-tests-'));
 const listed = join(reportDir, 'files');
 const reporter = new URL('./test-files-reporter.mjs', import.meta.url).pathname;
-// Node 22 and 24's --test-force-exit sometimes ends a file's process before its later tests ran, silently
-// (test/protocol/parse.test.js alone: 16 of its 50 tests reported in one run of three, "fail 0"; never without the
-// flag): there it is left out, and a leaked handle would then hang the file until the test timeout.
-const forceExit = Number(process.versions.node.split('.')[0]) < 22 ? ['--test-force-exit'] : [];
 const r = spawnSync(
   process.execPath,
-  ['--test', ...forceExit, '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  ['--test', '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
   { stdio: 'inherit', env: { ...process.env, TSGITOP_TEST_FILES_REPORT: listed } },
 );
-let reported;
+let lines;
 try {
-  reported = new Set(readFileSync(listed, 'utf8').split('\n'));
+  lines = readFileSync(listed, 'utf8').split('\n');
 } catch {
-  reported = new Set();
+  lines = [];
 }
 rmSync(reportDir, { recursive: true, force: true });
+const { reported, unfinished } = readReport(lines, root);
 const silent = files.filter((f) => !reported.has(f));
 if (silent.length > 0) {
   console.error(`run-tests: ${silent.length} test file(s) reported no test (their tests did not run): ${silent.map((f) => f.slice(root.length)).join(', ')}`);
+  process.exit(r.status || 1);
+}
+if (unfinished.length > 0) {
+  console.error(`run-tests: ${unfinished.length} test(s) were queued and never reported (a file was cut short):`);
+  for (const t of unfinished.slice(0, 20)) console.error(`  ${t}`);
   process.exit(r.status || 1);
 }
 process.exit(r.status ?? 1);
