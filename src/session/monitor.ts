@@ -113,6 +113,7 @@ export class MonitorSession {
   #frame: MonitorFrame = { view: undefined, readAt: undefined, lastGoodAt: undefined, failure: undefined, hints: {}, historyTicks: 0, eventSeq: 0, historyVersion: 0 };
   #listener: ((frame: MonitorFrame, reason: 'sample' | 'failure') => void) | undefined;
   #onError: ((where: string, e: unknown) => void) | undefined;
+  #reading: (() => void) | undefined;
 
   constructor(o: MonitorSessionOptions) {
     this.o = o;
@@ -122,6 +123,7 @@ export class MonitorSession {
       intervalMs: () => this.readIntervalMs,
       onSuccess: (s) => this.#guard(() => this.#onSample(s)),
       onFailure: (e, retry) => this.#guard(() => this.#onFailure(e, retry)),
+      onStart: () => this.#reading?.(),
       backoffInitialMs: o.backoff?.initialMs ?? 500,
       backoffMaxMs: o.backoff?.maxMs ?? 10_000,
     });
@@ -152,16 +154,21 @@ export class MonitorSession {
     return this.#poller.busyMs;
   }
 
-  /** Start reading; `listener` gets every frame, `onError` an exception of the listener or the model. */
-  start(listener: (frame: MonitorFrame, reason: 'sample' | 'failure') => void, onError: (where: string, e: unknown) => void): void {
+  /**
+   * Start reading; `listener` gets every frame, `onError` an exception of the listener or the model, `reading`
+   * the start of every read (mostly from the read timer's callback: what the shell's ticker waits on).
+   */
+  start(listener: (frame: MonitorFrame, reason: 'sample' | 'failure') => void, onError: (where: string, e: unknown) => void, reading?: () => void): void {
     this.#listener = listener;
     this.#onError = onError;
+    this.#reading = reading;
     this.#poller.start();
   }
 
   stop(): void {
     this.#poller.stop();
     this.#listener = undefined;
+    this.#reading = undefined;
   }
 
   /** Fast refresh on/off (the next read is rescheduled). */

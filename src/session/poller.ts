@@ -12,6 +12,11 @@ export interface PollerOptions<T> {
   intervalMs: () => number;
   onSuccess: (value: T) => void;
   onFailure: (error: unknown, retryInMs: number) => void;
+  /**
+   * A read starts (before `read` is called): from the poller's timer callback, except the first read and one
+   * asked for at once (`now`). The shell's ticker waits on it (src/tui/ticker.ts awake).
+   */
+  onStart?: () => void;
   /** Milliseconds clock for the cadence (default performance.now). */
   clock?: () => number;
   backoffInitialMs?: number;
@@ -115,6 +120,11 @@ export class Poller<T> {
     this.#running = true;
     this.#reads++;
     this.#lastStart = this.#clock();
+    try {
+      this.#o.onStart?.();
+    } catch {
+      /* a listener must not stop the reads */
+    }
     const ac = (this.#abort ??= new AbortController());
     let p: Promise<T>;
     try {

@@ -160,6 +160,10 @@ class Shell implements ShellApi {
     if (view === this.#top) this.#draw(reason);
   }
 
+  awake(view: AnyView): void {
+    if (view === this.#top) this.#ticker?.awake();
+  }
+
   guard(where: string, fn: () => void): void {
     if (this.#finished) return;
     try {
@@ -401,7 +405,7 @@ class Shell implements ShellApi {
       this.#renderError = { text: error, at: this.#now() };
     }
     this.#frame++;
-    // A frame drawn: no tick is due before a second (and its slack) has passed without another.
+    // A frame drawn: no tick is due before a second (and its slack) has passed without another (noted, no timer set).
     if (!byTicker) this.#ticker?.drew();
     try {
       this.#o.rendered?.(error === undefined ? { screen: v.screen, frame: this.#frame, reason } : { screen: v.screen, frame: this.#frame, reason, error });

@@ -43,6 +43,11 @@ export interface ShellApi {
   renderError(): string | undefined;
   /** Draw again (only when `view` is on top). */
   render(view: AnyView, reason: string): void;
+  /**
+   * A frame for `view` is on its way (a read started; only when `view` is on top): the shell's next tick can
+   * wait. Best called from a timer's callback (src/tui/ticker.ts).
+   */
+  awake(view: AnyView): void;
   /** Run `fn`; an exception is shown in the status line instead of ending the program. */
   guard(where: string, fn: () => void): void;
   /** Record an error for the status line (a failed replay read…). */

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { Ticker, type TickTimers } from '../../src/tui/ticker.js';
 
 /** A fake clock: timers fire when `advance` passes their time, in order. */
-function fakeTimers(): TickTimers & { now: number; advance(ms: number): void; pending(): number } {
+function fakeTimers(): TickTimers & { now: number; fired: number; advance(ms: number): void; pending(): number } {
   let seq = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();
   const t = {
     now: 0,
+    fired: 0,
     setTimeout(fn: () => void, ms: number): unknown {
       const id = ++seq;
       timers.set(id, { at: t.now + ms, fn });
@@ -28,11 +29,13 @@ function fakeTimers(): TickTimers & { now: number; advance(ms: number): void; pe
         if (!next) break;
         timers.delete(next[0]);
         t.now = next[1].at;
+        t.fired++;
         next[1].fn();
       }
       t.now = end;
     },
     pending: () => timers.size,
+    clock: () => t.now,
   };
   return t;
 }
@@ -90,5 +93,30 @@ test('ticker: ticks from the start while no frame comes; a tick that throws does
     }
   }
   assert.deepEqual(ticks, [1000, 2000, 3000, 4000]);
+  tk.stop();
+});
+
+test('ticker: woken at the start of every read (a timer callback), it never fires while reads come; ticks once they stop', () => {
+  const timers = fakeTimers();
+  const ticks: number[] = [];
+  const tk = new Ticker(() => ticks.push(timers.now), { tickMs: 1000, slackMs: 250, timers });
+  tk.start();
+  // The session's read timer: a read starts every second (awake), its frame is drawn a few ms later.
+  const readMs = [3, 12, 5, 40, 2, 7, 150, 4];
+  for (let k = 0; k < readMs.length; k++) {
+    timers.advance(k * 1000 - timers.now);
+    tk.awake();
+    timers.advance(readMs[k]!);
+    tk.drew();
+  }
+  // Only the start's first arm fired (at 1000, a frame 1 s before it held the tick back); none after it.
+  const firedWhileReading = timers.fired;
+  assert.deepEqual(ticks, []);
+  timers.advance(7000 - timers.now);
+  assert.equal(timers.fired, firedWhileReading, 'the timer did not fire between reads');
+  assert.ok(firedWhileReading <= 1, `fired ${firedWhileReading} times`);
+  // Reads stop (the last one started at 7000, its frame drawn at 7004): ticks from 1.25 s after that frame, every second.
+  timers.advance(3500);
+  assert.deepEqual(ticks, [8254, 9254, 10254]);
   tk.stop();
 });

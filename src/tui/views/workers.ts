@@ -103,6 +103,9 @@ export class MonitorPage {
         shell.fail(where, e);
         for (const v of this.#views) shell.render(v, 'error');
       },
+      () => {
+        for (const v of this.#views) shell.awake(v);
+      },
     );
   }
 
