@@ -35,7 +35,12 @@ test('monitor session: each read is an immutable frame; a failure keeps the last
   const session = new MonitorSession({ source: src.source, node: 'n', addressLabel: 'a', intervalMs: 60_000, fastMs: 100, now: () => clock.now });
   t.after(() => session.stop());
   const frames: [MonitorFrame, string][] = [];
-  session.start((f, reason) => frames.push([f, reason]), (where, e) => assert.fail(`${where}: ${String(e)}`));
+  let readings = 0;
+  session.start(
+    (f, reason) => frames.push([f, reason]),
+    (where, e) => assert.fail(`${where}: ${String(e)}`),
+    () => readings++,
+  );
 
   (await src.next()).resolve(synth(1, { workers: 2 }));
   await new Promise((r) => setImmediate(r));
@@ -66,6 +71,7 @@ test('monitor session: each read is an immutable frame; a failure keeps the last
   assert.deepEqual([f3.failure?.message, f3.failure?.since], ['connection refused', T0 + 2000]);
   assert.equal(session.lastEventOf(f3)?.kind, 'connection_lost');
   assert.equal(session.lastEventOf(f2)?.kind === 'connection_lost', false, 'events after a frame are not part of it');
+  assert.equal(readings, 3, 'reading: once for each read started (what the ticker of the shell waits on)');
 
   clock.now += 3000;
   session.refetch();

@@ -50,3 +50,30 @@ test('poller.busyMs: time since the read in flight started, 0 when idle', async 
   assert.equal(p.busyMs, 0, 'idle after the read');
   p.stop();
 });
+
+test('poller.onStart: called once before each read, from the read timer after the first; a throwing onStart stops nothing', async () => {
+  const log: string[] = [];
+  let reads = 0;
+  let done!: () => void;
+  const three = new Promise<void>((r) => (done = r));
+  const p = new Poller<number>({
+    read: async () => {
+      log.push(`read ${++reads}`);
+      return reads;
+    },
+    intervalMs: () => 5,
+    onSuccess: (n) => {
+      log.push(`ok ${n}`);
+      if (n === 3) done();
+    },
+    onFailure: () => {},
+    onStart: () => {
+      log.push('start');
+      if (reads === 1) throw new Error('listener bug');
+    },
+  });
+  p.start();
+  await three;
+  p.stop();
+  assert.deepEqual(log, ['start', 'read 1', 'ok 1', 'start', 'read 2', 'ok 2', 'start', 'read 3', 'ok 3']);
+});
