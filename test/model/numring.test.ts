@@ -69,3 +69,32 @@ test('NumRing firstAbove / countAbove: the window scan of the RSS colour hint, a
   assert.equal(empty.firstAbove(0, 10), undefined);
   assert.equal(empty.countAbove(0, 10), 0);
 });
+
+test('NumRing firstAbove / countAbove on sparse series (mostly 0 and gaps: RSS without --memory-report), across wrap-around and clear', () => {
+  // The reference scans toArray(); NumRing may answer without scanning when it holds nothing above 0.
+  const scan = (r: NumRing, min: number, window: number): number[] => {
+    const all = r.toArray();
+    return all.slice(Math.max(0, all.length - Math.floor(window))).filter((v): v is number => v !== undefined && v > min);
+  };
+  let x = 777;
+  const rand = (): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  let answeredNone = 0;
+  for (const cap of [1, 3, 8, 60]) {
+    const r = new NumRing(cap);
+    for (let step = 0; step < 400; step++) {
+      const p = rand();
+      if (p < 0.01) r.clear();
+      else r.push(p < 0.45 ? 0 : p < 0.8 ? undefined : p < 0.95 ? -1 : Math.round(p * 1000));
+      for (const min of [0, 5, -1]) {
+        for (const window of [1, 2, cap, cap * 2]) {
+          const want = scan(r, min, window);
+          assert.equal(r.firstAbove(min, window), want[0], `cap ${cap} step ${step} min ${min} window ${window}`);
+          assert.equal(r.firstAbove(min, window, true), want[want.length - 1]);
+          assert.equal(r.countAbove(min, window), want.length);
+          if (min === 0 && want.length === 0) answeredNone++;
+        }
+      }
+    }
+  }
+  assert.ok(answeredNone > 100, `the all-zero case was exercised (${answeredNone})`);
+});
