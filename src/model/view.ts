@@ -1,7 +1,7 @@
 import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './identity.js';
-import { counter, finite, respawnsAfterFirst, Sum } from './sanitize.js';
+import { counter, finite, knownSum, NO_SUM, plusKnown, respawnsAfterFirst } from './sanitize.js';
 import type { EmperorView, HeaderView, InFlightView, ModelEvent, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
 import { buildSockets, worstSocket } from './sockets.js';
@@ -265,24 +265,9 @@ export function computeTotals(views: readonly WorkerView[], haveInterval: boolea
   return totalsOf(views, haveInterval, inflight.length, oldest);
 }
 
-/** A sum of counters with no known value yet (counters are never negative). */
-const NONE = -1;
-
-/** `sum` plus `v` when `v` is a counter (see {@link Sum}: unknown values do not count). */
-function plus(sum: number, v: unknown): number {
-  const c = counter(v);
-  if (c === undefined) return sum;
-  return sum === NONE ? c : sum + c;
-}
-
-/** The sum, or undefined when no value was known or it is not finite (see {@link Sum}). */
-function known(sum: number): number | undefined {
-  return sum !== NONE && Number.isFinite(sum) ? sum : undefined;
-}
-
 /** {@link computeTotals} given the in-flight count and the oldest request's age. */
 function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight: number, oldestRequestAge: number | undefined): Totals {
-  // One pass, no per-field arrays: every sum counts only known values (see Sum).
+  // One pass, no per-field arrays: every sum counts only known values, in a local (see plusKnown).
   let wsum = 0;
   let wreq = 0;
   let rtSum = 0;
@@ -290,19 +275,16 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
   let nowRt = 0;
   let nowReq = 0;
   let busy = 0;
-  // Sums as locals (NONE: no known value yet), not Sum objects: in V8's unoptimized tiers a number field that once held
-  // a fraction is boxed anew on every add (~20 KB a second at 64 workers, issue 13), while a local holding a small
-  // integer is not boxed at all.
-  let requests = NONE;
-  let rps = NONE;
-  let exceptions = NONE;
-  let excRate = NONE;
-  let tx = NONE;
-  let txRate = NONE;
-  let rss = NONE;
-  let vsz = NONE;
-  let respawns = NONE;
-  let harakiri = NONE;
+  let requests = NO_SUM;
+  let rps = NO_SUM;
+  let exceptions = NO_SUM;
+  let excRate = NO_SUM;
+  let tx = NO_SUM;
+  let txRate = NO_SUM;
+  let rss = NO_SUM;
+  let vsz = NO_SUM;
+  let respawns = NO_SUM;
+  let harakiri = NO_SUM;
   for (let i = 0; i < views.length; i++) {
     const v = views[i]!;
     const raw = v.raw;
@@ -323,17 +305,17 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
       nowReq += v.rps;
     }
     if (v.busy) busy++;
-    requests = plus(requests, r);
-    rps = plus(rps, v.rps);
-    exceptions = plus(exceptions, raw.exceptions);
-    excRate = plus(excRate, v.excRate);
-    tx = plus(tx, raw.tx);
-    txRate = plus(txRate, v.txRate);
-    rss = plus(rss, raw.rss);
-    vsz = plus(vsz, raw.vsz);
+    requests = plusKnown(requests, r);
+    rps = plusKnown(rps, v.rps);
+    exceptions = plusKnown(exceptions, raw.exceptions);
+    excRate = plusKnown(excRate, v.excRate);
+    tx = plusKnown(tx, raw.tx);
+    txRate = plusKnown(txRate, v.txRate);
+    rss = plusKnown(rss, raw.rss);
+    vsz = plusKnown(vsz, raw.vsz);
     // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
-    respawns = plus(respawns, respawnsAfterFirst(raw.respawn_count));
-    harakiri = plus(harakiri, raw.harakiri_count);
+    respawns = plusKnown(respawns, respawnsAfterFirst(raw.respawn_count));
+    harakiri = plusKnown(harakiri, raw.harakiri_count);
   }
   const avg = wreq > 0 ? wsum / wreq : undefined;
   const mean = rtReq > 0 ? rtSum / rtReq : undefined;
@@ -341,20 +323,20 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
   return {
     workers: views.length,
     busy,
-    requests: known(requests),
-    rps: haveInterval ? known(rps) : undefined,
-    exceptions: known(exceptions),
-    excRate: haveInterval ? known(excRate) : undefined,
-    tx: known(tx),
-    txRate: haveInterval ? known(txRate) : undefined,
-    rss: known(rss),
-    vsz: known(vsz),
+    requests: knownSum(requests),
+    rps: haveInterval ? knownSum(rps) : undefined,
+    exceptions: knownSum(exceptions),
+    excRate: haveInterval ? knownSum(excRate) : undefined,
+    tx: knownSum(tx),
+    txRate: haveInterval ? knownSum(txRate) : undefined,
+    rss: knownSum(rss),
+    vsz: knownSum(vsz),
     avgRt: avg !== undefined && Number.isFinite(avg) ? avg : undefined,
     avgNow: haveInterval && now !== undefined && Number.isFinite(now) ? now : undefined,
     avgMean: mean !== undefined && Number.isFinite(mean) ? mean : undefined,
     inFlight,
     oldestRequestAge,
-    respawns: known(respawns),
-    harakiri: known(harakiri),
+    respawns: knownSum(respawns),
+    harakiri: knownSum(harakiri),
   };
 }
