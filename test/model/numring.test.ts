@@ -6,6 +6,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NumRing, Ring } from '../../src/model/ring.js';
 
+/** The reference of firstAbove / countAbove: the known values above `min` among the newest `window` entries, oldest first (what hints.ts computed before: every entry of the window through at()). */
+function knownAbove(r: NumRing, min: number, window: number): number[] {
+  const known: number[] = [];
+  for (let i = Math.max(0, r.length - window); i < r.length; i++) {
+    const v = r.at(i);
+    if (v !== undefined && v > min) known.push(v);
+  }
+  return known;
+}
+
+/** A seeded pseudo-random sequence in [0, 1]. */
+function lcg(seed: number): () => number {
+  let x = seed;
+  return () => (x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+}
+
 test('NumRing behaves as Ring<number | undefined>: gaps, wrap-around, at/last/toArray/iterator, clear', () => {
   const a = new NumRing(3);
   const b = new Ring<number | undefined>(3);
@@ -31,27 +47,12 @@ test('NumRing behaves as Ring<number | undefined>: gaps, wrap-around, at/last/to
 });
 
 test('NumRing firstAbove / countAbove: the window scan of the RSS colour hint, against a plain scan', () => {
-  // The reference: what hints.ts computed before (every entry of the window through at()).
   const ref = (r: NumRing, min: number, window: number, fromNewest: boolean): number | undefined => {
-    const n = r.length;
-    const from = Math.max(0, n - window);
-    const known: number[] = [];
-    for (let i = from; i < n; i++) {
-      const v = r.at(i);
-      if (v !== undefined && v > min) known.push(v);
-    }
+    const known = knownAbove(r, min, window);
     return fromNewest ? known[known.length - 1] : known[0];
   };
-  const refCount = (r: NumRing, min: number, window: number, limit: number): number => {
-    let c = 0;
-    for (let i = Math.max(0, r.length - window); i < r.length; i++) {
-      const v = r.at(i);
-      if (v !== undefined && v > min) c++;
-    }
-    return Math.min(c, limit);
-  };
-  let x = 12345;
-  const rand = (): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const refCount = (r: NumRing, min: number, window: number, limit: number): number => Math.min(knownAbove(r, min, window).length, limit);
+  const rand = lcg(12345);
   for (const cap of [1, 2, 5, 7]) {
     const r = new NumRing(cap);
     for (let step = 0; step < 40; step++) {
@@ -71,13 +72,8 @@ test('NumRing firstAbove / countAbove: the window scan of the RSS colour hint, a
 });
 
 test('NumRing firstAbove / countAbove on sparse series (mostly 0 and gaps: RSS without --memory-report), across wrap-around and clear', () => {
-  // The reference scans toArray(); NumRing may answer without scanning when it holds nothing above 0.
-  const scan = (r: NumRing, min: number, window: number): number[] => {
-    const all = r.toArray();
-    return all.slice(Math.max(0, all.length - Math.floor(window))).filter((v): v is number => v !== undefined && v > min);
-  };
-  let x = 777;
-  const rand = (): number => ((x = (x * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  // NumRing may answer without scanning when it holds nothing above 0; the reference always scans.
+  const rand = lcg(777);
   let answeredNone = 0;
   for (const cap of [1, 3, 8, 60]) {
     const r = new NumRing(cap);
@@ -87,7 +83,7 @@ test('NumRing firstAbove / countAbove on sparse series (mostly 0 and gaps: RSS w
       else r.push(p < 0.45 ? 0 : p < 0.8 ? undefined : p < 0.95 ? -1 : Math.round(p * 1000));
       for (const min of [0, 5, -1]) {
         for (const window of [1, 2, cap, cap * 2]) {
-          const want = scan(r, min, window);
+          const want = knownAbove(r, min, Math.floor(window));
           assert.equal(r.firstAbove(min, window), want[0], `cap ${cap} step ${step} min ${min} window ${window}`);
           assert.equal(r.firstAbove(min, window, true), want[want.length - 1]);
           assert.equal(r.countAbove(min, window), want.length);
