@@ -9,6 +9,7 @@ import { queueText } from '../model/sockets.js';
 import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimestamp } from '../format.js';
 import type { EmperorView, ServerView } from '../model/types.js';
 import { clean, clip, clipLeft } from './text.js';
+import type { Styled } from './fastbox.js';
 import type { Style, Theme } from './theme.js';
 
 /** One `label value` pair of the header. */
@@ -136,13 +137,29 @@ export function packHeader(items: readonly HeaderItem[], width: number, maxLines
   return lines.filter((l) => l.length > 0);
 }
 
-/** Tagged header lines. */
-export function headerText(lines: readonly HeaderItem[][], theme: Theme): string[] {
-  return lines.map((items) =>
-    items
-      .map((it) => (it.label === '' ? '' : theme.paint(it.label, 'label') + ' ') + theme.paint(it.value, it.style ?? 'plain'))
-      .join(GAP),
-  );
+/**
+ * Header lines as styled runs (a label, a space, the value in its style; items two spaces apart): drawn
+ * without tags built or parsed — the header changes on every read (clock, totals), and compiling its tagged
+ * text was most of what the screen's lines cost per frame (issue 13).
+ */
+export function headerStyled(lines: readonly HeaderItem[][], theme: Theme): Styled[] {
+  return lines.map((items) => {
+    const line: Styled = { texts: [], opens: [], closes: [] };
+    const run = (text: string, style: Style): void => {
+      line.texts.push(text);
+      line.opens.push(theme.open(style));
+      line.closes.push(theme.close(style));
+    };
+    items.forEach((it, i) => {
+      if (i > 0) run(GAP, 'plain');
+      if (it.label !== '') {
+        run(it.label, 'label');
+        run(' ', 'plain');
+      }
+      run(it.value, it.style ?? 'plain');
+    });
+    return line;
+  });
 }
 
 /** Plain header lines (for tests and measuring). */

@@ -34,7 +34,7 @@ import {
   type Box,
   type Handlers,
 } from './terminal.js';
-import { headerText, packHeader, type HeaderItem } from './header.js';
+import { headerStyled, packHeader, type HeaderItem } from './header.js';
 import { openView } from './views/registry.js';
 import { setLines, type Styled } from './fastbox.js';
 import type { AnyView, ShellApi, ShellOptions, ShellTable, TableSpec, View } from './view.js';
@@ -423,7 +423,7 @@ class Shell implements ShellApi {
     const L = computeLayout(cols, rows, Math.max(1, hl.length), v.panes(cols), v.statusHeight?.(cols, now) ?? 1);
     this.#layout = L;
     place(this.#header, L.headerTop, L.headerHeight, cols);
-    this.#header.setContent(hl.slice(0, L.headerHeight).join('\n'));
+    setLines(this.#header, hl.slice(0, L.headerHeight));
     // The body first: the status line reports what the table holds.
     v.draw(L, now);
     place(this.#status, L.statusTop, L.statusHeight, cols);
@@ -499,7 +499,7 @@ function withMark(line: string | Styled, more: string, theme: Theme): string | S
   return { texts: [...line.texts, ' ', more], opens: [...line.opens, '', theme.open('dim')], closes: [...line.closes, '', theme.close('dim')] };
 }
 
-/** Header items packed into at most `maxLines` lines of `cols` cells, tagged. */
-function headerLines(items: HeaderItem[], cols: number, maxLines: number, theme: Theme): string[] {
-  return headerText(packHeader(items, cols, maxLines), theme);
+/** Header items packed into at most `maxLines` lines of `cols` cells, as styled runs. */
+function headerLines(items: HeaderItem[], cols: number, maxLines: number, theme: Theme): Styled[] {
+  return headerStyled(packHeader(items, cols, maxLines), theme);
 }

@@ -8,7 +8,8 @@ import { clockLabel, lineSeries, niceScale, sparkline } from '../../src/tui/seri
 import { CHART_SPLIT_MIN_COLS, chartLayout, chartTitleLine, stripSgr, yLabelCount } from '../../src/tui/chart.js';
 import { respawnsText } from '../../src/tui/detail.js';
 import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/text.js';
-import { headerPlain, packHeader, serverHeaderItems } from '../../src/tui/header.js';
+import { headerPlain, headerStyled, packHeader, serverHeaderItems, type HeaderItem } from '../../src/tui/header.js';
+import { styledToTagged } from '../../src/tui/fastbox.js';
 import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus, totalsCell } from '../../src/tui/table.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { Poller, backoffDelay } from '../../src/session/poller.js';
@@ -255,6 +256,24 @@ test('header packs into the width without exceeding it, keeping the important it
     const all = lines.join(' ');
     assert.match(all, /RPS 100 /); // workers serve 10, 20, 30, 40 requests per second
   }
+});
+
+test('header lines as styled runs: the label bold, the value in its style, items two spaces apart, text as it is', () => {
+  const items: HeaderItem[][] = [
+    [
+      { label: 'uWSGI', value: '2.0.{x}' },
+      { label: '', value: '12:00:00' },
+      { label: 'lq', value: '9/8 FULL', style: 'bad' },
+    ],
+    [{ label: 'busy', value: '3', style: 'busy' }],
+  ];
+  const color = headerStyled(items, makeTheme(true));
+  assert.deepEqual(color[0]!.texts, ['uWSGI', ' ', '2.0.{x}', '  ', '12:00:00', '  ', 'lq', ' ', '9/8 FULL']);
+  // As tagged text (what a box without the fast path gets): braces escaped, each run's tags around it.
+  assert.equal(styledToTagged(color[0]!), '{bold}uWSGI{/bold} 2.0.{open}x{close}  12:00:00  {bold}lq{/bold} {bold}{red-fg}9/8 FULL{/red-fg}{/bold}');
+  assert.equal(color.map((l) => l.texts.join('')).join('\n'), headerPlain(items).join('\n'));
+  const mono = headerStyled(items, makeTheme(false));
+  assert.equal(styledToTagged(mono[1]!), '{bold}busy{/bold} {bold}3{/bold}');
 });
 
 test('table: sort, reverse, filter and the three cores modes', () => {
