@@ -82,6 +82,7 @@ export class FleetSession {
   #latest: FleetView | undefined;
   #listener: Listener | undefined;
   #onError: ((where: string, e: unknown) => void) | undefined;
+  #reading: (() => void) | undefined;
   #closed = false;
   /** Replay: frames are wanted (the fleet view is on top). */
   #shown = true;
@@ -117,9 +118,15 @@ export class FleetSession {
     return this.o.replay;
   }
 
-  start(listener: Listener, onError: (where: string, e: unknown) => void): void {
+  /**
+   * Start reading (or replaying). `reading`, when given, is called as each refresh starts — from the timer
+   * that ends the pause, so the shell's ticker can re-arm there (src/tui/ticker.ts awake) instead of waking
+   * the process once more between refreshes; a throw from it stops nothing.
+   */
+  start(listener: Listener, onError: (where: string, e: unknown) => void, reading?: () => void): void {
     this.#listener = listener;
     this.#onError = onError;
+    this.#reading = reading;
     if (this.o.replay) void this.#replayLoop(this.o.replay);
     else void this.#loop();
   }
@@ -222,16 +229,48 @@ export class FleetSession {
     const poller = this.#poller!;
     // The cadence runs on the injected clock when there is one (tests), else on the monotonic one.
     const clock = this.o.now ?? ((): number => performance.now());
+    this.#began();
     while (!this.#closed) {
       const t0 = clock();
       const snap = await poller.tick();
       if (this.#closed) return;
       this.#emit(this.#diagnosis.view(snap), 'tick');
       try {
-        await this.#sleep(Math.max(0, t0 + this.intervalMs - clock()), this.#stop.signal);
+        await this.#pause(Math.max(0, t0 + this.intervalMs - clock()), this.#stop.signal);
       } catch {
         return; // stopped
       }
+    }
+  }
+
+  /**
+   * The pause before the next refresh, which tells `reading` (see start) as it ends: from the timer's own
+   * callback, inside Node's timer phase — after an `await` the hook would run only once Node has set its
+   * next wake-up, and a timer the hook moves later would still wake the process then (src/tui/ticker.ts).
+   */
+  #pause(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.o.sleep) return this.o.sleep(ms, signal).then(() => this.#began());
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        this.#began();
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A refresh begins: tell `reading` (a throw from it stops nothing). */
+  #began(): void {
+    try {
+      this.#reading?.();
+    } catch {
+      /* a hook must not stop the refreshes */
     }
   }
 

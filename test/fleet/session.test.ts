@@ -86,6 +86,40 @@ test('fleet session on a fake clock: one refresh per interval of injected time, 
   assert.equal(f.seen.at(-1)!.rows[0]!.state, 'up', 'the failing target never held the other back');
 });
 
+test('fleet session: `reading` is called as each refresh starts, before its reads, and a throw from it stops nothing', async (t) => {
+  const clock = new FakeClock();
+  const log: string[] = [];
+  const read: TargetReader = async (target) => {
+    log.push(`read ${target.label}`);
+    return { doc: synthDoc(1, { workers: 1 }), at: clock.now };
+  };
+  const targets = parseTargets('a = /tmp/tsgitop-session-e.sock\nb = /tmp/tsgitop-session-f.sock\n', 'fleet.txt');
+  const session = new FleetSession({ targets, intervalMs: 1000, read, now: () => clock.now, sleep: clock.sleep });
+  t.after(() => session.close());
+  const seen: FleetView[] = [];
+  let calls = 0;
+  session.start(
+    (v) => seen.push(v),
+    (where, e) => assert.fail(`${where}: ${String(e)}`),
+    () => {
+      calls++;
+      log.push('reading');
+      if (calls === 2) throw new Error('a hook that fails');
+    },
+  );
+  const settle = async (n: number): Promise<void> => {
+    for (let i = 0; i < 200 && seen.length < n; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(seen.length, n);
+  };
+  await settle(1);
+  for (const n of [2, 3]) {
+    clock.advance(1000);
+    await settle(n);
+  }
+  assert.equal(calls, 3, 'once per refresh');
+  assert.deepEqual(log, ['reading', 'read a', 'read b', 'reading', 'read a', 'read b', 'reading', 'read a', 'read b']);
+});
+
 test('a monitor opened from the fleet reuses the fleet\'s reads: its source hands out each new read of its target, never reads twice', async (t) => {
   const clock = new FakeClock();
   let webReads = 0;

@@ -143,6 +143,7 @@ export class FleetTableView implements View<FleetUiState> {
         shell.fail(where, e);
         shell.render(this, 'error');
       },
+      () => shell.awake(this),
     );
   }
 
