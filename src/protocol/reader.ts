@@ -240,7 +240,8 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions, expect?: Buffer): P
     };
     const deadline = new Deadline(
       o,
-      () => finish(timeoutError(addr, o.timeoutMs, total)),
+      // What the server did by then, when one socket of ours was talking to it (not while reading through uWSGI).
+      () => finish(socket === undefined ? timeoutError(addr, o.timeoutMs) : timeoutError(addr, o.timeoutMs, total, socket.connecting)),
       () => finish(abortError(addr, o.signal?.aborted ? o.signal : undefined)),
     );
 

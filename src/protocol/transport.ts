@@ -89,10 +89,18 @@ export function oneLine(s: string, max = 200): string {
   return clip(s.replace(/[\r\n\t\u2028\u2029]+/g, ' ').trim(), max);
 }
 
-/** `received` = bytes read so far; a silent TCP peer may be a --stats-http server, which waits for a request. */
-export function timeoutError(addr: Address, ms: number, received?: number): StatsError {
-  const hint = addr.kind === 'tcp' && received === 0 ? ` (nothing received; a --stats-http server needs http://${addr.display}/)` : '';
-  return new StatsError('TIMEOUT', `no complete answer from ${addr.display} within ${formatMs(ms)}${hint}`);
+/**
+ * `received` = bytes read so far, `connecting` = the connection was still being made (both unknown when undefined):
+ * what the server did before the deadline — never took the connection, took it and sent nothing (a silent TCP peer
+ * may be a --stats-http server, which waits for a request; a uWSGI master busy elsewhere answers nothing either), or
+ * sent part of an answer.
+ */
+export function timeoutError(addr: Address, ms: number, received?: number, connecting?: boolean): StatsError {
+  let what = '';
+  if (connecting === true) what = ' (the connection was not accepted)';
+  else if (received === 0) what = addr.kind === 'tcp' ? ` (nothing received; a --stats-http server needs http://${addr.display}/)` : ' (connected, nothing received)';
+  else if (received !== undefined) what = ` (${received} bytes received)`;
+  return new StatsError('TIMEOUT', `no complete answer from ${addr.display} within ${formatMs(ms)}${what}`);
 }
 
 export function tooLargeError(addr: Address, maxBytes: number, declared?: number): StatsError {

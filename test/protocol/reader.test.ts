@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
 import { createHook } from 'node:async_hooks';
 import { parseAddress } from '../../src/protocol/address.js';
@@ -150,6 +150,49 @@ test('the deadline covers the whole read: a trickling server still times out', T
   const e = await rejectsWith(readRaw(parseAddress(srv.address), { timeoutMs: 300 }), 'TIMEOUT');
   assert.doesNotMatch(e.message, /nothing received/);
   await srv.closed(1);
+});
+
+test('a timeout says what the server did: took the connection and sent nothing, sent part of an answer, or never took the connection', T, async (t) => {
+  // A unix socket that takes the connection and stays silent (a uWSGI master busy elsewhere does this).
+  const dir = tempDir(t);
+  const silent = await startServer(t, { path: join(dir, 'silent.sock') }, () => {});
+  const e1 = await rejectsWith(readRaw(parseAddress(silent.address), { timeoutMs: 300 }), 'TIMEOUT');
+  assert.match(e1.message, /within 300 ms \(connected, nothing received\)$/);
+  // Part of an answer, then silence: how much came.
+  const part = await startServer(t, { path: join(dir, 'part.sock') }, (sock) => sock.write('{"workers":['));
+  const e2 = await rejectsWith(readRaw(parseAddress(part.address), { timeoutMs: 300 }), 'TIMEOUT');
+  assert.match(e2.message, /within 300 ms \(12 bytes received\)$/);
+  // A TCP listener that never accepts, its queue full: the kernel drops our SYN, the connection is never made.
+  // (Node accepts every connection at once, so the listener is python's.)
+  const probe = spawnSync('python3', ['-c', 'pass']);
+  if (probe.error || probe.status !== 0) return t.diagnostic('python3 not found: the never-accepted case is not checked');
+  const py = spawn('python3', ['-c', "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(30)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const fillers: net.Socket[] = [];
+  t.after(() => {
+    for (const c of fillers) c.destroy();
+    py.kill('SIGKILL');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    py.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+    py.once('exit', () => reject(new Error('python3 exited before listening')));
+  });
+  // Fill the queue: connections complete until it is full; the first that does not complete within 300 ms shows it is.
+  let full = false;
+  for (let i = 0; i < 8 && !full; i++) {
+    const c = net.connect(port, '127.0.0.1');
+    c.on('error', () => {});
+    fillers.push(c);
+    full = !(await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 300);
+      c.once('connect', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    }));
+  }
+  assert.ok(full, 'the listen queue never filled');
+  const e3 = await rejectsWith(readRaw(parseAddress(`127.0.0.1:${port}`), { timeoutMs: 300 }), 'TIMEOUT');
+  assert.match(e3.message, /within 300 ms \(the connection was not accepted\)$/);
 });
 
 test('garbage: readRaw passes it through, fetchStats says NOT_JSON', T, async (t) => {
