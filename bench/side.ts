@@ -30,13 +30,18 @@
  * With `--with-datapath` another: the monitor without its screen
  * (bench/datapath.ts: the same source, session and V8 policy, frames kept and
  * not drawn), to split the monitor's cost into reading into a model and drawing.
+ * With `--with-build DIR` another: the monitor of another build (DIR: a checkout
+ * with `npm run build` done, e.g. `git worktree add /tmp/base COMMIT`), for an
+ * A/B of two versions beside the same floor in the same runs.
+ * `--out FILE` writes the results there instead of bench/results/ (an A/B whose
+ * figures go into a section of their own).
  *
- *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap] [--with-datapath]
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap] [--with-datapath] [--with-build DIR] [--out FILE]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, get } from 'node:http';
 import { rng, synthDocument } from './synth.js';
@@ -44,7 +49,7 @@ import { startUwsgi, uwsgiAvailable, type UwsgiInstance } from '../test/helpers/
 import { quantiles } from './stats.js';
 import { cpuSeconds } from './proc.js';
 import { needTmux, startInTmux, synthServers } from './tmux.js';
-import { numArg } from './args.js';
+import { numArg, strArg } from './args.js';
 
 const runs = numArg('--runs', 3);
 const firstS = numArg('--first', 60);
@@ -61,7 +66,16 @@ const withTurbofan = process.argv.includes('--with-turbofan');
 const withDefaultHeap = process.argv.includes('--with-default-heap');
 /** Also run the monitor without its screen (bench/datapath.ts) beside them, measured alike (single target only). */
 const withDatapath = process.argv.includes('--with-datapath');
+/** Also run the monitor of another build (a built checkout) beside them, measured alike. */
+const baseDir = strArg('--with-build');
+/** Where to write the results (default bench/results/side*.md). */
+const outArg = strArg('--out');
 const isFleet = nTargets > 1;
+const baseBin = baseDir === undefined ? undefined : join(resolve(baseDir), 'bin', 'tsgitop');
+if (baseDir !== undefined && !(existsSync(baseBin!) && existsSync(join(resolve(baseDir), 'dist', 'src', 'cli', 'main.js')))) {
+  console.error(`bench side: --with-build ${baseDir}: no built checkout there (bin/tsgitop and dist/; run npm ci && npm run build in it)`);
+  process.exit(1);
+}
 if (isFleet && withDatapath) {
   console.error('bench side: --with-datapath is for one target');
   process.exit(1);
@@ -110,6 +124,12 @@ function stat(pid: number): { ticks: number; rss: number; hwm: number } {
   return { ticks: cpuSeconds(pid), rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** ` (commit abc1234)` of the checkout at `dir`, or '' when git cannot tell. */
+function gitHead(dir: string): string {
+  const r = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? ` (commit ${r.stdout.trim()})` : '';
+}
+
 function startIn(session: string, cmd: string): Promise<number> {
   return startInTmux(dir, session, cmd, COLS, ROWS);
 }
@@ -122,38 +142,48 @@ interface Proc {
   screen: string;
 }
 
-type Who = 'floor' | 'mon' | 'opt' | 'heap' | 'data';
+type Who = 'floor' | 'mon' | 'opt' | 'heap' | 'data' | 'base';
 
-async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; heap?: Proc; data?: Proc }> {
-  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}`, data: `tsgitop-data-${process.pid}-${k}` };
-  // Started together; the order alternates between runs.
-  const pair: Who[] = k % 2 === 0 ? ['floor', 'mon'] : ['mon', 'floor'];
+interface RunResult {
+  floor: Proc;
+  mon: Proc;
+  opt?: Proc;
+  heap?: Proc;
+  data?: Proc;
+  base?: Proc;
+}
+
+async function oneRun(k: number): Promise<RunResult> {
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}`, data: `tsgitop-data-${process.pid}-${k}`, base: `tsgitop-base-${process.pid}-${k}` };
+  // Started together; the order alternates between runs (the other build's monitor next to this one, on the other side).
+  const pair: Who[] = k % 2 === 0 ? ['floor', 'mon', ...(baseBin ? (['base'] as const) : [])] : [...(baseBin ? (['base'] as const) : []), 'mon', 'floor'];
   const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : []), ...(withDatapath ? (['data'] as const) : [])];
+  const on = (n: Who): boolean => order.includes(n);
   const cmds = {
     floor: `node ${floor} --interval 1000 ${socks.join(' ')}`,
     mon: `node ${bin} -f 1 ${socks.join(' ')}`,
     opt: `env TSGITOP_V8_OPT=1 node ${bin} -f 1 ${socks.join(' ')}`,
     heap: `env TSGITOP_V8_SIZE=0 node ${bin} -f 1 ${socks.join(' ')}`,
     data: `node ${datapath} --interval 1000 ${socks[0]}`,
+    base: `node ${baseBin} -f 1 ${socks.join(' ')}`,
   };
-  const pids = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0 };
+  const pids = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
     // Ticks at the start: the shell's exec of node happens right after the pid is written.
-    const ticks = (): Record<Who, number> => ({
-      floor: stat(pids.floor).ticks,
-      mon: stat(pids.mon).ticks,
-      opt: withTurbofan ? stat(pids.opt).ticks : 0,
-      heap: withDefaultHeap ? stat(pids.heap).ticks : 0,
-      data: withDatapath ? stat(pids.data).ticks : 0,
-    });
+    const ticks = (): Record<Who, number> => {
+      const t = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0 };
+      for (const n of order) t[n] = stat(pids[n]).ticks;
+      return t;
+    };
     const t0 = ticks();
     await sleep(firstS * 1000);
     const t1 = ticks();
     await sleep(Math.max(0, warmS - firstS) * 1000);
     const t2 = ticks();
     await sleep(steadyS * 1000);
-    const end = { floor: stat(pids.floor), mon: stat(pids.mon), opt: withTurbofan ? stat(pids.opt) : stat(pids.mon), heap: withDefaultHeap ? stat(pids.heap) : stat(pids.mon), data: withDatapath ? stat(pids.data) : stat(pids.mon) };
+    const end = {} as Record<Who, ReturnType<typeof stat>>;
+    for (const n of order) end[n] = stat(pids[n]);
     const out = (n: Who): Proc => ({
       first: t1[n] - t0[n],
       steady: end[n].ticks - t2[n],
@@ -161,14 +191,14 @@ async function oneRun(k: number): Promise<{ floor: Proc; mon: Proc; opt?: Proc; 
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
     });
-    return { floor: out('floor'), mon: out('mon'), ...(withTurbofan ? { opt: out('opt') } : {}), ...(withDefaultHeap ? { heap: out('heap') } : {}), ...(withDatapath ? { data: out('data') } : {}) };
+    return { floor: out('floor'), mon: out('mon'), ...(on('opt') ? { opt: out('opt') } : {}), ...(on('heap') ? { heap: out('heap') } : {}), ...(on('data') ? { data: out('data') } : {}), ...(on('base') ? { base: out('base') } : {}) };
   } finally {
     for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
   }
 }
 
 const loadStart = loadavg();
-const results: { floor: Proc; mon: Proc; opt?: Proc; heap?: Proc; data?: Proc }[] = [];
+const results: RunResult[] = [];
 try {
   for (let k = 0; k < runs; k++) {
     const r = await oneRun(k);
@@ -179,7 +209,8 @@ try {
         `RSS floor ${(r.floor.rss / 1048576).toFixed(1)} MB, monitor ${(r.mon.rss / 1048576).toFixed(1)} MB` +
         (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : '') +
         (r.heap ? `; default heap growth: first ${(r.heap.first / r.floor.first).toFixed(2)}×, steady ${(r.heap.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.heap.rss / 1048576).toFixed(1)} MB` : '') +
-        (r.data ? `; without the screen: first ${(r.data.first / r.floor.first).toFixed(2)}×, steady ${(r.data.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.data.rss / 1048576).toFixed(1)} MB` : ''),
+        (r.data ? `; without the screen: first ${(r.data.first / r.floor.first).toFixed(2)}×, steady ${(r.data.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.data.rss / 1048576).toFixed(1)} MB` : '') +
+        (r.base ? `; the other build: first ${(r.base.first / r.floor.first).toFixed(2)}×, steady ${(r.base.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.base.rss / 1048576).toFixed(1)} MB; this build / that one: steady ${(r.mon.steady / r.base.steady).toFixed(2)}` : ''),
     );
   }
 } finally {
@@ -195,13 +226,13 @@ const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
 const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
 const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
 const screensOk = results.every(
-  (r) => [r.mon, r.opt, r.heap].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen) && (!r.data || /datapath: [1-9]\d* frames, [1-9]/.test(r.data.screen)),
+  (r) => [r.mon, r.opt, r.heap, r.base].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen) && (!r.data || /datapath: [1-9]\d* frames, [1-9]/.test(r.data.screen)),
 );
 const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}${withDatapath ? ' --with-datapath' : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}${withDatapath ? ' --with-datapath' : ''}${baseDir !== undefined ? ` --with-build ${baseDir}` : ''}${outArg !== undefined ? ` --out ${outArg}` : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
@@ -275,10 +306,25 @@ const lines = [
         '',
       ]
     : []),
+  ...(baseBin
+    ? [
+        `**Another build beside them** (\`node ${baseBin} -f 1 …\`: the monitor of the checkout at ${baseDir}${gitHead(baseDir!)}, against this one${gitHead(fileURLToPath(new URL('../..', import.meta.url)))}), same runs:`,
+        '',
+        '| run | that build: first | ratio to the floor | steady | ratio to the floor | RSS | this build / that one: first CPU | steady CPU | Δ RSS |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...results.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.base!.first.toFixed(2)} s | ${(r.base!.first / r.floor.first).toFixed(2)}× | ${r.base!.steady.toFixed(2)} s | ${(r.base!.steady / r.floor.steady).toFixed(2)}× | ${mb(r.base!.rss)} MB | ${(r.mon.first / r.base!.first).toFixed(2)} | ${(r.mon.steady / r.base!.steady).toFixed(2)} | ${mb(r.mon.rss - r.base!.rss)} MB |`,
+        ),
+        '',
+        `Medians, this build against that one: first CPU ${med(results.map((r) => r.mon.first / r.base!.first)).toFixed(2)}, steady CPU ${med(results.map((r) => r.mon.steady / r.base!.steady)).toFixed(2)}, RSS ${mb(med(results.map((r) => r.mon.rss - r.base!.rss)))} MB; that build's steady ratio to the floor ${med(results.map((r) => r.base!.steady / r.floor.steady)).toFixed(2)}×.`,
+        '',
+      ]
+    : []),
   screensOk ? 'Both screens showed their tables at the end of every run.' : 'WARNING: a screen did not show its table at the end of a run.',
   '',
 ];
-const outFile = fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}.md`, import.meta.url));
+const outFile = outArg ?? fileURLToPath(new URL(`../../bench/results/${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}.md`, import.meta.url));
 writeFileSync(outFile, lines.join('\n'));
 console.log(lines.join('\n'));
 process.exit(screensOk ? 0 : 1);
