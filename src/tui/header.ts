@@ -10,7 +10,7 @@ import { formatBytes, formatCount, formatId, formatMs, formatRate, formatTimesta
 import type { EmperorView, ServerView } from '../model/types.js';
 import { clean, clip, clipLeft } from './text.js';
 import type { Styled } from './fastbox.js';
-import type { Style, Theme } from './theme.js';
+import { pushRun, type Style, type Theme } from './theme.js';
 
 /** One `label value` pair of the header. */
 export interface HeaderItem {
@@ -145,11 +145,7 @@ export function packHeader(items: readonly HeaderItem[], width: number, maxLines
 export function headerStyled(lines: readonly HeaderItem[][], theme: Theme): Styled[] {
   return lines.map((items) => {
     const line: Styled = { texts: [], opens: [], closes: [] };
-    const run = (text: string, style: Style): void => {
-      line.texts.push(text);
-      line.opens.push(theme.open(style));
-      line.closes.push(theme.close(style));
-    };
+    const run = (text: string, style: Style): void => pushRun(line, text, style, theme);
     items.forEach((it, i) => {
       if (i > 0) run(GAP, 'plain');
       if (it.label !== '') {

@@ -24,7 +24,7 @@ import type { CoreView, Totals, WorkerView } from '../model/types.js';
 import { statusClass } from '../model/status.js';
 import { matchesFilter, type CoresMode } from './state.js';
 import { clean, cut, pad } from './text.js';
-import type { Style, Theme } from './theme.js';
+import { pushRun, type Style, type Theme } from './theme.js';
 import { styledToTagged, type Styled } from './fastbox.js';
 
 /** A core shown as a table row, with its worker for context. */
@@ -292,11 +292,7 @@ export function taggedLine(model: TableModel, cells: readonly Cell[], width: num
 export function styledLine(model: TableModel, cells: readonly Cell[], width: number, theme: Theme, selected: boolean, base: Style = 'plain'): Styled {
   const laid = layRuns(model.columns, cells, width, theme, base);
   const line = laid.line;
-  if (laid.used < width) {
-    line.texts.push(' '.repeat(width - laid.used));
-    line.opens.push('');
-    line.closes.push('');
-  }
+  if (laid.used < width) pushRun(line, ' '.repeat(width - laid.used), 'plain', theme);
   if (selected) {
     const open = theme.open('selected');
     const close = theme.close('selected');
@@ -454,11 +450,7 @@ export function layCells(cols: LaidColumns, cells: readonly Cell[], width: numbe
 /** {@link layCells} as styled runs (one per cell and per separator): the same cells, no tags to parse. */
 export function layRuns(cols: LaidColumns, cells: readonly Cell[], width: number, theme: Theme, base: Style, separator?: Style): { line: Styled; used: number } {
   const line: Styled = { texts: [], opens: [], closes: [] };
-  const run = (text: string, style: Style): void => {
-    line.texts.push(text);
-    line.opens.push(style === 'plain' ? '' : theme.open(style));
-    line.closes.push(style === 'plain' ? '' : theme.close(style));
-  };
+  const run = (text: string, style: Style): void => pushRun(line, text, style, theme);
   let used = 0;
   for (let i = 0; i < cols.length && used < width; i++) {
     const c = cols[i]!;

@@ -5,6 +5,7 @@
  * meaning too (statuses verbatim, STALE/PAUSED words), colour only helps.
  */
 import type { StatusClass } from '../model/types.js';
+import type { Styled } from './fastbox.js';
 
 export type Style =
   | 'plain'
@@ -129,6 +130,13 @@ export function makeTheme(color: boolean): Theme {
     open: (style) => table[style].open,
     close: (style) => table[style].close,
   };
+}
+
+/** Append a run to a styled line: `text` as it is, in `style`'s tags (none for 'plain'). */
+export function pushRun(line: Styled, text: string, style: Style, theme: Theme): void {
+  line.texts.push(text);
+  line.opens.push(theme.open(style));
+  line.closes.push(theme.close(style));
 }
 
 /** Style of a worker status class. */
