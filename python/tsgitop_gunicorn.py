@@ -45,7 +45,7 @@ _st = sys.modules.get('_tsgitop_gunicorn_state')
 if _st is None:
     _st = sys.modules['_tsgitop_gunicorn_state'] = types.ModuleType('_tsgitop_gunicorn_state')
     _st.__dict__.update(shm=None, slots=[], cores=[], held=set(), slot_gen=[], generation=0, server=None,
-                        sock=None, thread=None, mode='raw', paths=False, w=None)
+                        sock=None, thread=None, mode='raw', paths=False, w=None, clients=set())
 
 
 def _cores_per_worker(server):
@@ -84,6 +84,7 @@ def on_starting(server):
                           for j in range(ncores)])
     _st.shm, _st.sock, _st.server, _st.mode, _st.slot_gen = shm, sock, server, mode, [0] * nslots
     _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
+    os.register_at_fork(after_in_child=lambda: _close_stats(unlink=False))  # once: a HUP's re-run returns above
 
 
 def when_ready(server):
@@ -137,6 +138,8 @@ def on_exit(server):
 
 def _close_stats(unlink):
     sock, _st.sock = _st.sock, None
+    for conn in [] if unlink else list(_st.clients):  # in a forked child: its copies of the reads open then
+        conn.close()  # (each kept its read open, the reader waiting, for as long as the worker lived)
     try:
         name = sock.getsockname() if unlink else None
         sock.close()
@@ -147,9 +150,8 @@ def _close_stats(unlink):
 
 
 def post_worker_init(worker):
-    """Worker: take the slot, close the master's stats socket, wrap the WSGI app."""
+    """Worker: take the slot, wrap the WSGI app (its copies of the stats sockets were closed after the fork)."""
     i = getattr(worker, 'tsgitop_slot', None)
-    _close_stats(unlink=False)  # only this process's copy of the descriptor
     if _st.shm is None or i is None:
         return
     _st.w = types.SimpleNamespace(slot=_st.slots[i], cores=_st.cores[i], lock=threading.Lock(), paths=_st.paths,
@@ -234,14 +236,12 @@ def _listen(addr):
         if os.path.lexists(path):
             if not stat.S_ISSOCK(os.lstat(path).st_mode):
                 raise ValueError('%s exists and is not a socket' % path)
-            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                probe.connect(path)
-                raise ValueError('another process serves %s' % path)
-            except OSError:
-                os.unlink(path)  # a stale socket of a previous run
-            finally:
-                probe.close()
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(path)
+                    raise ValueError('another process serves %s' % path)
+                except OSError:
+                    os.unlink(path)  # a stale socket of a previous run
         s, mode = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM), 'raw'
         old = os.umask(0o177)  # created 0600, never readable by others even for a moment
         try:
@@ -272,6 +272,7 @@ def _serve():
             time.sleep(0.01)  # EMFILE and the like: back off, never spin
             continue
         if slots.acquire(blocking=False):
+            _st.clients.add(conn)  # a worker forked while it is open closes its copy (_close_stats)
             threading.Thread(target=_client, args=(conn, slots), daemon=True).start()
         else:
             conn.close()
@@ -284,9 +285,11 @@ def _client(conn, slots):
             _answer_http(conn)
         else:
             conn.sendall(_document().encode('utf-8'))
+        conn.shutdown(socket.SHUT_WR)  # the answer ends even where a fork left a copy of the descriptor
     except Exception:
         pass
     finally:
+        _st.clients.discard(conn)
         conn.close()
         slots.release()
 
@@ -338,15 +341,12 @@ def _listen_queues(server):
 
 def _unix_queue(sock):
     """(waiting, backlog) of a listening unix socket: NETLINK_SOCK_DIAG by inode, UNIX_DIAG_RQLEN."""
-    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4)
-    try:
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 4) as nl:
         nl.settimeout(1.0)
         req = struct.pack('=BBHIIIII', socket.AF_UNIX, 0, 0, 0xffffffff, os.fstat(sock.fileno()).st_ino,
                           0x10, 0xffffffff, 0xffffffff)  # all states, this inode, SHOW_RQLEN, no cookie
         nl.send(struct.pack('=IHHII', 16 + len(req), 20, 1, 1, 0) + req)  # SOCK_DIAG_BY_FAMILY, REQUEST
         data = nl.recv(8192)
-    finally:
-        nl.close()
     end, off = min(len(data), struct.unpack_from('=I', data)[0]), 32  # nlmsghdr + unix_diag_msg
     while struct.unpack_from('=H', data, 4)[0] == 20 and off + 12 <= end:
         alen, atype = struct.unpack_from('=HH', data, off)

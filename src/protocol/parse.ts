@@ -176,10 +176,12 @@ export const BY_WORKER_MAX_BYTES = 256 * 1024;
 // uWSGI writes its stats with tabs and newlines (core/stats.c): the workers array is the root's last member,
 // `\n\t"workers":[` … `\n\t]`, its elements `\n\t\t{` … `\n\t\t}` separated by commas (JSON.stringify's
 // tab indentation, as peers write it, differs only by a space: `"workers": [`).
-const WORKERS_OPEN = Buffer.from('\n\t"workers":[', 'latin1');
-const WORKERS_OPEN_SPACED = Buffer.from('\n\t"workers": [', 'latin1');
+// The key is searched once for both forms (a miss of the one form was a scan of the whole document: ~28 µs at 66 KiB).
+const WORKERS_KEY = Buffer.from('\n\t"workers":', 'latin1');
 const WORKERS_CLOSE = Buffer.from('\n\t]', 'latin1');
-const NEXT_WORKER = Buffer.from(',\n\t\t{', 'latin1');
+// Between two workers: the first one's closing brace, the comma, the second one's opening line. Searched from its '}',
+// a byte a few times a worker, not from the ',' (every line): Node's search stops at each first byte (~3.5× faster).
+const NEXT_WORKER = Buffer.from('},\n\t\t{', 'latin1');
 
 /** What a document parsed by {@link parseStatsSince} keeps for the next one: each worker's text and its parsed worker. */
 interface WorkerTexts {
@@ -229,7 +231,7 @@ const HOLE_JSON = JSON.stringify(HOLE);
  * The same document as parseStats gives, or undefined when this way does not apply (then call parseStats): not
  * uWSGI's layout, over {@link BY_WORKER_MAX_BYTES}, an Emperor, or any fault at all (parseStats then reports it
  * as it always does). When fewer than half of the workers are unchanged it is parseStats itself (and throws as
- * it does), `prev`'s texts kept as the reference for the next read. Why the result is parseStats's: the array's text is cut at each `,\n\t\t{` (a raw newline
+ * it does), `prev`'s texts kept as the reference for the next read. Why the result is parseStats's: the array's text is cut at the comma of each `},\n\t\t{` (a raw newline
  * cannot be inside a JSON string, so every cut is between two values), and it is used only when each piece
  * parses on its own as one object and the rest of the document, with a string in the array's place, parses as
  * an object whose `workers` is that string (the last `workers` key of the root, as JSON.parse takes it): JSON's
@@ -238,26 +240,25 @@ const HOLE_JSON = JSON.stringify(HOLE);
 export function parseStatsSince(bytes: Uint8Array, prev?: StatsDocument): StatsDocument | undefined {
   if (bytes.length > BY_WORKER_MAX_BYTES || bytes[0] !== 0x7b) return undefined;
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let open = buf.indexOf(WORKERS_OPEN);
-  let first = open + WORKERS_OPEN.length; // after the '['
-  if (open < 0) {
-    open = buf.indexOf(WORKERS_OPEN_SPACED);
-    if (open < 0) return undefined;
-    first = open + WORKERS_OPEN_SPACED.length;
-  }
+  const open = buf.indexOf(WORKERS_KEY);
+  if (open < 0) return undefined;
+  let first = open + WORKERS_KEY.length;
+  if (buf[first] === 0x20) first++;
+  if (buf[first] !== 0x5b) return undefined; // '['
+  first++; // after the '['
   const close = buf.lastIndexOf(WORKERS_CLOSE); // the newline before the ']'
   if (close < first) return undefined;
   const from: number[] = [];
   const to: number[] = [];
   for (let at = first; ; ) {
-    const next = buf.indexOf(NEXT_WORKER, at);
+    const brace = buf.indexOf(NEXT_WORKER, at);
     from.push(at);
-    if (next < 0 || next >= close) {
+    if (brace < 0 || brace >= close) {
       to.push(close);
       break;
     }
-    to.push(next);
-    at = next + 1;
+    to.push(brace + 1); // the comma
+    at = brace + 2;
   }
   let whole = false;
   try {

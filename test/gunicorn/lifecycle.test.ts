@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { pythonAvailable, startGunicorn, sum } from './helpers.js';
+import { until } from '../helpers/uwsgi.js';
 
 const avail = pythonAvailable();
 
@@ -145,6 +146,80 @@ test('stats socket is 0600; HTTP form answers loopback Host names only; the stat
   const fds = (pid: number): string[] => readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
   assert.ok(fds(h.pid).includes(inode), 'the master holds the stats listener');
   assert.ok(!fds(doc.workers[0]!.pid).includes(inode), `the worker does not: ${inode} ${fds(doc.workers[0]!.pid).join(' ')} master ${h.pid} ${fds(h.pid).join(' ')}`);
+});
+
+/** The pids whose parent is `ppid` (/proc/PID/stat's fourth field). */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** The socket inodes a process holds (`socket:[N]` links in /proc/PID/fd). */
+function socketsOf(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } }).filter((l) => l.startsWith('socket:'));
+  } catch {
+    return [];
+  }
+}
+
+test('a stats read being answered while a worker is forked still ends: the new worker keeps no copy of its connection', async (t) => {
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 2, stats: 'http' });
+  const port = Number(g.statsAddress.slice(g.statsAddress.lastIndexOf(':') + 1));
+  const s = connect({ host: '127.0.0.1', port });
+  t.after(async () => {
+    s.destroy();
+    await g.stop();
+  });
+  let out = '';
+  let ended = false;
+  s.on('data', (b: Buffer) => (out += b.toString('latin1')));
+  s.on('end', () => (ended = true));
+  s.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', resolve);
+    s.once('error', reject);
+  });
+  // the head arrives line by line: the master's stats thread has the connection open, waiting for the rest
+  s.write('GET / HTTP/1.0\r\n');
+  const hex = (n: number): string => n.toString(16).toUpperCase().padStart(4, '0');
+  let inode = '';
+  assert.ok(
+    await until(() => {
+      const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => { const p = l.trim().split(/\s+/); return p[1]?.endsWith(`:${hex(port)}`) && p[2]?.endsWith(`:${hex(s.localPort!)}`) && p[3] === '01'; });
+      const n = line?.trim().split(/\s+/)[9];
+      if (n && n !== '0') inode = `socket:[${n}]`;
+      return inode !== '' && socketsOf(g.pid).includes(inode);
+    }, Date.now() + 5000, 20),
+    'the master accepted the stats connection',
+  );
+  const before = childrenOf(g.pid);
+  assert.ok(before.length >= 2, `workers: ${before.join(' ')}`);
+  process.kill(before[0]!, 'SIGKILL'); // gunicorn forks a new worker at once
+  let fresh: number | undefined;
+  const keep = setInterval(() => s.write('X-Wait: 1\r\n'), 400); // each line restarts the server's 2 s receive timeout
+  try {
+    assert.ok(await until(() => (fresh = childrenOf(g.pid).find((p) => !before.includes(p))) !== undefined, Date.now() + 20_000, 20), 'a new worker');
+    // the child closes its copies right after the fork
+    assert.ok(await until(() => !socketsOf(fresh!).includes(inode), Date.now() + 5000, 20), `the new worker ${fresh} holds ${inode}: ${socketsOf(fresh!).join(' ')}`);
+  } finally {
+    clearInterval(keep);
+  }
+  s.write('Host: 127.0.0.1\r\n\r\n');
+  assert.ok(await until(() => ended, Date.now() + 5000, 20), `the answer ended (the connection closed) while the new worker ${fresh} lives; got ${out.length} bytes`);
+  assert.match(out, /^HTTP\/1\.0 200 OK\r\n/);
+  const doc = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as { workers: unknown[] };
+  assert.ok(Array.isArray(doc.workers));
 });
 
 test('no query, header or body secret ever reaches the document (paths on: method and path only)', async (t) => {

@@ -97,7 +97,7 @@ function worker(id: number, requests: number): Rec {
   };
 }
 
-const HOSTILE = ['a,\n\t\t{b', '\n\t"workers":[', '\n\t]', '"},{', 'ü ✓ \u2028'];
+const HOSTILE = ['a,\n\t\t{b', '},\n\t\t{', '\n\t"workers":[', '\n\t]', '"},{', 'ü ✓ \u2028'];
 
 /** One random change of a worker (in place). */
 function mutate(w: Rec, r: () => number): void {
