@@ -9,9 +9,18 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { pythonAvailable, startGunicorn, sum } from './helpers.js';
-import { until } from '../helpers/uwsgi.js';
+import { groupMembers, until } from '../helpers/uwsgi.js';
 
 const avail = pythonAvailable();
+
+/** What each descriptor of a process points to (`socket:[N]` for a socket); none once it is gone. */
+function fds(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
+  } catch {
+    return [];
+  }
+}
 
 test('gunicorn --timeout kills a stuck worker: harakiri_count 1, new pid, counters kept, request not counted', async (t) => {
   if (!avail.ok) return t.skip(avail.reason);
@@ -143,34 +152,9 @@ test('stats socket is 0600; HTTP form answers loopback Host names only; the stat
   const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => { const p = l.trim().split(/\s+/); return p[1]?.endsWith(`:${hex}`) && p[3] === '0A'; });
   assert.ok(line, 'the stats listener is in /proc/net/tcp');
   const inode = `socket:[${line.trim().split(/\s+/)[9]}]`;
-  const fds = (pid: number): string[] => readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
   assert.ok(fds(h.pid).includes(inode), 'the master holds the stats listener');
   assert.ok(!fds(doc.workers[0]!.pid).includes(inode), `the worker does not: ${inode} ${fds(doc.workers[0]!.pid).join(' ')} master ${h.pid} ${fds(h.pid).join(' ')}`);
 });
-
-/** The pids whose parent is `ppid` (/proc/PID/stat's fourth field). */
-function childrenOf(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'latin1');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** The socket inodes a process holds (`socket:[N]` links in /proc/PID/fd). */
-function socketsOf(pid: number): string[] {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } }).filter((l) => l.startsWith('socket:'));
-  } catch {
-    return [];
-  }
-}
 
 test('a stats read being answered while a worker is forked still ends: the new worker keeps no copy of its connection', async (t) => {
   if (!avail.ok) return t.skip(avail.reason);
@@ -199,19 +183,20 @@ test('a stats read being answered while a worker is forked still ends: the new w
       const line = readFileSync('/proc/net/tcp', 'utf8').split('\n').find((l) => { const p = l.trim().split(/\s+/); return p[1]?.endsWith(`:${hex(port)}`) && p[2]?.endsWith(`:${hex(s.localPort!)}`) && p[3] === '01'; });
       const n = line?.trim().split(/\s+/)[9];
       if (n && n !== '0') inode = `socket:[${n}]`;
-      return inode !== '' && socketsOf(g.pid).includes(inode);
+      return inode !== '' && fds(g.pid).includes(inode);
     }, Date.now() + 5000, 20),
     'the master accepted the stats connection',
   );
-  const before = childrenOf(g.pid);
+  const workers = (): number[] => groupMembers(g.pid).filter((p) => p !== g.pid); // gunicorn's workers share its process group
+  const before = workers();
   assert.ok(before.length >= 2, `workers: ${before.join(' ')}`);
   process.kill(before[0]!, 'SIGKILL'); // gunicorn forks a new worker at once
   let fresh: number | undefined;
   const keep = setInterval(() => s.write('X-Wait: 1\r\n'), 400); // each line restarts the server's 2 s receive timeout
   try {
-    assert.ok(await until(() => (fresh = childrenOf(g.pid).find((p) => !before.includes(p))) !== undefined, Date.now() + 20_000, 20), 'a new worker');
+    assert.ok(await until(() => (fresh = workers().find((p) => !before.includes(p))) !== undefined, Date.now() + 20_000, 20), 'a new worker');
     // the child closes its copies right after the fork
-    assert.ok(await until(() => !socketsOf(fresh!).includes(inode), Date.now() + 5000, 20), `the new worker ${fresh} holds ${inode}: ${socketsOf(fresh!).join(' ')}`);
+    assert.ok(await until(() => !fds(fresh!).includes(inode), Date.now() + 5000, 20), `the new worker ${fresh} holds ${inode}: ${fds(fresh!).join(' ')}`);
   } finally {
     clearInterval(keep);
   }
