@@ -37,6 +37,7 @@ import {
 import { headerStyled, packHeader, type HeaderItem } from './header.js';
 import { openView } from './views/registry.js';
 import { setLines, type Styled } from './fastbox.js';
+import { withMark } from './table.js';
 import type { AnyView, ShellApi, ShellOptions, ShellTable, TableSpec, View } from './view.js';
 import { Ticker } from './ticker.js';
 
@@ -463,12 +464,6 @@ class Shell implements ShellApi {
       this.body.setContent(this.theme.paint(clip(spec.placeholder, L.cols), 'dim'));
       return;
     }
-    const headKey = `${L.cols}|${spec.headKey}`;
-    if (this.#headKey !== headKey) {
-      // Titles only change with the columns, the sort and the width (not with each read).
-      this.#headKey = headKey;
-      this.tableHead.setContent(spec.head());
-    }
     const r = resolveSelection(t.info.keys, v.state);
     if (r.update) v.state = { ...v.state, ...r.update };
     const idx = r.index;
@@ -479,24 +474,30 @@ class Shell implements ShellApi {
     if (top !== v.state.top) v.state = { ...v.state, top };
     const lines: (string | Styled)[] = [];
     for (let i = top; i < Math.min(count, top + room); i++) lines.push(spec.line(i, i === idx, L.cols));
+    // The scroll position goes in the blank end of the last visible row; where that row has no room for it, at the
+    // end of the title line (a title clipped, never a value: a row cut to make room showed "n" for "no", and would show "07:38:3" for "07:38:38").
+    let headMark = '';
     if (count === 0) {
       lines.push(this.theme.paint(clip(spec.empty, L.cols), 'dim'));
     } else if (spec.scrollMark && count > room && room > 0) {
-      // Scroll position in the last visible line's right edge.
       const more = `${top + 1}-${Math.min(count, top + room)}/${count}`;
       const last = lines.length - 1;
-      if (last >= 0 && L.cols > more.length + 10) lines[last] = withMark(spec.line(top + last, top + last === idx, L.cols - more.length - 1), more, this.theme);
+      const row = lines[last];
+      if (L.cols > more.length + 10 && row !== undefined) {
+        const marked = typeof row === 'string' ? undefined : withMark(row, more, this.theme);
+        if (marked !== undefined) lines[last] = marked;
+        else headMark = more;
+      }
+    }
+    const headKey = `${L.cols}|${spec.headKey}|${headMark}`;
+    if (this.#headKey !== headKey) {
+      // Titles only change with the columns, the sort, the width and a scroll position shown there (not with each read).
+      this.#headKey = headKey;
+      this.tableHead.setContent(headMark === '' ? spec.head(L.cols) : spec.head(L.cols - headMark.length - 1) + ' ' + this.theme.paint(headMark, 'tableHead'));
     }
     if (L.tableHeight >= 2) lines.push(...trailer);
     setLines(this.body, lines);
   }
-}
-
-/** A row with the scroll position after it (a space, then the position dimmed). */
-function withMark(line: string | Styled, more: string, theme: Theme): string | Styled {
-  if (typeof line === 'string') return line + ' ' + theme.paint(more, 'dim');
-  // A new line: the row's own may be kept and drawn again as it is (LineMemo).
-  return { texts: [...line.texts, ' ', more], opens: [...line.opens, '', theme.open('dim')], closes: [...line.closes, '', theme.close('dim')] };
 }
 
 /** Header items packed into at most `maxLines` lines of `cols` cells, as styled runs. */

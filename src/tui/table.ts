@@ -305,6 +305,39 @@ export function styledLine(model: TableModel, cells: readonly Cell[], width: num
 }
 
 /**
+ * A row with the scroll position in its blank end (a space, then the position dimmed), or undefined when the row
+ * does not end in that many blank cells: no cell of it is cut. A new line: the row's own may be kept and drawn again
+ * as it is (LineMemo).
+ */
+export function withMark(line: Styled, more: string, theme: Theme): Styled | undefined {
+  let cut = more.length + 1;
+  const texts = line.texts.slice();
+  const opens = line.opens.slice();
+  const closes = line.closes.slice();
+  for (let k = texts.length - 1; cut > 0; k--) {
+    if (k < 0) return undefined;
+    const t = texts[k]!;
+    let blank = 0;
+    while (blank < t.length && t.charCodeAt(t.length - 1 - blank) === 0x20) blank++;
+    if (blank >= cut) {
+      texts[k] = t.slice(0, t.length - cut);
+      cut = 0;
+    } else if (blank === t.length) {
+      texts.pop();
+      opens.pop();
+      closes.pop();
+      cut -= blank;
+    } else {
+      return undefined;
+    }
+  }
+  texts.push(' ', more);
+  opens.push('', theme.open('dim'));
+  closes.push('', theme.close('dim'));
+  return { texts, opens, closes };
+}
+
+/**
  * Each row's styled line from the previous frame, handed back while the
  * row's cells (text and style), width, selection and base style are the
  * same: no line is laid out again for a row that did not change, and

@@ -62,8 +62,8 @@ export interface ShellApi {
 /** How a view's table is drawn by {@link ShellApi.drawTable}. */
 export interface TableSpec {
   table: ShellTable | undefined;
-  /** The title line (tagged, exactly the width); called only when it may have changed (`headKey`). */
-  head(): string;
+  /** The title line (tagged, exactly `width` cells); called only when it may have changed (`headKey`, the width). */
+  head(width: number): string;
   /** Everything the title line depends on. */
   headKey: string;
   /** One row of exactly `width` cells: tagged text, or styled runs (fastbox.ts; no tags to build or parse). */
@@ -74,7 +74,7 @@ export interface TableSpec {
   empty: string;
   /** Lines kept under the rows (the fleet's totals line). */
   trailer?: string[];
-  /** Show `first-last/count` on the last line when the rows do not fit. */
+  /** Show `first-last/count` when the rows do not fit: in the last row's blank end, else at the end of the title line. */
   scrollMark?: boolean;
 }
 

@@ -10,7 +10,7 @@ import { respawnsText } from '../../src/tui/detail.js';
 import { clean, clip, clipLeft, formatAge, oneLine, pad } from '../../src/tui/text.js';
 import { headerPlain, headerStyled, packHeader, serverHeaderItems, type HeaderItem } from '../../src/tui/header.js';
 import { styledToTagged } from '../../src/tui/fastbox.js';
-import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus, totalsCell } from '../../src/tui/table.js';
+import { buildTable, headerLine, plainLine, rowCells, taggedLine, coreStatus, totalsCell, withMark } from '../../src/tui/table.js';
 import { makeTheme } from '../../src/tui/theme.js';
 import { Poller, backoffDelay } from '../../src/session/poller.js';
 import { buildView } from '../../src/model/view.js';
@@ -485,4 +485,19 @@ test('resolveSelection: keeps the selected key, hands a vanished row to its neig
   assert.deepEqual(resolveSelection([], { selected: 'a', selectedIndex: 3 }), { index: -1, update: { selected: undefined, selectedIndex: 3 } }, 'no rows: nothing selected, last index kept');
   assert.deepEqual(resolveSelection([], { selected: undefined, selectedIndex: 3 }), { index: -1, update: undefined });
   assert.deepEqual(resolveSelection(['a', 'b'], { selected: undefined, selectedIndex: 0 }), { index: 0, update: { selected: 'a', selectedIndex: 0 } }, 'a row is always selected');
+});
+
+test('withMark: the scroll position only in blank cells at the end of a row; the row itself unchanged', () => {
+  const th = makeTheme(false);
+  const row = { texts: ['  11', '  60.0K', '   ', '  '], opens: ['', '', '', ''], closes: ['', '', '', ''] };
+  const before = JSON.stringify(row);
+  // 5 blank cells across two runs: room for ' 1/9' (4), not for ' 1-9/30' (7).
+  const m = withMark(row, '1/9', th)!;
+  assert.equal(m.texts.join(''), '  11  60.0K  1/9');
+  assert.equal(m.texts.join('').length, row.texts.join('').length, 'the same width');
+  assert.equal(withMark(row, '1-9/30', th), undefined, 'no cell is cut to make room');
+  assert.equal(withMark({ texts: ['1', '2'], opens: ['', ''], closes: ['', ''] }, 'x', th), undefined);
+  assert.equal(JSON.stringify(row), before, 'the (memoized) row is not modified');
+  // Exactly enough blank: every blank cell goes, the value stays whole.
+  assert.equal(withMark({ texts: ['60.0K', '  '], opens: ['', ''], closes: ['', ''] }, 'z', th)!.texts.join(''), '60.0K z');
 });

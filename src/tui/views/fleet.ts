@@ -204,7 +204,7 @@ export class FleetTableView implements View<FleetUiState> {
     shell.drawTable(this, L, {
       table: this.table(L.cols),
       headKey: t ? `${t.sortId ?? ''}|${t.reverse}|${t.columns.map((c) => c.id).join(',')}` : '',
-      head: () => fleetTitleLine(t!, L.cols, th),
+      head: (width) => fleetTitleLine(t!, width, th),
       line: (i, selected, width) => fleetRowLine(t!, t!.rows[i]!, width, th, now, selected),
       placeholder: `reading ${this.#a.targets.length} targets …`,
       empty: `no target matches "${clean(this.state.filter)}" (Esc clears)`,

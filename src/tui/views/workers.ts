@@ -417,7 +417,7 @@ export class WorkersView extends PageView implements View<UiState> {
     shell.drawTable(this, L, {
       table: this.table(L.cols),
       headKey,
-      head: () => headerLine(t!, L.cols, shell.theme),
+      head: (width) => headerLine(t!, width, shell.theme),
       line: (i, selected, width) => {
         const row = t!.rows[i]!;
         const base = baseStyle(row);
