@@ -276,3 +276,25 @@ test('a document used twice as the last one: the second time nothing is reused (
   const d4 = server(parseStatsSince(b4, d2)!);
   assert.deepEqual(d4, parseStats(b4));
 });
+
+test('a worker whose text changes to another of the same length, then back: each time parsed anew (its kept text is rewritten in place)', () => {
+  const doc = (ws: Rec[]): Buffer => Buffer.from(uwsgiText({ version: '2.0.21', pid: 1, workers: ws }));
+  const ws = [worker(1, 11), worker(2, 22), worker(3, 33), worker(4, 44)];
+  let prev = server(parseStatsSince(doc(ws))!);
+  const steps: Rec[][] = [
+    [ws[0]!, worker(2, 23), ws[2]!, ws[3]!], // 22 → 23: the same length
+    [ws[0]!, worker(2, 22), ws[2]!, ws[3]!], // and back
+    [ws[0]!, worker(2, 22), ws[2]!, ws[3]!], // unchanged now
+    [ws[0]!, worker(2, 2222), ws[2]!, ws[3]!], // longer than its kept text's room
+    [ws[0]!, worker(2, 2), ws[2]!, ws[3]!], // shorter
+    [ws[0]!, worker(2, 3), ws[2]!, ws[3]!], // the same length as the shorter one
+  ];
+  const reused = [[true, false, true, true], [true, false, true, true], [true, true, true, true], [true, false, true, true], [true, false, true, true], [true, false, true, true]];
+  steps.forEach((s, i) => {
+    const b = doc(s);
+    const d = server(parseStatsSince(b, prev)!);
+    assert.deepEqual(d, parseStats(b), `step ${i}`);
+    assert.deepEqual(d.workers.map((w, k) => w === prev.workers[k]), reused[i], `step ${i}`);
+    prev = d;
+  });
+});
