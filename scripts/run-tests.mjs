@@ -95,7 +95,8 @@ const reporter = new URL('./test-files-reporter.mjs', import.meta.url).pathname;
 const r = spawnSync(
   process.execPath,
   ['--test', '--test-timeout=600000', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
-  { stdio: 'inherit', env: { ...process.env, TSGITOP_TEST_FILES_REPORT: listed } },
+  // XDG_CACHE_HOME: a monitor run by a test that makes a code cache (src/cli/codecache.ts) writes it here, not in the home.
+  { stdio: 'inherit', env: { ...process.env, TSGITOP_TEST_FILES_REPORT: listed, XDG_CACHE_HOME: join(reportDir, 'cache') } },
 );
 let lines;
 try {

@@ -54,6 +54,11 @@ export interface JitPolicy {
   readonly compact: boolean;
   /** Tell the policy the size in bytes of a document read. */
   read(bytes: number): void;
+  /**
+   * Run `f` under V8's flags as they were at start-up, then put the policy's back: V8 stamps a code cache with a
+   * hash of its flags, and uses a cache only under the flags it was made with (src/cli/codecache.ts).
+   */
+  atStartFlags<T>(f: () => T): T;
 }
 
 /**
@@ -61,7 +66,14 @@ export interface JitPolicy {
  * growth on (unless TSGITOP_V8_SIZE=0) now, and return the policy that turns
  * both back at the first big document. `setFlags` and `env` are for tests.
  */
-export function limitJit(setFlags: (flags: string) => void = setFlagsFromString, env: NodeJS.ProcessEnv = process.env): JitPolicy {
+export function limitJit(
+  setFlags: (flags: string) => void = setFlagsFromString,
+  env: NodeJS.ProcessEnv = process.env,
+  v8: string = process.versions.v8,
+): JitPolicy {
+  // What --turbofan does not undo of --no-turbofan: V8 12 (Node 22) also turns off --osr-from-maglev (on by default),
+  // a flag V8 11 (Node 20) does not know (and says so on stderr when it is set).
+  const turbofanBack = Number.parseInt(v8, 10) >= 12 ? '--turbofan --osr-from-maglev' : '--turbofan';
   let limited = env.TSGITOP_V8_OPT !== '1';
   let compact = env.TSGITOP_V8_SIZE !== '0';
   if (limited) setFlags('--no-turbofan');
@@ -75,10 +87,23 @@ export function limitJit(setFlags: (flags: string) => void = setFlagsFromString,
     },
     read(bytes) {
       if (bytes < OPTIMIZE_FROM_BYTES) return;
-      if (limited) setFlags('--turbofan');
+      if (limited) setFlags(turbofanBack);
       if (compact) setFlags(DEFAULT_HEAP_FLAGS);
       limited = false;
       compact = false;
+    },
+    atStartFlags(f) {
+      const off = limited;
+      const small = compact;
+      if (off) setFlags(turbofanBack);
+      // (--optimize-for-size also set V8's max semi-space size to 1 MB: its default is 0, "not set")
+      if (small) setFlags(`${DEFAULT_HEAP_FLAGS} --max-semi-space-size=0`);
+      try {
+        return f();
+      } finally {
+        if (off) setFlags('--no-turbofan');
+        if (small) setFlags(SMALL_HEAP_FLAGS);
+      }
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { Address } from '../protocol/address.js';
 import { recordingSource } from '../record/source.js';
 import { limitJit } from './jit.js';
+import { CACHE_AFTER_FRAMES, saveCodeCache } from './codecache.js';
 import type { Recorder } from '../record/recorder.js';
 import type { CommonOptions } from './io.js';
 import type { DiagnosisOptions } from '../model/diagnosis.js';
@@ -25,7 +26,14 @@ export async function runMonitorCli(addr: Address, opts: MonitorCliOptions): Pro
   const { runMonitor } = await import('../tui/app.js');
   const read = recordingSource(addr, opts.recorder, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, onRead: (bytes) => jit.read(bytes) });
   const front = opts.front;
+  let frames = 0;
   return runMonitor({
+    // A code cache for this Node, when bin/tsgitop found none it could use (src/cli/codecache.ts).
+    hooks: {
+      rendered: () => {
+        if (++frames === CACHE_AFTER_FRAMES) saveCodeCache((f) => jit.atStartFlags(f));
+      },
+    },
     // The monitor passes an abort signal: the read in flight stops when it exits.
     source: front
       ? (signal) => {

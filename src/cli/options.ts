@@ -144,6 +144,7 @@ export const ENVIRONMENT: readonly { name: string; description: string }[] = [
   { name: 'LC_ALL, LC_CTYPE, LANG', description: 'the first one set and non-empty decides the character set: not UTF-8 (LANG=C, POSIX, ISO-8859-1) draws ASCII only. None set: UTF-8.' },
   { name: 'TSGITOP_DEBUG', description: 'set to 1: a fatal monitor error also prints its stack trace.' },
   { name: 'TSGITOP_V8_OPT', description: "set to 1: the monitor keeps V8's optimizing compiler on for small documents too (by default it is off until a document of 256 KiB or more: less CPU on start-up and less memory, the same steady CPU)." },
+  { name: 'XDG_CACHE_HOME', description: "where the monitor keeps V8's compiled code for a Node other than the one that built the package, so that its next start compiles less: $XDG_CACHE_HOME/tsgitop (else ~/.cache/tsgitop; a directory of mode 0700, one file of ~0.5 MB per V8 version, mode 0600). It holds no data from any server; deleting it is always safe." },
   { name: 'TSGITOP_V8_SIZE', description: "set to 0: the monitor lets V8 grow its heap in its default large steps for small documents too (by default it grows it in smaller steps until a document of 256 KiB or more: ~4 MB less memory, a full GC every ~20 s instead of ~40 s)." },
 ];
 

@@ -7,11 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEFAULT_HEAP_FLAGS, OPTIMIZE_FROM_BYTES, SMALL_HEAP_FLAGS, limitJit } from '../../src/cli/jit.js';
 
 test('jit policy: TurboFan off and small heap steps at the start, V8 defaults back for good at the first big document; TSGITOP_V8_OPT=1 / TSGITOP_V8_SIZE=0 leave each alone', () => {
   const set: string[] = [];
-  const jit = limitJit((f) => set.push(f), {});
+  const jit = limitJit((f) => set.push(f), {}, '11.3.244.8-node.38');
   assert.equal(jit.limited, true);
   assert.equal(jit.compact, true);
   jit.read(OPTIMIZE_FROM_BYTES - 1);
@@ -35,14 +38,34 @@ test('jit policy: TurboFan off and small heap steps at the start, V8 defaults ba
   assert.deepEqual(flags, [SMALL_HEAP_FLAGS, DEFAULT_HEAP_FLAGS]);
 
   const sizeFlags: string[] = [];
-  const sizeOut = limitJit((f) => sizeFlags.push(f), { TSGITOP_V8_SIZE: '0' });
+  const sizeOut = limitJit((f) => sizeFlags.push(f), { TSGITOP_V8_SIZE: '0' }, '12.4.254.21-node.57');
   assert.equal(sizeOut.compact, false);
   sizeOut.read(OPTIMIZE_FROM_BYTES);
-  assert.deepEqual(sizeFlags, ['--no-turbofan', '--turbofan']);
+  assert.deepEqual(sizeFlags, ['--no-turbofan', '--turbofan --osr-from-maglev'], 'V8 12: what --no-turbofan turned off with it, back');
 
   const both: string[] = [];
   limitJit((f) => both.push(f), { TSGITOP_V8_OPT: '1', TSGITOP_V8_SIZE: '0' }).read(OPTIMIZE_FROM_BYTES);
   assert.deepEqual(both, []);
+});
+
+test('jit policy: atStartFlags runs its function under the flags of start-up, then puts the policy\'s back (a code cache is stamped with them)', () => {
+  for (const [v8, back] of [['11.3.244.8-node.38', '--turbofan'], ['12.4.254.21-node.57', '--turbofan --osr-from-maglev']] as const) {
+    const set: string[] = [];
+    const jit = limitJit((f) => set.push(f), {}, v8);
+    set.length = 0;
+    const inside: string[][] = [];
+    assert.equal(jit.atStartFlags(() => (inside.push([...set]), 42)), 42);
+    assert.deepEqual(inside, [[back, `${DEFAULT_HEAP_FLAGS} --max-semi-space-size=0`]], v8);
+    assert.deepEqual(set.slice(2), ['--no-turbofan', SMALL_HEAP_FLAGS], 'the policy\'s flags back');
+    assert.equal(jit.limited, true);
+    set.length = 0;
+    assert.throws(() => jit.atStartFlags(() => { throw new Error('x'); }), /x/);
+    assert.deepEqual(set.slice(2), ['--no-turbofan', SMALL_HEAP_FLAGS], 'back after a throw too');
+    jit.read(OPTIMIZE_FROM_BYTES); // V8's defaults for good: nothing to change
+    set.length = 0;
+    jit.atStartFlags(() => 0);
+    assert.deepEqual(set, []);
+  }
 });
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -123,4 +146,37 @@ test('heap policy in V8: the old generation grows in small steps while documents
   const peaks = `old space peaks: small steps ${mb(small.peak)} MB, after a big document ${mb(big.peak)} MB, TSGITOP_V8_SIZE=0 ${mb(off.peak)} MB`;
   assert.ok(small.peak + 4 * 1048576 <= off.peak, peaks);
   assert.ok(small.peak + 4 * 1048576 <= big.peak, peaks);
+});
+
+test('jit policy in V8: a code cache made inside atStartFlags is one V8 takes at the next start (made under the policy\'s flags, it is refused)', { skip: major >= 24 ? `Node ${major} freezes V8 flags after start-up (the policy changes nothing there)` : false }, () => {
+  const jit = fileURLToPath(new URL('../../src/cli/jit.js', import.meta.url));
+  // Each run compiles the same script with the cache of the run before (when there is one) and says whether V8
+  // took it; a run given none makes one under the policy's flags, inside atStartFlags or not (argv[2]).
+  const script = `
+    import vm from 'node:vm'; import fs from 'node:fs';
+    const [file, how] = process.argv.slice(1);
+    const given = fs.existsSync(file) ? fs.readFileSync(file) : undefined;
+    const s = new vm.Script('function f(n) { let t = 0; for (let i = 0; i < n; i++) t += i; return t } f', { filename: 'x.js', cachedData: given });
+    s.runInThisContext()(100);
+    if (given) console.log(s.cachedDataRejected ? 'rejected' : 'used');
+    else {
+      const { limitJit } = await import(${JSON.stringify(jit)});
+      const policy = limitJit();
+      fs.writeFileSync(file, how === 'inside' ? policy.atStartFlags(() => s.createCachedData()) : s.createCachedData());
+      console.log('made');
+    }`;
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-jitcache-'));
+  try {
+    const run = (file: string, how: string): string => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, how], { encoding: 'utf8' });
+      assert.equal(r.stderr, '');
+      return r.stdout.trim();
+    };
+    assert.equal(run(join(dir, 'a'), 'inside'), 'made');
+    assert.equal(run(join(dir, 'a'), 'inside'), 'used');
+    assert.equal(run(join(dir, 'b'), 'outside'), 'made');
+    assert.equal(run(join(dir, 'b'), 'outside'), 'rejected', 'made under the policy\'s flags: refused (what atStartFlags is for)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
