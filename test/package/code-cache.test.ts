@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, utimesSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { TmuxSession, tmuxAvailable, waitFile } from '../helpers/tmux.js';
 import { tmpdir } from 'node:os';
@@ -126,4 +126,28 @@ test('on another V8 the monitor makes a code cache for it (0600, in a 0700 direc
   third.keys('q');
   assert.match(await third.exited(), /exit=0/);
   assert.match(readFileSync(join(home, 'err3'), 'utf8'), /^tsgitop: code cache absent\n/);
+});
+
+test('a cache directory of another user (sudo with the caller\'s HOME) is neither read nor written', { skip: tmuxAvailable() ?? (process.getuid?.() === 0 ? false : 'needs root (to give a directory to another user)') }, async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'tsgitop-cacheother-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const theirs = join(base, 'theirs');
+  mkdirSync(theirs, { mode: 0o777 });
+  chownSync(theirs, 65534, 65534);
+  chmodSync(theirs, 0o777); // even where it could write
+  const sock = join(base, 'stats.sock');
+  let n = 0;
+  const server = createServer((c) => {
+    c.on('error', () => {});
+    c.end(JSON.stringify({ version: '2.0.21', pid: 1, workers: [{ id: 1, pid: 2, requests: n++, status: 'idle' }] }));
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => server.close());
+  const tm = TmuxSession.start(t, `TSGITOP_CODE_CACHE=user TSGITOP_CODE_CACHE_TRACE=1 XDG_CACHE_HOME=${theirs} ${process.execPath} ${join(ROOT, 'bin', 'tsgitop')} -f 0.1 ${sock} 2> ${join(base, 'err')}`, { name: 'cacheother' });
+  // 40 frames: past the 25 after which a cache is written.
+  await tm.waitScreen(() => n >= 40, '40 reads');
+  tm.keys('q');
+  assert.match(await tm.exited(), /exit=0/);
+  assert.equal(readFileSync(join(base, 'err'), 'utf8'), 'tsgitop: code cache absent\n');
+  assert.deepEqual(readdirSync(theirs), []);
 });
