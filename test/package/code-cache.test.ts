@@ -85,21 +85,37 @@ test('the script form takes the split-off modules from the same instances: a com
   assert.match(r.stdout, /complete/);
 });
 
+/** A stats server on a unix socket: a one-worker uWSGI document, its requests counting the reads served. */
+async function statsServer(t: { after(fn: () => void): void }, sock: string): Promise<{ readonly reads: number }> {
+  let reads = 0;
+  const server = createServer((c) => {
+    c.on('error', () => {});
+    c.end(JSON.stringify({ version: '2.0.21', pid: 1, workers: [{ id: 1, pid: 2, requests: reads++, status: 'idle' }] }));
+  });
+  await new Promise<void>((r) => server.listen(sock, r));
+  t.after(() => server.close());
+  return {
+    get reads() {
+      return reads;
+    },
+  };
+}
+
+/**
+ * The monitor at 10 frames a second (25 frames in ~2.5 s) on `sock`, its cache directory `cacheHome`, as if the
+ * package's cache were another Node's, saying on `err` what it did with code caches.
+ */
+function monitorCommand(cacheHome: string, sock: string, err: string): string {
+  return `TSGITOP_CODE_CACHE=user TSGITOP_CODE_CACHE_TRACE=1 XDG_CACHE_HOME=${cacheHome} ${process.execPath} ${join(ROOT, 'bin', 'tsgitop')} -f 0.1 ${sock} 2> ${err}`;
+}
+
 test('on another V8 the monitor makes a code cache for it (0600, in a 0700 directory of the user\'s cache), and the next start uses it; one made of another script is not offered', { skip: tmuxAvailable() }, async (t) => {
   const home = mkdtempSync(join(tmpdir(), 'tsgitop-cachehome-'));
   t.after(() => rmSync(home, { recursive: true, force: true }));
   const sock = join(home, 'stats.sock');
-  let n = 0;
-  const server = createServer((c) => {
-    c.on('error', () => {});
-    c.end(JSON.stringify({ version: '2.0.21', pid: 1, workers: [{ id: 1, pid: 2, requests: n++, status: 'idle' }] }));
-  });
-  await new Promise<void>((r) => server.listen(sock, r));
-  t.after(() => server.close());
+  await statsServer(t, sock);
   const cacheFile = join(home, 'tsgitop', `main-${process.versions.v8.replace(/[^\w.-]/g, '_')}.cache`);
-  // As if the package's cache were another Node's; 10 frames a second: 25 frames in ~2.5 s.
-  const monitor = (k: number): TmuxSession =>
-    TmuxSession.start(t, `TSGITOP_CODE_CACHE=user TSGITOP_CODE_CACHE_TRACE=1 XDG_CACHE_HOME=${home} ${process.execPath} ${join(ROOT, 'bin', 'tsgitop')} -f 0.1 ${sock} 2> ${join(home, `err${k}`)}`, { name: 'cache' });
+  const monitor = (k: number): TmuxSession => TmuxSession.start(t, monitorCommand(home, sock, join(home, `err${k}`)), { name: 'cache' });
 
   const first = monitor(1);
   await waitFile(cacheFile, 20_000, (s) => s.length > 0);
@@ -136,16 +152,10 @@ test('a cache directory of another user (sudo with the caller\'s HOME) is neithe
   chownSync(theirs, 65534, 65534);
   chmodSync(theirs, 0o777); // even where it could write
   const sock = join(base, 'stats.sock');
-  let n = 0;
-  const server = createServer((c) => {
-    c.on('error', () => {});
-    c.end(JSON.stringify({ version: '2.0.21', pid: 1, workers: [{ id: 1, pid: 2, requests: n++, status: 'idle' }] }));
-  });
-  await new Promise<void>((r) => server.listen(sock, r));
-  t.after(() => server.close());
-  const tm = TmuxSession.start(t, `TSGITOP_CODE_CACHE=user TSGITOP_CODE_CACHE_TRACE=1 XDG_CACHE_HOME=${theirs} ${process.execPath} ${join(ROOT, 'bin', 'tsgitop')} -f 0.1 ${sock} 2> ${join(base, 'err')}`, { name: 'cacheother' });
+  const server = await statsServer(t, sock);
+  const tm = TmuxSession.start(t, monitorCommand(theirs, sock, join(base, 'err')), { name: 'cacheother' });
   // 40 frames: past the 25 after which a cache is written.
-  await tm.waitScreen(() => n >= 40, '40 reads');
+  await tm.waitScreen(() => server.reads >= 40, '40 reads');
   tm.keys('q');
   assert.match(await tm.exited(), /exit=0/);
   assert.equal(readFileSync(join(base, 'err'), 'utf8'), 'tsgitop: code cache absent\n');
