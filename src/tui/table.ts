@@ -331,10 +331,10 @@ export function withMark(line: Styled, more: string, theme: Theme): Styled | und
       return undefined;
     }
   }
-  texts.push(' ', more);
-  opens.push('', theme.open('dim'));
-  closes.push('', theme.close('dim'));
-  return { texts, opens, closes };
+  const marked: Styled = { texts, opens, closes };
+  pushRun(marked, ' ', 'plain', theme);
+  pushRun(marked, more, 'dim', theme);
+  return marked;
 }
 
 /**
