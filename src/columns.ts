@@ -22,7 +22,7 @@ import {
   UNKNOWN,
 } from './format.js';
 import { workerNumber } from './model/identity.js';
-import { counter, finite, respawnsAfterFirst } from './model/sanitize.js';
+import { counter, finite, respawnsAfterFirst, measuredBytes, avgRt } from './model/sanitize.js';
 import type { CoreView, StatusClass, Totals, WorkerView } from './model/types.js';
 
 /** What `format` may need beyond the row. */
@@ -156,13 +156,13 @@ export const WORKER_COLUMNS: readonly Column<WorkerView, Totals>[] = [
     tone: (r) => r.statusClass,
     total: (t) => `busy:${t.busy}`,
   },
-  numCol('avg', 'AVG', 6, 6, "uWSGI's moving value of the last requests' response time ((avg+last)/2 per request); the total is avg now, the interval mean", (r) => counter(r.raw.avg_rt), formatMs, { ...DESC, total: (t) => formatMs(t.avgNow) }),
-  numCol('rss', 'RSS', 7, 8, 'Resident memory (needs --memory-report)', (r) => counter(r.raw.rss), formatBytes, {
+  numCol('avg', 'AVG', 6, 6, "uWSGI's moving value of the last requests' response time ((avg+last)/2 per request); the total is avg now, the interval mean", (r) => avgRt(r.raw.avg_rt, r.raw.requests), formatMs, { ...DESC, total: (t) => formatMs(t.avgNow) }),
+  numCol('rss', 'RSS', 7, 8, 'Resident memory (needs --memory-report; - until uWSGI has measured it)', (r) => measuredBytes(r.raw.rss), formatBytes, {
     ...DESC,
     tone: (r, h) => (h.rssGrowing?.has(r.key) ? 'mem' : 'plain'),
     total: (t) => formatBytes(t.rss),
   }),
-  numCol('vsz', 'VSZ', 7, 14, 'Virtual memory (needs --memory-report)', (r) => counter(r.raw.vsz), formatBytes, { ...DESC, total: (t) => formatBytes(t.vsz) }),
+  numCol('vsz', 'VSZ', 7, 14, 'Virtual memory (needs --memory-report; - until uWSGI has measured it)', (r) => measuredBytes(r.raw.vsz), formatBytes, { ...DESC, total: (t) => formatBytes(t.vsz) }),
   numCol('tx', 'TX', 7, 9, 'Bytes sent', (r) => counter(r.raw.tx), formatBytes, { ...DESC, total: (t) => formatBytes(t.tx) }),
   // ReSpwn's total is the number of re-spawns that happened (Totals.respawns:
   // the sum of respawn_count − 1, as uWSGI counts the first spawn as 1), not

@@ -36,10 +36,13 @@ export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
   staleSeconds: 5,
 };
 
-/** Rules, most severe first (the order verdicts are listed in). */
-export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'slow_request', 'crash_loop', 'memory_growth', 'error_burst', 'stale'];
+/**
+ * Rules, most severe first (the order verdicts are listed in): every critical rule before every warning
+ * (a crash loop outranks a slow request; test/model/truth.test.ts pins it against SEVERITY).
+ */
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'slow_request', 'memory_growth', 'error_burst', 'stale'];
 
-const SEVERITY: Record<VerdictRule, Verdict['severity']> = {
+export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   saturated: 'critical',
   queue_full: 'critical',
   slow_request: 'warning',

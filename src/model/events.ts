@@ -121,7 +121,10 @@ export function detectEvents(
     const p = before.get(k.name);
     if (!p) continue;
     if (k.full && !p.full) out.push({ at, kind: 'queue_full', message: `listen queue of ${k.name || 'socket'} full (${queueText(k)})` });
-    else if (!k.full && p.full) out.push({ at, kind: 'queue_drained', message: `listen queue of ${k.name || 'socket'} drained (${queueText(k)})` });
+    // "drained" only when nothing waits any more: a queue one below its backlog (7/8) is no longer full, not drained.
+    else if (!k.full && p.full) {
+      out.push({ at, kind: 'queue_drained', message: `listen queue of ${k.name || 'socket'} ${k.queue === 0 ? 'drained' : 'no longer full'} (${queueText(k)})` });
+    }
   }
 
   const fresh: WorkerView[] = [];

@@ -1,5 +1,5 @@
 import { NumRing, Ring } from './ring.js';
-import { counter } from './sanitize.js';
+import { avgRt, measuredBytes } from './sanitize.js';
 import type { ServerView } from './types.js';
 
 /** Per-worker series; entries are `undefined` for ticks without a known value (gaps). */
@@ -123,9 +123,9 @@ export class History {
   #record(s: WorkerSeries, w: ServerView['workers'][number], tick: number): void {
     s.lastSeen = tick;
     s.rps.push(w.rps);
-    const a = counter(w.raw.avg_rt);
+    const a = avgRt(w.raw.avg_rt, w.raw.requests);
     s.avgRtMs.push(a === undefined ? undefined : a / 1000);
-    s.rss.push(counter(w.raw.rss));
+    s.rss.push(measuredBytes(w.raw.rss));
   }
 
   /** Forget everything (e.g. after switching target). */

@@ -9,6 +9,25 @@ export function counter(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
+/**
+ * A worker's memory as uWSGI reports it (`rss`, `vsz`): it measures them only with --memory-report (or a
+ * reload-on-rss/-vsz limit), after each request, and puts 0 back at a respawn — so 0 means "not measured"
+ * (a live process is never 0 bytes resident), shown as unknown, not as 0 bytes, and left out of sums.
+ */
+export function measuredBytes(v: unknown): number | undefined {
+  const c = counter(v);
+  return c === 0 ? undefined : c;
+}
+
+/**
+ * A worker's `avg_rt`, unknown while it has served no request: uWSGI starts it at 0 and moves it only when a
+ * request ends, so 0 with 0 requests is "no request timed yet", not requests taking 0 µs.
+ */
+export function avgRt(avg: unknown, requests: unknown): number | undefined {
+  const a = counter(avg);
+  return a === 0 && counter(requests) === 0 ? undefined : a;
+}
+
 /** A finite number (any sign), else `undefined`. */
 export function finite(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;

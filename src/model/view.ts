@@ -1,7 +1,7 @@
 import type { EmperorSnapshot, StatsDocument, StatsSnapshot, WorkerStats } from '../protocol/types.js';
 import { DEFAULT_LQ_THRESHOLD, detectEvents, type WorkerPair } from './events.js';
 import { workerKeys } from './identity.js';
-import { counter, finite, knownSum, NO_SUM, plusKnown, respawnsAfterFirst } from './sanitize.js';
+import { counter, finite, knownSum, NO_SUM, plusKnown, respawnsAfterFirst, measuredBytes } from './sanitize.js';
 import type { EmperorView, HeaderView, InFlightView, ModelEvent, Sample, ServerView, SocketView, Totals, View, WorkerView } from './types.js';
 import { buildWorker } from './workers.js';
 import { buildSockets, worstSocket } from './sockets.js';
@@ -311,8 +311,8 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
     excRate = plusKnown(excRate, v.excRate);
     tx = plusKnown(tx, raw.tx);
     txRate = plusKnown(txRate, v.txRate);
-    rss = plusKnown(rss, raw.rss);
-    vsz = plusKnown(vsz, raw.vsz);
+    rss = plusKnown(rss, measuredBytes(raw.rss));
+    vsz = plusKnown(vsz, measuredBytes(raw.vsz));
     // uWSGI's respawn_count is 1 after the first spawn: count only the re-spawns.
     respawns = plusKnown(respawns, respawnsAfterFirst(raw.respawn_count));
     harakiri = plusKnown(harakiri, raw.harakiri_count);

@@ -131,7 +131,8 @@ test('cells format through format.ts with the render context', () => {
     { ...cells, LastSpwn: undefined },
     {
       WID: '7', '%': '100.0', PID: '4242', REQ: '123', RPS: '-', EXC: '2', SIG: '1', STATUS: 'idle', AVG: '12ms',
-      RSS: '45.6M', VSZ: '0', TX: '12.3K', ReSpwn: '2', HC: '0', RunT: '4m05s', LastSpwn: undefined,
+      // vsz 0 = not measured by uWSGI (measuredBytes): '-'
+      RSS: '45.6M', VSZ: '-', TX: '12.3K', ReSpwn: '2', HC: '0', RunT: '4m05s', LastSpwn: undefined,
     },
   );
   assert.match(cells.LastSpwn!, /^\d\d:\d\d:\d\d$/, 'same day as now → HH:MM:SS');

@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildView, Diagnoser, diagnoseView, queueText, type ServerView, type EmperorView, type Verdict } from '../../src/model/index.js';
+import { buildView, Diagnoser, diagnoseView, queueText, sortVerdicts, worstVerdict, RULE_ORDER, type ServerView, type EmperorView, type Verdict } from '../../src/model/index.js';
 import { core, emperor, server, vassal, worker } from './factory.js';
 import { renderText, viewToJson } from '../../src/render/text.js';
+import { SEVERITY } from '../../src/model/diagnosis.js';
+import { columnById } from '../../src/columns.js';
 
 const T0 = 1_700_000_000_000;
 const sv = (v: unknown) => v as ServerView;
@@ -59,6 +61,10 @@ test('listen queue: worst socket as 9/8 FULL (queue ≥ max), a % otherwise; eve
   assert.deepEqual(v1.events.filter((e) => e.kind === 'queue_full').map((e) => e.message), ['listen queue of /tmp/b.sock full (9/8 FULL)']);
   const v2 = sv(buildView({ doc: calm, at: T0 + 2000 }, { doc: full, at: T0 + 1000 }));
   assert.deepEqual(v2.events.filter((e) => e.kind === 'queue_drained').map((e) => e.message), ['listen queue of /tmp/b.sock drained (0/100 0%)']);
+  // one below the backlog (seen on a real uWSGI: 9/8 FULL, then 7/8) is no longer full, and not "drained"
+  const still = server({ listen_queue: 7, sockets: [sock(0, 100), sock(7, 8, '/tmp/b.sock')] });
+  const v3 = sv(buildView({ doc: still, at: T0 + 2000 }, { doc: full, at: T0 + 1000 }));
+  assert.deepEqual(v3.events.filter((e) => e.kind === 'queue_drained').map((e) => e.message), ['listen queue of /tmp/b.sock no longer full (7/8 88%)']);
   // a fresh master's max_queue 0 with an empty queue is not full
   assert.equal(sv(buildView({ doc: server({ sockets: [sock(0, 0)] }), at: T0 })).sockets[0]!.full, false);
   const j = viewToJson(v1) as { sockets: { full: boolean }[] };
@@ -159,6 +165,47 @@ test('diagnosis: crash loop after N respawns within the window (not for cheaper 
   d3.update(buildView({ doc: cheap, at: T0 }));
   assert.deepEqual(d3.update(buildView({ doc: up, at: T0 + 1000 }, { doc: cheap, at: T0 })), []);
   assert.deepEqual(d3.update(buildView({ doc: cheap, at: T0 + 2000 }, { doc: up, at: T0 + 1000 })), []);
+});
+
+test('not measured is unknown, not 0: rss/vsz 0 (no --memory-report, or before the first request) and avg_rt 0 before any request show "-"', () => {
+  // Seen on a real uWSGI with --memory-report right after start: RSS 0 and AVG 0us on every worker, "rss 0" in the header.
+  const col = (id: string, w: ServerView['workers'][number]) => columnById(id)!.format(w, { now: T0 });
+  const fresh = sv(buildView({ doc: server({ workers: [worker({ id: 1, requests: 0, avg_rt: 0, rss: 0, vsz: 0 }), worker({ id: 2, requests: 0, avg_rt: 0, rss: 0, vsz: 0 })] }), at: T0 }));
+  assert.deepEqual(fresh.workers.map((w) => [col('avg', w), col('rss', w), col('vsz', w)]), [['-', '-', '-'], ['-', '-', '-']]);
+  assert.equal(fresh.totals.rss, undefined);
+  assert.equal(fresh.totals.vsz, undefined);
+  assert.equal(columnById('rss')!.total!(fresh.totals), '-');
+  assert.match(renderText(fresh), /^ {3}1 .* idle +- +- +- +0 /m);
+  // One worker measured: the sum is that worker's alone, and each cell says what it knows.
+  const one = sv(buildView({ doc: server({ workers: [worker({ id: 1, requests: 1, avg_rt: 10_000_000, rss: 11 * 1024 ** 2, vsz: 58 * 1024 ** 2 }), worker({ id: 2, requests: 0, avg_rt: 0, rss: 0, vsz: 0 })] }), at: T0 }));
+  assert.deepEqual(one.workers.map((w) => [col('avg', w), col('rss', w), col('vsz', w)]), [['10.0s', '11.0M', '58.0M'], ['-', '-', '-']]);
+  assert.equal(one.totals.rss, 11 * 1024 ** 2);
+  // A worker that served requests keeps its avg_rt even when it is 0 (the server's value), and the JSON keeps the raw fields.
+  const served = sv(buildView({ doc: server({ workers: [worker({ id: 1, requests: 5, avg_rt: 0 })] }), at: T0 }));
+  assert.equal(col('avg', served.workers[0]!), '0us');
+  const j = viewToJson(fresh) as { workers: { rss: number; avg_rt: number }[] };
+  assert.deepEqual(j.workers.map((w) => [w.rss, w.avg_rt]), [[0, 0], [0, 0]]);
+});
+
+test('diagnosis: most severe first — a crash loop (critical) before a slow request (warning); every critical rule before every warning', () => {
+  // Seen on a real uWSGI: worker 1 dying on every request while worker 2 served a 20 s request; the list and the
+  // diagnosis line put "warn slow request" above "CRIT crash loop".
+  const slowCore = (start: number) => [core({ id: 0, in_request: true, request: { method: 'GET', path: '/slow', start }, req_info: { request_start: start } })];
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60, slowSeconds: 10 });
+  const start = T0 / 1000 - 30;
+  const doc = (i: number) => server({ workers: [worker({ id: 1, pid: 100 + i, respawn_count: 1 + i }), worker({ id: 2, pid: 200, status: 'busy', cores: slowCore(start) })] });
+  let last: Verdict[] = [];
+  for (let i = 0; i <= 3; i++) last = diag.update(buildView({ doc: doc(i), at: T0 + i * 1000 }, i > 0 ? { doc: doc(i - 1), at: T0 + (i - 1) * 1000 } : undefined));
+  assert.deepEqual(rules(last), ['crash_loop', 'slow_request']);
+  assert.deepEqual(last.map((v) => v.severity), ['critical', 'warning']);
+  assert.equal(worstVerdict(last)?.rule, 'crash_loop');
+  // The order itself: severities never rise along RULE_ORDER, and it names every rule once.
+  const rank = (r: (typeof RULE_ORDER)[number]) => (SEVERITY[r] === 'critical' ? 0 : 1);
+  for (let i = 1; i < RULE_ORDER.length; i++) assert.ok(rank(RULE_ORDER[i - 1]!) <= rank(RULE_ORDER[i]!), `${RULE_ORDER[i - 1]} before ${RULE_ORDER[i]}`);
+  assert.deepEqual([...RULE_ORDER].sort(), Object.keys(SEVERITY).sort());
+  // sortVerdicts puts them in that order whatever order the rules fired in.
+  const fired = [...last].reverse();
+  assert.deepEqual(rules(sortVerdicts(fired)), ['crash_loop', 'slow_request']);
 });
 
 test('diagnosis: memory growth needs a steady rise over the whole window; a respawn restarts it', () => {
