@@ -104,3 +104,50 @@ test('error burst: exceptions/s above --error-rate gives the verdict naming the 
   cli.kill();
   await load.stop();
 });
+
+test('most severe first on a real uWSGI: a crash-looping worker (critical) is listed before a slow request (warning)', { skip, timeout: 120_000 }, async (t) => {
+  // Seen in the TUI at stop 27: "1. warn slow request … 2. CRIT crash loop …", and the slow request on the diagnosis line.
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app });
+  t.after(() => u.stop());
+  const slow = httpGet(u.httpPort, '/slow?s=40', {}, 90_000);
+  t.after(() => slow);
+  const busy = (await waitView(u.statsAddress, (v) => v.inflight.length === 1)).inflight[0]!.workerId;
+  const other = (v: { workers: { id?: number | undefined }[] }) => v.workers.findIndex((w) => w.id !== busy);
+  const cli = startCli(['--json', '-n', '80', '-f', '0.5', '--slow', '1', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine(() => true);
+  for (let i = 0; i < 3; i++) {
+    const v0 = await waitView(u.statsAddress, (v) => v.workers[other(v)]?.raw.accepting === 1);
+    const before = v0.workers[other(v0)]!.pid;
+    // The busy worker cannot accept: the idle one takes the request and dies mid-request.
+    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
+    await waitView(u.statsAddress, (v) => v.workers[other(v)]!.pid !== before && v.workers[other(v)]!.raw.accepting === 1);
+  }
+  type Doc = { diagnosis: { rule: string; severity: string }[] };
+  const both = (l: string) => {
+    const rs = (JSON.parse(l) as Doc).diagnosis.map((d) => d.rule);
+    return rs.includes('crash_loop') && rs.includes('slow_request');
+  };
+  const doc = JSON.parse(await cli.waitLine(both, 30_000)) as Doc;
+  assert.deepEqual(doc.diagnosis.map((d) => [d.rule, d.severity]), [['crash_loop', 'critical'], ['slow_request', 'warning']]);
+  cli.kill();
+});
+
+test('not measured is "-": a fresh uWSGI without --memory-report reports rss/vsz 0 and avg_rt 0; the table shows "-", not 0 bytes and 0us', { skip, timeout: 60_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app });
+  t.after(() => u.stop());
+  const v = await waitView(u.statsAddress, (x) => x.workers.length === 2);
+  // What uWSGI itself says: zeros (the reason for reading them as "not measured").
+  assert.deepEqual(v.workers.map((w) => [w.raw.requests, w.raw.avg_rt, w.raw.rss, w.raw.vsz]), [[0, 0, 0, 0], [0, 0, 0, 0]]);
+  const cli = startCli(['-b', '-n', '1', u.statsAddress]);
+  await cli.done;
+  const title = cli.lines.find((l) => /^ *WID /.test(l))!;
+  const cols = title.trim().split(/ +/);
+  const rows = cli.lines.filter((l) => /^ +[12] /.test(l)).map((l) => l.trim().split(/ +/));
+  assert.equal(rows.length, 2, cli.lines.join('\n'));
+  for (const r of rows) for (const c of ['AVG', 'RSS', 'VSZ']) assert.equal(r[cols.indexOf(c)], '-', `${c} of worker ${r[0]}`);
+});
