@@ -32,7 +32,7 @@
  */
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Address } from './address.js';
@@ -220,6 +220,30 @@ function sharedReadBuffer(): Buffer {
   return (readBuf ??= Buffer.allocUnsafeSlow(64 * 1024));
 }
 
+/** What a unix path that exists but is not a socket is, for the error (Linux refuses a connect to it like a dead socket). */
+const NOT_A_SOCKET: readonly [string, (st: import('node:fs').Stats) => boolean][] = [
+  ['a regular file', (st) => st.isFile()],
+  ['a directory', (st) => st.isDirectory()],
+  ['a named pipe (FIFO)', (st) => st.isFIFO()],
+  ['a device', (st) => st.isCharacterDevice() || st.isBlockDevice()],
+];
+
+/**
+ * A refusal at a unix path: when the path is no socket at all (a config file, a log, a directory given by
+ * mistake), say so instead of "nothing is listening" — only on this error path (one stat), never per read.
+ */
+function notASocket(addr: Address & { kind: 'unix' }, refused: StatsError): StatsError {
+  let st: import('node:fs').Stats | undefined;
+  try {
+    st = statSync(addr.path, { throwIfNoEntry: false });
+  } catch {
+    return refused;
+  }
+  if (st === undefined || st.isSocket()) return refused;
+  const what = NOT_A_SOCKET.find(([, is]) => is(st))?.[0] ?? 'something else';
+  return new StatsError('REFUSED', `${addr.display} is ${what}, not a socket (uWSGI's --stats or the emitter's socket path?)`, { cause: refused.cause });
+}
+
 /** Connect, read to EOF, return everything received (possibly zero bytes). */
 function readSocket(addr: SocketAddress, o: ResolvedOptions, expect?: Buffer): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
@@ -297,7 +321,7 @@ function readSocket(addr: SocketAddress, o: ResolvedOptions, expect?: Buffer): P
           attempt(index + 1);
           return;
         }
-        const mapped = mapSocketError(addr, e);
+        const mapped = addr.kind === 'unix' && refused ? notASocket(addr, mapSocketError(addr, e)) : mapSocketError(addr, e);
         if (addr.kind === 'abstract' && refused) {
           socket = undefined; // its 'close' must not settle the read while we look closer
           s.destroy();

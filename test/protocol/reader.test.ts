@@ -282,12 +282,26 @@ test('no such socket file → NO_SOCKET', T, async (t) => {
   await rejectsWith(fetchStats(parseAddress(join(dir, 'no-dir', 'x.sock'))), 'NO_SOCKET');
 });
 
-test('a file that is not a listening socket → REFUSED', T, async (t) => {
+test('a path that is no socket → REFUSED, saying what it is; a stale socket file → "nothing is listening"', T, async (t) => {
   const dir = tempDir(t);
+  // Linux refuses a connect to a regular file, a directory or a FIFO like a dead socket: the message says what it is.
   const file = join(dir, 'plain-file');
   writeFileSync(file, 'x');
   const e = await rejectsWith(readRaw(parseAddress(file)), 'REFUSED');
-  assert.match(e.message, /nothing is listening on socket file .*plain-file/);
+  assert.match(e.message, /^.*plain-file is a regular file, not a socket \(uWSGI's --stats or the emitter's socket path\?\)$/);
+  assert.match((await rejectsWith(fetchStats(parseAddress(dir)), 'REFUSED')).message, /tsgitop-\w+ is a directory, not a socket/);
+  const fifo = join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status === 0) {
+    assert.match((await rejectsWith(readRaw(parseAddress(fifo)), 'REFUSED')).message, /fifo is a named pipe \(FIFO\), not a socket/);
+  }
+  // A socket file its server left behind (SIGKILLed): a socket, nobody listening.
+  const stale = join(dir, 'stale.sock');
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const s = await rejectsWith(readRaw(parseAddress(stale)), 'REFUSED');
+  assert.match(s.message, /^nothing is listening on socket file .*stale\.sock \(connection refused; stale socket\?\)$/);
 });
 
 test('abstract name with nobody listening → REFUSED', T, async (t) => {
