@@ -27,5 +27,6 @@ export function diagnosisOptions(opts: Record<string, unknown>): DiagnosisOption
     memWindowSeconds: parseSeconds('--mem-window', v('memWindow', D.memWindowSeconds), 1, 86400 * 7),
     errorRate: parseNumber('--error-rate', v('errorRate', D.errorRate), 0, 1e9),
     staleSeconds: parseSeconds('--stale', v('stale', D.staleSeconds), 0.1, 86400),
+    appsOptional: opts['appsOptional'] === true,
   };
 }

@@ -24,6 +24,8 @@ export interface DiagnosisOptions {
   errorRate?: number;
   /** stale: no fresh read for this many seconds (default 5). */
   staleSeconds?: number;
+  /** no app: workers without an application are expected (a PHP, CGI or router-only uWSGI lists none): no verdict (default false). */
+  appsOptional?: boolean;
 }
 
 export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
@@ -34,19 +36,21 @@ export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
   memWindowSeconds: 300,
   errorRate: 1,
   staleSeconds: 5,
+  appsOptional: false,
 };
 
 /**
  * Rules, most severe first (the order verdicts are listed in): every critical rule before every warning
  * (a crash loop outranks a slow request; test/model/truth.test.ts pins it against SEVERITY).
  */
-export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'slow_request', 'memory_growth', 'error_burst', 'stale'];
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'error_burst', 'stale'];
 
 export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   saturated: 'critical',
   queue_full: 'critical',
   slow_request: 'warning',
   crash_loop: 'critical',
+  no_app: 'warning',
   memory_growth: 'warning',
   error_burst: 'warning',
   stale: 'warning',
@@ -77,7 +81,7 @@ export function formatAge(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Verdicts one server view supports on its own: saturated, queue full, slow request, error burst. */
+/** Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst. */
 export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
   const o = { ...DEFAULT_DIAGNOSIS, ...opts };
   const out: Verdict[] = [];
@@ -108,6 +112,10 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     if (f.workerId !== undefined) v.workerId = f.workerId;
     out.push(v);
   }
+  if (!o.appsOptional) {
+    const v = noApp(ws, live);
+    if (v !== undefined) out.push(v);
+  }
   const exc = view.totals.excRate;
   if (exc !== undefined && exc > o.errorRate) {
     let top: WorkerView | undefined;
@@ -123,6 +131,29 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     out.push(v);
   }
   return out;
+}
+
+/**
+ * no app: accepting workers whose `apps` list is empty. A uWSGI whose WSGI/PSGI/Rack app failed to load
+ * (an import error) logs "no app loaded. going in full dynamic mode" and answers every request with HTTP 500 —
+ * counted in `requests`, not in `exceptions` — so nothing else on screen looks wrong. A worker not accepting
+ * yet (a lazy-apps worker still loading its app) and a cheap one are left out; a uWSGI that serves without apps
+ * (the PHP and CGI plugins, routers) lists none either: `appsOptional` (--apps-optional) turns the rule off.
+ */
+function noApp(ws: readonly WorkerView[], live: number): Verdict | undefined {
+  let n = 0;
+  let first: WorkerView | undefined;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const apps = w.raw.apps;
+    if (w.statusClass === 'cheap' || !Array.isArray(apps) || apps.length > 0 || w.raw.accepting === 0) continue;
+    n++;
+    first ??= w;
+  }
+  if (first === undefined) return undefined;
+  const v = verdict('no_app', `no app loaded: ${n} of ${live} workers (first: ${who(first)}); uWSGI answers their requests with HTTP 500, its log says why`, { workerKey: first.key });
+  if (first.id !== undefined) v.workerId = first.id;
+  return v;
 }
 
 /** Verdicts of an Emperor view on its own: a blacklisted vassal is a crash loop. */

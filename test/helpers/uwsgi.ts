@@ -94,6 +94,8 @@ export interface StartOptions {
   memoryReport?: boolean;
   /** Appended verbatim to the uWSGI command line. */
   extraArgs?: string[];
+  /** Run on when the app fails to load (uWSGI 2.0's default: "no app loaded. going in full dynamic mode") instead of exiting (`--need-app`, the default here). */
+  allowNoApp?: boolean;
   /** Path to a WSGI file; default: {@link FIXTURE_APP}. */
   app?: string;
   /**
@@ -335,7 +337,7 @@ async function startOnce(opts: StartOptions): Promise<UwsgiInstance> {
 
   const args = ['--plugin', 'python3', '--master', '--processes', String(processes)];
   if (opts.threads !== undefined) args.push('--threads', String(opts.threads));
-  args.push('--http-socket', '127.0.0.1:0', '--wsgi-file', app, '--need-app', '--die-on-term');
+  args.push('--http-socket', '127.0.0.1:0', '--wsgi-file', app, ...(opts.allowNoApp === true ? [] : ['--need-app']), '--die-on-term');
   args.push('--stats', statsArg);
   if (opts.stats === 'http-unix' || opts.stats === 'http-tcp') args.push('--stats-http');
   if (opts.minified) args.push('--stats-minified');

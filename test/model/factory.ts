@@ -17,6 +17,7 @@ export function core(p: Partial<CoreStats> = {}): CoreStats {
   };
 }
 
+/** A worker with its app loaded, as a healthy uWSGI lists it (an empty `apps` is the "no app loaded" verdict). */
 export function worker(p: Partial<WorkerStats> = {}): WorkerStats {
   return {
     id: 1,
@@ -36,7 +37,7 @@ export function worker(p: Partial<WorkerStats> = {}): WorkerStats {
     respawn_count: 1,
     tx: 0,
     avg_rt: 0,
-    apps: [],
+    apps: [{ id: 0, modifier1: 0, mountpoint: '', startup_time: 0, requests: p.requests ?? 0, exceptions: p.exceptions ?? 0, chdir: '', extra: {} }],
     cores: [core()],
     ...p,
     extra: p.extra ?? {},

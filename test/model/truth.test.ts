@@ -187,6 +187,24 @@ test('not measured is unknown, not 0: rss/vsz 0 (no --memory-report, or before t
   assert.deepEqual(j.workers.map((w) => [w.rss, w.avg_rt]), [[0, 0], [0, 0]]);
 });
 
+test('diagnosis: no app loaded — accepting workers with an empty apps list (a WSGI app that failed to import: every request a 500); off with appsOptional', () => {
+  // What a real uWSGI 2.0.21 listed after "no app loaded. going in full dynamic mode": requests counted, 0 exceptions, apps [].
+  const noApps = (p: Parameters<typeof worker>[0]) => worker({ apps: [], ...p });
+  const doc = server({ workers: [noApps({ id: 1, pid: 10, requests: 3, tx: 312 }), noApps({ id: 2, pid: 11, requests: 5, tx: 520 })] });
+  const d = diagnoseView(sv(buildView({ doc, at: T0 })));
+  assert.deepEqual(d.map((v) => [v.rule, v.severity, v.workerId]), [['no_app', 'warning', 1]]);
+  assert.equal(d[0]!.message, 'no app loaded: 2 of 2 workers (first: worker 1); uWSGI answers their requests with HTTP 500, its log says why');
+  assert.deepEqual(diagnoseView(sv(buildView({ doc, at: T0 })), { appsOptional: true }), []);
+  // One worker without its app among loaded ones; a worker not accepting yet (lazy-apps, still loading) and a cheap one are not counted.
+  const mixed = server({
+    workers: [worker({ id: 1 }), noApps({ id: 2 }), noApps({ id: 3, accepting: 0 }), noApps({ id: 4, pid: 0, status: 'cheap' })],
+  });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: mixed, at: T0 }))).map((v) => v.message), ['no app loaded: 1 of 3 workers (first: worker 2); uWSGI answers their requests with HTTP 500, its log says why']);
+  // apps unknown (not in the document) is not "no app"; a loaded app is none of it.
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: server({ workers: [worker({ id: 1, apps: undefined })] }), at: T0 }))), []);
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: server({ workers: [worker({ id: 1 })] }), at: T0 }))), []);
+});
+
 test('diagnosis: most severe first — a crash loop (critical) before a slow request (warning); every critical rule before every warning', () => {
   // Seen on a real uWSGI: worker 1 dying on every request while worker 2 served a 20 s request; the list and the
   // diagnosis line put "warn slow request" above "CRIT crash loop".

@@ -8,6 +8,9 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startUwsgi, stopAllUwsgi, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { httpGet, pacedLoad, startCli, waitView, writeApp } from './helpers.js';
 
@@ -150,4 +153,26 @@ test('not measured is "-": a fresh uWSGI without --memory-report reports rss/vsz
   const rows = cli.lines.filter((l) => /^ +[12] /.test(l)).map((l) => l.trim().split(/ +/));
   assert.equal(rows.length, 2, cli.lines.join('\n'));
   for (const r of rows) for (const c of ['AVG', 'RSS', 'VSZ']) assert.equal(r[cols.indexOf(c)], '-', `${c} of worker ${r[0]}`);
+});
+
+test('no app loaded: a WSGI file that fails to import → every request a 500, 0 exceptions, apps [] → the verdict; --apps-optional silences it', { skip, timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-noapp-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = join(dir, 'broken_app.py');
+  writeFileSync(app, 'import tsgitop_no_such_module\n\ndef application(env, start):\n    start("200 OK", [])\n    return [b"ok"]\n');
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app, allowNoApp: true });
+  t.after(() => u.stop());
+  assert.match(u.log(), /no app loaded\. going in full dynamic mode/);
+  for (let i = 0; i < 4; i++) assert.equal(await httpGet(u.httpPort, '/'), 500);
+  // What uWSGI says of it: requests served, no exception, no app — nothing else looks wrong.
+  const v = await waitView(u.statsAddress, (x) => x.totals.requests === 4);
+  assert.equal(v.totals.exceptions, 0);
+  assert.deepEqual(v.workers.map((w) => w.raw.apps), [[], []]);
+  const cli = startCli(['--json', '-n', '1', u.statsAddress]);
+  const doc = JSON.parse(await cli.waitLine(() => true)) as { diagnosis: { rule: string; severity: string; message: string }[] };
+  assert.deepEqual(doc.diagnosis.map((d) => [d.rule, d.severity]), [['no_app', 'warning']]);
+  assert.match(doc.diagnosis[0]!.message, /^no app loaded: 2 of 2 workers \(first: worker [12]\); uWSGI answers their requests with HTTP 500, its log says why$/);
+  const quiet = startCli(['-b', '-n', '1', '--apps-optional', u.statsAddress]);
+  assert.equal(await quiet.waitLine((l) => l.startsWith('diagnosis:')), 'diagnosis: ok');
+  await Promise.all([cli.done, quiet.done]);
 });
