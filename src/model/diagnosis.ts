@@ -43,7 +43,7 @@ export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
  * Rules, most severe first (the order verdicts are listed in): every critical rule before every warning
  * (a crash loop outranks a slow request; test/model/truth.test.ts pins it against SEVERITY).
  */
-export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'error_burst', 'stale'];
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'recycling', 'error_burst', 'stale'];
 
 export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   saturated: 'critical',
@@ -52,6 +52,7 @@ export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   crash_loop: 'critical',
   no_app: 'warning',
   memory_growth: 'warning',
+  recycling: 'warning',
   error_burst: 'warning',
   stale: 'warning',
 };
@@ -178,17 +179,31 @@ export function staleVerdict(ageMs: number): Verdict {
  * (time, value) pairs in plain number arrays (no object per sample).
  */
 interface WorkerMemory {
-  /** (ms, respawns) pairs, respawns only (cheaper spawns excluded); reads within one bucket (window / BUCKETS) share a pair. */
+  /**
+   * (ms, respawns, served) triples, respawns only (cheaper spawns excluded); reads within one bucket (window / BUCKETS)
+   * share a triple. `served`: the fewest requests a process of the bucket is known to have served before it was
+   * replaced (0 when unknown: several respawns between two reads, a harakiri, no earlier read).
+   */
   respawns: number[];
   /** The sum of the respawns in `respawns`. */
   respawnSum: number;
+  /** The worker's delta_requests (requests of its current process) and harakiri_count at the last read. */
+  served: number | undefined;
+  harakiri: number | undefined;
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
   lastSeen: number;
 }
 
-/** Samples kept per worker and series: at most BUCKETS + 2 pairs, so memory is O(workers) for any window. */
+/** Samples kept per worker and series: at most BUCKETS + 2 pairs (triples), so memory is O(workers) for any window. */
 const BUCKETS = 60;
+
+/**
+ * A respawn whose process had served at least this many requests (at the read before) is a recycle — every
+ * respawn of the window so, the worker is "recycling" (a warning), not in a crash loop. A worker dying on its
+ * first requests, several respawns between two reads, or a harakiri stay a crash loop.
+ */
+export const RECYCLED_AFTER = 10;
 
 /**
  * Stateful diagnosis of one target: call `update(view)` once per read, in
@@ -255,27 +270,42 @@ export class Diagnoser {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
-        m = { respawns: [], respawnSum: 0, rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
       // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
+      // A process replaced after serving requests (uWSGI's --max-requests, reload-on-rss, max-worker-lifetime:
+      // "The work of process N is done. Seeya!") is recycled, not crashed: what it served is known from the
+      // last read's delta_requests when one respawn happened since, and no harakiri.
       const r = m.respawns;
+      const harakiri = counter(w.raw.harakiri_count);
       if (w.respawns > 0) {
+        const killed = harakiri !== undefined && m.harakiri !== undefined && harakiri > m.harakiri;
+        const served = w.respawns === 1 && !killed && m.served !== undefined ? m.served : 0;
         const n = r.length;
-        if (n > 0 && at - r[n - 2]! < bucket) r[n - 1]! += w.respawns;
-        else r.push(at, w.respawns);
+        if (n > 0 && at - r[n - 3]! < bucket) {
+          r[n - 2]! += w.respawns;
+          r[n - 1] = Math.min(r[n - 1]!, served);
+        } else r.push(at, w.respawns, served);
         m.respawnSum += w.respawns;
       }
+      m.served = counter(w.raw.delta_requests);
+      m.harakiri = harakiri;
       if (r.length > 0) {
         let drop = 0;
+        let fewest = Infinity;
         while (drop < r.length && at - r[drop]! > windowMs) {
           m.respawnSum -= r[drop + 1]!;
-          drop += 2;
+          drop += 3;
         }
         if (drop > 0) r.splice(0, drop);
+        for (let k = 2; k < r.length; k += 3) fewest = Math.min(fewest, r[k]!);
         if (m.respawnSum >= o.crashRespawns) {
-          const v = verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
+          const v =
+            fewest >= RECYCLED_AFTER
+              ? verdict('recycling', `recycling: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (--max-requests? reload-on-rss?)`, { workerKey: w.key })
+              : verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
           if (w.id !== undefined) v.workerId = w.id;
           out.push(v);
         }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { buildView, Diagnoser, diagnoseView, queueText, sortVerdicts, worstVerdict, RULE_ORDER, type ServerView, type EmperorView, type Verdict } from '../../src/model/index.js';
 import { core, emperor, server, vassal, worker } from './factory.js';
 import { renderText, viewToJson } from '../../src/render/text.js';
-import { SEVERITY } from '../../src/model/diagnosis.js';
+import { RECYCLED_AFTER, SEVERITY } from '../../src/model/diagnosis.js';
 import { columnById } from '../../src/columns.js';
 
 const T0 = 1_700_000_000_000;
@@ -224,6 +224,41 @@ test('diagnosis: most severe first — a crash loop (critical) before a slow req
   // sortVerdicts puts them in that order whatever order the rules fired in.
   const fired = [...last].reverse();
   assert.deepEqual(rules(sortVerdicts(fired)), ['crash_loop', 'slow_request']);
+});
+
+test('diagnosis: a worker recycled after serving requests (--max-requests) is "recycling" (warning), not a crash loop; a young death, a harakiri or several respawns between reads keep it a crash loop', () => {
+  // Seen on a real uWSGI with --max-requests under load: every graceful recycle ("The work of process N is done.
+  // Seeya!") counted as a crash, and the monitor said "CRIT crash loop" of a healthy server.
+  type Step = { pid: number; delta: number; harakiri?: number; rc: number };
+  const run = (steps: Step[], opts = {}) => {
+    const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60, ...opts });
+    let prev: ReturnType<typeof server> | undefined;
+    let out: Verdict[] = [];
+    steps.forEach((st, i) => {
+      const cur = server({ workers: [worker({ id: 1, pid: st.pid, delta_requests: st.delta, requests: 1000 + i * 50, respawn_count: st.rc, harakiri_count: st.harakiri ?? 0 })] });
+      out = diag.update(buildView({ doc: cur, at: T0 + i * 5000 }, prev ? { doc: prev, at: T0 + (i - 1) * 5000 } : undefined));
+      prev = cur;
+    });
+    return out;
+  };
+  // Each process seen serving 40+ requests at the read before it was replaced: recycled.
+  const recycled: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 12, delta: 2, rc: 3 }, { pid: 12, delta: 48, rc: 3 }, { pid: 13, delta: 1, rc: 4 }];
+  const r = run(recycled);
+  assert.deepEqual(r.map((v) => [v.rule, v.severity]), [['recycling', 'warning']]);
+  assert.equal(r[0]!.message, 'recycling: worker 1 respawned 3 times in 60s, each after serving 41+ requests (--max-requests? reload-on-rss?)');
+  // One of them died young (2 requests): a crash loop.
+  const young = recycled.map((st, i) => (i === 2 ? { ...st, delta: 2 } : st));
+  assert.deepEqual(run(young).map((v) => v.rule), ['crash_loop']);
+  // A harakiri with the respawn: killed, not recycled.
+  const killed = recycled.map((st, i) => (i >= 5 ? { ...st, harakiri: 1 } : st));
+  assert.deepEqual(run(killed).map((v) => v.rule), ['crash_loop']);
+  // Two respawns between two reads: the one in between is unknown → a crash loop.
+  const twice: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 13, delta: 1, rc: 4 }];
+  assert.deepEqual(run(twice).map((v) => v.rule), ['crash_loop']);
+  // Under the threshold of requests served: a crash loop.
+  assert.deepEqual(run(recycled.map((st) => ({ ...st, delta: Math.min(st.delta, RECYCLED_AFTER - 1) }))).map((v) => v.rule), ['crash_loop']);
+  // Fewer respawns than --crash-loop: nothing.
+  assert.deepEqual(run(recycled.slice(0, 5)), []);
 });
 
 test('diagnosis: memory growth needs a steady rise over the whole window; a respawn restarts it', () => {
