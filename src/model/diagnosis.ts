@@ -43,7 +43,7 @@ export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
  * Rules, most severe first (the order verdicts are listed in): every critical rule before every warning
  * (a crash loop outranks a slow request; test/model/truth.test.ts pins it against SEVERITY).
  */
-export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'recycling', 'error_burst', 'stale'];
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'respawning', 'error_burst', 'stale'];
 
 export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   saturated: 'critical',
@@ -52,7 +52,7 @@ export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   crash_loop: 'critical',
   no_app: 'warning',
   memory_growth: 'warning',
-  recycling: 'warning',
+  respawning: 'warning',
   error_burst: 'warning',
   stale: 'warning',
 };
@@ -199,9 +199,12 @@ interface WorkerMemory {
 const BUCKETS = 60;
 
 /**
- * A respawn whose process had served at least this many requests (at the read before) is a recycle — every
- * respawn of the window so, the worker is "recycling" (a warning), not in a crash loop. A worker dying on its
- * first requests, several respawns between two reads, or a harakiri stay a crash loop.
+ * A respawn whose process had served at least this many requests (at the read before) is one of a worker that
+ * serves: every respawn of the window so, the worker is "respawning" (a warning), not in a crash loop (critical:
+ * processes dying before they serve). The stats cannot tell a graceful recycle (--max-requests, reload-on-rss:
+ * "The work of process N is done. Seeya!") from a crash under load (a segfault, the OOM killer: "DAMN ! worker N
+ * died"); the verdict names both and uWSGI's log says which. A worker dying on its first requests, several
+ * respawns between two reads, or a harakiri stay a crash loop.
  */
 export const RECYCLED_AFTER = 10;
 
@@ -275,9 +278,9 @@ export class Diagnoser {
       }
       m.lastSeen = at;
       // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
-      // A process replaced after serving requests (uWSGI's --max-requests, reload-on-rss, max-worker-lifetime:
-      // "The work of process N is done. Seeya!") is recycled, not crashed: what it served is known from the
-      // last read's delta_requests when one respawn happened since, and no harakiri.
+      // A process replaced after serving requests (recycled by uWSGI's --max-requests or reload-on-rss, or crashed
+      // under load) is told apart from one dying young (RECYCLED_AFTER): what it served is known from the last
+      // read's delta_requests when one respawn happened since, and no harakiri.
       const r = m.respawns;
       const harakiri = counter(w.raw.harakiri_count);
       if (w.respawns > 0) {
@@ -304,7 +307,7 @@ export class Diagnoser {
         if (m.respawnSum >= o.crashRespawns) {
           const v =
             fewest >= RECYCLED_AFTER
-              ? verdict('recycling', `recycling: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (--max-requests? reload-on-rss?)`, { workerKey: w.key })
+              ? verdict('respawning', `respawning: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: uWSGI's log says which)`, { workerKey: w.key })
               : verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
           if (w.id !== undefined) v.workerId = w.id;
           out.push(v);

@@ -226,7 +226,7 @@ test('diagnosis: most severe first — a crash loop (critical) before a slow req
   assert.deepEqual(rules(sortVerdicts(fired)), ['crash_loop', 'slow_request']);
 });
 
-test('diagnosis: a worker recycled after serving requests (--max-requests) is "recycling" (warning), not a crash loop; a young death, a harakiri or several respawns between reads keep it a crash loop', () => {
+test('diagnosis: a worker replaced after serving requests (--max-requests recycling) is "respawning" (warning), not a crash loop; a young death, a harakiri or several respawns between reads keep it a crash loop', () => {
   // Seen on a real uWSGI with --max-requests under load: every graceful recycle ("The work of process N is done.
   // Seeya!") counted as a crash, and the monitor said "CRIT crash loop" of a healthy server.
   type Step = { pid: number; delta: number; harakiri?: number; rc: number };
@@ -244,8 +244,8 @@ test('diagnosis: a worker recycled after serving requests (--max-requests) is "r
   // Each process seen serving 40+ requests at the read before it was replaced: recycled.
   const recycled: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 12, delta: 2, rc: 3 }, { pid: 12, delta: 48, rc: 3 }, { pid: 13, delta: 1, rc: 4 }];
   const r = run(recycled);
-  assert.deepEqual(r.map((v) => [v.rule, v.severity]), [['recycling', 'warning']]);
-  assert.equal(r[0]!.message, 'recycling: worker 1 respawned 3 times in 60s, each after serving 41+ requests (--max-requests? reload-on-rss?)');
+  assert.deepEqual(r.map((v) => [v.rule, v.severity]), [['respawning', 'warning']]);
+  assert.equal(r[0]!.message, "respawning: worker 1 respawned 3 times in 60s, each after serving 41+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: uWSGI's log says which)");
   // One of them died young (2 requests): a crash loop.
   const young = recycled.map((st, i) => (i === 2 ? { ...st, delta: 2 } : st));
   assert.deepEqual(run(young).map((v) => v.rule), ['crash_loop']);

@@ -177,7 +177,7 @@ test('no app loaded: a WSGI file that fails to import → every request a 500, 0
   await Promise.all([cli.done, quiet.done]);
 });
 
-test('recycling, not a crash loop: --max-requests replaces a worker after its requests ("Seeya!") — a warning naming what it served, never "crash loop"', { skip, timeout: 120_000 }, async (t) => {
+test('respawning, not a crash loop: --max-requests replaces a worker after its requests ("Seeya!") — a warning naming what it served, never "crash loop"', { skip, timeout: 120_000 }, async (t) => {
   const { app, cleanup } = writeApp();
   t.after(cleanup);
   // One worker, replaced after 60 requests (and at least 1 s of life) under 40 requests/s: a recycle every ~1.5 s.
@@ -188,10 +188,10 @@ test('recycling, not a crash loop: --max-requests replaces a worker after its re
   const cli = startCli(['--json', '-n', '120', '-f', '0.5', u.statsAddress]);
   t.after(() => cli.kill());
   type Doc = { diagnosis: { rule: string; severity: string; message: string }[] };
-  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'recycling'), 60_000);
-  const v = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'recycling')!;
+  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'respawning'), 60_000);
+  const v = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'respawning')!;
   assert.equal(v.severity, 'warning');
-  assert.match(v.message, /^recycling: worker 1 respawned [3-9]\d* times in 60s, each after serving \d+\+ requests \(--max-requests\? reload-on-rss\?\)$/);
+  assert.match(v.message, /^respawning: worker 1 respawned [3-9]\d* times in 60s, each after serving \d+\+ requests \(recycled by --max-requests\/reload-on-rss, or crashing under load: uWSGI's log says which\)$/);
   assert.ok(Number(/serving (\d+)\+/.exec(v.message)![1]) >= 10);
   // uWSGI's own account: graceful recycles, no deaths.
   assert.match(u.log(), /The work of process \d+ is done\. Seeya!/);
