@@ -307,7 +307,7 @@ export class Diagnoser {
         if (m.respawnSum >= o.crashRespawns) {
           const v =
             fewest >= RECYCLED_AFTER
-              ? verdict('respawning', `respawning: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: uWSGI's log says which)`, { workerKey: w.key })
+              ? verdict('respawning', `respawning: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: the server's log says which)`, { workerKey: w.key })
               : verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
           if (w.id !== undefined) v.workerId = w.id;
           out.push(v);

@@ -245,7 +245,7 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   const recycled: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 12, delta: 2, rc: 3 }, { pid: 12, delta: 48, rc: 3 }, { pid: 13, delta: 1, rc: 4 }];
   const r = run(recycled);
   assert.deepEqual(r.map((v) => [v.rule, v.severity]), [['respawning', 'warning']]);
-  assert.equal(r[0]!.message, "respawning: worker 1 respawned 3 times in 60s, each after serving 41+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: uWSGI's log says which)");
+  assert.equal(r[0]!.message, "respawning: worker 1 respawned 3 times in 60s, each after serving 41+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: the server's log says which)");
   // One of them died young (2 requests): a crash loop.
   const young = recycled.map((st, i) => (i === 2 ? { ...st, delta: 2 } : st));
   assert.deepEqual(run(young).map((v) => v.rule), ['crash_loop']);

@@ -191,7 +191,7 @@ test('respawning, not a crash loop: --max-requests replaces a worker after its r
   const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'respawning'), 60_000);
   const v = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'respawning')!;
   assert.equal(v.severity, 'warning');
-  assert.match(v.message, /^respawning: worker 1 respawned [3-9]\d* times in 60s, each after serving \d+\+ requests \(recycled by --max-requests\/reload-on-rss, or crashing under load: uWSGI's log says which\)$/);
+  assert.match(v.message, /^respawning: worker 1 respawned [3-9]\d* times in 60s, each after serving \d+\+ requests \(recycled by --max-requests\/reload-on-rss, or crashing under load: the server's log says which\)$/);
   assert.ok(Number(/serving (\d+)\+/.exec(v.message)![1]) >= 10);
   // uWSGI's own account: graceful recycles, no deaths.
   assert.match(u.log(), /The work of process \d+ is done\. Seeya!/);
