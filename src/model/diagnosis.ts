@@ -187,8 +187,9 @@ interface WorkerMemory {
   respawns: number[];
   /** The sum of the respawns in `respawns`. */
   respawnSum: number;
-  /** The worker's delta_requests (requests of its current process) and harakiri_count at the last read. */
+  /** The worker's delta_requests (requests of its current process) at the last read. */
   served: number | undefined;
+  /** Its harakiri_count when its current process was first seen (a harakiri since: the next respawn is a kill). */
   harakiri: number | undefined;
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
@@ -294,7 +295,8 @@ export class Diagnoser {
         m.respawnSum += w.respawns;
       }
       m.served = counter(w.raw.delta_requests);
-      m.harakiri = harakiri;
+      // Kept from the process's first read to its respawn: a read may fall between the harakiri and the respawn.
+      if (w.respawns > 0 || m.harakiri === undefined) m.harakiri = harakiri;
       if (r.length > 0) {
         let drop = 0;
         let fewest = Infinity;

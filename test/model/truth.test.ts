@@ -252,6 +252,9 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   // A harakiri with the respawn: killed, not recycled.
   const killed = recycled.map((st, i) => (i >= 5 ? { ...st, harakiri: 1 } : st));
   assert.deepEqual(run(killed).map((v) => v.rule), ['crash_loop']);
+  // The harakiri seen a read before the respawn (the master killed it, then respawned it): still a kill.
+  const killedEarly = recycled.map((st, i) => (i >= 4 ? { ...st, harakiri: 1 } : st));
+  assert.deepEqual(run(killedEarly).map((v) => v.rule), ['crash_loop']);
   // Two respawns between two reads: the one in between is unknown → a crash loop.
   const twice: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 13, delta: 1, rc: 4 }];
   assert.deepEqual(run(twice).map((v) => v.rule), ['crash_loop']);
