@@ -201,3 +201,32 @@ test('respawning, not a crash loop: --max-requests replaces a worker after its r
   cli.kill();
   await load.stop();
 });
+
+test('a harakiri loop stays a crash loop, however many requests each process served first (harakiri_count, not "respawning")', { skip, timeout: 120_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app, extraArgs: ['--harakiri', '1'] });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '120', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine(() => true);
+  for (let i = 0; i < 3; i++) {
+    const before = (await waitView(u.statsAddress, (v) => v.workers[0]?.raw.accepting === 1)).workers[0]!.pid;
+    // Each process serves 15 requests (seen by a read), then hangs on one until uWSGI's harakiri kills it.
+    for (let k = 0; k < 15; k++) assert.equal(await httpGet(u.httpPort, '/'), 200);
+    // …and the monitor has read it so (what it knows of the process when it dies).
+    // (--json has no delta_requests: the lifetime counter, which survives the respawns, says it as well)
+    await cli.waitLine((l) => {
+      const w = (JSON.parse(l) as { workers: { pid: number; requests: number }[] }).workers[0];
+      return w !== undefined && w.pid === before && w.requests >= 15 * (i + 1);
+    });
+    assert.notEqual(await httpGet(u.httpPort, '/slow?s=10', {}, 30_000), 200, 'killed by harakiri');
+    await waitView(u.statsAddress, (v) => v.workers[0]!.pid !== before && v.workers[0]!.raw.accepting === 1, 30_000);
+  }
+  type Doc = { diagnosis: { rule: string; severity: string; message: string }[] };
+  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
+  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'crash_loop')!.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
+  assert.deepEqual(cli.lines.filter((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'respawning')), []);
+  assert.match(u.log(), /HARAKIRI ON WORKER 1/);
+  cli.kill();
+});
