@@ -150,7 +150,7 @@ export const FLEET_COLUMNS: readonly FleetColumn[] = FLEET_COLUMN_RECORDS.map((c
  */
 export const FLEET_VIEW_COLUMNS: readonly FleetColumn[] = [
   ...FLEET_COLUMNS,
-  text('verdict', 'VERDICT', 40, 9, "The target's worst diagnosis verdict (saturated, queue full, crash loop, no app loaded, slow request, memory growth, respawning, error burst, stale); empty when healthy", (r) => (r.verdict ? clean(r.verdict.message) : ''), {
+  text('verdict', 'VERDICT', 40, 9, "The target's worst diagnosis verdict (saturated, queue full, crash loop, no app loaded, slow request, harakiri, memory growth, respawning, error burst, stale); empty when healthy", (r) => (r.verdict ? clean(r.verdict.message) : ''), {
     tone: (r) => (r.verdict ? (r.verdict.severity === 'critical' ? 'bad' : 'warn') : 'plain'),
     ...noTotal,
   }),

@@ -43,12 +43,13 @@ export const DEFAULT_DIAGNOSIS: Required<DiagnosisOptions> = {
  * Rules, most severe first (the order verdicts are listed in): every critical rule before every warning
  * (a crash loop outranks a slow request; test/model/truth.test.ts pins it against SEVERITY).
  */
-export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'memory_growth', 'respawning', 'error_burst', 'stale'];
+export const RULE_ORDER: readonly VerdictRule[] = ['saturated', 'queue_full', 'crash_loop', 'no_app', 'slow_request', 'harakiri', 'memory_growth', 'respawning', 'error_burst', 'stale'];
 
 export const SEVERITY: Readonly<Record<VerdictRule, Verdict['severity']>> = {
   saturated: 'critical',
   queue_full: 'critical',
   slow_request: 'warning',
+  harakiri: 'warning',
   crash_loop: 'critical',
   no_app: 'warning',
   memory_growth: 'warning',
@@ -191,6 +192,8 @@ interface WorkerMemory {
   served: number | undefined;
   /** Its harakiri_count when its current process was first seen (a harakiri since: the next respawn is a kill). */
   harakiri: number | undefined;
+  /** Its harakiri_count at the last read. */
+  hkSeen: number | undefined;
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
   lastSeen: number;
@@ -220,6 +223,10 @@ export class Diagnoser {
   readonly opts: Required<DiagnosisOptions>;
   #workers = new Map<string, WorkerMemory>();
   #vassals = new Map<string, { at: number; n: number }[]>();
+  /** Requests killed by harakiri: flat (ms, count) pairs, one per bucket (window / BUCKETS) of the crash window, oldest first. */
+  #kills: number[] = [];
+  /** The latest kill: when, and which worker. */
+  #lastKill: { at: number; key: string; id: number | undefined } | undefined;
   #last: number | undefined;
 
   constructor(opts: DiagnosisOptions = {}) {
@@ -274,7 +281,7 @@ export class Diagnoser {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
-        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, hkSeen: undefined, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
@@ -294,6 +301,10 @@ export class Diagnoser {
         } else r.push(at, w.respawns, served);
         m.respawnSum += w.respawns;
       }
+      // A harakiri: uWSGI killed the worker in the middle of a request that ran over its limit (the client got
+      // no answer). harakiri_count survives the respawn; its rise is the kill.
+      if (harakiri !== undefined && m.hkSeen !== undefined && harakiri > m.hkSeen) this.#killed(at, Math.min(harakiri - m.hkSeen, 1_000_000), w, bucket);
+      m.hkSeen = harakiri;
       m.served = counter(w.raw.delta_requests);
       // Kept from the process's first read to its respawn: a read may fall between the harakiri and the respawn.
       if (w.respawns > 0 || m.harakiri === undefined) m.harakiri = harakiri;
@@ -332,9 +343,34 @@ export class Diagnoser {
         }
       }
     }
+    const k = this.#harakiri(at, windowMs);
+    if (k !== undefined) out.push(k);
     // Workers gone from this read are forgotten (their key may come back as a new process).
     if (this.#workers.size > view.workers.length) for (const [k, m] of this.#workers) if (m.lastSeen !== at) this.#workers.delete(k);
     return out;
+  }
+
+  #killed(at: number, n: number, w: WorkerView, bucket: number): void {
+    const ks = this.#kills;
+    if (ks.length > 0 && at - ks[ks.length - 2]! < bucket) ks[ks.length - 1]! += n;
+    else ks.push(at, n);
+    this.#lastKill = { at, key: w.key, id: w.id };
+  }
+
+  /** The harakiri verdict: requests killed within the crash window, the latest kill named. */
+  #harakiri(at: number, windowMs: number): Verdict | undefined {
+    const ks = this.#kills;
+    let drop = 0;
+    while (drop < ks.length && at - ks[drop]! > windowMs) drop += 2;
+    if (drop > 0) ks.splice(0, drop);
+    const last = this.#lastKill;
+    if (ks.length === 0 || last === undefined) return undefined;
+    let n = 0;
+    for (let i = 1; i < ks.length; i += 2) n += ks[i]!;
+    const name = last.id !== undefined ? `worker ${last.id}` : `worker ${last.key}`;
+    const v = verdict('harakiri', `harakiri: ${n} request${n === 1 ? '' : 's'} killed in ${this.opts.crashWindowSeconds}s (last: ${name}, ${formatAge((at - last.at) / 1000)} ago)`, { workerKey: last.key });
+    if (last.id !== undefined) v.workerId = last.id;
+    return v;
   }
 
   #emperor(view: EmperorView): Verdict[] {

@@ -192,7 +192,7 @@ export interface ServerView {
   diagnosis: Verdict[];
 }
 
-export type VerdictRule = 'saturated' | 'queue_full' | 'slow_request' | 'crash_loop' | 'no_app' | 'memory_growth' | 'respawning' | 'error_burst' | 'stale';
+export type VerdictRule = 'saturated' | 'queue_full' | 'slow_request' | 'harakiri' | 'crash_loop' | 'no_app' | 'memory_growth' | 'respawning' | 'error_burst' | 'stale';
 
 /** One diagnosis: what is wrong, in one line, with its evidence. */
 export interface Verdict {

@@ -251,10 +251,10 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   assert.deepEqual(run(young).map((v) => v.rule), ['crash_loop']);
   // A harakiri with the respawn: killed, not recycled.
   const killed = recycled.map((st, i) => (i >= 5 ? { ...st, harakiri: 1 } : st));
-  assert.deepEqual(run(killed).map((v) => v.rule), ['crash_loop']);
+  assert.deepEqual(run(killed).map((v) => v.rule), ['crash_loop', 'harakiri']);
   // The harakiri seen a read before the respawn (the master killed it, then respawned it): still a kill.
   const killedEarly = recycled.map((st, i) => (i >= 4 ? { ...st, harakiri: 1 } : st));
-  assert.deepEqual(run(killedEarly).map((v) => v.rule), ['crash_loop']);
+  assert.deepEqual(run(killedEarly).map((v) => v.rule), ['crash_loop', 'harakiri']);
   // Two respawns between two reads: the one in between is unknown → a crash loop.
   const twice: Step[] = [{ pid: 10, delta: 45, rc: 1 }, { pid: 11, delta: 3, rc: 2 }, { pid: 11, delta: 41, rc: 2 }, { pid: 13, delta: 1, rc: 4 }];
   assert.deepEqual(run(twice).map((v) => v.rule), ['crash_loop']);
@@ -262,6 +262,31 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   assert.deepEqual(run(recycled.map((st) => ({ ...st, delta: Math.min(st.delta, RECYCLED_AFTER - 1) }))).map((v) => v.rule), ['crash_loop']);
   // Fewer respawns than --crash-loop: nothing.
   assert.deepEqual(run(recycled.slice(0, 5)), []);
+});
+
+test('diagnosis: a harakiri (a request killed over the limit) is a warning for the crash window, naming the latest; counts before the first read are history', () => {
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  const doc = (h1: number, h2: number, pid2 = 20) => server({ workers: [worker({ id: 1, pid: 10, harakiri_count: h1 }), worker({ id: 2, pid: pid2, harakiri_count: h2 })] });
+  const at = (s: number) => T0 + s * 1000;
+  let prev = doc(4, 0);
+  const step = (cur: ReturnType<typeof doc>, s: number, ps: number) => {
+    const out = diag.update(buildView({ doc: cur, at: at(s) }, { doc: prev, at: at(ps) }));
+    prev = cur;
+    return out;
+  };
+  // Worker 1's 4 harakiri happened before tsgitop looked: no verdict.
+  assert.deepEqual(diag.update(buildView({ doc: prev, at: at(0) })), []);
+  assert.deepEqual(step(doc(4, 0), 1, 0), []);
+  // Worker 2 killed mid-request (uWSGI then respawns it: a respawn, not yet a crash loop).
+  const v = step(doc(4, 1, 21), 2, 1);
+  assert.deepEqual(v.map((x) => [x.rule, x.severity, x.workerId]), [['harakiri', 'warning', 2]]);
+  assert.equal(v[0]!.message, 'harakiri: 1 request killed in 60s (last: worker 2, 0s ago)');
+  // Then worker 1: two kills, the latest named, its age growing.
+  assert.equal(step(doc(5, 1, 21), 12, 2)[0]!.message, 'harakiri: 2 requests killed in 60s (last: worker 1, 0s ago)');
+  assert.equal(step(doc(5, 1, 21), 42, 12)[0]!.message, 'harakiri: 2 requests killed in 60s (last: worker 1, 30s ago)');
+  // 60 s after the first: one left; after the last: none.
+  assert.equal(step(doc(5, 1, 21), 63, 42)[0]!.message, 'harakiri: 1 request killed in 60s (last: worker 1, 51s ago)');
+  assert.deepEqual(step(doc(5, 1, 21), 73, 63), []);
 });
 
 test('diagnosis: memory growth needs a steady rise over the whole window; a respawn restarts it', () => {

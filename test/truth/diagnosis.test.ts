@@ -202,7 +202,7 @@ test('respawning, not a crash loop: --max-requests replaces a worker after its r
   await load.stop();
 });
 
-test('a harakiri loop stays a crash loop, however many requests each process served first (harakiri_count, not "respawning")', { skip, timeout: 120_000 }, async (t) => {
+test('a harakiri loop stays a crash loop, however many requests each process served first (harakiri_count, not "respawning"); each kill counted in the harakiri verdict', { skip, timeout: 120_000 }, async (t) => {
   const { app, cleanup } = writeApp();
   t.after(cleanup);
   const u = await startUwsgi({ processes: 1, stats: 'unix', app, extraArgs: ['--harakiri', '1'] });
@@ -228,5 +228,9 @@ test('a harakiri loop stays a crash loop, however many requests each process ser
   assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'crash_loop')!.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
   assert.deepEqual(cli.lines.filter((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'respawning')), []);
   assert.match(u.log(), /HARAKIRI ON WORKER 1/);
+  // Each kill is also told as such: requests killed over the limit, the latest worker named.
+  const hk = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'harakiri');
+  assert.match(hk?.message ?? '', /^harakiri: [3-9] requests killed in 60s \(last: worker 1, \d+s ago\)$/);
+  assert.equal(hk?.severity, 'warning');
   cli.kill();
 });
