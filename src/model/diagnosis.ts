@@ -90,12 +90,20 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   // Counted in one indexed pass (no arrays per read; no iterator objects in any tier).
   let live = 0;
   let busy = 0;
+  // no app: accepting workers whose `apps` list is empty (see NO_APP), and the first of them.
+  let noApp = 0;
+  let noAppFirst: WorkerView | undefined;
   const ws = view.workers;
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i]!;
     if (w.statusClass === 'cheap') continue;
     live++;
     if (w.busy) busy++;
+    const apps = w.raw.apps;
+    if (Array.isArray(apps) && apps.length === 0 && w.raw.accepting !== 0) {
+      noApp++;
+      noAppFirst ??= w;
+    }
   }
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
   if (live > 0 && busy === live && waiting > 0) {
@@ -114,9 +122,10 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     if (f.workerId !== undefined) v.workerId = f.workerId;
     out.push(v);
   }
-  if (!o.appsOptional) {
-    const v = noApp(ws, live);
-    if (v !== undefined) out.push(v);
+  if (!o.appsOptional && noAppFirst !== undefined) {
+    const v = verdict('no_app', `${NO_APP}: ${noApp} of ${live} workers (first: ${who(noAppFirst)}); uWSGI answers their requests with HTTP 500, its log says why`, { workerKey: noAppFirst.key });
+    if (noAppFirst.id !== undefined) v.workerId = noAppFirst.id;
+    out.push(v);
   }
   const exc = view.totals.excRate;
   if (exc !== undefined && exc > o.errorRate) {
@@ -142,21 +151,7 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
  * yet (a lazy-apps worker still loading its app) and a cheap one are left out; a uWSGI that serves without apps
  * (the PHP and CGI plugins, routers) lists none either: `appsOptional` (--apps-optional) turns the rule off.
  */
-function noApp(ws: readonly WorkerView[], live: number): Verdict | undefined {
-  let n = 0;
-  let first: WorkerView | undefined;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    const apps = w.raw.apps;
-    if (w.statusClass === 'cheap' || !Array.isArray(apps) || apps.length > 0 || w.raw.accepting === 0) continue;
-    n++;
-    first ??= w;
-  }
-  if (first === undefined) return undefined;
-  const v = verdict('no_app', `no app loaded: ${n} of ${live} workers (first: ${who(first)}); uWSGI answers their requests with HTTP 500, its log says why`, { workerKey: first.key });
-  if (first.id !== undefined) v.workerId = first.id;
-  return v;
-}
+const NO_APP = 'no app loaded';
 
 /** Verdicts of an Emperor view on its own: a blacklisted vassal is a crash loop. */
 export function diagnoseEmperor(view: EmperorView): Verdict[] {
@@ -190,10 +185,10 @@ interface WorkerMemory {
   respawnSum: number;
   /** The worker's delta_requests (requests of its current process) at the last read. */
   served: number | undefined;
-  /** Its harakiri_count when its current process was first seen (a harakiri since: the next respawn is a kill). */
-  harakiri: number | undefined;
   /** Its harakiri_count at the last read. */
-  hkSeen: number | undefined;
+  harakiri: number | undefined;
+  /** harakiri_count rose since its current process was first seen: the next respawn is that kill. */
+  killed: boolean;
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
   lastSeen: number;
@@ -281,7 +276,7 @@ export class Diagnoser {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
-        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, hkSeen: undefined, rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, killed: false, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
@@ -290,9 +285,17 @@ export class Diagnoser {
       // under load) is told apart from one dying young (RECYCLED_AFTER): what it served is known from the last
       // read's delta_requests when one respawn happened since, and no harakiri.
       const r = m.respawns;
+      // A harakiri: uWSGI killed the worker in the middle of a request that ran over its limit (the client got
+      // no answer). harakiri_count survives the respawn; its rise is the kill, seen at the respawn's read or at
+      // one between the kill and the respawn.
       const harakiri = counter(w.raw.harakiri_count);
+      const rise = harakiri !== undefined && m.harakiri !== undefined ? harakiri - m.harakiri : 0;
+      const rose = rise > 0;
+      if (rose) this.#killed(at, Math.min(rise, 1_000_000), w, bucket);
+      m.harakiri = harakiri;
       if (w.respawns > 0) {
-        const killed = harakiri !== undefined && m.harakiri !== undefined && harakiri > m.harakiri;
+        const killed = m.killed || rose;
+        m.killed = false;
         const served = w.respawns === 1 && !killed && m.served !== undefined ? m.served : 0;
         const n = r.length;
         if (n > 0 && at - r[n - 3]! < bucket) {
@@ -300,14 +303,8 @@ export class Diagnoser {
           r[n - 1] = Math.min(r[n - 1]!, served);
         } else r.push(at, w.respawns, served);
         m.respawnSum += w.respawns;
-      }
-      // A harakiri: uWSGI killed the worker in the middle of a request that ran over its limit (the client got
-      // no answer). harakiri_count survives the respawn; its rise is the kill.
-      if (harakiri !== undefined && m.hkSeen !== undefined && harakiri > m.hkSeen) this.#killed(at, Math.min(harakiri - m.hkSeen, 1_000_000), w, bucket);
-      m.hkSeen = harakiri;
+      } else if (rose) m.killed = true;
       m.served = counter(w.raw.delta_requests);
-      // Kept from the process's first read to its respawn: a read may fall between the harakiri and the respawn.
-      if (w.respawns > 0 || m.harakiri === undefined) m.harakiri = harakiri;
       if (r.length > 0) {
         let drop = 0;
         let fewest = Infinity;
@@ -367,8 +364,7 @@ export class Diagnoser {
     if (ks.length === 0 || last === undefined) return undefined;
     let n = 0;
     for (let i = 1; i < ks.length; i += 2) n += ks[i]!;
-    const name = last.id !== undefined ? `worker ${last.id}` : `worker ${last.key}`;
-    const v = verdict('harakiri', `harakiri: ${n} request${n === 1 ? '' : 's'} killed in ${this.opts.crashWindowSeconds}s (last: ${name}, ${formatAge((at - last.at) / 1000)} ago)`, { workerKey: last.key });
+    const v = verdict('harakiri', `harakiri: ${n} request${n === 1 ? '' : 's'} killed in ${this.opts.crashWindowSeconds}s (last: ${who(last)}, ${formatAge((at - last.at) / 1000)} ago)`, { workerKey: last.key });
     if (last.id !== undefined) v.workerId = last.id;
     return v;
   }
