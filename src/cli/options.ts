@@ -75,7 +75,7 @@ export const ROOT_OPTIONS: readonly OptionSpec[] = [
   { group: 'fleet', flags: '--targets', value: 'file', kind: 'file', description: 'several stats servers: one address per line, optionally LABEL = ADDRESS (the fleet view; with -b a fleet table)' },
   // diagnosis (issue 12 point 6; defaults from the model's DEFAULT_DIAGNOSIS)
   { group: 'diagnosis', flags: '--slow', value: 'seconds', kind: 'number', description: 'a request in flight longer than this is a slow request', default: String(D.slowSeconds) },
-  { group: 'diagnosis', flags: '--crash-loop', value: 'n', kind: 'number', description: 'a worker or vassal respawned this many times within --crash-window is a crash loop', default: String(D.crashRespawns) },
+  { group: 'diagnosis', flags: '--crash-loop', value: 'n', kind: 'number', description: 'a worker or vassal respawned (or the master restarted) this many times within --crash-window is a crash loop', default: String(D.crashRespawns) },
   { group: 'diagnosis', flags: '--crash-window', value: 'seconds', kind: 'number', description: 'the crash-loop window', default: String(D.crashWindowSeconds) },
   { group: 'diagnosis', flags: '--mem-growth', value: 'percent', kind: 'number', description: 'a worker whose RSS rose steadily by more than this over --mem-window', default: String(D.memGrowthPct) },
   { group: 'diagnosis', flags: '--mem-window', value: 'seconds', kind: 'number', description: 'the memory-growth window', default: String(D.memWindowSeconds) },

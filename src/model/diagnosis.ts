@@ -222,6 +222,9 @@ export class Diagnoser {
   #kills: number[] = [];
   /** The latest kill: when, and which worker. */
   #lastKill: { at: number; key: string; id: number | undefined } | undefined;
+  /** The master pid of the last read, and when it changed (ms) within the crash window: a new instance each. */
+  #master: number | undefined;
+  #restarts: number[] = [];
   #last: number | undefined;
 
   constructor(opts: DiagnosisOptions = {}) {
@@ -272,6 +275,29 @@ export class Diagnoser {
     const memMs = o.memWindowSeconds * 1000;
     const step = memMs / BUCKETS;
     const ws = view.workers;
+    // A new instance (the master's pid changed: a restart, by hand, by systemd, after a crash) or a reload (every
+    // worker's counters went down: uWSGI's graceful reload, gunicorn's SIGHUP): what the workers and the server did
+    // before is another instance's. Its crash loop, its kills and its memory series are not this one's — else the
+    // monitor says "crash loop" for up to a minute after the restart that fixed it. The master restarting is counted.
+    const mp = view.header.pid;
+    const restarted = mp !== undefined && this.#master !== undefined && mp !== this.#master;
+    if (mp !== undefined) this.#master = mp;
+    let reset = restarted;
+    if (!reset && ws.length > 0) {
+      reset = true;
+      for (let i = 0; i < ws.length && reset; i++) reset = ws[i]!.reset;
+    }
+    if (reset) {
+      this.#workers.clear();
+      this.#kills.length = 0;
+      this.#lastKill = undefined;
+    }
+    const restarts = this.#restarts;
+    if (restarted) restarts.push(at);
+    while (restarts.length > 0 && at - restarts[0]! > windowMs) restarts.shift();
+    if (restarts.length >= o.crashRespawns) {
+      out.push(verdict('crash_loop', `crash loop: the master restarted ${restarts.length} times in ${o.crashWindowSeconds}s (now pid ${mp})`));
+    }
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
@@ -280,6 +306,12 @@ export class Diagnoser {
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
+      // This worker's counters went down alone: its past respawns are another life's too.
+      if (w.reset && !reset) {
+        m.respawns.length = 0;
+        m.respawnSum = 0;
+        m.killed = false;
+      }
       // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
       // A process replaced after serving requests (recycled by uWSGI's --max-requests or reload-on-rss, or crashed
       // under load) is told apart from one dying young (RECYCLED_AFTER): what it served is known from the last

@@ -390,3 +390,47 @@ test('respawns between two reads are whole and never negative (a cheap slot spaw
   const v2 = sv(buildView({ doc: c, at: T0 + 2000 }, { doc: b, at: T0 + 1000 }));
   assert.equal(v2.workers[0]!.respawns, 1);
 });
+
+test('diagnosis: a restart or a reload ends the old instance\'s crash loop and kills at once; the master restarting 3 times in the window is a crash loop', () => {
+  // Seen on a real gunicorn (and the same with uWSGI): workers killed over --timeout in a crash loop, the server
+  // restarted with the fix — and the monitor said "CRIT crash loop: worker 1 respawned 6 times" and "harakiri: 12
+  // requests killed" of the new master, whose workers had respawned 0 times, for most of a minute.
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  const doc = (master: number, i: number, requests = 10 + i) =>
+    server({ pid: master, workers: [worker({ id: 1, pid: 100 + i, requests, respawn_count: 1 + i, harakiri_count: i }), worker({ id: 2, pid: 200, requests })] });
+  const at = (s: number) => T0 + s * 1000;
+  let prev = doc(1, 0);
+  let out = diag.update(buildView({ doc: prev, at: at(0) }));
+  for (let i = 1; i <= 3; i++) {
+    const cur = doc(1, i);
+    out = diag.update(buildView({ doc: cur, at: at(i * 5) }, { doc: prev, at: at((i - 1) * 5) }));
+    prev = cur;
+  }
+  assert.deepEqual(rules(out), ['crash_loop', 'harakiri'], 'the old instance: a crash loop, and its kills');
+  // A new master (pid 2), fresh counters: nothing of the old instance, from its first read.
+  const fresh = server({ pid: 2, workers: [worker({ id: 1, pid: 300, requests: 0 }), worker({ id: 2, pid: 301, requests: 0 })] });
+  assert.deepEqual(diag.update(buildView({ doc: fresh, at: at(20) }, { doc: prev, at: at(15) })), []);
+  // Its own respawns count from zero: two are not yet a crash loop, a third is.
+  const again = (i: number) => server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 10 * i, requests: 0, respawn_count: i }), worker({ id: 2, pid: 301, requests: 0 })] });
+  prev = fresh;
+  const seen: string[][] = [];
+  for (let i = 1; i <= 3; i++) {
+    seen.push(rules(diag.update(buildView({ doc: again(i), at: at(20 + i) }, { doc: prev, at: at(19 + i) }))));
+    prev = again(i);
+  }
+  assert.deepEqual(seen, [[], [], ['crash_loop']]);
+  // A graceful reload (the same master, every worker's counters down: uWSGI's SIGHUP) ends it too.
+  const reloaded = server({ pid: 2, workers: [worker({ id: 1, pid: 400, requests: 0, respawn_count: 0 }), worker({ id: 2, pid: 401, requests: 0 })] });
+  const withReq = server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 30, requests: 5, respawn_count: 3 }), worker({ id: 2, pid: 301, requests: 5 })] });
+  diag.update(buildView({ doc: withReq, at: at(25) }, { doc: prev, at: at(23) }));
+  assert.deepEqual(diag.update(buildView({ doc: reloaded, at: at(26) }, { doc: withReq, at: at(25) })), []);
+  // The master itself restarting: the third new pid within the window is a crash loop of the server.
+  const d2 = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  const inst = (master: number) => server({ pid: master, workers: [worker({ id: 1, pid: master * 10, requests: 0 })] });
+  const masters = [1, 2, 3, 4];
+  const got = masters.map((m, i) => d2.update(buildView({ doc: inst(m), at: at(i * 10) }, i > 0 ? { doc: inst(masters[i - 1]!), at: at((i - 1) * 10) } : undefined)));
+  assert.deepEqual(got.map(rules), [[], [], [], ['crash_loop']]);
+  assert.equal(got[3]![0]!.message, 'crash loop: the master restarted 3 times in 60s (now pid 4)');
+  // …and over once the restarts are older than the window.
+  assert.deepEqual(d2.update(buildView({ doc: inst(4), at: at(85) }, { doc: inst(4), at: at(30) })), []);
+});

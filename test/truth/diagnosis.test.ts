@@ -234,3 +234,36 @@ test('a harakiri loop stays a crash loop, however many requests each process ser
   assert.equal(hk?.severity, 'warning');
   cli.kill();
 });
+
+test('a graceful reload ends the crash loop at once: the first read of the reloaded workers has no crash-loop verdict', { skip, timeout: 120_000 }, async (t) => {
+  // Seen at stop 28 (gunicorn, and the same on uWSGI): the fix deployed by a reload, and the monitor still said
+  // "CRIT crash loop: worker 1 respawned N times" of the new workers for most of a minute.
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '200', '-f', '0.3', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine(() => true);
+  assert.equal(await httpGet(u.httpPort, '/'), 200);
+  const pids = new Set<number>();
+  for (let i = 0; i < 3; i++) {
+    const before = (await waitView(u.statsAddress, (v) => v.workers[0]?.raw.accepting === 1)).workers[0]!.pid!;
+    pids.add(before);
+    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
+    await waitView(u.statsAddress, (v) => v.workers[0]!.pid !== before && v.workers[0]!.raw.accepting === 1);
+  }
+  type Doc = { pid: number; workers: { pid: number; respawn_count: number }[]; diagnosis: { rule: string }[] };
+  const looped = JSON.parse(await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000)) as Doc;
+  for (const w of looped.workers) pids.add(w.pid);
+  const master = looped.pid;
+  await u.restart();
+  // The first read of the reloaded instance: the same master, a worker pid never seen, its counters from zero.
+  const first = JSON.parse(await cli.waitLine((l) => {
+    const d = JSON.parse(l) as Doc;
+    return d.workers.length === 1 && !pids.has(d.workers[0]!.pid) && d.workers[0]!.respawn_count <= 1;
+  }, 60_000)) as Doc;
+  assert.equal(first.pid, master, 'a graceful reload keeps the master');
+  assert.deepEqual(first.diagnosis.map((d) => d.rule), [], 'nothing of the old instance');
+  cli.kill();
+});
