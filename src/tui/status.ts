@@ -76,7 +76,8 @@ export function statusLine(s: StatusInput): string {
   else if (s.filter !== '') add(`filter "${clean(s.filter)}"`, 'key');
   if (s.filter !== '' && s.matched) add(`${s.matched.matched}/${s.matched.total} match`, 'plain');
   if (s.message !== undefined) add(s.message, 'title');
-  else if (s.lastEvent && s.now - s.lastEvent.at < EVENT_ECHO_MS) add(clean(s.lastEvent.message), 'dim');
+  // "connection lost: <the error>" beside the error itself says it twice, and pushes the rest off an 80-column line.
+  else if (s.lastEvent && s.now - s.lastEvent.at < EVENT_ECHO_MS && !(s.lastError && s.lastEvent.kind === 'connection_lost')) add(clean(s.lastEvent.message), 'dim');
   return parts.join('');
 }
 

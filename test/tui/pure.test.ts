@@ -418,6 +418,10 @@ test('status line: STALE age and retry before the message; PAUSED; filter counts
   assert.ok(stale.startsWith(' STALE 12s   retry in 4.0s  xxx'), stale);
   assert.ok(stale.length <= 80);
   assert.match(plain(statusLine({ ...base, lastError: { message: 'refused', retryAt: T0 } })), /^ NO DATA {3}retry in 0\.0s {2}refused$/);
+  // The error once: its "connection lost" event is not echoed beside it (it is while the error is over).
+  const lost = { at: T0 - 2000, kind: 'connection_lost' as const, message: 'connection lost: refused' };
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0 - 2000, lastError: { message: 'refused', retryAt: T0 }, lastEvent: lost })), /^ STALE 2\.0s {3}retry in 0\.0s {2}refused$/);
+  assert.match(plain(statusLine({ ...base, lastGoodAt: T0, lastEvent: lost })), /connection lost: refused$/);
   assert.match(plain(statusLine({ ...base, lastGoodAt: T0, paused: true, shownAt: T0 - 3000 })), /^ PAUSED {3}showing 3\.0s old data/);
   assert.match(plain(statusLine({ ...base, lastGoodAt: T0, filter: 'bu', matched: { matched: 1, total: 4 } })), /filter "bu" {2}1\/4 match$/);
   assert.match(plain(statusLine({ ...base, lastGoodAt: T0, lastEvent: { at: T0 - 1000, kind: 'respawn', message: 'worker 2 respawned' } })), /worker 2 respawned$/);
