@@ -118,7 +118,9 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   if (slow.length > 0) {
     const f = slow[0]!; // oldest first
     const more = slow.length > 1 ? ` (+${slow.length - 1} more over ${o.slowSeconds}s)` : '';
-    const v = verdict('slow_request', `slow request: ${who(f)} ${f.method ?? '?'} ${f.path ?? '?'} ${formatAge(f.age!)}${more}`, { workerKey: f.workerKey });
+    // Method and path are not in every server's stats (the Node emitter sends them only with requestPaths: true).
+    const what = f.method === undefined && f.path === undefined ? '' : ` ${f.method ?? '?'} ${f.path ?? '?'}`;
+    const v = verdict('slow_request', `slow request: ${who(f)}${what} ${formatAge(f.age!)}${what === '' ? ' (method and path not in the stats)' : ''}${more}`, { workerKey: f.workerKey });
     if (f.workerId !== undefined) v.workerId = f.workerId;
     out.push(v);
   }

@@ -136,6 +136,9 @@ test('diagnosis: slow request names worker, method, path and age; threshold from
   assert.equal(d[0]!.workerKey, '1');
   assert.deepEqual(diagnoseView(v, { slowSeconds: 20 }), []);
   assert.equal(diagnoseView(v, { slowSeconds: 1 })[0]!.message, 'slow request: worker 1 GET /p1 12s (+2 more over 1s)');
+  // A server that does not send them (the Node emitter without requestPaths: vars []): said in words, not "? ?".
+  const bare = server({ workers: [worker({ id: 2, status: 'busy', cores: [core({ id: 0, in_request: true, request: { start: now - 14 } })] })] });
+  assert.equal(diagnoseView(sv(buildView({ doc: bare, at: T0 })))[0]!.message, 'slow request: worker 2 14s (method and path not in the stats)');
 });
 
 test('diagnosis: crash loop after N respawns within the window (not for cheaper spawns), and it ends', () => {
