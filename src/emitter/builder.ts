@@ -50,7 +50,7 @@ export function coresFromTotals(t: CoreTotals, paths?: readonly string[]): Emitt
   return [...t.entries()].sort((a, b) => a[0] - b[0]).map(([id, v]) => makeCore(id, v[0]!, v[2]!, v[3]!, v[4]!, v[4]! > 0 ? varsAt(paths, id) : undefined));
 }
 
-function makeCore(id: number, requests: number, writeErrors: number, readErrors: number, start: number, vars?: string[]): EmitterCore {
+export function makeCore(id: number, requests: number, writeErrors: number, readErrors: number, start: number, vars?: string[]): EmitterCore {
   const core: EmitterCore = {
     id,
     requests,

@@ -29,7 +29,10 @@
  *   predecessor's value until the new process has finished a request.
  *   Requests a worker served after its last report are lost if it crashes
  *   (at most one report interval, 50–250 ms of traffic).
- * - `status`: `busy` (a request in flight), `idle`, `cheap` (the slot has
+ * - `status`: `busy` (a request in flight — or, while the stats are read, a
+ *   process that did not answer a question for a report within `probeMs`:
+ *   its event loop is blocked, shown as a core in a request since the
+ *   question), `idle`, `cheap` (the slot has
  *   no live process: it exited and was not — yet — replaced; also slots
  *   pre-declared with `workers` before their fork), `pause` (the worker is
  *   disconnected from the primary but has not exited: it is finishing and
@@ -39,7 +42,7 @@
  */
 import cluster, { type Worker, type Address } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
-import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, processIdentity, type CoreTotals } from './builder.js';
+import { buildDocument, buildWorker, coresFromFlat, coresFromTotals, flatToTotals, makeCore, processIdentity, type CoreTotals } from './builder.js';
 import { renderCores, renderHead, renderTail, renderWorker, workerSeparator } from './render.js';
 import { CORE_FIELDS, DEFAULT_MAX_CORES } from './counters.js';
 import type { EmitterDocument, EmitterWorker } from './doc.js';
@@ -64,6 +67,13 @@ export interface ClusterStatsOptions {
   queueSampleMs?: number;
   /** Also ask every worker for a fresh report when the stats are read, at most every 50 ms (default false: the 250 ms heartbeat keeps the stats fresh). */
   pollOnRead?: boolean;
+  /**
+   * A worker whose event loop is blocked sends nothing, and an idle one sends nothing either: while the stats are
+   * being read (a read in the last 5 s), a worker that reported before and has been silent this many ms is asked
+   * for a report, and one that has not answered within as many more ms is shown `busy`, a core in a request since
+   * the question (uWSGI's picture of a worker stuck in a request), until it answers. Default 1000; 0 turns it off.
+   */
+  probeMs?: number;
   /** Called once if building the document fails (the stats keep being served). */
   onError?: (err: unknown) => void;
 }
@@ -113,6 +123,12 @@ interface Slot {
   queued: boolean;
   /** Memory the slot's texts are written into, per layout (pretty, minified): reused from one text to the next. */
   store: [Buffer | undefined, Buffer | undefined];
+  /** When its live process last sent a report (performance.now()), -1 before its first: never asked (not instrumented, or not yet). */
+  heard: number;
+  /** When it was asked for a report it has not answered yet (performance.now()), -1 when none is pending. */
+  asked: number;
+  /** Unix seconds of that question, once it went unanswered for a probe period: the process is shown stuck since then. */
+  stuckSince: number | undefined;
 }
 
 interface SlotText {
@@ -149,6 +165,9 @@ function newSlot(id: number): Slot {
     text: undefined,
     queued: false,
     store: [undefined, undefined],
+    heard: -1,
+    asked: -1,
+    stuckSince: undefined,
   };
 }
 
@@ -341,7 +360,14 @@ function slotToWorker(s: Slot, idleCores: number = DEFAULT_MAX_CORES): EmitterWo
   } else {
     cores = r ? coresFromFlat(r.cores, r.overflow, r.maxCores, r.paths) : coresFromFlat(new Array<number>(Math.max(1, idleCores) * CORE_FIELDS).fill(0), false, idleCores);
   }
-  const status = s.worker === undefined ? 'cheap' : s.disconnected ? 'pause' : r && r.inFlight > 0 ? 'busy' : 'idle';
+  const stuck = s.stuckSince !== undefined && s.worker !== undefined && !s.disconnected;
+  if (stuck && !cores.some((c) => c.in_request === 1)) {
+    // Blocked with nothing in flight in its last report (it took the request, then blocked before reporting): a core
+    // in a request since the unanswered question, as uWSGI shows a worker stuck in a request.
+    const c = cores[0]!;
+    cores[0] = makeCore(c.id, c.requests, c.write_errors, c.read_errors, s.stuckSince!);
+  }
+  const status = s.worker === undefined ? 'cheap' : s.disconnected ? 'pause' : stuck || (r && r.inFlight > 0) ? 'busy' : 'idle';
   return buildWorker({
     id: s.id,
     pid: s.worker ? s.pid : 0,
@@ -467,6 +493,9 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     slot.disconnected = false;
     slot.respawnCount++;
     slot.lastSpawn = Math.floor(Date.now() / 1000);
+    slot.heard = -1;
+    slot.asked = -1;
+    slot.stuckSince = undefined;
     setReport(slot, undefined);
     slot.ver++;
     byWorker.set(w, slot);
@@ -517,6 +546,9 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
     slot.worker = undefined;
     slot.pid = 0;
+    slot.heard = -1;
+    slot.asked = -1;
+    slot.stuckSince = undefined;
     setReport(slot, undefined);
     slot.ver++;
     slot.coresVer++;
@@ -536,6 +568,13 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
       if (coreCount() !== before) for (const s of slots) if (usesIdleCores(s)) queue.add(s);
     }
     const ver = slot.ver;
+    slot.heard = performance.now();
+    slot.asked = -1;
+    if (slot.stuckSince !== undefined) {
+      slot.stuckSince = undefined;
+      slot.ver++;
+      slot.coresVer++;
+    }
     setReport(slot, r);
     if (slot.ver !== ver) queue.add(slot);
   };
@@ -578,7 +617,41 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     }
   };
 
+  // Liveness: see ClusterStatsOptions.probeMs. Only while the stats are read (nobody watching, nobody asked), only
+  // workers that reported before (an uninstrumented one would never answer); twice per period, so a question
+  // unanswered for a whole period is seen within one and a half.
+  const probeMs = opts.probeMs ?? 1000;
+  /** When json() last built the document (ms): a read too. */
+  let builtAt = 0;
+  let probeTimer: NodeJS.Timeout | undefined;
+  if (probeMs > 0) {
+    probeTimer = setInterval(() => {
+      if (Date.now() - Math.max(prettyReadAt, miniReadAt, builtAt) > READ_RECENT_MS) return;
+      const now = performance.now();
+      for (const s of slots) {
+        const w = s.worker;
+        if (w === undefined || s.disconnected || s.heard < 0) continue;
+        if (s.asked < 0) {
+          if (now - s.heard < probeMs) continue;
+          s.asked = now;
+          try {
+            if (w.isConnected()) w.send(POLL, undefined, ignore);
+          } catch {
+            // channel closing: the exit event will follow
+          }
+        } else if (s.stuckSince === undefined && now - s.asked >= probeMs) {
+          s.stuckSince = Math.floor((Date.now() - (now - s.asked)) / 1000);
+          s.ver++;
+          s.coresVer++;
+          queue.add(s);
+        }
+      }
+    }, Math.max(1, probeMs >> 1));
+    probeTimer.unref();
+  }
+
   const build = (): EmitterDocument => {
+    builtAt = Date.now();
     const q = sampler.figures();
     const cores = coreCount();
     return buildDocument({
@@ -615,6 +688,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     cluster.off('disconnect', onDisconnect);
     cluster.off('exit', onExit);
     cluster.off('message', onMessage);
+    if (probeTimer !== undefined) clearInterval(probeTimer);
     sampler.close();
     queue.close();
   };

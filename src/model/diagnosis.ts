@@ -117,10 +117,10 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   const slow = oldest !== undefined && oldest > o.slowSeconds ? view.inflight.filter((f) => f.age !== undefined && f.age > o.slowSeconds) : [];
   if (slow.length > 0) {
     const f = slow[0]!; // oldest first
-    const more = slow.length > 1 ? ` (+${slow.length - 1} more over ${o.slowSeconds}s)` : '';
     // Method and path are not in every server's stats (the Node emitter sends them only with requestPaths: true).
     const what = f.method === undefined && f.path === undefined ? '' : ` ${f.method ?? '?'} ${f.path ?? '?'}`;
-    const v = verdict('slow_request', `slow request: ${who(f)}${what} ${formatAge(f.age!)}${what === '' ? ' (method and path not in the stats)' : ''}${more}`, { workerKey: f.workerKey });
+    const notes = [...(slow.length > 1 ? [`+${slow.length - 1} more over ${o.slowSeconds}s`] : []), ...(what === '' ? ['method and path not in the stats'] : [])];
+    const v = verdict('slow_request', `slow request: ${who(f)}${what} ${formatAge(f.age!)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`, { workerKey: f.workerKey });
     if (f.workerId !== undefined) v.workerId = f.workerId;
     out.push(v);
   }

@@ -1,0 +1,86 @@
+/**
+ * A cluster worker whose event loop is blocked sends no report, and neither does an idle one: without asking, the
+ * primary showed a worker stuck for 20 s in a synchronous handler as "idle" (seen at stop 28 in the monitor, beside
+ * a healthy worker). While the stats are read, the primary asks a silent worker for a report; one that does not
+ * answer within probeMs is shown busy, a core in a request since the question, until it answers.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import cluster, { type Worker } from 'node:cluster';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClusterStats } from '../../src/emitter/index.js';
+import { parseStats } from '../../src/protocol/parse.js';
+import type { StatsSnapshot } from '../../src/protocol/types.js';
+import { get, killClusterWorkers, readAll, tempDir, waitFor } from './helpers.js';
+
+const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
+
+async function startCluster(t: import('node:test').TestContext, probeMs: number) {
+  const dir = tempDir(t);
+  const path = join(dir, 'stats.sock');
+  const stats = await createClusterStats({ workers: 1, listen: { path }, probeMs });
+  cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  t.after(async () => {
+    await killClusterWorkers();
+    await stats.close();
+  });
+  let port = 0;
+  const listening = new Promise<void>((resolve) => {
+    const on = (_w: Worker, a: { port: number }): void => {
+      port = a.port;
+      cluster.off('listening', on);
+      resolve();
+    };
+    cluster.on('listening', on);
+  });
+  cluster.fork();
+  await listening;
+  const read = async (): Promise<StatsSnapshot> => parseStats(await readAll({ path })) as StatsSnapshot;
+  // one request served and reported: the worker is instrumented, and idle
+  assert.equal((await get(port, '/')).status, 200);
+  await waitFor(async () => (await read()).workers[0]!.requests === 1, 'the first request reported');
+  return { port, read };
+}
+
+type Sample = { ms: number; status: unknown; inRequest: boolean; start: number | undefined };
+
+/** Read the stats every 100 ms while GET /block/ms runs; the samples taken before the answer came. */
+async function duringBlock(port: number, read: () => Promise<StatsSnapshot>, ms: number): Promise<Sample[]> {
+  const t0 = Date.now();
+  let done = false;
+  const blocked = get(port, `/block/${ms}`).finally(() => (done = true));
+  const samples: Sample[] = [];
+  while (!done && samples.length < 200) {
+    const w = (await read()).workers[0]!;
+    const c = w.cores?.[0];
+    if (!done) samples.push({ ms: Date.now() - t0, status: w.status, inRequest: c?.in_request === true, start: c?.request?.start });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await blocked).status, 200);
+  return samples;
+}
+
+test('a worker blocked in a synchronous handler is shown busy, in a request since the unanswered question, while it is blocked; idle again once it answers', { timeout: 60_000 }, async (t) => {
+  const { port, read } = await startCluster(t, 300);
+  const before = Math.floor(Date.now() / 1000);
+  const samples = await duringBlock(port, read, 3000);
+  const stuck = samples.filter((s) => s.status === 'busy' && s.inRequest);
+  assert.ok(stuck.length > 0, `never shown busy while blocked: ${JSON.stringify(samples.map((s) => [s.ms, s.status]))}`);
+  // seen within the probe's bound (silent 300 ms, then unanswered 300 ms, checked every 150 ms), long before the end
+  assert.ok(stuck[0]!.ms < 2000, `first seen busy after ${stuck[0]!.ms} ms`);
+  assert.ok(stuck[0]!.start !== undefined && stuck[0]!.start >= before && stuck[0]!.start <= before + 3, `request_start ${stuck[0]!.start}`);
+  // answered: idle, nothing in flight, the blocked request counted
+  const after = await waitFor(async () => {
+    const w = (await read()).workers[0]!;
+    return w.status === 'idle' && w.requests === 2 ? w : undefined;
+  }, 'idle again after the block');
+  assert.equal(after.cores?.[0]?.in_request, false);
+});
+
+test('probeMs 0: the blocked worker stays "idle" (what the primary showed before it asked)', { timeout: 60_000 }, async (t) => {
+  const { port, read } = await startCluster(t, 0);
+  const samples = await duringBlock(port, read, 2000);
+  assert.ok(samples.length >= 5, 'read while blocked');
+  assert.deepEqual([...new Set(samples.map((s) => s.status))], ['idle']);
+});
