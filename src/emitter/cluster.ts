@@ -49,6 +49,7 @@ import type { EmitterDocument, EmitterWorker } from './doc.js';
 import { parseReport, type PollMessage, type WorkerReport } from './ipc.js';
 import { EmitterError, type ListenOptions } from './listener.js';
 import { ListenQueueSampler, type AppSocket } from './sockets.js';
+import { pendingHandoffs, type ListenEntry } from './procnet.js';
 import { DocumentSource } from './source.js';
 import { serveSource, type StatsServer } from './single.js';
 
@@ -595,7 +596,10 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
   cluster.on('message', onMessage);
 
   const getSockets = (): AppSocket[] => opts.sockets ?? [...learnt.values()];
-  const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000);
+  // Round-robin scheduling (Linux's default): the primary accepts and holds each connection until a worker takes
+  // it, so with every worker busy or blocked requests wait here, not in the kernel's queue (which stays at 0).
+  const held = (): ListenEntry[] => (cluster.schedulingPolicy === cluster.SCHED_RR ? pendingHandoffs() : []);
+  const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000, undefined, held);
   /** The document without its workers (the head of a read), from the last listen-queue sample. */
   function headDocument(): EmitterDocument {
     const q = sampler.figures();

@@ -173,3 +173,31 @@ export async function readListenEntries(): Promise<ListenEntry[]> {
   const texts = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readListenSection(p).catch(() => '')));
   return texts.flatMap((t) => parseProcNetTcp(t));
 }
+
+/**
+ * Connections a node:cluster primary accepted and holds until a worker is free to take them (round-robin
+ * scheduling, Linux's default): one entry (`queue` 1) per connection, by its local address and port. With every
+ * worker busy or blocked this is where requests wait — the kernel's accept queue stays empty, as the primary keeps
+ * accepting. They are the primary's raw TCP handles with a peer (its own sockets are net.Socket objects; listening
+ * handles have no peer), found through `process._getActiveHandles()` (undocumented, present in Node 20–24); empty
+ * when that is missing or fails.
+ */
+export function pendingHandoffs(): ListenEntry[] {
+  const list = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  if (typeof list !== 'function') return [];
+  const out: ListenEntry[] = [];
+  try {
+    for (const h of list.call(process)) {
+      if (h === null || typeof h !== 'object' || (h as { constructor?: { name?: string } }).constructor?.name !== 'TCP') continue;
+      const t = h as { getsockname?: (o: object) => number; getpeername?: (o: object) => number };
+      if (typeof t.getsockname !== 'function' || typeof t.getpeername !== 'function') continue;
+      const local: { address?: string; port?: number } = {};
+      if (t.getsockname(local) !== 0 || typeof local.port !== 'number') continue;
+      if (t.getpeername({}) !== 0) continue;
+      out.push({ address: local.address ?? '', port: local.port, queue: 1, txQueue: 0 });
+    }
+  } catch {
+    return [];
+  }
+  return out;
+}

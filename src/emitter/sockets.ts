@@ -11,10 +11,21 @@
  * `max_queue` is the configured backlog capped by somaxconn (the kernel
  * does not print a LISTEN socket's maximum in /proc/net/tcp; see procnet.ts).
  * On other platforms, and for unix-socket app servers, `queue` is 0.
+ * A node:cluster primary (round-robin scheduling) accepts every connection
+ * itself and holds it until a worker is free: those it holds are waiting
+ * too, and count in `queue` (see procnet.ts pendingHandoffs).
  */
 import type { AddressInfo } from 'node:net';
 import type { EmitterSocket } from './doc.js';
 import { effectiveBacklog, queueForPort, readListenEntries, type ListenEntry } from './procnet.js';
+
+/** The kernel's accept queue of a TCP app socket, plus connections its process holds for a worker (pendingHandoffs). */
+function waiting(entries: readonly ListenEntry[], held: readonly ListenEntry[], s: AppSocket): number | undefined {
+  if (s.port === undefined) return undefined;
+  const kernel = queueForPort(entries, s.port, s.host);
+  const mine = held.length > 0 ? queueForPort(held, s.port, s.host) : undefined;
+  return kernel === undefined && mine === undefined ? undefined : (kernel ?? 0) + (mine ?? 0);
+}
 
 /** One listening socket of the app server. */
 export interface AppSocket {
@@ -53,6 +64,7 @@ export interface QueueFigures {
 
 export class ListenQueueSampler {
   private entries: ListenEntry[] = [];
+  private held: ListenEntry[] = [];
   private sampledAt = 0;
   private errors = 0;
   private inflight: Promise<void> | undefined;
@@ -65,11 +77,13 @@ export class ListenQueueSampler {
    * @param getSockets the app sockets to report (called per sample and per document)
    * @param intervalMs sampling period (≤ 0: no periodic sampling)
    * @param read the /proc reader (injectable for tests)
+   * @param pending connections this process accepted and holds for a worker (a node:cluster primary), counted as waiting
    */
   constructor(
     private readonly getSockets: () => AppSocket[],
     intervalMs = 1000,
     private readonly read: () => Promise<ListenEntry[]> = readListenEntries,
+    private readonly pending?: () => ListenEntry[],
   ) {
     if (intervalMs > 0) {
       this.timer = setInterval(() => void this.refresh(), intervalMs);
@@ -83,10 +97,10 @@ export class ListenQueueSampler {
     this.inflight ??= this.read()
       .then((entries) => {
         this.entries = entries;
+        this.held = this.pending?.() ?? [];
         this.sampledAt = Date.now();
         for (const s of this.getSockets()) {
-          if (s.port === undefined) continue;
-          const q = queueForPort(entries, s.port, s.host);
+          const q = waiting(entries, this.held, s);
           if (q !== undefined && q >= effectiveBacklog(s.backlog)) this.errors++;
         }
       })
@@ -113,7 +127,7 @@ export class ListenQueueSampler {
     const sockets: EmitterSocket[] = [];
     let total = 0;
     for (const s of this.getSockets()) {
-      const queue = (s.port === undefined ? undefined : queueForPort(this.entries, s.port, s.host)) ?? 0;
+      const queue = waiting(this.entries, this.held, s) ?? 0;
       total += queue;
       const maxQueue = s.port === undefined ? 0 : effectiveBacklog(s.backlog);
       sockets.push({ name: socketName(s), proto: s.proto ?? 'http', queue, max_queue: maxQueue, shared: 0, can_offload: 0 });

@@ -13,6 +13,7 @@ import { createClusterStats } from '../../src/emitter/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
 import { get, killClusterWorkers, readAll, tempDir, waitFor } from './helpers.js';
+import { Agent } from 'node:http';
 
 const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
 
@@ -83,4 +84,24 @@ test('probeMs 0: the blocked worker stays "idle" (what the primary showed before
   const samples = await duringBlock(port, read, 2000);
   assert.ok(samples.length >= 5, 'read while blocked');
   assert.deepEqual([...new Set(samples.map((s) => s.status))], ['idle']);
+});
+
+test('connections waiting for a blocked worker are in the listen queue: the primary holds them (round-robin), the kernel queue stays 0', { timeout: 60_000, skip: process.platform !== 'linux' && 'round-robin is the default on Linux' }, async (t) => {
+  // Seen at stop 28: both workers blocked, 10 requests waiting, and the monitor showed "lq 0/511": a Node cluster
+  // primary accepts every connection itself and holds it until a worker is free, so no "saturated", no "queue full".
+  assert.equal(cluster.schedulingPolicy, cluster.SCHED_RR);
+  const { port, read } = await startCluster(t, 300);
+  const blocked = get(port, '/block/3000');
+  await waitFor(async () => (await read()).workers[0]!.status === 'busy', 'the worker shown busy (blocked)');
+  const agent = new Agent({ keepAlive: false, maxSockets: 10 });
+  t.after(() => agent.destroy());
+  const waitingReqs = Array.from({ length: 5 }, () => get(port, '/', agent));
+  const doc = await waitFor(async () => {
+    const d = await read();
+    return d.sockets?.[0]?.queue === 5 ? d : undefined;
+  }, 'the 5 connections counted in the socket queue', 2500);
+  assert.equal(doc.listen_queue, 5);
+  assert.equal(doc.sockets![0]!.max_queue, 511);
+  for (const r of await Promise.all([blocked, ...waitingReqs])) assert.equal(r.status, 200);
+  await waitFor(async () => (await read()).sockets?.[0]?.queue === 0, 'the queue empty once served');
 });

@@ -139,3 +139,25 @@ test('readListenSection stops at the first non-LISTEN line, across chunk boundar
   writeFileSync(file, lines.slice(0, 3).join('\n') + '\n');
   assert.equal(parseProcNetTcp(await readListenSection(file, 10), true).length, 2);
 });
+
+test('the sampler counts connections its process holds for a worker (a cluster primary) as waiting, by port and address', async (t) => {
+  const kernel = [{ address: '0.0.0.0', port: 8080, queue: 2, txQueue: 0 }];
+  let held = [
+    { address: '127.0.0.1', port: 8080, queue: 1, txQueue: 0 },
+    { address: '127.0.0.1', port: 8080, queue: 1, txQueue: 0 },
+    { address: '10.0.0.5', port: 8081, queue: 1, txQueue: 0 },
+  ];
+  const sockets = [{ host: '0.0.0.0', port: 8080, backlog: 4 }, { host: '127.0.0.1', port: 8081 }, { path: '/tmp/app.sock' }];
+  const sampler = new ListenQueueSampler(() => sockets, 0, () => Promise.resolve(kernel), () => held);
+  t.after(() => sampler.close());
+  await sampler.refresh();
+  let f = sampler.figures(60_000);
+  // 8080: 2 in the kernel + 2 held; 8081 bound to 127.0.0.1: the one held for 10.0.0.5 is not its; unix: 0
+  assert.deepEqual(f.sockets.map((s) => s.queue), [4, 0, 0]);
+  assert.equal(f.listenQueue, 4);
+  assert.equal(f.listenQueueErrors, 1, '2 + 2 ≥ backlog 4: full, a listen_queue_error as uWSGI counts one');
+  held = [];
+  await sampler.refresh();
+  f = sampler.figures(60_000);
+  assert.deepEqual(f.sockets.map((s) => s.queue), [2, 0, 0]);
+});
