@@ -90,6 +90,9 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   // Counted in one indexed pass (no arrays per read; no iterator objects in any tier).
   let live = 0;
   let busy = 0;
+  // Live workers that are neither busy nor able to take a request: not accepting (uWSGI's lazy-apps worker still
+  // loading its app, a worker stopping) or paused.
+  let closed = 0;
   // no app: accepting workers whose `apps` list is empty (see NO_APP), and the first of them.
   let noApp = 0;
   let noAppFirst: WorkerView | undefined;
@@ -99,6 +102,7 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     if (w.statusClass === 'cheap') continue;
     live++;
     if (w.busy) busy++;
+    else if (w.raw.accepting === 0 || w.statusClass === 'pause') closed++;
     const apps = w.raw.apps;
     if (Array.isArray(apps) && apps.length === 0 && w.raw.accepting !== 0) {
       noApp++;
@@ -106,8 +110,15 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     }
   }
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
-  if (live > 0 && busy === live && waiting > 0) {
-    out.push(verdict('saturated', `saturated: all ${live} workers busy, ${waiting} waiting in the listen queue`));
+  if (live > 0 && busy + closed === live && waiting > 0) {
+    // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
+    const state =
+      closed === 0
+        ? `all ${live} workers busy`
+        : busy === 0
+          ? `no worker accepting (${closed === 1 ? 'the only one' : `all ${live}`} loading the app, stopping or paused)`
+          : `${busy} worker${busy === 1 ? '' : 's'} busy, ${closed} not accepting (loading the app, stopping or paused)`;
+    out.push(verdict('saturated', `saturated: ${state}, ${waiting} waiting in the listen queue`));
   }
   for (const k of view.sockets) {
     if (k.full) out.push(verdict('queue_full', `queue full: ${k.name || 'socket'} ${queueText(k)}`, { socket: k.name }));

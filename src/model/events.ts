@@ -153,7 +153,7 @@ export function detectEvents(
     const acc = finite(v.raw.accepting);
     const pacc = finite(p.accepting);
     if (acc !== undefined && pacc !== undefined && (acc > 0) !== (pacc > 0)) {
-      out.push(withWorker({ at, kind: 'status', message: `${who(v)} ${acc > 0 ? 'accepting again' : 'stopped accepting'}` }, v));
+      out.push(withWorker({ at, kind: 'status', message: `${who(v)} ${acc > 0 ? 'now accepting' : 'stopped accepting'}` }, v));
     }
   }
   for (const v of fresh) {

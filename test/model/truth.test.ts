@@ -121,6 +121,15 @@ test('diagnosis: saturated and queue full, most severe first; quiet when healthy
   const ok = inflightDoc([now - 1], { listen_queue: 2, sockets: [sock(2, 100)] });
   ok.workers.push(worker({ id: 2, pid: 7 }));
   assert.deepEqual(diagnoseView(sv(buildView({ doc: ok, at: T0 }))), []);
+  // workers that cannot take a request (not accepting: a lazy-apps worker loading its app; paused) leave none free
+  const loading = server({ listen_queue: 1, sockets: [sock(1, 100)], workers: [worker({ id: 1, pid: 5, accepting: 0 }), worker({ id: 2, pid: 6, accepting: 0 })] });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: loading, at: T0 }))).map((x) => x.message), ['saturated: no worker accepting (all 2 loading the app, stopping or paused), 1 waiting in the listen queue']);
+  const mixedBusy = inflightDoc([now - 1], { listen_queue: 3, sockets: [sock(3, 100)] });
+  mixedBusy.workers.push(worker({ id: 2, pid: 7, status: 'pause' }));
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: mixedBusy, at: T0 }))).map((x) => x.message), ['saturated: 1 worker busy, 1 not accepting (loading the app, stopping or paused), 3 waiting in the listen queue']);
+  // one of them accepting and idle: it will take the request — quiet
+  loading.workers[1] = worker({ id: 2, pid: 6, accepting: 1 });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: loading, at: T0 }))), []);
   // cheap slots do not count as idle workers
   const cheapSat = inflightDoc([now - 1], { sockets: [sock(3, 100)] });
   cheapSat.workers.push(worker({ id: 0, pid: 0, status: 'cheap', cores: [] }));

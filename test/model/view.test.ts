@@ -308,7 +308,7 @@ test('uWSGI cheap slots (id 0, pid 0) keep their key when they spawn; no bogus r
     [
       ['spawned', 'worker 3 spawned (pid 13, cheaper scale-up)'],
       ['status', 'worker 3 cheap -> idle'],
-      ['status', 'worker 3 accepting again'],
+      ['status', 'worker 3 now accepting'],
     ],
   );
   // and back to cheap: a status event, not "respawned (pid 13 -> 0)"

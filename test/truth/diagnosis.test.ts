@@ -267,3 +267,27 @@ test('a graceful reload ends the crash loop at once: the first read of the reloa
   assert.deepEqual(first.diagnosis.map((d) => d.rule), [], 'nothing of the old instance');
   cli.kill();
 });
+
+test('saturated while every worker is still loading its app (--lazy-apps, a slow import): requests wait, no worker accepts — the verdict says so', { skip, timeout: 90_000 }, async (t) => {
+  // Seen at stop 28: two --lazy-apps workers 25 s into importing the app, "idle" on screen, a request in the listen
+  // queue, and no verdict (saturated counted only busy workers).
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-lazy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = join(dir, 'slow_import.py');
+  writeFileSync(app, 'import time\ntime.sleep(8)\n\ndef application(env, start):\n    start("200 OK", [("Content-Type", "text/plain")])\n    return [b"ok"]\n');
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app, extraArgs: ['--lazy-apps'], readyWorkers: 0 }); // ready before the workers accept
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '60', '-f', '0.3', u.statsAddress]);
+  t.after(() => cli.kill());
+  type Doc = { workers: { accepting: number; status: string }[]; diagnosis: { rule: string; severity: string; message: string }[] };
+  const first = JSON.parse(await cli.waitLine(() => true)) as Doc;
+  assert.deepEqual(first.workers.map((w) => [w.status, w.accepting]), [['idle', 0], ['idle', 0]], 'uWSGI: idle, not accepting while loading');
+  const req = httpGet(u.httpPort, '/', {}, 60_000);
+  t.after(() => req);
+  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'saturated'), 15_000);
+  const v = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'saturated')!;
+  assert.equal(v.severity, 'critical');
+  assert.match(v.message, /^saturated: no worker accepting \(all 2 loading the app, stopping or paused\), 1 waiting in the listen queue$/);
+  assert.equal(await req, 200, 'served once loaded');
+  cli.kill();
+});
