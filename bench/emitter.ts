@@ -485,7 +485,9 @@ async function realPath(workers: number, cores: number, pauseS: number, steadyS:
       readsCpu.push((u.user + u.system) / 1000);
     }
   };
-  const stats = await createClusterStats({ listen: { path } }); // the default listen-queue sampling (every second, and on a read)
+  // the default listen-queue sampling (every second, and on a read); no liveness questions: a stand-in never answers
+  // one, so every slot would turn 'busy' (blocked) a second or two into the run — real workers answer them (section 1)
+  const stats = await createClusterStats({ listen: { path }, probeMs: 0 });
   const ws = Array.from({ length: workers }, (_, i) => standInWorker(i + 1));
   const msgs = [0, 1, 2].map((round) => ws.map((_, i) => reportMessage(i + 1, cores, round)));
   const settle = async (): Promise<void> => {
