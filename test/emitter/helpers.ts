@@ -180,7 +180,7 @@ export async function killClusterWorkers(): Promise<void> {
   );
 }
 
-/** A stand-in node:cluster Worker (this process plays the primary; nothing is forked). */
+/** A stand-in node:cluster Worker (this process plays the primary; nothing is forked). It never answers the primary's questions: give the primary `probeMs: 0`. */
 export function standInWorker(id: number, pidBase = 50_000): Worker {
   return { id, process: { pid: pidBase + id }, isDead: () => false, isConnected: () => true, send: () => true } as unknown as Worker;
 }

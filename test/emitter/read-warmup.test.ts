@@ -27,7 +27,7 @@ function stop(stats: ClusterStats, ws: Worker[]): Promise<void> {
 test('after the first read, the read is rehearsed WARM_RUNS times as the render queue catches up, for served layouts only; what is served stays exact', async (t) => {
   const dir = tempDir(t);
   const pretty = join(dir, 'stats.sock');
-  const stats = await createClusterStats({ listen: { path: pretty }, queueSampleMs: 0 });
+  const stats = await createClusterStats({ listen: { path: pretty }, queueSampleMs: 0, probeMs: 0 });
   const ws: Worker[] = [];
   for (let i = 1; i <= 32; i++) {
     const w = standInWorker(i, 60_000);

@@ -38,7 +38,7 @@ test('listeners served: every worker text is rendered after the turn of its chan
   const dir = tempDir(t);
   const pretty = join(dir, 'stats.sock');
   const mini = join(dir, 'mini.sock');
-  const stats = await createClusterStats({ listen: [{ path: pretty }, { path: mini, minified: true }], queueSampleMs: 0 });
+  const stats = await createClusterStats({ listen: [{ path: pretty }, { path: mini, minified: true }], queueSampleMs: 0, probeMs: 0 });
   const ws = startWorkers(64);
   t.after(() => stop(stats, ws));
   assert.equal(__testing.unrendered(stats, false), 64, 'changes of this turn are queued, not rendered in the message handler');
@@ -65,7 +65,7 @@ test('listeners served: every worker text is rendered after the turn of its chan
 });
 
 test('no listener: nothing is rendered until json() reads; while it is being read, changes are rendered as they come', async (t) => {
-  const stats = await createClusterStats({ queueSampleMs: 0 });
+  const stats = await createClusterStats({ queueSampleMs: 0, probeMs: 0 });
   const ws = startWorkers(16);
   t.after(() => stop(stats, ws));
   await new Promise((r) => setImmediate(r));
