@@ -13,7 +13,7 @@ import { get, killClusterWorkers, waitFor } from './helpers.js';
 const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
 
 test('cluster worker: no report equal to the previous one unless polled; changes and polls are reported', async (t) => {
-  const stats = await createClusterStats({ queueSampleMs: 0 });
+  const stats = await createClusterStats({ queueSampleMs: 0, probeMs: 0 }); // no liveness questions: their answers are reports too
   cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const reports: { at: number; key: string }[] = [];
   const onMessage = (_w: Worker, msg: unknown): void => {
@@ -50,7 +50,7 @@ test('cluster worker: no report equal to the previous one unless polled; changes
 });
 
 test('cluster worker: a busy worker reports once per heartbeat, not once per debounce; waking up is reported after the debounce', async (t) => {
-  const stats = await createClusterStats({ queueSampleMs: 0 });
+  const stats = await createClusterStats({ queueSampleMs: 0, probeMs: 0 }); // no liveness questions: their answers are reports too
   cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const reports: number[] = [];
   const onMessage = (_w: Worker, msg: unknown): void => {
@@ -95,7 +95,7 @@ test('cluster worker: a busy worker reports once per heartbeat, not once per deb
 });
 
 test('cluster worker: an idle worker whose rss keeps moving reports it at most about once a second, not every heartbeat', async (t) => {
-  const stats = await createClusterStats({ queueSampleMs: 0 });
+  const stats = await createClusterStats({ queueSampleMs: 0, probeMs: 0 }); // no liveness questions: their answers are reports too
   cluster.setupPrimary({ exec: WORKER, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const reports: { at: number; n: number[] }[] = [];
   const onMessage = (_w: Worker, msg: unknown): void => {
