@@ -36,7 +36,8 @@ class _Core(ctypes.Structure):
 
 class _Slot(ctypes.Structure):
     _fields_ = [(n, _U64) for n in ('pid', 'requests', 'delta_requests', 'exceptions', 'harakiri_count',
-                                    'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted')]
+                                    'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted',
+                                    'waiting')]
 
 
 # gunicorn re-executes its config file on every HUP (a fresh module each time): the state that must outlive
@@ -83,6 +84,9 @@ def on_starting(server):
         _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
                           for j in range(ncores)])
     _st.shm, _st.sock, _st.server, _st.mode, _st.slot_gen = shm, sock, server, mode, [0] * nslots
+    name = sock.getsockname()
+    if isinstance(name, str) and name:  # at exit the file is removed only if the path is still this one
+        _st.ino = (os.stat(name).st_dev, os.stat(name).st_ino)
     _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
     os.register_at_fork(after_in_child=lambda: _close_stats(unlink=False))  # once: a HUP's re-run returns above
 
@@ -125,7 +129,7 @@ def child_exit(server, worker):
     s = _st.slots[i]
     if getattr(worker, 'aborted', False) or s.aborted:
         s.harakiri_count += 1
-    s.aborted = s.pid = 0
+    s.aborted = s.pid = s.waiting = 0
     for c in _st.cores[i]:
         c.in_request = 0
     _st.held.discard(i)
@@ -144,7 +148,9 @@ def _close_stats(unlink):
         name = sock.getsockname() if unlink else None
         sock.close()
         if unlink and isinstance(name, str) and name:
-            os.unlink(name)
+            st = os.stat(name)  # another server may have taken the path since (a new instance started beside us)
+            if (st.st_dev, st.st_ino) == getattr(_st, 'ino', None):
+                os.unlink(name)
     except (OSError, AttributeError):
         pass
 
@@ -157,6 +163,7 @@ def post_worker_init(worker):
     _st.w = types.SimpleNamespace(slot=_st.slots[i], cores=_st.cores[i], lock=threading.Lock(), paths=_st.paths,
                                   aborting=False, free=list(range(len(_st.cores[i]) - 1, -1, -1)))  # pop(): core 0 1st
     _st.slots[i].pid = os.getpid()
+    _count_waiting(worker, _st.slots[i])
     app = worker.wsgi
 
     def tsgitop_app(environ, start_response):
@@ -166,6 +173,22 @@ def post_worker_init(worker):
             environ['tsgitop.exception'] = True
             raise
     worker.wsgi = tsgitop_app
+
+
+def _count_waiting(worker, slot):
+    """Worker (gthread, which accepts while its threads are busy): connections queued for a thread, 4 times a second."""
+    q = getattr(getattr(worker, 'tpool', None), '_work_queue', None)
+    if q is not None and callable(getattr(q, 'qsize', None)):  # sync, gevent: the rest waits in the kernel
+        threading.Thread(target=_waiting, args=(q, slot), name='tsgitop-waiting', daemon=True).start()
+
+
+def _waiting(q, slot):
+    try:
+        while True:
+            slot.waiting = max(0, q.qsize())
+            time.sleep(0.25)
+    except Exception:  # the pool is gone: the worker is exiting
+        pass
 
 
 def pre_request(worker, req):
@@ -380,6 +403,11 @@ def _document():
     sockets, lq = _listen_queues(server)
     live = sorted((w.tsgitop_slot, pid) for pid, w in list(server.WORKERS.items())
                   if getattr(w, 'tsgitop_slot', None) is not None)
+    # gthread: connections queued for a thread wait too (counted in the first listener's queue)
+    held = sum(_st.slots[i].waiting for i, pid in live if _st.slots[i].pid == pid)
+    if held and sockets:
+        sockets[0]['queue'] += held
+        lq += held
     workers = []
     for i, pid in live:
         s, cores = _st.slots[i], [_core(j, c) for j, c in enumerate(_st.cores[i])]

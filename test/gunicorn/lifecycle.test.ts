@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { pythonAvailable, startGunicorn, sum } from './helpers.js';
 import { groupMembers, until } from '../helpers/uwsgi.js';
 
@@ -233,4 +233,54 @@ test('no query, header or body secret ever reaches the document (paths on: metho
     assert.ok(!after.includes(s), `${s} not after`);
   }
   assert.match(after, /"vars":\[\]/);
+});
+
+test('gthread: requests a worker accepted and queued for a thread (all threads busy) count in the listen queue; the kernel queue stays 0', async (t) => {
+  // Seen at stop 28: 1 gthread worker × 2 threads, 6 slow requests — 2 in flight, 4 waiting inside the worker, and
+  // the monitor said "lq 0/2048", no saturation: a gthread worker keeps accepting while its threads are busy.
+  const a = pythonAvailable();
+  if (!a.ok) return t.skip(a.reason);
+  const g = await startGunicorn({ workers: 1, threads: 2, workerClass: 'gthread', timeout: 60 });
+  t.after(() => g.stop());
+  const reqs = Array.from({ length: 6 }, () => g.request('/slow?s=4', {}, 30_000));
+  t.after(() => Promise.all(reqs));
+  const d = await g.waitDoc((x) => x.sockets[0]?.queue === 4, '4 requests waiting for a thread', 3500);
+  assert.equal(d.listen_queue, 4);
+  assert.equal(d.workers[0]!.cores.filter((c) => c.in_request).length, 2);
+  for (const s of await Promise.all(reqs)) assert.equal(s, 200);
+  await g.waitDoc((x) => x.sockets[0]?.queue === 0 && x.listen_queue === 0, 'nothing waiting once served');
+});
+
+test('at exit the module removes its stats socket file only if it is still its own (another server may have taken the path)', async (t) => {
+  // Seen at stop 28: an old gunicorn draining after SIGTERM removed, as it exited, the stats socket file a new
+  // instance had made at the same path; the new one served no stats from then on ("no such socket file").
+  const a = pythonAvailable();
+  if (!a.ok) return t.skip(a.reason);
+  const gone = (pid: number) => () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const g = await startGunicorn({ workers: 1, stats: 'unix' });
+  t.after(() => g.stop());
+  const path = g.statsAddress;
+  // a new instance took the path while this one drains: its own socket file in place of ours
+  rmSync(path);
+  const other = createServer(() => undefined);
+  await new Promise<void>((resolve) => other.listen(path, resolve));
+  t.after(() => new Promise<void>((resolve) => other.close(() => resolve())));
+  const ino = statSync(path).ino;
+  process.kill(g.pid, 'SIGTERM');
+  assert.ok(await until(gone(g.pid), Date.now() + 20_000), 'the master exits');
+  assert.equal(statSync(path).ino, ino, "the other server's socket file is left in place");
+  // its own file is removed at exit
+  const g2 = await startGunicorn({ workers: 1, stats: 'unix' });
+  t.after(() => g2.stop());
+  assert.ok(existsSync(g2.statsAddress));
+  process.kill(g2.pid, 'SIGTERM');
+  assert.ok(await until(gone(g2.pid), Date.now() + 20_000), 'the master exits');
+  assert.equal(existsSync(g2.statsAddress), false, 'its own file removed');
 });
