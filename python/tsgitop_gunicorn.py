@@ -68,8 +68,11 @@ def on_starting(server):
     addr = os.environ.get('TSGITOP_STATS', '').strip()
     if _st.shm is not None or not addr:
         return
+    sock = mode = None
     try:
         sock, mode = _listen(addr)
+    except _Busy as e:  # e.g. the old master of a USR2 upgrade: served from when it is gone (when_ready)
+        server.log.warning('tsgitop: %s: the stats are served here once it is gone', e)
     except (OSError, ValueError) as e:
         server.log.error('tsgitop: no stats server on %r: %s', addr, e)
         return
@@ -83,17 +86,23 @@ def on_starting(server):
         _st.slots.append(_Slot.from_buffer(shm, base))
         _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
                           for j in range(ncores)])
-    _st.shm, _st.sock, _st.server, _st.mode, _st.slot_gen = shm, sock, server, mode, [0] * nslots
-    name = sock.getsockname()
-    if isinstance(name, str) and name:  # at exit the file is removed only if the path is still this one
-        _st.ino = (os.stat(name).st_dev, os.stat(name).st_ino)
+    _st.shm, _st.server, _st.slot_gen, _st.addr = shm, server, [0] * nslots, addr
+    if sock is not None:
+        _bound(sock, mode)
     _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
     os.register_at_fork(after_in_child=lambda: _close_stats(unlink=False))  # once: a HUP's re-run returns above
 
 
+def _bound(sock, mode):
+    _st.sock, _st.mode = sock, mode
+    name = sock.getsockname()
+    if isinstance(name, str) and name:  # at exit the file is removed only if the path is still this one
+        _st.ino = (os.stat(name).st_dev, os.stat(name).st_ino)
+
+
 def when_ready(server):
-    """Master, listeners open: start the thread that answers stats reads."""
-    if _st.sock is None or _st.thread is not None:
+    """Master, listeners open: start the thread that answers stats reads (first waiting for the address)."""
+    if _st.shm is None or _st.thread is not None:
         return
     _st.thread = threading.Thread(target=_serve, name='tsgitop-stats', daemon=True)
     _st.thread.start()
@@ -252,6 +261,10 @@ def worker_abort(worker):
 # ---- the stats server (master, one thread) ----
 
 
+class _Busy(ValueError):
+    """The stats address is another live process's (a unix path it serves, a TCP port in use)."""
+
+
 def _listen(addr):
     """(listening socket, 'raw' | 'http') for TSGITOP_STATS; ValueError for what we refuse."""
     if '/' in addr.split('://')[-1] and not addr.startswith('http://') or addr.startswith('unix:'):
@@ -262,7 +275,7 @@ def _listen(addr):
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
                 try:
                     probe.connect(path)
-                    raise ValueError('another process serves %s' % path)
+                    raise _Busy('another process serves %s' % path)
                 except OSError:
                     os.unlink(path)  # a stale socket of a previous run
         s, mode = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM), 'raw'
@@ -281,12 +294,25 @@ def _listen(addr):
             raise ValueError('stats are served on loopback only (127.0.0.1, ::1, localhost)')
         s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
+        try:
+            s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
+        except OSError as e:
+            s.close()
+            raise _Busy('port %s is in use' % port) if e.errno == 98 else e
     s.listen(16)
     return s, mode
 
 
 def _serve():
+    while _st.sock is None:  # another process serves the address: take it over once that one is gone
+        time.sleep(1.0)
+        try:
+            _bound(*_listen(_st.addr))
+        except _Busy:
+            continue
+        except (OSError, ValueError) as e:
+            return _st.server.log.error('tsgitop: no stats server on %r: %s', _st.addr, e)
+        _st.server.log.info('tsgitop: stats served on %s', _st.addr)
     slots = threading.BoundedSemaphore(8)  # at most 8 clients at once, each dropped after 2 s
     while _st.sock is not None:
         try:

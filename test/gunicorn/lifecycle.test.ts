@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import { pythonAvailable, startGunicorn, sum } from './helpers.js';
+import { pythonAvailable, startGunicorn, sum, type StatsDoc } from './helpers.js';
 import { groupMembers, until } from '../helpers/uwsgi.js';
 
 const avail = pythonAvailable();
@@ -242,11 +242,12 @@ test('gthread: requests a worker accepted and queued for a thread (all threads b
   if (!a.ok) return t.skip(a.reason);
   const g = await startGunicorn({ workers: 1, threads: 2, workerClass: 'gthread', timeout: 60 });
   t.after(() => g.stop());
-  const reqs = Array.from({ length: 6 }, () => g.request('/slow?s=4', {}, 30_000));
+  const reqs = Array.from({ length: 6 }, () => g.request('/slow?s=6', {}, 30_000));
   t.after(() => Promise.all(reqs));
-  const d = await g.waitDoc((x) => x.sockets[0]?.queue === 4, '4 requests waiting for a thread', 3500);
+  // both threads in a request (a thread takes a connection a moment before its request starts), 4 waiting
+  const inFlight = (x: StatsDoc) => x.workers[0]?.cores.filter((c) => c.in_request).length ?? 0;
+  const d = await g.waitDoc((x) => x.sockets[0]?.queue === 4 && inFlight(x) === 2, '2 requests in flight, 4 waiting for a thread', 5000);
   assert.equal(d.listen_queue, 4);
-  assert.equal(d.workers[0]!.cores.filter((c) => c.in_request).length, 2);
   for (const s of await Promise.all(reqs)) assert.equal(s, 200);
   await g.waitDoc((x) => x.sockets[0]?.queue === 0 && x.listen_queue === 0, 'nothing waiting once served');
 });
@@ -283,4 +284,21 @@ test('at exit the module removes its stats socket file only if it is still its o
   process.kill(g2.pid, 'SIGTERM');
   assert.ok(await until(gone(g2.pid), Date.now() + 20_000), 'the master exits');
   assert.equal(existsSync(g2.statsAddress), false, 'its own file removed');
+});
+
+test('a USR2 upgrade: the new master, refused while the old one serves the stats, takes them over once the old one is gone', async (t) => {
+  // Seen at stop 28: after \`kill -USR2\` (gunicorn's zero-downtime upgrade) and the old master's exit, no stats at all
+  // ("no such socket file") until the next restart: the new master had given up at start.
+  const a = pythonAvailable();
+  if (!a.ok) return t.skip(a.reason);
+  const g = await startGunicorn({ workers: 1, stats: 'unix' });
+  t.after(() => g.stop());
+  const old = g.pid;
+  process.kill(old, 'SIGUSR2');
+  assert.ok(await until(() => /the stats are served here once it is gone/.test(g.log()), Date.now() + 20_000), `the new master waits: ${g.log().slice(-400)}`);
+  assert.equal((await g.read()).pid, old, 'the old master still serves');
+  process.kill(old, 'SIGTERM');
+  const d = await g.waitDoc((x) => x.pid !== old && x.workers.length === 1, 'the new master serving the stats', 20_000);
+  assert.ok(d.workers[0]!.pid > 0);
+  assert.equal(statSync(g.statsAddress).mode & 0o777, 0o600);
 });
