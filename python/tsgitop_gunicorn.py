@@ -7,6 +7,7 @@ What it serves, its settings (TSGITOP_STATS, TSGITOP_STATS_PATHS, TSGITOP_MAX_CO
 from your own config file: README.md, "Deploying behind nginx".
 """
 import ctypes
+import errno
 import json
 import os
 import socket
@@ -298,7 +299,7 @@ def _listen(addr):
             s.bind(('127.0.0.1' if host == 'localhost' else host.strip('[]'), int(port)))
         except OSError as e:
             s.close()
-            raise _Busy('port %s is in use' % port) if e.errno == 98 else e
+            raise _Busy('port %s is in use' % port) if e.errno == errno.EADDRINUSE else e
     s.listen(16)
     return s, mode
 
