@@ -13,11 +13,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startUwsgi, stopAllUwsgi, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { httpGet, pacedLoad, startCli, waitView, writeApp } from './helpers.js';
+import type { ServerView } from '../../src/model/index.js';
 
 const avail = uwsgiAvailable();
 const skip = avail.ok ? false : `uwsgi not installed: ${avail.reason}`;
 if (skip) console.log(`# skipping real-uWSGI diagnosis tests: ${skip}`);
 after(() => stopAllUwsgi());
+
+/**
+ * GET /crash on the worker `at` picks (default the first): it dies mid-request; then wait until the master
+ * respawned it (a new pid that accepts again). Returns the dead process's pid.
+ */
+async function crashOnce(u: { statsAddress: string; httpPort: number }, at: (v: ServerView) => number = () => 0): Promise<number> {
+  const v0 = await waitView(u.statsAddress, (v) => v.workers[at(v)]?.raw.accepting === 1);
+  const before = v0.workers[at(v0)]!.pid!;
+  assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
+  await waitView(u.statsAddress, (v) => v.workers[at(v)]!.pid !== before && v.workers[at(v)]!.raw.accepting === 1);
+  return before;
+}
 
 test('--listen 8 --processes 1 with 20 concurrent slow requests: lq 9/8 FULL, queue full + saturated verdicts, a queue event', { skip, timeout: 90_000 }, async (t) => {
   const { app, cleanup } = writeApp();
@@ -74,12 +87,7 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   const cli = startCli(['--json', '-n', '40', '-f', '0.5', u.statsAddress]);
   t.after(() => cli.kill());
   await cli.waitLine(() => true);
-  for (let i = 0; i < 3; i++) {
-    const before = (await waitView(u.statsAddress, (v) => v.workers[0]?.raw.accepting === 1)).workers[0]!.pid;
-    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
-    // the master respawns it: a new pid that accepts again
-    await waitView(u.statsAddress, (v) => v.workers[0]!.pid !== before && v.workers[0]!.raw.accepting === 1);
-  }
+  for (let i = 0; i < 3; i++) await crashOnce(u);
   const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
   const doc = JSON.parse(line) as { diagnosis: { rule: string; message: string; severity: string }[] };
   const v = doc.diagnosis.find((d) => d.rule === 'crash_loop')!;
@@ -121,13 +129,8 @@ test('most severe first on a real uWSGI: a crash-looping worker (critical) is li
   const cli = startCli(['--json', '-n', '80', '-f', '0.5', '--slow', '1', u.statsAddress]);
   t.after(() => cli.kill());
   await cli.waitLine(() => true);
-  for (let i = 0; i < 3; i++) {
-    const v0 = await waitView(u.statsAddress, (v) => v.workers[other(v)]?.raw.accepting === 1);
-    const before = v0.workers[other(v0)]!.pid;
-    // The busy worker cannot accept: the idle one takes the request and dies mid-request.
-    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
-    await waitView(u.statsAddress, (v) => v.workers[other(v)]!.pid !== before && v.workers[other(v)]!.raw.accepting === 1);
-  }
+  // The busy worker cannot accept: the idle one takes the request and dies mid-request.
+  for (let i = 0; i < 3; i++) await crashOnce(u, other);
   type Doc = { diagnosis: { rule: string; severity: string }[] };
   const both = (l: string) => {
     const rs = (JSON.parse(l) as Doc).diagnosis.map((d) => d.rule);
@@ -247,12 +250,7 @@ test('a graceful reload ends the crash loop at once: the first read of the reloa
   await cli.waitLine(() => true);
   assert.equal(await httpGet(u.httpPort, '/'), 200);
   const pids = new Set<number>();
-  for (let i = 0; i < 3; i++) {
-    const before = (await waitView(u.statsAddress, (v) => v.workers[0]?.raw.accepting === 1)).workers[0]!.pid!;
-    pids.add(before);
-    assert.equal(await httpGet(u.httpPort, '/crash'), -1, 'the worker died mid-request');
-    await waitView(u.statsAddress, (v) => v.workers[0]!.pid !== before && v.workers[0]!.raw.accepting === 1);
-  }
+  for (let i = 0; i < 3; i++) pids.add(await crashOnce(u));
   type Doc = { pid: number; workers: { pid: number; respawn_count: number }[]; diagnosis: { rule: string }[] };
   const looped = JSON.parse(await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000)) as Doc;
   for (const w of looped.workers) pids.add(w.pid);
