@@ -148,6 +148,15 @@ interface SlotText {
 const POLL: PollMessage = { tsgitop: 'poll' };
 const ignore = (): void => undefined;
 
+/** Ask a worker for a report now (its reporter answers even when nothing changed). */
+function ask(w: Worker): void {
+  try {
+    if (w.isConnected()) w.send(POLL, undefined, ignore);
+  } catch {
+    // channel closing: the exit event will follow
+  }
+}
+
 function newSlot(id: number): Slot {
   return {
     id,
@@ -613,11 +622,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
     for (const s of slots) {
       const w = s.worker;
       if (!w || s.disconnected) continue;
-      try {
-        if (w.isConnected()) w.send(POLL, undefined, ignore);
-      } catch {
-        // channel closing: the exit event will follow
-      }
+      ask(w);
     }
   };
 
@@ -638,11 +643,7 @@ export async function createClusterStats(opts: ClusterStatsOptions = {}): Promis
         if (s.asked < 0) {
           if (now - s.heard < probeMs) continue;
           s.asked = now;
-          try {
-            if (w.isConnected()) w.send(POLL, undefined, ignore);
-          } catch {
-            // channel closing: the exit event will follow
-          }
+          ask(w);
         } else if (s.stuckSince === undefined && now - s.asked >= probeMs) {
           s.stuckSince = Math.floor((Date.now() - (now - s.asked)) / 1000);
           s.ver++;
