@@ -1,7 +1,7 @@
 /**
  * Pure builders from counters to the uWSGI-shaped document.
  */
-import { CORE_FIELDS } from './counters.js';
+import { CORE_FIELDS, type CountersSnapshot } from './counters.js';
 import type { EmitterCore, EmitterDocument, EmitterSocket, EmitterWorker } from './doc.js';
 import { emitterVersion } from './version.js';
 
@@ -187,4 +187,39 @@ export function buildDocument(f: DocumentFigures): EmitterDocument {
 /** A minimal valid document, served when building the real one failed. */
 export function fallbackDocument(): EmitterDocument {
   return buildDocument({ identity: processIdentity(), listenQueue: 0, listenQueueErrors: 0, sockets: [], workers: [] });
+}
+
+/** What a single-process document is made of (the process is the master and worker 1). */
+export interface SingleFigures {
+  snap: CountersSnapshot;
+  rss: number;
+  vsz: number;
+  sockets: EmitterSocket[];
+  listenQueue: number;
+  listenQueueErrors: number;
+  accepting: boolean;
+  lastSpawn: number;
+}
+
+/** The document of a single Node.js process: worker 1 is the process itself, like its master. */
+export function singleDocument(f: SingleFigures): EmitterDocument {
+  const snap = f.snap;
+  const worker = buildWorker({
+    id: 1,
+    pid: process.pid,
+    accepting: f.accepting,
+    status: snap.inFlight > 0 ? 'busy' : 'idle',
+    requests: snap.requests,
+    deltaRequests: snap.requests,
+    exceptions: snap.exceptions,
+    rss: f.rss,
+    vsz: f.vsz,
+    runningTime: snap.runningTime,
+    lastSpawn: f.lastSpawn,
+    respawnCount: 1,
+    tx: snap.tx,
+    avgRt: snap.avgRt,
+    cores: coresFromFlat(snap.cores, snap.overflow, snap.maxCores, snap.paths),
+  });
+  return buildDocument({ identity: processIdentity(), listenQueue: f.listenQueue, listenQueueErrors: f.listenQueueErrors, sockets: f.sockets, workers: [worker] });
 }

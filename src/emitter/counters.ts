@@ -20,6 +20,8 @@
  *   the path (without query) of its request, for uWSGI's `vars`.
  */
 
+import { TextDecoder, TextEncoder } from 'node:util';
+
 /** What the app server knows about one finished request. */
 export interface RequestOutcome {
   /** Response time in microseconds. */
@@ -100,6 +102,8 @@ export class RequestCounters {
   private pathsOn = false;
   /** Every slot below `hint` is busy. */
   private hint = 0;
+  /** The shared mirror (see {@link share}), once asked for. */
+  private mirror: SharedCounters | undefined;
 
   constructor(maxCores = DEFAULT_MAX_CORES) {
     if (!Number.isInteger(maxCores) || maxCores < 1 || maxCores > 4096) {
@@ -142,6 +146,7 @@ export class RequestCounters {
       }
     }
     busy[i] = busy[i]! + 1;
+    if (this.mirror !== undefined) this.publish(i);
     this.onChange?.();
     return i;
   }
@@ -176,6 +181,7 @@ export class RequestCounters {
     }
     if (writeError) this.coreWriteErrors[slot]!++;
     if (readError) this.coreReadErrors[slot]!++;
+    if (this.mirror !== undefined) this.publish(slot);
     this.onChange?.();
   }
 
@@ -204,6 +210,56 @@ export class RequestCounters {
       const n = sources[i]!();
       if (n > 0) this.txCounted += n;
     }
+    const m = this.mirror;
+    if (m !== undefined) {
+      Atomics.add(m.seq, 0, 1);
+      m.nums[H_TX] = this.txCounted;
+      Atomics.add(m.seq, 0, 1);
+    }
+  }
+
+  /**
+   * Mirror these counters into shared memory, from now on updated by every
+   * begin/end (and `tx` when it is read), so another thread can read them
+   * while this one is busy or blocked — {@link readShared}. Idempotent.
+   * The method and path of in-flight requests are mirrored too (request
+   * paths on), cut to {@link SHARED_PATH_BYTES} bytes of UTF-8.
+   */
+  share(): SharedArrayBuffer {
+    if (this.mirror === undefined) {
+      const n = this.maxCores;
+      const sab = new SharedArrayBuffer(sharedSize(n));
+      const m = sharedViews(sab, n);
+      this.mirror = m;
+      for (let i = 0; i < n; i++) this.publish(i);
+      void this.tx; // publishes tx
+    }
+    return this.mirror.sab;
+  }
+
+  /** Write the totals and one slot's figures to the mirror (a seqlock: the reader retries a torn read). */
+  private publish(slot: number): void {
+    const m = this.mirror!;
+    const nums = m.nums;
+    Atomics.add(m.seq, 0, 1);
+    nums[H_REQUESTS] = this.requests;
+    nums[H_EXCEPTIONS] = this.exceptions;
+    nums[H_RUNNING] = this.runningTime;
+    nums[H_AVG] = this.avgRt;
+    nums[H_INFLIGHT] = this.inFlight;
+    const o = HEADER_NUMS + slot * SHARED_CORE_NUMS;
+    const busy = this.coreBusy[slot]!;
+    nums[o] = this.coreRequests[slot]!;
+    nums[o + 1] = this.coreExceptions[slot]!;
+    nums[o + 2] = this.coreWriteErrors[slot]!;
+    nums[o + 3] = this.coreReadErrors[slot]!;
+    nums[o + 4] = busy > 0 ? Math.max(1, this.coreStart[slot]!) : 0;
+    if (this.pathsOn) {
+      m.flags[0] = 1;
+      m.methodLen[slot] = busy > 0 ? m.encoder.encodeInto(this.coreMethod[slot]!, m.method[slot]!).written : 0;
+      m.pathLen[slot] = busy > 0 ? m.encoder.encodeInto(this.corePath[slot]!, m.path[slot]!).written : 0;
+    }
+    Atomics.add(m.seq, 0, 1);
   }
 
   /** Is the slot currently serving a request? */
@@ -244,4 +300,132 @@ export class RequestCounters {
     }
     return snap;
   }
+}
+
+// ---- The shared mirror ------------------------------------------------------
+// Layout of the SharedArrayBuffer (little-endian, as the host):
+//   Int32 [0] seq (odd while being written), [1] flags (1: request paths on)
+//   Float64 from byte 8: the totals (HEADER_NUMS), then per core SHARED_CORE_NUMS:
+//     requests, exceptions, write_errors, read_errors, request_start (0 idle)
+//   Uint16 per core: method length, path length (bytes)
+//   bytes per core: method (SHARED_METHOD_BYTES), path (SHARED_PATH_BYTES)
+
+const H_REQUESTS = 1;
+const H_EXCEPTIONS = 2;
+const H_TX = 3;
+const H_RUNNING = 4;
+const H_AVG = 5;
+const H_INFLIGHT = 6;
+const HEADER_NUMS = 8;
+const SHARED_CORE_NUMS = CORE_FIELDS;
+/** Bytes of UTF-8 kept of an in-flight request's method in the shared mirror. */
+export const SHARED_METHOD_BYTES = 16;
+/** Bytes of UTF-8 kept of an in-flight request's path in the shared mirror. */
+export const SHARED_PATH_BYTES = 1024;
+
+interface SharedCounters {
+  sab: SharedArrayBuffer;
+  seq: Int32Array;
+  flags: Int32Array;
+  nums: Float64Array;
+  methodLen: Uint16Array;
+  pathLen: Uint16Array;
+  method: Uint8Array[];
+  path: Uint8Array[];
+  encoder: TextEncoder;
+}
+
+function sharedSize(maxCores: number): number {
+  return 8 * (HEADER_NUMS + maxCores * SHARED_CORE_NUMS) + 4 * maxCores + maxCores * (SHARED_METHOD_BYTES + SHARED_PATH_BYTES);
+}
+
+function sharedViews(sab: SharedArrayBuffer, maxCores: number): SharedCounters {
+  const numsEnd = 8 * (HEADER_NUMS + maxCores * SHARED_CORE_NUMS);
+  const lens = numsEnd;
+  const bytes = lens + 4 * maxCores;
+  const method: Uint8Array[] = [];
+  const path: Uint8Array[] = [];
+  for (let i = 0; i < maxCores; i++) {
+    const o = bytes + i * (SHARED_METHOD_BYTES + SHARED_PATH_BYTES);
+    method.push(new Uint8Array(sab, o, SHARED_METHOD_BYTES));
+    path.push(new Uint8Array(sab, o + SHARED_METHOD_BYTES, SHARED_PATH_BYTES));
+  }
+  return {
+    sab,
+    seq: new Int32Array(sab, 0, 1),
+    flags: new Int32Array(sab, 4, 1),
+    nums: new Float64Array(sab, 0, HEADER_NUMS + maxCores * SHARED_CORE_NUMS),
+    methodLen: new Uint16Array(sab, lens, maxCores),
+    pathLen: new Uint16Array(sab, lens + 2 * maxCores, maxCores),
+    method,
+    path,
+    encoder: new TextEncoder(),
+  };
+}
+
+/** The number of cores a shared mirror made by {@link RequestCounters.share} holds. */
+export function sharedMaxCores(sab: SharedArrayBuffer): number {
+  // size = 64 + n * (8 * CORE + 4 + METHOD + PATH)
+  return Math.round((sab.byteLength - 8 * HEADER_NUMS) / (8 * SHARED_CORE_NUMS + 4 + SHARED_METHOD_BYTES + SHARED_PATH_BYTES));
+}
+
+/**
+ * A snapshot of counters from their shared mirror ({@link RequestCounters.share}),
+ * from any thread. A read torn by a concurrent write is retried (a few
+ * times: the writer holds the lock for a few stores, never while blocked).
+ */
+export function readShared(sab: SharedArrayBuffer, views?: { v?: SharedCounters; decoder?: TextDecoder }): CountersSnapshot {
+  const n = sharedMaxCores(sab);
+  const m = views?.v ?? sharedViews(sab, n);
+  if (views !== undefined) views.v = m;
+  // Copy inside the lock's window (a few hundred bytes, and the texts of the busy cores), decode after.
+  let nums = m.nums.slice();
+  let texts: Array<Uint8Array | undefined> | undefined;
+  // A write takes a few stores; one in progress for longer means its thread lost the CPU mid-write (not blocked:
+  // it never blocks there): spin a little, then wait for it 0.1 ms at a time — 50 ms in all before taking the read.
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const before = Atomics.load(m.seq, 0);
+    if ((before & 1) === 1 && attempt < 599) {
+      if (attempt >= 100) Atomics.wait(m.seq, 0, before, 0.1);
+      continue;
+    }
+    nums = m.nums.slice();
+    texts = undefined;
+    if (m.flags[0] === 1) {
+      texts = new Array<Uint8Array | undefined>(2 * n);
+      for (let i = 0; i < n; i++) {
+        if (!(nums[HEADER_NUMS + i * SHARED_CORE_NUMS + 4]! > 0)) continue;
+        texts[2 * i] = m.method[i]!.slice(0, Math.min(m.methodLen[i]!, SHARED_METHOD_BYTES));
+        texts[2 * i + 1] = m.path[i]!.slice(0, Math.min(m.pathLen[i]!, SHARED_PATH_BYTES));
+      }
+    }
+    if (Atomics.load(m.seq, 0) === before) break;
+  }
+  const cores = new Array<number>(n * CORE_FIELDS);
+  for (let i = 0; i < n; i++) {
+    const o = HEADER_NUMS + i * SHARED_CORE_NUMS;
+    for (let f = 0; f < CORE_FIELDS; f++) cores[i * CORE_FIELDS + f] = nums[o + f]!;
+  }
+  const snap: CountersSnapshot = {
+    requests: nums[H_REQUESTS]!,
+    exceptions: nums[H_EXCEPTIONS]!,
+    tx: nums[H_TX]!,
+    runningTime: nums[H_RUNNING]!,
+    avgRt: nums[H_AVG]!,
+    inFlight: nums[H_INFLIGHT]!,
+    cores,
+    overflow: false,
+    maxCores: n,
+  };
+  if (texts !== undefined) {
+    const decoder = views?.decoder ?? new TextDecoder();
+    if (views !== undefined) views.decoder = decoder;
+    const paths = new Array<string>(2 * n);
+    for (let i = 0; i < 2 * n; i++) {
+      const t = texts[i];
+      paths[i] = t === undefined ? '' : decoder.decode(t);
+    }
+    snap.paths = paths;
+  }
+  return snap;
 }

@@ -346,6 +346,20 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     }
   };
 
+  /** Answer now, or once the source is fresh (a source that asks another thread first); a client gone meanwhile gets nothing. */
+  const whenFresh = (sock: Socket, go: () => void): void => {
+    const p = source.fresh?.();
+    if (p === undefined) return go();
+    void p.then(() => {
+      if (sock.destroyed) return;
+      try {
+        go();
+      } catch {
+        sock.destroy();
+      }
+    });
+  };
+
   const discard = (sock: Socket): void => {
     let seen = 0;
     sock.on('data', (chunk: Buffer | string) => {
@@ -358,7 +372,7 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     // answered at once: a raw client never waits for anything, so it never holds a slot
     discard(sock);
     source.onRead?.();
-    send(sock, jsonOf(source, minified));
+    whenFresh(sock, () => send(sock, jsonOf(source, minified)));
   };
   const serveHttp = (sock: Socket): void => {
     let head = '';
@@ -401,11 +415,14 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
       }
       const path = target.split('?')[0];
       source.onRead?.();
-      if (prometheus && path === '/metrics') {
-        answer('200 OK', 'text/plain; version=0.0.4; charset=utf-8', source.prometheus(), withBody);
-      } else {
-        answer('200 OK', 'application/json', jsonOf(source, minified), withBody);
-      }
+      sock.removeListener('data', onHead);
+      whenFresh(sock, () => {
+        if (prometheus && path === '/metrics') {
+          answer('200 OK', 'text/plain; version=0.0.4; charset=utf-8', source.prometheus(), withBody);
+        } else {
+          answer('200 OK', 'application/json', jsonOf(source, minified), withBody);
+        }
+      });
     };
     sock.on('data', onHead);
   };

@@ -4,7 +4,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { buildDocument, buildWorker, coresFromFlat, processIdentity } from './builder.js';
+import { singleDocument } from './builder.js';
 import type { RequestCounters } from './counters.js';
 import type { EmitterDocument } from './doc.js';
 import { instrument, type InstrumentOptions, type Instrumentation } from './instrument.js';
@@ -12,6 +12,8 @@ import { listenAll, type ListenOptions, type StatsListener } from './listener.js
 import { readMemory } from './memory.js';
 import { appSocketFromAddress, ListenQueueSampler, type AppSocket } from './sockets.js';
 import { DocumentSource } from './source.js';
+import { EmitterError } from './errors.js';
+import { startStatsThread, type StatsThread } from './thread.js';
 
 export interface StatsServerOptions {
   /** The app server. Instrumented here unless `instrumentation` (or `counters`) is given. */
@@ -36,6 +38,14 @@ export interface StatsServerOptions {
   memory?: boolean;
   /** Called once if building the document fails (the stats keep being served). */
   onError?: (err: unknown) => void;
+  /**
+   * Serve the stats from a worker thread of this process, so they answer
+   * while the app's event loop is blocked, showing the request that blocks
+   * it (default false; costs about 10 MB of memory). `answerMs`: how long
+   * a read waits for the app's thread before showing it not accepting
+   * (default 250).
+   */
+  thread?: boolean | { answerMs?: number };
 }
 
 export interface StatsServer {
@@ -82,38 +92,62 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
     if (s && opts.backlog !== undefined) s.backlog = opts.backlog;
     return s ? [s] : [];
   };
-  const sampler = new ListenQueueSampler(getSockets, opts.queueSampleMs ?? 1000);
-  void sampler.refresh();
+  const threaded = opts.thread !== undefined && opts.thread !== false;
+  const queueSampleMs = opts.queueSampleMs ?? 1000;
+  // with the stats thread, it samples; this one only for document() calls
+  const sampler = new ListenQueueSampler(getSockets, threaded ? 0 : queueSampleMs);
+  if (!threaded) void sampler.refresh();
   const lastSpawn = Math.floor(Date.now() / 1000 - process.uptime());
   const memory = opts.memory !== false;
 
   const build = (): EmitterDocument => {
-    const snap = counters.snapshot();
     const mem = memory ? readMemory() : { rss: 0, vsz: 0 };
     const q = sampler.figures();
-    const listening = opts.server ? opts.server.listening : true;
-    const worker = buildWorker({
-      id: 1,
-      pid: process.pid,
-      accepting: listening,
-      status: snap.inFlight > 0 ? 'busy' : 'idle',
-      requests: snap.requests,
-      deltaRequests: snap.requests,
-      exceptions: snap.exceptions,
-      rss: mem.rss,
-      vsz: mem.vsz,
-      runningTime: snap.runningTime,
-      lastSpawn,
-      respawnCount: 1,
-      tx: snap.tx,
-      avgRt: snap.avgRt,
-      cores: coresFromFlat(snap.cores, snap.overflow, snap.maxCores, snap.paths),
-    });
-    return buildDocument({ identity: processIdentity(), listenQueue: q.listenQueue, listenQueueErrors: q.listenQueueErrors, sockets: q.sockets, workers: [worker] });
+    const accepting = opts.server ? opts.server.listening : true;
+    return singleDocument({ snap: counters.snapshot(), rss: mem.rss, vsz: mem.vsz, ...q, accepting, lastSpawn });
   };
   const source = new DocumentSource(build, opts.onError);
+  if (!threaded) return serveSource(source, opts.listen, { stop: () => sampler.close(), release: () => owned?.close() });
 
-  return serveSource(source, opts.listen, { stop: () => sampler.close(), release: () => owned?.close() });
+  const answerMs = typeof opts.thread === 'object' ? (opts.thread.answerMs ?? 250) : 250;
+  if (!(Number.isFinite(answerMs) && answerMs > 0 && answerMs <= 60_000)) {
+    owned?.close();
+    throw new EmitterError('EINVAL', `bad thread.answerMs ${String(answerMs)} (milliseconds, > 0 and ≤ 60000)`);
+  }
+  const listen = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  let thread: StatsThread;
+  try {
+    thread = await startStatsThread({
+      counters,
+      listen,
+      sockets: getSockets,
+      listening: () => (opts.server ? opts.server.listening : true),
+      lastSpawn,
+      memory,
+      queueSampleMs,
+      answerMs,
+      ...(opts.onError ? { onError: opts.onError } : {}),
+    });
+  } catch (e) {
+    owned?.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    addresses: thread.addresses,
+    address: thread.addresses[0],
+    document: () => source.document(),
+    json: (minified = false) => source.json(minified),
+    prometheus: () => source.prometheus(),
+    close(): Promise<void> {
+      closing ??= (async () => {
+        sampler.close();
+        await thread.close();
+        owned?.close();
+      })();
+      return closing;
+    },
+  };
 }
 
 /**

@@ -21,6 +21,12 @@ export interface StatsSource {
   prometheus(): string;
   /** Called when a client reads the stats (lets the source refresh its caches for the next read). */
   onRead?(): void;
+  /**
+   * Called when a client reads the stats, before its answer is made: a
+   * promise makes the answer wait for it (the source bounds the wait; it
+   * must not reject). Undefined: answer at once.
+   */
+  fresh?(): Promise<void> | undefined;
 }
 
 interface TurnCache {

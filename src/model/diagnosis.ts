@@ -5,6 +5,7 @@
  * memory in a {@link Diagnoser}. No I/O, no clock: time is `view.at`, and
  * "stale" is asked with an explicit now.
  */
+import { serverKind } from './front.js';
 import { counter } from './sanitize.js';
 import { queueText } from './sockets.js';
 import type { EmperorView, ServerView, Verdict, VerdictRule, View, WorkerView } from './types.js';
@@ -112,12 +113,16 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
   if (live > 0 && busy + closed === live && waiting > 0) {
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
+    // Why a worker does not accept: uWSGI's lazy-apps worker loading its app, a worker stopping or paused; our Node.js
+    // emitter's stats thread shows the process not accepting while its event loop is blocked (or it is not listening).
+    const node = serverKind(view.header.version) === 'Node.js';
+    const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
     const state =
       closed === 0
         ? `all ${live} workers busy`
         : busy === 0
-          ? `no worker accepting (${closed === 1 ? 'the only one' : `all ${live}`} loading the app, stopping or paused)`
-          : `${busy} worker${busy === 1 ? '' : 's'} busy, ${closed} not accepting (loading the app, stopping or paused)`;
+          ? `no worker accepting (${node ? why : `${closed === 1 ? 'the only one' : `all ${live}`} ${why}`})`
+          : `${busy} worker${busy === 1 ? '' : 's'} busy, ${closed} not accepting (${why})`;
     out.push(verdict('saturated', `saturated: ${state}, ${waiting} waiting in the listen queue`));
   }
   for (const k of view.sockets) {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RequestCounters, CORE_FIELDS, type RequestOutcome } from '../../src/emitter/counters.js';
+import { Worker } from 'node:worker_threads';
+import { RequestCounters, CORE_FIELDS, readShared, SHARED_METHOD_BYTES, SHARED_PATH_BYTES, type RequestOutcome } from '../../src/emitter/counters.js';
 
 const ok = (rt: number, extra: Partial<RequestOutcome> = {}): RequestOutcome => ({
   rtMicros: rt,
@@ -170,4 +171,93 @@ test('a tx source is asked when tx is read (a snapshot included), its bytes adde
   assert.equal(c.tx, 149, 'asked a last time on removal, then never');
   remove();
   assert.equal(c.tx, 149);
+});
+
+test('the shared mirror (for the stats thread) reads as the counters\' own snapshot after every begin and end, shared last slot and paths included', () => {
+  const c = new RequestCounters(3);
+  const sab = c.share();
+  assert.equal(c.share(), sab, 'share() is idempotent');
+  let seed = 7;
+  const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const open: number[] = [];
+  let tx = 0;
+  c.addTxSource(() => {
+    const n = tx;
+    tx = 0;
+    return n;
+  });
+  for (let step = 0; step < 400; step++) {
+    if (open.length === 0 || (open.length < 6 && rnd(2) === 0)) {
+      open.push(c.begin(1_700_000_000 + step, rnd(5) === 0 ? 'PROPFIND' : 'GET', `/p/${step}/é${'x'.repeat(rnd(40))}`));
+    } else {
+      const slot = open.splice(rnd(open.length), 1)[0]!;
+      tx += rnd(500);
+      c.end(slot, ok(rnd(9000), { exception: rnd(4) === 0, writeError: rnd(7) === 0, readError: rnd(9) === 0 }));
+    }
+    const own = c.snapshot(); // reads tx, which publishes it
+    assert.deepEqual(readShared(sab), own, `step ${step}`);
+  }
+});
+
+test('the shared mirror keeps the first bytes of a long method or path, cut at a character boundary', () => {
+  const c = new RequestCounters(2);
+  const sab = c.share();
+  const path = '/' + 'ü'.repeat(SHARED_PATH_BYTES); // 2 bytes each: cut in the middle of one
+  c.begin(1, 'M'.repeat(SHARED_METHOD_BYTES + 5), path);
+  const p = readShared(sab).paths!;
+  assert.equal(p[0], 'M'.repeat(SHARED_METHOD_BYTES));
+  assert.ok(path.startsWith(p[1]!) && Buffer.byteLength(p[1]!) <= SHARED_PATH_BYTES && Buffer.byteLength(p[1]!) >= SHARED_PATH_BYTES - 1, `kept ${Buffer.byteLength(p[1]!)} bytes`);
+  assert.equal(p[2], '');
+  // without request paths: no paths at all, like snapshot()
+  const d = new RequestCounters(2);
+  const s2 = d.share();
+  d.begin(1);
+  assert.equal(readShared(s2).paths, undefined);
+  assert.deepEqual(readShared(s2), d.snapshot());
+});
+
+test('a read of the shared mirror from another thread while this one counts is never torn (the totals match the cores)', { timeout: 30_000 }, async () => {
+  // the writer: a thread counting requests as fast as it can; the reader (here) checks each read's sums
+  const url = new URL('../../src/emitter/counters.js', import.meta.url).href;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(url)}).then(({ RequestCounters }) => {
+      const c = new RequestCounters(4);
+      parentPort.postMessage(c.share());
+      const ok = { rtMicros: 10, txBytes: 0, exception: false, writeError: false, readError: false };
+      const until = Date.now() + 700;
+      let i = 0;
+      while (Date.now() < until) {
+        const a = c.begin(1, 'GET', '/a' + (i % 7));
+        const b = c.begin(2, 'POST', '/b');
+        c.end(a, { ...ok, exception: i % 3 === 0 });
+        c.end(b, ok);
+        i++;
+      }
+      parentPort.postMessage(i);
+    });`;
+  const w = new Worker(code, { eval: true });
+  const sab = await new Promise<SharedArrayBuffer>((r) => w.once('message', r));
+  let done = false;
+  const ended = new Promise<number>((r) => w.once('message', (n: number) => ((done = true), r(n))));
+  let reads = 0;
+  while (!done && reads < 2_000_000) {
+    const s = readShared(sab);
+    let req = 0;
+    let exc = 0;
+    let busy = 0;
+    for (let i = 0; i < s.maxCores; i++) {
+      req += s.cores[i * CORE_FIELDS]!;
+      exc += s.cores[i * CORE_FIELDS + 1]!;
+      if (s.cores[i * CORE_FIELDS + 4]! > 0) busy++;
+    }
+    assert.equal(req, s.requests, `read ${reads}: requests`);
+    assert.equal(exc, s.exceptions, `read ${reads}: exceptions`);
+    assert.equal(busy, s.inFlight, `read ${reads}: in flight`);
+    reads++;
+    if (reads % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
+  const loops = await ended;
+  await w.terminate();
+  assert.ok(loops > 1000 && reads >= 100, `${loops} loops, ${reads} reads`);
 });

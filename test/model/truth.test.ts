@@ -127,6 +127,9 @@ test('diagnosis: saturated and queue full, most severe first; quiet when healthy
   const mixedBusy = inflightDoc([now - 1], { listen_queue: 3, sockets: [sock(3, 100)] });
   mixedBusy.workers.push(worker({ id: 2, pid: 7, status: 'pause' }));
   assert.deepEqual(diagnoseView(sv(buildView({ doc: mixedBusy, at: T0 }))).map((x) => x.message), ['saturated: 1 worker busy, 1 not accepting (loading the app, stopping or paused), 3 waiting in the listen queue']);
+  // our Node.js emitter (its stats thread) shows a process whose event loop is blocked as not accepting
+  const blockedNode = server({ version: '2.0.21-tsgitop-0.1.0', listen_queue: 2, sockets: [sock(2, 511)], workers: [worker({ id: 1, pid: 5, accepting: 0 })] });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: blockedNode, at: T0 }))).map((x) => x.message), ['saturated: no worker accepting (event loop blocked or not listening), 2 waiting in the listen queue']);
   // one of them accepting and idle: it will take the request — quiet
   loading.workers[1] = worker({ id: 2, pid: 6, accepting: 1 });
   assert.deepEqual(diagnoseView(sv(buildView({ doc: loading, at: T0 }))), []);

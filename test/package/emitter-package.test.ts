@@ -33,9 +33,13 @@ function sh(cmd: string, args: string[], cwd: string): Promise<{ code: number; o
   );
 }
 
-/** What each consumer does: start a listener on a unix socket, read it raw, check the document, close. */
+/**
+ * What each consumer does: start a listener on a unix socket, read it raw, check the document, close — on the app's
+ * thread, then (`thread: true`) from the stats thread, whose module the package must carry and find.
+ */
 const BODY = (sock: string): string => `
-const stats = await E.createStatsServer({ counters: new E.RequestCounters(), listen: { path: ${JSON.stringify(sock)} } });
+for (const thread of [false, true]) {
+const stats = await E.createStatsServer({ counters: new E.RequestCounters(), listen: { path: ${JSON.stringify(sock)} }, thread });
 const doc = await new Promise((resolve, reject) => {
   const chunks = [];
   const c = net.connect(${JSON.stringify(sock)});
@@ -45,7 +49,8 @@ const doc = await new Promise((resolve, reject) => {
 });
 await stats.close();
 if (!String(doc.version).includes('tsgitop')) throw new Error('bad version ' + doc.version);
-console.log('OK ' + doc.version + ' workers=' + doc.workers.length);
+console.log('OK ' + doc.version + ' workers=' + doc.workers.length + (thread ? ' thread' : ''));
+}
 `;
 
 test('tsgitop-emitter: packed, installed from the tarball with 0 dependencies; ESM, require(), and TypeScript nodenext / bundler / node10 consumers compile and run', { timeout: 300_000 }, async (t) => {
@@ -89,6 +94,7 @@ test('tsgitop-emitter: packed, installed from the tarball with 0 dependencies; E
     const r = await sh(process.execPath, [file], cwd);
     assert.equal(r.code, 0, `${cwd}/${file}: ${r.out}`);
     assert.match(r.out, /^OK 2\.0\.\d+-tsgitop-\d+\.\d+\.\d+ workers=\d+$/m, r.out);
+    assert.match(r.out, /^OK 2\.0\.\d+-tsgitop-\d+\.\d+\.\d+ workers=1 thread$/m, r.out);
   };
   const tsc = async (cwd: string, options: Record<string, unknown>): Promise<void> => {
     writeFileSync(

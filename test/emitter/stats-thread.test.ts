@@ -1,0 +1,171 @@
+/**
+ * A single-process Node.js server whose event loop is blocked cannot answer its own stats: the monitor said "no
+ * complete answer … the server is hung or too busy to answer" and, 5 s later, "stale" — the one incident the stats
+ * are most needed in, with nothing said about the request that blocks it (seen at stop 28). With `thread: true` the
+ * stats are served from a worker thread, the counters read from their shared mirror: while blocked, the worker is
+ * shown busy, its core in the blocking request (method and path, no query) since it started, and not accepting.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStatsServer } from '../../src/emitter/index.js';
+import { parseStats } from '../../src/protocol/parse.js';
+import type { StatsSnapshot } from '../../src/protocol/types.js';
+import { get, readAll, tempDir, waitFor } from './helpers.js';
+import http from 'node:http';
+
+const APP = fileURLToPath(new URL('./fixtures/single-app.js', import.meta.url));
+
+/** Start the fixture app (its stats on `path`); resolves with its port once it serves. */
+async function startApp(t: import('node:test').TestContext, path: string, mode: 'thread' | 'main'): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [APP, path, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app did not start: ${out}`)), 10_000);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited (${code}): ${out}`));
+    });
+  });
+  return { port, child };
+}
+
+type Sample = { ms: number; took: number; raw: string; doc: StatsSnapshot | undefined; error?: string };
+
+/** Read the stats every 100 ms while GET `url` blocks the app; the reads that ended before its answer came. */
+async function readWhileBlocked(port: number, path: string, url: string, readTimeoutMs: number): Promise<Sample[]> {
+  const t0 = Date.now();
+  let done = false;
+  const blocked = get(port, url).finally(() => (done = true));
+  const samples: Sample[] = [];
+  await new Promise((r) => setTimeout(r, 150)); // the request reaches the handler
+  while (!done && samples.length < 100) {
+    const s0 = Date.now();
+    let raw = '';
+    let doc: StatsSnapshot | undefined;
+    let error: string | undefined;
+    try {
+      raw = (await readAll({ path }, undefined, readTimeoutMs)).toString();
+      doc = parseStats(Buffer.from(raw)) as StatsSnapshot;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    if (!done) samples.push({ ms: s0 - t0, took: Date.now() - s0, raw, doc, ...(error !== undefined ? { error } : {}) });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await blocked).status, 200);
+  return samples;
+}
+
+test('thread: true — while the event loop is blocked the stats answer, showing the blocking request (method and path, no query), busy and not accepting', { timeout: 60_000 }, async (t) => {
+  const path = join(tempDir(t), 'stats.sock');
+  const { port, child } = await startApp(t, path, 'thread');
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  assert.equal((await get(port, '/')).status, 200);
+  const before = Math.floor(Date.now() / 1000);
+  const samples = await readWhileBlocked(port, path, '/block/3000?token=s3cret', 2000);
+  assert.ok(samples.length >= 5, `only ${samples.length} reads during 3 s`);
+  for (const s of samples) {
+    assert.equal(s.error, undefined, `a read failed while blocked: ${s.error} at ${s.ms} ms`);
+    assert.ok(s.took < 1000, `a read took ${s.took} ms`);
+    assert.ok(!s.raw.includes('s3cret') && !s.raw.includes('token'), 'the query string reached the stats');
+    const w = s.doc!.workers[0]!;
+    assert.equal(w.status, 'busy');
+    assert.equal(w.accepting, 0, `accepting while blocked at ${s.ms} ms`);
+    assert.equal(w.requests, 1, 'the blocked request is not counted before it ends (uWSGI counts a request when it ends)');
+    const c = w.cores![0]!;
+    assert.equal(c.in_request, true);
+    assert.ok(c.request!.start! >= before && c.request!.start! <= before + 2, `request_start ${c.request?.start}`);
+    assert.equal(c.request!.method, 'GET');
+    assert.equal(c.request!.path, '/block/3000');
+  }
+  // the loop answers again: idle, accepting, the request counted
+  const after = await waitFor(async () => {
+    const w = (parseStats(await readAll({ path })) as StatsSnapshot).workers[0]!;
+    return w.status === 'idle' && w.accepting === 1 && w.requests === 2 ? w : undefined;
+  }, 'idle and accepting after the block');
+  assert.equal(after.cores![0]!.in_request, false);
+  assert.ok((after.tx ?? 0) > 0, 'bytes sent counted');
+  // close: the thread ends, the socket file goes, the process exits by itself (nothing left holding it)
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.stdin!.write('close\n');
+  assert.equal(await exited, 0);
+  assert.equal(existsSync(path), false, 'the stats socket file was left behind');
+});
+
+test('without the thread (the default) a blocked event loop answers no stats read until it ends — what thread: true is for', { timeout: 60_000 }, async (t) => {
+  const path = join(tempDir(t), 'stats.sock');
+  const { port } = await startApp(t, path, 'main');
+  const samples = await readWhileBlocked(port, path, '/block/2500', 700);
+  const answered = samples.filter((s) => s.error === undefined);
+  // reads that started well before the end of the block cannot be answered before it
+  const early = answered.filter((s) => s.ms < 1500);
+  assert.deepEqual(early.map((s) => s.ms), [], 'answered while the loop was blocked');
+});
+
+test('thread: true — a listener that cannot open fails createStatsServer with the same EmitterError as on the app thread', { timeout: 30_000 }, async (t) => {
+  const dir = tempDir(t);
+  const server = http.createServer((_q, s) => s.end()).listen(0, '127.0.0.1');
+  t.after(() => server.close());
+  for (const listen of [{ path: join(dir, 'nope', 'stats.sock') }, { port: 70000 }, { host: '10.1.2.3', port: 0 }]) {
+    const onMain = await createStatsServer({ server, listen, memory: false }).then(
+      () => assert.fail('opened'),
+      (e: { code: string; message: string; name: string }) => e,
+    );
+    const onThread = await createStatsServer({ server, listen, memory: false, thread: true }).then(
+      () => assert.fail('opened'),
+      (e: { code: string; message: string; name: string }) => e,
+    );
+    assert.equal(onThread.name, 'EmitterError');
+    assert.equal(onThread.code, onMain.code);
+    assert.equal(onThread.message, onMain.message);
+  }
+  await assert.rejects(createStatsServer({ server, listen: { path: join(dir, 's.sock') }, thread: { answerMs: 0 } }), { code: 'EINVAL' });
+});
+
+test('thread: true — the stats read from the thread are the app thread\'s own document (counters, cores, paths) once it answered', { timeout: 30_000 }, async (t) => {
+  const path = join(tempDir(t), 'stats.sock');
+  const server = http.createServer((q, s) => (q.url?.startsWith('/hold') ? setTimeout(() => s.end('late'), 1500) : s.end('ok')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  const stats = await createStatsServer({ server, listen: [{ path }, { port: 0, http: true, prometheus: true }], requestPaths: true, memory: false, thread: true });
+  t.after(async () => {
+    await stats.close();
+    server.close();
+  });
+  for (let i = 0; i < 3; i++) await get(port, `/r${i}?q=1`);
+  const held = get(port, '/hold?x=2');
+  await waitFor(() => stats.document().workers[0]!.status === 'busy', 'the held request in flight');
+  const fromThread = JSON.parse((await readAll({ path })).toString()) as { workers: Array<Record<string, unknown>>; sockets: unknown[] };
+  const own = JSON.parse(stats.json()) as typeof fromThread;
+  // the same worker as the app thread builds (rss/vsz off: memory moves between the two reads), the held request in it
+  assert.deepEqual(fromThread.workers, own.workers);
+  assert.deepEqual(fromThread.sockets, own.sockets);
+  assert.match(JSON.stringify(fromThread.workers), /"PATH_INFO=\/hold"/);
+  // the HTTP listener and /metrics are served by the thread too
+  const metrics = await new Promise<string>((resolve, reject) => {
+    http.get(stats.addresses[1]! + 'metrics', (res) => {
+      let b = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (b += d));
+      res.on('end', () => resolve(b));
+    }).on('error', reject);
+  });
+  assert.match(metrics, /uwsgi_worker_requests_total\{[^}]*\} 3/);
+  assert.equal((await held).status, 200);
+});
