@@ -15,6 +15,7 @@ import { createStatsServer } from '../../src/emitter/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
 import { get, readAll, tempDir, waitFor } from './helpers.js';
+import { startCli } from '../truth/helpers.js';
 import http from 'node:http';
 
 const APP = fileURLToPath(new URL('./fixtures/single-app.js', import.meta.url));
@@ -168,4 +169,20 @@ test('thread: true — the stats read from the thread are the app thread\'s own 
   });
   assert.match(metrics, /uwsgi_worker_requests_total\{[^}]*\} 3/);
   assert.equal((await held).status, 200);
+});
+
+test('thread: true — tsgitop, run during the block, names the blocking request: slow request: worker 1 GET /block/N', { timeout: 60_000 }, async (t) => {
+  const path = join(tempDir(t), 'stats.sock');
+  const { port } = await startApp(t, path, 'thread');
+  const blocked = get(port, '/block/4500?session=abc');
+  // the block has lasted 2 s (the thread reads the request's start from the mirror)
+  await waitFor(async () => {
+    const c = (parseStats(await readAll({ path })) as StatsSnapshot).workers[0]!.cores![0]!;
+    return c.in_request && Date.now() / 1000 - c.request!.start! >= 2;
+  }, 'the request in flight for 2 s', 4000, 100);
+  const cli = startCli(['-b', '-n', '1', '-f', '0.3', '--slow', '1', path]);
+  const line = await cli.waitLine((l) => l.startsWith('diagnosis:'));
+  assert.match(line, /^diagnosis: slow request: worker 1 GET \/block\/4500 [2-4]s$/);
+  assert.equal((await cli.done).code, 0);
+  assert.equal((await blocked).status, 200);
 });
