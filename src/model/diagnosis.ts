@@ -94,6 +94,9 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   // Live workers that are neither busy nor able to take a request: not accepting (uWSGI's lazy-apps worker still
   // loading its app, a worker stopping) or paused.
   let closed = 0;
+  // Live workers running a uWSGI signal handler (status `sig17`…): seen on a real uWSGI, a one-thread worker in a
+  // handler takes no request (accepting stays 1), and with threads the handlers can take every thread.
+  let sig = 0;
   // no app: accepting workers whose `apps` list is empty (see NO_APP), and the first of them.
   let noApp = 0;
   let noAppFirst: WorkerView | undefined;
@@ -104,6 +107,7 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     live++;
     if (w.busy) busy++;
     else if (w.raw.accepting === 0 || w.statusClass === 'pause') closed++;
+    else if (w.statusClass === 'sig') sig++;
     const apps = w.raw.apps;
     if (Array.isArray(apps) && apps.length === 0 && w.raw.accepting !== 0) {
       noApp++;
@@ -111,18 +115,28 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     }
   }
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
-  if (live > 0 && busy + closed === live && waiting > 0) {
+  if (live > 0 && busy + closed + sig === live && waiting > 0) {
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
     // Why a worker does not accept: uWSGI's lazy-apps worker loading its app, a worker stopping or paused; our Node.js
     // emitter's stats thread shows the process not accepting while its event loop is blocked (or it is not listening).
     const node = serverKind(view.header.version) === 'Node.js';
     const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
+    const inSig = 'in a signal handler';
+    const all = live === 1 ? 'the only worker' : `all ${live} workers`;
     const state =
-      closed === 0
+      closed === 0 && sig === 0
         ? `all ${live} workers busy`
-        : busy === 0
+        : busy === 0 && sig === 0
           ? `no worker accepting (${node ? why : `${closed === 1 ? 'the only one' : `all ${live}`} ${why}`})`
-          : `${busy} worker${busy === 1 ? '' : 's'} busy, ${closed} not accepting (${why})`;
+          : busy === 0 && closed === 0
+            ? `${all} ${inSig}`
+            : [
+                busy > 0 ? `${busy} worker${busy === 1 ? '' : 's'} busy` : '',
+                sig > 0 ? `${sig}${busy > 0 ? '' : ` worker${sig === 1 ? '' : 's'}`} ${inSig}` : '',
+                closed > 0 ? `${closed} not accepting (${why})` : '',
+              ]
+                .filter((x) => x !== '')
+                .join(', ');
     out.push(verdict('saturated', `saturated: ${state}, ${waiting} waiting in the listen queue`));
   }
   for (const k of view.sockets) {

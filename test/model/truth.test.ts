@@ -127,6 +127,17 @@ test('diagnosis: saturated and queue full, most severe first; quiet when healthy
   const mixedBusy = inflightDoc([now - 1], { listen_queue: 3, sockets: [sock(3, 100)] });
   mixedBusy.workers.push(worker({ id: 2, pid: 7, status: 'pause' }));
   assert.deepEqual(diagnoseView(sv(buildView({ doc: mixedBusy, at: T0 }))).map((x) => x.message), ['saturated: 1 worker busy, 1 not accepting (loading the app, stopping or paused), 3 waiting in the listen queue']);
+  // a worker running a uWSGI signal handler (status sig17, accepting 1) takes no request either
+  const inSig = server({ listen_queue: 4, sockets: [sock(4, 100)], workers: [worker({ id: 1, pid: 5, status: 'sig17' })] });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: inSig, at: T0 }))).map((x) => x.message), ['saturated: the only worker in a signal handler, 4 waiting in the listen queue']);
+  const sigBusy = inflightDoc([now - 1], { listen_queue: 2, sockets: [sock(2, 100)] });
+  sigBusy.workers.push(worker({ id: 2, pid: 7, status: 'sig' }), worker({ id: 3, pid: 8, accepting: 0 }));
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: sigBusy, at: T0 }))).map((x) => x.message), ['saturated: 1 worker busy, 1 in a signal handler, 1 not accepting (loading the app, stopping or paused), 2 waiting in the listen queue']);
+  const twoSig = server({ listen_queue: 1, sockets: [sock(1, 100)], workers: [worker({ id: 1, pid: 5, status: 'sig17' }), worker({ id: 2, pid: 6, status: 'sig9' })] });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: twoSig, at: T0 }))).map((x) => x.message), ['saturated: all 2 workers in a signal handler, 1 waiting in the listen queue']);
+  // with an idle worker beside it: quiet
+  twoSig.workers[1] = worker({ id: 2, pid: 6 });
+  assert.deepEqual(diagnoseView(sv(buildView({ doc: twoSig, at: T0 }))), []);
   // our Node.js emitter (its stats thread) shows a process whose event loop is blocked as not accepting
   const blockedNode = server({ version: '2.0.21-tsgitop-0.1.0', listen_queue: 2, sockets: [sock(2, 511)], workers: [worker({ id: 1, pid: 5, accepting: 0 })] });
   assert.deepEqual(diagnoseView(sv(buildView({ doc: blockedNode, at: T0 }))).map((x) => x.message), ['saturated: no worker accepting (event loop blocked or not listening), 2 waiting in the listen queue']);

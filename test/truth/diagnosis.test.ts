@@ -289,3 +289,44 @@ test('saturated while every worker is still loading its app (--lazy-apps, a slow
   assert.equal(await req, 200, 'served once loaded');
   cli.kill();
 });
+
+test('real uWSGI: a one-thread worker running a signal handler takes no request — saturated: the only worker in a signal handler', { skip, timeout: 90_000 }, async (t) => {
+  // uWSGI shows such a worker `sig17` (the signal's number) with accepting 1, while requests wait in the listen queue
+  // (checked by hand: with 2 threads the handlers of two signals took both threads the same way).
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-sig-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const app = join(dir, 'sig_app.py');
+  writeFileSync(
+    app,
+    [
+      'import time',
+      'import uwsgi',
+      'def handler(signum):',
+      '    time.sleep(6)',
+      'uwsgi.register_signal(17, "worker", handler)',
+      'uwsgi.add_timer(17, 30)',
+      'def application(env, start):',
+      '    if env["PATH_INFO"] == "/raise":',
+      '        uwsgi.signal(17)',
+      '    start("200 OK", [("Content-Type", "text/plain")])',
+      '    return [b"ok"]',
+      '',
+    ].join('\n'),
+  );
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app });
+  t.after(() => u.stop());
+  assert.equal(await httpGet(u.httpPort, '/raise'), 200); // the handler runs in the worker once this request is done
+  await waitView(u.statsAddress, (v) => v.workers[0]?.statusClass === 'sig', 10_000);
+  const req = httpGet(u.httpPort, '/', {}, 60_000);
+  t.after(() => req);
+  const cli = startCli(['--json', '-n', '30', '-f', '0.3', u.statsAddress]);
+  t.after(() => cli.kill());
+  type Doc = { workers: { status: string; accepting: number }[]; diagnosis: { rule: string; severity: string; message: string }[] };
+  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'saturated'), 10_000);
+  const doc = JSON.parse(line) as Doc;
+  assert.match(doc.workers[0]!.status, /^sig\d*$/);
+  assert.equal(doc.workers[0]!.accepting, 1, 'uWSGI: still accepting');
+  assert.match(doc.diagnosis.find((d) => d.rule === 'saturated')!.message, /^saturated: the only worker in a signal handler, 1 waiting in the listen queue$/);
+  assert.equal(await req, 200, 'served once the handler returned');
+  cli.kill();
+});
