@@ -119,7 +119,12 @@ export function startStatsThread(o: ThreadOptions): Promise<StatsThread> {
     });
     worker.on('error', (err) => {
       // the thread itself failed (it could not load, or ran out of its heap): the stats stop, the app goes on
-      if (!started) reject(new EmitterError('EIO', `the stats thread failed: ${err.message}`));
+      if (!started) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const missing = code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND';
+        const hint = missing ? ' (thread: true runs the emitter\'s stats-thread.js: ship the package\'s files as installed, not bundled into one file)' : '';
+        reject(new EmitterError(missing ? 'ENOENT' : 'EIO', `the stats thread failed: ${err.message}${hint}`));
+      }
       else report(err);
     });
     worker.once('exit', (code) => {

@@ -8,9 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createStatsServer } from '../../src/emitter/index.js';
 import { parseStats } from '../../src/protocol/parse.js';
 import type { StatsSnapshot } from '../../src/protocol/types.js';
@@ -185,4 +185,24 @@ test('thread: true — tsgitop, run during the block, names the blocking request
   assert.match(line, /^diagnosis: slow request: worker 1 GET \/block\/4500 [2-4]s$/);
   assert.equal((await cli.done).code, 0);
   assert.equal((await blocked).status, 200);
+});
+
+test('thread: true — the emitter\'s files bundled without stats-thread.js: a coded one-line error that says what to ship, not a crash', { timeout: 30_000 }, async (t) => {
+  const dir = tempDir(t);
+  const here = dirname(fileURLToPath(new URL('../../src/emitter/index.js', import.meta.url)));
+  for (const f of readdirSync(here)) if (f.endsWith('.js') && f !== 'stats-thread.js') copyFileSync(join(here, f), join(dir, f));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const E = (await import(pathToFileURL(join(dir, 'index.js')).href)) as typeof import('../../src/emitter/index.js');
+  const err = await E.createStatsServer({ counters: new E.RequestCounters(), listen: { path: join(dir, 's.sock') }, thread: true }).then(
+    () => assert.fail('started'),
+    (e: { code: string; message: string; name: string }) => e,
+  );
+  assert.equal(err.name, 'EmitterError');
+  assert.equal(err.code, 'ENOENT');
+  assert.match(err.message, /^the stats thread failed: .*stats-thread\.js.* \(thread: true runs the emitter's stats-thread\.js: ship the package's files as installed, not bundled into one file\)$/);
+  assert.doesNotMatch(err.message, /\n/);
+  // the app thread's listener path still works from the same files
+  const s = await E.createStatsServer({ counters: new E.RequestCounters(), listen: { path: join(dir, 's.sock') } });
+  assert.match((await readAll({ path: join(dir, 's.sock') })).toString(), /"workers"/);
+  await s.close();
 });
