@@ -258,6 +258,8 @@ export class Diagnoser {
   #master: number | undefined;
   #restarts: number[] = [];
   #last: number | undefined;
+  /** The last view came from a Node.js server (our emitter). */
+  #node = false;
 
   constructor(opts: DiagnosisOptions = {}) {
     this.opts = { ...DEFAULT_DIAGNOSIS, ...opts };
@@ -282,6 +284,7 @@ export class Diagnoser {
 
   update(view: View): Verdict[] {
     this.#last = view.at;
+    this.#node = view.kind === 'server' && serverKind(view.header.version) === 'Node.js';
     const out = view.kind === 'server' ? [...diagnoseView(view, this.opts), ...this.#server(view)] : this.#emperor(view);
     const sorted = sortVerdicts(out);
     view.diagnosis = sorted;
@@ -292,10 +295,15 @@ export class Diagnoser {
    * A `stale` verdict when the last read is older than staleSeconds at `nowMs`, else undefined. `lastMs`:
    * when the last good read arrived on the caller's clock (the monitor's), default the last view's time.
    */
-  stale(nowMs: number, lastMs: number | undefined = this.#last): Verdict | undefined {
+  stale(nowMs: number, lastMs: number | undefined = this.#last, silent = false): Verdict | undefined {
     if (lastMs === undefined) return undefined;
     const age = (nowMs - lastMs) / 1000;
-    return age > this.opts.staleSeconds ? staleVerdict(nowMs - lastMs) : undefined;
+    if (!(age > this.opts.staleSeconds)) return undefined;
+    const v = staleVerdict(nowMs - lastMs);
+    // A Node.js server (our emitter) answers its stats from its event loop: one that takes the connection and sends
+    // nothing is not running it (the emitter's `thread: true` answers then, naming the request that blocks it).
+    if (silent && this.#node) v.message += ' (connected, nothing sent: Node.js event loop blocked or process stopped)';
+    return v;
   }
 
   #server(view: ServerView): Verdict[] {

@@ -22,11 +22,14 @@ export class StatsError extends Error {
   readonly code: StatsErrorCode;
   /** JSON path for BAD_SHAPE, e.g. `$.workers[3].requests`. */
   readonly path: string | undefined;
+  /** TIMEOUT only: the server took the connection and sent nothing by the deadline (hung, stopped, or its loop blocked). */
+  readonly silent: boolean;
 
-  constructor(code: StatsErrorCode, message: string, options?: { path?: string; cause?: unknown }) {
+  constructor(code: StatsErrorCode, message: string, options?: { path?: string; cause?: unknown; silent?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.path = options?.path;
+    this.silent = options?.silent === true;
   }
 }
 

@@ -100,7 +100,7 @@ export function timeoutError(addr: Address, ms: number, received?: number, conne
   if (connecting === true) what = ' (the connection was not accepted)';
   else if (received === 0) what = addr.kind === 'tcp' ? ` (nothing received; a --stats-http server needs http://${addr.display}/)` : ' (connected, nothing received: the server is hung or too busy to answer)';
   else if (received !== undefined) what = ` (${received} bytes received)`;
-  return new StatsError('TIMEOUT', `no complete answer from ${addr.display} within ${formatMs(ms)}${what}`);
+  return new StatsError('TIMEOUT', `no complete answer from ${addr.display} within ${formatMs(ms)}${what}`, { silent: connecting === false && received === 0 });
 }
 
 export function tooLargeError(addr: Address, maxBytes: number, declared?: number): StatsError {

@@ -18,6 +18,7 @@ import { Ring } from '../model/ring.js';
 import type { ModelEvent, Sample, View } from '../model/types.js';
 import type { RowHints } from '../columns.js';
 import type { StatsDocument } from '../protocol/types.js';
+import { isStatsError } from '../protocol/errors.js';
 import { oneLine } from '../text/sanitize.js';
 import { rowHints } from './hints.js';
 import { Poller } from './poller.js';
@@ -65,6 +66,8 @@ export interface MonitorSessionOptions {
 /** The connection's last failure (reads are being retried). */
 export interface ReadFailure {
   message: string;
+  /** The server took the connection and sent nothing by the deadline (see StatsError.silent). */
+  silent?: boolean;
   /** When reads started failing. */
   since: number;
   /** When the next retry is due. */
@@ -262,7 +265,8 @@ export class MonitorSession {
     const message = oneLine(e);
     const f = this.#frame;
     if (f.failure === undefined && f.lastGoodAt !== undefined) this.#push(connectionEvent('connection_lost', now, `connection lost: ${message}`));
-    this.#emit({ failure: { message, since: f.failure?.since ?? now, retryAt: now + retryMs } }, 'failure');
+    const silent = isStatsError(e) && e.silent;
+    this.#emit({ failure: { message, since: f.failure?.since ?? now, retryAt: now + retryMs, ...(silent ? { silent } : {}) } }, 'failure');
   }
 
   #push(ev: ModelEvent): void {

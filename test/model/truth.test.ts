@@ -353,6 +353,17 @@ test('diagnosis: error burst above the exceptions/s threshold; stale after no fr
   diag.update(v);
   assert.equal(diag.stale(T0 + 6000), undefined);
   assert.equal(diag.stale(T0 + 8000)?.message, 'stale: no fresh read for 6s');
+  // a uWSGI server that takes the connection and sends nothing: no guess about why
+  assert.equal(diag.stale(T0 + 8000, undefined, true)?.message, 'stale: no fresh read for 6s');
+  // our Node.js emitter answers from the app's event loop: silent means the loop is not running
+  const node = new Diagnoser({ staleSeconds: 5 });
+  node.update(sv(buildView({ doc: server({ version: '2.0.21-tsgitop-0.1.0', workers: [worker()] }), at: T0 + 2000 })));
+  assert.equal(node.stale(T0 + 8000, undefined, true)?.message, 'stale: no fresh read for 6s (connected, nothing sent: Node.js event loop blocked or process stopped)');
+  assert.equal(node.stale(T0 + 8000, undefined, false)?.message, 'stale: no fresh read for 6s', 'refused or failed otherwise: no such guess');
+  // gunicorn's module serves from its master's thread: not a Node.js event loop
+  const gun = new Diagnoser({ staleSeconds: 5 });
+  gun.update(sv(buildView({ doc: server({ version: '2.0.21-tsgitop-gunicorn-0.1.0', workers: [worker()] }), at: T0 + 2000 })));
+  assert.equal(gun.stale(T0 + 8000, undefined, true)?.message, 'stale: no fresh read for 6s');
 });
 
 test('Emperor: throttle level, blacklist, vassal events, crash-loop verdict for a blacklisted vassal', () => {

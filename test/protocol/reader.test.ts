@@ -158,10 +158,12 @@ test('a timeout says what the server did: took the connection and sent nothing, 
   const silent = await startServer(t, { path: join(dir, 'silent.sock') }, () => {});
   const e1 = await rejectsWith(readRaw(parseAddress(silent.address), { timeoutMs: 300 }), 'TIMEOUT');
   assert.match(e1.message, /within 300 ms \(connected, nothing received: the server is hung or too busy to answer\)$/);
+  assert.equal(e1.silent, true, 'flagged for the monitor (a Node.js server: its event loop is blocked)');
   // Part of an answer, then silence: how much came.
   const part = await startServer(t, { path: join(dir, 'part.sock') }, (sock) => sock.write('{"workers":['));
   const e2 = await rejectsWith(readRaw(parseAddress(part.address), { timeoutMs: 300 }), 'TIMEOUT');
   assert.match(e2.message, /within 300 ms \(12 bytes received\)$/);
+  assert.equal(e2.silent, false);
   // A TCP listener that never accepts, its queue full: the kernel drops our SYN, the connection is never made.
   // (Node accepts every connection at once, so the listener is python's.)
   const probe = spawnSync('python3', ['-c', 'pass']);

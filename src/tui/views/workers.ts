@@ -188,7 +188,7 @@ export class MonitorPage {
   staleVerdict(now: number): Verdict | undefined {
     if (this.state.paused || this.o.replay || this.shown.view === undefined) return undefined;
     // the age on the monitor's own clock (`now`): when the last good read arrived, not the server's time in it
-    return this.session.diagnoser.stale(now, this.session.frame.lastGoodAt);
+    return this.session.diagnoser.stale(now, this.session.frame.lastGoodAt, this.session.frame.failure?.silent === true);
   }
 
   /** Footer hints, with q relabelled when the monitor sits on another view. */
