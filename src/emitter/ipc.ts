@@ -11,7 +11,9 @@
  *   when a request ends),
  * - `debounceMs` (default 50 ms) after the first request that starts or
  *   ends after a quiet heartbeat (one that found nothing new to send), so a
- *   worker that wakes up shows busy quickly; while it stays busy its
+ *   worker that wakes up shows busy quickly — and at once, too, when that is
+ *   a request starting (its handler may block the event loop before any
+ *   timer runs); while it stays busy its
  *   changes ride the heartbeat (a busy worker sends one report per
  *   `intervalMs`, not one per `debounceMs`: at hundreds of workers those
  *   messages are most of the primary's work),
@@ -166,6 +168,13 @@ class WorkerReporter {
   };
   private readonly onChange = (): void => {
     if (this.quiet && this.debounce === undefined && !this.closed) {
+      // A request starts on a quiet worker (a heartbeat found nothing new) whose last report had none in flight:
+      // report it now, and again after debounceMs. A handler that blocks the event loop (CPU-bound, a synchronous
+      // call that hangs) holds back every timer — the debounce and the heartbeat — and the primary showed the worker
+      // as last reported, idle, instead of in this request since it started (with its method and path, request paths
+      // on). One more message per quiet spell at most; none while the worker stays busy (never quiet then: a request
+      // that blocks a busy worker is left to the primary's probe).
+      if (!this.sending && this.counters.inFlight > 0 && (this.last === undefined || this.last.n[5] === 0)) this.send();
       this.debounce = setTimeout(this.flush, this.debounceMs);
       this.debounce.unref();
     }

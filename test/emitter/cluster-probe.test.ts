@@ -17,7 +17,7 @@ import { Agent } from 'node:http';
 
 const WORKER = fileURLToPath(new URL('./fixtures/cluster-worker.js', import.meta.url));
 
-async function startCluster(t: import('node:test').TestContext, probeMs: number) {
+async function startCluster(t: import('node:test').TestContext, probeMs: number, env: Record<string, string> = {}) {
   const dir = tempDir(t);
   const path = join(dir, 'stats.sock');
   const stats = await createClusterStats({ workers: 1, listen: { path }, probeMs });
@@ -35,7 +35,7 @@ async function startCluster(t: import('node:test').TestContext, probeMs: number)
     };
     cluster.on('listening', on);
   });
-  cluster.fork();
+  cluster.fork(env);
   await listening;
   const read = async (): Promise<StatsSnapshot> => parseStats(await readAll({ path })) as StatsSnapshot;
   // one request served and reported: the worker is instrumented, and idle
@@ -44,25 +44,25 @@ async function startCluster(t: import('node:test').TestContext, probeMs: number)
   return { port, read };
 }
 
-type Sample = { ms: number; status: unknown; inRequest: boolean; start: number | undefined };
+type Sample = { ms: number; status: unknown; inRequest: boolean; start: number | undefined; method: string | undefined; path: string | undefined };
 
 /** Read the stats every 100 ms while GET /block/ms runs; the samples taken before the answer came. */
-async function duringBlock(port: number, read: () => Promise<StatsSnapshot>, ms: number): Promise<Sample[]> {
+async function duringBlock(port: number, read: () => Promise<StatsSnapshot>, ms: number, route = 'block'): Promise<Sample[]> {
   const t0 = Date.now();
   let done = false;
-  const blocked = get(port, `/block/${ms}`).finally(() => (done = true));
+  const blocked = (route === 'block' ? get(port, `/block/${ms}`) : get(port, `/${route}/${ms}`).then((r) => new Promise<typeof r>((res) => setTimeout(() => res(r), ms + 150)))).finally(() => (done = true));
   const samples: Sample[] = [];
   while (!done && samples.length < 200) {
     const w = (await read()).workers[0]!;
     const c = w.cores?.[0];
-    if (!done) samples.push({ ms: Date.now() - t0, status: w.status, inRequest: c?.in_request === true, start: c?.request?.start });
+    if (!done) samples.push({ ms: Date.now() - t0, status: w.status, inRequest: c?.in_request === true, start: c?.request?.start, method: c?.request?.method, path: c?.request?.path });
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal((await blocked).status, 200);
   return samples;
 }
 
-test('a worker blocked in a synchronous handler is shown busy, in a request since the unanswered question, while it is blocked; idle again once it answers', { timeout: 60_000 }, async (t) => {
+test('a worker blocked in a synchronous handler is shown busy, in a request, while it is blocked; idle again once it answers', { timeout: 60_000 }, async (t) => {
   const { port, read } = await startCluster(t, 300);
   const before = Math.floor(Date.now() / 1000);
   const samples = await duringBlock(port, read, 3000);
@@ -79,11 +79,30 @@ test('a worker blocked in a synchronous handler is shown busy, in a request sinc
   assert.equal(after.cores?.[0]?.in_request, false);
 });
 
-test('probeMs 0: the blocked worker stays "idle" (what the primary showed before it asked)', { timeout: 60_000 }, async (t) => {
-  const { port, read } = await startCluster(t, 0);
-  const samples = await duringBlock(port, read, 2000);
+test('a request that blocks a quiet worker is reported as it starts: busy, in that request (method, path, start) for the whole block, even without the probe', { timeout: 60_000 }, async (t) => {
+  // Before, the report of a request starting on a quiet worker waited debounceMs — on a timer the blocked loop never
+  // ran: the primary showed the worker idle (probeMs 0), or a request "since the question" with no method or path.
+  const { port, read } = await startCluster(t, 0, { FIXTURE_REQUEST_PATHS: '1' });
+  // quiet: the fixture's 100 ms heartbeat has found nothing new to send (a worker under load is left to the probe)
+  await new Promise((r) => setTimeout(r, 400));
+  const before = Math.floor(Date.now() / 1000);
+  const samples = await duringBlock(port, read, 2500);
   assert.ok(samples.length >= 5, 'read while blocked');
-  assert.deepEqual([...new Set(samples.map((s) => s.status))], ['idle']);
+  for (const s of samples.filter((x) => x.ms >= 300)) {
+    assert.deepEqual([s.status, s.inRequest, s.method, s.path], ['busy', true, 'GET', '/block/2500'], `at ${s.ms} ms`);
+    assert.ok(s.start !== undefined && s.start >= before && s.start <= before + 1, `request_start ${s.start}`);
+  }
+});
+
+test('probeMs 0: a worker blocked outside any request stays "idle" (what the primary showed before it asked); the probe shows it busy', { timeout: 60_000 }, async (t) => {
+  const off = await startCluster(t, 0);
+  const idle = await duringBlock(off.port, off.read, 2000, 'spin-later');
+  assert.ok(idle.length >= 5, 'read while blocked');
+  assert.deepEqual([...new Set(idle.map((s) => s.status))], ['idle']);
+  await killClusterWorkers();
+  const on = await startCluster(t, 300);
+  const probed = await duringBlock(on.port, on.read, 2500, 'spin-later');
+  assert.ok(probed.some((s) => s.status === 'busy' && s.inRequest), `never busy: ${JSON.stringify(probed.map((s) => [s.ms, s.status]))}`);
 });
 
 test('connections waiting for a blocked worker are in the listen queue: the primary holds them (round-robin), the kernel queue stays 0', { timeout: 60_000, skip: process.platform !== 'linux' && 'round-robin is the default on Linux' }, async (t) => {
