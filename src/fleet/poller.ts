@@ -306,7 +306,7 @@ export class FleetPoller {
   #failed(slot: Slot, e: unknown): void {
     const s = slot.snap;
     const at = this.#now();
-    s.error = { message: errorMessage(e), code: isStatsError(e) ? e.code : undefined, at };
+    s.error = { message: errorMessage(e), code: isStatsError(e) ? e.code : undefined, at, ...(isStatsError(e) && e.silent ? { silent: true } : {}) };
     s.failingSince ??= at;
     s.reads++;
     if (s.target.front) return; // a front is not recorded and feeds no monitor

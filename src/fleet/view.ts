@@ -19,7 +19,7 @@ import { diagnoseOnce, staleVerdict, type DiagnosisOptions } from '../model/diag
 import type { StatsDocument } from '../protocol/types.js';
 import type { Target } from './targets.js';
 import type { FrontSample } from '../protocol/nginx.js';
-import { frontView } from '../model/front.js';
+import { frontView, serverKind } from '../model/front.js';
 
 export type TargetState = 'up' | 'stale' | 'down';
 
@@ -34,7 +34,7 @@ export interface TargetSnapshot {
   front?: FrontSample;
   frontPrev?: FrontSample;
   /** The error of the latest read if it failed (cleared by a good read). */
-  error?: { message: string; code?: string; at: number };
+  error?: { message: string; code?: string; at: number; silent?: boolean };
   /** When the current run of failures began (ms since epoch), if the latest read failed. */
   failingSince?: number;
   /** A read is in flight, started at this time (ms since epoch). */
@@ -198,7 +198,8 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis
     oldestRequest: undefined,
     verdict: undefined,
   };
-  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at) : view && opts.statefulVerdicts !== true ? diagnoseOnce(view, diagnosis)[0] : undefined;
+  const silentNode = t.error?.silent === true && view?.kind === 'server' && serverKind(view.header.version) === 'Node.js';
+  row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at, silentNode) : view && opts.statefulVerdicts !== true ? diagnoseOnce(view, diagnosis)[0] : undefined;
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);
   return row;

@@ -197,9 +197,14 @@ export function diagnoseOnce(view: View, opts: DiagnosisOptions = {}): Verdict[]
   return sortVerdicts(view.kind === 'server' ? diagnoseView(view, opts) : diagnoseEmperor(view));
 }
 
-/** The `stale` verdict for data `ageMs` old. */
-export function staleVerdict(ageMs: number): Verdict {
-  return verdict('stale', `stale: no fresh read for ${formatAge(Math.max(0, ageMs) / 1000)}`);
+/**
+ * The `stale` verdict for data `ageMs` old. `silentNode`: the server is a Node.js server of our emitter that took the
+ * connection and sent nothing — it answers its stats from its event loop, so that loop is not running (the emitter's
+ * `thread: true` answers then, naming the request that blocks it).
+ */
+export function staleVerdict(ageMs: number, silentNode = false): Verdict {
+  const why = silentNode ? ' (connected, nothing sent: Node.js event loop blocked or process stopped)' : '';
+  return verdict('stale', `stale: no fresh read for ${formatAge(Math.max(0, ageMs) / 1000)}${why}`);
 }
 
 /**
@@ -299,11 +304,7 @@ export class Diagnoser {
     if (lastMs === undefined) return undefined;
     const age = (nowMs - lastMs) / 1000;
     if (!(age > this.opts.staleSeconds)) return undefined;
-    const v = staleVerdict(nowMs - lastMs);
-    // A Node.js server (our emitter) answers its stats from its event loop: one that takes the connection and sends
-    // nothing is not running it (the emitter's `thread: true` answers then, naming the request that blocks it).
-    if (silent && this.#node) v.message += ' (connected, nothing sent: Node.js event loop blocked or process stopped)';
-    return v;
+    return staleVerdict(nowMs - lastMs, silent && this.#node);
   }
 
   #server(view: ServerView): Verdict[] {

@@ -167,3 +167,21 @@ test('fleetToJson: stable keys, null for unknown', () => {
   });
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(j)));
 });
+
+test('a stale Node.js target (our emitter) that took the connection and sent nothing: its verdict says the event loop is not running; others, or a refusal, no guess', () => {
+  const node = (at: number) => sample(server({ version: '2.0.21-tsgitop-0.1.0', workers: [worker({ id: 1 })] }), at);
+  const silent = { message: 'no complete answer from a within 5 s (connected, nothing received: the server is hung or too busy to answer)', code: 'TIMEOUT', at: NOW, silent: true };
+  const v = buildFleetView({
+    at: NOW,
+    timing: { intervalMs: 1000 },
+    targets: [
+      { target: A!, reads: 3, cur: node(NOW - 6000), error: silent, failingSince: NOW - 5000 },
+      { target: B!, reads: 3, cur: up(1, 1, NOW - 6000), error: silent, failingSince: NOW - 5000 },
+      { target: C!, reads: 3, cur: node(NOW - 6000), error: { message: 'connection refused', code: 'REFUSED', at: NOW }, failingSince: NOW - 5000 },
+    ],
+  });
+  assert.deepEqual(
+    v.rows.map((r) => r.verdict?.message),
+    ['stale: no fresh read for 6s (connected, nothing sent: Node.js event loop blocked or process stopped)', 'stale: no fresh read for 6s', 'stale: no fresh read for 6s'],
+  );
+});
