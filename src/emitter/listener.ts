@@ -346,11 +346,19 @@ export async function listenStats(source: StatsSource, opts: ListenOptions): Pro
     }
   };
 
-  /** Answer now, or once the source is fresh (a source that asks another thread first); a client gone meanwhile gets nothing. */
+  /** Clients waiting for the source to be fresh. */
+  let waitingFresh = 0;
+  /**
+   * Answer now, or once the source is fresh (a source that asks another thread first); a client gone meanwhile gets
+   * nothing. With maxClients already waiting, answer at once from what the source has (a flood of connections
+   * then holds no socket for the wait).
+   */
   const whenFresh = (sock: Socket, go: () => void): void => {
-    const p = source.fresh?.();
+    const p = waitingFresh >= maxClients ? undefined : source.fresh?.();
     if (p === undefined) return go();
+    waitingFresh++;
     void p.then(() => {
+      waitingFresh--;
       if (sock.destroyed) return;
       try {
         go();

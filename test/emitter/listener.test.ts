@@ -285,3 +285,30 @@ test('Linux abstract socket (@name): served, no file created', { skip: process.p
   assert.equal(body.toString(), renderDocument(doc()));
   assert.equal(existsSync(name), false);
 });
+
+test('a source that asks another thread first (fresh()): answers wait for it; with maxClients waiting, more clients are answered at once, never held', async (t) => {
+  // the stats thread's source: its fresh() waits for the app's thread — forever here, as if its loop were blocked
+  // and the wait unbounded — so only the bound on waiting clients lets the rest be answered
+  const inner = new DocumentSource(() => buildDocument({ identity: processIdentity(), listenQueue: 0, listenQueueErrors: 0, sockets: [], workers: [] }));
+  let asked = 0;
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const source = Object.assign(Object.create(inner) as DocumentSource, {
+    fresh: (): Promise<void> => {
+      asked++;
+      return gate;
+    },
+  });
+  const path = join(tempDir(t), 's.sock');
+  const l = await listenStats(source, { path, maxClients: 2, clientTimeoutMs: 20_000 });
+  t.after(() => l.close());
+  const held = [readAll({ path }, undefined, 20_000), readAll({ path }, undefined, 20_000)];
+  await waitFor(() => asked === 2, 'two clients waiting');
+  // three more: answered at once from what the source has, without asking
+  const rest = await Promise.all([readAll({ path }), readAll({ path }), readAll({ path })]);
+  for (const b of rest) assert.match(b.toString(), /"workers"/);
+  assert.equal(asked, 2, 'the clients beyond maxClients did not wait');
+  // the source is fresh: the two waiting get their answers
+  release();
+  for (const b of await Promise.all(held)) assert.match(b.toString(), /"workers"/);
+});
