@@ -99,12 +99,12 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
   if (!threaded) void sampler.refresh();
   const lastSpawn = Math.floor(Date.now() / 1000 - process.uptime());
   const memory = opts.memory !== false;
+  const listening = (): boolean => (opts.server ? opts.server.listening : true);
 
   const build = (): EmitterDocument => {
     const mem = memory ? readMemory() : { rss: 0, vsz: 0 };
     const q = sampler.figures();
-    const accepting = opts.server ? opts.server.listening : true;
-    return singleDocument({ snap: counters.snapshot(), rss: mem.rss, vsz: mem.vsz, ...q, accepting, lastSpawn });
+    return singleDocument({ snap: counters.snapshot(), rss: mem.rss, vsz: mem.vsz, ...q, accepting: listening(), lastSpawn });
   };
   const source = new DocumentSource(build, opts.onError);
   if (!threaded) return serveSource(source, opts.listen, { stop: () => sampler.close(), release: () => owned?.close() });
@@ -115,39 +115,19 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
     throw new EmitterError('EINVAL', `bad thread.answerMs ${String(answerMs)} (milliseconds, > 0 and ≤ 60000)`);
   }
   const listen = opts.listen === undefined ? [] : Array.isArray(opts.listen) ? opts.listen : [opts.listen];
-  let thread: StatsThread;
-  try {
-    thread = await startStatsThread({
+  const open = (): Promise<StatsThread> =>
+    startStatsThread({
       counters,
       listen,
       sockets: getSockets,
-      listening: () => (opts.server ? opts.server.listening : true),
+      listening,
       lastSpawn,
       memory,
       queueSampleMs,
       answerMs,
       ...(opts.onError ? { onError: opts.onError } : {}),
     });
-  } catch (e) {
-    owned?.close();
-    throw e;
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    addresses: thread.addresses,
-    address: thread.addresses[0],
-    document: () => source.document(),
-    json: (minified = false) => source.json(minified),
-    prometheus: () => source.prometheus(),
-    close(): Promise<void> {
-      closing ??= (async () => {
-        sampler.close();
-        await thread.close();
-        owned?.close();
-      })();
-      return closing;
-    },
-  };
+  return serveWith(source, open, { stop: () => sampler.close(), release: () => owned?.close() });
 }
 
 /**
@@ -156,14 +136,30 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
  * first on close (and when a listener fails to open), before the listeners
  * close; `release` after them.
  */
-export async function serveSource(
+export function serveSource(
   source: DocumentSource,
   listen: ListenOptions | ListenOptions[] | undefined,
   hooks: { stop(): void; release?(): void },
 ): Promise<StatsServer> {
-  let listeners: StatsListener[];
+  return serveWith(
+    source,
+    async () => {
+      const listeners: StatsListener[] = await listenAll(source, listen);
+      return { addresses: listeners.map((l) => l.address), close: async () => void (await Promise.all(listeners.map((l) => l.close()))) };
+    },
+    hooks,
+  );
+}
+
+/** {@link serveSource} with the serving opened by `open` (the listeners here, or the stats thread's). */
+async function serveWith(
+  source: DocumentSource,
+  open: () => Promise<{ addresses: string[]; close(): Promise<void> }>,
+  hooks: { stop(): void; release?(): void },
+): Promise<StatsServer> {
+  let served: { addresses: string[]; close(): Promise<void> };
   try {
-    listeners = await listenAll(source, listen);
+    served = await open();
   } catch (e) {
     hooks.stop();
     hooks.release?.();
@@ -171,15 +167,15 @@ export async function serveSource(
   }
   let closing: Promise<void> | undefined;
   return {
-    addresses: listeners.map((l) => l.address),
-    address: listeners[0]?.address,
+    addresses: served.addresses,
+    address: served.addresses[0],
     document: () => source.document(),
     json: (minified = false) => source.json(minified),
     prometheus: () => source.prometheus(),
     close(): Promise<void> {
       closing ??= (async () => {
         hooks.stop();
-        await Promise.all(listeners.map((l) => l.close()));
+        await served.close();
         hooks.release?.();
       })();
       return closing;

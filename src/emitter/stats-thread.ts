@@ -34,7 +34,6 @@ let answering = true;
 let asked = 0;
 let waiter: { id: number; resolve: () => void } | undefined;
 let pending: Promise<void> | undefined;
-let reported = false;
 
 const post = (m: ToApp): void => port.postMessage(m);
 
@@ -46,11 +45,8 @@ const build = (): EmitterDocument => {
   const q = sampler.figures();
   return singleDocument({ snap: readShared(data.sab, views), rss: mem.rss, vsz: mem.vsz, ...q, accepting: listening && answering, lastSpawn: data.lastSpawn });
 };
-const onError = (err: unknown): void => {
-  if (reported) return;
-  reported = true;
-  post({ t: 'build-error', message: err instanceof Error ? err.message : String(err) });
-};
+// (DocumentSource reports a build failure once)
+const onError = (err: unknown): void => post({ t: 'build-error', message: err instanceof Error ? err.message : String(err) });
 
 class ThreadSource extends DocumentSource {
   fresh(): Promise<void> {
