@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Benchmarks that are another one run with arguments. */
 const ALIASES: Record<string, [string, ...string[]]> = { 'side-fleet': ['side', '--targets', '20'], 'side-uwsgi': ['side', '--uwsgi', '--with-turbofan', '--with-default-heap', '--with-datapath'] };
-const ALL = ['model', 'tick', 'parse', 'side', 'side-uwsgi', 'side-fleet', 'rss', 'cpu', 'emitter', 'fleet', 'oneshot', 'start', 'gunicorn'];
+const ALL = ['model', 'tick', 'parse', 'side', 'side-uwsgi', 'side-fleet', 'rss', 'cpu', 'emitter', 'emitter-thread', 'fleet', 'oneshot', 'start', 'gunicorn'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;
 let failed = 0;
