@@ -43,7 +43,7 @@ export interface StatsServerOptions {
    * while the app's event loop is blocked, showing the request that blocks
    * it (default false; costs about 10 MB of memory). `answerMs`: how long
    * a read waits for the app's thread before showing it not accepting
-   * (default 250).
+   * (default 500: longer than most garbage-collection pauses).
    */
   thread?: boolean | { answerMs?: number };
 }
@@ -109,7 +109,7 @@ export async function createStatsServer(opts: StatsServerOptions): Promise<Stats
   const source = new DocumentSource(build, opts.onError);
   if (!threaded) return serveSource(source, opts.listen, { stop: () => sampler.close(), release: () => owned?.close() });
 
-  const answerMs = typeof opts.thread === 'object' ? (opts.thread.answerMs ?? 250) : 250;
+  const answerMs = typeof opts.thread === 'object' ? (opts.thread.answerMs ?? 500) : 500;
   if (!(Number.isFinite(answerMs) && answerMs > 0 && answerMs <= 60_000)) {
     owned?.close();
     throw new EmitterError('EINVAL', `bad thread.answerMs ${String(answerMs)} (milliseconds, > 0 and ≤ 60000)`);
