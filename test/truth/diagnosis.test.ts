@@ -302,7 +302,7 @@ test('real uWSGI: a one-thread worker running a signal handler takes no request 
       'import time',
       'import uwsgi',
       'def handler(signum):',
-      '    time.sleep(6)',
+      '    time.sleep(10)',
       'uwsgi.register_signal(17, "worker", handler)',
       'uwsgi.add_timer(17, 30)',
       'def application(env, start):',
