@@ -206,3 +206,22 @@ test('thread: true — the emitter\'s files bundled without stats-thread.js: a c
   assert.match((await readAll({ path: join(dir, 's.sock') })).toString(), /"workers"/);
   await s.close();
 });
+
+test('thread: true — connections waiting behind the blocked loop show in the listen queue (sampled by the stats thread)', { timeout: 60_000, skip: process.platform !== 'linux' && 'the queue comes from /proc/net/tcp' }, async (t) => {
+  const path = join(tempDir(t), 'stats.sock');
+  const { port } = await startApp(t, path, 'thread');
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 10 });
+  t.after(() => agent.destroy());
+  const blocked = get(port, '/block/3500');
+  await waitFor(async () => (parseStats(await readAll({ path })) as StatsSnapshot).workers[0]!.status === 'busy', 'the block started', 3000, 50);
+  const waiting = [get(port, '/', agent), get(port, '/', agent), get(port, '/', agent)];
+  // not accepted by the blocked loop: 3 in the kernel's accept queue of the app's socket
+  const doc = await waitFor(async () => {
+    const d = parseStats(await readAll({ path })) as StatsSnapshot;
+    return d.sockets?.[0]?.queue === 3 ? d : undefined;
+  }, 'the 3 connections in the listen queue', 2500, 100);
+  assert.equal(doc.listen_queue, 3);
+  assert.equal(doc.workers[0]!.accepting, 0);
+  for (const r of await Promise.all([blocked, ...waiting])) assert.equal(r.status, 200);
+  await waitFor(async () => (parseStats(await readAll({ path })) as StatsSnapshot).sockets?.[0]?.queue === 0, 'the queue empty once served');
+});
