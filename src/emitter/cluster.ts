@@ -381,7 +381,9 @@ function slotToWorker(s: Slot, idleCores: number = DEFAULT_MAX_CORES): EmitterWo
   return buildWorker({
     id: s.id,
     pid: s.worker ? s.pid : 0,
-    accepting: s.worker !== undefined && s.accepting && !s.disconnected,
+    // a worker that does not answer takes no connection either (the round-robin primary hands one only to a worker
+    // that took the last): not accepting, as the single-process stats thread shows a blocked event loop
+    accepting: s.worker !== undefined && s.accepting && !s.disconnected && !stuck,
     status,
     requests: s.base.requests + (r?.requests ?? 0),
     deltaRequests: r?.requests ?? 0,

@@ -44,7 +44,7 @@ async function startCluster(t: import('node:test').TestContext, probeMs: number,
   return { port, read };
 }
 
-type Sample = { ms: number; status: unknown; inRequest: boolean; start: number | undefined; method: string | undefined; path: string | undefined };
+type Sample = { ms: number; status: unknown; accepting: unknown; inRequest: boolean; start: number | undefined; method: string | undefined; path: string | undefined };
 
 /** Read the stats every 100 ms while GET /block/ms runs; the samples taken before the answer came. */
 async function duringBlock(port: number, read: () => Promise<StatsSnapshot>, ms: number, route = 'block'): Promise<Sample[]> {
@@ -55,7 +55,7 @@ async function duringBlock(port: number, read: () => Promise<StatsSnapshot>, ms:
   while (!done && samples.length < 200) {
     const w = (await read()).workers[0]!;
     const c = w.cores?.[0];
-    if (!done) samples.push({ ms: Date.now() - t0, status: w.status, inRequest: c?.in_request === true, start: c?.request?.start, method: c?.request?.method, path: c?.request?.path });
+    if (!done) samples.push({ ms: Date.now() - t0, status: w.status, accepting: w.accepting, inRequest: c?.in_request === true, start: c?.request?.start, method: c?.request?.method, path: c?.request?.path });
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal((await blocked).status, 200);
@@ -71,12 +71,15 @@ test('a worker blocked in a synchronous handler is shown busy, in a request, whi
   // seen within the probe's bound (silent 300 ms, then unanswered 300 ms, checked every 150 ms), long before the end
   assert.ok(stuck[0]!.ms < 2000, `first seen busy after ${stuck[0]!.ms} ms`);
   assert.ok(stuck[0]!.start !== undefined && stuck[0]!.start >= before && stuck[0]!.start <= before + 3, `request_start ${stuck[0]!.start}`);
+  // once the probe went unanswered: not accepting (the primary hands it no connection); before, as reported
+  assert.ok(samples.some((s) => s.accepting === 0), `never shown not accepting: ${JSON.stringify(samples.map((s) => [s.ms, s.accepting]))}`);
   // answered: idle, nothing in flight, the blocked request counted
   const after = await waitFor(async () => {
     const w = (await read()).workers[0]!;
     return w.status === 'idle' && w.requests === 2 ? w : undefined;
   }, 'idle again after the block');
   assert.equal(after.cores?.[0]?.in_request, false);
+  assert.equal(after.accepting, 1);
 });
 
 test('a request that blocks a quiet worker is reported as it starts: busy, in that request (method, path, start) for the whole block, even without the probe', { timeout: 60_000 }, async (t) => {
