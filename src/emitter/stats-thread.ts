@@ -19,7 +19,7 @@ import { singleDocument } from './builder.js';
 import { readShared } from './counters.js';
 import type { EmitterDocument } from './doc.js';
 import { EmitterError } from './errors.js';
-import { listenAll, type ListenOptions, type StatsListener } from './listener.js';
+import { listenAll, type StatsListener } from './listener.js';
 import { readMemory } from './memory.js';
 import { ListenQueueSampler, type AppSocket } from './sockets.js';
 import { DocumentSource } from './source.js';
@@ -79,14 +79,12 @@ port.on('message', (m: ToThread) => {
     if (waiter?.id === m.id) waiter.resolve();
   } else if (m.t === 'close') {
     sampler.close();
-    void Promise.all(listeners.map((l) => l.close())).then(() => {
-      post({ t: 'closed' });
-      port.close();
-    });
+    // the thread ends with its last handle: the app's side waits for its exit
+    void Promise.all(listeners.map((l) => l.close())).then(() => port.close());
   }
 });
 
-listenAll(source, data.listen as ListenOptions[]).then(
+listenAll(source, data.listen).then(
   (ls) => {
     listeners = ls;
     post({ t: 'ready', addresses: ls.map((l) => l.address) });

@@ -27,8 +27,7 @@ export type ToApp =
   | { t: 'ready'; addresses: string[] }
   | { t: 'error'; code: string; message: string }
   | { t: 'ask'; id: number }
-  | { t: 'build-error'; message: string }
-  | { t: 'closed' };
+  | { t: 'build-error'; message: string };
 
 /** Messages to the stats thread. */
 export type ToThread = { t: 'state'; id: number; sockets: AppSocket[]; listening: boolean } | { t: 'close' };
