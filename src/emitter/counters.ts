@@ -379,7 +379,7 @@ export function readShared(sab: SharedArrayBuffer, views?: { v?: SharedCounters;
   const m = views?.v ?? sharedViews(sab, n);
   if (views !== undefined) views.v = m;
   // Copy inside the lock's window (a few hundred bytes, and the texts of the busy cores), decode after.
-  let nums = m.nums.slice();
+  let nums: Float64Array = m.nums; // replaced by a copy: the loop's last attempt always takes one
   let texts: Array<Uint8Array | undefined> | undefined;
   // A write takes a few stores; one in progress for longer means its thread lost the CPU mid-write (not blocked:
   // it never blocks there): spin a little, then wait for it 0.1 ms at a time — 50 ms in all before taking the read.

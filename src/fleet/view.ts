@@ -15,11 +15,11 @@
  */
 import { buildView } from '../model/view.js';
 import type { EmperorView, InFlightView, Sample, ServerView, Verdict, View } from '../model/types.js';
-import { diagnoseOnce, staleVerdict, type DiagnosisOptions } from '../model/diagnosis.js';
+import { diagnoseOnce, fromNode, staleVerdict, type DiagnosisOptions } from '../model/diagnosis.js';
 import type { StatsDocument } from '../protocol/types.js';
 import type { Target } from './targets.js';
 import type { FrontSample } from '../protocol/nginx.js';
-import { frontView, serverKind } from '../model/front.js';
+import { frontView } from '../model/front.js';
 
 export type TargetState = 'up' | 'stale' | 'down';
 
@@ -198,7 +198,7 @@ function buildRow(t: TargetSnapshot, now: number, timing: FleetTiming, diagnosis
     oldestRequest: undefined,
     verdict: undefined,
   };
-  const silentNode = t.error?.silent === true && view?.kind === 'server' && serverKind(view.header.version) === 'Node.js';
+  const silentNode = t.error?.silent === true && fromNode(view);
   row.verdict = state !== 'up' && t.cur ? staleVerdict(now - t.cur.at, silentNode) : view && opts.statefulVerdicts !== true ? diagnoseOnce(view, diagnosis)[0] : undefined;
   if (view?.kind === 'server') fillServer(row, view);
   else if (view?.kind === 'emperor') fillEmperor(row, view);

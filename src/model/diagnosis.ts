@@ -119,7 +119,7 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
     // Why a worker does not accept: uWSGI's lazy-apps worker loading its app, a worker stopping or paused; our Node.js
     // emitter's stats thread shows the process not accepting while its event loop is blocked (or it is not listening).
-    const node = serverKind(view.header.version) === 'Node.js';
+    const node = fromNode(view);
     const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
     const inSig = 'in a signal handler';
     const all = live === 1 ? 'the only worker' : `all ${live} workers`;
@@ -195,6 +195,11 @@ export function diagnoseEmperor(view: EmperorView): Verdict[] {
 /** Verdicts one view supports without history (the fleet's per-target verdict), most severe first. */
 export function diagnoseOnce(view: View, opts: DiagnosisOptions = {}): Verdict[] {
   return sortVerdicts(view.kind === 'server' ? diagnoseView(view, opts) : diagnoseEmperor(view));
+}
+
+/** Whether a view comes from a Node.js server of our emitter (its stats answered from the app's event loop, or its stats thread). */
+export function fromNode(view: View | undefined): boolean {
+  return view?.kind === 'server' && serverKind(view.header.version) === 'Node.js';
 }
 
 /**
@@ -289,7 +294,7 @@ export class Diagnoser {
 
   update(view: View): Verdict[] {
     this.#last = view.at;
-    this.#node = view.kind === 'server' && serverKind(view.header.version) === 'Node.js';
+    this.#node = fromNode(view);
     const out = view.kind === 'server' ? [...diagnoseView(view, this.opts), ...this.#server(view)] : this.#emperor(view);
     const sorted = sortVerdicts(out);
     view.diagnosis = sorted;
