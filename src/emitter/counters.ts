@@ -323,7 +323,7 @@ export const SHARED_METHOD_BYTES = 16;
 /** Bytes of UTF-8 kept of an in-flight request's path in the shared mirror. */
 export const SHARED_PATH_BYTES = 1024;
 
-interface SharedCounters {
+export interface SharedCounters {
   sab: SharedArrayBuffer;
   seq: Int32Array;
   flags: Int32Array;
@@ -369,37 +369,61 @@ export function sharedMaxCores(sab: SharedArrayBuffer): number {
   return Math.round((sab.byteLength - 8 * HEADER_NUMS) / (8 * SHARED_CORE_NUMS + 4 + SHARED_METHOD_BYTES + SHARED_PATH_BYTES));
 }
 
+/** How long {@link readShared} waits for a write in progress before it answers with the last whole read. */
+export const SHARED_WAIT_MS = 100;
+
+/**
+ * What {@link readShared} keeps between reads of one mirror: its views, a
+ * decoder, and the last whole read (the answer while a write holds the lock
+ * for longer than `waitMs`).
+ */
+export interface SharedReader {
+  v?: SharedCounters;
+  decoder?: TextDecoder;
+  last?: CountersSnapshot;
+  /** Default {@link SHARED_WAIT_MS}. */
+  waitMs?: number;
+}
+
 /**
  * A snapshot of counters from their shared mirror ({@link RequestCounters.share}),
- * from any thread. A read torn by a concurrent write is retried (a few
- * times: the writer holds the lock for a few stores, never while blocked).
+ * from any thread. Never a torn read: a read that a concurrent write tore is
+ * retried; a write that holds the lock for longer than `waitMs` (its thread
+ * lost the CPU, or paused for garbage collection, mid-write) gets the last
+ * whole read kept in `reader`. With no whole read yet, it waits for one (up to
+ * 10 × `waitMs`: only a writer that died mid-write outlasts that).
  */
-export function readShared(sab: SharedArrayBuffer, views?: { v?: SharedCounters; decoder?: TextDecoder }): CountersSnapshot {
+export function readShared(sab: SharedArrayBuffer, reader: SharedReader = {}): CountersSnapshot {
   const n = sharedMaxCores(sab);
-  const m = views?.v ?? sharedViews(sab, n);
-  if (views !== undefined) views.v = m;
+  const m = (reader.v ??= sharedViews(sab, n));
+  const waitMs = reader.waitMs ?? SHARED_WAIT_MS;
   // Copy inside the lock's window (a few hundred bytes, and the texts of the busy cores), decode after.
-  let nums: Float64Array = m.nums; // replaced by a copy: the loop's last attempt always takes one
+  let nums: Float64Array = m.nums; // replaced by a copy: every attempt that gets to read takes one
   let texts: Array<Uint8Array | undefined> | undefined;
-  // A write takes a few stores; one in progress for longer means its thread lost the CPU mid-write (not blocked:
-  // it never blocks there): spin a little, then wait for it 0.1 ms at a time — 50 ms in all before taking the read.
-  for (let attempt = 0; attempt < 600; attempt++) {
+  let started = 0;
+  for (let attempt = 0; ; attempt++) {
     const before = Atomics.load(m.seq, 0);
-    if ((before & 1) === 1 && attempt < 599) {
-      if (attempt >= 100) Atomics.wait(m.seq, 0, before, 0.1);
-      continue;
-    }
-    nums = m.nums.slice();
-    texts = undefined;
-    if (m.flags[0] === 1) {
-      texts = new Array<Uint8Array | undefined>(2 * n);
-      for (let i = 0; i < n; i++) {
-        if (!(nums[HEADER_NUMS + i * SHARED_CORE_NUMS + 4]! > 0)) continue;
-        texts[2 * i] = m.method[i]!.slice(0, Math.min(m.methodLen[i]!, SHARED_METHOD_BYTES));
-        texts[2 * i + 1] = m.path[i]!.slice(0, Math.min(m.pathLen[i]!, SHARED_PATH_BYTES));
+    if ((before & 1) === 0) {
+      nums = m.nums.slice();
+      texts = undefined;
+      if (m.flags[0] === 1) {
+        texts = new Array<Uint8Array | undefined>(2 * n);
+        for (let i = 0; i < n; i++) {
+          if (!(nums[HEADER_NUMS + i * SHARED_CORE_NUMS + 4]! > 0)) continue;
+          texts[2 * i] = m.method[i]!.slice(0, Math.min(m.methodLen[i]!, SHARED_METHOD_BYTES));
+          texts[2 * i + 1] = m.path[i]!.slice(0, Math.min(m.pathLen[i]!, SHARED_PATH_BYTES));
+        }
       }
+      if (Atomics.load(m.seq, 0) === before) break;
     }
-    if (Atomics.load(m.seq, 0) === before) break;
+    // A write takes a few stores: spin a little, then wait for it 0.1 ms at a time, bounded in time.
+    if (attempt < 100) continue;
+    const now = performance.now();
+    if (started === 0) started = now;
+    const waited = now - started;
+    if (reader.last !== undefined && waited >= waitMs) return reader.last;
+    if (waited >= 10 * waitMs) break; // no whole read ever: the writer died mid-write
+    Atomics.wait(m.seq, 0, before, 0.1);
   }
   const cores = new Array<number>(n * CORE_FIELDS);
   for (let i = 0; i < n; i++) {
@@ -418,8 +442,7 @@ export function readShared(sab: SharedArrayBuffer, views?: { v?: SharedCounters;
     maxCores: n,
   };
   if (texts !== undefined) {
-    const decoder = views?.decoder ?? new TextDecoder();
-    if (views !== undefined) views.decoder = decoder;
+    const decoder = (reader.decoder ??= new TextDecoder());
     const paths = new Array<string>(2 * n);
     for (let i = 0; i < 2 * n; i++) {
       const t = texts[i];
@@ -427,5 +450,6 @@ export function readShared(sab: SharedArrayBuffer, views?: { v?: SharedCounters;
     }
     snap.paths = paths;
   }
+  reader.last = snap;
   return snap;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { RequestCounters, CORE_FIELDS, readShared, SHARED_METHOD_BYTES, SHARED_PATH_BYTES, type RequestOutcome } from '../../src/emitter/counters.js';
+import { RequestCounters, CORE_FIELDS, readShared, type SharedReader, SHARED_METHOD_BYTES, SHARED_PATH_BYTES, type RequestOutcome } from '../../src/emitter/counters.js';
 
 const ok = (rt: number, extra: Partial<RequestOutcome> = {}): RequestOutcome => ({
   rtMicros: rt,
@@ -241,8 +241,9 @@ test('a read of the shared mirror from another thread while this one counts is n
   let done = false;
   const ended = new Promise<number>((r) => w.once('message', (n: number) => ((done = true), r(n))));
   let reads = 0;
+  const reader = {};
   while (!done && reads < 2_000_000) {
-    const s = readShared(sab);
+    const s = readShared(sab, reader);
     let req = 0;
     let exc = 0;
     let busy = 0;
@@ -260,4 +261,29 @@ test('a read of the shared mirror from another thread while this one counts is n
   const loops = await ended;
   await w.terminate();
   assert.ok(loops > 1000 && reads >= 100, `${loops} loops, ${reads} reads`);
+});
+
+test('a write that holds the mirror\'s lock longer than the wait gets the last whole read; with none yet, a bounded wait', () => {
+  const c = new RequestCounters(2);
+  const sab = c.share();
+  c.begin(1, 'GET', '/a');
+  const reader: SharedReader = { waitMs: 20 };
+  const whole = readShared(sab, reader);
+  assert.equal(whole.inFlight, 1);
+  // a writer stopped mid-write: the lock held (seq odd), the figures half written
+  const seq = new Int32Array(sab, 0, 1);
+  Atomics.add(seq, 0, 1);
+  new Float64Array(sab, 0, 16)[6] = 7; // in flight, torn
+  let t = performance.now();
+  assert.deepEqual(readShared(sab, reader), whole);
+  let took = performance.now() - t;
+  assert.ok(took >= 20 && took < 1000, `answered after ${took.toFixed(1)} ms`);
+  // a reader with no whole read yet waits 10× longer, then takes what is there
+  t = performance.now();
+  assert.equal(readShared(sab, { waitMs: 5 }).inFlight, 7);
+  took = performance.now() - t;
+  assert.ok(took >= 50 && took < 1000, `answered after ${took.toFixed(1)} ms`);
+  // the write ends: the next read is whole and current
+  Atomics.add(seq, 0, 1);
+  assert.equal(readShared(sab, reader).inFlight, 7);
 });
