@@ -25,9 +25,9 @@ _VERSION = '2.0.21-tsgitop-gunicorn'
 _U64 = ctypes.c_uint64
 _PAGE = os.sysconf('SC_PAGE_SIZE')
 _LOOPBACK = ('127.0.0.1', 'localhost', '::1', '[::1]')
-# Not the app's failure: the client went away (OSError), or gunicorn closing a connection
-# (its async workers raise StopIteration after every `Connection: close` response).
+# Not the app's failure: the client gone (OSError), or gunicorn closing a connection (async workers: StopIteration)
 _NOT_APP_ERRORS = (OSError, StopIteration)
+_LISTENERS = 8  # listeners told apart in the waiting counts (any further ones count in the last)
 
 
 class _Core(ctypes.Structure):
@@ -37,8 +37,8 @@ class _Core(ctypes.Structure):
 
 class _Slot(ctypes.Structure):
     _fields_ = [(n, _U64) for n in ('pid', 'requests', 'delta_requests', 'exceptions', 'harakiri_count',
-                                    'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted',
-                                    'waiting')]
+                                    'running_time', 'last_spawn', 'respawn_count', 'tx', 'avg_rt', 'aborted')] + [
+                ('waiting', _U64 * _LISTENERS)]  # gthread: connections queued for a thread, by listener
 
 
 # gunicorn re-executes its config file on every HUP (a fresh module each time): the state that must outlive
@@ -139,7 +139,8 @@ def child_exit(server, worker):
     s = _st.slots[i]
     if getattr(worker, 'aborted', False) or s.aborted:
         s.harakiri_count += 1
-    s.aborted = s.pid = s.waiting = 0
+    s.aborted = s.pid = 0
+    s.waiting[:] = [0] * _LISTENERS
     for c in _st.cores[i]:
         c.in_request = 0
     _st.held.discard(i)
@@ -186,18 +187,24 @@ def post_worker_init(worker):
 
 
 def _count_waiting(worker, slot):
-    """Worker (gthread, which accepts while its threads are busy): connections queued for a thread, 4 times a second."""
-    q = getattr(getattr(worker, 'tpool', None), '_work_queue', None)
-    if q is not None and callable(getattr(q, 'qsize', None)):  # sync, gevent: the rest waits in the kernel
-        threading.Thread(target=_waiting, args=(q, slot), name='tsgitop-waiting', daemon=True).start()
+    """Worker (gthread, which accepts while its threads are busy): connections queued for a thread, 4 times a second
+    (each future submitted and not yet running, by the listener its connection came from: TConn.server, its name)."""
+    if hasattr(getattr(worker, 'futures', None), 'popleft') and hasattr(worker, 'tpool'):  # sync, gevent: the kernel's
+        threading.Thread(target=_waiting, args=(worker, slot), name='tsgitop-waiting', daemon=True).start()
 
 
-def _waiting(q, slot):
+def _waiting(worker, slot):
     try:
+        names = [s.getsockname() for s in worker.sockets]
         while True:
-            slot.waiting = max(0, q.qsize())
+            n = [0] * _LISTENERS
+            for f in list(worker.futures):  # (a copy under the GIL: the worker's loop appends and removes)
+                if not (f.running() or f.done()):
+                    server = getattr(getattr(f, 'conn', None), 'server', None)
+                    n[min(names.index(server) if server in names else 0, _LISTENERS - 1)] += 1
+            slot.waiting[:] = n
             time.sleep(0.25)
-    except Exception:  # the pool is gone: the worker is exiting
+    except Exception:  # the worker is exiting
         pass
 
 
@@ -430,11 +437,9 @@ def _document():
     sockets, lq = _listen_queues(server)
     live = sorted((w.tsgitop_slot, pid) for pid, w in list(server.WORKERS.items())
                   if getattr(w, 'tsgitop_slot', None) is not None)
-    # gthread: connections queued for a thread wait too (counted in the first listener's queue)
-    held = sum(_st.slots[i].waiting for i, pid in live if _st.slots[i].pid == pid)
-    if held and sockets:
-        sockets[0]['queue'] += held
-        lq += held
+    for k, sock in enumerate(sockets[:_LISTENERS]):  # gthread: those queued for a thread, by the accepting listener
+        sock['queue'] += sum(_st.slots[i].waiting[k] for i, pid in live if _st.slots[i].pid == pid)
+    lq = sum(sock['queue'] for sock in sockets)
     workers = []
     for i, pid in live:
         s, cores = _st.slots[i], [_core(j, c) for j, c in enumerate(_st.cores[i])]

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
-import { pythonAvailable, startGunicorn, sum, type StatsDoc } from './helpers.js';
+import { get, pythonAvailable, startGunicorn, sum, type StatsDoc } from './helpers.js';
+import { freePort } from '../helpers/net.js';
 import { groupMembers, until } from '../helpers/uwsgi.js';
 
 const avail = pythonAvailable();
@@ -250,6 +251,25 @@ test('gthread: requests a worker accepted and queued for a thread (all threads b
   assert.equal(d.listen_queue, 4);
   for (const s of await Promise.all(reqs)) assert.equal(s, 200);
   await g.waitDoc((x) => x.sockets[0]?.queue === 0 && x.listen_queue === 0, 'nothing waiting once served');
+});
+
+test('gthread with two listeners: a connection queued for a thread counts in the queue of the listener that accepted it', async (t) => {
+  // Until stop 30 every queued connection was counted in the first listener's queue, whichever had accepted it.
+  const a = pythonAvailable();
+  if (!a.ok) return t.skip(a.reason);
+  const second = await freePort();
+  const g = await startGunicorn({ workers: 1, threads: 2, workerClass: 'gthread', timeout: 60, extraArgs: ['-b', `127.0.0.1:${second}`] });
+  t.after(() => g.stop());
+  assert.equal((await g.read()).sockets.length, 2);
+  const reqs = Array.from({ length: 6 }, () => get(second, '/slow?s=6', {}, 30_000));
+  t.after(() => Promise.all(reqs));
+  const inFlight = (x: StatsDoc) => x.workers[0]?.cores.filter((c) => c.in_request).length ?? 0;
+  const d = await g.waitDoc((x) => x.sockets[1]?.queue === 4 && inFlight(x) === 2, '4 waiting for a thread, in the second listener', 5000);
+  assert.equal(d.sockets[1]!.name, `127.0.0.1:${second}`);
+  assert.equal(d.sockets[0]!.queue, 0, 'none in the first listener');
+  assert.equal(d.listen_queue, 4);
+  for (const s of await Promise.all(reqs)) assert.equal(s, 200);
+  await g.waitDoc((x) => x.sockets.every((s) => s.queue === 0) && x.listen_queue === 0, 'nothing waiting once served');
 });
 
 test('at exit the module removes its stats socket file only if it is still its own (another server may have taken the path)', async (t) => {
