@@ -102,6 +102,17 @@ export function inflightOf(views: readonly WorkerView[], atMs: number): InFlight
   return out;
 }
 
+/** What the monitor says where cores would be, when the server reports none at all (see {@link coresNotReported}). */
+export const CORES_NOT_REPORTED = 'cores not reported (uWSGI runs with --stats-no-cores): no per-core counters, no requests in flight';
+
+/**
+ * Whether the server reports no cores at all: workers, none with a `cores` list (uWSGI's `--stats-no-cores`
+ * leaves the key out), as opposed to cores that are all unused or hidden.
+ */
+export function coresNotReported(workers: readonly WorkerView[]): boolean {
+  return workers.length > 0 && workers.every((w) => w.raw.cores === undefined);
+}
+
 /**
  * How many cores are in a request and the age of the oldest request (seconds at `atMs`): what the totals
  * and the slow-request verdict need on every read, from the raw cores in one pass — without the list of

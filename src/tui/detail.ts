@@ -8,6 +8,7 @@ import { formatBytes, formatClock, formatCount, formatId, formatRate } from '../
 import type { AppStats } from '../protocol/types.js';
 import type { WorkerSeries } from '../model/history.js';
 import type { CoreView, WorkerView } from '../model/types.js';
+import { CORES_NOT_REPORTED } from '../model/view.js';
 import { sparkline } from './series.js';
 import { MERGED_CORE_COLUMNS, coreStatus } from './table.js';
 import { clean, clip, pad } from './text.js';
@@ -151,7 +152,7 @@ export function detailLines(d: DetailInput): string[] {
   // Cores.
   const rows = w.cores.filter((c: CoreView) => d.unused || !(c.requests === 0 && !c.inRequest)).map((core) => ({ worker: w, core }));
   const hidden = w.cores.length - rows.length;
-  out.push(theme.paint(`Cores ${rows.length}${hidden > 0 ? ` (${hidden} unused hidden, u shows)` : ''}`, 'title'));
+  out.push(theme.paint(w.raw.cores === undefined ? `Cores: ${CORES_NOT_REPORTED}` : `Cores ${rows.length}${hidden > 0 ? ` (${hidden} unused hidden, u shows)` : ''}`, 'title'));
   if (w.cores.length > 0 && CORE_COLUMNS.length > 0) {
     out.push(
       ...tableLines(MERGED_CORE_COLUMNS, rows, width, ctx, theme, (r, c) => (c.id === 'status' && coreStatus(r) === 'busy' ? 'busy' : 'plain')),

@@ -6,6 +6,7 @@
  */
 import { queueText } from '../model/sockets.js';
 import type { ServerView, Verdict, View } from '../model/types.js';
+import { CORES_NOT_REPORTED, coresNotReported } from '../model/view.js';
 import type { HeaderItem } from './header.js';
 import { clean, clip, pad } from './text.js';
 import type { Theme } from './theme.js';
@@ -54,7 +55,7 @@ export function listLines(kind: ListKind, view: View | undefined, width: number,
     body.push(`no ${kind === 'inflight' ? 'requests' : 'sockets'} in an Emperor document`);
   } else if (kind === 'inflight') {
     const list = view.inflight;
-    if (list.length === 0) body.push('no request in flight');
+    if (list.length === 0) body.push(coresNotReported(view.workers) ? CORES_NOT_REPORTED : 'no request in flight');
     for (const f of list) body.push(clip(clean(inflightLine(f)), width));
   } else {
     body.push(...socketLines(view, width, theme));

@@ -116,9 +116,17 @@ test('real Emperor document: scan dir, tyrant flag, vassals', async (t) => {
   assert.match(h.text(), /beta\.ini[\s\S]*alpha\.ini/);
 });
 
-test('a server without cores (--stats-no-cores) says so in the merged cores view', async (t) => {
-  const h = start(t);
+test('a server without cores (--stats-no-cores) says so: the cores view, the worker detail, the requests in flight', async (t) => {
+  const h = start(t, { cols: 160, rows: 40 });
   await h.feed(fixture('no-cores.json'));
   await h.press('a');
-  assert.match(h.text(), /no cores/);
+  assert.match(h.text(), /cores not reported \(uWSGI runs with --stats-no-cores\)/);
+  await h.press('a');
+  await h.press('a'); // back to the worker table
+  await h.press('\r');
+  assert.match(h.text(), /Cores: cores not reported/);
+  await h.press('i'); // the requests in flight from the worker's page too; Esc comes back to it
+  assert.match(h.text(), /Requests in flight[\s\S]*cores not reported/);
+  await h.press('\x1b');
+  assert.match(h.text(), /Worker 1 {2}pid/);
 });

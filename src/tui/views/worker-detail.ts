@@ -22,7 +22,9 @@ export class DetailView extends TextPageView {
   constructor(page: MonitorPage, key: string) {
     super(page);
     this.key = key;
-    this.keys = textPageKeys(page, { ...textPageActions(page), unused: monitorActions(page).unused! });
+    // unused cores as on the table; the lists (!, i, o) as from the table: Esc comes back here
+    const m = monitorActions(page);
+    this.keys = textPageKeys(page, { ...textPageActions(page), unused: m.unused!, diagnosis: m.diagnosis!, inflight: m.inflight!, sockets: m.sockets! });
     const v = page.shown.view;
     this.#last = v?.kind === 'server' ? v.workers.find((w) => w.key === key) : undefined;
   }

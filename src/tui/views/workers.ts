@@ -13,6 +13,7 @@
 import { PANE_MIN_ROWS, place, type Layout, type PaneWant } from '../layout.js';
 import type { View as ModelView, Totals, Verdict, WorkerView } from '../../model/types.js';
 import { sameWorkerFields } from '../../model/workers.js';
+import { CORES_NOT_REPORTED, coresNotReported } from '../../model/view.js';
 import type { MonitorFeed, MonitorFrame } from '../../session/monitor.js';
 import { MonitorSession } from '../../session/monitor.js';
 import { REPLAY_SEEK_MS, type ReplayControls } from '../../session/replay-controls.js';
@@ -441,7 +442,7 @@ export class WorkersView extends PageView implements View<UiState> {
         return memo.line(row.key, made, width, selected, base, () => styledLine(t!, made, width, shell.theme, selected, base), source);
       },
       placeholder: failure ? `no data yet: ${failure.message}` : `reading ${clean(this.page.o.addressLabel)} …`,
-      empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? 'no cores (none reported, or all unused: u shows unused)' : 'no workers',
+      empty: st.filter !== '' ? `no rows match "${clean(st.filter)}" (Esc clears)` : t?.kind === 'vassals' ? 'no vassals' : t?.kind === 'cores' ? (v?.kind === 'server' && coresNotReported(v.workers) ? CORES_NOT_REPORTED : 'no cores (all unused: u shows unused)') : 'no workers',
       scrollMark: true,
     });
     this.#drawPanes(L, now);
