@@ -16,6 +16,7 @@ import {
 } from '../columns.js';
 import { formatBytes, formatCount, formatId, formatRate, formatTimestamp, UNKNOWN } from '../format.js';
 import { counter, finite } from '../model/sanitize.js';
+import { CORES_NOT_REPORTED, coresNotReported } from '../model/view.js';
 import { clean, clip, pad, width as cellWidth } from '../text/sanitize.js';
 import type { EmperorView, ServerView, Totals, View, WorkerView } from '../model/types.js';
 import { avgFacts, diagnosisJson, diagnosisLine, emperorFacts, emperorJson, emperorLines, lqFact, socketsJson } from './diagnosis.js';
@@ -149,7 +150,7 @@ function renderServer(view: ServerView, o: TextOptions, width: number, ctx: Rend
   lines.push('');
   lines.push(titleLine(cols));
   const coreCols = o.showCores ? fitColumns(CORE_COLUMNS, width - 2) : [];
-  if (o.showCores) lines.push('  ' + titleLine(coreCols));
+  if (o.showCores) lines.push(coresNotReported(view.workers) ? `  ${CORES_NOT_REPORTED}` : '  ' + titleLine(coreCols));
   for (const w of rows) {
     lines.push(formatLine(cols, w, ctx));
     if (o.showCores) for (const c of w.cores) lines.push('  ' + formatLine(coreCols, c, ctx));
@@ -250,7 +251,8 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  *               respawned, respawn_reason, spawned (cheaper scale-up), reset (counters went down:
  *               rates null this tick), avg_now (µs, Δrunning_time/Δrequests),
  *               cores: [{ id, requests, rps, in_request, static_requests, routed_requests,
- *                         offloaded_requests, read_errors, write_errors }] }],
+ *                         offloaded_requests, read_errors, write_errors }] (null: not reported,
+ *                         uWSGI's --stats-no-cores) }],
  *   events: [{ at, kind, worker_id, message }],
  *   sockets: [{ name, proto, queue, max_queue, shared, can_offload, full, fill_pct }],
  *   inflight: [{ worker_key, worker_id, core_id, pid, method, path, request_start, age }] (oldest first;
@@ -350,7 +352,7 @@ export function viewToJson(view: View): Record<string, unknown> {
       spawned: w.spawned,
       reset: w.reset,
       avg_now: c(w.avgNow),
-      cores: w.cores.map((k) => ({
+      cores: w.raw.cores === undefined ? null : w.cores.map((k) => ({
         id: n(k.id),
         requests: c(k.requests),
         rps: c(k.rps),

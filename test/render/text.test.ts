@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseStats } from '../../src/protocol/parse.js';
 import assert from 'node:assert/strict';
 import { headerFacts, packFacts, renderText, viewToJson } from '../../src/render/text.js';
 import type { ServerView } from '../../src/model/index.js';
@@ -153,4 +156,17 @@ test('viewToJson: stable keys, computed rates, null for unknown, no NaN/undefine
   const ej = viewToJson(buildView(sample(emperor({ vassals: [vassal({ extra: { x: Number.NaN } })] }), T0))) as any;
   assert.equal(ej.kind, 'emperor');
   assert.deepEqual(ej.vassals, [{ id: 'app.ini', pid: 2000, extra: { x: null } }]);
+});
+
+test('a real uWSGI with --stats-no-cores (fixture): batch --cores says the cores are not reported, --json gives cores null (not [])', () => {
+  const text = readFileSync(fileURLToPath(new URL('../../../fixtures/uwsgi/no-cores.json', import.meta.url)));
+  const v = buildView({ doc: parseStats(text), at: 1_000 }) as ServerView;
+  const out = renderText(v, { showCores: true, width: 160 });
+  assert.match(out, /\n {2}cores not reported \(uWSGI runs with --stats-no-cores\)/);
+  assert.doesNotMatch(out, /CORE +REQ/);
+  for (const w of (viewToJson(v) as { workers: Array<{ cores: unknown }> }).workers) assert.equal(w.cores, null);
+  // a worker whose cores are all there but none in use keeps its list
+  const withCores = buildView(sample(server({ workers: [worker({ id: 1, cores: [core({ id: 0 })] })] }), 1_000)) as ServerView;
+  assert.doesNotMatch(renderText(withCores, { showCores: true, width: 160 }), /not reported/);
+  assert.equal((viewToJson(withCores) as { workers: Array<{ cores: unknown[] }> }).workers[0]!.cores.length, 1);
 });
