@@ -139,8 +139,8 @@ def child_exit(server, worker):
     s = _st.slots[i]
     if getattr(worker, 'aborted', False) or s.aborted:
         s.harakiri_count += 1
-    s.aborted = s.pid = 0
-    s.waiting[:] = [0] * _LISTENERS
+    s.aborted = s.pid = 0  # (waiting by the slot's own layout: a HUP may load another version of this file)
+    ctypes.memset(ctypes.addressof(s) + type(s).waiting.offset, 0, type(s).waiting.size)
     for c in _st.cores[i]:
         c.in_request = 0
     _st.held.discard(i)

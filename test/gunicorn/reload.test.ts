@@ -7,7 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { pythonAvailable, startGunicorn, sum } from './helpers.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MODULE, pythonAvailable, startGunicorn, sum } from './helpers.js';
 
 const avail = pythonAvailable();
 
@@ -38,6 +41,38 @@ test('SIGHUP reloads: new workers start fresh counters (twice, slots reused); a 
   process.kill(g.pid, 'SIGHUP');
   const again = await g.waitDoc((d) => d.workers.length === 2 && d.workers.every((x) => !gen2.has(x.pid) && x.accepting === 1), 'two new workers after the second reload', 30_000);
   assert.deepEqual(again.workers.map((x) => [x.requests, x.exceptions, x.respawn_count, x.tx]), [[0, 0, 1, 0], [0, 0, 1, 0]]);
+});
+
+test('a SIGHUP that loads another version of the module (its own slot layout) keeps the master serving: the old workers exit cleanly', async (t) => {
+  // Seen at stop 30: gthread's per-listener counts made a slot's \`waiting\` an array; a HUP after upgrading the module
+  // re-runs the file, and its child_exit, clearing the old workers' slots of the old layout, raised in the master — the
+  // arbiter then exited. Here the "older" module is today's with \`waiting\` a single counter, as it was until then.
+  if (!avail.ok) return t.skip(avail.reason);
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-gunicorn-hup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const today = readFileSync(MODULE, 'utf8');
+  let older = today;
+  for (const [from, to] of [
+    ["('waiting', _U64 * _LISTENERS)]", "('waiting', _U64)]"],
+    ['slot.waiting[:] = n', 'slot.waiting = sum(n)'],
+    ['_st.slots[i].waiting[k]', '(_st.slots[i].waiting if k == 0 else 0)'],
+  ] as const) {
+    assert.ok(older.includes(from), `the module still has ${from}`);
+    older = older.replace(from, to);
+  }
+  const config = join(dir, 'tsgitop_gunicorn.py');
+  writeFileSync(config, older);
+  const g = await startGunicorn({ workers: 2, threads: 2, workerClass: 'gthread', config });
+  t.after(() => g.stop());
+  for (let i = 0; i < 4; i++) assert.equal(await g.request('/'), 200);
+  const old = new Set((await g.read()).workers.map((w) => w.pid));
+  writeFileSync(config, today); // the upgrade, then the reload
+  process.kill(g.pid, 'SIGHUP');
+  const after = await g.waitDoc((d) => d.workers.length === 2 && d.workers.every((w) => !old.has(w.pid) && w.accepting === 1), 'two new workers after the reload', 30_000);
+  assert.equal(after.pid, g.pid, 'the same master');
+  assert.equal(await g.request('/'), 200);
+  assert.doesNotMatch(g.log(), /Traceback|Unhandled exception in main loop/);
+  process.kill(g.pid, 0); // still there
 });
 
 test('hostile stats clients: idle ones dropped after 2 s, oversized head 431, reads served again, app unharmed', async (t) => {
