@@ -8,7 +8,9 @@ from your own config file: README.md, "Deploying behind nginx".
 """
 import ctypes
 import errno
+import functools
 import json
+import logging
 import os
 import socket
 import stat
@@ -264,6 +266,20 @@ def worker_abort(worker):
     if w is not None:
         w.aborting = True
         w.slot.aborted = 1
+
+
+def _guard(f):  # a hook that fails is logged and gunicorn goes on: the stats may be wrong, the app server runs on
+    @functools.wraps(f)  # (gunicorn checks a hook's arity through the signature this keeps)
+    def hook(*args):
+        try:
+            return f(*args)
+        except Exception:
+            logging.getLogger('gunicorn.error').exception('tsgitop: %s failed; the stats may be wrong until a restart', f.__name__)
+    return hook
+
+
+for _h in ('on_starting', 'when_ready', 'on_reload', 'pre_fork', 'child_exit', 'on_exit', 'post_worker_init', 'worker_abort'):
+    globals()[_h] = _guard(globals()[_h])
 
 
 # ---- the stats server (master, one thread) ----

@@ -75,6 +75,28 @@ test('a SIGHUP that loads another version of the module (its own slot layout) ke
   process.kill(g.pid, 0); // still there
 });
 
+test('a module hook that raises in the master (here child_exit) is logged, and gunicorn goes on: respawns, serves, answers stats', async (t) => {
+  // Before stop 30 any exception in a master-side hook reached gunicorn's main loop, and the arbiter exited.
+  if (!avail.ok) return t.skip(avail.reason);
+  const dir = mkdtempSync(join(tmpdir(), 'tsgitop-gunicorn-raise-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const doc = '"""Master, a worker is gone: free its slot; gunicorn\'s timeout kill counts as a harakiri."""\n';
+  const today = readFileSync(MODULE, 'utf8');
+  assert.ok(today.includes(doc), 'child_exit as expected');
+  const config = join(dir, 'tsgitop_gunicorn.py');
+  writeFileSync(config, today.replace(doc, doc + "    raise RuntimeError('child_exit fails on purpose')\n"));
+  const g = await startGunicorn({ workers: 2, config });
+  t.after(() => g.stop());
+  const victim = (await g.read()).workers[0]!;
+  process.kill(victim.pid, 'SIGKILL');
+  await g.waitDoc((d) => d.workers.length >= 2 && d.workers.every((w) => w.pid !== victim.pid && w.accepting === 1), 'a new worker in place of the killed one', 30_000);
+  assert.equal(await g.request('/'), 200);
+  assert.match(g.log(), /tsgitop: child_exit failed; the stats may be wrong until a restart/);
+  assert.match(g.log(), /child_exit fails on purpose/);
+  assert.doesNotMatch(g.log(), /Unhandled exception in main loop/);
+  process.kill(g.pid, 0); // the master is still there
+});
+
 test('hostile stats clients: idle ones dropped after 2 s, oversized head 431, reads served again, app unharmed', async (t) => {
   if (!avail.ok) return t.skip(avail.reason);
   const g = await startGunicorn({ workers: 1, stats: 'http' });
