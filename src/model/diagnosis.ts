@@ -218,13 +218,16 @@ export function staleVerdict(ageMs: number, silentNode = false): Verdict {
  */
 interface WorkerMemory {
   /**
-   * (ms, respawns, served) triples, respawns only (cheaper spawns excluded); reads within one bucket (window / BUCKETS)
-   * share a triple. `served`: the fewest requests a process of the bucket is known to have served before it was
-   * replaced (0 when unknown: several respawns between two reads, a harakiri, no earlier read).
+   * (ms, respawns, served, killed) quadruples, respawns only (cheaper spawns excluded); reads within one bucket
+   * (window / BUCKETS) share one. `served`: the fewest requests a process of the bucket is known to have served before
+   * it was replaced (0 when unknown: several respawns between two reads, a harakiri, no earlier read). `killed`: those
+   * of its respawns that followed a harakiri (uWSGI's --harakiri, gunicorn's --timeout).
    */
   respawns: number[];
   /** The sum of the respawns in `respawns`. */
   respawnSum: number;
+  /** The sum of the killed respawns in `respawns`. */
+  killedSum: number;
   /** The worker's delta_requests (requests of its current process) at the last read. */
   served: number | undefined;
   /** Its harakiri_count at the last read. */
@@ -234,6 +237,12 @@ interface WorkerMemory {
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
   lastSeen: number;
+}
+
+/** A crash loop's verdict: killed by harakiri (all or some of its respawns), or respawned. */
+function crashLoop(name: string, respawns: number, killed: number, windowS: number): string {
+  if (killed >= respawns) return `crash loop: ${name} killed by harakiri ${respawns} times in ${windowS}s`;
+  return `crash loop: ${name} respawned ${respawns} times in ${windowS}s${killed > 0 ? ` (${killed} killed by harakiri)` : ''}`;
 }
 
 /** Samples kept per worker and series: at most BUCKETS + 2 pairs (triples), so memory is O(workers) for any window. */
@@ -322,7 +331,8 @@ export class Diagnoser {
     const step = memMs / BUCKETS;
     const ws = view.workers;
     // A new instance (the master's pid changed: a restart, by hand, by systemd, after a crash) or a reload (every
-    // worker's counters went down: uWSGI's graceful reload, gunicorn's SIGHUP): what the workers and the server did
+    // worker's counters went down, or every worker started afresh — a new pid, its respawn count not risen: uWSGI's
+    // graceful or brutal reload, idle workers included; gunicorn's SIGHUP): what the workers and the server did
     // before is another instance's. Its crash loop, its kills and its memory series are not this one's — else the
     // monitor says "crash loop" for up to a minute after the restart that fixed it. The master restarting is counted.
     const mp = view.header.pid;
@@ -331,7 +341,7 @@ export class Diagnoser {
     let reset = restarted;
     if (!reset && ws.length > 0) {
       reset = true;
-      for (let i = 0; i < ws.length && reset; i++) reset = ws[i]!.reset;
+      for (let i = 0; i < ws.length && reset; i++) reset = ws[i]!.reset || ws[i]!.respawnReason === 'reload';
     }
     if (reset) {
       this.#workers.clear();
@@ -348,14 +358,15 @@ export class Diagnoser {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
-        m = { respawns: [], respawnSum: 0, served: undefined, harakiri: undefined, killed: false, rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, killedSum: 0, served: undefined, harakiri: undefined, killed: false, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
-      // This worker's counters went down alone: its past respawns are another life's too.
-      if (w.reset && !reset) {
+      // This worker's counters went down alone, or the master started it afresh: its past respawns are another life's.
+      if ((w.reset || w.respawnReason === 'reload') && !reset) {
         m.respawns.length = 0;
         m.respawnSum = 0;
+        m.killedSum = 0;
         m.killed = false;
       }
       // Respawns this tick: the pid changed / respawn_count rose (a cheaper scale-up is not one).
@@ -376,11 +387,14 @@ export class Diagnoser {
         m.killed = false;
         const served = w.respawns === 1 && !killed && m.served !== undefined ? m.served : 0;
         const n = r.length;
-        if (n > 0 && at - r[n - 3]! < bucket) {
-          r[n - 2]! += w.respawns;
-          r[n - 1] = Math.min(r[n - 1]!, served);
-        } else r.push(at, w.respawns, served);
+        const k = killed ? w.respawns : 0;
+        if (n > 0 && at - r[n - 4]! < bucket) {
+          r[n - 3]! += w.respawns;
+          r[n - 2] = Math.min(r[n - 2]!, served);
+          r[n - 1]! += k;
+        } else r.push(at, w.respawns, served, k);
         m.respawnSum += w.respawns;
+        m.killedSum += k;
       } else if (rose) m.killed = true;
       m.served = counter(w.raw.delta_requests);
       if (r.length > 0) {
@@ -388,15 +402,16 @@ export class Diagnoser {
         let fewest = Infinity;
         while (drop < r.length && at - r[drop]! > windowMs) {
           m.respawnSum -= r[drop + 1]!;
-          drop += 3;
+          m.killedSum -= r[drop + 3]!;
+          drop += 4;
         }
         if (drop > 0) r.splice(0, drop);
-        for (let k = 2; k < r.length; k += 3) fewest = Math.min(fewest, r[k]!);
+        for (let k = 2; k < r.length; k += 4) fewest = Math.min(fewest, r[k]!);
         if (m.respawnSum >= o.crashRespawns) {
           const v =
             fewest >= RECYCLED_AFTER
               ? verdict('respawning', `respawning: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: the server's log says which)`, { workerKey: w.key })
-              : verdict('crash_loop', `crash loop: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s`, { workerKey: w.key });
+              : verdict('crash_loop', crashLoop(who(w), m.respawnSum, m.killedSum, o.crashWindowSeconds), { workerKey: w.key });
           if (w.id !== undefined) v.workerId = w.id;
           out.push(v);
         }

@@ -79,6 +79,19 @@ function respawnEvent(v: WorkerView, p: WorkerStats, name: string, at: number): 
   return withWorker(e, v);
 }
 
+/** One event for the workers a reload restarted between two reads (see isReload in workers.ts). */
+function reloadEvent(list: readonly WorkerPair[], at: number): ModelEvent {
+  const first = list[0]!;
+  if (list.length === 1) {
+    const e: ModelEvent = { at, kind: 'reload', message: `${who(first.view)} restarted afresh (pid ${finite(first.prev!.pid)} -> ${first.view.pid}, respawn count back to ${first.view.raw.respawn_count}): a reload` };
+    if (first.view.pid !== undefined) e.newPid = first.view.pid;
+    return withWorker(e, first.view);
+  }
+  const ids = list.map((p) => p.view.id);
+  const named = list.length <= 4 && ids.every((id) => id !== undefined) ? `workers ${ids.join(', ')}` : `${list.length} workers`;
+  return { at, kind: 'reload', message: `reload: ${named} restarted afresh (new pids, respawn counts started again)` };
+}
+
 /**
  * Events between two reads of the same server. Order: master restart,
  * listen queue, then per worker (document order) respawn, harakiri, status,
@@ -128,6 +141,7 @@ export function detectEvents(
   }
 
   const fresh: WorkerView[] = [];
+  let reloaded: WorkerPair[] | undefined;
   for (let i = 0; i < pairs.length; i++) {
     const v = pairs[i]!.view;
     const p = pairs[i]!.prev;
@@ -137,8 +151,11 @@ export function detectEvents(
     }
     // The worker's name only when an event is told (not a string per worker per read).
     if ((v.respawned || v.spawned) && v.respawnReason !== 'master') {
-      const e = respawnEvent(v, p, who(v), at);
-      if (e) out.push(e);
+      if (v.respawnReason === 'reload') (reloaded ??= []).push(pairs[i]!);
+      else {
+        const e = respawnEvent(v, p, who(v), at);
+        if (e) out.push(e);
+      }
     }
     if (wentUp(v.raw.harakiri_count, p.harakiri_count)) {
       out.push(
@@ -156,6 +173,7 @@ export function detectEvents(
       out.push(withWorker({ at, kind: 'status', message: `${who(v)} ${acc > 0 ? 'now accepting' : 'stopped accepting'}` }, v));
     }
   }
+  if (reloaded) out.push(reloadEvent(reloaded, at));
   for (const v of fresh) {
     out.push(withWorker({ at, kind: 'new_worker', message: `${who(v)} appeared${v.pid !== undefined ? ` (pid ${v.pid})` : ''}` }, v));
   }

@@ -14,7 +14,7 @@ export interface Sample<D = StatsSnapshot> {
 }
 
 /** Why a worker's counters are considered reset between two reads. */
-export type RespawnReason = 'pid' | 'respawn_count' | 'counter' | 'master';
+export type RespawnReason = 'pid' | 'respawn_count' | 'counter' | 'master' | 'reload';
 
 export type StatusClass = 'idle' | 'busy' | 'cheap' | 'pause' | 'sig' | 'other' | 'unknown';
 
@@ -151,6 +151,8 @@ export interface InFlightView {
 export type EventKind =
   | 'respawn'
   | 'spawned'
+  /** Workers restarted afresh by the master's reload (a new pid, the respawn count not risen: uWSGI's graceful or brutal reload). */
+  | 'reload'
   | 'harakiri'
   | 'status'
   | 'listen_queue'

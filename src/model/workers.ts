@@ -64,6 +64,21 @@ export function isSpawn(cur: WorkerStats, prev: WorkerStats): boolean {
   return pp === undefined || statusClass(typeof prev.status === 'string' ? prev.status : undefined) === 'cheap';
 }
 
+/**
+ * True when the master started this worker afresh rather than respawning it: a new live pid while its
+ * respawn_count did not rise. uWSGI adds 1 to a worker's respawn_count at every respawn (uwsgi_respawn_worker)
+ * and keeps it across them; a reload (graceful or brutal: the master execs itself, same pid) starts every
+ * count again at 1 — so its idle workers, whose counters cannot go down from 0, are not taken for crashes.
+ */
+export function isReload(cur: WorkerStats, prev: WorkerStats): boolean {
+  const cp = livePid(cur.pid);
+  const pp = livePid(prev.pid);
+  if (cp === undefined || pp === undefined || cp === pp) return false;
+  const c = counter(cur.respawn_count);
+  const p = counter(prev.respawn_count);
+  return c !== undefined && p !== undefined && c <= p;
+}
+
 /** More respawns than this between two reads is a peer's absurd counter, counted as this many. */
 const MAX_RESPAWNS_PER_READ = 1_000_000;
 
@@ -230,11 +245,12 @@ export function buildWorker(
   // The same object as last read (its text did not change: src/protocol/parse.ts parseStatsSince): nothing went
   // up or down, no reset, no respawn — the checks' answers, without asking them.
   const same = w === prev && !masterChanged;
-  const reason = prev && !same ? resetReason(w, prev, masterChanged) : undefined;
+  let reason = prev && !same ? resetReason(w, prev, masterChanged) : undefined;
   // Rates whenever the counters did not go down (a respawn keeps them); a master restart or a real reset → unknown.
   const reset = prev !== undefined && !same && (masterChanged || countersWentDown(w, prev));
   const comparable = prev !== undefined && !reset ? prev : undefined;
   const spawned = prev !== undefined && reason === 'pid' && isSpawn(w, prev);
+  if (reason === 'pid' && !spawned && isReload(w, prev!)) reason = 'reload';
   const status = typeof w.status === 'string' ? w.status : undefined;
   let prevReq: Float64Array | undefined;
   if (comparable !== undefined && Array.isArray(w.cores) && w.cores.length > 0) {
@@ -257,7 +273,7 @@ export function buildWorker(
     comparable ? rate(w.tx, comparable.tx, seconds) : undefined,
     comparable ? rate(w.exceptions, comparable.exceptions, seconds) : undefined,
     reason !== undefined && !spawned,
-    prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' ? respawnsSince(w, prev, spawned) : 0,
+    prev !== undefined && reason !== undefined && reason !== 'master' && reason !== 'counter' && reason !== 'reload' ? respawnsSince(w, prev, spawned) : 0,
     spawned,
     reset,
     same ? undefined : avgNow(w, comparable),

@@ -248,7 +248,7 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  *   workers: [{ key, id, pid, status, status_class, busy, accepting, share, requests, rps,
  *               exceptions, exc_rate, tx, tx_rate, avg_rt (µs), rss, vsz, signals,
  *               harakiri_count, respawn_count, running_time (µs), last_spawn (unix s),
- *               respawned, respawn_reason, spawned (cheaper scale-up), reset (counters went down:
+ *               respawned, respawn_reason (pid | respawn_count | counter | master | reload), spawned (cheaper scale-up), reset (counters went down:
  *               rates null this tick), avg_now (µs, Δrunning_time/Δrequests),
  *               cores: [{ id, requests, rps, in_request, static_requests, routed_requests,
  *                         offloaded_requests, read_errors, write_errors }] (null: not reported,

@@ -448,7 +448,8 @@ test('diagnosis: a restart or a reload ends the old instance\'s crash loop and k
   const fresh = server({ pid: 2, workers: [worker({ id: 1, pid: 300, requests: 0 }), worker({ id: 2, pid: 301, requests: 0 })] });
   assert.deepEqual(diag.update(buildView({ doc: fresh, at: at(20) }, { doc: prev, at: at(15) })), []);
   // Its own respawns count from zero: two are not yet a crash loop, a third is.
-  const again = (i: number) => server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 10 * i, requests: 0, respawn_count: i }), worker({ id: 2, pid: 301, requests: 0 })] });
+  // (uWSGI adds 1 to respawn_count at each respawn: the first spawn made it 1)
+  const again = (i: number) => server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 10 * i, requests: 0, respawn_count: 1 + i }), worker({ id: 2, pid: 301, requests: 0 })] });
   prev = fresh;
   const seen: string[][] = [];
   for (let i = 1; i <= 3; i++) {
@@ -458,7 +459,7 @@ test('diagnosis: a restart or a reload ends the old instance\'s crash loop and k
   assert.deepEqual(seen, [[], [], ['crash_loop']]);
   // A graceful reload (the same master, every worker's counters down: uWSGI's SIGHUP) ends it too.
   const reloaded = server({ pid: 2, workers: [worker({ id: 1, pid: 400, requests: 0, respawn_count: 0 }), worker({ id: 2, pid: 401, requests: 0 })] });
-  const withReq = server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 30, requests: 5, respawn_count: 3 }), worker({ id: 2, pid: 301, requests: 5 })] });
+  const withReq = server({ pid: 2, workers: [worker({ id: 1, pid: 300 + 30, requests: 5, respawn_count: 4 }), worker({ id: 2, pid: 301, requests: 5 })] });
   diag.update(buildView({ doc: withReq, at: at(25) }, { doc: prev, at: at(23) }));
   assert.deepEqual(diag.update(buildView({ doc: reloaded, at: at(26) }, { doc: withReq, at: at(25) })), []);
   // The master itself restarting: the third new pid within the window is a crash loop of the server.
@@ -470,4 +471,55 @@ test('diagnosis: a restart or a reload ends the old instance\'s crash loop and k
   assert.equal(got[3]![0]!.message, 'crash loop: the master restarted 3 times in 60s (now pid 4)');
   // …and over once the restarts are older than the window.
   assert.deepEqual(d2.update(buildView({ doc: inst(4), at: at(85) }, { doc: inst(4), at: at(30) })), []);
+});
+
+test('diagnosis: reloads of idle workers (new pids, respawn counts back to 1, counters 0 -> 0) are no crash loop; each read tells one reload event', () => {
+  // Seen at stop 30 on a real uWSGI: three SIGHUPs 7 s apart with idle workers gave "CRIT crash loop: worker 1
+  // respawned 3 times in 60s", while ReSpwn and the header's respawns read 0. uWSGI's reload execs the master (same
+  // pid) and starts every worker's respawn_count again at 1; a respawn adds 1 to it.
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  const gen = (g: number) => server({ pid: 7, workers: [worker({ id: 1, pid: 100 + g, requests: 0, respawn_count: 1 }), worker({ id: 2, pid: 200 + g, requests: 0, respawn_count: 1 })] });
+  let prev = gen(0);
+  diag.update(buildView({ doc: prev, at: T0 }));
+  for (let g = 1; g <= 3; g++) {
+    const cur = gen(g);
+    const v = buildView({ doc: cur, at: T0 + g * 7000 }, { doc: prev, at: T0 + (g - 1) * 7000 }) as ServerView;
+    assert.deepEqual(rules(diag.update(v)), [], `reload ${g}`);
+    assert.deepEqual(v.workers.map((w) => [w.respawnReason, w.respawns]), [['reload', 0], ['reload', 0]]);
+    assert.deepEqual(v.events.map((e) => [e.kind, e.message]), [['reload', 'reload: workers 1, 2 restarted afresh (new pids, respawn counts started again)']]);
+    prev = cur;
+  }
+  // A real respawn (the count rises) after them still counts: three in the window are a crash loop.
+  const crash = (n: number) => server({ pid: 7, workers: [worker({ id: 1, pid: 500 + n, requests: 0, respawn_count: 1 + n }), worker({ id: 2, pid: 203, requests: 0, respawn_count: 1 })] });
+  const seen: string[][] = [];
+  for (let n = 1; n <= 3; n++) {
+    const cur = crash(n);
+    const v = buildView({ doc: cur, at: T0 + 30_000 + n * 1000 }, { doc: prev, at: T0 + 29_000 + n * 1000 }) as ServerView;
+    seen.push(rules(diag.update(v)));
+    assert.equal(v.events.filter((e) => e.kind === 'respawn').length, 1);
+    prev = cur;
+  }
+  assert.deepEqual(seen, [[], [], ['crash_loop']]);
+  // One worker started afresh alone: its own event, with its pids.
+  const one = buildView(
+    { doc: server({ workers: [worker({ id: 4, pid: 900, respawn_count: 1 })] }), at: T0 + 1000 },
+    { doc: server({ workers: [worker({ id: 4, pid: 800, respawn_count: 3 })] }), at: T0 },
+  ) as ServerView;
+  assert.deepEqual(one.events.map((e) => e.message), ['worker 4 restarted afresh (pid 800 -> 900, respawn count back to 1): a reload']);
+});
+
+test('diagnosis: a crash loop of harakiri kills is named so ("killed by harakiri N times"); mixed with crashes, the kills are counted apart', () => {
+  // Seen at stop 30 on a real uWSGI (--harakiri 2, slow requests): "crash loop: worker 1 respawned 3 times" sent
+  // on-call looking for a crash; nothing crashed, uWSGI killed requests over the limit.
+  const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60 });
+  // (pid, respawn_count, harakiri_count) per read; each kill is seen at the respawn's read
+  const steps: Array<[number, number, number]> = [[100, 1, 0], [101, 2, 1], [102, 3, 2], [103, 4, 3]];
+  const doc = ([pid, rc, hk]: [number, number, number]) => server({ workers: [worker({ id: 1, pid, requests: 0, respawn_count: rc, harakiri_count: hk })] });
+  let out: Verdict[] = diag.update(buildView({ doc: doc(steps[0]!), at: T0 }));
+  for (let i = 1; i < steps.length; i++) out = diag.update(buildView({ doc: doc(steps[i]!), at: T0 + i * 1000 }, { doc: doc(steps[i - 1]!), at: T0 + (i - 1) * 1000 }));
+  assert.equal(out.find((v) => v.rule === 'crash_loop')?.message, 'crash loop: worker 1 killed by harakiri 3 times in 60s');
+  // two more respawns without a kill: 5 in all, 3 of them kills
+  const more: Array<[number, number, number]> = [[103, 4, 3], [104, 5, 3], [105, 6, 3]];
+  for (let i = 1; i < more.length; i++) out = diag.update(buildView({ doc: doc(more[i]!), at: T0 + (10 + i) * 1000 }, { doc: doc(more[i - 1]!), at: T0 + (9 + i) * 1000 }));
+  assert.equal(out.find((v) => v.rule === 'crash_loop')?.message, 'crash loop: worker 1 respawned 5 times in 60s (3 killed by harakiri)');
 });

@@ -92,8 +92,9 @@ test('interval <= 0 or not finite → rates and interval undefined', () => {
 });
 
 test('pid change alone (a respawn: uWSGI keeps the counters): rates computed, respawn event with old/new pid', () => {
-  const prev = server({ workers: [worker({ id: 3, pid: 100, requests: 500, tx: 9000, cores: [core({ id: 0, requests: 500 })] })] });
-  const cur = server({ workers: [worker({ id: 3, pid: 200, requests: 600, tx: 9500, cores: [core({ id: 0, requests: 600 })] })] });
+  // (uWSGI adds 1 to respawn_count at each respawn: without it a new pid is a reload's fresh start, tested below)
+  const prev = server({ workers: [worker({ id: 3, pid: 100, requests: 500, tx: 9000, respawn_count: 1, cores: [core({ id: 0, requests: 500 })] })] });
+  const cur = server({ workers: [worker({ id: 3, pid: 200, requests: 600, tx: 9500, respawn_count: 2, cores: [core({ id: 0, requests: 600 })] })] });
   const v = sv(buildView(sample(cur, T0 + 1000), sample(prev, T0)));
   const w = byId(v, 3);
   assert.equal(w.respawned, true);

@@ -91,7 +91,7 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
   const doc = JSON.parse(line) as { diagnosis: { rule: string; message: string; severity: string }[] };
   const v = doc.diagnosis.find((d) => d.rule === 'crash_loop')!;
-  assert.match(v.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
+  assert.match(v.message, /^crash loop: worker 1 killed by harakiri [3-9] times in 60s$/);
   assert.equal(v.severity, 'critical');
   const events = cli.lines.flatMap((l) => (JSON.parse(l) as { events: { kind: string; message: string }[] }).events).filter((e) => e.kind === 'respawn');
   assert.ok(events.length >= 1, 'respawn events logged');
@@ -205,7 +205,7 @@ test('respawning, not a crash loop: --max-requests replaces a worker after its r
   await load.stop();
 });
 
-test('a harakiri loop stays a crash loop, however many requests each process served first (harakiri_count, not "respawning"); each kill counted in the harakiri verdict', { skip, timeout: 120_000 }, async (t) => {
+test('a harakiri loop stays a crash loop, however many requests each process served first (harakiri_count, not "respawning"), named as kills by harakiri; each kill counted in the harakiri verdict', { skip, timeout: 120_000 }, async (t) => {
   const { app, cleanup } = writeApp();
   t.after(cleanup);
   const u = await startUwsgi({ processes: 1, stats: 'unix', app, extraArgs: ['--harakiri', '1'] });
@@ -228,7 +228,7 @@ test('a harakiri loop stays a crash loop, however many requests each process ser
   }
   type Doc = { diagnosis: { rule: string; severity: string; message: string }[] };
   const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
-  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'crash_loop')!.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
+  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'crash_loop')!.message, /^crash loop: worker 1 killed by harakiri [3-9] times in 60s$/);
   assert.deepEqual(cli.lines.filter((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'respawning')), []);
   assert.match(u.log(), /HARAKIRI ON WORKER 1/);
   // Each kill is also told as such: requests killed over the limit, the latest worker named.
@@ -328,5 +328,39 @@ test('real uWSGI: a one-thread worker running a signal handler takes no request 
   assert.equal(doc.workers[0]!.accepting, 1, 'uWSGI: still accepting');
   assert.match(doc.diagnosis.find((d) => d.rule === 'saturated')!.message, /^saturated: the only worker in a signal handler, 1 waiting in the listen queue$/);
   assert.equal(await req, 200, 'served once the handler returned');
+  cli.kill();
+});
+
+test('graceful reloads of idle workers (new pids, respawn_count back to 1, requests 0 -> 0) are reload events, never a crash loop', { skip, timeout: 150_000 }, async (t) => {
+  // Seen at stop 30: three SIGHUPs 7 s apart, idle workers — "CRIT crash loop: worker 1 respawned 3 times in 60s"
+  // beside ReSpwn 0 and "respawns 0", and a "respawned" event per worker per reload.
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 2, stats: 'unix', app });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '400', '-f', '0.3', u.statsAddress]);
+  t.after(() => cli.kill());
+  type Doc = { workers: { pid: number; respawn_count: number; respawn_reason: string | null }[]; events: { kind: string; message: string }[]; diagnosis: { rule: string }[] };
+  const doc = (l: string) => JSON.parse(l) as Doc;
+  const first = doc(await cli.waitLine((l) => doc(l).workers.length === 2 && doc(l).workers.every((w) => w.pid > 0)));
+  const seen = new Set(first.workers.map((w) => w.pid));
+  for (let i = 0; i < 3; i++) {
+    await u.restart();
+    // the first read with both workers of the new generation
+    await cli.waitLine((l) => {
+      const d = doc(l);
+      return d.workers.length === 2 && d.workers.every((w) => w.pid > 0 && !seen.has(w.pid));
+    }, 60_000);
+    for (const l of cli.lines) for (const w of doc(l).workers) seen.add(w.pid);
+  }
+  await cli.waitLine(() => true); // one more read after the last reload
+  const all = cli.lines.map(doc);
+  assert.deepEqual(all.filter((d) => d.diagnosis.some((v) => v.rule === 'crash_loop')).map((d) => d.diagnosis), [], 'no crash loop at any read');
+  const events = all.flatMap((d) => d.events);
+  assert.equal(events.filter((e) => e.kind === 'respawn').length, 0, `no respawn event: ${JSON.stringify(events)}`);
+  const reloads = events.filter((e) => e.kind === 'reload');
+  assert.ok(reloads.length >= 3, `a reload event per reload: ${JSON.stringify(events)}`);
+  for (const e of reloads) assert.match(e.message, /restarted afresh/);
+  assert.ok(all.every((d) => d.workers.every((w) => w.respawn_count === 1)), 'uWSGI: every count back to 1 (this test relies on it)');
   cli.kill();
 });
