@@ -79,21 +79,25 @@ def on_starting(server):
     except (OSError, ValueError) as e:
         server.log.error('tsgitop: no stats server on %r: %s', addr, e)
         return
-    import mmap
-    nslots = max(2 * server.cfg.workers, server.cfg.workers + 4)
-    ncores = _cores_per_worker(server)
-    per = ctypes.sizeof(_Slot) + ncores * ctypes.sizeof(_Core)
-    shm = mmap.mmap(-1, nslots * per)  # anonymous and MAP_SHARED: the workers inherit it
-    for i in range(nslots):
-        base = i * per
-        _st.slots.append(_Slot.from_buffer(shm, base))
-        _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
-                          for j in range(ncores)])
-    _st.shm, _st.server, _st.slot_gen, _st.addr = shm, server, [0] * nslots, addr
+    _st.ncores, _st.server, _st.addr = _cores_per_worker(server), server, addr
+    _st.shm = _add_slots(max(2 * server.cfg.workers, server.cfg.workers + 4))
     if sock is not None:
         _bound(sock, mode)
     _st.paths = os.environ.get('TSGITOP_STATS_PATHS', '') in ('1', 'yes', 'true')
     os.register_at_fork(after_in_child=lambda: _close_stats(unlink=False))  # once: a HUP's re-run returns above
+
+
+def _add_slots(n):
+    """Master: n more slots (and cores) in new shared memory, anonymous and MAP_SHARED: workers forked later inherit it."""
+    import mmap
+    per = ctypes.sizeof(_Slot) + _st.ncores * ctypes.sizeof(_Core)
+    shm = mmap.mmap(-1, n * per)
+    for base in range(0, n * per, per):
+        _st.slots.append(_Slot.from_buffer(shm, base))
+        _st.cores.append([_Core.from_buffer(shm, base + ctypes.sizeof(_Slot) + j * ctypes.sizeof(_Core))
+                          for j in range(_st.ncores)])
+    _st.slot_gen += [_st.generation] * n
+    return shm
 
 
 def _bound(sock, mode):
@@ -118,9 +122,12 @@ def on_reload(server):
 
 def pre_fork(server, worker):
     """Master: a respawn takes its predecessor's freed slot and counters, else the lowest free slot."""
+    if _st.shm is None:
+        return
     free = sorted((_st.slot_gen[i] != _st.generation, i) for i in range(len(_st.slots)) if i not in _st.held)
-    if _st.shm is None or not free:
-        return  # more workers than slots (TTIN): that one is not listed
+    if not free:  # more workers at once than slots (TTIN; a HUP while they drain): more slots for this one and the next
+        free = [(False, len(_st.slots))]
+        _add_slots(max(4, len(_st.slots) // 2))
     i = free[0][1]
     _st.held.add(i)
     s = _st.slots[i]
@@ -233,21 +240,23 @@ def post_request(worker, req, environ, resp):
     req.tsgitop = None
     cid, t0 = info
     rt = (time.perf_counter_ns() - t0) // 1000
-    err = sys.exc_info()[0]  # post_request runs in gunicorn's `finally`: the request's exception
+    err = sys.exc_info()[1]  # post_request runs in gunicorn's `finally`: the request's exception — or, for one raised
+    if isinstance(err, StopIteration) and isinstance(err.__context__, Exception):  # after the headers went, gunicorn's
+        err = err.__context__  # StopIteration in its place (it logs "Error handling request" and closes the connection)
     if cid >= 0:
         c = w.cores[cid]
         c.in_request = 0
         if w.paths:
             c.method = c.path = b''
         c.requests += 1
-        if err is not None and issubclass(err, OSError):
+        if isinstance(err, OSError):
             c.write_errors += 1
         w.free.append(cid)
     if w.aborting:
         return  # killed by the timeout: uWSGI does not count a harakiri'd request either
     status = getattr(resp, 'status_code', None) or 0
     failed = (status >= 500 or (environ is not None and environ.get('tsgitop.exception', False))
-              or (err is not None and issubclass(err, Exception) and not issubclass(err, _NOT_APP_ERRORS)))
+              or (isinstance(err, Exception) and not isinstance(err, _NOT_APP_ERRORS)))
     s = w.slot
     with w.lock:
         s.requests += 1

@@ -1,5 +1,5 @@
 """Test apps for test/gunicorn: `app:wsgi_app` (plain WSGI) and `app:flask_app` (Flask, if installed).
-Routes: / (200 "ok"), /error (raises), /slow?s=N (sleeps N s), /big?kb=N, /status/N."""
+Routes: / (200 "ok"), /error (raises), /slow?s=N (sleeps N s), /big?kb=N, /status/N, /midstream (raises in the body)."""
 import time
 
 
@@ -24,7 +24,15 @@ def _query(qs):
     return out
 
 
+def _midstream():
+    yield b'x' * 1000
+    raise RuntimeError('test error in the body')
+
+
 def wsgi_app(environ, start_response):
+    if environ.get('PATH_INFO') == '/midstream':  # the headers go out, then the body fails
+        start_response('200 OK', [('Content-Type', 'text/plain')])
+        return _midstream()
     code, body = _route(environ.get('PATH_INFO', '/'), _query(environ.get('QUERY_STRING', '')))
     start_response('%d X' % code, [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
     return [body]

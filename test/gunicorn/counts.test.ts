@@ -159,3 +159,22 @@ test('the document has the keys, key order and value types of a real uWSGI 2.0.2
   assert.deepEqual(Object.keys(refCore.req_info), ['request_start']);
   assert.equal(typeof refCore.req_info.request_start, 'number');
 });
+
+test('an exception raised while the body is sent (after the headers) counts as an exception, for sync, gthread and gevent workers', async (t) => {
+  // Seen at stop 30: gunicorn logs "Error handling request … RuntimeError" but raises StopIteration in its place
+  // (the headers are gone: it closes the connection), and the module took that for "not the app's failure".
+  const a = pythonAvailable('gevent');
+  if (!a.ok) return t.skip(a.reason);
+  for (const [workerClass, threads] of [['sync', undefined], ['gthread', 2], ['gevent', undefined]] as const) {
+    const g = await startGunicorn({ workers: 1, workerClass, ...(threads ? { threads } : {}) });
+    try {
+      for (let i = 0; i < 3; i++) await g.request('/midstream').catch(() => -1); // a cut-off answer
+      for (let i = 0; i < 2; i++) assert.equal(await g.request('/'), 200);
+      const d = await g.waitDoc((x) => sum(x.workers, 'requests') === 5, `${workerClass}: 5 requests counted`);
+      assert.equal(sum(d.workers, 'exceptions'), 3, `${workerClass}: the 3 failed bodies`);
+      assert.match(g.log(), /test error in the body/);
+    } finally {
+      await g.stop();
+    }
+  }
+});

@@ -97,6 +97,28 @@ test('a module hook that raises in the master (here child_exit) is logged, and g
   process.kill(g.pid, 0); // the master is still there
 });
 
+test('more workers at once than the slot table held (TTIN, then a HUP while they drain): every worker listed, every request counted', async (t) => {
+  // Seen at stop 30: -w 2 (6 slots), five TTINs — 7 workers, tsgitop listed 6 and missed the 7th's requests; a HUP
+  // then left the 2 new workers without a slot: "workers: 0 … diagnosis: ok" while they served.
+  if (!avail.ok) return t.skip(avail.reason);
+  const g = await startGunicorn({ workers: 2 });
+  t.after(() => g.stop());
+  for (let i = 0; i < 5; i++) {
+    process.kill(g.pid, 'SIGTTIN');
+    await g.waitDoc((d) => d.workers.length === 3 + i && d.workers.every((w) => w.accepting === 1), `${3 + i} workers listed`, 20_000);
+  }
+  const seven = await g.read();
+  assert.equal(new Set(seven.workers.map((w) => w.pid)).size, 7);
+  for (let i = 0; i < 70; i++) assert.equal(await g.request('/'), 200);
+  await g.waitDoc((d) => sum(d.workers, 'requests') === 70, 'all 70 requests counted');
+  const old = new Set(seven.workers.map((w) => w.pid));
+  process.kill(g.pid, 'SIGHUP'); // back to -w 2: 2 new workers while the 7 drain
+  const after = await g.waitDoc((d) => d.workers.length === 2 && d.workers.every((w) => !old.has(w.pid) && w.accepting === 1), 'the 2 new workers listed', 30_000);
+  for (let i = 0; i < 10; i++) assert.equal(await g.request('/'), 200);
+  await g.waitDoc((d) => d.workers.length === 2 && sum(d.workers, 'requests') === 10, 'their 10 requests counted');
+  assert.equal(after.pid, g.pid);
+});
+
 test('hostile stats clients: idle ones dropped after 2 s, oversized head 431, reads served again, app unharmed', async (t) => {
   if (!avail.ok) return t.skip(avail.reason);
   const g = await startGunicorn({ workers: 1, stats: 'http' });
