@@ -16,7 +16,7 @@ function twoReads() {
     workers: [
       worker({ id: 1, pid: 4001, requests: 100, tx: 1000, cores: [core({ id: 0, requests: 100 })] }),
       worker({ id: 2, pid: 4002, requests: 100, tx: 1000 }),
-      worker({ id: 3, pid: 4003, requests: 100, tx: 1000 }),
+      worker({ id: 3, pid: 4003, requests: 100, tx: 1000, respawn_count: 1 }),
     ],
   });
   const cur = server({
@@ -29,7 +29,7 @@ function twoReads() {
     workers: [
       worker({ id: 1, pid: 4001, requests: 120, tx: 3048, status: 'busy', cores: [core({ id: 0, requests: 120, in_request: true })] }),
       worker({ id: 2, pid: 4002, requests: 160, tx: 1000 }),
-      worker({ id: 3, pid: 5003, requests: 5, tx: 10, status: 'cheap' }),
+      worker({ id: 3, pid: 5003, requests: 5, tx: 10, status: 'cheap', respawn_count: 2 }),
     ],
   });
   return buildView(sample(cur, T0 + 2000), sample(prev, T0), { node: 'web1' });
@@ -56,7 +56,7 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
     'uwsgi-2.0.21-debian - 2024-03-15 12:00:02 - req: 285 - RPS: 40.0 - lq: 3 - tx: 4.0K',
   );
   assert.equal(lines[1], 'node: web1 - cwd: /srv/myapp - uid: 33 - gid: 34 - masterpid: 4000');
-  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 0 - harakiri: 0$/);
+  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 1 - harakiri: 0$/);
   assert.equal(lines[3], 'diagnosis: ok');
   assert.ok(text.includes('event: respawn: worker 3 respawned (pid 4003 -> 5003)'));
   assert.ok(text.includes('event: listen_queue: listen queue 0 -> 3'));

@@ -439,6 +439,7 @@ test('event log pane shows respawns and connection events', async (t) => {
   await twoTicks(h);
   const respawn = synth(2, W4);
   respawn.doc.workers[1]!.pid = 9001;
+  respawn.doc.workers[1]!.respawn_count = Number(respawn.doc.workers[1]!.respawn_count ?? 1) + 1; // as uWSGI counts a respawn
   await h.src.resolve(respawn);
   await h.waitFor(() => h.text().includes('worker 2 respawned (pid 1001 -> 9001)'), 'the respawn event');
   await h.src.reject(new StatsError('TIMEOUT', 'no answer within 5 s'));
