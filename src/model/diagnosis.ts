@@ -84,60 +84,73 @@ export function formatAge(s: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst. */
-export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
-  const o = { ...DEFAULT_DIAGNOSIS, ...opts };
-  const out: Verdict[] = [];
-  // Counted in one indexed pass (no arrays per read; no iterator objects in any tier).
-  let live = 0;
-  let busy = 0;
-  // Live workers that are neither busy nor able to take a request: not accepting (uWSGI's lazy-apps worker still
-  // loading its app, a worker stopping) or paused.
-  let closed = 0;
-  // Live workers running a uWSGI signal handler (status `sig17`…): seen on a real uWSGI, a one-thread worker in a
-  // handler takes no request (accepting stays 1), and with threads the handlers can take every thread.
-  let sig = 0;
-  // no app: accepting workers whose `apps` list is empty (see NO_APP), and the first of them.
-  let noApp = 0;
-  let noAppFirst: WorkerView | undefined;
+/** What the live workers of a view can take: counted in one indexed pass (no arrays per read, no iterators). */
+interface Capacity {
+  live: number;
+  /** Busy: in a request — for a Node.js server only when its event loop does not accept either (async: one in a
+   * request takes more while it accepts). */
+  busy: number;
+  /** Neither busy nor able to take a request: not accepting (uWSGI's lazy-apps worker still loading its app, a worker
+   * stopping; our Node.js emitter's blocked event loop or closed server) or paused. */
+  closed: number;
+  /** Running a uWSGI signal handler (status `sig17`…): seen on a real uWSGI, a one-thread worker in a handler takes no
+   * request (accepting stays 1), and with threads the handlers can take every thread. */
+  sig: number;
+  /** Accepting workers whose `apps` list is empty (see NO_APP), and the first of them. */
+  noApp: number;
+  noAppFirst: WorkerView | undefined;
+}
+
+function capacity(view: ServerView, node: boolean): Capacity {
+  const c: Capacity = { live: 0, busy: 0, closed: 0, sig: 0, noApp: 0, noAppFirst: undefined };
   const ws = view.workers;
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i]!;
     if (w.statusClass === 'cheap') continue;
-    live++;
-    if (w.busy) busy++;
-    else if (w.raw.accepting === 0 || w.statusClass === 'pause') closed++;
-    else if (w.statusClass === 'sig') sig++;
+    c.live++;
+    if (w.busy && !(node && w.raw.accepting !== 0)) c.busy++;
+    else if (w.raw.accepting === 0 || w.statusClass === 'pause') c.closed++;
+    else if (w.statusClass === 'sig') c.sig++;
     const apps = w.raw.apps;
     if (Array.isArray(apps) && apps.length === 0 && w.raw.accepting !== 0) {
-      noApp++;
-      noAppFirst ??= w;
+      c.noApp++;
+      c.noAppFirst ??= w;
     }
   }
+  return c;
+}
+
+/** Why no live worker takes a request, e.g. `all 2 workers busy`, `no worker accepting (…)`, `1 worker busy, 1 in a signal handler`. */
+function capacityText(c: Capacity, node: boolean): string {
+  const { live, busy, closed, sig } = c;
+  const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
+  const inSig = 'in a signal handler';
+  const all = live === 1 ? 'the only worker' : `all ${live} workers`;
+  if (closed === 0 && sig === 0) return `all ${live} workers busy`;
+  if (busy === 0 && sig === 0) return `no worker accepting (${node ? why : `${closed === 1 ? 'the only one' : `all ${live}`} ${why}`})`;
+  if (busy === 0 && closed === 0) return `${all} ${inSig}`;
+  return [busy > 0 ? `${busy} worker${busy === 1 ? '' : 's'} busy` : '', sig > 0 ? `${sig}${busy > 0 ? '' : ` worker${sig === 1 ? '' : 's'}`} ${inSig}` : '', closed > 0 ? `${closed} not accepting (${why})` : '']
+    .filter((x) => x !== '')
+    .join(', ');
+}
+
+/**
+ * How long every live worker must have been unable to take a request, on a server with a listen queue nobody
+ * measures (a uWSGI unix socket; no socket in the stats, as a Node.js server that stopped listening), before that is
+ * called saturated: requests may be waiting there, or refused, and nothing can say.
+ */
+export const UNMEASURED_SATURATED_SECONDS = 5;
+
+/** Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst. */
+export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
+  const o = { ...DEFAULT_DIAGNOSIS, ...opts };
+  const out: Verdict[] = [];
+  const node = fromNode(view);
+  const c = capacity(view, node);
   const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
-  if (live > 0 && busy + closed + sig === live && waiting > 0) {
+  if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting > 0) {
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
-    // Why a worker does not accept: uWSGI's lazy-apps worker loading its app, a worker stopping or paused; our Node.js
-    // emitter's stats thread shows the process not accepting while its event loop is blocked (or it is not listening).
-    const node = fromNode(view);
-    const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
-    const inSig = 'in a signal handler';
-    const all = live === 1 ? 'the only worker' : `all ${live} workers`;
-    const state =
-      closed === 0 && sig === 0
-        ? `all ${live} workers busy`
-        : busy === 0 && sig === 0
-          ? `no worker accepting (${node ? why : `${closed === 1 ? 'the only one' : `all ${live}`} ${why}`})`
-          : busy === 0 && closed === 0
-            ? `${all} ${inSig}`
-            : [
-                busy > 0 ? `${busy} worker${busy === 1 ? '' : 's'} busy` : '',
-                sig > 0 ? `${sig}${busy > 0 ? '' : ` worker${sig === 1 ? '' : 's'}`} ${inSig}` : '',
-                closed > 0 ? `${closed} not accepting (${why})` : '',
-              ]
-                .filter((x) => x !== '')
-                .join(', ');
-    out.push(verdict('saturated', `saturated: ${state}, ${waiting} waiting in the listen queue`));
+    out.push(verdict('saturated', `saturated: ${capacityText(c, node)}, ${waiting} waiting in the listen queue`));
   }
   for (const k of view.sockets) {
     if (k.full) out.push(verdict('queue_full', `queue full: ${k.name || 'socket'} ${queueText(k)}`, { socket: k.name }));
@@ -154,14 +167,16 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
     if (f.workerId !== undefined) v.workerId = f.workerId;
     out.push(v);
   }
-  if (!o.appsOptional && noAppFirst !== undefined) {
-    const v = verdict('no_app', `${NO_APP}: ${noApp} of ${live} workers (first: ${who(noAppFirst)}); uWSGI answers their requests with HTTP 500, its log says why`, { workerKey: noAppFirst.key });
-    if (noAppFirst.id !== undefined) v.workerId = noAppFirst.id;
+  if (!o.appsOptional && c.noAppFirst !== undefined) {
+    const first = c.noAppFirst;
+    const v = verdict('no_app', `${NO_APP}: ${c.noApp} of ${c.live} workers (first: ${who(first)}); uWSGI answers their requests with HTTP 500, its log says why`, { workerKey: first.key });
+    if (first.id !== undefined) v.workerId = first.id;
     out.push(v);
   }
   const exc = view.totals.excRate;
   if (exc !== undefined && exc > o.errorRate) {
     let top: WorkerView | undefined;
+    const ws = view.workers;
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!;
       if (w.excRate !== undefined && w.excRate > 0 && (!top || w.excRate > (top.excRate ?? 0))) top = w;
@@ -279,6 +294,8 @@ export class Diagnoser {
   #last: number | undefined;
   /** The last view came from a Node.js server (our emitter). */
   #node = false;
+  /** Since when (ms) no live worker could take a request while no socket's queue was measured. */
+  #unavailableSince: number | undefined;
 
   constructor(opts: DiagnosisOptions = {}) {
     this.opts = { ...DEFAULT_DIAGNOSIS, ...opts };
@@ -348,6 +365,20 @@ export class Diagnoser {
       this.#kills.length = 0;
       this.#lastKill = undefined;
     }
+    // No live worker can take a request, nothing is seen waiting, and some socket's queue is not measured (a uWSGI
+    // unix socket) or there is no socket in the stats: what waits there cannot be seen, so once it lasts it is
+    // called saturated (the waiting ones of a measured queue are diagnoseView's).
+    const c = capacity(view, this.#node);
+    const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+    const unseen = view.sockets.filter((k) => !k.measured);
+    if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting === 0 && (view.sockets.length === 0 || unseen.length > 0)) {
+      this.#unavailableSince ??= at;
+      const lasted = (at - this.#unavailableSince) / 1000;
+      if (lasted >= UNMEASURED_SATURATED_SECONDS) {
+        const where = unseen.length === 0 ? 'no listening socket in the stats' : `the listen queue of ${unseen.map((k) => k.name || 'socket').join(', ')} is not measured`;
+        out.push(verdict('saturated', `saturated: ${capacityText(c, this.#node)} for ${formatAge(lasted)} (${where})`));
+      }
+    } else this.#unavailableSince = undefined;
     const restarts = this.#restarts;
     if (restarted) restarts.push(at);
     while (restarts.length > 0 && at - restarts[0]! > windowMs) restarts.shift();

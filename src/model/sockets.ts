@@ -3,19 +3,36 @@
  * tells a full backlog is each socket's `queue` against its `max_queue`
  * (core/master.c logs "listen queue of socket ... full !!! (q/max)" exactly
  * when queue > 0 and queue ≥ max_queue). `max_queue` reads 0 for a moment
- * after the master starts: no fill % then, and "full" only by that same rule.
+ * after the master starts: no fill % then, and "full" only by that same rule
+ * — except on a unix socket, where uWSGI 2.0 does not measure it at all (unixName).
  */
 import type { SocketStats, StatsSnapshot } from '../protocol/types.js';
 import { counter, finite } from './sanitize.js';
 import type { SocketView } from './types.js';
 
+/**
+ * A uWSGI unix socket's name: its path (absolute, relative or `@abstract`) — a TCP one is `host:port` or `:port`.
+ * uWSGI 2.0 measures a unix socket's queue only on a patched kernel (SIOBKLGQ, core/master.c): elsewhere it
+ * reports `queue` and `max_queue` 0 for ever (seen on Debian's 2.0.21 with 10 requests waiting, `ss -lx` 6/5).
+ */
+function unixName(name: string): boolean {
+  return /^[/@.]/.test(name) || (name !== '' && !name.includes(':'));
+}
+
+/** What the monitor says of a socket whose queue is not measured. */
+export const UNMEASURED_QUEUE = "not measured: uWSGI 2.0 measures a unix socket's listen queue only on a patched kernel (`ss -lx` shows it)";
+
 export function socketView(k: SocketStats): SocketView {
-  const queue = counter(k.queue);
-  const maxQueue = counter(k.max_queue);
+  const name = typeof k.name === 'string' ? k.name : '';
+  // queue 0 / max_queue 0 on a unix socket: not measured (not "empty"), so unknown here
+  const measured = !(unixName(name) && counter(k.max_queue) === 0 && counter(k.queue) === 0);
+  const queue = measured ? counter(k.queue) : undefined;
+  const maxQueue = measured ? counter(k.max_queue) : undefined;
   const full = queue !== undefined && maxQueue !== undefined && queue > 0 && queue >= maxQueue;
   const pct = queue !== undefined && maxQueue !== undefined && maxQueue > 0 ? (queue / maxQueue) * 100 : undefined;
   return {
-    name: typeof k.name === 'string' ? k.name : '',
+    name,
+    measured,
     proto: typeof k.proto === 'string' ? k.proto : '',
     queue,
     maxQueue,

@@ -121,6 +121,8 @@ export interface HeaderView {
 /** One listening socket (uWSGI's `sockets[]`). */
 export interface SocketView {
   name: string;
+  /** False for a uWSGI unix socket, whose queue uWSGI 2.0 does not measure (0/0 for ever): queue and maxQueue unknown. */
+  measured: boolean;
   proto: string;
   /** Connections waiting in the listen backlog. */
   queue: number | undefined;

@@ -49,6 +49,7 @@ export function socketsJson(view: ServerView): Record<string, unknown>[] {
     can_offload: k.canOffload ?? null,
     full: k.full,
     fill_pct: k.fillPct ?? null,
+    measured: k.measured,
   }));
 }
 

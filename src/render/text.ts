@@ -254,7 +254,8 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  *                         offloaded_requests, read_errors, write_errors }] (null: not reported,
  *                         uWSGI's --stats-no-cores) }],
  *   events: [{ at, kind, worker_id, message }],
- *   sockets: [{ name, proto, queue, max_queue, shared, can_offload, full, fill_pct }],
+ *   sockets: [{ name, proto, queue, max_queue, shared, can_offload, full, fill_pct, measured (false: a uWSGI unix
+ *             socket, whose queue uWSGI 2.0 does not measure — queue and max_queue null) }],
  *   inflight: [{ worker_key, worker_id, core_id, pid, method, path, request_start, age }] (oldest first;
  *             only method and path without query exist),
  *   diagnosis: [{ rule, severity, message, worker_key, worker_id, socket, vassal }] (most severe first) }`

@@ -7,6 +7,7 @@
 import { queueText } from '../model/sockets.js';
 import type { ServerView, Verdict, View } from '../model/types.js';
 import { CORES_NOT_REPORTED, coresNotReported } from '../model/view.js';
+import { UNMEASURED_QUEUE } from '../model/sockets.js';
 import type { HeaderItem } from './header.js';
 import { clean, clip, pad } from './text.js';
 import type { Theme } from './theme.js';
@@ -74,8 +75,10 @@ function socketLines(view: ServerView, width: number, theme: Theme): string[] {
   const head = `${pad('NAME', 34)} ${pad('PROTO', 8)} ${pad('QUEUE/MAX', 16)} ${pad('SHARED', 6)} OFFLOAD`;
   const out = [theme.paint(clip(head, width), 'dim')];
   for (const k of view.sockets) {
-    const line = `${pad(clip(clean(k.name) || '-', 34), 34)} ${pad(clip(clean(k.proto) || '-', 8), 8)} ${pad(queueText(k) ?? '-', 16)} ${pad(k.shared === undefined ? '-' : String(k.shared), 6)} ${k.canOffload === undefined ? '-' : String(k.canOffload)}`;
+    const q = k.measured ? (queueText(k) ?? '-') : 'not measured';
+    const line = `${pad(clip(clean(k.name) || '-', 34), 34)} ${pad(clip(clean(k.proto) || '-', 8), 8)} ${pad(q, 16)} ${pad(k.shared === undefined ? '-' : String(k.shared), 6)} ${k.canOffload === undefined ? '-' : String(k.canOffload)}`;
     out.push(theme.paint(clip(line, width), k.full ? 'bad' : (k.queue ?? 0) > 0 ? 'warn' : 'plain'));
   }
+  if (view.sockets.some((k) => !k.measured)) out.push(theme.paint(clip(UNMEASURED_QUEUE, width), 'warn'));
   return out;
 }

@@ -50,7 +50,7 @@ test('avg now = Σ Δrunning_time / Σ Δrequests; mean = Σ running_time / Σ r
 });
 
 test('listen queue: worst socket as 9/8 FULL (queue ≥ max), a % otherwise; events when it fills and drains', () => {
-  assert.equal(queueText({ name: 'a', proto: 'uwsgi', queue: 9, maxQueue: 8, shared: 0, canOffload: 0, full: true, fillPct: 112.5 }), '9/8 FULL');
+  assert.equal(queueText({ name: 'a', measured: true, proto: 'uwsgi', queue: 9, maxQueue: 8, shared: 0, canOffload: 0, full: true, fillPct: 112.5 }), '9/8 FULL');
   const calm = server({ listen_queue: 3, sockets: [sock(3, 100), sock(0, 100, '/tmp/b.sock')] });
   const full = server({ listen_queue: 9, listen_queue_errors: 0, sockets: [sock(0, 100), sock(9, 8, '/tmp/b.sock')] });
   const v0 = sv(buildView({ doc: calm, at: T0 }));
@@ -522,4 +522,52 @@ test('diagnosis: a crash loop of harakiri kills is named so ("killed by harakiri
   const more: Array<[number, number, number]> = [[103, 4, 3], [104, 5, 3], [105, 6, 3]];
   for (let i = 1; i < more.length; i++) out = diag.update(buildView({ doc: doc(more[i]!), at: T0 + (10 + i) * 1000 }, { doc: doc(more[i - 1]!), at: T0 + (9 + i) * 1000 }));
   assert.equal(out.find((v) => v.rule === 'crash_loop')?.message, 'crash loop: worker 1 respawned 5 times in 60s (3 killed by harakiri)');
+});
+
+test('a uWSGI unix socket reports queue 0 / max_queue 0 for ever: not measured (unknown, not empty); every worker busy for 5 s is then saturated', () => {
+  // Seen at stop 30 on a real uWSGI 2.0.21 (--http-socket /tmp/h.sock --listen 5, 10 slow requests on 2 workers):
+  // `ss -lx` showed 6 waiting on a backlog of 5; the stats said 0/0, tsgitop "lq 0/0" and "diagnosis: ok".
+  const d = new Diagnoser();
+  const doc = (busy: boolean) =>
+    server({ sockets: [sock(0, 0, '/tmp/h.sock')], workers: [worker({ id: 1, status: busy ? 'busy' : 'idle' }), worker({ id: 2, status: busy ? 'busy' : 'idle' })] });
+  const first = sv(buildView({ doc: doc(true), at: T0 }));
+  assert.equal(first.sockets[0]!.measured, false);
+  assert.equal(first.sockets[0]!.queue, undefined);
+  assert.equal(queueText(first.sockets[0]), '-');
+  assert.deepEqual(rules(d.update(first)), []);
+  let prev = doc(true);
+  const at = (s: number) => buildView({ doc: doc(true), at: T0 + s * 1000 }, { doc: prev, at: T0 + (s - 1) * 1000 });
+  assert.deepEqual(rules(d.update(at(4))), [], 'not yet: 4 s');
+  const out = d.update(at(5));
+  assert.equal(out.find((v) => v.rule === 'saturated')?.message, 'saturated: all 2 workers busy for 5s (the listen queue of /tmp/h.sock is not measured)');
+  // one worker free: over at once, and counted again from the start
+  prev = doc(false);
+  assert.deepEqual(rules(d.update(buildView({ doc: doc(false), at: T0 + 6000 }))), []);
+  assert.deepEqual(rules(d.update(buildView({ doc: doc(true), at: T0 + 7000 }))), []);
+  // a TCP socket measured empty: all busy, nothing waiting — not saturated however long
+  const tcp = new Diagnoser();
+  for (let s = 0; s <= 10; s++) {
+    const v = buildView({ doc: server({ sockets: [sock(0, 100)], workers: [worker({ id: 1, status: 'busy' })] }), at: T0 + s * 1000 });
+    assert.deepEqual(rules(tcp.update(v)), []);
+  }
+  // a uWSGI TCP socket right after the start (max_queue not yet filled) stays measured
+  assert.equal(sv(buildView({ doc: server({ sockets: [sock(0, 0)] }), at: T0 })).sockets[0]!.measured, true);
+});
+
+test('Node.js emitter: a server that stopped listening (no socket, not accepting) is saturated once it lasts; a busy worker that accepts is not unavailable', () => {
+  const node = (workers: ReturnType<typeof worker>[], sockets: ReturnType<typeof sock>[] = []) => server({ version: '2.0.21-tsgitop-node', sockets, workers });
+  const d = new Diagnoser();
+  const closed = () => node([worker({ id: 1, status: 'idle', accepting: 0 })]);
+  for (let s = 0; s < 5; s++) assert.deepEqual(rules(d.update(buildView({ doc: closed(), at: T0 + s * 1000 }))), [], `${s} s`);
+  assert.equal(
+    d.update(buildView({ doc: closed(), at: T0 + 5000 })).find((v) => v.rule === 'saturated')?.message,
+    'saturated: no worker accepting (event loop blocked or not listening) for 5s (no listening socket in the stats)',
+  );
+  // Seen at stop 30 (cluster): worker 1 blocked in a sync loop, worker 2 with one async request in flight and its loop
+  // free — "saturated: all 2 workers busy, 1 waiting" blamed capacity. Worker 2 still takes requests.
+  const cluster = node([worker({ id: 1, status: 'busy', accepting: 0 }), worker({ id: 2, status: 'busy', accepting: 1 })], [sock(1, 511)]);
+  assert.deepEqual(rules(diagnoseView(sv(buildView({ doc: cluster, at: T0 })))), []);
+  // both blocked: saturated, as before
+  const both = node([worker({ id: 1, status: 'busy', accepting: 0 }), worker({ id: 2, status: 'busy', accepting: 0 })], [sock(1, 511)]);
+  assert.match(diagnoseView(sv(buildView({ doc: both, at: T0 })))[0]?.message ?? '', /^saturated: all 2 workers busy, 1 waiting/);
 });

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { startUwsgi, stopAllUwsgi, uwsgiAvailable } from '../helpers/uwsgi.js';
 import { httpGet, pacedLoad, startCli, waitView, writeApp } from './helpers.js';
 import type { ServerView } from '../../src/model/index.js';
@@ -362,5 +363,34 @@ test('graceful reloads of idle workers (new pids, respawn_count back to 1, reque
   assert.ok(reloads.length >= 3, `a reload event per reload: ${JSON.stringify(events)}`);
   for (const e of reloads) assert.match(e.message, /restarted afresh/);
   assert.ok(all.every((d) => d.workers.every((w) => w.respawn_count === 1)), 'uWSGI: every count back to 1 (this test relies on it)');
+  cli.kill();
+});
+
+test('real uWSGI on a unix http-socket: its queue reads 0/0 for ever (not measured); every worker busy for 5 s is saturated, naming the socket', { skip, timeout: 90_000 }, async (t) => {
+  // Seen at stop 30: --http-socket /tmp/h.sock --listen 5, 10 slow requests on 2 workers — `ss -lx` 6/5 waiting, the
+  // stats 0/0, and tsgitop said "lq 0/0 … diagnosis: ok". nginx → uWSGI over a unix socket is the usual deployment.
+  const { app, dir, cleanup } = writeApp();
+  t.after(cleanup);
+  const path = join(dir, 'h.sock');
+  const u = await startUwsgi({ processes: 1, stats: 'unix', app, extraArgs: ['--http-socket', path, '--listen', '5'] });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '200', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  type Doc = { sockets: { name: string; queue: number | null; max_queue: number | null; measured: boolean }[]; diagnosis: { rule: string; message: string }[] };
+  const first = JSON.parse(await cli.waitLine(() => true)) as Doc;
+  const unix = first.sockets.find((k) => k.name === path);
+  assert.deepEqual(unix && [unix.queue, unix.max_queue, unix.measured], [null, null, false], JSON.stringify(first.sockets));
+  assert.equal(first.sockets.find((k) => k.name !== path)?.measured, true, 'the TCP socket is measured');
+  // 3 slow requests on the unix socket: one served, two waiting where nothing shows them
+  const slow = Array.from({ length: 3 }, () =>
+    new Promise<number>((resolve) => {
+      const req = request({ socketPath: path, path: '/slow?s=12' }, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0))));
+      req.on('error', () => resolve(-1));
+      req.end();
+    }),
+  );
+  t.after(() => Promise.all(slow));
+  const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'saturated'), 30_000);
+  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'saturated')!.message, new RegExp(`^saturated: all 1 workers busy for \\d+s \\(the listen queue of ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not measured\\)$`));
   cli.kill();
 });
