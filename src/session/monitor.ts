@@ -228,7 +228,9 @@ export class MonitorSession {
     const now = this.o.now();
     const f = this.#frame;
     const wasDown = f.failure !== undefined && f.lastGoodAt !== undefined;
-    const downFor = f.failure ? now - f.failure.since : 0;
+    // From the last good read: the failure is noticed a read timeout later (5 s by default), so the outage is longer
+    // than the failure's own age (a server stopped 20 s read "restored after 14s").
+    const downFor = f.lastGoodAt !== undefined ? now - f.lastGoodAt : 0;
     if (this.o.replay) {
       const base = this.o.replay.baseline?.(s);
       if (this.#prev && s.at < this.#prev.at) {
@@ -250,7 +252,7 @@ export class MonitorSession {
     if (this.#prev && this.#prev.doc.kind !== s.doc.kind) this.#clearHistory();
     this.#prev = s;
     this.diagnoser.update(view); // fills view.diagnosis (crash loop and memory growth need this history)
-    if (wasDown) this.#push(connectionEvent('connection_restored', now, `connection restored after ${formatAge(downFor)}`));
+    if (wasDown) this.#push(connectionEvent('connection_restored', now, `connection restored after ${formatAge(downFor)} without a read`));
     if (view.kind === 'server') {
       this.history.update(view);
       this.readTimes.push(now);
@@ -264,7 +266,7 @@ export class MonitorSession {
     const now = this.o.now();
     const message = oneLine(e);
     const f = this.#frame;
-    if (f.failure === undefined && f.lastGoodAt !== undefined) this.#push(connectionEvent('connection_lost', now, `connection lost: ${message}`));
+    if (f.failure === undefined && f.lastGoodAt !== undefined) this.#push(connectionEvent('connection_lost', now, `connection lost: ${message} (last read ${formatAge(now - f.lastGoodAt)} ago)`));
     const silent = isStatsError(e) && e.silent;
     this.#emit({ failure: { message, since: f.failure?.since ?? now, retryAt: now + retryMs, ...(silent ? { silent } : {}) } }, 'failure');
   }

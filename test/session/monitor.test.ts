@@ -70,6 +70,7 @@ test('monitor session: each read is an immutable frame; a failure keeps the last
   assert.equal(f3.view, f2.view, 'the last good view stays');
   assert.deepEqual([f3.failure?.message, f3.failure?.since], ['connection refused', T0 + 2000]);
   assert.equal(session.lastEventOf(f3)?.kind, 'connection_lost');
+  assert.equal(session.lastEventOf(f3)?.message, 'connection lost: connection refused (last read 1.0s ago)');
   assert.equal(session.lastEventOf(f2)?.kind === 'connection_lost', false, 'events after a frame are not part of it');
   assert.equal(readings, 3, 'reading: once for each read started (what the ticker of the shell waits on)');
 
@@ -80,6 +81,7 @@ test('monitor session: each read is an immutable frame; a failure keeps the last
   const [f4] = frames[3]!;
   assert.equal(f4.failure, undefined);
   assert.equal(session.lastEventOf(f4)?.kind, 'connection_restored');
-  assert.match(session.lastEventOf(f4)!.message, /after 3\.0s/);
+  // the outage counts from the last good read (T0 + 1000), not from the failure noticed a read later
+  assert.match(session.lastEventOf(f4)!.message, /^connection restored after 4\.0s without a read$/);
   assert.equal(f3.failure?.message, 'connection refused', 'the failure frame still says what it said');
 });
