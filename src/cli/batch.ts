@@ -14,7 +14,9 @@ import { ALL_WORKER_COLUMNS, CORE_COLUMNS, VASSAL_COLUMNS, columnById, columnsHe
 import { renderText, viewToJson } from '../render/text.js';
 import { UsageError } from './values.js';
 import { write } from './output.js';
-import { jsonVisible } from '../text/sanitize.js';
+import { jsonVisible, oneLine } from '../text/sanitize.js';
+import { isStatsError } from '../protocol/errors.js';
+import { formatTimestamp } from '../format.js';
 import { asciify, utf8Locale } from '../tui/caps.js';
 import type { CliIo, CommonOptions } from './io.js';
 import type { FrontReader } from './front.js';
@@ -41,19 +43,42 @@ export async function runBatch(addr: Address, opts: BatchOptions, io: CliIo): Pr
   const diagnoser = new Diagnoser(opts.diagnosis);
   diagnoser.update(buildView(prev, undefined, { node: opts.node }));
   const periodMs = opts.intervalMs;
+  // After the baseline a read that fails is told in its place and the run goes on — a batch logger keeps logging
+  // through the restart it is there to record — and the exit code says some failed (the first read failing is fatal).
+  let failed = 0;
+  let last = prev.at;
   for (let i = 0; i < opts.iterations; i++) {
-    await delay(Math.max(0, prev.at + periodMs - Date.now()));
-    const [cur] = await Promise.all([read(), opts.front?.poll()]);
+    const more = i + 1 < opts.iterations;
+    await delay(Math.max(0, last + periodMs - Date.now()));
+    let cur: Sample<StatsDocument>;
+    try {
+      [cur] = await Promise.all([read(), opts.front?.poll()]);
+    } catch (e) {
+      if (!isStatsError(e)) throw e;
+      failed++;
+      last = Date.now();
+      const message = oneLine(e, 1000);
+      const text = opts.json
+        ? jsonVisible(JSON.stringify({ kind: 'error', at: last, time: new Date(last).toISOString(), message })) + '\n'
+        : `read failed ${formatTimestamp(last)}: ${message}\n` + (more ? '\n' : '');
+      await write(io.stdout, opts.json || utf8Locale(io.env) ? text : asciify(text));
+      continue;
+    }
+    last = cur.at;
     const view = buildView(cur, prev, { node: opts.node });
     diagnoser.update(view);
     const front = opts.front?.apply(view);
     const text = opts.json
       ? jsonVisible(JSON.stringify(front ? { ...viewToJson(view), front: front.json } : viewToJson(view))) + '\n'
       : (front ? front.line + '\n' : '') +
-        renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (i + 1 < opts.iterations ? '\n' : '');
+        renderText(view, { width: opts.width, showCores: opts.cores, now: cur.at, sortBy: opts.sort, reverse: opts.reverse }) + (more ? '\n' : '');
     // Tables follow the locale: ASCII only when it is not UTF-8 (LANG=C); JSON is UTF-8 by definition.
     await write(io.stdout, opts.json || utf8Locale(io.env) ? text : asciify(text));
     prev = cur;
+  }
+  if (failed > 0) {
+    io.stderr.write(`tsgitop: ${failed} of ${opts.iterations} reads failed (each told in its place)\n`);
+    return 1;
   }
   return 0;
 }
