@@ -42,7 +42,9 @@
  *   ≥ 500 (`countStatus5xx`, default true — how Express/Fastify report a
  *   failed handler); or {@link Instrumentation.recordException}.
  * - write_errors: the response was not completely written (client gone);
- *   read_errors: the request body was not completely received.
+ *   read_errors: the request body was not completely received (not counted
+ *   for a handler that threw synchronously: Node's parser had not finished
+ *   the request yet, body or none — the throw is the exception counted).
  *
  * Nothing about the request's content (URL, headers, body, env) is read
  * or stored: only timings, byte counts and status codes — and, when the
@@ -113,6 +115,8 @@ interface ReqState {
   slot: number;
   start: number;
   exception: boolean;
+  /** Its handler threw synchronously: it ended before Node's parser finished the request (no read error then). */
+  threw: boolean;
   ended: boolean;
   /** Queued behind another response on its socket (in the socket's open list). */
   queued: boolean;
@@ -251,7 +255,7 @@ function endRequest(st: ReqState): void {
     }
     tx.ended(sock);
   }
-  st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false);
+  st.counters.endWith(st.slot, rt, 0, st.exception || (st.countStatus5xx && res.statusCode >= 500), !res.writableFinished, st.req.complete === false && !st.threw);
   if (--tx.open === 0 && tx.closed) tx.release(); // the closed server's last request: its bytes are in, stop being a source
 }
 
@@ -373,6 +377,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
         : counters.begin(Math.floor((timeOrigin + now) / 1000)),
       start: now,
       exception: false,
+      threw: false,
       ended: false,
       queued: false,
       counters,
@@ -430,6 +435,7 @@ export function instrument(server: AnyServer, opts: InstrumentOptions = {}): Ins
       const st = res[kState];
       if (st && !st.ended) {
         st.exception = true;
+        st.threw = true;
         if (throwIsFatal()) {
           // the process is about to die: count the request now, and push the report before it goes
           try {

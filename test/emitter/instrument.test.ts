@@ -221,3 +221,31 @@ test('a server cannot be instrumented twice; close() is idempotent and allows re
   const b = instrument(server, { counters: new RequestCounters(1), cluster: false });
   b.close();
 });
+
+test('read errors: a request whose body did not arrive counts one; a handler that threw synchronously does not (Node had not finished parsing it)', () => {
+  // Seen at stop 30: each GET /throw added a read error — the throw leaves before Node's parser marks the request
+  // complete, body or none.
+  const counters = new RequestCounters(1);
+  const throwing = http.createServer(() => {
+    throw new Error('boom');
+  });
+  instrument(throwing, { counters, cluster: false });
+  const sock = new Socket();
+  const req = new http.IncomingMessage(sock); // complete: false, as while Node still parses it
+  const res = new http.ServerResponse(req);
+  assert.throws(() => throwing.emit('request', req, res), /boom/);
+  res.destroy();
+  res.emit('close');
+  const readErrors = () => counters.snapshot().cores[3]!; // core 0: requests, exceptions, write_errors, read_errors, start
+  assert.equal(counters.exceptions, 1);
+  assert.equal(readErrors(), 0);
+  // a handler that returns, its client gone before the body arrived: a read error
+  const quiet = http.createServer(() => undefined);
+  instrument(quiet, { counters, cluster: false });
+  const res2 = new http.ServerResponse(req);
+  quiet.emit('request', req, res2);
+  res2.destroy();
+  res2.emit('close');
+  assert.equal(readErrors(), 1);
+  sock.destroy();
+});
