@@ -76,6 +76,8 @@ export interface WorkerView {
 export interface Totals {
   workers: number;
   busy: number;
+  /** Workers in uWSGI's cheap state (no process: cheaper mode, --cheap, --idle), counted in `workers`. */
+  cheap: number;
   requests: number | undefined;
   rps: number | undefined;
   exceptions: number | undefined;

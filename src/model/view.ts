@@ -286,6 +286,7 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
   let nowRt = 0;
   let nowReq = 0;
   let busy = 0;
+  let cheap = 0;
   let requests = NO_SUM;
   let rps = NO_SUM;
   let exceptions = NO_SUM;
@@ -316,6 +317,7 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
       nowReq += v.rps;
     }
     if (v.busy) busy++;
+    else if (v.statusClass === 'cheap') cheap++;
     requests = plusKnown(requests, r);
     rps = plusKnown(rps, v.rps);
     exceptions = plusKnown(exceptions, raw.exceptions);
@@ -334,6 +336,7 @@ function totalsOf(views: readonly WorkerView[], haveInterval: boolean, inFlight:
   return {
     workers: views.length,
     busy,
+    cheap,
     requests: knownSum(requests),
     rps: haveInterval ? knownSum(rps) : undefined,
     exceptions: knownSum(exceptions),

@@ -94,7 +94,7 @@ export function headerFacts(view: ServerView): string[][] {
       `masterpid: ${formatId(h.pid)}`,
     ],
     [
-      `workers: ${t.workers} (busy ${t.busy})`,
+      `workers: ${t.workers} (busy ${t.busy}${t.cheap > 0 ? `, cheap ${t.cheap}` : ''})`,
       `exc: ${formatCount(t.exceptions)}`,
       ...avgFacts(view),
       `lq errors: ${formatCount(h.listenQueueErrors)}`,
@@ -241,7 +241,7 @@ function jsonSafe(v: unknown, depth = 0): unknown {
  *
  * Server: `{ kind:'server', at (ms), time (ISO-8601 UTC), interval (s|null),
  *   header: { node, version, pid, uid, gid, cwd, listen_queue, listen_queue_errors, load },
- *   totals: { workers, busy, requests, rps, exceptions, exc_rate, tx, tx_rate, rss, vsz,
+ *   totals: { workers, busy, cheap, requests, rps, exceptions, exc_rate, tx, tx_rate, rss, vsz,
  *             avg_rt (µs, request-weighted uWSGI avg_rt), avg_now (µs, Σ Δrunning_time / Σ Δrequests),
  *             avg_mean (µs, Σ running_time / Σ requests), in_flight, oldest_request_age (s),
  *             respawns, harakiri },
@@ -309,6 +309,7 @@ export function viewToJson(view: View): Record<string, unknown> {
     totals: {
       workers: t.workers,
       busy: t.busy,
+      cheap: t.cheap,
       requests: c(t.requests),
       rps: c(t.rps),
       exceptions: c(t.exceptions),

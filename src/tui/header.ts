@@ -43,7 +43,7 @@ export function serverHeaderItems(v: ServerView, nowMs: number, wide: boolean, a
     { label: 'lq', value: queueText(h.worstSocket) ?? formatCount(lq), style: h.worstSocket?.full ? 'bad' : lq !== undefined && lq > 0 ? 'warn' : 'plain' },
     { label: 'lq-err', value: formatCount(lqe), style: lqe !== undefined && lqe > 0 ? 'bad' : 'plain' },
     { label: 'tx', value: formatBytes(t.tx) },
-    { label: 'workers', value: `${t.workers}`, breakBefore: true },
+    { label: 'workers', value: t.cheap > 0 ? `${t.workers} (${t.cheap} cheap)` : `${t.workers}`, breakBefore: true },
     { label: 'busy', value: `${t.busy}`, style: t.busy > 0 ? 'busy' : 'plain' },
     // avg now = Δrunning_time/Δrequests over the interval; mean = Σrunning_time/Σrequests (uWSGI's avg_rt is a moving value of the last requests).
     { label: 'avg now', value: formatMs(t.avgNow) },

@@ -56,7 +56,7 @@ test('renderText: header facts, titles, rows in sort order', (t) => {
     'uwsgi-2.0.21-debian - 2024-03-15 12:00:02 - req: 285 - RPS: 40.0 - lq: 3 - tx: 4.0K',
   );
   assert.equal(lines[1], 'node: web1 - cwd: /srv/myapp - uid: 33 - gid: 34 - masterpid: 4000');
-  assert.match(lines[2]!, /^workers: 3 \(busy 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 1 - harakiri: 0$/);
+  assert.match(lines[2]!, /^workers: 3 \(busy 1, cheap 1\) - exc: 0 - avg now: 0us - mean: 0us - in flight: 1 - lq errors: 1 - load: 0 - respawns: 1 - harakiri: 0$/);
   assert.equal(lines[3], 'diagnosis: ok');
   assert.ok(text.includes('event: respawn: worker 3 respawned (pid 4003 -> 5003)'));
   assert.ok(text.includes('event: listen_queue: listen queue 0 -> 3'));
@@ -169,4 +169,14 @@ test('a real uWSGI with --stats-no-cores (fixture): batch --cores says the cores
   const withCores = buildView(sample(server({ workers: [worker({ id: 1, cores: [core({ id: 0 })] })] }), 1_000)) as ServerView;
   assert.doesNotMatch(renderText(withCores, { showCores: true, width: 160 }), /not reported/);
   assert.equal((viewToJson(withCores) as { workers: Array<{ cores: unknown[] }> }).workers[0]!.cores.length, 1);
+});
+
+test('cheap workers (uWSGI --cheaper, fixture): counted apart in the header and in --json totals', () => {
+  const text = readFileSync(fileURLToPath(new URL('../../../fixtures/uwsgi/cheaper.json', import.meta.url)));
+  const v = buildView({ doc: parseStats(text), at: 1_000 }) as ServerView;
+  const cheap = v.workers.filter((w) => w.statusClass === 'cheap').length;
+  assert.ok(cheap > 0, 'the fixture has cheap workers');
+  assert.equal(v.totals.cheap, cheap);
+  assert.match(renderText(v, { width: 200 }), new RegExp(`workers: ${v.workers.length} \\(busy \\d+, cheap ${cheap}\\)`));
+  assert.equal((viewToJson(v) as { totals: { cheap: number } }).totals.cheap, cheap);
 });

@@ -80,7 +80,8 @@ test('real statuses: cheap workers (id 0, pid 0), paused workers, busy cores in 
   const c = start(t);
   await c.src.resolve(fixture('cheaper.json'));
   await c.waitFor(() => c.text().includes('cheap'), 'cheap workers');
-  assert.equal(c.text().match(/ cheap\b/g)?.length, 2);
+  assert.equal(c.text().match(/ cheap\b/g)?.length, 3, 'two rows, and the header');
+  assert.match(c.text(), /workers \d+ \(2 cheap\)/);
 
   const p = start(t);
   await p.src.resolve(fixture('paused.json'));
