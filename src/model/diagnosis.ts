@@ -245,6 +245,9 @@ interface WorkerMemory {
   killedSum: number;
   /** The worker's delta_requests (requests of its current process) at the last read. */
   served: number | undefined;
+  /** requests − delta_requests at the last read: what the slot's earlier processes served (uWSGI keeps requests
+   * across a respawn and restarts delta_requests, both +1 per request: core/utils.c, master_utils.c). */
+  before: number | undefined;
   /** Its harakiri_count at the last read. */
   harakiri: number | undefined;
   /** harakiri_count rose since its current process was first seen: the next respawn is that kill. */
@@ -252,6 +255,13 @@ interface WorkerMemory {
   /** Thinned RSS samples (ms, bytes) pairs, one per window / BUCKETS; the oldest possibly older than the window (the anchor). */
   rss: number[];
   lastSeen: number;
+}
+
+/** requests − delta_requests of a worker: the requests its slot's earlier processes served (undefined if unknown). */
+function before(w: WorkerView): number | undefined {
+  const r = counter(w.raw.requests);
+  const d = counter(w.raw.delta_requests);
+  return r !== undefined && d !== undefined && d <= r ? r - d : undefined;
 }
 
 /** A crash loop's verdict: killed by harakiri (all or some of its respawns), or respawned. */
@@ -389,7 +399,7 @@ export class Diagnoser {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
       if (!m) {
-        m = { respawns: [], respawnSum: 0, killedSum: 0, served: undefined, harakiri: undefined, killed: false, rss: [], lastSeen: at };
+        m = { respawns: [], respawnSum: 0, killedSum: 0, served: undefined, before: undefined, harakiri: undefined, killed: false, rss: [], lastSeen: at };
         this.#workers.set(w.key, m);
       }
       m.lastSeen = at;
@@ -416,7 +426,11 @@ export class Diagnoser {
       if (w.respawns > 0) {
         const killed = m.killed || rose;
         m.killed = false;
-        const served = w.respawns === 1 && !killed && m.served !== undefined ? m.served : 0;
+        // What the replaced process served in all: from the counters when they say it (its requests after the last
+        // read included: a process recycled by --max-requests between two reads served them all), else as last read.
+        const earlier = before(w);
+        const all = earlier !== undefined && m.before !== undefined && earlier >= m.before && !w.reset ? earlier - m.before : m.served;
+        const served = w.respawns === 1 && !killed && all !== undefined ? all : 0;
         const n = r.length;
         const k = killed ? w.respawns : 0;
         if (n > 0 && at - r[n - 4]! < bucket) {
@@ -428,6 +442,7 @@ export class Diagnoser {
         m.killedSum += k;
       } else if (rose) m.killed = true;
       m.served = counter(w.raw.delta_requests);
+      m.before = before(w);
       if (r.length > 0) {
         let drop = 0;
         let fewest = Infinity;

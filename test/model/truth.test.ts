@@ -255,13 +255,19 @@ test('diagnosis: most severe first — a crash loop (critical) before a slow req
 test('diagnosis: a worker replaced after serving requests (--max-requests recycling) is "respawning" (warning), not a crash loop; a young death, a harakiri or several respawns between reads keep it a crash loop', () => {
   // Seen on a real uWSGI with --max-requests under load: every graceful recycle ("The work of process N is done.
   // Seeya!") counted as a crash, and the monitor said "CRIT crash loop" of a healthy server.
-  type Step = { pid: number; delta: number; harakiri?: number; rc: number };
+  // `after`: requests the replaced process served after the last read of it (at the step where its successor shows).
+  // requests and delta_requests rise together (+1 per request); a respawn restarts delta_requests only (uWSGI).
+  type Step = { pid: number; delta: number; harakiri?: number; rc: number; after?: number };
   const run = (steps: Step[], opts = {}) => {
     const diag = new Diagnoser({ crashRespawns: 3, crashWindowSeconds: 60, ...opts });
     let prev: ReturnType<typeof server> | undefined;
     let out: Verdict[] = [];
+    let base = 1000;
+    let last: Step | undefined;
     steps.forEach((st, i) => {
-      const cur = server({ workers: [worker({ id: 1, pid: st.pid, delta_requests: st.delta, requests: 1000 + i * 50, respawn_count: st.rc, harakiri_count: st.harakiri ?? 0 })] });
+      if (last && st.pid !== last.pid) base += last.delta + (st.after ?? 0);
+      last = st;
+      const cur = server({ workers: [worker({ id: 1, pid: st.pid, delta_requests: st.delta, requests: base + st.delta, respawn_count: st.rc, harakiri_count: st.harakiri ?? 0 })] });
       out = diag.update(buildView({ doc: cur, at: T0 + i * 5000 }, prev ? { doc: prev, at: T0 + (i - 1) * 5000 } : undefined));
       prev = cur;
     });
@@ -272,8 +278,8 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   const r = run(recycled);
   assert.deepEqual(r.map((v) => [v.rule, v.severity]), [['respawning', 'warning']]);
   assert.equal(r[0]!.message, "respawning: worker 1 respawned 3 times in 60s, each after serving 41+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: the server's log says which)");
-  // One of them died young (2 requests): a crash loop.
-  const young = recycled.map((st, i) => (i === 2 ? { ...st, delta: 2 } : st));
+  // One of them died young (its 3 requests, seen twice): a crash loop.
+  const young = recycled.map((st, i) => (i === 2 ? { ...st, delta: 3 } : st));
   assert.deepEqual(run(young).map((v) => v.rule), ['crash_loop']);
   // A harakiri with the respawn: killed, not recycled.
   const killed = recycled.map((st, i) => (i >= 5 ? { ...st, harakiri: 1 } : st));
@@ -288,6 +294,12 @@ test('diagnosis: a worker replaced after serving requests (--max-requests recycl
   assert.deepEqual(run(recycled.map((st) => ({ ...st, delta: Math.min(st.delta, RECYCLED_AFTER - 1) }))).map((v) => v.rule), ['crash_loop']);
   // Fewer respawns than --crash-loop: nothing.
   assert.deepEqual(run(recycled.slice(0, 5)), []);
+  // Seen at stop 30 (--max-requests 10, fast load, reads at 1 Hz): each process seen at 3-6 requests, recycled at 10
+  // between two reads — "CRIT crash loop". The counters say what it served in all: requests − delta_requests rose by 10.
+  const fast: Step[] = [{ pid: 10, delta: 4, rc: 1 }, { pid: 11, delta: 3, rc: 2, after: 6 }, { pid: 12, delta: 5, rc: 3, after: 7 }, { pid: 13, delta: 6, rc: 4, after: 5 }];
+  const f = run(fast);
+  assert.deepEqual(f.map((v) => v.rule), ['respawning']);
+  assert.match(f[0]!.message, /each after serving 10\+ requests/);
 });
 
 test('diagnosis: a harakiri (a request killed over the limit) is a warning for the crash window, naming the latest; counts before the first read are history', () => {

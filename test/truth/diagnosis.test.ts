@@ -92,7 +92,7 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
   const doc = JSON.parse(line) as { diagnosis: { rule: string; message: string; severity: string }[] };
   const v = doc.diagnosis.find((d) => d.rule === 'crash_loop')!;
-  assert.match(v.message, /^crash loop: worker 1 killed by harakiri [3-9] times in 60s$/);
+  assert.match(v.message, /^crash loop: worker 1 respawned [3-9] times in 60s$/);
   assert.equal(v.severity, 'critical');
   const events = cli.lines.flatMap((l) => (JSON.parse(l) as { events: { kind: string; message: string }[] }).events).filter((e) => e.kind === 'respawn');
   assert.ok(events.length >= 1, 'respawn events logged');
