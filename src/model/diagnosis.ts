@@ -134,6 +134,11 @@ function capacityText(c: Capacity, node: boolean): string {
     .join(', ');
 }
 
+/** Connections seen waiting: the longest measured socket queue, or the server's listen_queue. */
+function waitingOf(view: ServerView): number {
+  return Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+}
+
 /**
  * How long every live worker must have been unable to take a request, on a server with a listen queue nobody
  * measures (a uWSGI unix socket; no socket in the stats, as a Node.js server that stopped listening), before that is
@@ -147,7 +152,7 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Ver
   const out: Verdict[] = [];
   const node = fromNode(view);
   const c = capacity(view, node);
-  const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+  const waiting = waitingOf(view);
   if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting > 0) {
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
     out.push(verdict('saturated', `saturated: ${capacityText(c, node)}, ${waiting} waiting in the listen queue`));
@@ -379,7 +384,7 @@ export class Diagnoser {
     // unix socket) or there is no socket in the stats: what waits there cannot be seen, so once it lasts it is
     // called saturated (the waiting ones of a measured queue are diagnoseView's).
     const c = capacity(view, this.#node);
-    const waiting = Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+    const waiting = waitingOf(view);
     const unseen = view.sockets.filter((k) => !k.measured);
     if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting === 0 && (view.sockets.length === 0 || unseen.length > 0)) {
       this.#unavailableSince ??= at;
