@@ -16,7 +16,7 @@ import { server, worker } from '../model/factory.js';
 import type { Sample } from '../../src/model/types.js';
 import type { StatsDocument } from '../../src/protocol/types.js';
 
-/** Target `a` is calm; target `b`'s worker 1 respawns (new pid, respawn_count + 1) on every read after the first. */
+/** Target `a` is calm; target `b`'s worker 1 respawns (new pid, respawn_count + 1) on every read after the first, its processes serving nothing. */
 function fakeSource(now: () => number): { read: TargetReader; next: (label: string) => Sample<StatsDocument>; reads: Map<string, number> } {
   const reads = new Map<string, number>();
   const next = (label: string): Sample<StatsDocument> => {
@@ -25,7 +25,8 @@ function fakeSource(now: () => number): { read: TargetReader; next: (label: stri
     const respawn = label === 'b' ? n - 1 : 0;
     const doc = server({
       workers: [
-        worker({ id: 1, pid: 100 + respawn, respawn_count: 1 + respawn, requests: 10 * n, rss: 30_000_000 }),
+        // (its requests all the current process's: each replaced one served none — dying young, a crash loop)
+        worker({ id: 1, pid: 100 + respawn, respawn_count: 1 + respawn, requests: 10 * n, delta_requests: 10 * n, rss: 30_000_000 }),
         worker({ id: 2, pid: 200, requests: 10 * n, rss: 30_000_000 }),
       ],
     });
