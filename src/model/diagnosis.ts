@@ -85,7 +85,7 @@ export function formatAge(s: number): string {
 }
 
 /** What the live workers of a view can take: counted in one indexed pass (no arrays per read, no iterators). */
-interface Capacity {
+export interface Capacity {
   live: number;
   /** Busy: in a request — for a Node.js server only when its event loop does not accept either (async: one in a
    * request takes more while it accepts). */
@@ -146,12 +146,13 @@ function waitingOf(view: ServerView): number {
  */
 export const UNMEASURED_SATURATED_SECONDS = 5;
 
-/** Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst. */
-export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}): Verdict[] {
+/**
+ * Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst.
+ * `node` and `c`: what the caller already knows of the view (the Diagnoser counts the workers once per read).
+ */
+export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}, node = fromNode(view), c = capacity(view, node)): Verdict[] {
   const o = { ...DEFAULT_DIAGNOSIS, ...opts };
   const out: Verdict[] = [];
-  const node = fromNode(view);
-  const c = capacity(view, node);
   const waiting = waitingOf(view);
   if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting > 0) {
     // Seen on a real uWSGI with --lazy-apps and a slow import: every worker "idle", requests queueing, no verdict.
@@ -262,6 +263,11 @@ interface WorkerMemory {
   lastSeen: number;
 }
 
+/** The worker's counters went down, or its master started it afresh (a reload): what came before is another life's. */
+function afresh(w: WorkerView): boolean {
+  return w.reset || w.respawnReason === 'reload';
+}
+
 /** requests − delta_requests of a worker: the requests its slot's earlier processes served (undefined if unknown). */
 function before(w: WorkerView): number | undefined {
   const r = counter(w.raw.requests);
@@ -336,7 +342,11 @@ export class Diagnoser {
   update(view: View): Verdict[] {
     this.#last = view.at;
     this.#node = fromNode(view);
-    const out = view.kind === 'server' ? [...diagnoseView(view, this.opts), ...this.#server(view)] : this.#emperor(view);
+    let out: Verdict[];
+    if (view.kind === 'server') {
+      const c = capacity(view, this.#node); // one pass over the workers for both rule sets
+      out = [...diagnoseView(view, this.opts, this.#node, c), ...this.#server(view, c)];
+    } else out = this.#emperor(view);
     const sorted = sortVerdicts(out);
     view.diagnosis = sorted;
     return sorted;
@@ -353,7 +363,7 @@ export class Diagnoser {
     return staleVerdict(nowMs - lastMs, silent && this.#node);
   }
 
-  #server(view: ServerView): Verdict[] {
+  #server(view: ServerView, c: Capacity): Verdict[] {
     const o = this.opts;
     const out: Verdict[] = [];
     const at = view.at;
@@ -373,7 +383,7 @@ export class Diagnoser {
     let reset = restarted;
     if (!reset && ws.length > 0) {
       reset = true;
-      for (let i = 0; i < ws.length && reset; i++) reset = ws[i]!.reset || ws[i]!.respawnReason === 'reload';
+      for (let i = 0; i < ws.length && reset; i++) reset = afresh(ws[i]!);
     }
     if (reset) {
       this.#workers.clear();
@@ -383,7 +393,6 @@ export class Diagnoser {
     // No live worker can take a request, nothing is seen waiting, and some socket's queue is not measured (a uWSGI
     // unix socket) or there is no socket in the stats: what waits there cannot be seen, so once it lasts it is
     // called saturated (the waiting ones of a measured queue are diagnoseView's).
-    const c = capacity(view, this.#node);
     const waiting = waitingOf(view);
     const unseen = view.sockets.filter((k) => !k.measured);
     if (c.live > 0 && c.busy + c.closed + c.sig === c.live && waiting === 0 && (view.sockets.length === 0 || unseen.length > 0)) {
@@ -409,7 +418,7 @@ export class Diagnoser {
       }
       m.lastSeen = at;
       // This worker's counters went down alone, or the master started it afresh: its past respawns are another life's.
-      if ((w.reset || w.respawnReason === 'reload') && !reset) {
+      if (afresh(w) && !reset) {
         m.respawns.length = 0;
         m.respawnSum = 0;
         m.killedSum = 0;
