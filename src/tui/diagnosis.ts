@@ -4,10 +4,9 @@
  * the sockets (`o`). Pure: model data in, tagged lines out; every server
  * string goes through the one sanitizer.
  */
-import { queueText } from '../model/sockets.js';
+import { queueText, UNMEASURED_QUEUE } from '../model/sockets.js';
 import type { ServerView, Verdict, View } from '../model/types.js';
 import { CORES_NOT_REPORTED, coresNotReported } from '../model/view.js';
-import { UNMEASURED_QUEUE } from '../model/sockets.js';
 import type { HeaderItem } from './header.js';
 import { clean, clip, pad } from './text.js';
 import type { Theme } from './theme.js';
