@@ -126,7 +126,7 @@ function capacityText(c: Capacity, node: boolean): string {
   const why = node ? 'event loop blocked or not listening' : 'loading the app, stopping or paused';
   const inSig = 'in a signal handler';
   const all = live === 1 ? 'the only worker' : `all ${live} workers`;
-  if (closed === 0 && sig === 0) return `all ${live} workers busy`;
+  if (closed === 0 && sig === 0) return `${all} busy`;
   if (busy === 0 && sig === 0) return `no worker accepting (${node ? why : `${closed === 1 ? 'the only one' : `all ${live}`} ${why}`})`;
   if (busy === 0 && closed === 0) return `${all} ${inSig}`;
   return [busy > 0 ? `${busy} worker${busy === 1 ? '' : 's'} busy` : '', sig > 0 ? `${sig}${busy > 0 ? '' : ` worker${sig === 1 ? '' : 's'}`} ${inSig}` : '', closed > 0 ? `${closed} not accepting (${why})` : '']

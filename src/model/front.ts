@@ -92,7 +92,7 @@ export function frontVerdict(f: FrontView, v: ServerView): Verdict | undefined {
   const waiting = Math.max(0, ...v.sockets.map((k) => k.queue ?? 0), v.header.listenQueue ?? 0);
   const allBusy = t.workers > 0 && t.busy === t.workers;
   if (!full && !(allBusy && waiting > 0)) return undefined;
-  const why = full ? `queue full ${queueText(full)}` : `all ${t.workers} workers busy, ${waiting} waiting`;
+  const why = full ? `queue full ${queueText(full)}` : `${t.workers === 1 ? 'the only worker' : `all ${t.workers} workers`} busy, ${waiting} waiting`;
   const verdict: Verdict = {
     rule: 'saturated',
     severity: 'critical',

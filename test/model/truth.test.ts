@@ -114,6 +114,9 @@ test('diagnosis: saturated and queue full, most severe first; quiet when healthy
   const d = new Diagnoser().update(v);
   assert.deepEqual(rules(d), ['saturated', 'queue_full']);
   assert.match(d[0]!.message, /^saturated: all 2 workers busy, 9 waiting/);
+  // one worker: said in the singular
+  const one = new Diagnoser().update(sv(buildView({ doc: inflightDoc([now - 1], { listen_queue: 3, sockets: [sock(3, 8)] }), at: T0 })));
+  assert.match(one.find((x) => x.rule === 'saturated')?.message ?? '', /^saturated: the only worker busy, 3 waiting/);
   assert.equal(d[1]!.message, 'queue full: 127.0.0.1:8000 9/8 FULL');
   assert.match(renderText(v).split('\n')[3]!, /^diagnosis: saturated: .* \| queue full: /);
   assert.deepEqual((viewToJson(v) as { diagnosis: { rule: string }[] }).diagnosis.map((x) => x.rule), ['saturated', 'queue_full']);

@@ -76,11 +76,11 @@ test('frontView: accepts above handled in the interval → dropping', () => {
 });
 
 /** A server view at 318 req/s, 4 workers, every one busy, socket queue 9/8. */
-function saturated(opts: { queue: number; max: number; busy: boolean }): ServerView {
-  const ws = (req: number) => [1, 2, 3, 4].map((id) => worker({ id, pid: 100 + id, requests: req, status: opts.busy ? 'busy' : 'idle', cores: [core({ in_request: opts.busy })] }));
+function saturated(opts: { queue: number; max: number; busy: boolean; n?: number }): ServerView {
+  const ws = (req: number) => Array.from({ length: opts.n ?? 4 }, (_, i) => i + 1).map((id) => worker({ id, pid: 100 + id, requests: req, status: opts.busy ? 'busy' : 'idle', cores: [core({ in_request: opts.busy })] }));
   const sock = [{ name: '127.0.0.1:3031', proto: 'uwsgi', queue: opts.queue, max_queue: opts.max, shared: 0, can_offload: 0, extra: {} }];
   const prev = sample(server({ workers: ws(1000), sockets: sock, listen_queue: opts.queue }), 0);
-  const cur = sample(server({ workers: ws(1000 + 318 / 4), sockets: sock, listen_queue: opts.queue }), 1000);
+  const cur = sample(server({ workers: ws(1000 + 318 / (opts.n ?? 4)), sockets: sock, listen_queue: opts.queue }), 1000);
   const v = buildView(cur, prev);
   assert.equal(v.kind, 'server');
   return v as ServerView;
@@ -99,6 +99,7 @@ test('frontVerdict: backend saturated only when the front outruns full/busy work
   assert.equal(v.severity, 'critical');
   assert.equal(v.message, 'backend saturated: nginx 320 req/s > workers 318 req/s, queue full 9/8 FULL: nginx will answer 502/504');
   assert.match(frontVerdict(f(320), saturated({ queue: 3, max: 100, busy: true }))!.message, /all 4 workers busy, 3 waiting/);
+  assert.match(frontVerdict(f(320), saturated({ queue: 3, max: 100, busy: true, n: 1 }))!.message, /the only worker busy, 3 waiting/);
   assert.equal(frontVerdict(f(300), saturated({ queue: 9, max: 8, busy: true })), undefined, 'the workers keep up');
   assert.equal(frontVerdict(f(320), saturated({ queue: 0, max: 100, busy: true })), undefined, 'nothing waiting');
   assert.equal(frontVerdict(f(320), saturated({ queue: 0, max: 100, busy: false })), undefined);

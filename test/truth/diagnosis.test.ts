@@ -50,7 +50,7 @@ test('--listen 8 --processes 1 with 20 concurrent slow requests: lq 9/8 FULL, qu
   });
   const header = await cli.waitLine((l) => /lq: 9\/8 FULL/.test(l), 30_000);
   assert.match(header, /lq: 9\/8 FULL/);
-  await cli.waitLine((l) => /^diagnosis: saturated: all 1 workers busy, \d+ waiting in the listen queue \| queue full: 127\.0\.0\.1:\d+ 9\/8 FULL/.test(l));
+  await cli.waitLine((l) => /^diagnosis: saturated: the only worker busy, \d+ waiting in the listen queue \| queue full: 127\.0\.0\.1:\d+ 9\/8 FULL/.test(l));
   await cli.waitLine((l) => /^event: queue_full: listen queue of 127\.0\.0\.1:\d+ full \(9\/8 FULL\)$/.test(l));
   // uWSGI 2.0 itself never counts these as listen_queue_errors: the reason for reading queue/max_queue
   assert.ok(cli.lines.some((l) => /lq errors: 0/.test(l)));
@@ -391,6 +391,6 @@ test('real uWSGI on a unix http-socket: its queue reads 0/0 for ever (not measur
   );
   t.after(() => Promise.all(slow));
   const line = await cli.waitLine((l) => (JSON.parse(l) as Doc).diagnosis.some((d) => d.rule === 'saturated'), 30_000);
-  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'saturated')!.message, new RegExp(`^saturated: all 1 workers busy for \\d+s \\(the listen queue of ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not measured\\)$`));
+  assert.match((JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'saturated')!.message, new RegExp(`^saturated: the only worker busy for \\d+s \\(the listen queue of ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not measured\\)$`));
   cli.kill();
 });

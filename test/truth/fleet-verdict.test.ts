@@ -43,7 +43,7 @@ test('fleet: each target carries its worst verdict (saturated before queue full;
   assert.deepEqual(j.targets.map((t) => t.verdict?.rule ?? null), [null, 'saturated', 'stale']);
   assert.deepEqual(j.targets[1]!.oldest_request, { method: 'GET', path: '/report', age: 3.5 }, 'age at the read (0.5 s before the snapshot)');
   const text = renderFleetText(v, { width: 200 });
-  assert.match(text, /diagnosis \(worst per target\):\n {2}web2: saturated: all 1 workers busy, 9 waiting in the listen queue\n {2}web3: stale: no fresh read for 4s\n$/);
+  assert.match(text, /diagnosis \(worst per target\):\n {2}web2: saturated: the only worker busy, 9 waiting in the listen queue\n {2}web3: stale: no fresh read for 4s\n$/);
 });
 
 test('fleet view: VERDICT is the last column, shown when wide, dropped first when narrow', () => {
@@ -52,7 +52,7 @@ test('fleet view: VERDICT is the last column, shown when wide, dropped first whe
   const col = wide.columns.find((c) => c.id === 'verdict');
   assert.ok(col, 'VERDICT shown at 250 columns');
   assert.equal(wide.columns.at(-1)!.id, 'verdict');
-  assert.equal(col.format(wide.rows[1]!, { now: NOW }), 'saturated: all 1 workers busy, 9 waiting in the listen queue');
+  assert.equal(col.format(wide.rows[1]!, { now: NOW }), 'saturated: the only worker busy, 9 waiting in the listen queue');
   assert.equal(col.format(wide.rows[0]!, { now: NOW }), '');
   const narrow = buildFleetTable({ view: v, width: 80, sortId: undefined, reverse: false, filter: '' });
   assert.equal(narrow.columns.some((c) => c.id === 'verdict'), false);
