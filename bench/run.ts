@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Benchmarks that are another one run with arguments. */
-const ALIASES: Record<string, [string, ...string[]]> = { 'side-fleet': ['side', '--targets', '20'], 'side-uwsgi': ['side', '--uwsgi', '--with-turbofan', '--with-default-heap', '--with-datapath'] };
+const ALIASES: Record<string, [string, ...string[]]> = { 'side-fleet': ['side', '--targets', '20'], 'side-uwsgi': ['side', '--uwsgi', '--with-turbofan', '--with-default-heap', '--with-datapath', '--with-blessed-floor'] };
 const ALL = ['model', 'tick', 'parse', 'side', 'side-uwsgi', 'side-fleet', 'rss', 'cpu', 'emitter', 'emitter-thread', 'fleet', 'oneshot', 'start', 'gunicorn'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = wanted.length ? wanted : ALL;

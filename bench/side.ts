@@ -30,13 +30,18 @@
  * With `--with-datapath` another: the monitor without its screen
  * (bench/datapath.ts: the same source, session and V8 policy, frames kept and
  * not drawn), to split the monitor's cost into reading into a model and drawing.
+ * With `--with-blessed-floor` two more: the floor drawn through blessed
+ * (bench/floor-blessed.ts: the floor's lines in one box, with tsgitop's screen
+ * and box paths, and with stock blessed), the leanest monitor on blessed — what
+ * the screen library alone costs over the floor, before any of the monitor's
+ * features.
  * With `--with-build DIR` another: the monitor of another build (DIR: a checkout
  * with `npm run build` done, e.g. `git worktree add /tmp/base COMMIT`), for an
  * A/B of two versions beside the same floor in the same runs.
  * `--out FILE` writes the results there instead of bench/results/ (an A/B whose
  * figures go into a section of their own).
  *
- *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap] [--with-datapath] [--with-build DIR] [--out FILE]
+ *   node dist/bench/side.js [--runs 3] [--first 60] [--warm 30] [--steady 60] [--workers 64] [--threads 2] [--targets 1] [--uwsgi [--rps 20]] [--with-turbofan] [--with-default-heap] [--with-datapath] [--with-blessed-floor] [--with-build DIR] [--out FILE]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +71,8 @@ const withTurbofan = process.argv.includes('--with-turbofan');
 const withDefaultHeap = process.argv.includes('--with-default-heap');
 /** Also run the monitor without its screen (bench/datapath.ts) beside them, measured alike (single target only). */
 const withDatapath = process.argv.includes('--with-datapath');
+/** Also run the floor drawn through blessed (bench/floor-blessed.ts), with tsgitop's screen paths and stock, beside them. */
+const withBlessedFloor = process.argv.includes('--with-blessed-floor');
 /** Also run the monitor of another build (a built checkout) beside them, measured alike. */
 const baseDir = strArg('--with-build');
 /** Where to write the results (default bench/results/side*.md). */
@@ -76,8 +83,8 @@ if (baseDir !== undefined && !(existsSync(baseBin!) && existsSync(join(resolve(b
   console.error(`bench side: --with-build ${baseDir}: no built checkout there (bin/tsgitop and dist/; run npm ci && npm run build in it)`);
   process.exit(1);
 }
-if (isFleet && withDatapath) {
-  console.error('bench side: --with-datapath is for one target');
+if (isFleet && (withDatapath || withBlessedFloor)) {
+  console.error('bench side: --with-datapath and --with-blessed-floor are for one target');
   process.exit(1);
 }
 const COLS = 160;
@@ -117,6 +124,7 @@ if (realUwsgi) {
 const bin = fileURLToPath(new URL('../../bin/tsgitop', import.meta.url));
 const floor = fileURLToPath(new URL('./floor.js', import.meta.url));
 const datapath = fileURLToPath(new URL('./datapath.js', import.meta.url));
+const floorBlessed = fileURLToPath(new URL('./floor-blessed.js', import.meta.url));
 
 function stat(pid: number): { ticks: number; rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -142,7 +150,7 @@ interface Proc {
   screen: string;
 }
 
-type Who = 'floor' | 'mon' | 'opt' | 'heap' | 'data' | 'base';
+type Who = 'floor' | 'mon' | 'opt' | 'heap' | 'data' | 'base' | 'bfast' | 'bstock';
 
 interface RunResult {
   floor: Proc;
@@ -151,13 +159,15 @@ interface RunResult {
   heap?: Proc;
   data?: Proc;
   base?: Proc;
+  bfast?: Proc;
+  bstock?: Proc;
 }
 
 async function oneRun(k: number): Promise<RunResult> {
-  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}`, data: `tsgitop-data-${process.pid}-${k}`, base: `tsgitop-base-${process.pid}-${k}` };
+  const names = { floor: `tsgitop-floor-${process.pid}-${k}`, mon: `tsgitop-mon-${process.pid}-${k}`, opt: `tsgitop-opt-${process.pid}-${k}`, heap: `tsgitop-heap-${process.pid}-${k}`, data: `tsgitop-data-${process.pid}-${k}`, base: `tsgitop-base-${process.pid}-${k}`, bfast: `tsgitop-bfast-${process.pid}-${k}`, bstock: `tsgitop-bstock-${process.pid}-${k}` };
   // Started together; the order alternates between runs (the other build's monitor next to this one, on the other side).
   const pair: Who[] = k % 2 === 0 ? ['floor', 'mon', ...(baseBin ? (['base'] as const) : [])] : [...(baseBin ? (['base'] as const) : []), 'mon', 'floor'];
-  const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : []), ...(withDatapath ? (['data'] as const) : [])];
+  const order: Who[] = [...pair, ...(withTurbofan ? (['opt'] as const) : []), ...(withDefaultHeap ? (['heap'] as const) : []), ...(withDatapath ? (['data'] as const) : []), ...(withBlessedFloor ? (['bfast', 'bstock'] as const) : [])];
   const on = (n: Who): boolean => order.includes(n);
   const cmds = {
     floor: `node ${floor} --interval 1000 ${socks.join(' ')}`,
@@ -166,13 +176,15 @@ async function oneRun(k: number): Promise<RunResult> {
     heap: `env TSGITOP_V8_SIZE=0 node ${bin} -f 1 ${socks.join(' ')}`,
     data: `node ${datapath} --interval 1000 ${socks[0]}`,
     base: `node ${baseBin} -f 1 ${socks.join(' ')}`,
+    bfast: `node ${floorBlessed} --interval 1000 ${socks[0]}`,
+    bstock: `node ${floorBlessed} --interval 1000 --stock ${socks[0]}`,
   };
-  const pids = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0 };
+  const pids = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0, bfast: 0, bstock: 0 };
   for (const n of order) pids[n] = await startIn(names[n], cmds[n]);
   try {
     // Ticks at the start: the shell's exec of node happens right after the pid is written.
     const ticks = (): Record<Who, number> => {
-      const t = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0 };
+      const t = { floor: 0, mon: 0, opt: 0, heap: 0, data: 0, base: 0, bfast: 0, bstock: 0 };
       for (const n of order) t[n] = stat(pids[n]).ticks;
       return t;
     };
@@ -191,7 +203,7 @@ async function oneRun(k: number): Promise<RunResult> {
       hwm: end[n].hwm,
       screen: execFileSync('tmux', ['capture-pane', '-p', '-t', names[n]], { encoding: 'utf8' }),
     });
-    return { floor: out('floor'), mon: out('mon'), ...(on('opt') ? { opt: out('opt') } : {}), ...(on('heap') ? { heap: out('heap') } : {}), ...(on('data') ? { data: out('data') } : {}), ...(on('base') ? { base: out('base') } : {}) };
+    return { floor: out('floor'), mon: out('mon'), ...(on('opt') ? { opt: out('opt') } : {}), ...(on('heap') ? { heap: out('heap') } : {}), ...(on('data') ? { data: out('data') } : {}), ...(on('base') ? { base: out('base') } : {}), ...(on('bfast') ? { bfast: out('bfast'), bstock: out('bstock') } : {}) };
   } finally {
     for (const n of order) spawnSync('tmux', ['kill-session', '-t', names[n]]);
   }
@@ -210,6 +222,7 @@ try {
         (r.opt ? `; with TurboFan: first ${(r.opt.first / r.floor.first).toFixed(2)}×, steady ${(r.opt.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.opt.rss / 1048576).toFixed(1)} MB` : '') +
         (r.heap ? `; default heap growth: first ${(r.heap.first / r.floor.first).toFixed(2)}×, steady ${(r.heap.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.heap.rss / 1048576).toFixed(1)} MB` : '') +
         (r.data ? `; without the screen: first ${(r.data.first / r.floor.first).toFixed(2)}×, steady ${(r.data.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.data.rss / 1048576).toFixed(1)} MB` : '') +
+        (r.bfast ? `; the floor through blessed: steady ${(r.bfast.steady / r.floor.steady).toFixed(2)}× (stock ${(r.bstock!.steady / r.floor.steady).toFixed(2)}×)` : '') +
         (r.base ? `; the other build: first ${(r.base.first / r.floor.first).toFixed(2)}×, steady ${(r.base.steady / r.floor.steady).toFixed(2)}×, RSS ${(r.base.rss / 1048576).toFixed(1)} MB; this build / that one: steady ${(r.mon.steady / r.base.steady).toFixed(2)}` : ''),
     );
   }
@@ -226,13 +239,13 @@ const firstRatio = med(results.map((r) => r.mon.first / r.floor.first));
 const steadyRatio = med(results.map((r) => r.mon.steady / r.floor.steady));
 const rssDelta = med(results.map((r) => r.mon.rss - r.floor.rss));
 const screensOk = results.every(
-  (r) => [r.mon, r.opt, r.heap, r.base].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen) && (!r.data || /datapath: [1-9]\d* frames, [1-9]/.test(r.data.screen)),
+  (r) => [r.mon, r.opt, r.heap, r.base].every((p) => !p || (isFleet ? /TARGET/.test(p.screen) : /WID/.test(p.screen))) && /busy|idle/.test(r.floor.screen) && (!r.data || /datapath: [1-9]\d* frames, [1-9]/.test(r.data.screen)) && [r.bfast, r.bstock].every((p) => !p || /busy|idle/.test(p.screen)),
 );
 const others = spawnSync('sh', ['-c', "ps -eo pcpu,comm --sort=-pcpu | awk 'NR>1 && $1>5 {print $2\" \"$1\"%\"}' | head -8 | tr '\\n' ','"], { encoding: 'utf8' }).stdout.trim();
 const lines = [
   isFleet ? `# Fleet view of ${nTargets} targets beside the floor (issue 13, point 1)` : '# Monitor beside the floor (issue 13, points 1 and 2)',
   '',
-  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}${withDatapath ? ' --with-datapath' : ''}${baseDir !== undefined ? ` --with-build ${baseDir}` : ''}${outArg !== undefined ? ` --out ${outArg}` : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
+  `Command: \`npm run build && node dist/bench/side.js --runs ${runs} --first ${firstS} --warm ${warmS} --steady ${steadyS} --workers ${workers} --threads ${threads}${isFleet ? ` --targets ${nTargets}` : ''}${realUwsgi ? ` --uwsgi --rps ${loadRps}` : ''}${withTurbofan ? ' --with-turbofan' : ''}${withDefaultHeap ? ' --with-default-heap' : ''}${withDatapath ? ' --with-datapath' : ''}${withBlessedFloor ? ' --with-blessed-floor' : ''}${baseDir !== undefined ? ` --with-build ${baseDir}` : ''}${outArg !== undefined ? ` --out ${outArg}` : ''}\` (also \`npm run bench -- ${isFleet ? 'side-fleet' : realUwsgi ? 'side-uwsgi' : 'side'}\`)`,
   '',
   `Machine: nproc ${cpus().length}, ${(cpus()[0]?.model ?? '?').replace(/\s+/g, ' ')}, node ${process.version}; load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} at start, ${loadavg().map((x) => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}.`,
   `Shared with other engineers building and testing on the same 2 cores (busiest processes at the end: ${others || 'none over 5 %'}): absolute CPU is noisy, the ratios are what count.`,
@@ -303,6 +316,22 @@ const lines = [
         ),
         '',
         `Medians without the screen: steady ${med(results.map((r) => r.data!.steady / r.floor.steady)).toFixed(2)}× the floor, ${med(results.map((r) => (100 * r.data!.steady) / r.mon.steady)).toFixed(0)} % of the monitor's steady CPU (the rest is drawing: rows, blessed's screen, the terminal).`,
+        '',
+      ]
+    : []),
+  ...(withBlessedFloor
+    ? [
+        `**The floor drawn through blessed** (two more processes beside them, bench/floor-blessed.ts: the floor's read and lines, shown in one full-screen blessed box with \`screen.render()\` after each read — with tsgitop's screen and box paths (src/tui/terminal.ts, fastdraw.ts, fastbox.ts) and its V8 policy, and with a stock blessed screen and box): the leanest monitor on blessed, no model, no columns, no colours. Same runs:`,
+        '',
+        '| run | tsgitop paths: first | ratio | steady | ratio | stock blessed: first | ratio | steady | ratio | the monitor − the floor through blessed (tsgitop paths), steady, in floors |',
+        '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...results.map(
+          (r, i) =>
+            `| ${i + 1} | ${r.bfast!.first.toFixed(2)} s | ${(r.bfast!.first / r.floor.first).toFixed(2)}× | ${r.bfast!.steady.toFixed(2)} s | ${(r.bfast!.steady / r.floor.steady).toFixed(2)}× | ${r.bstock!.first.toFixed(2)} s | ${(r.bstock!.first / r.floor.first).toFixed(2)}× | ${r.bstock!.steady.toFixed(2)} s | ${(r.bstock!.steady / r.floor.steady).toFixed(2)}× | ${((r.mon.steady - r.bfast!.steady) / r.floor.steady).toFixed(2)} |`,
+        ),
+        '',
+        `Medians of the floor through blessed: tsgitop's paths first ${med(results.map((r) => r.bfast!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.bfast!.steady / r.floor.steady)).toFixed(2)}× the floor; stock blessed first ${med(results.map((r) => r.bstock!.first / r.floor.first)).toFixed(2)}×, steady ${med(results.map((r) => r.bstock!.steady / r.floor.steady)).toFixed(2)}×. ` +
+          `What the monitor's features cost over the leanest blessed reader (steady, in floors): ${med(results.map((r) => (r.mon.steady - r.bfast!.steady) / r.floor.steady)).toFixed(2)}.`,
         '',
       ]
     : []),
