@@ -18,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { rng, synthDocument } from './synth.js';
 import { numArg } from './args.js';
 import { CLK_TCK } from './proc.js';
+import { requireCurrentBundles } from './built.js';
+
+await requireCurrentBundles('cpu');
 
 const seconds = numArg('--seconds', 60);
 const workers = numArg('--workers', 64);

@@ -42,6 +42,9 @@ for i in range(n):
 print(json.dumps(out))
 `;
 import { numArg } from './args.js';
+import { requireCurrentBundles } from './built.js';
+
+await requireCurrentBundles('oneshot');
 
 function runRound(cmds: string[][], n: number): Promise<[number, number, number][][]> {
   return new Promise((resolve, reject) => {

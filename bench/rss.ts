@@ -20,6 +20,9 @@ import { needTmux, startInTmux, synthServers } from './tmux.js';
 import { numArg } from './args.js';
 import { quantiles } from './stats.js';
 import { cpuSeconds } from './proc.js';
+import { requireCurrentBundles } from './built.js';
+
+await requireCurrentBundles('rss');
 
 const seconds = numArg('--seconds', 600);
 const every = numArg('--every', 10);

@@ -55,6 +55,9 @@ import { quantiles } from './stats.js';
 import { cpuSeconds } from './proc.js';
 import { needTmux, startInTmux, synthServers } from './tmux.js';
 import { numArg, strArg } from './args.js';
+import { requireCurrentBundles } from './built.js';
+
+await requireCurrentBundles('side');
 
 const runs = numArg('--runs', 3);
 const firstS = numArg('--first', 60);

@@ -20,6 +20,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { numArg } from './args.js';
+import { requireCurrentBundles } from './built.js';
+
+await requireCurrentBundles('start');
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOC = readFileSync(join(ROOT, 'fixtures/uwsgi/idle-4p.json'));
