@@ -150,7 +150,7 @@ export const UNMEASURED_SATURATED_SECONDS = 5;
  * Verdicts one server view supports on its own: saturated, queue full, slow request, no app, error burst.
  * `node` and `c`: what the caller already knows of the view (the Diagnoser counts the workers once per read).
  */
-export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}, node = fromNode(view), c = capacity(view, node)): Verdict[] {
+export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}, node = fromNode(view), c = capacity(view, node), excRate = view.totals.excRate): Verdict[] {
   const o = { ...DEFAULT_DIAGNOSIS, ...opts };
   const out: Verdict[] = [];
   const waiting = waitingOf(view);
@@ -179,7 +179,8 @@ export function diagnoseView(view: ServerView, opts: DiagnosisOptions = {}, node
     if (first.id !== undefined) v.workerId = first.id;
     out.push(v);
   }
-  const exc = view.totals.excRate;
+  // The Diagnoser passes the rate over its window (ERROR_WINDOW_MS); one view alone has its last interval's.
+  const exc = excRate;
   if (exc !== undefined && exc > o.errorRate) {
     let top: WorkerView | undefined;
     const ws = view.workers;
@@ -301,7 +302,16 @@ export const RECYCLED_AFTER = 10;
  * worker 6000 of 10,000 is seen), each with a bounded memory; workers gone
  * from a read are forgotten, so the memory follows the size of the last read.
  */
+/**
+ * The error burst's rate is taken over at least this long (when the reads go back that far), not over the last
+ * interval alone: at a 0.1 s refresh one exception was "10.0 exceptions/s", and at 1 s a steady 0.45/s flashed
+ * "1.0 exceptions/s" on and off — a verdict that depended on the refresh rate.
+ */
+export const ERROR_WINDOW_MS = 5000;
+
 export class Diagnoser {
+  /** (ms, exceptions of all workers) per read, oldest first: the newest reads within ERROR_WINDOW_MS and one before. */
+  #exc: number[] = [];
   readonly opts: Required<DiagnosisOptions>;
   #workers = new Map<string, WorkerMemory>();
   #vassals = new Map<string, { at: number; n: number }[]>();
@@ -345,11 +355,33 @@ export class Diagnoser {
     let out: Verdict[];
     if (view.kind === 'server') {
       const c = capacity(view, this.#node); // one pass over the workers for both rule sets
-      out = [...diagnoseView(view, this.opts, this.#node, c), ...this.#server(view, c)];
+      out = [...diagnoseView(view, this.opts, this.#node, c, this.#excRate(view)), ...this.#server(view, c)];
     } else out = this.#emperor(view);
     const sorted = sortVerdicts(out);
     view.diagnosis = sorted;
     return sorted;
+  }
+
+  /** Exceptions per second over the last ERROR_WINDOW_MS (or as far back as the reads go), all workers together. */
+  #excRate(view: ServerView): number | undefined {
+    const n = view.totals.exceptions;
+    const e = this.#exc;
+    const at = view.at;
+    // Unknown, counters that went down (a reload or a new master) or time that went back: start again.
+    if (n === undefined || (e.length > 0 && (n < e[e.length - 1]! || at < e[e.length - 2]!))) e.length = 0;
+    if (n === undefined) return undefined;
+    if (e.length > 0 && at === e[e.length - 2]) e[e.length - 1] = n; // the same read again
+    else e.push(at, n);
+    // Keep one read at or beyond the window's start: the span is then at least the window, once it can be.
+    while (e.length > 4 && e[2]! <= at - ERROR_WINDOW_MS) e.splice(0, 2);
+    // Over at least a second: at a fast refresh one exception in the first 0.1 s is not 10 a second.
+    if (e.length < 4) {
+      const r = view.totals.excRate;
+      const dt = view.interval;
+      return r === undefined || dt === undefined ? r : (r * dt) / Math.max(dt, 1);
+    }
+    const span = (at - e[0]!) / 1000;
+    return span > 0 ? (n - e[1]!) / Math.max(span, 1) : undefined;
   }
 
   /**

@@ -355,6 +355,35 @@ test('diagnosis: memory growth needs a steady rise over the whole window; a resp
   }
 });
 
+test('diagnosis: the error burst is a rate over 5 s of reads, whatever the refresh (not the last interval alone)', () => {
+  const feed = (diag: Diagnoser, steps: { dt: number; exc: number }[]): string[] => {
+    let prev: { doc: ReturnType<typeof server>; at: number } | undefined;
+    let at = T0;
+    let n = 0;
+    const seen: string[] = [];
+    for (const st of steps) {
+      at += st.dt;
+      n += st.exc;
+      const cur = { doc: server({ workers: [worker({ id: 1, exceptions: n })] }), at };
+      for (const v of diag.update(sv(buildView(cur, prev)))) if (v.rule === 'error_burst') seen.push(v.message);
+      prev = cur;
+    }
+    return seen;
+  };
+  // 1 s reads, 0.67 exceptions a second, two of them in one interval: that read alone said "2.0 exceptions/s"
+  const oneSecond = [0, 1, 0, 2, 0, 1, 0, 1, 0, 2, 0, 1].map((exc) => ({ dt: 1000, exc }));
+  assert.deepEqual(feed(new Diagnoser({ errorRate: 1 }), oneSecond), []);
+  // 0.1 s reads, one exception every 2 s: each was "10.0 exceptions/s"
+  const fast = Array.from({ length: 100 }, (_, i) => ({ dt: 100, exc: i % 20 === 5 ? 1 : 0 }));
+  assert.deepEqual(feed(new Diagnoser({ errorRate: 1 }), fast), []);
+  // a real burst is still seen at either refresh: 10 a second for 2 s
+  const burst = (dt: number): { dt: number; exc: number }[] => [...fast.slice(0, 30), ...Array.from({ length: 2000 / dt }, () => ({ dt, exc: dt / 100 }))];
+  const atFast = feed(new Diagnoser({ errorRate: 1 }), burst(100));
+  assert.ok(atFast.length > 0, 'burst seen at 0.1 s reads');
+  assert.match(atFast.at(-1)!, /^error burst: \d+\.\d exceptions\/s \(most: worker 1\)$/);
+  assert.ok(feed(new Diagnoser({ errorRate: 1 }), burst(1000)).length > 0, 'burst seen at 1 s reads');
+});
+
 test('diagnosis: error burst above the exceptions/s threshold; stale after no fresh read', () => {
   const a = server({ workers: [worker({ id: 1, exceptions: 0 }), worker({ id: 2, pid: 2, exceptions: 0 })] });
   const b = server({ workers: [worker({ id: 1, exceptions: 1 }), worker({ id: 2, pid: 2, exceptions: 9 })] });
