@@ -115,7 +115,7 @@ export function sortOutcome<S extends TableState>(lens: SortLens<S>, st: S, tabl
 
 /** Picking a column (1-9, a click on its title): the same column again flips the direction. */
 export function pickColumn<S extends TableState>(lens: SortLens<S>, st: S, table: TableInfo, id: string): Outcome<S> {
-  const p = pickSort(lens.get(st, table) ?? '', st.reverse, id);
+  const p = pickSort(lens.get(st, table) ?? '', st.reverse, id, table.columns.find((c) => c.id === id)?.descending === true);
   return sortOutcome(lens, st, table, p.id, p.reverse);
 }
 
@@ -150,8 +150,9 @@ export function tableActions<S extends TableState>(lens: SortLens<S>): Partial<R
       // Like htop, Esc never drops the selection: a row stays selected.
       return { reaction: ctx.bottom ? 'redraw' : 'pop' };
     },
-    sortNext: (st, ctx) => (ctx.table ? sortOutcome(lens, st, ctx.table, stepSort(ctx.table.sortIds, ctx.table.sortId ?? lens.get(st, ctx.table) ?? '', 1), st.reverse) : none()),
-    sortPrev: (st, ctx) => (ctx.table ? sortOutcome(lens, st, ctx.table, stepSort(ctx.table.sortIds, ctx.table.sortId ?? lens.get(st, ctx.table) ?? '', -1), st.reverse) : none()),
+    // s/S: the next (previous) column, in its own default direction (sortDefault).
+    sortNext: (st, ctx) => (ctx.table ? sortDefault(lens, st, ctx.table, stepSort(ctx.table.sortIds, ctx.table.sortId ?? lens.get(st, ctx.table) ?? '', 1)) : none()),
+    sortPrev: (st, ctx) => (ctx.table ? sortDefault(lens, st, ctx.table, stepSort(ctx.table.sortIds, ctx.table.sortId ?? lens.get(st, ctx.table) ?? '', -1)) : none()),
     sortPick: (st, ctx) => {
       const id = ctx.table && ctx.key !== undefined ? ctx.table.sortIds[Number(ctx.key) - 1] : undefined;
       return id === undefined || !ctx.table ? none() : pickColumn(lens, st, ctx.table, id);

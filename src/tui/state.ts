@@ -82,9 +82,12 @@ export function stepSort(ids: readonly string[], current: string, step: 1 | -1):
   return ids[(i + step + ids.length) % ids.length]!;
 }
 
-/** Picking a column: the same column again flips the direction, another one keeps it. */
-export function pickSort(current: string, reverse: boolean, picked: string): { id: string; reverse: boolean } {
-  return picked === current ? { id: current, reverse: !reverse } : { id: picked, reverse };
+/**
+ * Picking a column: the same column again flips the direction; another one starts in its own default direction
+ * (`descending`: rates, counts, memory and time biggest first), as htop does — not in the last column's.
+ */
+export function pickSort(current: string, reverse: boolean, picked: string, descending = false): { id: string; reverse: boolean } {
+  return picked === current ? { id: current, reverse: !reverse } : { id: picked, reverse: descending };
 }
 
 /**

@@ -200,9 +200,9 @@ test('fleet keys: P/M sort biggest first, s steps columns, r reverses, a title c
   await h.press('M');
   assert.deepEqual(rowLabels(h, labels), ['api', 'web1', 'web2'], 'M: RSS, biggest first');
   await h.press('1');
-  assert.deepEqual(rowLabels(h, labels), ['api', 'web1', 'web2'].sort().reverse(), '1: TARGET (keeps the direction)');
+  assert.deepEqual(rowLabels(h, labels), ['api', 'web1', 'web2'].sort(), "1: TARGET, in its own direction (ascending; not RSS's, as htop)");
   await h.press('1');
-  assert.deepEqual(rowLabels(h, labels), ['api', 'web1', 'web2'].sort(), '1 again: TARGET ascending');
+  assert.deepEqual(rowLabels(h, labels), ['api', 'web1', 'web2'].sort().reverse(), '1 again: TARGET descending');
   // A click on the BUSY title (mouse press + release at x=24, y=3: the title row).
   const titleRow = h.lines().findIndex((l) => /^TARGET/.test(l));
   h.inp.write(`\x1b[<0;25;${titleRow + 1}M`);

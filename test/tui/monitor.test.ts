@@ -125,24 +125,25 @@ test('sorting: P sorts by RPS (biggest first), r reverses, s / < step the column
   await h.press('r');
   assert.deepEqual(ids(h), ['1', '2', '3', '4']);
   assert.match(h.lines()[headRow(h)]!, /▲RPS/);
-  await h.press('s'); // RPS → EXC: only worker 1 has exceptions
+  await h.press('s'); // RPS → EXC, in EXC's own direction (most first, not ▲ kept from RPS): only worker 1 has exceptions
+  assert.match(h.lines()[headRow(h)]!, /▼EXC/);
+  assert.equal(ids(h)[0], '1');
+  await h.press('r');
   assert.match(h.lines()[headRow(h)]!, /▲EXC/);
   assert.deepEqual(ids(h), ['2', '3', '4', '1']);
-  await h.press('r');
-  assert.deepEqual(ids(h), ['1', '2', '3', '4']);
   await h.press('<');
   assert.match(h.lines()[headRow(h)]!, /▼RPS/);
   assert.deepEqual(ids(h), ['4', '3', '2', '1']);
-  await h.press('3'); // third visible column: PID, direction kept (descending)
-  assert.match(h.lines()[headRow(h)]!, /▼PID/);
-  assert.deepEqual(ids(h), ['4', '3', '2', '1']);
-  await h.press('3'); // same column again: reverse
+  await h.press('3'); // third visible column: PID, in its own direction (ascending), not RPS's ▼
   assert.match(h.lines()[headRow(h)]!, /▲PID/);
   assert.deepEqual(ids(h), ['1', '2', '3', '4']);
+  await h.press('3'); // same column again: reverse
+  assert.match(h.lines()[headRow(h)]!, /▼PID/);
+  assert.deepEqual(ids(h), ['4', '3', '2', '1']);
   // The order holds across reads.
   await h.src.resolve(synth(2, W4));
   await h.waitFor(() => h.lines()[0]!.includes('req 206'), 'the third read');
-  assert.deepEqual(ids(h), ['1', '2', '3', '4']);
+  assert.deepEqual(ids(h), ['4', '3', '2', '1']);
 });
 
 test('initial sort from the options (CLI --sort/--reverse)', async (t) => {

@@ -92,7 +92,10 @@ test('selection moves clamp, wrap from nothing, and survive a vanished key', () 
   assert.equal(stepSort(['a', 'b', 'c'], 'a', -1), 'c');
   assert.equal(stepSort(['a', 'b', 'c'], 'x', 1), 'a');
   assert.deepEqual(pickSort('rps', false, 'rps'), { id: 'rps', reverse: true });
-  assert.deepEqual(pickSort('rps', true, 'req'), { id: 'req', reverse: true });
+  // another column starts in its own default direction, not in the last column's (htop)
+  assert.deepEqual(pickSort('rps', true, 'wid'), { id: 'wid', reverse: false });
+  assert.deepEqual(pickSort('wid', false, 'req', true), { id: 'req', reverse: true });
+  assert.deepEqual(pickSort('req', true, 'req', true), { id: 'req', reverse: false });
   assert.equal(nextCoresMode('hidden'), 'merged');
   assert.equal(nextCoresMode('merged'), 'listed');
   assert.equal(nextCoresMode('listed'), 'hidden');
