@@ -45,6 +45,11 @@ export interface Outcome<S> {
 export interface TableInfo {
   kind?: string;
   keys: readonly string[];
+  /**
+   * When the selected row's key is gone (the table changed form: cores merged or listed), the row to select
+   * instead: the first row whose key is related to the selected one (the same worker's row or core).
+   */
+  related?: (selected: string, key: string) => boolean;
   sortIds: readonly string[];
   sortId: string | undefined;
   columns: readonly { id: string; title: string; descending?: boolean }[];

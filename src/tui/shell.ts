@@ -303,7 +303,7 @@ class Shell implements ShellApi {
   #resolvedTable(v: AnyView): ShellTable | undefined {
     const t = v.table(this.#layout?.cols ?? Number(this.screen.width) ?? 80);
     if (t && v.context === 'main') {
-      const r = resolveSelection(t.info.keys, v.state);
+      const r = resolveSelection(t.info.keys, v.state, t.info.related);
       if (r.update) v.state = { ...v.state, ...r.update };
     }
     return t;
@@ -464,7 +464,7 @@ class Shell implements ShellApi {
       this.body.setContent(this.theme.paint(clip(spec.placeholder, L.cols), 'dim'));
       return;
     }
-    const r = resolveSelection(t.info.keys, v.state);
+    const r = resolveSelection(t.info.keys, v.state, t.info.related);
     if (r.update) v.state = { ...v.state, ...r.update };
     const idx = r.index;
     const trailer = spec.trailer ?? [];

@@ -263,8 +263,15 @@ export interface SelectionState {
  * is always selected while there are rows. Returns its index (-1 for none)
  * and the selection fields to store, or undefined when they are unchanged.
  */
-export function resolveSelection(keys: readonly string[], st: SelectionState): { index: number; update: SelectionState | undefined } {
-  const found = st.selected === undefined ? -1 : keys.indexOf(st.selected);
+export function resolveSelection(
+  keys: readonly string[],
+  st: SelectionState,
+  related?: (selected: string, key: string) => boolean,
+): { index: number; update: SelectionState | undefined } {
+  const sel = st.selected;
+  let found = sel === undefined ? -1 : keys.indexOf(sel);
+  // The same thing in another form (a worker's row, now its cores), before the neighbour by index.
+  if (found < 0 && sel !== undefined && related) found = keys.findIndex((k) => related(sel, k));
   const index = selectionIndex(found, st.selectedIndex, keys.length);
   const key = index >= 0 ? keys[index] : undefined;
   const changed = key !== st.selected || (index >= 0 && index !== st.selectedIndex);

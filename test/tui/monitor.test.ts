@@ -340,6 +340,21 @@ test('Enter that ends the filter prompt does not also open the selected row', as
   await h.waitFor(() => h.text().includes('Worker 2'), 'a second Enter opens the row');
 });
 
+test('the selection stays on its worker when a merges or lists the cores and back (not on the row at its index)', async (t) => {
+  const h = start(t);
+  await twoTicks(h);
+  await h.press('j');
+  await h.press('j'); // worker 3
+  for (const mode of ['merged', 'listed', 'hidden']) {
+    await h.press('a');
+    await h.waitFor(() => h.text().includes(`cores: ${mode}`), `cores ${mode}`);
+    await h.press('\r');
+    await h.waitFor(() => /Worker \d+ {2}pid \d+/.test(h.text()), `the detail page (cores ${mode})`);
+    assert.match(h.text(), /Worker 3 {2}pid 1002/, `cores ${mode}: the selected row is worker 3's`);
+    await h.press('\x1b');
+  }
+});
+
 test('a row is always selected: the first initially, Enter opens it at once; it follows its worker and clamps', async (t) => {
   const h = start(t);
   await h.src.resolve(synth(0, W4));

@@ -396,7 +396,7 @@ export class WorkersView extends PageView implements View<UiState> {
     const t = this.#model(width);
     if (!t) return undefined;
     return {
-      info: { kind: t.kind, keys: t.rows.map((r) => r.key), sortIds: t.sortIds, sortId: t.sortId, columns: t.columns },
+      info: { kind: t.kind, keys: t.rows.map((r) => r.key), related: sameWorkerKey, sortIds: t.sortIds, sortId: t.sortId, columns: t.columns },
       columnAt: (x) => columnAt(t, x)?.id,
     };
   }
@@ -525,6 +525,21 @@ const SHARE = columnById<WorkerView, Totals>('share')!;
 /** Every row hint, as WorkerRowSource holds it (a hint added to RowHints stops the build here until it is added there). */
 const ROW_HINTS_HELD: Record<keyof RowHints, keyof WorkerRowSource> = { recentSpawn: 'spawn', rssGrowing: 'rssGrowing' };
 void ROW_HINTS_HELD;
+
+/**
+ * Row keys of the same worker (table.ts: `w:KEY` for a worker, `c:KEY:CORE` for one of its cores): a worker
+ * selected before `a` merged the cores is found again as its first core, and a core as its worker.
+ */
+export function sameWorkerKey(selected: string, key: string): boolean {
+  if (selected.startsWith('w:')) return key.startsWith(`c:${selected.slice(2)}:`);
+  if (selected.startsWith('c:')) return (key.startsWith('w:') && selected.startsWith(`c:${key.slice(2)}:`)) || (key.startsWith('c:') && coreOwner(selected) === coreOwner(key));
+  return false;
+}
+
+/** `c:KEY:CORE` → KEY (a core's key ends at its last colon). */
+function coreOwner(k: string): string {
+  return k.slice(2, k.lastIndexOf(':'));
+}
 
 /** The share as shown is the same (the rest of the source compared already, by {@link sameWorkerRowButShare}). */
 function sameShare(a: WorkerRowSource, b: WorkerRowSource): boolean {
