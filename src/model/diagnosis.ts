@@ -441,6 +441,15 @@ export class Diagnoser {
     if (restarts.length >= o.crashRespawns) {
       out.push(verdict('crash_loop', `crash loop: the master restarted ${restarts.length} times in ${o.crashWindowSeconds}s (now pid ${mp})`));
     }
+    // Crash-like respawns (not after serving RECYCLED_AFTER requests) of the whole pool in the window, for the
+    // pool's crash loop below: a crash spread over the workers (a segfault every few requests, whichever worker
+    // takes it) stays under the per-worker count — 8 crashes in 10 s over 4 workers, 2 each, said nothing.
+    let pool = 0;
+    let poolKilled = 0;
+    let poolWorkers = 0;
+    let worst: WorkerView | undefined;
+    let worstN = 0;
+    let workerVerdict = false;
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i]!;
       let m = this.#workers.get(w.key);
@@ -498,8 +507,24 @@ export class Diagnoser {
           drop += 4;
         }
         if (drop > 0) r.splice(0, drop);
-        for (let k = 2; k < r.length; k += 4) fewest = Math.min(fewest, r[k]!);
+        let crashes = 0;
+        for (let k = 2; k < r.length; k += 4) {
+          fewest = Math.min(fewest, r[k]!);
+          if (r[k]! < RECYCLED_AFTER) {
+            crashes += r[k - 1]!;
+            poolKilled += r[k + 1]!;
+          }
+        }
+        if (crashes > 0) {
+          pool += crashes;
+          poolWorkers++;
+          if (crashes > worstN) {
+            worstN = crashes;
+            worst = w;
+          }
+        }
         if (m.respawnSum >= o.crashRespawns) {
+          workerVerdict = true;
           const v =
             fewest >= RECYCLED_AFTER
               ? verdict('respawning', `respawning: ${who(w)} respawned ${m.respawnSum} times in ${o.crashWindowSeconds}s, each after serving ${fewest}+ requests (recycled by --max-requests/reload-on-rss, or crashing under load: the server's log says which)`, { workerKey: w.key })
@@ -524,6 +549,14 @@ export class Diagnoser {
           out.push(v);
         }
       }
+    }
+    // The pool's crash loop: crashRespawns or more crash-like respawns over two or more workers, one of them
+    // twice or more (workers recycled together once each — an idle pool reaching --max-worker-lifetime — are not).
+    if (!workerVerdict && pool >= o.crashRespawns && poolWorkers >= 2 && worstN >= 2 && worst) {
+      const killed = poolKilled >= pool ? ', all killed by harakiri' : poolKilled > 0 ? `, ${poolKilled} killed by harakiri` : '';
+      const v = verdict('crash_loop', `crash loop: ${pool} respawns over ${poolWorkers} workers in ${o.crashWindowSeconds}s (most: ${who(worst)}, ${worstN}${killed})`, { workerKey: worst.key });
+      if (worst.id !== undefined) v.workerId = worst.id;
+      out.push(v);
     }
     const k = this.#harakiri(at, windowMs);
     if (k !== undefined) out.push(k);

@@ -196,6 +196,33 @@ test('diagnosis: crash loop after N respawns within the window (not for cheaper 
   assert.deepEqual(d3.update(buildView({ doc: cheap, at: T0 + 2000 }, { doc: up, at: T0 + 1000 })), []);
 });
 
+test('diagnosis: a crash loop spread over the pool (each worker under the per-worker count) is one verdict; a pool recycled once each is not', () => {
+  // Seen on a real uWSGI: kill -SEGV to each of 4 workers, twice, 1.2 s apart — 8 "DAMN ! worker N died", no verdict.
+  const pool = (round: number, ids: number[]) =>
+    server({ workers: [1, 2, 3, 4].map((id) => worker({ id, pid: 100 * id + (ids.includes(id) ? round : 0), respawn_count: 1 + (ids.includes(id) ? round : 0) })) });
+  const feed = (d: Diagnoser, rounds: number[][]): string[][] => {
+    let prev = pool(0, []);
+    d.update(buildView({ doc: prev, at: T0 }));
+    const out: string[][] = [];
+    const bumps = new Map<number, number>();
+    rounds.forEach((ids, i) => {
+      for (const id of ids) bumps.set(id, (bumps.get(id) ?? 0) + 1);
+      const cur = server({ workers: [1, 2, 3, 4].map((id) => worker({ id, pid: 100 * id + (bumps.get(id) ?? 0), respawn_count: 1 + (bumps.get(id) ?? 0) })) });
+      out.push(d.update(buildView({ doc: cur, at: T0 + (i + 1) * 1200 }, { doc: prev, at: T0 + i * 1200 })).map((v) => v.message));
+      prev = cur;
+    });
+    return out;
+  };
+  const seen = feed(new Diagnoser(), [[1], [2], [3], [4], [1], [2], [3], [4]]);
+  assert.deepEqual(seen.slice(0, 4), [[], [], [], []], 'once each: a pool recycled together, not a loop');
+  assert.deepEqual(seen[4], ['crash loop: 5 respawns over 4 workers in 60s (most: worker 1, 2)']);
+  assert.deepEqual(seen[7], ['crash loop: 8 respawns over 4 workers in 60s (most: worker 1, 2)']);
+  // a worker over the per-worker count is named by the per-worker verdict alone
+  const one = feed(new Diagnoser(), [[1], [1, 2], [1]]);
+  assert.deepEqual(one[2], ['crash loop: worker 1 respawned 3 times in 60s']);
+  assert.equal(pool(0, []).workers.length, 4);
+});
+
 test('not measured is unknown, not 0: rss/vsz 0 (no --memory-report, or before the first request) and avg_rt 0 before any request show "-"', () => {
   // Seen on a real uWSGI with --memory-report right after start: RSS 0 and AVG 0us on every worker, "rss 0" in the header.
   const col = (id: string, w: ServerView['workers'][number]) => columnById(id)!.format(w, { now: T0 });
