@@ -100,6 +100,29 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   cli.kill();
 });
 
+test('a crash loop spread over the pool: SIGSEGV to each of 4 workers, twice — one crash-loop verdict over the workers (each under the per-worker count)', { skip, timeout: 120_000 }, async (t) => {
+  const { app, cleanup } = writeApp();
+  t.after(cleanup);
+  const u = await startUwsgi({ processes: 4, stats: 'unix', app });
+  t.after(() => u.stop());
+  const cli = startCli(['--json', '-n', '200', '-f', '0.5', u.statsAddress]);
+  t.after(() => cli.kill());
+  await cli.waitLine(() => true);
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 4; i++) {
+      const v0 = await waitView(u.statsAddress, (v) => v.workers[i]?.raw.accepting === 1 && (v.workers[i]?.pid ?? 0) > 0);
+      const pid = v0.workers[i]!.pid!;
+      process.kill(pid, 'SIGSEGV');
+      await waitView(u.statsAddress, (v) => v.workers[i]!.pid !== pid && (v.workers[i]!.pid ?? 0) > 0 && v.workers[i]!.raw.accepting === 1, 30_000);
+    }
+  }
+  const line = await cli.waitLine((l) => (JSON.parse(l) as { diagnosis: { rule: string }[] }).diagnosis.some((d) => d.rule === 'crash_loop'), 30_000);
+  const v = (JSON.parse(line) as { diagnosis: { rule: string; message: string; severity: string }[] }).diagnosis.find((d) => d.rule === 'crash_loop')!;
+  assert.match(v.message, /^crash loop: [5-8] respawns over 4 workers in 60s \(most: worker [1-4], 2\)$/);
+  assert.equal(v.severity, 'critical');
+  cli.kill();
+});
+
 test('error burst: exceptions/s above --error-rate gives the verdict naming the worker', { skip, timeout: 60_000 }, async (t) => {
   const { app, cleanup } = writeApp();
   t.after(cleanup);
