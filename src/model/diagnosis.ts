@@ -572,7 +572,7 @@ export class Diagnoser {
     this.#lastKill = { at, key: w.key, id: w.id };
   }
 
-  /** The harakiri verdict: requests killed within the crash window, the latest kill named. */
+  /** The harakiri verdict: kills within the crash window, the latest one named. */
   #harakiri(at: number, windowMs: number): Verdict | undefined {
     const ks = this.#kills;
     let drop = 0;
@@ -582,7 +582,9 @@ export class Diagnoser {
     if (ks.length === 0 || last === undefined) return undefined;
     let n = 0;
     for (let i = 1; i < ks.length; i += 2) n += ks[i]!;
-    const v = verdict('harakiri', `harakiri: ${n} request${n === 1 ? '' : 's'} killed in ${this.opts.crashWindowSeconds}s (last: ${who(last)}, ${formatAge((at - last.at) / 1000)} ago)`, { workerKey: last.key });
+    // harakiri_count counts kills of a worker, each for one request over the limit; the kill ends every request of
+    // that worker (4 threads: 4 clients without an answer for 1 kill) — the respawn event says how many were in flight.
+    const v = verdict('harakiri', `harakiri: ${n} kill${n === 1 ? '' : 's'} in ${this.opts.crashWindowSeconds}s (last: ${who(last)}, ${formatAge((at - last.at) / 1000)} ago)`, { workerKey: last.key });
     if (last.id !== undefined) v.workerId = last.id;
     return v;
   }

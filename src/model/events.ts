@@ -47,6 +47,23 @@ function livePid(v: unknown): number | undefined {
   return p !== undefined && p > 0 ? p : undefined;
 }
 
+/** Requests the worker's cores were in at the last read (0 when not reported). */
+function inFlightThen(p: WorkerStats): number {
+  const cores = p.cores;
+  let n = 0;
+  if (Array.isArray(cores)) for (let i = 0; i < cores.length; i++) if (cores[i]?.in_request === true) n++;
+  return n;
+}
+
+/**
+ * `; N requests in flight at the last read`: what a replaced process may have taken with it — the clients of
+ * a worker killed (SIGKILL, a segfault, harakiri, a reload's mercy running out) get no answer. "At the last
+ * read": some may have ended between that read and the end of the process.
+ */
+function lostText(n: number): string {
+  return n > 0 ? `; ${n} request${n === 1 ? '' : 's'} in flight at the last read` : '';
+}
+
 /**
  * The respawn event of a reset worker, or undefined when a status event
  * already tells the story (a cheap slot spawning or going back to cheap).
@@ -63,7 +80,7 @@ function respawnEvent(v: WorkerView, p: WorkerStats, name: string, at: number): 
     return withWorker(e, v);
   }
   if (oldPid !== undefined && newPid !== undefined && oldPid !== newPid) {
-    message = `${name} respawned (pid ${oldPid} -> ${newPid})`;
+    message = `${name} respawned (pid ${oldPid} -> ${newPid})${lostText(inFlightThen(p))}`;
   } else if (oldPid === undefined && newPid !== undefined && v.respawnReason === 'pid') {
     if (wasCheap) return undefined;
     message = `${name} spawned (pid ${newPid})`;
@@ -83,13 +100,15 @@ function respawnEvent(v: WorkerView, p: WorkerStats, name: string, at: number): 
 function reloadEvent(list: readonly WorkerPair[], at: number): ModelEvent {
   const first = list[0]!;
   if (list.length === 1) {
-    const e: ModelEvent = { at, kind: 'reload', message: `${who(first.view)} restarted afresh (pid ${finite(first.prev!.pid)} -> ${first.view.pid}, respawn count back to ${first.view.raw.respawn_count}): a reload` };
+    const e: ModelEvent = { at, kind: 'reload', message: `${who(first.view)} restarted afresh (pid ${finite(first.prev!.pid)} -> ${first.view.pid}, respawn count back to ${first.view.raw.respawn_count}): a reload${lostText(inFlightThen(first.prev!))}` };
     if (first.view.pid !== undefined) e.newPid = first.view.pid;
     return withWorker(e, first.view);
   }
   const ids = list.map((p) => p.view.id);
   const named = list.length <= 4 && ids.every((id) => id !== undefined) ? `workers ${ids.join(', ')}` : `${list.length} workers`;
-  return { at, kind: 'reload', message: `reload: ${named} restarted afresh (new pids, respawn counts started again)` };
+  let lost = 0;
+  for (const p of list) lost += inFlightThen(p.prev!);
+  return { at, kind: 'reload', message: `reload: ${named} restarted afresh (new pids, respawn counts started again)${lostText(lost)}` };
 }
 
 /**

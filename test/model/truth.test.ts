@@ -223,6 +223,21 @@ test('diagnosis: a crash loop spread over the pool (each worker under the per-wo
   assert.equal(pool(0, []).workers.length, 4);
 });
 
+test('events: a process replaced while its cores were in requests says how many were in flight at the last read (their clients got no answer)', () => {
+  // Seen on a real uWSGI: kill -9 of a worker holding 2 slow requests left only "worker 1 respawned (pid … -> …)".
+  const busy = server({ workers: [worker({ id: 1, pid: 10, respawn_count: 1, cores: [core({ id: 0, in_request: true }), core({ id: 1, in_request: true })] }), worker({ id: 2, pid: 20 })] });
+  const after = server({ workers: [worker({ id: 1, pid: 11, respawn_count: 2, cores: [core({ id: 0 }), core({ id: 1 })] }), worker({ id: 2, pid: 20 })] });
+  const v = sv(buildView({ doc: after, at: T0 + 1000 }, { doc: busy, at: T0 }));
+  assert.deepEqual(v.events.map((e) => e.message), ['worker 1 respawned (pid 10 -> 11); 2 requests in flight at the last read']);
+  // a reload of every worker (new pids, respawn counts back to 1) sums them
+  const reloaded = server({ workers: [worker({ id: 1, pid: 12, respawn_count: 1 }), worker({ id: 2, pid: 21, respawn_count: 1 })] });
+  const r = sv(buildView({ doc: reloaded, at: T0 + 1000 }, { doc: busy, at: T0 }));
+  assert.deepEqual(r.events.map((e) => e.message), ['reload: workers 1, 2 restarted afresh (new pids, respawn counts started again); 2 requests in flight at the last read']);
+  // an idle process replaced: nothing added
+  const idle = server({ workers: [worker({ id: 1, pid: 10 }), worker({ id: 2, pid: 20 })] });
+  assert.deepEqual(sv(buildView({ doc: after, at: T0 + 1000 }, { doc: idle, at: T0 })).events.map((e) => e.message), ['worker 1 respawned (pid 10 -> 11)']);
+});
+
 test('not measured is unknown, not 0: rss/vsz 0 (no --memory-report, or before the first request) and avg_rt 0 before any request show "-"', () => {
   // Seen on a real uWSGI with --memory-report right after start: RSS 0 and AVG 0us on every worker, "rss 0" in the header.
   const col = (id: string, w: ServerView['workers'][number]) => columnById(id)!.format(w, { now: T0 });
@@ -348,12 +363,12 @@ test('diagnosis: a harakiri (a request killed over the limit) is a warning for t
   // Worker 2 killed mid-request (uWSGI then respawns it: a respawn, not yet a crash loop).
   const v = step(doc(4, 1, 21), 2, 1);
   assert.deepEqual(v.map((x) => [x.rule, x.severity, x.workerId]), [['harakiri', 'warning', 2]]);
-  assert.equal(v[0]!.message, 'harakiri: 1 request killed in 60s (last: worker 2, 0s ago)');
+  assert.equal(v[0]!.message, 'harakiri: 1 kill in 60s (last: worker 2, 0s ago)');
   // Then worker 1: two kills, the latest named, its age growing.
-  assert.equal(step(doc(5, 1, 21), 12, 2)[0]!.message, 'harakiri: 2 requests killed in 60s (last: worker 1, 0s ago)');
-  assert.equal(step(doc(5, 1, 21), 42, 12)[0]!.message, 'harakiri: 2 requests killed in 60s (last: worker 1, 30s ago)');
+  assert.equal(step(doc(5, 1, 21), 12, 2)[0]!.message, 'harakiri: 2 kills in 60s (last: worker 1, 0s ago)');
+  assert.equal(step(doc(5, 1, 21), 42, 12)[0]!.message, 'harakiri: 2 kills in 60s (last: worker 1, 30s ago)');
   // 60 s after the first: one left; after the last: none.
-  assert.equal(step(doc(5, 1, 21), 63, 42)[0]!.message, 'harakiri: 1 request killed in 60s (last: worker 1, 51s ago)');
+  assert.equal(step(doc(5, 1, 21), 63, 42)[0]!.message, 'harakiri: 1 kill in 60s (last: worker 1, 51s ago)');
   assert.deepEqual(step(doc(5, 1, 21), 73, 63), []);
 });
 

@@ -96,7 +96,8 @@ test('crash loop: a worker that dies on every request 3 times within 60 s → cr
   assert.equal(v.severity, 'critical');
   const events = cli.lines.flatMap((l) => (JSON.parse(l) as { events: { kind: string; message: string }[] }).events).filter((e) => e.kind === 'respawn');
   assert.ok(events.length >= 1, 'respawn events logged');
-  for (const e of events) assert.match(e.message, /^worker 1 respawned \(pid \d+ -> \d+\)$/);
+  // The /crash request may have been seen in flight by the read before the death: said, since its client got no answer.
+  for (const e of events) assert.match(e.message, /^worker 1 respawned \(pid \d+ -> \d+\)(; 1 request in flight at the last read)?$/);
   cli.kill();
 });
 
@@ -257,7 +258,7 @@ test('a harakiri loop stays a crash loop, however many requests each process ser
   assert.match(u.log(), /HARAKIRI ON WORKER 1/);
   // Each kill is also told as such: requests killed over the limit, the latest worker named.
   const hk = (JSON.parse(line) as Doc).diagnosis.find((d) => d.rule === 'harakiri');
-  assert.match(hk?.message ?? '', /^harakiri: [3-9] requests killed in 60s \(last: worker 1, \d+s ago\)$/);
+  assert.match(hk?.message ?? '', /^harakiri: [3-9] kills in 60s \(last: worker 1, \d+s ago\)$/);
   assert.equal(hk?.severity, 'warning');
   cli.kill();
 });
