@@ -108,6 +108,12 @@ export interface IndexOptions {
  * The index of a recording file, and random access to its records. Keeps
  * the file open until close().
  */
+/** Why a file could not be opened or read, in words (the recorder's messages say the same). */
+function fileWhy(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory (EISDIR)' : (e as Error).message;
+}
+
 export class RecordingIndex {
   readonly info: RecordingInfo;
   readonly #fh: FileHandle;
@@ -134,8 +140,7 @@ export class RecordingIndex {
       fh = await open(file, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-      throw new RecordError(`cannot replay ${file}: ${why}`, code);
+      throw new RecordError(`cannot replay ${file}: ${fileWhy(e)}`, code);
     }
     try {
       const r = await scan(file, fh, Math.max(4096, Math.floor(opts.readBufferBytes ?? DEFAULT_READ_BUFFER)));
@@ -143,7 +148,8 @@ export class RecordingIndex {
     } catch (e) {
       await fh.close().catch(() => {});
       if (e instanceof RecordError) throw e;
-      throw new RecordError(`cannot replay ${file}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code);
+      // (a directory opens on Linux; its first read fails with EISDIR)
+      throw new RecordError(`cannot replay ${file}: ${fileWhy(e)}`, (e as NodeJS.ErrnoException).code);
     }
   }
 

@@ -51,7 +51,7 @@ export function eventLines(events: readonly ModelEvent[], width: number, height:
   const lines: string[] = [theme.paint(pad(`Events (${events.length})`, width), 'tableHead')];
   const room = Math.max(0, height - 1);
   const shown = events.slice(Math.max(0, events.length - room));
-  if (shown.length === 0 && room > 0) lines.push(theme.paint(clip('no events yet: respawns, harakiri, status changes, listen queue, connection', width), 'dim'));
+  if (shown.length === 0 && room > 0) lines.push(theme.paint(clip('no events yet (respawns, harakiri, reloads, status changes, listen queue, connection lost or restored)', width), 'dim'));
   for (const e of shown) {
     const time = formatClock(e.at / 1000, nowMs);
     const label = pad(EVENT_LABEL[e.kind] ?? e.kind, 8);
