@@ -50,6 +50,8 @@ export interface TableInfo {
    * instead: the first row whose key is related to the selected one (the same worker's row or core).
    */
   related?: (selected: string, key: string) => boolean;
+  /** The direction this table is sorted in (a view whose tables keep their own; default: the state's `reverse`). */
+  reverse?: boolean;
   sortIds: readonly string[];
   sortId: string | undefined;
   columns: readonly { id: string; title: string; descending?: boolean }[];
@@ -164,7 +166,12 @@ export function tableActions<S extends TableState>(lens: SortLens<S>): Partial<R
     },
     sortRps: (st, ctx) => (ctx.table ? sortDefault(lens, st, ctx.table, 'rps') : none()),
     sortRss: (st, ctx) => (ctx.table ? sortDefault(lens, st, ctx.table, 'rss') : none()),
-    reverse: (st) => ({ state: { ...st, reverse: !st.reverse }, reaction: 'rebuild', message: `sort ${st.reverse ? 'ascending' : 'descending'}` }),
+    reverse: (st, ctx) => {
+      const cur = ctx.table?.reverse ?? st.reverse;
+      // Through the lens when the table says its own direction (the monitor's cores table keeps one of its own).
+      const state = ctx.table?.reverse !== undefined ? lens.set(st, ctx.table, lens.get(st, ctx.table), !cur) : { ...st, reverse: !cur };
+      return { state, reaction: 'rebuild', message: `sort ${cur ? 'ascending' : 'descending'}` };
+    },
     filter: (st) => ({ state: { ...st, filterEditing: true }, reaction: 'redraw' }),
     pause: (st) => ({ state: { ...st, paused: !st.paused }, reaction: 'redraw' }),
     redraw: () => ({ reaction: 'realloc' }),

@@ -15,8 +15,10 @@ export interface UiState {
   sortId: string;
   /** Sort column id of the merged cores table. */
   coreSortId: string;
-  /** Descending when true. */
+  /** Descending when true (the worker and vassal tables). */
   reverse: boolean;
+  /** Descending when true: the merged cores table's own direction (a with P then 1 did not turn it). */
+  coreReverse: boolean;
   cores: CoresMode;
   /** Show cores with 0 requests. */
   unused: boolean;
@@ -48,6 +50,7 @@ export function initialState(p: { sortId?: string; reverse?: boolean } = {}): Ui
     sortId: p.sortId ?? 'wid',
     coreSortId: 'core',
     reverse: p.reverse ?? false,
+    coreReverse: false,
     cores: 'hidden',
     unused: false,
     totals: false,

@@ -124,6 +124,8 @@ export interface TableInput {
   filter: string;
   sortId: string;
   coreSortId: string;
+  /** The merged cores table's direction (default: `reverse`). */
+  coreReverse?: boolean;
   reverse: boolean;
 }
 
@@ -163,10 +165,11 @@ export function buildTable(inp: TableInput): TableModel {
       }
     }
     const col = columns.find((c) => c.id === inp.coreSortId) ?? MERGED_CORE_COLUMNS.find((c) => c.id === inp.coreSortId);
-    const sorted = col ? sortRows(coreRows, col, inp.reverse) : coreRows;
+    const reverse = inp.coreReverse ?? inp.reverse;
+    const sorted = col ? sortRows(coreRows, col, reverse) : coreRows;
     const rows: RowRef[] = sorted.map((r) => ({ kind: 'core', key: `c:${r.worker.key}:${coreKey(r.core)}`, worker: r.worker, core: r.core, sub: false }));
     if (inp.totals) rows.push({ kind: 'totals', key: 'totals' });
-    return { kind: 'cores', columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse: inp.reverse, rows, total, matched: coreRows.length };
+    return { kind: 'cores', columns, sortIds: columns.map((c) => c.id), sortId: col?.id, reverse, rows, total, matched: coreRows.length };
   }
   const col = columnById(inp.sortId, ALL_WORKER_COLUMNS);
   const columns = fitColumns(shownColumns(ALL_WORKER_COLUMNS, col?.id), inp.width);

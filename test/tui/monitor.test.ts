@@ -340,6 +340,27 @@ test('Enter that ends the filter prompt does not also open the selected row', as
   await h.waitFor(() => h.text().includes('Worker 2'), 'a second Enter opens the row');
 });
 
+test('the merged cores table keeps its own sort direction: P or r in the worker table does not turn it, nor r in it the workers', async (t) => {
+  const h = start(t);
+  await twoTicks(h);
+  await h.press('P');
+  assert.match(h.lines()[headRow(h)]!, /▼RPS/);
+  await h.press('a');
+  await h.waitFor(() => h.text().includes('cores: merged'), 'cores merged');
+  assert.match(h.lines()[headRow(h)]!, /▲CORE/, 'the cores table in its own direction, not the workers\' ▼');
+  await h.press('r');
+  assert.match(h.lines()[headRow(h)]!, /▼CORE/);
+  await h.press('a');
+  await h.press('a');
+  await h.waitFor(() => h.text().includes('cores: hidden'), 'cores hidden');
+  assert.match(h.lines()[headRow(h)]!, /▼RPS/, 'r in the cores table left the workers\' direction');
+  await h.press('r');
+  assert.match(h.lines()[headRow(h)]!, /▲RPS/);
+  await h.press('a');
+  await h.waitFor(() => h.text().includes('cores: merged'), 'cores merged again');
+  assert.match(h.lines()[headRow(h)]!, /▼CORE/, 'r in the worker table left the cores\' direction');
+});
+
 test('the selection stays on its worker when a merges or lists the cores and back (not on the row at its index)', async (t) => {
   const h = start(t);
   await twoTicks(h);

@@ -218,7 +218,7 @@ export class MonitorPage {
 /** The sort of the monitor's tables: one column for workers (and vassals), one for the merged cores. */
 const lens: SortLens<UiState> = {
   get: (st, t) => (t.kind === 'cores' ? st.coreSortId : st.sortId),
-  set: (st, t, id, reverse) => (t.kind === 'cores' ? { ...st, coreSortId: id ?? st.coreSortId, reverse } : { ...st, sortId: id ?? st.sortId, reverse }),
+  set: (st, t, id, reverse) => (t.kind === 'cores' ? { ...st, coreSortId: id ?? st.coreSortId, coreReverse: reverse } : { ...st, sortId: id ?? st.sortId, reverse }),
 };
 
 /** The replay keys: act on the replay, read at once (the read waits for nothing new). */
@@ -382,9 +382,9 @@ export class WorkersView extends PageView implements View<UiState> {
   #model(width: number): TableModel | undefined {
     const v: ModelView | undefined = this.page.shown.view;
     const st = this.state;
-    return this.#memo.get([v, width, st.cores, st.unused, st.totals, st.filter, st.sortId, st.coreSortId, st.reverse], () => {
+    return this.#memo.get([v, width, st.cores, st.unused, st.totals, st.filter, st.sortId, st.coreSortId, st.reverse, st.coreReverse], () => {
       if (!v) return undefined;
-      const common = { width, unused: st.unused, filter: st.filter, sortId: st.sortId, coreSortId: st.coreSortId, reverse: st.reverse };
+      const common = { width, unused: st.unused, filter: st.filter, sortId: st.sortId, coreSortId: st.coreSortId, reverse: st.reverse, coreReverse: st.coreReverse };
       return v.kind === 'server'
         ? buildTable({ ...common, workers: v.workers, cores: st.cores, totals: st.totals })
         : buildTable({ ...common, vassals: v.doc.vassals, cores: 'hidden', totals: false });
@@ -396,7 +396,7 @@ export class WorkersView extends PageView implements View<UiState> {
     const t = this.#model(width);
     if (!t) return undefined;
     return {
-      info: { kind: t.kind, keys: t.rows.map((r) => r.key), related: sameWorkerKey, sortIds: t.sortIds, sortId: t.sortId, columns: t.columns },
+      info: { kind: t.kind, keys: t.rows.map((r) => r.key), related: sameWorkerKey, reverse: t.reverse, sortIds: t.sortIds, sortId: t.sortId, columns: t.columns },
       columnAt: (x) => columnAt(t, x)?.id,
     };
   }
