@@ -79,7 +79,7 @@ export const ROOT_OPTIONS: readonly OptionSpec[] = [
   { group: 'diagnosis', flags: '--crash-window', value: 'seconds', kind: 'number', description: 'the crash-loop window', default: String(D.crashWindowSeconds) },
   { group: 'diagnosis', flags: '--mem-growth', value: 'percent', kind: 'number', description: 'a worker whose RSS rose steadily by more than this over --mem-window', default: String(D.memGrowthPct) },
   { group: 'diagnosis', flags: '--mem-window', value: 'seconds', kind: 'number', description: 'the memory-growth window', default: String(D.memWindowSeconds) },
-  { group: 'diagnosis', flags: '--error-rate', value: 'per-second', kind: 'number', description: 'more exceptions per second than this (all workers) is an error burst', default: String(D.errorRate) },
+  { group: 'diagnosis', flags: '--error-rate', value: 'per-second', kind: 'number', description: 'more exceptions per second than this (all workers, over the last 5 s of reads) is an error burst', default: String(D.errorRate) },
   { group: 'diagnosis', flags: '--apps-optional', description: "workers without an application are expected (a PHP, CGI or router-only uWSGI): no 'no app loaded' verdict" },
   { group: 'diagnosis', flags: '--stale', value: 'seconds', kind: 'number', description: 'no fresh read for this long is stale', default: String(D.staleSeconds) },
   // front
