@@ -122,7 +122,7 @@ export function sortOutcome<S extends TableState>(lens: SortLens<S>, st: S, tabl
 
 /** Picking a column (1-9, a click on its title): the same column again flips the direction. */
 export function pickColumn<S extends TableState>(lens: SortLens<S>, st: S, table: TableInfo, id: string): Outcome<S> {
-  const p = pickSort(lens.get(st, table) ?? '', st.reverse, id, table.columns.find((c) => c.id === id)?.descending === true);
+  const p = pickSort(lens.get(st, table) ?? '', table.reverse ?? st.reverse, id, table.columns.find((c) => c.id === id)?.descending === true);
   return sortOutcome(lens, st, table, p.id, p.reverse);
 }
 

@@ -348,6 +348,10 @@ test('the merged cores table keeps its own sort direction: P or r in the worker 
   await h.press('a');
   await h.waitFor(() => h.text().includes('cores: merged'), 'cores merged');
   assert.match(h.lines()[headRow(h)]!, /▲CORE/, 'the cores table in its own direction, not the workers\' ▼');
+  await h.press('1'); // the sorted column again: its direction flips (the cores table's, not the workers')
+  assert.match(h.lines()[headRow(h)]!, /▼CORE/);
+  await h.press('r');
+  assert.match(h.lines()[headRow(h)]!, /▲CORE/);
   await h.press('r');
   assert.match(h.lines()[headRow(h)]!, /▼CORE/);
   await h.press('a');
