@@ -7,7 +7,7 @@
  */
 import { serverKind } from './front.js';
 import { counter } from './sanitize.js';
-import { queueText } from './sockets.js';
+import { queueText, waitingOf } from './sockets.js';
 import type { EmperorView, ServerView, Verdict, VerdictRule, View, WorkerView } from './types.js';
 
 export interface DiagnosisOptions {
@@ -132,11 +132,6 @@ function capacityText(c: Capacity, node: boolean): string {
   return [busy > 0 ? `${busy} worker${busy === 1 ? '' : 's'} busy` : '', sig > 0 ? `${sig}${busy > 0 ? '' : ` worker${sig === 1 ? '' : 's'}`} ${inSig}` : '', closed > 0 ? `${closed} not accepting (${why})` : '']
     .filter((x) => x !== '')
     .join(', ');
-}
-
-/** Connections seen waiting: the longest measured socket queue, or the server's listen_queue. */
-function waitingOf(view: ServerView): number {
-  return Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
 }
 
 /**

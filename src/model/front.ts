@@ -10,7 +10,7 @@
  * nginx starts answering 502/504.
  */
 import type { FrontSample, StubStatus } from '../protocol/nginx.js';
-import { queueText } from './sockets.js';
+import { queueText, waitingOf } from './sockets.js';
 import type { ServerView, Verdict } from './types.js';
 
 export interface FrontView extends StubStatus {
@@ -89,7 +89,7 @@ export function frontVerdict(f: FrontView, v: ServerView): Verdict | undefined {
   const t = v.totals;
   if (f.rps === undefined || t.rps === undefined || !(f.rps > t.rps)) return undefined;
   const full = v.sockets.find((k) => k.full);
-  const waiting = Math.max(0, ...v.sockets.map((k) => k.queue ?? 0), v.header.listenQueue ?? 0);
+  const waiting = waitingOf(v);
   const allBusy = t.workers > 0 && t.busy === t.workers;
   if (!full && !(allBusy && waiting > 0)) return undefined;
   const why = full ? `queue full ${queueText(full)}` : `${t.workers === 1 ? 'the only worker' : `all ${t.workers} workers`} busy, ${waiting} waiting`;

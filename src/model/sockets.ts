@@ -8,7 +8,12 @@
  */
 import type { SocketStats, StatsSnapshot } from '../protocol/types.js';
 import { counter, finite } from './sanitize.js';
-import type { SocketView } from './types.js';
+import type { ServerView, SocketView } from './types.js';
+
+/** Connections seen waiting: the longest measured socket queue, or the server's listen_queue (diagnosis, nginx's front). */
+export function waitingOf(view: ServerView): number {
+  return Math.max(0, ...view.sockets.map((k) => k.queue ?? 0), view.header.listenQueue ?? 0);
+}
 
 /**
  * A uWSGI unix socket's name: its path (absolute, relative or `@abstract`) — a TCP one is `host:port` or `:port`.

@@ -198,16 +198,17 @@ test('diagnosis: crash loop after N respawns within the window (not for cheaper 
 
 test('diagnosis: a crash loop spread over the pool (each worker under the per-worker count) is one verdict; a pool recycled once each is not', () => {
   // Seen on a real uWSGI: kill -SEGV to each of 4 workers, twice, 1.2 s apart — 8 "DAMN ! worker N died", no verdict.
-  const pool = (round: number, ids: number[]) =>
-    server({ workers: [1, 2, 3, 4].map((id) => worker({ id, pid: 100 * id + (ids.includes(id) ? round : 0), respawn_count: 1 + (ids.includes(id) ? round : 0) })) });
+  // Four workers, each respawned `bumps.get(id)` times: a new pid, respawn_count risen, nothing served.
+  const pool = (bumps: ReadonlyMap<number, number>) =>
+    server({ workers: [1, 2, 3, 4].map((id) => worker({ id, pid: 100 * id + (bumps.get(id) ?? 0), respawn_count: 1 + (bumps.get(id) ?? 0) })) });
   const feed = (d: Diagnoser, rounds: number[][]): string[][] => {
-    let prev = pool(0, []);
+    let prev = pool(new Map());
     d.update(buildView({ doc: prev, at: T0 }));
     const out: string[][] = [];
     const bumps = new Map<number, number>();
     rounds.forEach((ids, i) => {
       for (const id of ids) bumps.set(id, (bumps.get(id) ?? 0) + 1);
-      const cur = server({ workers: [1, 2, 3, 4].map((id) => worker({ id, pid: 100 * id + (bumps.get(id) ?? 0), respawn_count: 1 + (bumps.get(id) ?? 0) })) });
+      const cur = pool(bumps);
       out.push(d.update(buildView({ doc: cur, at: T0 + (i + 1) * 1200 }, { doc: prev, at: T0 + i * 1200 })).map((v) => v.message));
       prev = cur;
     });
@@ -220,7 +221,7 @@ test('diagnosis: a crash loop spread over the pool (each worker under the per-wo
   // a worker over the per-worker count is named by the per-worker verdict alone
   const one = feed(new Diagnoser(), [[1], [1, 2], [1]]);
   assert.deepEqual(one[2], ['crash loop: worker 1 respawned 3 times in 60s']);
-  assert.equal(pool(0, []).workers.length, 4);
+  assert.equal(pool(new Map()).workers.length, 4);
 });
 
 test('events: a process replaced while its cores were in requests says how many were in flight at the last read (their clients got no answer)', () => {
